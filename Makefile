@@ -1,0 +1,52 @@
+# lapor: the verbs people type. Every target sets up the virtualenv first if it is missing or stale.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: help venv run test lint format typecheck unit integration e2e bench deploy clean
+
+help:
+	@echo "make run        start the whole system locally on moto (API :3000, AWS :4566)"
+	@echo "make test       lint, type-check and run the whole test suite"
+	@echo "make bench      cold start, memory and AWS calls per request, as ratios"
+	@echo "make lint       ruff (lint and format check)"
+	@echo "make typecheck  mypy on shared/"
+	@echo "make deploy     sam build && sam deploy --guided (needs the AWS SAM CLI and credentials)"
+	@echo "make clean      remove the virtualenv and local state"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "lapor needs Python 3.11 or newer (set PYTHON=python3.12 ...)")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+venv: $(STAMP)
+
+run: venv
+	$(BIN)/lapor run
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: venv
+	$(BIN)/mypy
+
+test: venv lint typecheck
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+bench: venv
+	$(BIN)/python tests/bench/run.py
+
+deploy:
+	sam build && sam deploy --guided
+
+clean:
+	rm -rf $(VENV) .lapor .aws-sam artifacts

@@ -1,0 +1,48 @@
+"""Public lookups: a report's public view by Tracking ID, the directory, and health.
+
+This function can read the reports table and nothing else: no writes, no KMS. Confidential content is
+stored encrypted, so even a bug here cannot show it.
+"""
+
+from lapor import store
+from lapor.config import settings
+from lapor.directory import current_directory
+from lapor.errors import ReportNotFound
+from lapor.http import Request, Response, Router
+from lapor.ids import parse_tracking_id
+from lapor.observability import logger
+from lapor.views import public_view
+
+router = Router("track_report")
+DIRECTORY_CACHE = {"Cache-Control": "public, max-age=300"}
+
+
+@router.route("GET", "/reports/{tracking_id}")
+def get_report(request: Request) -> Response:
+    tracking_id = parse_tracking_id(request.path_params.get("tracking_id", ""))
+    item = store.get_report(tracking_id)
+    if item is None:
+        raise ReportNotFound()
+    return Response(200, public_view(item, settings().time_zone), {"Cache-Control": "no-store"})
+
+
+@router.route("GET", "/agencies")
+def list_agencies(request: Request) -> Response:
+    agencies = current_directory().agencies.values()
+    return Response(200, [a.public() for a in agencies], DIRECTORY_CACHE)
+
+
+@router.route("GET", "/categories")
+def list_categories(request: Request) -> Response:
+    categories = current_directory().categories.values()
+    return Response(200, [c.public() for c in categories], DIRECTORY_CACHE)
+
+
+@router.route("GET", "/health")
+def health(request: Request) -> Response:
+    return Response(200, {"status": "ok"}, {"Cache-Control": "no-store"})
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict, context: object) -> dict:
+    return router(event, context)

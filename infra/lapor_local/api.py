@@ -1,0 +1,419 @@
+"""API Gateway (REST, v1 proxy integration) in front of the local functions.
+
+Routes come from the functions' `Type: Api` events; each request becomes the proxy event that API Gateway
+would send, and the function's proxy response becomes the HTTP response. Cognito authorizers are stood in
+for by tokens from `lapor dev-token`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import socket
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from lapor_local.devtoken import InvalidDevToken, verify_dev_token
+from lapor_local.template import ACCOUNT_ID, TemplateError, resource_properties
+
+log = logging.getLogger("lapor.local")
+
+MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's own payload limit
+STAGE = "local"
+IMPLICIT_API = "ServerlessRestApi"
+
+Invoke = Callable[[str, dict[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class Route:
+    """One `Type: Api` event: which function answers `method` on the path template `path`."""
+
+    function: str
+    api: str
+    method: str
+    path: str
+    cognito_authorizer: str | None = None
+
+    @property
+    def segments(self) -> tuple[str, ...]:
+        return _segments(self.path)
+
+    def match(self, segments: tuple[str, ...]) -> dict[str, str] | None:
+        """The URL-decoded path parameters when `segments` (still percent-encoded) fit this template."""
+        parameters: dict[str, str] = {}
+        template = self.segments
+        for index, part in enumerate(template):
+            if part.startswith("{") and part.endswith("+}"):
+                rest = segments[index:]
+                if not rest:
+                    return None
+                parameters[part[1:-2]] = unquote("/".join(rest))
+                return parameters
+            if index >= len(segments):
+                return None
+            if part.startswith("{") and part.endswith("}"):
+                parameters[part[1:-1]] = unquote(segments[index])
+            elif unquote(segments[index]) != part:
+                return None
+        return parameters if len(segments) == len(template) else None
+
+    @property
+    def specificity(self) -> tuple[int, ...]:
+        """Smaller is more specific: literal segments beat parameters, which beat a greedy `{proxy+}`."""
+        return tuple(
+            2 if part.endswith("+}") else 1 if part.startswith("{") else 0 for part in self.segments
+        )
+
+    def allows(self, method: str) -> bool:
+        return self.method in ("ANY", method) or (method == "HEAD" and self.method == "GET")
+
+
+def _segments(path: str) -> tuple[str, ...]:
+    stripped = path.strip("/")
+    return tuple(stripped.split("/")) if stripped else ()
+
+
+def routes_from_template(template: Mapping[str, Any], functions: Mapping[str, Mapping[str, Any]]) -> list[Route]:
+    """Every `Type: Api` event of the given functions (logical id → merged properties)."""
+    routes: dict[tuple[str, str], Route] = {}
+    for function_id, properties in functions.items():
+        for event in (properties.get("Events") or {}).values():
+            if event.get("Type") != "Api":
+                continue
+            event_props = event.get("Properties") or {}
+            api_ref = event_props.get("RestApiId")
+            api_id = api_ref["Ref"] if isinstance(api_ref, dict) else api_ref or IMPLICIT_API
+            route = Route(
+                function=function_id,
+                api=api_id,
+                method=str(event_props["Method"]).upper(),
+                path=event_props["Path"],
+                cognito_authorizer=_authorizer(template, api_id, event_props.get("Auth") or {}),
+            )
+            key = (route.method, "/" + "/".join(route.segments))
+            if key in routes:
+                raise TemplateError(f"{route.method} {route.path} is served by both {routes[key].function} and {function_id}")
+            routes[key] = route
+    return list(routes.values())
+
+
+def _authorizer(template: Mapping[str, Any], api_id: str, event_auth: Mapping[str, Any]) -> str | None:
+    """The name of the Cognito authorizer guarding a route, or None for a public route."""
+    if api_id in template["Resources"]:
+        api_props = resource_properties(template, api_id)
+    else:
+        api_props = (template.get("Globals") or {}).get("Api") or {}
+    api_auth = api_props.get("Auth") or {}
+    name = event_auth.get("Authorizer", api_auth.get("DefaultAuthorizer"))
+    if name is None or name == "NONE":
+        return None
+    definition = (api_auth.get("Authorizers") or {}).get(name)
+    if definition is None:
+        raise TemplateError(f"authorizer {name!r} is not defined on {api_id}")
+    if "UserPoolArn" not in definition:
+        raise TemplateError(f"authorizer {name!r}: the local stack supports only Cognito (UserPoolArn) authorizers")
+    return name
+
+
+def problem(status: int, title: str, detail: str) -> tuple[int, dict[str, str], bytes]:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    return status, {"Content-Type": "application/problem+json"}, json.dumps(body).encode()
+
+
+_CLAIM_DATES = ("exp", "iat")
+
+
+def cognito_claims(claims: Mapping[str, Any]) -> dict[str, str]:
+    """Claims as a REST API's Cognito authorizer passes them on: all strings, exp/iat as dates."""
+    converted: dict[str, str] = {}
+    for name, value in claims.items():
+        if name in _CLAIM_DATES and isinstance(value, int | float):
+            converted[name] = datetime.fromtimestamp(value, UTC).strftime("%a %b %d %H:%M:%S UTC %Y")
+        elif isinstance(value, bool):
+            converted[name] = "true" if value else "false"
+        else:
+            converted[name] = str(value)
+    return converted
+
+
+def proxy_event(
+    *,
+    route: Route,
+    method: str,
+    raw_path: str,
+    query: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    client_ip: str,
+    domain_name: str,
+    path_parameters: Mapping[str, str],
+    claims: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The REST API proxy event that API Gateway sends for this request."""
+    single: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    for name, value in headers:
+        single[name] = value
+        multi.setdefault(name, []).append(value)
+    query_single: dict[str, str] = {}
+    query_multi: dict[str, list[str]] = {}
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        query_single[name] = value
+        query_multi.setdefault(name, []).append(value)
+    forwarded = next((value for name, value in headers if name.lower() == "x-forwarded-for"), None)
+    source_ip = forwarded.split(",")[0].strip() if forwarded else client_ip
+    user_agent = next((value for name, value in headers if name.lower() == "user-agent"), None)
+    now = datetime.now(UTC)
+    if not body:
+        event_body, is_base64 = None, False
+    else:
+        try:
+            event_body, is_base64 = body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            event_body, is_base64 = base64.b64encode(body).decode("ascii"), True
+    request_context: dict[str, Any] = {
+        "accountId": ACCOUNT_ID,
+        "apiId": route.api,
+        "domainName": domain_name,
+        "domainPrefix": domain_name.split(".")[0],
+        "extendedRequestId": str(uuid.uuid4()),
+        "httpMethod": method,
+        "identity": {"sourceIp": source_ip, "userAgent": user_agent},
+        "path": raw_path,
+        "protocol": "HTTP/1.1",
+        "requestId": str(uuid.uuid4()),
+        "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+        "requestTimeEpoch": int(now.timestamp() * 1000),
+        "resourcePath": route.path,
+        "stage": STAGE,
+    }
+    if claims is not None:
+        request_context["authorizer"] = {"claims": dict(claims)}
+    return {
+        "resource": route.path,
+        "path": raw_path,
+        "httpMethod": method,
+        "headers": single or None,
+        "multiValueHeaders": multi or None,
+        "queryStringParameters": query_single or None,
+        "multiValueQueryStringParameters": query_multi or None,
+        "pathParameters": dict(path_parameters) or None,
+        "stageVariables": None,
+        "requestContext": request_context,
+        "body": event_body,
+        "isBase64Encoded": is_base64,
+    }
+
+
+def proxy_response(response: Any) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Status, headers and body from a function's proxy response; ValueError when it is malformed."""
+    if not isinstance(response, dict) or not isinstance(response.get("statusCode"), int):
+        raise ValueError("Malformed Lambda proxy response: no integer statusCode")
+    headers: list[tuple[str, str]] = []
+    multi = response.get("multiValueHeaders") or {}
+    multi_names = {name.lower() for name in multi}
+    for name, value in (response.get("headers") or {}).items():
+        if name.lower() not in multi_names:
+            headers.append((name, str(value)))
+    for name, values in multi.items():
+        headers.extend((name, str(value)) for value in values)
+    headers = [(name, value) for name, value in headers if name.lower() != "content-length"]
+    if not any(name.lower() == "content-type" for name, _ in headers):
+        headers.append(("Content-Type", "application/json"))
+    body = response.get("body") or ""
+    if not isinstance(body, str):
+        raise ValueError("Malformed Lambda proxy response: body is not a string")
+    data = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode("utf-8")
+    return response["statusCode"], headers, data
+
+
+class ApiGateway:
+    """Routing, authorization and the proxy integration, independent of the HTTP server."""
+
+    def __init__(self, routes: list[Route], invoke: Invoke, token_secret: Callable[[], str]) -> None:
+        self.routes = routes
+        self.invoke = invoke
+        self.token_secret = token_secret
+
+    def find(self, method: str, raw_path: str) -> tuple[Route | None, dict[str, str], list[str]]:
+        """The most specific route for the request, its path parameters, and the methods the path allows."""
+        segments = _segments(raw_path)
+        matching = [(route, params) for route in self.routes if (params := route.match(segments)) is not None]
+        allowed = [(route, params) for route, params in matching if route.allows(method)]
+        if not allowed:
+            return None, {}, sorted({route.method for route, _ in matching})
+        route, params = min(allowed, key=lambda pair: (pair[0].specificity, pair[0].method == "ANY"))
+        return route, params, []
+
+    def authorize(self, headers: list[tuple[str, str]]) -> dict[str, str] | None:
+        """The token's claims for `Authorization: Bearer <dev token>`, None when absent or not valid."""
+        value = next((value for name, value in headers if name.lower() == "authorization"), "")
+        scheme, _, token = value.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        try:
+            return cognito_claims(verify_dev_token(self.token_secret(), token.strip()))
+        except InvalidDevToken:
+            return None
+
+    def handle(
+        self,
+        method: str,
+        target: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        client_ip: str,
+        domain_name: str,
+    ) -> tuple[Route | None, int, list[tuple[str, str]], bytes]:
+        """Answer one request: (route or None, status, headers, body)."""
+        parts = urlsplit(target)
+        raw_path = parts.path or "/"
+        route, params, methods = self.find(method, raw_path)
+        if route is None:
+            if methods:
+                status, response_headers, data = problem(
+                    405, "Method not allowed", f"{method} is not allowed here; allowed: {', '.join(methods)}"
+                )
+                return None, status, [*response_headers.items(), ("Allow", ", ".join(methods))], data
+            status, response_headers, data = problem(404, "Not found", f"No route for {method} {raw_path}")
+            return None, status, list(response_headers.items()), data
+        claims = None
+        if route.cognito_authorizer:
+            claims = self.authorize(headers)
+            if claims is None:
+                status, response_headers, data = problem(401, "Unauthorized", "A valid bearer token is required.")
+                return route, status, list(response_headers.items()), data
+        event = proxy_event(
+            route=route,
+            method="GET" if method == "HEAD" and route.method == "GET" else method,
+            raw_path=raw_path,
+            query=parts.query,
+            headers=headers,
+            body=body,
+            client_ip=client_ip,
+            domain_name=domain_name,
+            path_parameters=params,
+            claims=claims,
+        )
+        try:
+            return route, *proxy_response(self.invoke(route.function, event))
+        except Exception:
+            traceback.print_exc()
+            status, response_headers, data = problem(
+                502, "Bad gateway", f"{route.function} failed; its traceback is on the local stack's stderr."
+            )
+            return route, status, list(response_headers.items()), data
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: LocalHttpServer
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - BaseHTTPRequestHandler's name
+        """Silenced: the one log line per request is written in `_answer`, without personal data."""
+
+    def _read_body(self) -> bytes | None:
+        """The request body, or None when it is over API Gateway's limit (it is read and dropped)."""
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            chunks, size = [], 0
+            while True:
+                length = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if length == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    break
+                chunk = self.rfile.read(length)
+                self.rfile.readline()
+                size += length
+                if size <= MAX_BODY_BYTES:
+                    chunks.append(chunk)
+            return b"".join(chunks) if size <= MAX_BODY_BYTES else None
+        length = int(self.headers.get("Content-Length") or 0)
+        if length <= MAX_BODY_BYTES:
+            return self.rfile.read(length)
+        remaining = length
+        while remaining > 0:
+            read = self.rfile.read(min(remaining, 1 << 16))
+            if not read:
+                break
+            remaining -= len(read)
+        return None
+
+    def _answer(self) -> None:
+        started = time.monotonic()
+        method = self.command.upper()
+        body = self._read_body()
+        route: Route | None = None
+        if body is None:
+            status, problem_headers, data = problem(
+                413, "Payload too large", f"The request body is over {MAX_BODY_BYTES} bytes."
+            )
+            headers = list(problem_headers.items())
+        else:
+            route, status, headers, data = self.server.gateway.handle(
+                method,
+                self.path,
+                list(self.headers.items()),
+                body,
+                self.client_address[0],
+                self.headers.get("Host") or f"{self.server.server_address[0]}:{self.server.server_address[1]}",
+            )
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if method != "HEAD":
+            self.wfile.write(data)
+        log.info(
+            "%s %s %d %.1f ms",
+            method,
+            route.path if route else "(no route)",
+            status,
+            (time.monotonic() - started) * 1000,
+        )
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _answer
+
+
+class LocalHttpServer(ThreadingHTTPServer):
+    """A threading HTTP server that can close its keep-alive connections when it stops."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], gateway: ApiGateway) -> None:
+        super().__init__(address, _RequestHandler)
+        self.gateway = gateway
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Wake up threads waiting on idle keep-alive connections so they end now."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass

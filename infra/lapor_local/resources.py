@@ -1,0 +1,318 @@
+"""Create the template's tables, queues, keys ... on a moto endpoint, from the template's own properties.
+
+moto's CloudFormation cannot run a SAM template (it silently skips `AWS::Serverless::*` and ignores TTL),
+so each resource type that moto can hold has a small creator here. Add a type by adding a creator to
+`CREATORS`; types the local stack stands in for itself (functions, the API, layers, IAM ...) are listed in
+`NOTHING_TO_CREATE`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from lapor_local.template import Resolver, TemplateError, as_string, resource_properties
+
+log = logging.getLogger("lapor.local")
+
+NAME_PREFIX = "lapor"
+
+
+@dataclass(frozen=True)
+class CreatedResource:
+    """What the stack created for one logical id: what `Ref` and `Fn::GetAtt` return, and a name to show."""
+
+    logical_id: str
+    type: str
+    ref: Any
+    name: str
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+class AwsClients:
+    """boto3 clients bound to the moto endpoint with dummy credentials, created on first use."""
+
+    def __init__(self, endpoint_url: str, region: str) -> None:
+        self.endpoint_url = endpoint_url
+        self.region = region
+        self._clients: dict[str, Any] = {}
+        self._session: Any = None
+
+    def __call__(self, service: str) -> Any:
+        if service not in self._clients:
+            import boto3
+
+            if self._session is None:
+                self._session = boto3.session.Session(
+                    aws_access_key_id="testing", aws_secret_access_key="testing", region_name=self.region
+                )
+            self._clients[service] = self._session.client(service, endpoint_url=self.endpoint_url)
+        return self._clients[service]
+
+
+Creator = Callable[[AwsClients, str, dict[str, Any]], CreatedResource]
+
+
+def _physical_name(logical_id: str) -> str:
+    return f"{NAME_PREFIX}-{logical_id}"
+
+
+def _create_kms_key(aws: AwsClients, logical_id: str, props: dict[str, Any]) -> CreatedResource:
+    kms = aws("kms")
+    arguments: dict[str, Any] = {
+        "Description": props.get("Description", ""),
+        "KeyUsage": props.get("KeyUsage", "ENCRYPT_DECRYPT"),
+        "KeySpec": props.get("KeySpec", "SYMMETRIC_DEFAULT"),
+        "Tags": [{"TagKey": tag["Key"], "TagValue": tag["Value"]} for tag in props.get("Tags", [])],
+    }
+    if "KeyPolicy" in props:
+        policy = props["KeyPolicy"]
+        arguments["Policy"] = policy if isinstance(policy, str) else json.dumps(policy)
+    metadata = kms.create_key(**arguments)["KeyMetadata"]
+    if props.get("EnableKeyRotation"):
+        kms.enable_key_rotation(KeyId=metadata["KeyId"])
+    return CreatedResource(
+        logical_id,
+        "AWS::KMS::Key",
+        ref=metadata["KeyId"],
+        name=metadata["KeyId"],
+        attributes={"Arn": metadata["Arn"], "KeyId": metadata["KeyId"]},
+    )
+
+
+def _create_kms_alias(aws: AwsClients, logical_id: str, props: dict[str, Any]) -> CreatedResource:
+    aws("kms").create_alias(AliasName=props["AliasName"], TargetKeyId=props["TargetKeyId"])
+    return CreatedResource(logical_id, "AWS::KMS::Alias", ref=props["AliasName"], name=props["AliasName"])
+
+
+_GSI_KEYS = ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput", "OnDemandThroughput")
+_LSI_KEYS = ("IndexName", "KeySchema", "Projection")
+
+
+def _create_dynamodb_table(aws: AwsClients, logical_id: str, props: dict[str, Any]) -> CreatedResource:
+    dynamodb = aws("dynamodb")
+    name = props.get("TableName") or _physical_name(logical_id)
+    arguments: dict[str, Any] = {
+        "TableName": name,
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "KeySchema": props["KeySchema"],
+        "BillingMode": props.get("BillingMode", "PROVISIONED"),
+    }
+    for key in ("ProvisionedThroughput", "TableClass", "DeletionProtectionEnabled", "Tags"):
+        if key in props:
+            arguments[key] = props[key]
+    if "GlobalSecondaryIndexes" in props:
+        arguments["GlobalSecondaryIndexes"] = [
+            {key: index[key] for key in _GSI_KEYS if key in index} for index in props["GlobalSecondaryIndexes"]
+        ]
+    if "LocalSecondaryIndexes" in props:
+        arguments["LocalSecondaryIndexes"] = [
+            {key: index[key] for key in _LSI_KEYS if key in index} for index in props["LocalSecondaryIndexes"]
+        ]
+    sse = props.get("SSESpecification")
+    if sse:
+        arguments["SSESpecification"] = {"Enabled": bool(sse.get("SSEEnabled"))}
+        for key in ("SSEType", "KMSMasterKeyId"):
+            if key in sse:
+                arguments["SSESpecification"][key] = sse[key]
+    stream = props.get("StreamSpecification")
+    if stream:
+        arguments["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
+    description = dynamodb.create_table(**arguments)["TableDescription"]
+
+    ttl = props.get("TimeToLiveSpecification")
+    if ttl and ttl.get("Enabled"):
+        dynamodb.update_time_to_live(
+            TableName=name,
+            TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True},
+        )
+    recovery = props.get("PointInTimeRecoverySpecification")
+    if recovery and recovery.get("PointInTimeRecoveryEnabled"):
+        dynamodb.update_continuous_backups(
+            TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+        )
+    attributes = {"Arn": description["TableArn"]}
+    if "LatestStreamArn" in description:
+        attributes["StreamArn"] = description["LatestStreamArn"]
+    return CreatedResource(logical_id, "AWS::DynamoDB::Table", ref=name, name=name, attributes=attributes)
+
+
+_QUEUE_ATTRIBUTES = (
+    "ContentBasedDeduplication",
+    "DeduplicationScope",
+    "DelaySeconds",
+    "FifoQueue",
+    "FifoThroughputLimit",
+    "KmsDataKeyReusePeriodSeconds",
+    "KmsMasterKeyId",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "ReceiveMessageWaitTimeSeconds",
+    "RedriveAllowPolicy",
+    "RedrivePolicy",
+    "SqsManagedSseEnabled",
+    "VisibilityTimeout",
+)
+
+
+def _create_sqs_queue(aws: AwsClients, logical_id: str, props: dict[str, Any]) -> CreatedResource:
+    sqs = aws("sqs")
+    name = props.get("QueueName") or _physical_name(logical_id) + (".fifo" if props.get("FifoQueue") else "")
+    attributes = {
+        key: value if isinstance(value, str) else json.dumps(value) if isinstance(value, dict) else as_string(value)
+        for key, value in props.items()
+        if key in _QUEUE_ATTRIBUTES
+    }
+    tags = {tag["Key"]: tag["Value"] for tag in props.get("Tags", [])}
+    url = sqs.create_queue(QueueName=name, Attributes=attributes, tags=tags)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return CreatedResource(
+        logical_id,
+        "AWS::SQS::Queue",
+        ref=url,
+        name=name,
+        attributes={"Arn": arn, "QueueName": name, "QueueUrl": url},
+    )
+
+
+def _create_sns_topic(aws: AwsClients, logical_id: str, props: dict[str, Any]) -> CreatedResource:
+    sns = aws("sns")
+    name = props.get("TopicName") or _physical_name(logical_id) + (".fifo" if props.get("FifoTopic") else "")
+    attributes = {
+        key: as_string(props[key])
+        for key in ("DisplayName", "FifoTopic", "ContentBasedDeduplication", "KmsMasterKeyId")
+        if key in props
+    }
+    arn = sns.create_topic(Name=name, Attributes=attributes)["TopicArn"]
+    for subscription in props.get("Subscription", []):
+        sns.subscribe(TopicArn=arn, Protocol=subscription["Protocol"], Endpoint=subscription["Endpoint"])
+    return CreatedResource(
+        logical_id, "AWS::SNS::Topic", ref=arn, name=name, attributes={"TopicArn": arn, "TopicName": name}
+    )
+
+
+def _create_ses_email_identity(aws: AwsClients, logical_id: str, props: dict[str, Any]) -> CreatedResource:
+    identity = props["EmailIdentity"]
+    if "@" in identity:
+        aws("ses").verify_email_identity(EmailAddress=identity)
+    else:
+        aws("ses").verify_domain_identity(Domain=identity)
+    return CreatedResource(logical_id, "AWS::SES::EmailIdentity", ref=identity, name=identity)
+
+
+def _create_s3_bucket(aws: AwsClients, logical_id: str, props: dict[str, Any]) -> CreatedResource:
+    s3 = aws("s3")
+    name = props.get("BucketName") or _physical_name(logical_id).lower()
+    arguments: dict[str, Any] = {"Bucket": name}
+    if aws.region != "us-east-1":
+        arguments["CreateBucketConfiguration"] = {"LocationConstraint": aws.region}
+    s3.create_bucket(**arguments)
+    return CreatedResource(
+        logical_id,
+        "AWS::S3::Bucket",
+        ref=name,
+        name=name,
+        attributes={
+            "Arn": f"arn:aws:s3:::{name}",
+            "DomainName": f"{name}.s3.amazonaws.com",
+            "RegionalDomainName": f"{name}.s3.{aws.region}.amazonaws.com",
+        },
+    )
+
+
+CREATORS: dict[str, Creator] = {
+    "AWS::KMS::Key": _create_kms_key,
+    "AWS::KMS::Alias": _create_kms_alias,
+    "AWS::DynamoDB::Table": _create_dynamodb_table,
+    "AWS::SQS::Queue": _create_sqs_queue,
+    "AWS::SNS::Topic": _create_sns_topic,
+    "AWS::SES::EmailIdentity": _create_ses_email_identity,
+    "AWS::S3::Bucket": _create_s3_bucket,
+}
+
+# The local stack stands in for these itself (it runs the functions and serves the API) or they only
+# matter in AWS (permissions, log groups, user pools whose tokens `lapor dev-token` replaces).
+NOTHING_TO_CREATE = frozenset(
+    {
+        "AWS::Serverless::Function",
+        "AWS::Serverless::Api",
+        "AWS::Serverless::HttpApi",
+        "AWS::Serverless::LayerVersion",
+        "AWS::Lambda::Permission",
+        "AWS::Logs::LogGroup",
+        "AWS::IAM::Role",
+        "AWS::IAM::Policy",
+        "AWS::IAM::ManagedPolicy",
+        "AWS::Cognito::UserPool",
+        "AWS::Cognito::UserPoolClient",
+        "AWS::Cognito::UserPoolDomain",
+        "AWS::Cognito::UserPoolGroup",
+        "AWS::CloudWatch::Alarm",
+    }
+)
+
+
+def _references(value: Any, names: Mapping[str, Any]) -> Iterator[str]:
+    """Logical ids that `value` refers to through Ref, Fn::GetAtt or Fn::Sub."""
+    if isinstance(value, list):
+        for item in value:
+            yield from _references(item, names)
+    elif isinstance(value, dict):
+        for key, argument in value.items():
+            if key == "Ref" and argument in names:
+                yield argument
+            elif key == "Fn::GetAtt":
+                target = argument.split(".", 1)[0] if isinstance(argument, str) else argument[0]
+                if target in names:
+                    yield target
+            elif key == "Fn::Sub":
+                text = argument[0] if isinstance(argument, list) else argument
+                for variable in re.findall(r"\$\{([^}!][^}]*)\}", text):
+                    if variable.split(".", 1)[0] in names:
+                        yield variable.split(".", 1)[0]
+            yield from _references(argument, names)
+
+
+def creation_order(template: Mapping[str, Any]) -> list[str]:
+    """All logical ids, each after the resources it refers to (template order otherwise)."""
+    resources: Mapping[str, Any] = template["Resources"]
+    depends: dict[str, set[str]] = {}
+    for logical_id, resource in resources.items():
+        explicit = resource.get("DependsOn", [])
+        explicit = [explicit] if isinstance(explicit, str) else explicit
+        depends[logical_id] = (set(_references(resource.get("Properties"), resources)) | set(explicit)) - {
+            logical_id
+        }
+    order: list[str] = []
+    while len(order) < len(resources):
+        ready = [name for name in resources if name not in order and depends[name] <= set(order)]
+        if not ready:
+            stuck = sorted(name for name in resources if name not in order)
+            raise TemplateError(f"circular references between {', '.join(stuck)}")
+        order.append(ready[0])
+    return order
+
+
+def create_resources(template: Mapping[str, Any], resolver: Resolver, aws: AwsClients) -> list[CreatedResource]:
+    """Create every resource moto can hold, in dependency order, and register its Ref/GetAtt values."""
+    created: list[CreatedResource] = []
+    unknown: list[str] = []
+    for logical_id in creation_order(template):
+        resource_type = template["Resources"][logical_id].get("Type", "")
+        if not resolver.is_active(logical_id) or resource_type in NOTHING_TO_CREATE:
+            continue
+        creator = CREATORS.get(resource_type)
+        if creator is None:
+            unknown.append(f"{logical_id} ({resource_type})")
+            continue
+        properties = resolver.resolve(resource_properties(template, logical_id))
+        resource = creator(aws, logical_id, properties)
+        resolver.register(logical_id, resource.ref, resource.attributes)
+        created.append(resource)
+    if unknown:
+        log.debug("not created locally (no local equivalent): %s", ", ".join(unknown))
+    return created

@@ -1,0 +1,41 @@
+"""AWS clients, created lazily on first use and reused across invocations.
+
+Nothing here talks to AWS, or even imports boto3, at import time. Endpoints come from the standard
+environment (AWS_ENDPOINT_URL locally), so the code is the same on moto and in AWS.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+_clients: dict[str, Any] = {}
+_lock = threading.Lock()
+
+
+def client(service: str) -> Any:
+    """The shared boto3 client for `service` (dynamodb, sqs, kms, ses, ...)."""
+    found = _clients.get(service)
+    if found is not None:
+        return found
+    with _lock:
+        found = _clients.get(service)
+        if found is None:
+            import boto3
+            from botocore.config import Config
+
+            # Short timeouts and standard retries: a citizen on a weak connection is already waiting.
+            config = Config(
+                connect_timeout=2,
+                read_timeout=5,
+                retries={"mode": "standard", "max_attempts": 3},
+            )
+            found = boto3.session.Session().client(service, config=config)  # type: ignore[call-overload]
+            _clients[service] = found
+        return found
+
+
+def reset_clients() -> None:
+    """Forget every client (tests switch endpoints and credentials)."""
+    with _lock:
+        _clients.clear()

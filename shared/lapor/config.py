@@ -1,0 +1,78 @@
+"""Configuration: one settings object, read from the environment once and validated.
+
+A frozen dataclass rather than a pydantic model on purpose: the public lookup function must start
+fast, and pydantic's import alone costs it more than its whole cold-start budget allows.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+from lapor.errors import ConfigurationError
+
+
+def _int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from exc
+    if value < minimum:
+        raise ConfigurationError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a function may need to know about its deployment."""
+
+    reports_table: str
+    idempotency_table: str
+    events_queue_url: str
+    field_key_id: str
+    public_base_url: str
+    time_zone: str
+    verify_working_days: int
+    respond_working_days: int
+    auto_close_working_days: int
+    max_total_days: int
+    idempotency_ttl_seconds: int
+    outbox_grace_seconds: int
+    directory_cache_seconds: int
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        """Read and check the environment; unknown time zones and bad numbers fail loudly at start."""
+        env = dict(os.environ if env is None else env)
+        time_zone = env.get("LAPOR_TIME_ZONE", "").strip() or "Asia/Jakarta"
+        try:
+            from zoneinfo import ZoneInfo
+
+            ZoneInfo(time_zone)
+        except Exception as exc:
+            raise ConfigurationError(f"LAPOR_TIME_ZONE is not a known time zone: {time_zone!r}") from exc
+        return cls(
+            reports_table=env.get("REPORTS_TABLE", "lapor-ReportsTable"),
+            idempotency_table=env.get("IDEMPOTENCY_TABLE", "lapor-IdempotencyTable"),
+            events_queue_url=env.get("EVENTS_QUEUE_URL", ""),
+            field_key_id=env.get("FIELD_KEY_ID", ""),
+            public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
+            time_zone=time_zone,
+            verify_working_days=_int(env, "LAPOR_VERIFY_WORKING_DAYS", 3),
+            respond_working_days=_int(env, "LAPOR_RESPOND_WORKING_DAYS", 5),
+            auto_close_working_days=_int(env, "LAPOR_AUTO_CLOSE_WORKING_DAYS", 10),
+            max_total_days=_int(env, "LAPOR_MAX_TOTAL_DAYS", 60),
+            idempotency_ttl_seconds=_int(env, "LAPOR_IDEMPOTENCY_TTL_SECONDS", 24 * 3600),
+            outbox_grace_seconds=_int(env, "LAPOR_OUTBOX_GRACE_SECONDS", 120),
+            directory_cache_seconds=_int(env, "LAPOR_DIRECTORY_CACHE_SECONDS", 300, minimum=0),
+        )
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    """The process-wide settings, read on first use (never at import time)."""
+    return Settings.from_env()

@@ -1,0 +1,80 @@
+"""Field-level encryption.
+
+Envelope encryption: one KMS data key per report (encryption context ``tracking_id``), AES-256-GCM
+over the sealed fields with the Tracking ID as associated data. The stored envelope holds only the
+KMS-encrypted data key, so reading it back needs kms:Decrypt, which the public lookup function does
+not have. Submitting needs one GenerateDataKey call, nothing more.
+
+Replay sealing: a stored idempotent response (which holds the access code) is encrypted under a key
+derived from the client's Idempotency-Key, which is never stored, so the table holds no usable code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from typing import Any
+
+from lapor.aws import client
+from lapor.config import settings
+
+ENVELOPE_VERSION = 1
+
+
+def _aesgcm(key: bytes) -> Any:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    return AESGCM(key)
+
+
+def seal_fields(tracking_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """Encrypt `fields` for one report: returns the envelope to store (no plaintext key in it)."""
+    data_key = client("kms").generate_data_key(
+        KeyId=settings().field_key_id, KeySpec="AES_256", EncryptionContext={"tracking_id": tracking_id}
+    )
+    nonce = os.urandom(12)
+    plaintext = json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    ciphertext = _aesgcm(data_key["Plaintext"]).encrypt(nonce, plaintext, tracking_id.encode("ascii"))
+    return {"v": ENVELOPE_VERSION, "edk": data_key["CiphertextBlob"], "nonce": nonce, "ct": ciphertext}
+
+
+def open_fields(tracking_id: str, envelope: dict[str, Any]) -> dict[str, Any]:
+    """Decrypt an envelope made by `seal_fields` (needs kms:Decrypt with the same context)."""
+    plain_key = client("kms").decrypt(
+        CiphertextBlob=envelope["edk"],
+        EncryptionContext={"tracking_id": tracking_id},
+        KeyId=settings().field_key_id,
+    )["Plaintext"]
+    data = _aesgcm(plain_key).decrypt(envelope["nonce"], envelope["ct"], tracking_id.encode("ascii"))
+    result: dict[str, Any] = json.loads(data)
+    return result
+
+
+def idempotency_record_id(key: str) -> str:
+    """Where a request's replay is stored: a hash of the Idempotency-Key, never the key itself."""
+    return hashlib.sha256(f"lapor-idempotency-id:{key}".encode()).hexdigest()
+
+
+def _replay_key(key: str) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"lapor-idempotency", info=b"replay").derive(
+        key.encode("utf-8")
+    )
+
+
+def seal_replay(key: str, response: dict[str, Any]) -> bytes:
+    """Encrypt a response so that only a retry carrying the same Idempotency-Key can read it."""
+    nonce = os.urandom(12)
+    plaintext = json.dumps(response, ensure_ascii=False).encode("utf-8")
+    sealed: bytes = nonce + _aesgcm(_replay_key(key)).encrypt(nonce, plaintext, b"lapor-replay")
+    return sealed
+
+
+def open_replay(key: str, sealed: bytes) -> dict[str, Any]:
+    """Decrypt a response sealed by `seal_replay`."""
+    plaintext = _aesgcm(_replay_key(key)).decrypt(sealed[:12], sealed[12:], b"lapor-replay")
+    result: dict[str, Any] = json.loads(plaintext)
+    return result

@@ -1,0 +1,145 @@
+"""The directory of agencies and categories: data (seeded from `infra/directory.json`), not code.
+
+Read from the store once and cached for a few minutes per warm function: the directory changes rarely
+and a submission should not pay a read for it every time.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lapor.config import settings
+from lapor.errors import ConfigurationError
+
+LEVELS = ("national", "province", "regency", "office")
+
+
+@dataclass(frozen=True)
+class Agency:
+    id: str
+    name: str
+    parent_id: str | None
+    level: str
+    region_code: str | None
+    email: str | None = None
+    webhook_url: str | None = None
+
+    def public(self) -> dict[str, Any]:
+        """What `GET /agencies` shows: no contact address, no webhook."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "parent_id": self.parent_id,
+            "level": self.level,
+            "region_code": self.region_code,
+        }
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    name: str
+    default_agency_id: str
+
+    def public(self) -> dict[str, Any]:
+        return {"code": self.code, "name": self.name, "default_agency_id": self.default_agency_id}
+
+
+@dataclass(frozen=True)
+class Directory:
+    agencies: dict[str, Agency]
+    categories: dict[str, Category]
+
+    def agency(self, agency_id: str) -> Agency | None:
+        return self.agencies.get(agency_id)
+
+    def category(self, code: str) -> Category | None:
+        return self.categories.get(code)
+
+    def ancestors(self, agency_id: str) -> list[Agency]:
+        """The chain above an agency, nearest first (the escalation path)."""
+        chain: list[Agency] = []
+        current = self.agencies.get(agency_id)
+        while current is not None and current.parent_id:
+            parent = self.agencies.get(current.parent_id)
+            if parent is None or parent in chain:
+                break
+            chain.append(parent)
+            current = parent
+        return chain
+
+    def descendants(self, agency_id: str) -> set[str]:
+        """Every agency below `agency_id` (not itself)."""
+        below: set[str] = set()
+        frontier = [agency_id]
+        while frontier:
+            parent = frontier.pop()
+            for agency in self.agencies.values():
+                if agency.parent_id == parent and agency.id not in below:
+                    below.add(agency.id)
+                    frontier.append(agency.id)
+        return below
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Directory:
+        """Build and check a directory (unknown parents, default agencies and levels fail loudly)."""
+        agencies = {
+            a["id"]: Agency(
+                id=a["id"],
+                name=a["name"],
+                parent_id=a.get("parent_id"),
+                level=a["level"],
+                region_code=a.get("region_code"),
+                email=a.get("email"),
+                webhook_url=a.get("webhook_url"),
+            )
+            for a in data.get("agencies", [])
+        }
+        categories = {
+            c["code"]: Category(code=c["code"], name=c["name"], default_agency_id=c["default_agency_id"])
+            for c in data.get("categories", [])
+        }
+        for agency in agencies.values():
+            if agency.parent_id is not None and agency.parent_id not in agencies:
+                raise ConfigurationError(f"agency {agency.id} has unknown parent {agency.parent_id}")
+            if agency.level not in LEVELS:
+                raise ConfigurationError(f"agency {agency.id} has unknown level {agency.level}")
+        for category in categories.values():
+            if category.default_agency_id not in agencies:
+                raise ConfigurationError(f"category {category.code} has unknown agency {category.default_agency_id}")
+        return cls(agencies=agencies, categories=categories)
+
+    @classmethod
+    def from_file(cls, path: Path) -> Directory:
+        return cls.from_data(json.loads(path.read_text(encoding="utf-8")))
+
+
+_cache: tuple[float, Directory] | None = None
+_lock = threading.Lock()
+
+
+def current_directory() -> Directory:
+    """The directory as stored, cached for `directory_cache_seconds`."""
+    global _cache
+    from lapor import store
+
+    ttl = settings().directory_cache_seconds
+    now = time.monotonic()
+    cached = _cache
+    if cached is not None and now - cached[0] < ttl:
+        return cached[1]
+    with _lock:
+        directory = Directory.from_data(store.read_directory())
+        _cache = (now, directory)
+        return directory
+
+
+def forget_directory() -> None:
+    """Drop the cached directory (after seeding, and in tests)."""
+    global _cache
+    _cache = None

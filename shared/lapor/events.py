@@ -1,0 +1,86 @@
+"""Report events and the outbox that guarantees they go out.
+
+Every state change writes its event into the report's `outbox` in the same conditional write as the
+change itself, then sends it to the `report-events` queue at once. The consumer removes the event from
+the outbox when it has handled it. Whatever is still in the outbox after a grace period (the send
+failed, or the handling died) is sent again by the relay on a schedule, with backoff. Consumers are
+idempotent per `event_id`, so a second delivery changes nothing.
+
+Events carry identifiers only (Tracking ID, agencies, type, time): never content or contact data.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from lapor.aws import client
+from lapor.config import settings
+from lapor.observability import count, logger
+from lapor.timefmt import to_store
+
+EVENT_TYPES = (
+    "report.submitted",
+    "report.transferred",
+    "report.verified",
+    "report.in_progress",
+    "report.responded",
+    "report.extended",
+    "report.rejected",
+    "report.closed",
+    "report.reopened",
+    "report.reporter_replied",
+    "report.rated",
+    "report.escalated",
+)
+
+MAX_BACKOFF = timedelta(hours=1)
+
+
+def new_event(event_type: str, tracking_id: str, agency_id: str, at: datetime, **extra: Any) -> dict[str, Any]:
+    """An event ready for the outbox and the queue."""
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {event_type}")
+    event = {
+        "event_id": uuid.uuid4().hex,
+        "type": event_type,
+        "tracking_id": tracking_id,
+        "agency_id": agency_id,
+        "at": to_store(at),
+    }
+    event.update({k: v for k, v in extra.items() if v is not None})
+    return event
+
+
+def outbox_fields(event: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The attributes a new report carries so that its first event cannot be lost."""
+    return {
+        "outbox": {event["event_id"]: event},
+        "outbox_pk": "OUTBOX",
+        "outbox_at": to_store(now + timedelta(seconds=settings().outbox_grace_seconds)),
+    }
+
+
+def next_attempt(now: datetime, attempts: int) -> datetime:
+    """When to look at an outbox again after `attempts` sends: 2, 4, 8 ... minutes, at most an hour."""
+    return now + min(timedelta(minutes=2 ** max(1, min(attempts + 1, 10))), MAX_BACKOFF)
+
+
+def publish(event: dict[str, Any]) -> bool:
+    """Send one event to the queue. False (logged, counted) if it could not be sent: the outbox keeps it."""
+    try:
+        client("sqs").send_message(
+            QueueUrl=settings().events_queue_url,
+            MessageBody=json.dumps(event, separators=(",", ":")),
+            MessageAttributes={"type": {"DataType": "String", "StringValue": event["type"]}},
+        )
+    except Exception as exc:
+        logger.warning(
+            "event send deferred to the outbox relay",
+            extra={"event_type": event["type"], "tracking_id": event["tracking_id"], "error_type": type(exc).__name__},
+        )
+        count("EventSendDeferred")
+        return False
+    return True

@@ -1,0 +1,173 @@
+"""Use cases on reports: submitting one (the citizen path)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from datetime import datetime
+from typing import Any
+
+from lapor import store
+from lapor.calendar import add_working_days
+from lapor.config import settings
+from lapor.crypto import idempotency_record_id, open_replay, seal_fields, seal_replay
+from lapor.directory import current_directory
+from lapor.errors import FieldProblem, IdempotencyKeyReused, RequestInProgress, ValidationFailed
+from lapor.events import new_event, outbox_fields, publish
+from lapor.ids import hash_access_code, new_access_code, new_tracking_id
+from lapor.models import ReportSubmission
+from lapor.observability import count, logger
+from lapor.timefmt import to_public, to_store, utcnow
+
+_RETRIES = 5
+
+
+def body_fingerprint(operation: str, body: Any) -> str:
+    """What "the same body" means for idempotency: the same JSON value, whatever its formatting."""
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(f"{operation}\n{canonical}".encode()).hexdigest()
+
+
+def submit_report(
+    submission: ReportSubmission,
+    *,
+    base_url: str,
+    idempotency_key: str | None = None,
+    fingerprint: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Store a new report and tell its agency; returns the receipt (shown once: it holds the access code).
+
+    With an Idempotency-Key, a retry of the same body returns the first receipt again and creates
+    nothing; the same key with another body is refused.
+    """
+    directory = current_directory()
+    problems = []
+    category = directory.category(submission.category)
+    if category is None:
+        problems.append(FieldProblem(("body", "category"), "is not a category of GET /categories"))
+    agency_id = submission.agency_id or (category.default_agency_id if category else None)
+    agency = directory.agency(agency_id) if agency_id else None
+    if agency_id and agency is None:
+        problems.append(FieldProblem(("body", "agency_id"), "is not an agency of GET /agencies"))
+    if problems:
+        raise ValidationFailed(problems, "Request body is not valid")
+    assert agency is not None
+
+    s = settings()
+    now = now or utcnow()
+    due_at = add_working_days(now, s.verify_working_days, s.time_zone)
+    for attempt in range(_RETRIES):
+        tracking_id, access_code = new_tracking_id(), new_access_code()
+        event = new_event("report.submitted", tracking_id, agency.id, now)
+        item = _new_report_item(submission, tracking_id, access_code, agency.id, agency.name, now, due_at, event)
+        receipt = {
+            "tracking_id": tracking_id,
+            "access_code": access_code,
+            "status": "submitted",
+            "submitted_at": to_public(item["submitted_at"], s.time_zone),
+            "due_at": to_public(item["due_at"], s.time_zone),
+            "agency": {"id": agency.id, "name": agency.name},
+            "tracking_url": f"{base_url}/track/{tracking_id}",
+        }
+        record = None
+        if idempotency_key is not None:
+            record = {
+                "pk": idempotency_record_id(idempotency_key),
+                "body_hash": fingerprint,
+                "sealed_response": seal_replay(idempotency_key, receipt),
+                "tracking_id": tracking_id,
+                "expires_at": int(time.time()) + s.idempotency_ttl_seconds,
+            }
+        try:
+            store.create_report(item, record)
+        except store.AlreadyExists as exc:
+            if exc.which == "report":
+                continue  # a Tracking ID collision (55 random bits): draw again
+            assert idempotency_key is not None and fingerprint is not None
+            replayed = _replay(idempotency_key, fingerprint)
+            if replayed is not None:
+                return replayed
+            continue  # the record expired between the write and the read: try again
+        except store.WriteConflict:
+            # A concurrent request with the same key is being written right now.
+            assert idempotency_key is not None and fingerprint is not None
+            time.sleep(0.05 * (attempt + 1))
+            replayed = _replay(idempotency_key, fingerprint)
+            if replayed is not None:
+                return replayed
+            continue
+        publish(event)
+        count("ReportSubmitted")
+        fields = {"kind": submission.kind, "category": category.code if category else None, "agency_id": agency.id}
+        fields.update({"channel": submission.channel, "confidential": submission.confidential})
+        if not submission.anonymous:
+            # Anonymous submissions are not tied to a log line by their Tracking ID.
+            fields["tracking_id"] = tracking_id
+        logger.info("report submitted", extra=fields)
+        return receipt
+    raise RequestInProgress()
+
+
+def _replay(key: str, fingerprint: str) -> dict[str, Any] | None:
+    record = store.get_idempotency_record(idempotency_record_id(key))
+    if record is None:
+        return None
+    if not hmac.compare_digest(str(record.get("body_hash", "")), fingerprint):
+        raise IdempotencyKeyReused()
+    count("SubmissionReplayed")
+    return open_replay(key, record["sealed_response"])
+
+
+def _new_report_item(
+    submission: ReportSubmission,
+    tracking_id: str,
+    access_code: str,
+    agency_id: str,
+    agency_name: str,
+    now: datetime,
+    due_at: datetime,
+    event: dict[str, Any],
+) -> dict[str, Any]:
+    submitted_at = to_store(now)
+    location = submission.location.model_dump(exclude_none=True) if submission.location is not None else None
+    item: dict[str, Any] = {
+        "pk": f"REPORT#{tracking_id}",
+        "sk": store.REPORT_SK,
+        "tracking_id": tracking_id,
+        "kind": submission.kind,
+        "category": submission.category,
+        "agency_id": agency_id,
+        "agency_name": agency_name,
+        "original_agency_id": agency_id,
+        "status": "submitted",
+        "channel": submission.channel,
+        "anonymous": submission.anonymous,
+        "confidential": submission.confidential,
+        "submitted_at": submitted_at,
+        "updated_at": submitted_at,
+        "due_at": to_store(due_at),
+        "due_stage": "verify",
+        "escalation_level": 0,
+        "support_count": 0,
+        "version": 1,
+        "access_code_hash": hash_access_code(tracking_id, access_code),
+        "timeline": [{"at": submitted_at, "event": "submitted", "status": "submitted", "actor": "reporter"}],
+        "inbox_pk": f"AGENCY#{agency_id}",
+        "inbox_sk": f"{submitted_at}#{tracking_id}",
+        "status_pk": f"AGENCY#{agency_id}#submitted",
+        "due_pk": store.DUE_PK,
+        **outbox_fields(event, now),
+    }
+    secret: dict[str, Any] = {}
+    if submission.confidential:
+        secret.update({"title": submission.title, "description": submission.description, "location": location})
+    else:
+        item.update({"title": submission.title, "description": submission.description, "location": location})
+    if submission.reporter is not None:
+        secret["reporter"] = submission.reporter.model_dump(exclude_none=True)
+    if secret:
+        item["sealed"] = seal_fields(tracking_id, secret)
+    return item

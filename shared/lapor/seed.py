@@ -1,0 +1,20 @@
+"""Seeding the directory (agencies and categories) from its data file into the store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from lapor import store
+from lapor.directory import Directory, forget_directory
+
+DEFAULT_DIRECTORY = Path(__file__).resolve().parents[2] / "infra" / "directory.json"
+
+
+def seed_directory(path: Path | None = None) -> tuple[int, int]:
+    """Check the directory file and write it into the reports table; returns (agencies, categories)."""
+    data = json.loads((path or DEFAULT_DIRECTORY).read_text(encoding="utf-8"))
+    directory = Directory.from_data(data)  # fails loudly on a broken file, before anything is written
+    store.write_directory(data)
+    forget_directory()
+    return len(directory.agencies), len(directory.categories)

@@ -1,0 +1,56 @@
+"""What each audience sees of a stored report. Plain dicts, no pydantic: the public lookup must start fast.
+
+The public view never holds the reporter, private messages, or (for confidential reports) the title,
+description, location or any message text. It is built only from plaintext attributes: the sealed
+envelope is never even looked at here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lapor.timefmt import to_public
+
+
+def public_timeline(item: dict[str, Any], time_zone: str) -> list[dict[str, Any]]:
+    """The timeline, oldest first, with every message that is not for the public left out."""
+    confidential = bool(item.get("confidential"))
+    entries = []
+    for entry in item.get("timeline", []):
+        message = entry.get("message")
+        if confidential or entry.get("private"):
+            message = None
+        entries.append(
+            {
+                "at": to_public(entry["at"], time_zone),
+                "event": entry["event"],
+                "status": entry["status"],
+                "actor": entry["actor"],
+                "message": message,
+            }
+        )
+    return entries
+
+
+def public_view(item: dict[str, Any], time_zone: str) -> dict[str, Any]:
+    """`GET /reports/{tracking_id}`: status and timeline for anyone; content only when not confidential."""
+    view: dict[str, Any] = {
+        "tracking_id": item["tracking_id"],
+        "kind": item["kind"],
+        "category": item["category"],
+        "agency": {"id": item["agency_id"], "name": item["agency_name"]},
+        "status": item["status"],
+        "submitted_at": to_public(item["submitted_at"], time_zone),
+        "updated_at": to_public(item["updated_at"], time_zone),
+        "due_at": to_public(item.get("due_at"), time_zone),
+        "escalation_level": int(item.get("escalation_level", 0)),
+        "anonymous": bool(item.get("anonymous")),
+        "confidential": bool(item.get("confidential")),
+        "support_count": int(item.get("support_count", 0)),
+        "timeline": public_timeline(item, time_zone),
+    }
+    if not item.get("confidential"):
+        for name in ("title", "description", "location"):
+            if item.get(name) is not None:
+                view[name] = item[name]
+    return view
