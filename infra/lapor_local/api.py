@@ -8,6 +8,7 @@ for by tokens from `lapor dev-token`.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import logging
 import socket
@@ -18,7 +19,6 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -71,9 +71,7 @@ class Route:
     @property
     def specificity(self) -> tuple[int, ...]:
         """Smaller is more specific: literal segments beat parameters, which beat a greedy `{proxy+}`."""
-        return tuple(
-            2 if part.endswith("+}") else 1 if part.startswith("{") else 0 for part in self.segments
-        )
+        return tuple(2 if part.endswith("+}") else 1 if part.startswith("{") else 0 for part in self.segments)
 
     def allows(self, method: str) -> bool:
         return self.method in ("ANY", method) or (method == "HEAD" and self.method == "GET")
@@ -103,7 +101,9 @@ def routes_from_template(template: Mapping[str, Any], functions: Mapping[str, Ma
             )
             key = (route.method, "/" + "/".join(route.segments))
             if key in routes:
-                raise TemplateError(f"{route.method} {route.path} is served by both {routes[key].function} and {function_id}")
+                raise TemplateError(
+                    f"{route.method} {route.path} is served by both {routes[key].function} and {function_id}"
+                )
             routes[key] = route
     return list(routes.values())
 
@@ -320,7 +320,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: LocalHttpServer
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - BaseHTTPRequestHandler's name
+    def log_message(self, format: str, *args: Any) -> None:
         """Silenced: the one log line per request is written in `_answer`, without personal data."""
 
     def _read_body(self) -> bytes | None:
@@ -413,7 +413,5 @@ class LocalHttpServer(ThreadingHTTPServer):
         with self._connections_lock:
             connections = list(self._connections)
         for connection in connections:
-            try:
+            with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass

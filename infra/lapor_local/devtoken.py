@@ -2,7 +2,7 @@
 
 `lapor dev-token` mints them and the local stack's authorizer accepts them and nothing else. Both sides share
 one HS256 secret: `LAPOR_DEV_TOKEN_SECRET` when set, else a random one kept in `<root>/.lapor/` (never
-committed: the folder ignores itself).
+committed: `.lapor/` is git-ignored).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import jwt
 ISSUER = "lapor-local"
 ALGORITHM = "HS256"
 ROLES = ("officer", "dispatcher")
-SECRET_ENV = "LAPOR_DEV_TOKEN_SECRET"
+SECRET_ENV = "LAPOR_DEV_TOKEN_SECRET"  # noqa: S105 - the name of a variable, not a secret
 
 
 class InvalidDevToken(Exception):
@@ -39,9 +39,6 @@ def dev_token_secret(root: Path) -> str:
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
     path.parent.mkdir(parents=True, exist_ok=True)
-    ignore = path.parent / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("*\n", encoding="utf-8")
     secret = secrets.token_urlsafe(32)
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -34,9 +34,12 @@ class CreatedResource:
 
 
 class AwsClients:
-    """boto3 clients bound to the moto endpoint with dummy credentials, created on first use."""
+    """boto3 clients bound to the moto endpoint with dummy credentials, created on first use.
 
-    def __init__(self, endpoint_url: str, region: str) -> None:
+    `endpoint_url=None` uses boto3's default endpoint, which is what in-process `moto.mock_aws` intercepts.
+    """
+
+    def __init__(self, endpoint_url: str | None, region: str) -> None:
         self.endpoint_url = endpoint_url
         self.region = region
         self._clients: dict[str, Any] = {}
@@ -48,7 +51,9 @@ class AwsClients:
 
             if self._session is None:
                 self._session = boto3.session.Session(
-                    aws_access_key_id="testing", aws_secret_access_key="testing", region_name=self.region
+                    aws_access_key_id="testing",
+                    aws_secret_access_key="testing",  # noqa: S106 - moto's dummy credentials
+                    region_name=self.region,
                 )
             self._clients[service] = self._session.client(service, endpoint_url=self.endpoint_url)
         return self._clients[service]
@@ -284,9 +289,7 @@ def creation_order(template: Mapping[str, Any]) -> list[str]:
     for logical_id, resource in resources.items():
         explicit = resource.get("DependsOn", [])
         explicit = [explicit] if isinstance(explicit, str) else explicit
-        depends[logical_id] = (set(_references(resource.get("Properties"), resources)) | set(explicit)) - {
-            logical_id
-        }
+        depends[logical_id] = (set(_references(resource.get("Properties"), resources)) | set(explicit)) - {logical_id}
     order: list[str] = []
     while len(order) < len(resources):
         ready = [name for name in resources if name not in order and depends[name] <= set(order)]

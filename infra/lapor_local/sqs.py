@@ -3,6 +3,9 @@
 A failed message becomes visible again after `retry_delay_seconds` instead of after the queue's
 VisibilityTimeout (minutes, for a real deployment), so that retries and the dead-letter queue can be seen
 and tested locally. moto applies the queue's RedrivePolicy itself when it hands out a message.
+
+The pollers use short polls a fifth of a second apart rather than SQS long polls: a long poll cannot be
+interrupted, and the stack has to stop within a moment.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Any
 
 log = logging.getLogger("lapor.local")
 
-LONG_POLL_SECONDS = 1
+POLL_INTERVAL_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -117,11 +120,13 @@ class SqsPoller(threading.Thread):
                 messages = self.sqs.receive_message(
                     QueueUrl=self.queue_url,
                     MaxNumberOfMessages=min(self.source.batch_size, 10),
-                    WaitTimeSeconds=LONG_POLL_SECONDS,
+                    WaitTimeSeconds=0,
                     AttributeNames=["All"],
                     MessageAttributeNames=["All"],
                 ).get("Messages", [])
-                if messages and not self.stop.is_set():
+                if not messages:
+                    self.stop.wait(POLL_INTERVAL_SECONDS)
+                elif not self.stop.is_set():
                     self._deliver(messages)
             except Exception:
                 if self.stop.is_set():

@@ -8,7 +8,6 @@ the resources that the local stack created.
 from __future__ import annotations
 
 import base64
-import logging
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -17,11 +16,10 @@ from typing import Any
 import yaml
 
 ACCOUNT_ID = "123456789012"
+DEFAULT_REGION = "ap-southeast-3"  # Jakarta, where an Indonesian deployment would live
 STACK_NAME = "lapor-local"
 PARTITION = "aws"
 URL_SUFFIX = "amazonaws.com"
-
-log = logging.getLogger("lapor.local")
 
 
 class TemplateError(Exception):
@@ -48,9 +46,26 @@ CfnLoader.yaml_implicit_resolvers = {
 }
 
 _SHORT_TAGS = (
-    "Ref Condition Base64 Cidr FindInMap GetAZs ImportValue Join Select Split Sub Transform "
-    "And Equals If Not Or ToJsonString Length"
-).split()
+    "Ref",
+    "Condition",
+    "Base64",
+    "Cidr",
+    "FindInMap",
+    "GetAZs",
+    "ImportValue",
+    "Join",
+    "Select",
+    "Split",
+    "Sub",
+    "Transform",
+    "And",
+    "Equals",
+    "If",
+    "Not",
+    "Or",
+    "ToJsonString",
+    "Length",
+)
 
 
 def _construct_node(loader: CfnLoader, node: yaml.Node) -> Any:
@@ -215,7 +230,7 @@ class Resolver:
 
     def _evaluate_condition(self, expression: Any) -> bool:
         if isinstance(expression, dict) and len(expression) == 1:
-            (key, argument), = expression.items()
+            ((key, argument),) = expression.items()
             if key == "Condition":
                 return self.condition(argument)
             if key == "Fn::Equals":
@@ -235,7 +250,7 @@ class Resolver:
         """Evaluate every intrinsic inside `value`; `AWS::NoValue` removes the key or list item."""
         if isinstance(value, dict):
             if is_intrinsic(value):
-                (key, argument), = value.items()
+                ((key, argument),) = value.items()
                 return self._intrinsic(key, argument)
             resolved = {key: self.resolve(item) for key, item in value.items()}
             return {key: item for key, item in resolved.items() if item is not NO_VALUE}
@@ -252,16 +267,12 @@ class Resolver:
             raise TemplateError(f"template parameter {name!r} has no default and no value was given")
         if name not in self.template["Resources"]:
             raise TemplateError(f"Ref to unknown name {name!r}")
-        if name not in self.refs:
-            log.debug("Ref %s: not created locally, its logical id stands in", name)
-            return name
-        return self.refs[name]
+        return self.refs.get(name, name)  # a resource not created locally: its logical id stands in
 
     def get_att(self, logical_id: str, attribute: str) -> Any:
         if logical_id not in self.template["Resources"]:
             raise TemplateError(f"Fn::GetAtt of unknown resource {logical_id!r}")
-        if logical_id not in self.attributes:
-            log.debug("GetAtt %s.%s: not created locally, a placeholder stands in", logical_id, attribute)
+        if logical_id not in self.attributes:  # not created locally: a placeholder stands in
             return f"{logical_id}.{attribute}"
         attributes = self.attributes[logical_id]
         if attribute not in attributes:

@@ -59,7 +59,7 @@ IDEMPOTENCY_KEY = Parameter(
     "body is refused with 422. Keys are remembered for 24 hours.",
 )
 
-OPERATIONS: tuple[Operation, ...] = (
+CITIZEN_OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "submitReport",
         "POST",
@@ -89,6 +89,9 @@ OPERATIONS: tuple[Operation, ...] = (
         parameters=(TRACKING_ID,),
         errors=(404, 429),
     ),
+)
+
+DIRECTORY_OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "listAgencies",
         "GET",
@@ -111,6 +114,14 @@ OPERATIONS: tuple[Operation, ...] = (
         response=(models.CategoryOut,),
         errors=(429,),
     ),
+)
+
+AGENCY_OPERATIONS: tuple[Operation, ...] = ()
+
+# The landing page, tracking page and QR codes (HTML, SVG, PNG).
+WEB_OPERATIONS: tuple[Operation, ...] = ()
+
+SERVICE_OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "health",
         "GET",
@@ -155,6 +166,15 @@ OPERATIONS: tuple[Operation, ...] = (
         parameters=(Parameter("asset", "path", {"type": "string", "minLength": 1}, "File name", required=True),),
         errors=(404, 429),
     ),
+)
+
+
+OPERATIONS: tuple[Operation, ...] = (
+    *CITIZEN_OPERATIONS,
+    *DIRECTORY_OPERATIONS,
+    *AGENCY_OPERATIONS,
+    *WEB_OPERATIONS,
+    *SERVICE_OPERATIONS,
 )
 
 

@@ -147,7 +147,7 @@ class Request:
         if len(text.encode("utf-8")) > MAX_BODY_BYTES:
             raise errors.PayloadTooLarge()
         try:
-            return json.loads(text)
+            return json.loads(text, parse_constant=_not_json)
         except (ValueError, RecursionError) as exc:
             raise errors.BadRequestBody() from exc
 
@@ -161,6 +161,11 @@ class Request:
             stage = f"/{self._stage}" if self._stage and self._stage != "$default" else ""
             return f"https://{self._domain}{stage}"
         return ""
+
+
+def _not_json(constant: str) -> Any:
+    """NaN and Infinity are not JSON, whatever Python's parser accepts."""
+    raise ValueError(f"{constant} is not JSON")
 
 
 Handler = Callable[[Request], Response]

@@ -1,0 +1,1 @@
+"""Subcommands of `lapor`; see `lapor_local.cli`."""

@@ -1,0 +1,381 @@
+"""The local stack: `template.yaml` on moto and in-process functions, no Docker.
+
+All functions run in this process and share `os.environ`, so the stack sets one environment for all of
+them (and refuses a template where two functions need different values for the same variable). moto keeps
+its state per process too, so one local stack runs in a process at a time; it starts and ends with an empty
+moto.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, ClassVar
+
+from lapor_local.api import ApiGateway, LocalHttpServer, routes_from_template
+from lapor_local.devtoken import dev_token_secret
+from lapor_local.functions import LocalFunction
+from lapor_local.resources import AwsClients, CreatedResource, create_resources
+from lapor_local.schedule import (
+    ScheduleRunner,
+    ScheduleSource,
+    UnsupportedSchedule,
+    next_fire,
+    schedule_sources,
+    scheduled_event,
+)
+from lapor_local.sqs import SqsPoller, sqs_event_sources
+from lapor_local.template import (
+    ACCOUNT_ID,
+    DEFAULT_REGION,
+    STACK_NAME,
+    Resolver,
+    TemplateError,
+    as_string,
+    load_template,
+    resource_properties,
+)
+
+log = logging.getLogger("lapor.local")
+
+FUNCTION_TYPE = "AWS::Serverless::Function"
+LAYER_TYPE = "AWS::Serverless::LayerVersion"
+# Only what the stack needs from a function; the rest (Policies ...) may use intrinsics it cannot evaluate.
+_FUNCTION_KEYS = ("CodeUri", "Handler", "MemorySize", "Timeout", "Environment", "Events", "Layers")
+_JOIN_SECONDS = 3.0
+
+
+def _url_host(host: str) -> str:
+    return "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104 - a URL to print, not a bind
+
+
+def _forget_layer_clients() -> None:
+    """The layer caches its boto3 clients per process; they would still point at a previous stack's moto."""
+    layer_aws = sys.modules.get("lapor.aws")
+    if layer_aws is not None:
+        layer_aws.reset_clients()
+
+
+def _ensure_port_free(host: str, port: int) -> None:
+    if port == 0:
+        return
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise OSError(f"{host}:{port} is not available for the local AWS endpoint: {error}") from error
+
+
+class LocalStack:
+    """Runs the template at `root` on a moto server, serves its API and drives its queues and schedules.
+
+    `retry_delay_seconds` stands in for a queue's VisibilityTimeout after a failed delivery;
+    `schedule_period_override` (seconds) makes every schedule fire at that period, for tests.
+    """
+
+    _active: ClassVar[LocalStack | None] = None
+    _active_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(
+        self,
+        root: Path,
+        api_port: int = 3000,
+        aws_port: int = 4566,
+        host: str = "127.0.0.1",
+        public_base_url: str | None = None,
+        schedules: bool = True,
+        retry_delay_seconds: float = 2.0,
+        *,
+        parameters: Mapping[str, Any] | None = None,
+        schedule_period_override: float | None = None,
+    ) -> None:
+        self.root = Path(root).resolve()
+        self.api_port = api_port
+        self.aws_port = aws_port
+        self.host = host
+        self.public_base_url = public_base_url
+        self.schedules = schedules
+        self.retry_delay_seconds = retry_delay_seconds
+        self.parameters = dict(parameters or {})
+        self.schedule_period_override = schedule_period_override
+        self.region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+        self.api_url = ""
+        self.aws_url = ""
+        self.outputs: dict[str, Any] = {}
+        self.resources: list[CreatedResource] = []
+        self.functions: dict[str, LocalFunction] = {}
+        self.schedule_sources: list[ScheduleSource] = []
+        self._resolver: Resolver | None = None
+        self._moto: Any = None
+        self._http: LocalHttpServer | None = None
+        self._serving = False
+        self._threads: list[threading.Thread] = []
+        self._stop = threading.Event()
+        self._saved_env: dict[str, str | None] = {}
+        self._added_paths: list[str] = []
+        self._token_secret: str | None = None
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def start(self) -> LocalStack:
+        """Start moto, create the resources, set the environment, seed, and serve."""
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
+        started = time.monotonic()
+        with LocalStack._active_lock:
+            if LocalStack._active is not None:
+                raise RuntimeError("another LocalStack is running in this process; stop it first")
+            LocalStack._active = self
+        template = load_template(self.root / "template.yaml")
+        self._start_moto()
+        self._http = LocalHttpServer((self.host, self.api_port), ApiGateway([], self.invoke, self._dev_token_secret))
+        self.api_url = f"http://{_url_host(self.host)}:{self._http.server_address[1]}"
+
+        resolver = Resolver(template, region=self.region, parameters=self.parameters)
+        self._resolver = resolver
+        aws = AwsClients(self.aws_url, self.region)
+        self.resources = create_resources(template, resolver, aws)
+        self.outputs = {resource.logical_id: resource.ref for resource in self.resources}
+
+        function_props = {
+            logical_id: resolver.resolve({key: props[key] for key in _FUNCTION_KEYS if key in props})
+            for logical_id, props in self._function_properties(template, resolver).items()
+        }
+        environment = self._function_environment(function_props)
+        self._set_environment(environment)
+        self._add_layers_to_path(template, function_props)
+        if "REPORTS_TABLE" in environment:
+            self._seed()
+
+        self.functions = {
+            logical_id: self._local_function(logical_id, props) for logical_id, props in function_props.items()
+        }
+        self._http.gateway.routes = routes_from_template(template, function_props)
+        self._start_thread(threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.1}))
+        self._serving = True
+        for source in sqs_event_sources(function_props):
+            if source.enabled:
+                queue_url = aws("sqs").get_queue_url(QueueName=source.queue_arn.rsplit(":", 1)[-1])["QueueUrl"]
+                poller = SqsPoller(
+                    source, aws("sqs"), queue_url, self.invoke, self.region, self.retry_delay_seconds, self._stop
+                )
+                self._start_thread(poller)
+        self.schedule_sources = schedule_sources(function_props)
+        if self.schedules:
+            self._start_schedules()
+        log.info("local stack ready in %.1f s", time.monotonic() - started)
+
+    def _start_moto(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        _ensure_port_free(self.host, self.aws_port)  # moto's start() would wait forever on a busy port
+        moto = ThreadedMotoServer(ip_address=self.host, port=self.aws_port, verbose=False)
+        moto.start()
+        self._moto = moto
+        self.aws_url = f"http://{_url_host(self.host)}:{moto.get_host_and_port()[1]}"
+        self._reset_moto()
+
+    def _reset_moto(self) -> None:
+        """Empty moto: its state lives in this process, shared by every moto server and `mock_aws`."""
+        request = urllib.request.Request(f"{self.aws_url}/moto-api/reset", method="POST")  # noqa: S310 - http
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via an HTTP proxy
+        with opener.open(request, timeout=5) as response:
+            response.read()
+
+    @staticmethod
+    def _function_properties(template: Mapping[str, Any], resolver: Resolver) -> dict[str, dict[str, Any]]:
+        return {
+            logical_id: resource_properties(template, logical_id)
+            for logical_id, resource in template["Resources"].items()
+            if resource.get("Type") == FUNCTION_TYPE and resolver.is_active(logical_id)
+        }
+
+    @staticmethod
+    def _function_environment(function_props: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+        """One environment for all functions; two different values for one variable cannot be served."""
+        environment: dict[str, str] = {}
+        owner: dict[str, str] = {}
+        for logical_id, props in function_props.items():
+            variables = (props.get("Environment") or {}).get("Variables") or {}
+            for name, value in variables.items():
+                text = as_string(value)
+                if name in environment and environment[name] != text:
+                    raise TemplateError(
+                        f"{owner[name]} and {logical_id} set {name} to different values "
+                        f"({environment[name]!r} and {text!r}); the local stack runs every function in one "
+                        "process with one environment"
+                    )
+                environment[name], owner[name] = text, logical_id
+        return environment
+
+    def _set_environment(self, environment: Mapping[str, str]) -> None:
+        values: dict[str, str | None] = {
+            **environment,
+            "AWS_ENDPOINT_URL": self.aws_url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": None,
+            "AWS_PROFILE": None,
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "PUBLIC_BASE_URL": self.public_base_url or self.api_url,
+        }
+        for name, value in values.items():
+            self._saved_env.setdefault(name, os.environ.get(name))
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+    def _add_layers_to_path(self, template: Mapping[str, Any], function_props: Mapping[str, Any]) -> None:
+        """Make local layers importable, as Lambda does with /opt/python."""
+        for props in function_props.values():
+            for layer in props.get("Layers") or []:
+                resource = template["Resources"].get(layer) if isinstance(layer, str) else None
+                if not resource or resource.get("Type") != LAYER_TYPE:
+                    continue
+                content = resource_properties(template, layer).get("ContentUri")
+                if not isinstance(content, str):
+                    continue
+                path = str((self.root / content).resolve())
+                if path not in (str(Path(entry).resolve()) for entry in sys.path if entry):
+                    sys.path.append(path)
+                    self._added_paths.append(path)
+
+    def _seed(self) -> None:
+        _forget_layer_clients()
+        from lapor.seed import seed_directory
+
+        counts = seed_directory()
+        log.info("directory seeded into %s: %s", os.environ["REPORTS_TABLE"], counts)
+
+    def _local_function(self, logical_id: str, props: Mapping[str, Any]) -> LocalFunction:
+        code_uri, handler = props.get("CodeUri"), props.get("Handler")
+        if not isinstance(code_uri, str) or not isinstance(handler, str):
+            raise TemplateError(f"{logical_id}: the local stack needs a local CodeUri folder and a Handler")
+        return LocalFunction(
+            logical_id=logical_id,
+            code_dir=(self.root / code_uri).resolve(),
+            handler=handler,
+            memory_mb=int(props.get("MemorySize", 128)),
+            timeout_s=float(props.get("Timeout", 3)),
+            function_name=f"{STACK_NAME}-{logical_id}",
+            region=self.region,
+            account_id=ACCOUNT_ID,
+        )
+
+    def _start_schedules(self) -> None:
+        for source in self.schedule_sources:
+            if not source.enabled:
+                continue
+            if self.schedule_period_override is None:
+                try:
+                    next_fire(source, datetime.now(UTC))
+                except UnsupportedSchedule as error:
+                    log.warning("%s %s is not fired locally: %s", source.function, source.name, error)
+                    continue
+            self._start_thread(ScheduleRunner(source, self._fire, self._stop, self.schedule_period_override))
+
+    def _fire(self, source: ScheduleSource, at: datetime) -> Any:
+        return self.invoke(source.function, scheduled_event(source, at, self.region, STACK_NAME))
+
+    def _start_thread(self, thread: threading.Thread) -> None:
+        thread.daemon = True
+        thread.start()
+        self._threads.append(thread)
+
+    def _dev_token_secret(self) -> str:
+        if self._token_secret is None:
+            self._token_secret = dev_token_secret(self.root)
+        return self._token_secret
+
+    def stop(self) -> None:
+        """Stop serving, polling and scheduling, stop moto, and give the process its environment back."""
+        self._stop.set()
+        moto, self._moto = self._moto, None
+        moto_stopper = None
+        if moto is not None:
+            self._reset_moto()
+            # moto's server notices a shutdown only every half second: wait for it alongside the rest.
+            moto_stopper = threading.Thread(target=moto.stop, name="moto-stop")
+            moto_stopper.start()
+        self._stop_http()
+        for thread in self._threads:
+            thread.join(timeout=_JOIN_SECONDS)
+        self._threads.clear()
+        if moto_stopper is not None:
+            moto_stopper.join()
+        for function in self.functions.values():
+            function.unload()
+        for path in self._added_paths:
+            if path in sys.path:
+                sys.path.remove(path)
+        self._added_paths.clear()
+        _forget_layer_clients()
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved_env.clear()
+        with LocalStack._active_lock:
+            if LocalStack._active is self:
+                LocalStack._active = None
+
+    def _stop_http(self) -> None:
+        http, self._http = self._http, None
+        if http is None:
+            return
+        if self._serving:
+            http.shutdown()
+            self._serving = False
+        http.close_connections()
+        http.server_close()
+
+    def ref(self, logical_id: str) -> Any:
+        """What `!Ref <logical_id>` resolves to for a resource the stack created."""
+        if logical_id not in self.outputs:
+            raise KeyError(f"{logical_id} was not created by the local stack")
+        return self.outputs[logical_id]
+
+    def get_att(self, logical_id: str, attribute: str) -> Any:
+        """What `!GetAtt <logical_id>.<attribute>` resolves to for a resource the stack created."""
+        self.ref(logical_id)
+        assert self._resolver is not None
+        return self._resolver.get_att(logical_id, attribute)
+
+    def invoke(self, logical_id: str, event: Any) -> Any:
+        """Call a function's handler directly with `event` and a Lambda-like context."""
+        if logical_id not in self.functions:
+            raise KeyError(f"no function {logical_id!r}; functions: {', '.join(self.functions)}")
+        return self.functions[logical_id].invoke(event)
+
+    def run_schedule(self, logical_id: str, at: datetime | None = None) -> Any:
+        """Run a function's (first) schedule once now, with the scheduled event's `time` set to `at`."""
+        source = next((source for source in self.schedule_sources if source.function == logical_id), None)
+        if source is None:
+            raise KeyError(f"{logical_id} has no Schedule event")
+        moment = at or datetime.now(UTC)
+        return self._fire(source, moment if moment.tzinfo else moment.replace(tzinfo=UTC))

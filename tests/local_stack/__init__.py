@@ -1,0 +1,1 @@
+"""Tests of the local stack (infra/lapor_local): template.yaml on moto, no Docker."""

@@ -1,0 +1,125 @@
+"""The router and the one mapping from domain errors to problem responses."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from lapor import errors
+from lapor.http import MAX_BODY_BYTES, Request, Response, Router, idempotency_key, problem_for
+
+from tests.conftest import CapturedLogs
+from tests.events import api_event
+
+
+def make_router() -> Router:
+    router = Router("test")
+
+    @router.route("POST", "/things")
+    def create(request: Request) -> Response:
+        return Response(201, {"got": request.json()})
+
+    @router.route("GET", "/boom")
+    def boom(request: Request) -> Response:
+        raise RuntimeError("secret-email@example.org leaked into an exception message")
+
+    @router.route("GET", "/png")
+    def png(request: Request) -> Response:
+        return Response(200, b"\x89PNG", content_type="image/png")
+
+    return router
+
+
+def test_json_body_reaches_the_route() -> None:
+    response = make_router()(api_event("POST", "/things", body={"a": 1}))
+    assert response["statusCode"] == 201 and json.loads(response["body"]) == {"got": {"a": 1}}
+    assert response["headers"]["X-Content-Type-Options"] == "nosniff"
+    assert response["headers"]["Referrer-Policy"] == "no-referrer"
+
+
+def test_body_limit_is_64_kib() -> None:
+    router = make_router()
+    at_limit = json.dumps({"a": "x" * (MAX_BODY_BYTES - 10)})
+    assert router(api_event("POST", "/things", body=at_limit))["statusCode"] == 201
+    over = json.dumps({"a": "x" * MAX_BODY_BYTES})
+    response = router(api_event("POST", "/things", body=over))
+    assert response["statusCode"] == 413 and response["headers"]["Content-Type"] == "application/problem+json"
+
+
+def test_base64_bodies_are_decoded_and_binary_garbage_is_a_400() -> None:
+    router = make_router()
+    event = api_event("POST", "/things", body="eyJhIjogMX0=")
+    event["isBase64Encoded"] = True
+    assert router(event)["statusCode"] == 201
+    event["body"] = "//79/A=="
+    assert router(event)["statusCode"] == 400
+
+
+def test_unexpected_errors_are_500_problems_logged_without_their_message(captured_logs: CapturedLogs) -> None:
+    response = make_router()(api_event("GET", "/boom"))
+    assert response["statusCode"] == 500
+    body = json.loads(response["body"])
+    assert body["title"] == "Internal error" and "secret-email" not in response["body"]
+    logged = captured_logs.text
+    assert "RuntimeError" in logged and "secret-email" not in logged
+
+
+def test_binary_bodies_are_base64_encoded() -> None:
+    response = make_router()(api_event("GET", "/png"))
+    assert response["isBase64Encoded"] is True and response["body"] == "iVBORw=="
+
+
+def test_unknown_route_is_a_404_problem() -> None:
+    response = make_router()(api_event("GET", "/nothing"))
+    assert response["statusCode"] == 404 and json.loads(response["body"])["status"] == 404
+
+
+@pytest.mark.parametrize(
+    ("exc", "status"),
+    [
+        (errors.BadRequestBody(), 400),
+        (errors.Unauthorized(), 401),
+        (errors.Forbidden(), 403),
+        (errors.ReportNotFound(), 404),
+        (errors.Conflict(), 409),
+        (errors.RequestInProgress(), 409),
+        (errors.PayloadTooLarge(), 413),
+        (errors.IdempotencyKeyReused(), 422),
+        (errors.ValidationFailed([errors.FieldProblem(("body", "x"), "bad")]), 422),
+        (errors.RateLimited("slow down", 30), 429),
+        (errors.ConfigurationError("x"), 500),
+    ],
+)
+def test_every_domain_error_has_one_status_and_a_problem_body(exc: Exception, status: int) -> None:
+    response = problem_for(exc).to_proxy()
+    body = json.loads(response["body"])
+    assert response["statusCode"] == status == body["status"]
+    assert response["headers"]["Content-Type"] == "application/problem+json"
+    assert set(body) >= {"type", "title", "status", "detail"}
+    if status == 429:
+        assert response["headers"]["Retry-After"] == "30"
+    if status == 422:
+        assert all(set(e) == {"loc", "msg"} for e in body["errors"])
+
+
+def test_unknown_and_malformed_tracking_ids_share_one_body() -> None:
+    assert problem_for(errors.ReportNotFound()).to_proxy() == problem_for(errors.ReportNotFound()).to_proxy()
+
+
+@pytest.mark.parametrize("key", ["", "x" * 256, "tab\there", "ünïcode"])
+def test_bad_idempotency_keys_are_refused(key: str) -> None:
+    with pytest.raises(errors.ValidationFailed):
+        idempotency_key(Request(api_event("POST", "/x", headers={"Idempotency-Key": key})))
+
+
+def test_base_url_comes_from_configuration_or_the_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lapor.config import settings
+
+    monkeypatch.setenv("PUBLIC_BASE_URL", "")
+    settings.cache_clear()
+    request = Request(api_event("GET", "/x"))
+    assert request.base_url == "https://abc123.execute-api.ap-southeast-3.amazonaws.com/v1"
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://lapor.baritoutarakab.go.id/")
+    settings.cache_clear()
+    assert Request(api_event("GET", "/x")).base_url == "https://lapor.baritoutarakab.go.id"
+    settings.cache_clear()

@@ -1,0 +1,61 @@
+"""The OpenAPI document agrees with the contract: every operation, its errors as problems, strict bodies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lapor.contract import OPERATIONS
+from lapor.directory import Directory
+from lapor.openapi import build_openapi
+
+DIRECTORY = Directory.from_file(Path(__file__).resolve().parents[2] / "infra" / "directory.json")
+
+
+def test_every_operation_is_documented_with_problem_errors() -> None:
+    document = build_openapi()
+    assert document["openapi"].startswith("3.1")
+    for op in OPERATIONS:
+        entry = document["paths"][op.path][op.method.lower()]
+        assert entry["operationId"] == op.operation_id
+        assert str(op.success_status) in entry["responses"]
+        for status in op.errors:
+            assert "application/problem+json" in entry["responses"][str(status)]["content"]
+
+
+def test_request_bodies_forbid_unknown_fields_and_nulls() -> None:
+    schemas = build_openapi()["components"]["schemas"]
+    submission = schemas["ReportSubmission"]
+    assert submission["additionalProperties"] is False
+    assert set(submission["required"]) == {"title", "description", "category"}
+    assert schemas["Location"]["additionalProperties"] is False
+    assert schemas["Reporter"]["additionalProperties"] is False
+    assert "anyOf" not in submission["properties"]["agency_id"]  # absent or valid, never null
+
+
+def test_directory_codes_become_enums() -> None:
+    submission = build_openapi(DIRECTORY)["components"]["schemas"]["ReportSubmission"]["properties"]
+    assert submission["category"]["enum"] == ["jalan-jembatan", "kependudukan", "kesehatan", "lainnya"]
+    assert "dpupr-barito-utara" in submission["agency_id"]["enum"]
+
+
+def test_demo_directory_has_the_contracts_ids() -> None:
+    parents = {a.id: a.parent_id for a in DIRECTORY.agencies.values()}
+    assert parents == {
+        "kemenpan-rb": None,
+        "pemprov-kalteng": "kemenpan-rb",
+        "pemkab-barito-utara": "pemprov-kalteng",
+        "dinkes-barito-utara": "pemkab-barito-utara",
+        "dpupr-barito-utara": "pemkab-barito-utara",
+        "disdukcapil-barito-utara": "pemkab-barito-utara",
+    }
+    assert {c.code: c.default_agency_id for c in DIRECTORY.categories.values()} == {
+        "jalan-jembatan": "dpupr-barito-utara",
+        "kesehatan": "dinkes-barito-utara",
+        "kependudukan": "disdukcapil-barito-utara",
+        "lainnya": "pemkab-barito-utara",
+    }
+    assert [a.id for a in DIRECTORY.ancestors("dpupr-barito-utara")] == [
+        "pemkab-barito-utara",
+        "pemprov-kalteng",
+        "kemenpan-rb",
+    ]
