@@ -1,4 +1,4 @@
-"""Public lookups: a report's public view by Tracking ID, the directory, and health.
+"""Public lookups: a report's public view by Tracking ID, the directory, the public stats and health.
 
 This function can read the reports table and nothing else: no writes, no KMS. Confidential content is
 stored encrypted, so even a bug here cannot show it.
@@ -11,6 +11,7 @@ from lapor.errors import ReportNotFound
 from lapor.http import Request, Response, Router
 from lapor.ids import parse_tracking_id
 from lapor.observability import logger
+from lapor.stats import public_figures
 from lapor.views import public_view
 
 router = Router("track_report")
@@ -36,6 +37,16 @@ def list_agencies(request: Request) -> Response:
 def list_categories(request: Request) -> Response:
     categories = current_directory().categories.values()
     return Response(200, [c.public() for c in categories], DIRECTORY_CACHE)
+
+
+@router.route("GET", "/stats")
+def get_stats(request: Request) -> Response:
+    directory = current_directory()
+    rows = {row["sk"]: row for row in store.read_stats()}
+    figures = [
+        public_figures(rows.get(agency.id, {"sk": agency.id}), agency.name) for agency in directory.agencies.values()
+    ]
+    return Response(200, {"agencies": figures}, {"Cache-Control": "public, max-age=60"})
 
 
 @router.route("GET", "/health")

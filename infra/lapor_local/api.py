@@ -43,7 +43,7 @@ class Route:
     api: str
     method: str
     path: str
-    cognito_authorizer: str | None = None
+    token_header: str | None = None  # the header a Cognito authorizer reads; None for a public route
 
     @property
     def segments(self) -> tuple[str, ...]:
@@ -60,7 +60,7 @@ class Route:
                     return None
                 parameters[part[1:-2]] = unquote("/".join(rest))
                 return parameters
-            if index >= len(segments):
+            if index >= len(segments) or not segments[index]:
                 return None
             if part.startswith("{") and part.endswith("}"):
                 parameters[part[1:-1]] = unquote(segments[index])
@@ -97,7 +97,7 @@ def routes_from_template(template: Mapping[str, Any], functions: Mapping[str, Ma
                 api=api_id,
                 method=str(event_props["Method"]).upper(),
                 path=event_props["Path"],
-                cognito_authorizer=_authorizer(template, api_id, event_props.get("Auth") or {}),
+                token_header=_token_header(template, api_id, event_props.get("Auth") or {}),
             )
             key = (route.method, "/" + "/".join(route.segments))
             if key in routes:
@@ -108,8 +108,8 @@ def routes_from_template(template: Mapping[str, Any], functions: Mapping[str, Ma
     return list(routes.values())
 
 
-def _authorizer(template: Mapping[str, Any], api_id: str, event_auth: Mapping[str, Any]) -> str | None:
-    """The name of the Cognito authorizer guarding a route, or None for a public route."""
+def _token_header(template: Mapping[str, Any], api_id: str, event_auth: Mapping[str, Any]) -> str | None:
+    """The header that the Cognito authorizer guarding a route reads, or None for a public route."""
     if api_id in template["Resources"]:
         api_props = resource_properties(template, api_id)
     else:
@@ -123,7 +123,7 @@ def _authorizer(template: Mapping[str, Any], api_id: str, event_auth: Mapping[st
         raise TemplateError(f"authorizer {name!r} is not defined on {api_id}")
     if "UserPoolArn" not in definition:
         raise TemplateError(f"authorizer {name!r}: the local stack supports only Cognito (UserPoolArn) authorizers")
-    return name
+    return str((definition.get("Identity") or {}).get("Header", "Authorization"))
 
 
 def problem(status: int, title: str, detail: str) -> tuple[int, dict[str, str], bytes]:
@@ -256,9 +256,9 @@ class ApiGateway:
         route, params = min(allowed, key=lambda pair: (pair[0].specificity, pair[0].method == "ANY"))
         return route, params, []
 
-    def authorize(self, headers: list[tuple[str, str]]) -> dict[str, str] | None:
-        """The token's claims for `Authorization: Bearer <dev token>`, None when absent or not valid."""
-        value = next((value for name, value in headers if name.lower() == "authorization"), "")
+    def authorize(self, headers: list[tuple[str, str]], header: str) -> dict[str, str] | None:
+        """The token's claims for `<header>: Bearer <dev token>`, None when absent or not valid."""
+        value = next((value for name, value in headers if name.lower() == header.lower()), "")
         scheme, _, token = value.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None
@@ -289,8 +289,8 @@ class ApiGateway:
             status, response_headers, data = problem(404, "Not found", f"No route for {method} {raw_path}")
             return None, status, list(response_headers.items()), data
         claims = None
-        if route.cognito_authorizer:
-            claims = self.authorize(headers)
+        if route.token_header:
+            claims = self.authorize(headers, route.token_header)
             if claims is None:
                 status, response_headers, data = problem(401, "Unauthorized", "A valid bearer token is required.")
                 return route, status, list(response_headers.items()), data
@@ -321,7 +321,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
     server: LocalHttpServer
 
     def log_message(self, format: str, *args: Any) -> None:
-        """Silenced: the one log line per request is written in `_answer`, without personal data."""
+        """Silenced: the standard line carries the client's address and the query string."""
 
     def _read_body(self) -> bytes | None:
         """The request body, or None when it is over API Gateway's limit (it is read and dropped)."""
@@ -351,6 +351,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         return None
 
     def _answer(self) -> None:
+        """One request: log method, route template, status and duration only (never personal data)."""
         started = time.monotonic()
         method = self.command.upper()
         body = self._read_body()
@@ -369,13 +370,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 self.client_address[0],
                 self.headers.get("Host") or f"{self.server.server_address[0]}:{self.server.server_address[1]}",
             )
-        self.send_response(status)
-        for name, value in headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        if method != "HEAD":
-            self.wfile.write(data)
+        # Logged before the response goes out, so that a client that has its answer also finds the line.
         log.info(
             "%s %s %d %.1f ms",
             method,
@@ -383,6 +378,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
             status,
             (time.monotonic() - started) * 1000,
         )
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if method != "HEAD":
+            self.wfile.write(data)
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _answer
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,24 @@ class CreatedResource:
     attributes: dict[str, Any] = field(default_factory=dict)
 
 
+_session: Any = None
+_session_lock = threading.Lock()
+
+
+def _shared_session() -> Any:
+    """One boto3 session for every AwsClients: it caches the service models that make a client slow to build."""
+    global _session
+    with _session_lock:
+        if _session is None:
+            import boto3
+
+            _session = boto3.session.Session(
+                aws_access_key_id="testing",
+                aws_secret_access_key="testing",  # noqa: S106 - moto's dummy credentials
+            )
+        return _session
+
+
 class AwsClients:
     """boto3 clients bound to the moto endpoint with dummy credentials, created on first use.
 
@@ -43,19 +62,14 @@ class AwsClients:
         self.endpoint_url = endpoint_url
         self.region = region
         self._clients: dict[str, Any] = {}
-        self._session: Any = None
 
     def __call__(self, service: str) -> Any:
         if service not in self._clients:
-            import boto3
-
-            if self._session is None:
-                self._session = boto3.session.Session(
-                    aws_access_key_id="testing",
-                    aws_secret_access_key="testing",  # noqa: S106 - moto's dummy credentials
-                    region_name=self.region,
+            session = _shared_session()
+            with _session_lock:  # a boto3 session is not thread-safe
+                self._clients[service] = session.client(
+                    service, endpoint_url=self.endpoint_url, region_name=self.region
                 )
-            self._clients[service] = self._session.client(service, endpoint_url=self.endpoint_url)
         return self._clients[service]
 
 
@@ -229,6 +243,38 @@ def _create_s3_bucket(aws: AwsClients, logical_id: str, props: dict[str, Any]) -
     )
 
 
+_PASSWORD_OPTIONS = (
+    "PasswordLength",
+    "ExcludeCharacters",
+    "ExcludeNumbers",
+    "ExcludePunctuation",
+    "ExcludeUppercase",
+    "ExcludeLowercase",
+    "IncludeSpace",
+    "RequireEachIncludedType",
+)
+
+
+def _create_secret(aws: AwsClients, logical_id: str, props: dict[str, Any]) -> CreatedResource:
+    secrets = aws("secretsmanager")
+    name = props.get("Name") or _physical_name(logical_id)
+    value = props.get("SecretString")
+    generate = props.get("GenerateSecretString")
+    if value is None and generate is not None:
+        options = {key: generate[key] for key in _PASSWORD_OPTIONS if key in generate}
+        password = secrets.get_random_password(**options)["RandomPassword"]
+        if "SecretStringTemplate" in generate:
+            document = json.loads(generate["SecretStringTemplate"])
+            document[generate["GenerateStringKey"]] = password
+            password = json.dumps(document)
+        value = password
+    arguments = {"Name": name, "Description": props.get("Description", ""), "SecretString": value or ""}
+    if "KmsKeyId" in props:
+        arguments["KmsKeyId"] = props["KmsKeyId"]
+    arn = secrets.create_secret(**arguments)["ARN"]
+    return CreatedResource(logical_id, "AWS::SecretsManager::Secret", ref=arn, name=name, attributes={"Id": arn})
+
+
 CREATORS: dict[str, Creator] = {
     "AWS::KMS::Key": _create_kms_key,
     "AWS::KMS::Alias": _create_kms_alias,
@@ -237,6 +283,7 @@ CREATORS: dict[str, Creator] = {
     "AWS::SNS::Topic": _create_sns_topic,
     "AWS::SES::EmailIdentity": _create_ses_email_identity,
     "AWS::S3::Bucket": _create_s3_bucket,
+    "AWS::SecretsManager::Secret": _create_secret,
 }
 
 # The local stack stands in for these itself (it runs the functions and serves the API) or they only

@@ -8,6 +8,7 @@ moto.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -147,9 +148,15 @@ class LocalStack:
             if LocalStack._active is not None:
                 raise RuntimeError("another LocalStack is running in this process; stop it first")
             LocalStack._active = self
+        self._stop.clear()
         template = load_template(self.root / "template.yaml")
         self._start_moto()
-        self._http = LocalHttpServer((self.host, self.api_port), ApiGateway([], self.invoke, self._dev_token_secret))
+        self._set_environment(self._aws_environment())
+        gateway = ApiGateway([], self.invoke, self._dev_token_secret)
+        try:
+            self._http = LocalHttpServer((self.host, self.api_port), gateway)
+        except OSError as error:
+            raise OSError(f"{self.host}:{self.api_port} is not available for the API: {error}") from error
         self.api_url = f"http://{_url_host(self.host)}:{self._http.server_address[1]}"
 
         resolver = Resolver(template, region=self.region, parameters=self.parameters)
@@ -163,7 +170,7 @@ class LocalStack:
             for logical_id, props in self._function_properties(template, resolver).items()
         }
         environment = self._function_environment(function_props)
-        self._set_environment(environment)
+        self._set_environment({**environment, "PUBLIC_BASE_URL": self.public_base_url or self.api_url})
         self._add_layers_to_path(template, function_props)
         if "REPORTS_TABLE" in environment:
             self._seed()
@@ -230,9 +237,9 @@ class LocalStack:
                 environment[name], owner[name] = text, logical_id
         return environment
 
-    def _set_environment(self, environment: Mapping[str, str]) -> None:
-        values: dict[str, str | None] = {
-            **environment,
+    def _aws_environment(self) -> dict[str, str | None]:
+        """Every boto3 client in this process talks to moto, never to a real account (None: unset)."""
+        return {
             "AWS_ENDPOINT_URL": self.aws_url,
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
@@ -240,8 +247,9 @@ class LocalStack:
             "AWS_PROFILE": None,
             "AWS_REGION": self.region,
             "AWS_DEFAULT_REGION": self.region,
-            "PUBLIC_BASE_URL": self.public_base_url or self.api_url,
         }
+
+    def _set_environment(self, values: Mapping[str, str | None]) -> None:
         for name, value in values.items():
             self._saved_env.setdefault(name, os.environ.get(name))
             if value is None:
@@ -314,19 +322,15 @@ class LocalStack:
     def stop(self) -> None:
         """Stop serving, polling and scheduling, stop moto, and give the process its environment back."""
         self._stop.set()
-        moto, self._moto = self._moto, None
-        moto_stopper = None
-        if moto is not None:
-            self._reset_moto()
-            # moto's server notices a shutdown only every half second: wait for it alongside the rest.
-            moto_stopper = threading.Thread(target=moto.stop, name="moto-stop")
-            moto_stopper.start()
         self._stop_http()
         for thread in self._threads:
             thread.join(timeout=_JOIN_SECONDS)
         self._threads.clear()
-        if moto_stopper is not None:
-            moto_stopper.join()
+        moto, self._moto = self._moto, None
+        if moto is not None:
+            with contextlib.suppress(OSError):  # tidiness only: moto goes away next
+                self._reset_moto()
+            self._stop_moto(moto)
         for function in self.functions.values():
             function.unload()
         for path in self._added_paths:
@@ -343,6 +347,19 @@ class LocalStack:
         with LocalStack._active_lock:
             if LocalStack._active is self:
                 LocalStack._active = None
+
+    def _stop_moto(self, moto: Any) -> None:
+        """Stop moto now: its server looks for a shutdown request only every half second or on a connection."""
+        stopper = threading.Thread(target=moto.stop, name="moto-stop", daemon=True)
+        stopper.start()
+        address = moto.get_host_and_port()
+        while stopper.is_alive():
+            with contextlib.suppress(OSError), socket.create_connection(address, timeout=0.2):
+                pass
+            stopper.join(0.02)
+        server = getattr(moto, "_server", None)  # ThreadedMotoServer.stop() leaves its socket listening
+        if server is not None:
+            server.server_close()
 
     def _stop_http(self) -> None:
         http, self._http = self._http, None

@@ -30,7 +30,7 @@ def client(service: str) -> Any:
                 read_timeout=5,
                 retries={"mode": "standard", "max_attempts": 3},
             )
-            found = boto3.session.Session().client(service, config=config)  # type: ignore[call-overload]
+            found = boto3.session.Session().client(service, config=config)
             _clients[service] = found
         return found
 

@@ -43,6 +43,9 @@ class Settings:
     idempotency_ttl_seconds: int
     outbox_grace_seconds: int
     directory_cache_seconds: int
+    sender_email: str
+    webhook_secret_arn: str
+    link_base_url: str
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -69,6 +72,10 @@ class Settings:
             idempotency_ttl_seconds=_int(env, "LAPOR_IDEMPOTENCY_TTL_SECONDS", 24 * 3600),
             outbox_grace_seconds=_int(env, "LAPOR_OUTBOX_GRACE_SECONDS", 120),
             directory_cache_seconds=_int(env, "LAPOR_DIRECTORY_CACHE_SECONDS", 300, minimum=0),
+            sender_email=env.get("SENDER_EMAIL", "").strip(),
+            webhook_secret_arn=env.get("WEBHOOK_SECRET_ARN", "").strip(),
+            # Links in notifications: the public origin, else the API's own URL (set by the template).
+            link_base_url=(env.get("PUBLIC_BASE_URL", "").strip() or env.get("API_URL", "").strip()).rstrip("/"),
         )
 
 

@@ -40,6 +40,7 @@ class Operation:
     parameters: tuple[Parameter, ...] = ()
     errors: tuple[int, ...] = ()
     response_headers: dict[str, str] = field(default_factory=dict)
+    agency_token: bool = False  # needs `Authorization: Bearer <JWT>` of an agency officer
 
 
 TRACKING_ID = Parameter(
@@ -116,10 +117,295 @@ DIRECTORY_OPERATIONS: tuple[Operation, ...] = (
     ),
 )
 
-AGENCY_OPERATIONS: tuple[Operation, ...] = ()
+ACCESS_CODE = Parameter(
+    "X-Access-Code",
+    "header",
+    {"type": "string", "maxLength": 64},
+    "The access code from the receipt. Missing or wrong: 403, and counted; after 10 wrong codes in 15 minutes "
+    "the report refuses every code until the window ends (429).",
+)
+
+FOLLOW_UP_OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        "getPrivateReport",
+        "GET",
+        "/reports/{tracking_id}/private",
+        "ReporterAccessFunction",
+        "The reporter's own view of a report",
+        "The public view plus title, description and location even when confidential, the reporter block as "
+        "submitted (absent when anonymous), private messages and the rating.",
+        "citizen",
+        response=models.ReporterReportView,
+        parameters=(TRACKING_ID, ACCESS_CODE),
+        errors=(403, 404, 429),
+    ),
+    Operation(
+        "postReporterMessage",
+        "POST",
+        "/reports/{tracking_id}/messages",
+        "ReporterAccessFunction",
+        "The reporter answers the agency or adds information",
+        "After a response this reopens the report (in_progress) with a new deadline. Refused (409) once the "
+        "report is closed or rejected. Answers the reporter's updated view.",
+        "citizen",
+        success_status=201,
+        response=models.ReporterReportView,
+        request=models.ReporterMessage,
+        parameters=(TRACKING_ID, ACCESS_CODE),
+        errors=(400, 403, 404, 409, 413, 422, 429),
+    ),
+    Operation(
+        "postRating",
+        "POST",
+        "/reports/{tracking_id}/rating",
+        "ReporterAccessFunction",
+        "The reporter rates the response",
+        "Allowed once per report, when it is responded or closed (409 otherwise).",
+        "citizen",
+        success_status=201,
+        response=models.ReporterReportView,
+        request=models.RatingRequest,
+        parameters=(TRACKING_ID, ACCESS_CODE),
+        errors=(400, 403, 404, 409, 413, 422, 429),
+    ),
+    Operation(
+        "supportReport",
+        "POST",
+        "/reports/{tracking_id}/support",
+        "SupportReportFunction",
+        "Support a public report (Dukung)",
+        "Adds one to support_count. Nothing about the supporter is stored, so the count is not deduplicated. "
+        "Confidential reports cannot be supported (409).",
+        "citizen",
+        response=models.SupportCount,
+        parameters=(TRACKING_ID,),
+        errors=(404, 409, 429),
+    ),
+)
+
+TRANSPARENCY_OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        "getStats",
+        "GET",
+        "/stats",
+        "TrackReportFunction",
+        "Public figures per agency",
+        "Kept as counters that move with the reports, never computed by scanning. received: reports that became "
+        "the agency's responsibility (submitted, transferred or escalated to it); open: its reports not closed or "
+        "rejected now; responded: reports it gave their first response to; closed, rejected: reports closed or "
+        "rejected while it was responsible; overdue: its reports past their deadline now with nobody above to "
+        "take them; escalated: reports escalated away from it because a deadline passed; "
+        "median_first_response_working_days: from submission to first response (null before any).",
+        "directory",
+        response=models.Stats,
+        errors=(429,),
+    ),
+)
+
+AGENCY_OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        "listAgencyReports",
+        "GET",
+        "/agency/reports",
+        "AgencyReportsFunction",
+        "The agency inbox, newest first",
+        "An officer sees the reports their agency is responsible for; a dispatcher also those of every agency "
+        "below theirs. Page with `cursor` from `next_cursor`.",
+        "agency",
+        response=models.InboxPage,
+        parameters=(
+            Parameter(
+                "status",
+                "query",
+                {"type": "string", "enum": ["submitted", "verified", "in_progress", "responded", "closed", "rejected"]},
+                "Only reports in this status",
+            ),
+            Parameter(
+                "limit", "query", {"type": "string", "pattern": "^([1-9]|[1-9][0-9]|100)$"}, "1 to 100, default 20"
+            ),
+            Parameter("cursor", "query", {"type": "string", "maxLength": 400}, "next_cursor of the previous page"),
+        ),
+        errors=(401, 403, 422, 429),
+        agency_token=True,
+    ),
+    Operation(
+        "getAgencyReport",
+        "GET",
+        "/agency/reports/{tracking_id}",
+        "AgencyReportsFunction",
+        "One report, everything decrypted",
+        "Content even when confidential, the reporter (absent when anonymous), every message, and `version` "
+        "(also the ETag) for If-Match.",
+        "agency",
+        response=models.AgencyReportView,
+        parameters=(TRACKING_ID,),
+        errors=(401, 403, 404, 429),
+        response_headers={"ETag": "The report's version, for If-Match"},
+        agency_token=True,
+    ),
+    Operation(
+        "postAgencyAction",
+        "POST",
+        "/agency/reports/{tracking_id}/actions",
+        "AgencyReportsFunction",
+        "Act on a report: verify, transfer, start, respond, extend, reject, close",
+        "Transitions: verify submitted->verified; transfer submitted|verified|in_progress->submitted (agency_id); "
+        "start verified->in_progress; respond verified|in_progress->responded (message); extend "
+        "verified|in_progress (due_at at most 60 days after submission, message); reject submitted|verified->"
+        "rejected (message); close responded->closed. Any other transition, or a stale If-Match, is 409.",
+        "agency",
+        response=models.AgencyReportView,
+        request=models.AgencyAction,
+        parameters=(
+            TRACKING_ID,
+            Parameter("If-Match", "header", {"type": "string", "pattern": '^(W/)?"?[0-9]{1,12}"?$'}, "Version"),
+        ),
+        errors=(400, 401, 403, 404, 409, 413, 422, 429),
+        response_headers={"ETag": "The report's new version"},
+        agency_token=True,
+    ),
+)
 
 # The landing page, tracking page and QR codes (HTML, SVG, PNG).
-WEB_OPERATIONS: tuple[Operation, ...] = ()
+WEB_OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        "landingPage",
+        "GET",
+        "/",
+        "WebPagesFunction",
+        "The landing page: the report form for people",
+        "Mobile-first HTML in Bahasa Indonesia (English with lang=en) that posts to /reports and shows the receipt. "
+        "Uses nothing outside this API: no CDN, fonts, trackers or cookies. Sent with an ETag (304 on a match) and "
+        "a Content-Security-Policy that allows this origin only.",
+        "citizen",
+        content_type="text/html",
+        parameters=(
+            Parameter("lang", "query", {"type": "string", "enum": ["id", "en"]}, "Language: id (default) or en"),
+            Parameter(
+                "agency",
+                "query",
+                {"type": "string", "maxLength": 64},
+                "An agency id from GET /agencies to preselect (what a poster's QR code opens); ignored when unknown",
+            ),
+            Parameter(
+                "channel",
+                "query",
+                {"type": "string", "enum": ["qr", "web"]},
+                "qr when opened from a QR code: the report is then submitted with channel qr",
+            ),
+        ),
+        errors=(429,),
+    ),
+    Operation(
+        "trackingPage",
+        "GET",
+        "/track/{tracking_id}",
+        "WebPagesFunction",
+        "The tracking page for people",
+        "HTML that shows a report's status, deadline and timeline in plain language (from GET /reports/{tracking_id}) "
+        "and, with the access code typed in, the reporter's view, replies and rating. The same page is served for "
+        "every Tracking ID; an unknown or malformed one is reported by the page itself.",
+        "citizen",
+        content_type="text/html",
+        parameters=(
+            TRACKING_ID,
+            Parameter("lang", "query", {"type": "string", "enum": ["id", "en"]}, "Language: id (default) or en"),
+        ),
+        errors=(429,),
+    ),
+    Operation(
+        "getPageScript",
+        "GET",
+        "/assets/lapor.js",
+        "WebPagesFunction",
+        "The pages' script",
+        "Cached for a year when requested with the current version (v), as the pages do.",
+        "citizen",
+        content_type="application/javascript",
+        parameters=(Parameter("v", "query", {"type": "string", "maxLength": 64}, "Asset version, from the page"),),
+        errors=(429,),
+    ),
+    Operation(
+        "getPageStyle",
+        "GET",
+        "/assets/lapor.css",
+        "WebPagesFunction",
+        "The pages' style sheet (screen and print)",
+        "Cached for a year when requested with the current version (v), as the pages do.",
+        "citizen",
+        content_type="text/css",
+        parameters=(Parameter("v", "query", {"type": "string", "maxLength": 64}, "Asset version, from the page"),),
+        errors=(429,),
+    ),
+    Operation(
+        "getPageStrings",
+        "GET",
+        "/assets/strings/{lang}",
+        "WebPagesFunction",
+        "The pages' texts in one language",
+        "What the pages load to switch language in place, without losing what was typed. Unknown language: 404.",
+        "citizen",
+        parameters=(
+            Parameter("lang", "path", {"type": "string", "minLength": 1, "maxLength": 8}, "id or en", required=True),
+            Parameter("v", "query", {"type": "string", "maxLength": 64}, "Asset version, from the page"),
+        ),
+        errors=(404, 429),
+    ),
+    Operation(
+        "getAgencyQrSvg",
+        "GET",
+        "/agencies/{agency_id}/qr.svg",
+        "WebPagesFunction",
+        "QR code for an agency's poster (SVG)",
+        "Opens <public base>/?agency=<agency_id>&channel=qr. Unknown agency: 404. Immutable for a given URL.",
+        "citizen",
+        content_type="image/svg+xml",
+        parameters=(
+            Parameter("agency_id", "path", {"type": "string", "minLength": 1, "maxLength": 64}, "An agency id", True),
+        ),
+        errors=(404, 429),
+    ),
+    Operation(
+        "getAgencyQrPng",
+        "GET",
+        "/agencies/{agency_id}/qr.png",
+        "WebPagesFunction",
+        "QR code for an agency's poster (PNG)",
+        "Opens <public base>/?agency=<agency_id>&channel=qr. Unknown agency: 404. Immutable for a given URL.",
+        "citizen",
+        content_type="image/png",
+        parameters=(
+            Parameter("agency_id", "path", {"type": "string", "minLength": 1, "maxLength": 64}, "An agency id", True),
+        ),
+        errors=(404, 429),
+    ),
+    Operation(
+        "getReportQrSvg",
+        "GET",
+        "/reports/{tracking_id}/qr.svg",
+        "WebPagesFunction",
+        "QR code for a receipt (SVG)",
+        "Opens <public base>/track/<canonical Tracking ID>. The report is not looked up: a well-formed ID always "
+        "gets its code, a malformed one 404 exactly like an unknown report. Immutable for a given URL.",
+        "citizen",
+        content_type="image/svg+xml",
+        parameters=(TRACKING_ID,),
+        errors=(404, 429),
+    ),
+    Operation(
+        "getReportQrPng",
+        "GET",
+        "/reports/{tracking_id}/qr.png",
+        "WebPagesFunction",
+        "QR code for a receipt (PNG)",
+        "Opens <public base>/track/<canonical Tracking ID>. The report is not looked up: a well-formed ID always "
+        "gets its code, a malformed one 404 exactly like an unknown report. Immutable for a given URL.",
+        "citizen",
+        content_type="image/png",
+        parameters=(TRACKING_ID,),
+        errors=(404, 429),
+    ),
+)
 
 SERVICE_OPERATIONS: tuple[Operation, ...] = (
     Operation(
@@ -171,7 +457,9 @@ SERVICE_OPERATIONS: tuple[Operation, ...] = (
 
 OPERATIONS: tuple[Operation, ...] = (
     *CITIZEN_OPERATIONS,
+    *FOLLOW_UP_OPERATIONS,
     *DIRECTORY_OPERATIONS,
+    *TRANSPARENCY_OPERATIONS,
     *AGENCY_OPERATIONS,
     *WEB_OPERATIONS,
     *SERVICE_OPERATIONS,

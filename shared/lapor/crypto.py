@@ -39,16 +39,37 @@ def seal_fields(tracking_id: str, fields: dict[str, Any]) -> dict[str, Any]:
     return {"v": ENVELOPE_VERSION, "edk": data_key["CiphertextBlob"], "nonce": nonce, "ct": ciphertext}
 
 
-def open_fields(tracking_id: str, envelope: dict[str, Any]) -> dict[str, Any]:
-    """Decrypt an envelope made by `seal_fields` (needs kms:Decrypt with the same context)."""
-    plain_key = client("kms").decrypt(
+def open_data_key(tracking_id: str, envelope: dict[str, Any]) -> bytes:
+    """The report's data key, from KMS (needs kms:Decrypt with the report's encryption context)."""
+    plain_key: bytes = client("kms").decrypt(
         CiphertextBlob=envelope["edk"],
         EncryptionContext={"tracking_id": tracking_id},
         KeyId=settings().field_key_id,
     )["Plaintext"]
-    data = _aesgcm(plain_key).decrypt(envelope["nonce"], envelope["ct"], tracking_id.encode("ascii"))
+    return plain_key
+
+
+def open_fields(tracking_id: str, envelope: dict[str, Any], data_key: bytes | None = None) -> dict[str, Any]:
+    """Decrypt an envelope made by `seal_fields` (one KMS call unless the data key is given)."""
+    key = data_key if data_key is not None else open_data_key(tracking_id, envelope)
+    data = _aesgcm(key).decrypt(envelope["nonce"], envelope["ct"], tracking_id.encode("ascii"))
     result: dict[str, Any] = json.loads(data)
     return result
+
+
+def seal_message(data_key: bytes, tracking_id: str, text: str) -> dict[str, Any]:
+    """Encrypt one timeline message of a confidential report under the report's data key."""
+    nonce = os.urandom(12)
+    ciphertext = _aesgcm(data_key).encrypt(nonce, text.encode("utf-8"), f"{tracking_id}:message".encode("ascii"))
+    return {"nonce": nonce, "ct": ciphertext}
+
+
+def open_message(data_key: bytes, tracking_id: str, sealed: dict[str, Any]) -> str:
+    """Decrypt a message sealed by `seal_message`."""
+    plaintext: bytes = _aesgcm(data_key).decrypt(
+        sealed["nonce"], sealed["ct"], f"{tracking_id}:message".encode("ascii")
+    )
+    return plaintext.decode("utf-8")
 
 
 def idempotency_record_id(key: str) -> str:

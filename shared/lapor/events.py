@@ -34,6 +34,7 @@ EVENT_TYPES = (
     "report.reporter_replied",
     "report.rated",
     "report.escalated",
+    "report.overdue",
 )
 
 MAX_BACKOFF = timedelta(hours=1)
@@ -50,7 +51,7 @@ def new_event(event_type: str, tracking_id: str, agency_id: str, at: datetime, *
         "agency_id": agency_id,
         "at": to_store(at),
     }
-    event.update({k: v for k, v in extra.items() if v is not None})
+    event.update({k: v for k, v in extra.items() if v is not None and v != {}})
     return event
 
 

@@ -17,7 +17,9 @@ from pydantic import (
     Field,
     ValidationError,
     WithJsonSchema,
+    field_validator,
 )
+from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
 from lapor.errors import FieldProblem, ValidationFailed
@@ -46,11 +48,8 @@ EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$"
 PHONE_PATTERN = r"^\+[1-9][0-9]{6,14}$"
 
 
-def _trimmed(minimum: int, maximum: int) -> Any:
-    """A string whose length counts after trimming surrounding white space; stored trimmed.
-
-    The JSON Schema says exactly the same with a pattern, so generated clients and fuzzers agree with us.
-    """
+def _trim_check(minimum: int, maximum: int) -> Any:
+    """A string whose length counts after trimming surrounding white space; stored trimmed."""
 
     def check(value: str) -> str:
         value = value.strip()
@@ -60,54 +59,92 @@ def _trimmed(minimum: int, maximum: int) -> Any:
             raise PydanticCustomError("string_too_long", "String should have at most {n} characters", {"n": maximum})
         return value
 
+    return AfterValidator(check)
+
+
+def _trim_schema(minimum: int, maximum: int) -> WithJsonSchema:
+    """The same rule as a JSON Schema pattern, so generated clients and fuzzers agree with us."""
     inner_min, inner_max = max(minimum - 2, 0), maximum - 2
-    schema = {
-        "type": "string",
-        "pattern": rf"^\s*\S[\s\S]{{{inner_min},{inner_max}}}\S\s*$",
-        "description": f"{minimum} to {maximum} characters, not counting white space at either end",
-    }
-    return Annotated[str, AfterValidator(check), WithJsonSchema(schema)]
+    return WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": rf"^\s*\S[\s\S]{{{inner_min},{inner_max}}}\S\s*$",
+            "description": f"{minimum} to {maximum} characters, not counting white space at either end",
+        }
+    )
 
 
-Title = _trimmed(10, 150)
-Description = _trimmed(20, 4000)
-PersonName = _trimmed(2, 100)
+Title = Annotated[str, _trim_check(10, 150), _trim_schema(10, 150)]
+Description = Annotated[str, _trim_check(20, 4000), _trim_schema(20, 4000)]
+PersonName = Annotated[str, _trim_check(2, 100), _trim_schema(2, 100)]
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
 
 
-class Strict(BaseModel):
-    """Strict types, no unknown fields. Optional fields are absent or valid, never null (the JSON
-    Schema then says exactly what is accepted)."""
+def strict_schema(extra: JsonDict | None = None) -> Any:
+    """JSON Schema of a strict model: optional fields are absent or valid, never null, so the schema says
+    exactly what is accepted (generated clients and fuzzers then agree with the server)."""
 
-    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
+    def adjust(schema: dict[str, Any]) -> None:
+        properties: dict[str, dict[str, Any]] = schema.get("properties", {})
+        for prop in properties.values():
+            any_of = prop.get("anyOf")
+            if isinstance(any_of, list) and {"type": "null"} in any_of:
+                rest = [s for s in any_of if s != {"type": "null"}]
+                del prop["anyOf"]
+                if len(rest) == 1:
+                    prop.update(rest[0])
+                else:
+                    prop["anyOf"] = rest
+            if "default" in prop and prop["default"] is None:
+                del prop["default"]
+        schema.update(extra or {})
+
+    return adjust
+
+
+class Strict(BaseModel):
+    """Strict types (no "1.5" for a number, no 0 for false), no unknown fields, no nulls."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False, json_schema_extra=strict_schema())
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nulls(cls, value: Any) -> Any:
+        if value is None:
+            raise PydanticCustomError("null", "Input should not be null; leave the field out instead")
+        return value
 
 
 class Location(Strict):
     """Where the problem is: coordinates, an address, or both."""
 
     model_config = ConfigDict(
-        json_schema_extra={
-            "anyOf": [{"required": ["lat"]}, {"required": ["address"]}],
-            "dependentRequired": {"lat": ["lon"], "lon": ["lat"]},
-        }
+        json_schema_extra=strict_schema(
+            {
+                "anyOf": [{"required": ["lat"]}, {"required": ["address"]}],
+                "dependentRequired": {"lat": ["lon"], "lon": ["lat"]},
+            }
+        )
     )
 
-    lat: float = Field(default=None, ge=-90, le=90, description="Latitude, WGS 84")
-    lon: float = Field(default=None, ge=-180, le=180, description="Longitude, WGS 84")
-    address: str = Field(default=None, min_length=1, max_length=300)
+    lat: float | None = Field(default=None, ge=-90, le=90, description="Latitude, WGS 84")
+    lon: float | None = Field(default=None, ge=-180, le=180, description="Longitude, WGS 84")
+    address: str | None = Field(default=None, min_length=1, max_length=300)
 
 
 class Reporter(Strict):
     """Who reports. Never shown publicly; shown to the responsible agency only; stored encrypted."""
 
-    model_config = ConfigDict(json_schema_extra={"anyOf": [{"required": ["email"]}, {"required": ["phone"]}]})
+    model_config = ConfigDict(
+        json_schema_extra=strict_schema({"anyOf": [{"required": ["email"]}, {"required": ["phone"]}]})
+    )
 
     name: PersonName
-    email: str = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
-    phone: str = Field(default=None, pattern=PHONE_PATTERN, description="E.164, e.g. +6281234567890")
+    email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
+    phone: str | None = Field(default=None, pattern=PHONE_PATTERN, description="E.164, e.g. +6281234567890")
 
 
-_ANONYMOUS_RULE = {
+_ANONYMOUS_RULE: JsonDict = {
     "if": {"properties": {"anonymous": {"const": True}}, "required": ["anonymous"]},
     "then": {"not": {"required": ["reporter"]}},
     "else": {"required": ["reporter"]},
@@ -117,19 +154,19 @@ _ANONYMOUS_RULE = {
 class ReportSubmission(Strict):
     """The body of `POST /reports`."""
 
-    model_config = ConfigDict(json_schema_extra=_ANONYMOUS_RULE)
+    model_config = ConfigDict(json_schema_extra=strict_schema(_ANONYMOUS_RULE))
 
     kind: ReportKind = "complaint"
     title: Title
     description: Description
     category: Slug = Field(description="A code from GET /categories")
-    agency_id: Slug = Field(
+    agency_id: Slug | None = Field(
         default=None, description="An id from GET /agencies; the category's default agency when absent"
     )
-    location: Location = Field(default=None)
+    location: Location | None = None
     anonymous: bool = Field(default=False, description="True: nothing that identifies the sender is stored")
     confidential: bool = Field(default=False, description="True: content never shown publicly, stored encrypted")
-    reporter: Reporter = Field(default=None, description="Required unless anonymous; forbidden when anonymous")
+    reporter: Reporter | None = Field(default=None, description="Required unless anonymous; forbidden when anonymous")
     channel: Channel = "api"
 
     def combination_problems(self) -> list[FieldProblem]:
@@ -148,6 +185,89 @@ class ReportSubmission(Strict):
             if loc.lat is None and not loc.address:
                 problems.append(FieldProblem(("body", "location"), "give lat and lon, an address, or both"))
         return problems
+
+
+AgencyActionName = Literal["verify", "transfer", "start", "respond", "extend", "reject", "close"]
+Message = Annotated[str, _trim_check(1, 4000), _trim_schema(1, 4000)]
+
+
+def _aware_timestamp(value: str) -> str:
+    from lapor.timefmt import from_store
+
+    try:
+        from_store(value)
+    except ValueError:
+        raise PydanticCustomError(
+            "timestamp", "Input should be an ISO 8601 timestamp with an offset, e.g. 2026-12-01T17:00:00+07:00"
+        ) from None
+    return value
+
+
+Timestamp = Annotated[
+    str,
+    AfterValidator(_aware_timestamp),
+    WithJsonSchema({"type": "string", "format": "date-time", "description": "ISO 8601 with an offset"}),
+]
+
+
+class AgencyAction(Strict):
+    """The body of `POST /agency/reports/{tracking_id}/actions`."""
+
+    model_config = ConfigDict(
+        json_schema_extra=strict_schema(
+            {
+                "allOf": [
+                    {
+                        "if": {"properties": {"action": {"enum": ["respond", "extend", "reject"]}}},
+                        "then": {"required": ["message"]},
+                    },
+                    {
+                        "if": {"properties": {"action": {"const": "transfer"}}},
+                        "then": {"required": ["agency_id"]},
+                        "else": {"not": {"required": ["agency_id"]}},
+                    },
+                    {
+                        "if": {"properties": {"action": {"const": "extend"}}},
+                        "then": {"required": ["due_at"]},
+                        "else": {"not": {"required": ["due_at"]}},
+                    },
+                ]
+            }
+        )
+    )
+
+    action: AgencyActionName
+    message: Message | None = Field(default=None, description="Required for respond, extend (the reason) and reject")
+    private: bool = Field(default=False, description="True: the message is shown to the reporter only, not publicly")
+    agency_id: Slug | None = Field(default=None, description="transfer only: the new responsible agency")
+    due_at: Timestamp | None = Field(default=None, description="extend only: the new deadline")
+
+    def combination_problems(self) -> list[FieldProblem]:
+        problems = []
+        if self.action in ("respond", "extend", "reject") and self.message is None:
+            problems.append(FieldProblem(("body", "message"), f"Field required for {self.action}"))
+        if self.action == "transfer" and self.agency_id is None:
+            problems.append(FieldProblem(("body", "agency_id"), "Field required for transfer"))
+        if self.action != "transfer" and self.agency_id is not None:
+            problems.append(FieldProblem(("body", "agency_id"), "only allowed with transfer"))
+        if self.action == "extend" and self.due_at is None:
+            problems.append(FieldProblem(("body", "due_at"), "Field required for extend"))
+        if self.action != "extend" and self.due_at is not None:
+            problems.append(FieldProblem(("body", "due_at"), "only allowed with extend"))
+        return problems
+
+
+class ReporterMessage(Strict):
+    """The body of `POST /reports/{tracking_id}/messages`."""
+
+    message: Message
+
+
+class RatingRequest(Strict):
+    """The body of `POST /reports/{tracking_id}/rating`."""
+
+    score: int = Field(ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=1000)
 
 
 # ---------------------------------------------------------------- responses
@@ -203,6 +323,62 @@ class PublicReportView(BaseModel):
     title: str | None = None
     description: str | None = None
     location: PublicLocation | None = None
+
+
+class FullTimelineEntry(TimelineEntry):
+    private: bool
+
+
+class Rating(BaseModel):
+    score: int = Field(ge=1, le=5)
+    at: str
+    comment: str | None = None
+
+
+class ReporterReportView(PublicReportView):
+    """`GET /reports/{tracking_id}/private`: the reporter's own view, content and private messages included."""
+
+    timeline: list[FullTimelineEntry]  # type: ignore[assignment]
+    reporter: dict[str, str] | None = None
+    rating: Rating | None = None
+
+
+class AgencyReportView(ReporterReportView):
+    """The responsible agency's view: everything, decrypted, with the version for If-Match."""
+
+    version: int = Field(ge=1)
+    original_agency_id: str
+    overdue: bool
+    channel: str | None = None
+
+
+class InboxPage(BaseModel):
+    items: list[AgencyReportView]
+    next_cursor: str | None
+
+
+class SupportCount(BaseModel):
+    tracking_id: str
+    support_count: int = Field(ge=0)
+
+
+class AgencyFigures(BaseModel):
+    """One agency's public figures (see the operation's description for what each counts)."""
+
+    agency_id: str
+    name: str
+    received: int = Field(ge=0)
+    open: int = Field(ge=0)
+    responded: int = Field(ge=0)
+    closed: int = Field(ge=0)
+    rejected: int = Field(ge=0)
+    overdue: int = Field(ge=0)
+    escalated: int = Field(ge=0)
+    median_first_response_working_days: float | None
+
+
+class Stats(BaseModel):
+    agencies: list[AgencyFigures]
 
 
 class AgencyOut(BaseModel):

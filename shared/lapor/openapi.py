@@ -62,10 +62,21 @@ def build_openapi(directory: Directory | None = None, server_url: str = "/") -> 
         "tags": [
             {"name": "citizen", "description": "Public endpoints for reporters, no login"},
             {"name": "directory", "description": "Agencies and categories"},
+            {"name": "agency", "description": "The agency inbox and actions (bearer token)"},
             {"name": "operations", "description": "Health and documentation"},
         ],
         "paths": paths,
-        "components": {"schemas": schemas},
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "agencyToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "Cognito ID token of an agency officer (locally: `lapor dev-token --agency <id>`)",
+                }
+            },
+        },
     }
 
 
@@ -86,6 +97,8 @@ def _operation(op: Operation, keys: dict[Any, Any]) -> dict[str, Any]:
         success_schema = _ref(keys, op.response)
     elif op.content_type == "application/json":
         success_schema = {"type": "object"}
+    elif op.content_type == "image/png":
+        success_schema = {"type": "string", "contentMediaType": "image/png"}
     else:
         success_schema = {"type": "string"}
     success: dict[str, Any] = {"description": "OK", "content": {op.content_type: {"schema": success_schema}}}
@@ -109,6 +122,8 @@ def _operation(op: Operation, keys: dict[Any, Any]) -> dict[str, Any]:
         "tags": [op.tag],
         "responses": responses,
     }
+    if op.agency_token:
+        result["security"] = [{"agencyToken": []}]
     if op.parameters:
         result["parameters"] = [
             {

@@ -42,10 +42,9 @@ def _code(data: str, image_factory: type) -> qrcode.QRCode:
     return code
 
 
-def svg(data: str) -> bytes:
+def svg(data: str) -> str:
     """A standalone SVG document (one path on a white square) that opens `data`."""
-    image = _code(data, SvgPathFillImage).make_image()
-    return image.to_string(encoding="UTF-8", xml_declaration=True)  # type: ignore[no-any-return]
+    return str(_code(data, SvgPathFillImage).make_image().to_string(encoding="unicode"))
 
 
 def svg_path(data: str) -> tuple[str, int]:

@@ -9,7 +9,7 @@ import time
 from datetime import datetime
 from typing import Any
 
-from lapor import store
+from lapor import stats, store
 from lapor.calendar import add_working_days
 from lapor.config import settings
 from lapor.crypto import idempotency_record_id, open_replay, seal_fields, seal_replay
@@ -61,7 +61,8 @@ def submit_report(
     due_at = add_working_days(now, s.verify_working_days, s.time_zone)
     for attempt in range(_RETRIES):
         tracking_id, access_code = new_tracking_id(), new_access_code()
-        event = new_event("report.submitted", tracking_id, agency.id, now)
+        counters = stats.deltas(None, {"status": "submitted", "agency_id": agency.id, "overdue": False})
+        event = new_event("report.submitted", tracking_id, agency.id, now, stats=counters)
         item = _new_report_item(submission, tracking_id, access_code, agency.id, agency.name, now, due_at, event)
         receipt = {
             "tracking_id": tracking_id,
@@ -101,7 +102,11 @@ def submit_report(
             continue
         publish(event)
         count("ReportSubmitted")
-        fields = {"kind": submission.kind, "category": category.code if category else None, "agency_id": agency.id}
+        fields: dict[str, Any] = {
+            "kind": submission.kind,
+            "category": category.code if category else None,
+            "agency_id": agency.id,
+        }
         fields.update({"channel": submission.channel, "confidential": submission.confidential})
         if not submission.anonymous:
             # Anonymous submissions are not tied to a log line by their Tracking ID.

@@ -4,6 +4,7 @@ Reports table (single table):
   pk=REPORT#<tracking id>, sk=REPORT   the report: public fields, sealed fields, timeline, outbox
   pk=DIRECTORY, sk=AGENCY#<id>         an agency of the directory
   pk=DIRECTORY, sk=CATEGORY#<code>     a category of the directory
+  pk=STATS, sk=<agency id>              an agency's public counters (see lapor.stats)
 Indexes (all sparse, keys written only when they apply):
   inbox (inbox_pk=AGENCY#<id>, inbox_sk=<submitted at>#<id>)      the responsible agency's inbox
   inbox_status (status_pk=AGENCY#<id>#<status>, inbox_sk)         the same, by status
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from lapor.aws import client
@@ -26,6 +28,7 @@ REPORT_SK = "REPORT"
 DIRECTORY_PK = "DIRECTORY"
 OUTBOX_PK = "OUTBOX"
 DUE_PK = "DUE"
+STATS_PK = "STATS"
 
 
 class AlreadyExists(Exception):
@@ -38,6 +41,10 @@ class AlreadyExists(Exception):
 
 class WriteConflict(Exception):
     """A transaction collided with a concurrent one; retrying may succeed."""
+
+
+class StaleReport(Exception):
+    """A conditional change found the report in another version or state than expected."""
 
 
 # ---------------------------------------------------------------- marshalling
@@ -98,7 +105,7 @@ def report_key(tracking_id: str) -> dict[str, Any]:
 
 
 def _is_conditional_failure(exc: Exception) -> bool:
-    code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+    code = str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
     return code == "ConditionalCheckFailedException"
 
 
@@ -206,6 +213,278 @@ def get_idempotency_record(key_hash: str) -> dict[str, Any] | None:
     if int(record.get("expires_at", 0)) < int(time.time()):
         return None
     return record
+
+
+@dataclass
+class Change:
+    """One atomic, conditional change to a report: the store turns it into a single UpdateItem.
+
+    `expected_version` guards against lost updates (the report's `version` is bumped by one);
+    `expected_status` (if given) must contain the current status; `outbox_event` is written into the
+    report's outbox in the same write, so the event cannot be lost.
+    """
+
+    expected_version: int | None = None
+    expected_status: tuple[str, ...] = ()
+    condition: str | None = None  # an extra condition, with its own #name and :value placeholders
+    condition_names: dict[str, str] = field(default_factory=dict)
+    condition_values: dict[str, Any] = field(default_factory=dict)
+    set_fields: dict[str, Any] = field(default_factory=dict)
+    remove_fields: list[str] = field(default_factory=list)
+    add_fields: dict[str, int] = field(default_factory=dict)
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+    outbox_event: dict[str, Any] | None = None
+    outbox_at: str | None = None
+    bump_version: bool = True
+
+
+def apply_change(tracking_id: str, change: Change) -> dict[str, Any]:
+    """Apply `change` to a report in one conditional UpdateItem; returns the report as it now is.
+
+    Raises `StaleReport` when a condition does not hold (another action won, or a stale version).
+    """
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {}
+
+    def name(attribute: str) -> str:
+        placeholder = f"#n{len(names)}"
+        names[placeholder] = attribute
+        return placeholder
+
+    def value(python_value: Any) -> str:
+        placeholder = f":v{len(values)}"
+        values[placeholder] = to_attr(python_value)
+        return placeholder
+
+    sets = [f"{name(k)} = {value(v)}" for k, v in change.set_fields.items()]
+    adds = [f"{name(k)} {value(v)}" for k, v in change.add_fields.items()]
+    if change.bump_version:
+        adds.append(f"{name('version')} {value(1)}")
+    if change.timeline:
+        timeline = name("timeline")
+        sets.append(f"{timeline} = list_append(if_not_exists({timeline}, {value([])}), {value(change.timeline)})")
+    if change.outbox_event is not None:
+        outbox = name("outbox")
+        event_name = name(change.outbox_event["event_id"])
+        sets.append(f"{outbox}.{event_name} = {value(change.outbox_event)}")
+        sets.append(f"{name('outbox_pk')} = {value(OUTBOX_PK)}")
+        sets.append(f"{name('outbox_at')} = {value(change.outbox_at)}")
+    conditions = ["attribute_exists(pk)"]
+    if change.expected_version is not None:
+        conditions.append(f"{name('version')} = {value(change.expected_version)}")
+    if change.expected_status:
+        status = name("status")
+        conditions.append("(" + " OR ".join(f"{status} = {value(s)}" for s in change.expected_status) + ")")
+    if change.condition:
+        conditions.append(f"({change.condition})")
+        names.update(change.condition_names)
+        values.update({k: to_attr(v) for k, v in change.condition_values.items()})
+    expression = ""
+    if sets:
+        expression += "SET " + ", ".join(sets)
+    if change.remove_fields:
+        expression += " REMOVE " + ", ".join(name(f) for f in change.remove_fields)
+    if adds:
+        expression += " ADD " + ", ".join(adds)
+    ddb = client("dynamodb")
+    kwargs: dict[str, Any] = {
+        "TableName": settings().reports_table,
+        "Key": report_key(tracking_id),
+        "UpdateExpression": expression.strip(),
+        "ConditionExpression": " AND ".join(conditions),
+        "ExpressionAttributeNames": names,
+        "ReturnValues": "ALL_NEW",
+    }
+    if values:
+        kwargs["ExpressionAttributeValues"] = values
+    try:
+        result = ddb.update_item(**kwargs)
+    except ddb.exceptions.ConditionalCheckFailedException as exc:
+        raise StaleReport() from exc
+    return from_item(result["Attributes"])
+
+
+def inbox_page(agency_id: str, status: str | None, before: str | None, limit: int) -> list[dict[str, Any]]:
+    """Up to `limit` reports an agency is responsible for, newest first, older than `before` (inbox_sk)."""
+    if status:
+        index, key, key_value = "inbox_status", "status_pk", f"AGENCY#{agency_id}#{status}"
+    else:
+        index, key, key_value = "inbox", "inbox_pk", f"AGENCY#{agency_id}"
+    condition = f"{key} = :k"
+    values: dict[str, Any] = {":k": {"S": key_value}}
+    if before:
+        condition += " AND inbox_sk < :before"
+        values[":before"] = {"S": before}
+    return list(
+        _query(
+            TableName=settings().reports_table,
+            IndexName=index,
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=values,
+            ScanIndexForward=False,
+            Limit=limit,
+            max_items=limit,
+        )
+    )
+
+
+def ack_event(
+    tracking_id: str, event_id: str, timeline: list[dict[str, Any]], counters: Mapping[str, Mapping[str, int]]
+) -> bool:
+    """Mark an event handled: out of the outbox, with its timeline entries and its counter changes, in one
+    transaction, so that each event counts exactly once.
+
+    False when the event was no longer in the outbox (a duplicate delivery already acknowledged it).
+    """
+    table = settings().reports_table
+    ack = {
+        "TableName": table,
+        "Key": report_key(tracking_id),
+        "UpdateExpression": "SET #t = list_append(if_not_exists(#t, :empty), :entries) REMOVE #o.#e",
+        "ConditionExpression": "attribute_exists(#o.#e)",
+        "ExpressionAttributeNames": {"#t": "timeline", "#o": "outbox", "#e": event_id},
+        "ExpressionAttributeValues": {":empty": {"L": []}, ":entries": to_attr(timeline)},
+    }
+    ddb = client("dynamodb")
+    if not counters:
+        try:
+            ddb.update_item(**ack)
+        except ddb.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+    items: list[dict[str, Any]] = [{"Update": ack}]
+    for agency_id, changes in sorted(counters.items()):
+        names = {f"#c{i}": counter for i, counter in enumerate(changes)}
+        values = {f":c{i}": {"N": str(int(delta))} for i, delta in enumerate(changes.values())}
+        items.append(
+            {
+                "Update": {
+                    "TableName": table,
+                    "Key": {"pk": {"S": STATS_PK}, "sk": {"S": agency_id}},
+                    "UpdateExpression": "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(changes))),
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": values,
+                }
+            }
+        )
+    try:
+        ddb.transact_write_items(TransactItems=items)
+    except ddb.exceptions.TransactionCanceledException as exc:
+        reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+        if reasons and reasons[0] == "ConditionalCheckFailed":
+            return False
+        raise
+    return True
+
+
+def read_stats() -> list[dict[str, Any]]:
+    """Every agency's counters (one query on one partition)."""
+    return list(
+        _query(
+            TableName=settings().reports_table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": STATS_PK}},
+        )
+    )
+
+
+def record_access_failure(tracking_id: str, window: str) -> None:
+    """Count one wrong access code against a report, in the current window (a new window restarts at 1)."""
+    ddb = client("dynamodb")
+    key = report_key(tracking_id)
+    table = settings().reports_table
+    try:
+        ddb.update_item(
+            TableName=table,
+            Key=key,
+            UpdateExpression="ADD #f.#c :one",
+            ConditionExpression="#f.#w = :w",
+            ExpressionAttributeNames={"#f": "access_failures", "#c": "count", "#w": "window"},
+            ExpressionAttributeValues={":one": {"N": "1"}, ":w": {"S": window}},
+        )
+    except ddb.exceptions.ConditionalCheckFailedException:
+        ddb.update_item(
+            TableName=table,
+            Key=key,
+            UpdateExpression="SET #f = :fresh",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames={"#f": "access_failures"},
+            ExpressionAttributeValues={":fresh": to_attr({"window": window, "count": 1})},
+        )
+
+
+# ---------------------------------------------------------------- deliveries (notifications sent once)
+
+
+def claim_delivery(delivery_id: str, stale_after_seconds: int, keep_days: int = 30) -> str:
+    """Claim the right to send one notification: "claimed", "sent" (done before) or "busy" (in flight).
+
+    A claim older than `stale_after_seconds` is taken over (its holder died before finishing).
+    """
+    now = int(time.time())
+    ddb = client("dynamodb")
+    table = settings().idempotency_table
+    try:
+        ddb.put_item(
+            TableName=table,
+            Item=to_item(
+                {
+                    "pk": f"delivery:{delivery_id}",
+                    "state": "sending",
+                    "claimed_at": now,
+                    "expires_at": now + keep_days * 86400,
+                }
+            ),
+            ConditionExpression="attribute_not_exists(pk) OR (#s = :sending AND claimed_at < :stale)",
+            ExpressionAttributeNames={"#s": "state"},
+            ExpressionAttributeValues={":sending": {"S": "sending"}, ":stale": {"N": str(now - stale_after_seconds)}},
+        )
+        return "claimed"
+    except ddb.exceptions.ConditionalCheckFailedException:
+        found = ddb.get_item(TableName=table, Key={"pk": {"S": f"delivery:{delivery_id}"}}, ConsistentRead=True)
+        state = found.get("Item", {}).get("state", {}).get("S")
+        return "sent" if state == "sent" else "busy"
+
+
+def finish_delivery(delivery_id: str, sent: bool) -> None:
+    """Record a sent notification, or give the claim back so that a retry sends it."""
+    ddb = client("dynamodb")
+    table = settings().idempotency_table
+    key = {"pk": {"S": f"delivery:{delivery_id}"}}
+    if sent:
+        ddb.update_item(
+            TableName=table,
+            Key=key,
+            UpdateExpression="SET #s = :sent",
+            ExpressionAttributeNames={"#s": "state"},
+            ExpressionAttributeValues={":sent": {"S": "sent"}},
+        )
+    else:
+        ddb.delete_item(TableName=table, Key=key)
+
+
+# ---------------------------------------------------------------- deadlines
+
+
+def due_pages(due_by: str, page_size: int = 100) -> Iterator[tuple[list[dict[str, Any]], int]]:
+    """Pages of the reports whose deadline is at or before `due_by`, from the sparse due index only,
+    each with the number of items DynamoDB read for it (ScannedCount): the cost never grows with the table.
+    """
+    ddb = client("dynamodb")
+    kwargs: dict[str, Any] = {
+        "TableName": settings().reports_table,
+        "IndexName": "due",
+        "KeyConditionExpression": "due_pk = :pk AND due_at <= :by",
+        "ExpressionAttributeValues": {":pk": {"S": DUE_PK}, ":by": {"S": due_by}},
+        "Limit": page_size,
+    }
+    while True:
+        result = ddb.query(**kwargs)
+        yield [from_item(i) for i in result.get("Items", [])], int(result.get("ScannedCount", 0))
+        last = result.get("LastEvaluatedKey")
+        if not last:
+            return
+        kwargs["ExclusiveStartKey"] = last
 
 
 # ---------------------------------------------------------------- outbox

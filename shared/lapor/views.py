@@ -54,3 +54,60 @@ def public_view(item: dict[str, Any], time_zone: str) -> dict[str, Any]:
             if item.get(name) is not None:
                 view[name] = item[name]
     return view
+
+
+def full_view(
+    item: dict[str, Any],
+    time_zone: str,
+    audience: str,
+    data_key: bytes | None,
+) -> dict[str, Any]:
+    """What the responsible agency (`audience="agency"`) or the reporter (`"reporter"`) sees.
+
+    Everything, decrypted: title, description, location, the reporter block (absent when anonymous)
+    and every message including private ones. `data_key` opens the report's envelope (None when the
+    report has nothing sealed).
+    """
+    from lapor.crypto import open_fields, open_message
+
+    tracking_id = item["tracking_id"]
+    view = public_view({**item, "confidential": False}, time_zone)
+    view["confidential"] = bool(item.get("confidential"))
+    secret: dict[str, Any] = {}
+    if item.get("sealed") is not None and data_key is not None:
+        secret = open_fields(tracking_id, item["sealed"], data_key)
+    for name in ("title", "description", "location"):
+        if secret.get(name) is not None:
+            view[name] = secret[name]
+    if secret.get("reporter") is not None:
+        view["reporter"] = secret["reporter"]
+    timeline = []
+    for entry in item.get("timeline", []):
+        message = entry.get("message")
+        if entry.get("sealed") is not None and data_key is not None:
+            message = open_message(data_key, tracking_id, entry["sealed"])
+        timeline.append(
+            {
+                "at": to_public(entry["at"], time_zone),
+                "event": entry["event"],
+                "status": entry["status"],
+                "actor": entry["actor"],
+                "message": message,
+                "private": bool(entry.get("private")),
+            }
+        )
+    view["timeline"] = timeline
+    rating = item.get("rating")
+    if rating:
+        view["rating"] = {"score": int(rating["score"]), "at": to_public(rating["at"], time_zone)}
+        comment = rating.get("comment")
+        if rating.get("sealed") is not None and data_key is not None:
+            comment = open_message(data_key, tracking_id, rating["sealed"])
+        if comment is not None:
+            view["rating"]["comment"] = comment
+    if audience == "agency":
+        view["version"] = int(item.get("version", 1))
+        view["original_agency_id"] = item.get("original_agency_id", item["agency_id"])
+        view["overdue"] = bool(item.get("overdue"))
+        view["channel"] = item.get("channel")
+    return view

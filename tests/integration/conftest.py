@@ -7,6 +7,7 @@ so the tests exercise the template's key schema, indexes and redrive policy, not
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -124,3 +125,120 @@ def serialized_dynamodb() -> Iterator[None]:
     finally:
         for name, original in originals.items():
             setattr(DynamoDBBackend, name, original)
+
+
+def sent_emails() -> list[Any]:
+    """Every email moto's SES accepted in this test (objects with source, subject, body, destinations)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    return list(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages)
+
+
+def claims(agency_id: str, role: str = "officer") -> dict[str, str]:
+    """What API Gateway's Cognito authorizer passes on for an officer."""
+    return {"sub": "officer-1", "custom:agency_id": agency_id, "custom:role": role, "token_use": "id"}
+
+
+@dataclass
+class Api:
+    """Calls every function of the citizen and agency paths with API Gateway events, in process."""
+
+    context: Any
+    modules: dict[str, Any]
+
+    def call(self, function: str, method: str, resource: str, **kwargs: Any) -> tuple[int, Any, dict[str, str]]:
+        from tests.events import api_event
+
+        response = self.modules[function].lambda_handler(api_event(method, resource, **kwargs), self.context)
+        body = response["body"]
+        parsed = (
+            json.loads(body) if body and response["headers"]["Content-Type"].split(";")[0].endswith("json") else body
+        )
+        return response["statusCode"], parsed, response["headers"]
+
+    def submit(self, body: dict[str, Any]) -> dict[str, Any]:
+        status, receipt, _ = self.call("submit_report", "POST", "/reports", body=body)
+        assert status == 201, receipt
+        return receipt
+
+    def agency(
+        self, who: dict[str, str] | None, method: str, resource: str, tracking_id: str | None = None, **kwargs: Any
+    ) -> tuple[int, Any, dict[str, str]]:
+        params = {"tracking_id": tracking_id} if tracking_id else None
+        return self.call("agency_reports", method, resource, path_params=params, claims=who, **kwargs)
+
+    def act(self, who: dict[str, str], tracking_id: str, headers: dict[str, str] | None = None, **body: Any) -> tuple:
+        return self.agency(
+            who, "POST", "/agency/reports/{tracking_id}/actions", tracking_id, body=body, headers=headers
+        )
+
+    def reporter(self, method: str, resource: str, tracking_id: str, code: str | None, **kwargs: Any) -> tuple:
+        headers = {"X-Access-Code": code} if code is not None else {}
+        return self.call(
+            "reporter_access", method, resource, path_params={"tracking_id": tracking_id}, headers=headers, **kwargs
+        )
+
+    def public(self, tracking_id: str) -> dict[str, Any]:
+        status, view, _ = self.call(
+            "track_report", "GET", "/reports/{tracking_id}", path_params={"tracking_id": tracking_id}
+        )
+        assert status == 200
+        return view
+
+    def deliver_events(self) -> dict[str, Any]:
+        """Hand the messages waiting in report-events to notify_agency, as the SQS event source would.
+
+        Failed records stay in the queue and are visible again at once (standing in for the visibility
+        timeout); the queue counts each receive towards its redrive policy.
+        """
+        import boto3
+
+        sqs = boto3.client("sqs", region_name=REGION)
+        queue_url = os.environ["EVENTS_QUEUE_URL"]
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+        if not messages:
+            return {"batchItemFailures": [], "records": 0}
+        from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+        try:
+            result = self.modules["notify_agency"].lambda_handler(sqs_event(messages), self.context)
+        except BatchProcessingError:
+            # Every record failed: Lambda fails the whole batch and SQS redelivers all of it.
+            result = {"batchItemFailures": [{"itemIdentifier": m["MessageId"]} for m in messages]}
+        failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
+        for message in messages:
+            if message["MessageId"] in failed:
+                sqs.change_message_visibility(
+                    QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                )
+            else:
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return {**result, "records": len(messages)}
+
+
+def sqs_event(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": {"ApproximateReceiveCount": "1"},
+                "messageAttributes": {},
+                "md5OfBody": m.get("MD5OfBody", ""),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:ap-southeast-3:123456789012:lapor-ReportEventsQueue",
+                "awsRegion": REGION,
+            }
+            for m in messages
+        ]
+    }
+
+
+@pytest.fixture
+def api(aws: Aws, lambda_context: Any) -> Api:
+    from tests.conftest import load_function
+
+    names = ["submit_report", "track_report", "agency_reports", "reporter_access", "support_report", "notify_agency"]
+    return Api(lambda_context, {name: load_function(name) for name in names})

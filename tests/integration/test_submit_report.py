@@ -216,7 +216,8 @@ def test_submission_publishes_report_submitted_without_content(submit: Any, aws:
     (event,) = aws.messages()
     assert event["type"] == "report.submitted" and event["tracking_id"] == receipt["tracking_id"]
     assert event["agency_id"] == "dpupr-barito-utara"
-    assert set(event) == {"event_id", "type", "tracking_id", "agency_id", "at"}
+    assert set(event) == {"event_id", "type", "tracking_id", "agency_id", "at", "stats"}
+    assert event["stats"] == {"dpupr-barito-utara": {"received": 1, "open": 1}}
 
 
 def test_event_that_could_not_be_sent_goes_out_later(

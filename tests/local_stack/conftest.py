@@ -14,7 +14,7 @@ from lapor_local.stack import LocalStack
 
 from tests.local_stack.support import write_tree
 
-TOKEN_SECRET = "local-stack-test-secret"
+TOKEN_SECRET = "local-stack-test-secret-0123456789abcdef"
 
 
 @pytest.fixture

@@ -155,6 +155,19 @@ Resources:
     Type: AWS::SNS::Topic
   Uploads:
     Type: AWS::S3::Bucket
+  SigningSecret:
+    Type: AWS::SecretsManager::Secret
+    Properties:
+      Description: generated like the webhook secret
+      GenerateSecretString: {PasswordLength: 64, ExcludePunctuation: true}
+  DatabaseSecret:
+    Type: AWS::SecretsManager::Secret
+    Properties:
+      Name: synthetic/database
+      GenerateSecretString:
+        SecretStringTemplate: '{"username": "lapor"}'
+        GenerateStringKey: password
+        PasswordLength: 20
   SomethingNew:
     Type: AWS::Pipes::Pipe
 """
@@ -182,6 +195,7 @@ def lambda_handler(event, context):
 RECORDING_FUNCTION = """
 import json
 import os
+import time
 from pathlib import Path
 
 
@@ -199,7 +213,7 @@ def lambda_handler(event, context):
     for record_ in event["Records"]:
         count = int(record_["attributes"]["ApproximateReceiveCount"])
         record("worker.jsonl", {"id": record_["messageId"], "body": record_["body"], "count": count,
-                                "record": record_})
+                                "at": time.monotonic(), "record": record_})
         if record_["body"] == "raise-once" and count == 1:
             raise RuntimeError("the whole batch fails")
         if record_["body"] == "fail-always" or (record_["body"] == "fail-once" and count == 1):

@@ -85,6 +85,17 @@ def test_text_bodies_pass_as_text_and_binary_bodies_as_base64(stack: LocalStack)
     assert binary["isBase64Encoded"] is True
 
 
+def test_chunked_request_bodies_are_read_whole(stack: LocalStack) -> None:
+    connection = http.client.HTTPConnection(stack.api_url.removeprefix("http://"), timeout=5)
+    try:
+        connection.request("POST", "/echo/x", body=iter([b"Jalan ", b"berlubang"]), encode_chunked=True)
+        event = json.loads(connection.getresponse().read())["event"]
+    finally:
+        connection.close()
+
+    assert event["body"] == "Jalan berlubang"
+
+
 def test_base64_responses_are_sent_as_bytes(stack: LocalStack) -> None:
     response = call(stack.api_url, "GET", "/binary")
 

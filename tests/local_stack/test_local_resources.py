@@ -82,6 +82,22 @@ def test_keys_identities_topics_and_buckets_exist(stack: LocalStack) -> None:
     assert [bucket["Name"] for bucket in buckets] == ["lapor-uploads"]
 
 
+def test_secrets_are_generated_as_the_template_asks(stack: LocalStack) -> None:
+    secrets = client(stack, "secretsmanager")
+
+    signing = secrets.get_secret_value(SecretId=stack.ref("SigningSecret"))
+    database = secrets.get_secret_value(SecretId=stack.ref("DatabaseSecret"))
+
+    assert stack.ref("SigningSecret").startswith("arn:aws:secretsmanager:")
+    assert signing["Name"] == "lapor-SigningSecret"
+    assert len(signing["SecretString"]) == 64
+    assert signing["SecretString"].isalnum()
+    assert database["Name"] == "synthetic/database"
+    document = json.loads(database["SecretString"])
+    assert document["username"] == "lapor"
+    assert len(document["password"]) == 20
+
+
 def test_resources_whose_condition_is_false_and_unknown_types_are_not_created(
     make_stack: Callable[..., LocalStack], caplog: pytest.LogCaptureFixture
 ) -> None:

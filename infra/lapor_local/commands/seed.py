@@ -7,8 +7,6 @@ import os
 import sys
 from pathlib import Path
 
-from lapor_local.template import DEFAULT_REGION
-
 NAME = "seed"
 HELP = "seed the directory of agencies and categories into a reports table"
 
@@ -26,6 +24,8 @@ def run(args: argparse.Namespace) -> int:
         print("lapor seed: give --table or set REPORTS_TABLE", file=sys.stderr)
         return 2
     if args.endpoint_url:
+        from lapor_local.template import DEFAULT_REGION
+
         # A local endpoint takes any credentials, but boto3 still wants some and a region.
         os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")

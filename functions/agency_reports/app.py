@@ -1,0 +1,49 @@
+"""Agency API: the inbox, one report (decrypted), and actions. Callers are authenticated by the API's
+authorizer (Cognito); which reports they may touch is decided in `lapor.agency`.
+"""
+
+from lapor import agency
+from lapor.http import Request, Response, Router
+from lapor.ids import parse_tracking_id
+from lapor.lifecycle import ActionRequest
+from lapor.models import AgencyAction, validate_body
+from lapor.observability import logger
+from lapor.timefmt import from_store
+
+router = Router("agency_reports")
+PRIVATE = {"Cache-Control": "no-store"}
+
+
+def _with_etag(view: dict) -> Response:
+    return Response(200, view, {**PRIVATE, "ETag": f'"{view["version"]}"'})
+
+
+@router.route("GET", "/agency/reports")
+def list_reports(request: Request) -> Response:
+    return Response(200, agency.list_inbox(request.claims, request.query), PRIVATE)
+
+
+@router.route("GET", "/agency/reports/{tracking_id}")
+def get_report(request: Request) -> Response:
+    tracking_id = parse_tracking_id(request.path_params.get("tracking_id", ""))
+    return _with_etag(agency.get_report(request.claims, tracking_id))
+
+
+@router.route("POST", "/agency/reports/{tracking_id}/actions")
+def post_action(request: Request) -> Response:
+    tracking_id = parse_tracking_id(request.path_params.get("tracking_id", ""))
+    if_match = agency.parse_if_match(request.header("If-Match"))
+    body = validate_body(AgencyAction, request.json())
+    action = ActionRequest(
+        action=body.action,
+        message=body.message,
+        private=body.private,
+        agency_id=body.agency_id,
+        due_at=from_store(body.due_at) if body.due_at else None,
+    )
+    return _with_etag(agency.act(request.claims, tracking_id, action, if_match))
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict, context: object) -> dict:
+    return router(event, context)

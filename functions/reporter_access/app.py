@@ -1,0 +1,41 @@
+"""The reporter's private door: their own view, answering the agency, and rating the response.
+
+Every route needs the access code (X-Access-Code); it is never logged and never echoed back.
+"""
+
+from lapor import reporter
+from lapor.http import Request, Response, Router
+from lapor.models import RatingRequest, ReporterMessage, validate_body
+from lapor.observability import logger
+
+router = Router("reporter_access")
+PRIVATE = {"Cache-Control": "no-store"}
+
+
+def _code(request: Request) -> str | None:
+    return request.header("X-Access-Code")
+
+
+@router.route("GET", "/reports/{tracking_id}/private")
+def private_view(request: Request) -> Response:
+    view = reporter.reporter_view(request.path_params.get("tracking_id", ""), _code(request))
+    return Response(200, view, PRIVATE)
+
+
+@router.route("POST", "/reports/{tracking_id}/messages")
+def post_message(request: Request) -> Response:
+    body = validate_body(ReporterMessage, request.json())
+    view = reporter.post_message(request.path_params.get("tracking_id", ""), _code(request), body.message)
+    return Response(201, view, PRIVATE)
+
+
+@router.route("POST", "/reports/{tracking_id}/rating")
+def post_rating(request: Request) -> Response:
+    body = validate_body(RatingRequest, request.json())
+    view = reporter.rate(request.path_params.get("tracking_id", ""), _code(request), body.score, body.comment)
+    return Response(201, view, PRIVATE)
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict, context: object) -> dict:
+    return router(event, context)

@@ -1,0 +1,17 @@
+""" "Dukung": one more supporter of a public report. Stores nothing about who supports."""
+
+from lapor.http import Request, Response, Router
+from lapor.observability import logger
+from lapor.reporter import support
+
+router = Router("support_report")
+
+
+@router.route("POST", "/reports/{tracking_id}/support")
+def post_support(request: Request) -> Response:
+    return Response(200, support(request.path_params.get("tracking_id", "")), {"Cache-Control": "no-store"})
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict, context: object) -> dict:
+    return router(event, context)

@@ -1,0 +1,633 @@
+/* lapor citizen pages: the report form with its receipt, and the tracking page.
+ *
+ * No dependencies, no cookies, no storage: the access code lives only in this page's memory.
+ * Every URL is relative to data-root, so the pages work under an API Gateway stage prefix too.
+ */
+(() => {
+  "use strict";
+
+  const root = document.body.dataset.root;
+  const version = document.body.dataset.version;
+  let S = JSON.parse(document.getElementById("strings").textContent);
+  const $ = (id) => document.getElementById(id);
+  const redraws = []; // what to draw again after a language switch
+  const spoken = new Map(); // nodes showing a translated message: node -> [key, vars]
+
+  // ---------------------------------------------------------------- text
+
+  function t(key, vars) {
+    let text = S[key] === undefined ? key : S[key];
+    for (const [name, value] of Object.entries(vars || {})) text = text.split(`{${name}}`).join(String(value));
+    return text;
+  }
+
+  /* Show a translated message in `node` (or clear it with a null key); it follows language switches. */
+  function say(node, key, vars) {
+    if (key) spoken.set(node, [key, vars]);
+    else spoken.delete(node);
+    node.textContent = key ? t(key, vars) : "";
+    if (node.classList.contains("error") || node.classList.contains("alert")) node.hidden = !key;
+  }
+
+  function h(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value !== null && value !== undefined && value !== false) node.setAttribute(name, value === true ? "" : value);
+    }
+    for (const child of children.flat()) if (child !== null && child !== undefined && child !== false) node.append(child);
+    return node;
+  }
+
+  const ZONES = { "+07:00": "WIB", "+08:00": "WITA", "+09:00": "WIT" };
+
+  /* A time as the API wrote it (the deployment's zone, e.g. WIB), whatever zone the phone is set to. */
+  function when(iso, withTime = true) {
+    if (!iso) return "—";
+    const offset = (/([+-]\d\d:\d\d|Z)$/.exec(iso) || ["", "Z"])[1];
+    const sign = offset[0] === "-" ? -1 : 1;
+    const minutes = offset === "Z" ? 0 : sign * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(4)));
+    const wall = new Date(Date.parse(iso) + minutes * 60000);
+    const date = { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" };
+    if (!withTime) return wall.toLocaleDateString(S._locale, date);
+    const zone = ZONES[offset] || (offset === "Z" ? "UTC" : `UTC${offset}`);
+    return `${wall.toLocaleString(S._locale, { ...date, hour: "2-digit", minute: "2-digit" })} ${zone}`;
+  }
+
+  function langQuery() {
+    return S._lang === "id" ? "" : `?lang=${S._lang}`;
+  }
+
+  function translatePage() {
+    document.documentElement.lang = S._lang;
+    for (const node of document.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t);
+    for (const [node, [key, vars]] of spoken) node.textContent = t(key, vars);
+    const link = $("lang");
+    const url = new URL(location.href);
+    url.searchParams.set("lang", S._other);
+    link.href = url.search;
+    link.hreflang = S._other;
+    link.lang = S._other;
+  }
+
+  /* Switch language in place: what was typed, and an unlocked report, stay on the page. */
+  $("lang").addEventListener("click", async (event) => {
+    event.preventDefault();
+    const target = $("lang").href;
+    try {
+      const response = await fetch(`${root}assets/strings/${S._other}?v=${version}`);
+      if (!response.ok) throw new Error(String(response.status));
+      S = await response.json();
+    } catch {
+      location.href = target;
+      return;
+    }
+    const url = new URL(location.href);
+    if (S._lang === "id") url.searchParams.delete("lang");
+    else url.searchParams.set("lang", S._lang);
+    history.replaceState(null, "", url);
+    translatePage();
+    for (const redraw of redraws) redraw();
+  });
+
+  // ---------------------------------------------------------------- API
+
+  /* One API call: {status, data, retryAfter}; status 0 when the network failed. */
+  async function call(method, path, body, headers) {
+    const init = { method, headers: { Accept: "application/json", ...headers }, cache: "no-store" };
+    if (body !== undefined) {
+      init.body = body;
+      init.headers["Content-Type"] = "application/json";
+    }
+    let response;
+    try {
+      response = await fetch(root + path, init);
+    } catch {
+      return { status: 0, data: null, retryAfter: 0 };
+    }
+    let data = null;
+    try {
+      data = await response.json();
+    } catch {
+      data = null;
+    }
+    return { status: response.status, data, retryAfter: Number(response.headers.get("Retry-After")) || 0 };
+  }
+
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  function failureKey(status) {
+    if (status === 0) return "err.offline";
+    if (status === 409) return "err.conflict";
+    if (status === 429) return "err.busy";
+    return "err.server";
+  }
+
+  /* API validation messages (English) in the reader's language, for the common cases. */
+  function localize(msg) {
+    let match;
+    if ((match = /at least (\d+) char/i.exec(msg))) return t("err.min", { n: match[1] });
+    if ((match = /at most (\d+) char/i.exec(msg))) return t("err.max", { n: match[1] });
+    if (/^field required/i.test(msg)) return t("err.required");
+    if (/email or phone/i.test(msg)) return t("err.contact");
+    if (/\blat\b|an address/i.test(msg)) return t("err.location");
+    if (/pattern|valid/i.test(msg)) return t("err.format");
+    return msg;
+  }
+
+  async function copy(text, status) {
+    try {
+      await navigator.clipboard.writeText(text);
+    } catch {
+      const area = h("textarea", { readonly: true, class: "offscreen" }, text);
+      document.body.append(area);
+      area.select();
+      document.execCommand("copy");
+      area.remove();
+    }
+    say(status, "copied");
+  }
+
+  // ---------------------------------------------------------------- the report form
+
+  function formPage() {
+    const form = $("report");
+    const params = new URLSearchParams(location.search);
+    const channel = params.get("channel") === "qr" ? "qr" : "web";
+    let agencies = [];
+    let categories = [];
+    let coords = null;
+    let problems = [];
+    let receipt = null;
+    let sending = false;
+    // One Idempotency-Key per body sent: a retry of the same report never creates a second one.
+    let lastBody = null;
+    let idempotencyKey = null;
+
+    const newKey = () =>
+      Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+
+    const byName = (a, b) => a.name.localeCompare(b.name, S._locale);
+
+    async function loadDirectory() {
+      const [agencyList, categoryList] = await Promise.all([call("GET", "agencies"), call("GET", "categories")]);
+      if (agencyList.status !== 200 || categoryList.status !== 200) {
+        say($("form-notice"), "err.directory");
+        return;
+      }
+      agencies = agencyList.data.slice().sort(byName);
+      categories = categoryList.data.slice().sort(byName);
+      $("category").append(...categories.map((c) => h("option", { value: c.code }, c.name)));
+      $("agency").append(...agencies.map((a) => h("option", { value: a.id }, a.name)));
+      const wanted = agencies.find((a) => a.id === params.get("agency"));
+      if (wanted) {
+        $("agency").value = wanted.id;
+        say($("qr-agency"), "form.qr_agency", { name: wanted.name });
+        $("qr-agency").hidden = false;
+      }
+      showTarget();
+    }
+
+    /* With the agency left automatic, say where the category sends the report. */
+    function showTarget() {
+      const category = categories.find((c) => c.code === $("category").value);
+      const agency = category && !$("agency").value && agencies.find((a) => a.id === category.default_agency_id);
+      say($("agency-target"), agency ? "agency.auto_target" : null, agency ? { name: agency.name } : undefined);
+    }
+
+    function showCount() {
+      const n = $("description").value.trim().length;
+      say($("description-count"), n < 20 ? "description.count_short" : "description.count", { n });
+    }
+
+    function showReporter() {
+      $("reporter").hidden = $("anonymous").checked;
+    }
+
+    function showLocation() {
+      $("unlocate").hidden = !coords;
+      if (coords) say($("location-status"), "location.found", { lat: coords.lat.toFixed(5), lon: coords.lon.toFixed(5) });
+      else say($("location-status"), null);
+    }
+
+    function normalizePhone(value) {
+      const compact = value.replace(/[\s().-]/g, "");
+      if (/^0\d/.test(compact)) return `+62${compact.slice(1)}`;
+      if (/^62\d/.test(compact)) return `+${compact}`;
+      return compact;
+    }
+
+    function payload() {
+      const anonymous = $("anonymous").checked;
+      const body = {
+        kind: form.elements.kind.value,
+        title: $("title").value,
+        description: $("description").value,
+        anonymous,
+        confidential: $("confidential").checked,
+        channel,
+      };
+      if ($("category").value) body.category = $("category").value;
+      if ($("agency").value) body.agency_id = $("agency").value;
+      const address = $("address").value.trim();
+      if (coords || address) body.location = { ...coords, ...(address ? { address } : {}) };
+      if (!anonymous) {
+        body.reporter = { name: $("name").value };
+        const email = $("email").value.trim();
+        const phone = normalizePhone($("phone").value);
+        if (email) body.reporter.email = email;
+        if (phone) body.reporter.phone = phone;
+      }
+      return body;
+    }
+
+    /* Field errors next to their fields (by the API's `loc`), and a summary that links to them. */
+    function showErrors(focus) {
+      for (const node of form.querySelectorAll("p.error")) node.remove();
+      for (const node of form.querySelectorAll("[aria-invalid]")) {
+        node.removeAttribute("aria-invalid");
+        if (node.dataset.describedby !== undefined) node.setAttribute("aria-describedby", node.dataset.describedby);
+      }
+      const summary = $("form-errors");
+      const list = summary.querySelector("ul");
+      list.replaceChildren();
+      summary.hidden = problems.length === 0;
+      const messages = new Map();
+      for (const problem of problems) {
+        const path = (problem.loc || []).slice(1).map(String);
+        let container = null;
+        for (let n = path.length; n > 0 && !container; n--) {
+          container = form.querySelector(`[data-loc="${CSS.escape(path.slice(0, n).join("."))}"]`);
+        }
+        const text = localize(problem.msg || "");
+        const control = container && container.querySelector("input, select, textarea");
+        if (!container || !control) {
+          list.append(h("li", {}, text));
+          continue;
+        }
+        if (!messages.has(container)) messages.set(container, []);
+        messages.get(container).push(text);
+        const label = container.querySelector("legend, label").textContent.trim();
+        const link = h("a", { href: `#${control.id}` }, `${label}: ${text}`);
+        link.addEventListener("click", (event) => {
+          event.preventDefault();
+          control.focus();
+        });
+        list.append(h("li", {}, link));
+      }
+      for (const [container, texts] of messages) {
+        const id = `error-${container.dataset.loc.replace(/\W/g, "-")}`;
+        const control = container.querySelector("input, select, textarea");
+        const holder = Array.from(container.children).find((child) => child === control || child.contains(control));
+        container.insertBefore(h("p", { class: "error", id }, texts.join(" ")), holder);
+        if (control.dataset.describedby === undefined) control.dataset.describedby = control.getAttribute("aria-describedby") || "";
+        control.setAttribute("aria-invalid", "true");
+        control.setAttribute("aria-describedby", `${id} ${control.dataset.describedby}`.trim());
+      }
+      if (focus && problems.length) summary.focus();
+    }
+
+    function showReceipt(focus) {
+      if (!receipt) return;
+      const id = receipt.tracking_id;
+      $("compose").hidden = true;
+      $("lookup").hidden = true;
+      $("receipt").hidden = false;
+      $("receipt-id").textContent = id;
+      $("receipt-code").textContent = receipt.access_code;
+      $("receipt-agency").textContent = receipt.agency.name;
+      $("receipt-due").textContent = when(receipt.due_at, false);
+      $("receipt-qr").src = `${root}reports/${encodeURIComponent(id)}/qr.svg`;
+      $("receipt-qr").alt = t("receipt.qr_alt");
+      $("receipt-url").textContent = receipt.tracking_url;
+      $("receipt-open").href = `${root}track/${encodeURIComponent(id)}${langQuery()}`;
+      $("receipt-new").href = `./${location.search}`;
+      if (focus) {
+        window.scrollTo(0, 0);
+        $("receipt").focus();
+      }
+    }
+
+    /* POST the report, retrying (same key, same body) while the connection or the service falters. */
+    async function send(body) {
+      for (let attempt = 0; ; attempt++) {
+        const result = await call("POST", "reports", body, { "Idempotency-Key": idempotencyKey });
+        const retry = result.status === 0 || result.status === 409 || result.status === 429 || result.status >= 500;
+        if (!retry || attempt === 2) return result;
+        await sleep(Math.min(result.retryAfter || 2 ** attempt, 8) * 1000);
+      }
+    }
+
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (sending) return;
+      const body = JSON.stringify(payload());
+      if (body !== lastBody) {
+        lastBody = body;
+        idempotencyKey = newKey();
+      }
+      sending = true;
+      $("submit").disabled = true;
+      say($("submit"), "submitting");
+      say($("form-notice"), null);
+      const result = await send(body);
+      sending = false;
+      $("submit").disabled = false;
+      say($("submit"), "submit");
+      if (result.status === 201) {
+        receipt = result.data;
+        lastBody = null;
+        problems = [];
+        showReceipt(true);
+        return;
+      }
+      if (result.status === 422 && result.data && Array.isArray(result.data.errors)) {
+        problems = result.data.errors;
+        showErrors(true);
+        return;
+      }
+      problems = [];
+      showErrors(false);
+      say($("form-notice"), result.status === 0 ? "err.network" : failureKey(result.status));
+      $("form-notice").scrollIntoView();
+    });
+
+    $("category").addEventListener("change", showTarget);
+    $("agency").addEventListener("change", showTarget);
+    $("description").addEventListener("input", showCount);
+    $("anonymous").addEventListener("change", showReporter);
+
+    if (navigator.geolocation && window.isSecureContext) $("locate").hidden = false;
+    $("locate").addEventListener("click", () => {
+      say($("location-status"), "location.locating");
+      const round = (x) => Math.round(x * 1e5) / 1e5;
+      navigator.geolocation.getCurrentPosition(
+        (position) => {
+          coords = { lat: round(position.coords.latitude), lon: round(position.coords.longitude) };
+          showLocation();
+        },
+        () => {
+          coords = null;
+          showLocation();
+          say($("location-status"), "location.failed");
+        },
+        { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 },
+      );
+    });
+    $("unlocate").addEventListener("click", () => {
+      coords = null;
+      showLocation();
+      $("locate").focus();
+    });
+
+    for (const button of document.querySelectorAll("[data-copy]")) {
+      button.addEventListener("click", () => copy($(button.dataset.copy).textContent, $("copy-status")));
+    }
+    $("print").addEventListener("click", () => window.print());
+    $("download").addEventListener("click", () => {
+      const lines = [
+        t("receipt.heading"),
+        "",
+        `${t("receipt.id")}: ${receipt.tracking_id}`,
+        `${t("receipt.code")}: ${receipt.access_code}`,
+        `${t("receipt.agency")}: ${receipt.agency.name}`,
+        `${t("receipt.due")}: ${when(receipt.due_at, false)}`,
+        receipt.tracking_url,
+        "",
+        t("receipt.code_warning"),
+      ];
+      const url = URL.createObjectURL(new Blob([lines.join("\r\n")], { type: "text/plain;charset=utf-8" }));
+      const link = h("a", { href: url, download: t("receipt.file_name", { id: receipt.tracking_id }) });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 1000);
+    });
+
+    $("lookup-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const id = $("lookup-id").value.trim();
+      if (id) location.href = `${root}track/${encodeURIComponent(id)}${langQuery()}`;
+    });
+
+    redraws.push(() => {
+      showErrors(false);
+      showReceipt(false);
+    });
+    showCount();
+    showReporter();
+    loadDirectory();
+  }
+
+  // ---------------------------------------------------------------- the tracking page
+
+  function trackPage() {
+    let id = "";
+    try {
+      id = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop() || "");
+    } catch {
+      id = "";
+    }
+    let report = null; // the public view
+    let mine = null; // the reporter's view, once the access code was accepted
+    let code = null; // the access code: in memory only, never in a URL, cookie or storage
+    let failure = null;
+    let rated = false;
+    let categories = {};
+    $("tracking-id").textContent = id;
+
+    const reportPath = () => `reports/${encodeURIComponent(report ? report.tracking_id : id)}`;
+    const fact = (key, ...value) => [h("dt", {}, t(key)), h("dd", {}, ...value)];
+    const actor = (name) => (name === "reporter" || name === "system" ? t(`actor.${name}`) : name);
+
+    function place(location) {
+      const parts = [];
+      if (location.address) parts.push(h("span", {}, location.address));
+      if (typeof location.lat === "number") {
+        const text = `${location.lat.toFixed(5)}, ${location.lon.toFixed(5)}`;
+        parts.push(h("a", { href: `geo:${location.lat},${location.lon}` }, text));
+      }
+      return h("p", {}, ...parts.flatMap((part, i) => (i ? [" · ", part] : [part])));
+    }
+
+    function content(view) {
+      const section = h("section", { class: "box" }, h("h2", {}, t("track.content")));
+      if (view.confidential) section.append(h("p", { class: "hint" }, t("track.confidential")));
+      if (view.title) section.append(h("h3", {}, view.title));
+      if (view.description) section.append(h("p", { class: "text" }, view.description));
+      if (view.location) section.append(h("h3", {}, t("track.location")), place(view.location));
+      return section;
+    }
+
+    function identity(view) {
+      const who = view.reporter
+        ? [view.reporter.name, view.reporter.email, view.reporter.phone].filter(Boolean).join(" · ")
+        : t("access.anonymous");
+      return h("section", { class: "box" }, h("h2", {}, t("access.reporter")), h("p", {}, who));
+    }
+
+    function entry(item) {
+      return h(
+        "li",
+        { class: item.private ? "private" : null },
+        h("p", { class: "hint" }, h("time", { datetime: item.at }, when(item.at)), " · ", actor(item.actor)),
+        h("p", { class: "event" }, t(`event.${item.event}`)),
+        item.private ? h("p", { class: "badge" }, t("track.private")) : null,
+        item.message ? h("blockquote", { class: "text" }, item.message) : null,
+      );
+    }
+
+    function render() {
+      const view = mine || report;
+      $("access").hidden = !view;
+      if (!view) {
+        $("report").replaceChildren(h("p", { class: failure ? "alert" : "hint" }, t(failure || "loading")));
+        return;
+      }
+      $("tracking-id").textContent = view.tracking_id;
+      const open = view.status !== "closed" && view.status !== "rejected";
+      const overdue = open && view.due_at && new Date(view.due_at) < new Date();
+      $("report").replaceChildren(
+        h(
+          "div",
+          { class: `status status-${view.status}` },
+          h("p", { class: "status-name" }, t(`status.${view.status}`)),
+          h("p", {}, t(`status.${view.status}.explain`)),
+        ),
+        h(
+          "dl",
+          { class: "facts" },
+          fact("track.kind", t(`kind.${view.kind}`)),
+          fact("track.category", categories[view.category] || view.category),
+          fact("track.agency", view.agency.name),
+          fact("track.submitted", when(view.submitted_at)),
+          fact("track.due", when(view.due_at), overdue ? h("strong", { class: "error" }, ` ${t("track.overdue")}`) : ""),
+          fact(
+            "track.escalation",
+            view.escalation_level
+              ? t("track.escalation_level", { n: view.escalation_level })
+              : t("track.escalation_none"),
+          ),
+        ),
+        view.confidential || view.title ? content(view) : "",
+        mine ? identity(mine) : "",
+        h("h2", {}, t("track.timeline")),
+        h("ol", { class: "timeline" }, view.timeline.map(entry)),
+      );
+      $("access-form").hidden = Boolean(mine);
+      $("reporter-view").hidden = !mine;
+      if (mine) {
+        $("reply-form").hidden = !open;
+        const canRate = mine.status === "responded" || mine.status === "closed";
+        const alreadyRated = Boolean(mine.rating) || mine.timeline.some((item) => item.event === "rated");
+        $("rate-form").hidden = !canRate || alreadyRated;
+        if (alreadyRated) say($("rate-status"), rated ? "rate.sent" : "rate.done");
+      }
+    }
+
+    async function load() {
+      const [found, list] = await Promise.all([call("GET", `reports/${encodeURIComponent(id)}`), call("GET", "categories")]);
+      if (list.status === 200) categories = Object.fromEntries(list.data.map((c) => [c.code, c.name]));
+      if (found.status === 200) report = found.data;
+      else failure = found.status === 404 ? "track.not_found" : failureKey(found.status);
+      render();
+    }
+
+    /* The reporter's view; false when the code was refused (the reason is shown by the access form). */
+    async function unlock(value) {
+      const result = await call("GET", `${reportPath()}/private`, undefined, { "X-Access-Code": value });
+      if (result.status === 200) {
+        code = value;
+        mine = result.data;
+        say($("access-error"), null);
+        render();
+        return true;
+      }
+      if (result.status === 403) say($("access-error"), "access.wrong");
+      else if (result.status === 429) say($("access-error"), "access.limited", { n: result.retryAfter || 60 });
+      else if (result.status === 404) say($("access-error"), "track.not_found");
+      else say($("access-error"), failureKey(result.status));
+      return false;
+    }
+
+    function lock() {
+      code = null;
+      mine = null;
+      rated = false;
+      for (const name of ["reply-status", "rate-status", "reply-error", "rate-error"]) say($(name), null);
+      render();
+    }
+
+    /* A reporter action (reply, rating) with the code; the answer is the reporter's view as it now is. */
+    async function act(path, body, errorNode) {
+      const result = await call("POST", `${reportPath()}/${path}`, JSON.stringify(body), { "X-Access-Code": code });
+      if (result.status === 201) {
+        say(errorNode, null);
+        if (result.data && result.data.tracking_id) mine = result.data;
+        else await unlock(code);
+        render();
+        return true;
+      }
+      if (result.status === 403) {
+        lock();
+        say($("access-error"), "access.wrong");
+      } else if (result.status === 422 && result.data && result.data.errors && result.data.errors.length) {
+        errorNode.textContent = localize(result.data.errors[0].msg);
+        spoken.delete(errorNode);
+        errorNode.hidden = false;
+      } else {
+        say(errorNode, failureKey(result.status));
+      }
+      return false;
+    }
+
+    $("access-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      // Header values must be printable ASCII; an access code is nothing else.
+      const value = $("access-code").value.replace(/[^\x21-\x7e]/g, "");
+      if (!value) {
+        say($("access-error"), "err.required");
+        return;
+      }
+      if (await unlock(value)) {
+        $("access-code").value = "";
+        $("lock").focus();
+      }
+    });
+
+    $("lock").addEventListener("click", () => {
+      lock();
+      $("access-code").focus();
+    });
+
+    $("reply-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      say($("reply-status"), null);
+      if (await act("messages", { message: $("reply-message").value }, $("reply-error"))) {
+        $("reply-message").value = "";
+        say($("reply-status"), "reply.sent");
+      }
+    });
+
+    $("rate-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const score = $("rate-form").elements.score.value;
+      if (!score) {
+        say($("rate-error"), "err.required");
+        return;
+      }
+      const body = { score: Number(score) };
+      const comment = $("rate-comment").value.trim();
+      if (comment) body.comment = comment;
+      rated = await act("rating", body, $("rate-error"));
+      render();
+    });
+
+    redraws.push(render);
+    render();
+    load();
+  }
+
+  translatePage();
+  if (document.body.dataset.page === "form") formPage();
+  else trackPage();
+})();

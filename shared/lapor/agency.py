@@ -1,0 +1,180 @@
+"""Use cases of the agency API: the inbox, one report, and actions on it.
+
+Object-level authorization lives here: an officer acts on the reports their agency is responsible for;
+a dispatcher also on those of every agency below theirs.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from lapor import store
+from lapor.config import settings
+from lapor.crypto import open_data_key, seal_message
+from lapor.directory import Directory, current_directory
+from lapor.errors import Conflict, FieldProblem, Forbidden, ReportNotFound, Unauthorized, ValidationFailed
+from lapor.events import publish
+from lapor.lifecycle import ActionRequest, plan_action
+from lapor.observability import count, logger
+from lapor.timefmt import utcnow
+from lapor.views import full_view
+
+ROLES = ("officer", "dispatcher")
+STATUSES = ("submitted", "verified", "in_progress", "responded", "closed", "rejected")
+MAX_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Officer:
+    """Who is calling, from the authorizer's claims (Cognito in AWS, dev tokens locally)."""
+
+    agency_id: str
+    role: str
+
+    @classmethod
+    def from_claims(cls, claims: dict[str, str], directory: Directory) -> Officer:
+        agency_id, role = claims.get("custom:agency_id"), claims.get("custom:role", "officer")
+        if not agency_id:
+            raise Unauthorized("The token carries no agency.")
+        if role not in ROLES or directory.agency(agency_id) is None:
+            raise Forbidden("This token's agency or role is not known here.")
+        return cls(agency_id=agency_id, role=role)
+
+    def scope(self, directory: Directory) -> set[str]:
+        """The agencies whose reports this officer may see and act on."""
+        agencies = {self.agency_id}
+        if self.role == "dispatcher":
+            agencies |= directory.descendants(self.agency_id)
+        return agencies
+
+
+def _data_key(item: dict[str, Any]) -> bytes | None:
+    return open_data_key(item["tracking_id"], item["sealed"]) if item.get("sealed") is not None else None
+
+
+def agency_view(item: dict[str, Any], data_key: bytes | None = None) -> dict[str, Any]:
+    """The agency's view of a stored report (decrypting it needs one KMS call)."""
+    key = data_key if data_key is not None else _data_key(item)
+    return full_view(item, settings().time_zone, "agency", key)
+
+
+def _authorized_report(officer: Officer, tracking_id: str, directory: Directory) -> dict[str, Any]:
+    item = store.get_report(tracking_id)
+    if item is None:
+        raise ReportNotFound()
+    if item["agency_id"] not in officer.scope(directory):
+        raise Forbidden("This report is handled by another agency.")
+    return item
+
+
+def get_report(claims: dict[str, str], tracking_id: str) -> dict[str, Any]:
+    """One report, everything decrypted, if the officer's agency may see it."""
+    directory = current_directory()
+    officer = Officer.from_claims(claims, directory)
+    return agency_view(_authorized_report(officer, tracking_id, directory))
+
+
+def encode_cursor(inbox_sk: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"before": inbox_sk}).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        before = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))["before"]
+        if not isinstance(before, str) or len(before) > 200:
+            raise ValueError("bad cursor")
+        return before
+    except (ValueError, KeyError, TypeError, UnicodeError, binascii.Error):
+        raise ValidationFailed([FieldProblem(("query", "cursor"), "is not a cursor from a previous page")]) from None
+
+
+def list_inbox(claims: dict[str, str], query: dict[str, str]) -> dict[str, Any]:
+    """A page of the officer's inbox, newest first; a dispatcher's spans the agencies below too."""
+    directory = current_directory()
+    officer = Officer.from_claims(claims, directory)
+    problems = []
+    status = query.get("status") or None
+    if status is not None and status not in STATUSES:
+        problems.append(FieldProblem(("query", "status"), f"Input should be one of {', '.join(STATUSES)}"))
+    limit = 20
+    raw_limit = query.get("limit")
+    if raw_limit is not None:
+        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_PAGE:
+            problems.append(FieldProblem(("query", "limit"), f"Input should be a whole number from 1 to {MAX_PAGE}"))
+        else:
+            limit = int(raw_limit)
+    before = None
+    if query.get("cursor"):
+        try:
+            before = decode_cursor(query["cursor"])
+        except ValidationFailed as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ValidationFailed(problems, "Query is not valid")
+    # One query per agency in scope, each already newest first and starting after the cursor; merged.
+    merged: list[dict[str, Any]] = []
+    for agency_id in sorted(officer.scope(directory)):
+        merged.extend(store.inbox_page(agency_id, status, before, limit + 1))
+    merged.sort(key=lambda item: item["inbox_sk"], reverse=True)
+    page, more = merged[:limit], len(merged) > limit
+    return {
+        "items": [agency_view(item) for item in page],
+        "next_cursor": encode_cursor(page[-1]["inbox_sk"]) if more and page else None,
+    }
+
+
+def parse_if_match(header: str | None) -> int | None:
+    """`If-Match: 3`, `"3"` or `W/"3"`; anything else is a 422."""
+    if header is None:
+        return None
+    text = header.strip().removeprefix("W/").strip('"')
+    if not text.isdigit() or len(text) > 12:
+        raise ValidationFailed([FieldProblem(("header", "If-Match"), "must be the report's version number")])
+    return int(text)
+
+
+def act(claims: dict[str, str], tracking_id: str, request: ActionRequest, if_match: int | None) -> dict[str, Any]:
+    """Apply one action; exactly one of two concurrent actions on a report wins, the other gets 409."""
+    directory = current_directory()
+    officer = Officer.from_claims(claims, directory)
+    item = _authorized_report(officer, tracking_id, directory)
+    version = int(item.get("version", 1))
+    if if_match is not None and if_match != version:
+        raise Conflict(f"The report is at version {version}; reload it and try again.")
+    new_agency = None
+    if request.action == "transfer":
+        new_agency = directory.agency(request.agency_id or "")
+        if new_agency is None:
+            raise ValidationFailed([FieldProblem(("body", "agency_id"), "is not an agency of GET /agencies")])
+    actor = directory.agency(officer.agency_id)
+    assert actor is not None
+    key = _data_key(item)
+    sealer = None
+    if item.get("confidential") and key is not None:
+
+        def sealer(text: str) -> dict[str, Any]:
+            return seal_message(key, tracking_id, text)
+
+    now = utcnow()
+    change, event = plan_action(item, request, actor, new_agency, settings(), now, version, sealer)
+    try:
+        updated = store.apply_change(tracking_id, change)
+    except store.StaleReport:
+        raise Conflict("The report changed meanwhile; reload it and try again.") from None
+    publish(event)
+    count(f"Action_{request.action}")
+    logger.info(
+        "agency action",
+        extra={
+            "tracking_id": tracking_id,
+            "action": request.action,
+            "agency_id": officer.agency_id,
+            "version": version + 1,
+        },
+    )
+    return agency_view(updated, key)

@@ -1,0 +1,155 @@
+"""Telling people what happened: the consumer of report events.
+
+For each event, the deliveries it calls for (the responsible agency by email and, where the directory
+gives one, by signed webhook; the reporter by email when a response arrives), each sent at most once:
+a delivery is claimed in the idempotency table before sending and marked sent after, so a redelivered
+message (SQS is at least once) or a relay re-send never mails twice. When every delivery is done the
+event leaves the report's outbox, together with its `agency_notified` timeline entries, in one write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from lapor import store
+from lapor.channels import DeliveryFailed, post_webhook, send_email
+from lapor.config import settings
+from lapor.crypto import open_fields
+from lapor.directory import Agency, current_directory
+from lapor.lifecycle import timeline_entry
+from lapor.observability import count, logger
+from lapor.timefmt import to_public, utcnow
+
+AGENCY_EVENTS = {
+    "report.submitted": ("Laporan baru", "New report"),
+    "report.transferred": ("Laporan dialihkan kepada Anda", "Report transferred to you"),
+    "report.escalated": ("Laporan melewati batas waktu dan dieskalasi", "Report overdue and escalated"),
+    "report.overdue": ("Laporan melewati batas waktu di tingkat tertinggi", "Report overdue at the top level"),
+    "report.reporter_replied": ("Pelapor menambahkan pesan", "The reporter added a message"),
+    "report.reopened": ("Pelapor menjawab tanggapan; laporan dibuka kembali", "The reporter answered; report reopened"),
+}
+# A claim not finished within this time is taken over: well above the consumer's 30 s timeout.
+STALE_CLAIM_SECONDS = 120
+
+
+class DeliveryInFlight(Exception):
+    """Another consumer is sending this notification right now; try again later."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    channel: str  # email or webhook
+    audience: str  # agency or reporter
+    target: str  # agency id, or "reporter"
+    address: str  # email address or webhook URL (never logged)
+    agency: Agency | None = None
+
+
+def plan_deliveries(event: dict[str, Any], item: dict[str, Any]) -> list[Delivery]:
+    """Who must hear of this event, through which channels."""
+    directory = current_directory()
+    deliveries: list[Delivery] = []
+    if event["type"] in AGENCY_EVENTS:
+        targets = [event["agency_id"]]
+        if event["type"] == "report.escalated" and event.get("previous_agency_id"):
+            targets.append(event["previous_agency_id"])
+        for agency_id in targets:
+            agency = directory.agency(agency_id)
+            if agency is None:
+                continue
+            if agency.email:
+                deliveries.append(Delivery("email", "agency", agency.id, agency.email, agency))
+            if agency.webhook_url:
+                deliveries.append(Delivery("webhook", "agency", agency.id, agency.webhook_url, agency))
+    elif event["type"] == "report.responded" and not item.get("anonymous") and item.get("sealed") is not None:
+        reporter = open_fields(item["tracking_id"], item["sealed"]).get("reporter") or {}
+        if reporter.get("email"):
+            deliveries.append(Delivery("email", "reporter", "reporter", reporter["email"]))
+    return deliveries
+
+
+def _agency_email(event: dict[str, Any], item: dict[str, Any], agency: Agency) -> tuple[str, str]:
+    s = settings()
+    title_id, title_en = AGENCY_EVENTS[event["type"]]
+    tracking_id = item["tracking_id"]
+    due = to_public(item.get("due_at"), s.time_zone) or "-"
+    subject = f"[LAPOR] {title_id}: {tracking_id}"
+    body = (
+        f"{title_id} / {title_en}\n\n"
+        f"Instansi / Agency: {agency.name}\n"
+        f"Tracking ID: {tracking_id}\n"
+        f"Jenis / Kind: {item['kind']}\nKategori / Category: {item['category']}\n"
+        f"Status: {item['status']}\nBatas waktu / Due: {due}\n"
+        f"Tingkat eskalasi / Escalation level: {item.get('escalation_level', 0)}\n\n"
+        f"Buka di kotak masuk instansi / Open in the agency inbox:\n  {s.link_base_url}/agency/reports/{tracking_id}\n"
+        f"Halaman publik / Public page:\n  {s.link_base_url}/track/{tracking_id}\n\n"
+        "Isi laporan dan data pelapor tidak pernah dikirim lewat email.\n"
+        "Report content and reporter data are never sent by email.\n"
+    )
+    return subject, body
+
+
+def _reporter_email(item: dict[str, Any]) -> tuple[str, str]:
+    s = settings()
+    tracking_id = item["tracking_id"]
+    subject = f"[LAPOR] Laporan Anda telah ditanggapi: {tracking_id}"
+    body = (
+        "Instansi telah menanggapi laporan Anda. / The agency has responded to your report.\n\n"
+        f"Tracking ID: {tracking_id}\n"
+        f"Buka / Open: {s.link_base_url}/track/{tracking_id}\n\n"
+        "Masukkan kode akses Anda di halaman itu untuk membaca tanggapan dan menjawabnya.\n"
+        "Enter your access code on that page to read the response and answer it.\n"
+    )
+    return subject, body
+
+
+def _send(delivery: Delivery, event: dict[str, Any], item: dict[str, Any]) -> None:
+    if delivery.channel == "webhook":
+        assert delivery.agency is not None
+        payload = {
+            **event,
+            "status": item["status"],
+            "due_at": to_public(item.get("due_at"), settings().time_zone),
+            "links": {
+                "agency": f"{settings().link_base_url}/agency/reports/{item['tracking_id']}",
+                "public": f"{settings().link_base_url}/track/{item['tracking_id']}",
+            },
+        }
+        post_webhook(delivery.address, delivery.agency.id, payload, event["event_id"])
+    elif delivery.audience == "agency":
+        assert delivery.agency is not None
+        send_email(delivery.address, *_agency_email(event, item, delivery.agency))
+    else:
+        send_email(delivery.address, *_reporter_email(item))
+
+
+def handle_event(event: dict[str, Any]) -> str:
+    """Handle one report event; returns what happened ("done", "duplicate", "gone"). Raises to retry."""
+    item = store.get_report(event["tracking_id"])
+    if item is None:
+        return "gone"
+    if event["event_id"] not in (item.get("outbox") or {}):
+        return "duplicate"  # handled before: this is a redelivery or a relay re-send
+    now = utcnow()
+    notified: dict[str, Agency] = {}
+    for delivery in plan_deliveries(event, item):
+        delivery_id = f"{event['event_id']}:{delivery.channel}:{delivery.target}"
+        state = store.claim_delivery(delivery_id, STALE_CLAIM_SECONDS)
+        if state == "busy":
+            raise DeliveryInFlight(delivery_id)
+        if state == "claimed":
+            try:
+                _send(delivery, event, item)
+            except DeliveryFailed:
+                store.finish_delivery(delivery_id, sent=False)
+                count(f"DeliveryFailed_{delivery.channel}")
+                raise
+            store.finish_delivery(delivery_id, sent=True)
+            count(f"Delivered_{delivery.channel}")
+        if delivery.agency is not None:
+            notified[delivery.agency.id] = delivery.agency
+    timeline = [timeline_entry(now, "agency_notified", item["status"], "system", a.name) for a in notified.values()]
+    store.ack_event(item["tracking_id"], event["event_id"], timeline, event.get("stats") or {})
+    logger.info("event handled", extra={"event_type": event["type"], "tracking_id": item["tracking_id"]})
+    return "done"

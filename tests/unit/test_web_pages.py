@@ -1,0 +1,268 @@
+"""The web pages function: pages in two languages that load nothing from elsewhere, cacheable assets, and QR
+codes that open the right URL without ever reading a report."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from types import ModuleType
+from typing import Any, get_args
+
+import pytest
+from lapor import models, qr
+from lapor.config import settings
+from lapor.directory import Directory
+from lapor.errors import ReportNotFound
+from lapor.http import problem_for
+
+from tests.conftest import ROOT, LambdaContext, load_function
+from tests.events import api_event
+
+HERE = ROOT / "functions" / "web_pages"
+API_BASE = "https://abc123.execute-api.ap-southeast-3.amazonaws.com/v1"
+DIRECTORY = Directory.from_file(ROOT / "infra" / "directory.json")
+
+
+@pytest.fixture
+def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
+    """The function with the demo directory, and no configured public base (links follow the request)."""
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    settings.cache_clear()
+    module = load_function("web_pages")
+    monkeypatch.setattr(module, "current_directory", lambda: DIRECTORY)
+    yield module
+    settings.cache_clear()
+
+
+def call(app: ModuleType, resource: str, **kwargs: Any) -> dict[str, Any]:
+    return app.lambda_handler(api_event("GET", resource, **kwargs), LambdaContext())
+
+
+def body_bytes(response: dict[str, Any]) -> bytes:
+    body = response["body"]
+    return base64.b64decode(body) if response["isBase64Encoded"] else body.encode("utf-8")
+
+
+class Links(HTMLParser):
+    """What a page would make the browser load or run."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+        self.scripts: list[dict[str, str | None]] = []
+        self.inline_styles = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        self.urls += [value for name, value in attrs if name in ("src", "href", "action") and value is not None]
+        if tag == "script":
+            self.scripts.append(found)
+        if tag == "style" or "style" in found:
+            self.inline_styles += 1
+
+
+def strings(lang: str) -> dict[str, str]:
+    return dict(json.loads((HERE / "strings" / f"{lang}.json").read_text(encoding="utf-8")))
+
+
+# ---------------------------------------------------------------- pages
+
+
+def test_the_landing_page_is_in_bahasa_indonesia_with_a_strict_content_security_policy(app: ModuleType) -> None:
+    response = call(app, "/")
+    assert response["statusCode"] == 200
+    assert response["headers"]["Content-Type"] == "text/html; charset=utf-8"
+    page = response["body"]
+    assert '<html lang="id">' in page
+    assert '<h1 id="form-heading" data-t="form.heading">Sampaikan laporan Anda</h1>' in page
+    policy = response["headers"]["Content-Security-Policy"]
+    for directive in ("default-src 'none'", "script-src 'self'", "connect-src 'self'", "frame-ancestors 'none'"):
+        assert directive in policy
+    assert "unsafe-inline" not in policy
+    assert not {name.lower() for name in response["headers"]} & {"set-cookie"}
+
+
+def test_lang_en_serves_every_text_in_english(app: ModuleType) -> None:
+    english = strings("en")
+    for resource in ("/", "/track/{tracking_id}"):
+        page = call(app, resource, query={"lang": "en"}, path_params={"tracking_id": "x"} if "{" in resource else None)
+        assert '<html lang="en">' in page["body"]
+        filled = re.findall(r'data-t="([\w.]+)"[^>]*>([^<]*)<', page["body"])
+        assert filled
+        for key, text in filled:
+            assert text == html.escape(english[key], quote=False), key
+
+
+def test_both_languages_have_the_same_strings_and_cover_every_text_the_pages_use() -> None:
+    indonesian, english = strings("id"), strings("en")
+    assert indonesian.keys() == english.keys()
+    used = set()
+    for name in ("index.html", "track.html"):
+        used |= set(re.findall(r'data-t="([\w.]+)"', (HERE / "pages" / name).read_text(encoding="utf-8")))
+    script = (HERE / "assets" / "lapor.js").read_text(encoding="utf-8")
+    used |= set(re.findall(r'"((?:[a-z_]+\.)+[a-z_0-9]+)"', script)) - {"p.error"}  # a CSS selector
+    for status in get_args(models.ReportStatus):
+        used |= {f"status.{status}", f"status.{status}.explain"}
+    used |= {f"event.{event}" for event in get_args(models.TimelineEvent)}
+    used |= {f"kind.{kind}" for kind in get_args(models.ReportKind)}
+    assert used - indonesian.keys() == set()
+
+
+@pytest.mark.parametrize(("resource", "root"), [("/", ""), ("/track/{tracking_id}", "../")])
+def test_pages_load_only_their_own_relative_assets_and_run_no_inline_script(
+    app: ModuleType, resource: str, root: str
+) -> None:
+    page = call(app, resource, path_params={"tracking_id": "LPR-7KQ2-M9XD-3FHW"} if "{" in resource else None)
+    links = Links()
+    links.feed(page["body"])
+    assert links.urls, "the page links its assets"
+    for url in links.urls:
+        if url == "data:,":
+            continue  # the empty favicon: it spares the browser a request
+        assert not re.match(r"^[a-z][a-z0-9+.-]*:|^//|^/", url, re.IGNORECASE), f"{url} is not relative"
+    assert f"{root}assets/lapor.js?v={app._version()}" in links.urls
+    assert f"{root}assets/lapor.css?v={app._version()}" in links.urls
+    inline = [s for s in links.scripts if "src" not in s]
+    assert inline == [{"type": "application/json", "id": "strings"}]  # data, never run
+    assert links.inline_styles == 0
+
+
+def test_the_strings_block_cannot_end_the_script_element(app: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(app._strings("id"), "form.intro", "</script><script>alert(1)</script>")
+    app._page.cache_clear()
+    try:
+        page = call(app, "/")["body"]
+    finally:
+        app._page.cache_clear()
+    links = Links()
+    links.feed(page)
+    assert len(links.scripts) == 2  # the page's script and the strings block: nothing was injected
+
+
+def test_the_landing_page_and_its_assets_fit_a_slow_phone_connection(app: ModuleType) -> None:
+    for lang in ("id", "en"):
+        total = sum(
+            len(body_bytes(call(app, resource, query={"lang": lang})))
+            for resource in ("/", "/assets/lapor.js", "/assets/lapor.css")
+        )
+        assert total < 60_000, f"{lang}: {total} bytes"
+
+
+def test_the_tracking_page_is_the_same_for_any_tracking_id(app: ModuleType) -> None:
+    pages = [
+        call(app, "/track/{tracking_id}", path_params={"tracking_id": tracking_id})
+        for tracking_id in ("LPR-7KQ2-M9XD-3FHW", "not-an-id", "<script>")
+    ]
+    assert {page["statusCode"] for page in pages} == {200}
+    assert len({page["body"] for page in pages}) == 1
+    assert "&lt;script&gt;" not in pages[0]["body"] and "not-an-id" not in pages[0]["body"]
+
+
+def test_a_stage_url_without_its_slash_is_sent_to_the_slash_so_relative_links_keep_the_stage(app: ModuleType) -> None:
+    event = api_event("GET", "/", query={"agency": "dpupr-barito-utara", "channel": "qr"})
+    event["requestContext"]["path"] = "/v1"
+    response = app.lambda_handler(event, LambdaContext())
+    assert response["statusCode"] == 301
+    assert response["headers"]["Location"] == "v1/?agency=dpupr-barito-utara&channel=qr"
+    assert call(app, "/")["statusCode"] == 200  # with the slash: no redirect loop
+
+
+# ---------------------------------------------------------------- assets
+
+
+def test_versioned_assets_are_cached_for_a_year_and_others_revalidate(app: ModuleType) -> None:
+    version = app._version()
+    script = call(app, "/assets/lapor.js", query={"v": version})
+    assert script["headers"]["Content-Type"] == "application/javascript; charset=utf-8"
+    assert script["headers"]["Cache-Control"] == "public, max-age=31536000, immutable"
+    style = call(app, "/assets/lapor.css", query={"v": "old"})
+    assert style["headers"]["Content-Type"] == "text/css; charset=utf-8"
+    assert style["headers"]["Cache-Control"] == "public, max-age=300"
+
+
+def test_a_browser_holding_the_same_body_gets_304_without_a_body(app: ModuleType) -> None:
+    first = call(app, "/")
+    again = call(app, "/", headers={"If-None-Match": first["headers"]["ETag"]})
+    assert (again["statusCode"], again["body"]) == (304, "")
+    assert call(app, "/", headers={"If-None-Match": '"other"'})["statusCode"] == 200
+
+
+def test_strings_of_a_language_are_served_for_switching_in_place(app: ModuleType) -> None:
+    response = call(app, "/assets/strings/{lang}", path_params={"lang": "en"})
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"])["form.heading"] == "Send your report"
+    missing = call(app, "/assets/strings/{lang}", path_params={"lang": "fr"})
+    assert missing["statusCode"] == 404
+    assert missing["headers"]["Content-Type"] == "application/problem+json"
+
+
+# ---------------------------------------------------------------- QR codes
+
+
+def test_an_agency_code_opens_the_landing_page_for_that_agency(app: ModuleType) -> None:
+    url = f"{API_BASE}/?agency=dpupr-barito-utara&channel=qr"
+    params = {"agency_id": "dpupr-barito-utara"}
+    png = call(app, "/agencies/{agency_id}/qr.png", path_params=params)
+    assert png["headers"]["Content-Type"] == "image/png"
+    assert png["isBase64Encoded"] is True
+    assert body_bytes(png) == qr.png(url)
+    svg = call(app, "/agencies/{agency_id}/qr.svg", path_params=params)
+    assert svg["headers"]["Content-Type"] == "image/svg+xml"
+    assert svg["body"] == qr.svg(url)
+    assert svg["headers"]["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
+def test_an_unknown_agency_has_no_code(app: ModuleType) -> None:
+    response = call(app, "/agencies/{agency_id}/qr.svg", path_params={"agency_id": "no-such-agency"})
+    assert response["statusCode"] == 404
+    assert response["headers"]["Content-Type"] == "application/problem+json"
+
+
+def test_the_configured_public_base_is_what_codes_open(app: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://lapor.baritoutarakab.go.id/")
+    settings.cache_clear()
+    response = call(app, "/reports/{tracking_id}/qr.png", path_params={"tracking_id": "LPR-7KQ2-M9XD-3FHW"})
+    assert body_bytes(response) == qr.png("https://lapor.baritoutarakab.go.id/track/LPR-7KQ2-M9XD-3FHW")
+
+
+@pytest.fixture
+def no_reads(app: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading the directory or any report fails the test: receipt codes need neither."""
+    from lapor import store
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a receipt's QR code must not read the table")
+
+    monkeypatch.setattr(app, "current_directory", refuse)
+    monkeypatch.setattr(store, "get_report", refuse)
+    monkeypatch.setattr(store, "read_directory", refuse)
+
+
+@pytest.mark.usefixtures("no_reads")
+def test_a_receipt_code_opens_the_tracking_page_of_the_canonical_tracking_id(app: ModuleType) -> None:
+    response = call(app, "/reports/{tracking_id}/qr.svg", path_params={"tracking_id": "lpr7kq2m9xd3fhw"})
+    assert response["statusCode"] == 200
+    assert response["body"] == qr.svg(f"{API_BASE}/track/LPR-7KQ2-M9XD-3FHW")
+
+
+@pytest.mark.usefixtures("no_reads")
+@pytest.mark.parametrize("tracking_id", ["LPR-7KQ2-M9XD-3FHX", "LPR-7KQ2", "x" * 41, "LPR-UUUU-UUUU-UUUU"])
+def test_a_malformed_tracking_id_gets_exactly_the_unknown_report_answer(app: ModuleType, tracking_id: str) -> None:
+    expected = problem_for(ReportNotFound()).to_proxy()
+    for resource in ("/reports/{tracking_id}/qr.svg", "/reports/{tracking_id}/qr.png"):
+        response = call(app, resource, path_params={"tracking_id": tracking_id})
+        assert response["statusCode"] == 404
+        assert response["body"] == expected["body"]
+        assert response["headers"]["Content-Type"] == expected["headers"]["Content-Type"]
+
+
+def test_a_cached_code_is_not_drawn_again(app: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    params = {"tracking_id": "LPR-7KQ2-M9XD-3FHW"}
+    etag = call(app, "/reports/{tracking_id}/qr.png", path_params=params)["headers"]["ETag"]
+    monkeypatch.setattr(qr, "png", lambda url: pytest.fail("drawn again"))
+    again = call(app, "/reports/{tracking_id}/qr.png", path_params=params, headers={"If-None-Match": etag})
+    assert again["statusCode"] == 304
