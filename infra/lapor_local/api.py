@@ -386,7 +386,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if method != "HEAD":
             self.wfile.write(data)
 
-    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _answer
+    def __getattr__(self, name: str) -> Any:
+        # Every method, even one http.server has never heard of (QUERY, PROPFIND ...), gets an answer
+        # from the gateway (404 or 405 as a problem), never http.server's own 501.
+        if name.startswith("do_"):
+            return self._answer
+        raise AttributeError(name)
 
 
 class LocalHttpServer(ThreadingHTTPServer):

@@ -15,6 +15,9 @@ COMMANDS = (
     "lapor_local.commands.run",
     "lapor_local.commands.dev_token",
     "lapor_local.commands.seed",
+    "lapor_local.commands.escalate",
+    "lapor_local.commands.poster",
+    "lapor_local.commands.webhook_secret",
 )
 
 

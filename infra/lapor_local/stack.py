@@ -9,6 +9,7 @@ moto.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import socket
@@ -23,8 +24,10 @@ from types import TracebackType
 from typing import Any, ClassVar
 
 from lapor_local.api import ApiGateway, LocalHttpServer, routes_from_template
+from lapor_local.atomic import serialized_dynamodb
 from lapor_local.devtoken import dev_token_secret
 from lapor_local.functions import LocalFunction
+from lapor_local.mail import MailFolder
 from lapor_local.resources import AwsClients, CreatedResource, create_resources
 from lapor_local.schedule import (
     ScheduleRunner,
@@ -76,6 +79,9 @@ def _ensure_port_free(host: str, port: int) -> None:
             raise OSError(f"{host}:{port} is not available for the local AWS endpoint: {error}") from error
 
 
+STATE_FILE = "local-stack.json"
+
+
 class LocalStack:
     """Runs the template at `root` on a moto server, serves its API and drives its queues and schedules.
 
@@ -124,6 +130,8 @@ class LocalStack:
         self._saved_env: dict[str, str | None] = {}
         self._added_paths: list[str] = []
         self._token_secret: str | None = None
+        self._atomic = contextlib.ExitStack()
+        self.mail: MailFolder | None = None
 
     def __enter__(self) -> LocalStack:
         return self.start()
@@ -150,6 +158,7 @@ class LocalStack:
             LocalStack._active = self
         self._stop.clear()
         template = load_template(self.root / "template.yaml")
+        self._atomic.enter_context(serialized_dynamodb())
         self._start_moto()
         self._set_environment(self._aws_environment())
         gateway = ApiGateway([], self.invoke, self._dev_token_secret)
@@ -191,7 +200,28 @@ class LocalStack:
         self.schedule_sources = schedule_sources(function_props)
         if self.schedules:
             self._start_schedules()
+        self.mail = MailFolder(self.state_dir / "mail", self.region, self._stop)
+        self._start_thread(self.mail)
+        self._write_state_file(environment)
         log.info("local stack ready in %.1f s", time.monotonic() - started)
+
+    @property
+    def state_dir(self) -> Path:
+        """Where the running stack keeps what other commands and people look at (`.lapor/` by default)."""
+        return Path(os.environ.get("LAPOR_STATE_DIR") or self.root / ".lapor")
+
+    def _write_state_file(self, environment: Mapping[str, str]) -> None:
+        """Tell `lapor escalate` and friends, in other processes, how to reach this stack."""
+        state = {
+            "api_url": self.api_url,
+            "aws_url": self.aws_url,
+            "region": self.region,
+            "environment": {**environment, "PUBLIC_BASE_URL": self.public_base_url or self.api_url},
+            "functions": {logical_id: str(f.code_dir) for logical_id, f in self.functions.items()},
+            "pid": os.getpid(),
+        }
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        (self.state_dir / STATE_FILE).write_text(json.dumps(state, indent=2), encoding="utf-8")
 
     def _start_moto(self) -> None:
         from moto.server import ThreadedMotoServer
@@ -322,6 +352,10 @@ class LocalStack:
     def stop(self) -> None:
         """Stop serving, polling and scheduling, stop moto, and give the process its environment back."""
         self._stop.set()
+        state_file = self.state_dir / STATE_FILE
+        with contextlib.suppress(OSError, ValueError):
+            if json.loads(state_file.read_text(encoding="utf-8")).get("pid") == os.getpid():
+                state_file.unlink()
         self._stop_http()
         for thread in self._threads:
             thread.join(timeout=_JOIN_SECONDS)
@@ -344,6 +378,7 @@ class LocalStack:
             else:
                 os.environ[name] = value
         self._saved_env.clear()
+        self._atomic.close()
         with LocalStack._active_lock:
             if LocalStack._active is self:
                 LocalStack._active = None

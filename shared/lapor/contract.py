@@ -223,7 +223,9 @@ AGENCY_OPERATIONS: tuple[Operation, ...] = (
             Parameter(
                 "limit", "query", {"type": "string", "pattern": "^([1-9]|[1-9][0-9]|100)$"}, "1 to 100, default 20"
             ),
-            Parameter("cursor", "query", {"type": "string", "maxLength": 400}, "next_cursor of the previous page"),
+            Parameter(
+                "cursor", "query", {"type": "string", "maxLength": 200}, "next_cursor of the previous page (opaque)"
+            ),
         ),
         errors=(401, 403, 422, 429),
         agency_token=True,
@@ -266,6 +268,12 @@ AGENCY_OPERATIONS: tuple[Operation, ...] = (
     ),
 )
 
+# Pages are lenient on purpose: an unknown language shows Bahasa Indonesia, any asset version is served.
+LANG = Parameter(
+    "lang", "query", {"type": "string"}, "Language: id (default) or en; anything else shows Bahasa Indonesia"
+)
+ASSET_VERSION = Parameter("v", "query", {"type": "string"}, "Asset version, from the page (for caching)")
+
 # The landing page, tracking page and QR codes (HTML, SVG, PNG).
 WEB_OPERATIONS: tuple[Operation, ...] = (
     Operation(
@@ -280,18 +288,18 @@ WEB_OPERATIONS: tuple[Operation, ...] = (
         "citizen",
         content_type="text/html",
         parameters=(
-            Parameter("lang", "query", {"type": "string", "enum": ["id", "en"]}, "Language: id (default) or en"),
+            LANG,
             Parameter(
                 "agency",
                 "query",
-                {"type": "string", "maxLength": 64},
+                {"type": "string"},
                 "An agency id from GET /agencies to preselect (what a poster's QR code opens); ignored when unknown",
             ),
             Parameter(
                 "channel",
                 "query",
-                {"type": "string", "enum": ["qr", "web"]},
-                "qr when opened from a QR code: the report is then submitted with channel qr",
+                {"type": "string"},
+                "qr when opened from a QR code: the report is then submitted with channel qr (anything else: web)",
             ),
         ),
         errors=(429,),
@@ -308,8 +316,14 @@ WEB_OPERATIONS: tuple[Operation, ...] = (
         "citizen",
         content_type="text/html",
         parameters=(
-            TRACKING_ID,
-            Parameter("lang", "query", {"type": "string", "enum": ["id", "en"]}, "Language: id (default) or en"),
+            Parameter(
+                "tracking_id",
+                "path",
+                {"type": "string", "minLength": 1},
+                "As typed or scanned; the page itself tells an unknown or malformed one",
+                required=True,
+            ),
+            LANG,
         ),
         errors=(429,),
     ),
@@ -322,7 +336,7 @@ WEB_OPERATIONS: tuple[Operation, ...] = (
         "Cached for a year when requested with the current version (v), as the pages do.",
         "citizen",
         content_type="application/javascript",
-        parameters=(Parameter("v", "query", {"type": "string", "maxLength": 64}, "Asset version, from the page"),),
+        parameters=(ASSET_VERSION,),
         errors=(429,),
     ),
     Operation(
@@ -334,7 +348,7 @@ WEB_OPERATIONS: tuple[Operation, ...] = (
         "Cached for a year when requested with the current version (v), as the pages do.",
         "citizen",
         content_type="text/css",
-        parameters=(Parameter("v", "query", {"type": "string", "maxLength": 64}, "Asset version, from the page"),),
+        parameters=(ASSET_VERSION,),
         errors=(429,),
     ),
     Operation(
@@ -347,7 +361,7 @@ WEB_OPERATIONS: tuple[Operation, ...] = (
         "citizen",
         parameters=(
             Parameter("lang", "path", {"type": "string", "minLength": 1, "maxLength": 8}, "id or en", required=True),
-            Parameter("v", "query", {"type": "string", "maxLength": 64}, "Asset version, from the page"),
+            ASSET_VERSION,
         ),
         errors=(404, 429),
     ),

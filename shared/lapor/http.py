@@ -147,9 +147,12 @@ class Request:
         if len(text.encode("utf-8")) > MAX_BODY_BYTES:
             raise errors.PayloadTooLarge()
         try:
-            return json.loads(text, parse_constant=_not_json)
+            parsed = json.loads(text, parse_constant=_not_json)
+            # "\ud800" parses, but a lone surrogate is no character: nothing could store or show it.
+            json.dumps(parsed, ensure_ascii=False).encode("utf-8")
         except (ValueError, RecursionError) as exc:
             raise errors.BadRequestBody() from exc
+        return parsed
 
     @property
     def base_url(self) -> str:

@@ -116,7 +116,7 @@ def plan_action(
     elif request.action == "transfer":
         assert new_agency is not None
         if new_agency.id == agency_id:
-            raise ValidationFailed([FieldProblem(("body", "agency_id"), "is already the responsible agency")])
+            raise Conflict("The report is already with this agency.")
         fields.update(
             {
                 "agency_id": new_agency.id,

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -44,7 +45,10 @@ TimelineEvent = Literal[
 ]
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
-EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$"
+# White space exactly as Python's str.strip() and str.isspace() see it, spelled out: `\s` means different
+# things in Python and in the ECMA-262 regexes of JSON Schema, and the schema must say what we accept.
+WS = r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+EMAIL_PATTERN = rf"^[^@{WS}]{{1,64}}@[^@{WS}]+\.[^@{WS}]{{2,}}$"
 PHONE_PATTERN = r"^\+[1-9][0-9]{6,14}$"
 
 
@@ -68,7 +72,7 @@ def _trim_schema(minimum: int, maximum: int) -> WithJsonSchema:
     return WithJsonSchema(
         {
             "type": "string",
-            "pattern": rf"^\s*\S[\s\S]{{{inner_min},{inner_max}}}\S\s*$",
+            "pattern": rf"^[{WS}]*[^{WS}][\s\S]{{{inner_min},{inner_max}}}[^{WS}][{WS}]*$",
             "description": f"{minimum} to {maximum} characters, not counting white space at either end",
         }
     )
@@ -115,6 +119,15 @@ class Strict(BaseModel):
         return value
 
 
+def _centimetre(value: float) -> float:
+    """Seven decimals are about a centimetre: more is noise, and DynamoDB cannot store numbers below 1e-130."""
+    return round(value, 7)
+
+
+Latitude = Annotated[float, Field(ge=-90, le=90), AfterValidator(_centimetre)]
+Longitude = Annotated[float, Field(ge=-180, le=180), AfterValidator(_centimetre)]
+
+
 class Location(Strict):
     """Where the problem is: coordinates, an address, or both."""
 
@@ -127,8 +140,8 @@ class Location(Strict):
         )
     )
 
-    lat: float | None = Field(default=None, ge=-90, le=90, description="Latitude, WGS 84")
-    lon: float | None = Field(default=None, ge=-180, le=180, description="Longitude, WGS 84")
+    lat: Latitude | None = Field(default=None, description="Latitude, WGS 84")
+    lon: Longitude | None = Field(default=None, description="Longitude, WGS 84")
     address: str | None = Field(default=None, min_length=1, max_length=300)
 
 
@@ -263,10 +276,17 @@ class ReporterMessage(Strict):
     message: Message
 
 
+def _whole_number(value: Any) -> Any:
+    """JSON Schema counts 4.0 as an integer; so do we (but never true, nor "4")."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 class RatingRequest(Strict):
     """The body of `POST /reports/{tracking_id}/rating`."""
 
-    score: int = Field(ge=1, le=5)
+    score: Annotated[int, BeforeValidator(_whole_number)] = Field(ge=1, le=5)
     comment: str | None = Field(default=None, max_length=1000)
 
 

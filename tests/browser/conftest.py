@@ -6,26 +6,19 @@ The tests use the system browser at /usr/bin/chromium and fail (never skip) when
 
 from __future__ import annotations
 
-import os
-import queue
-import re
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, RunningStack
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -40,68 +33,6 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT = {"width": 360, "height": 740}
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-READY_LINE = "lapor local stack is ready"
-START_SECONDS = 60
-
-
-@dataclass(frozen=True)
-class RunningStack:
-    api_url: str
-    aws_url: str
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture(scope="session")
-def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    """`python -m lapor_local run` on free ports until the session ends; stopped with SIGTERM."""
-    paths = [str(ROOT / "shared"), str(ROOT / "infra"), os.environ.get("PYTHONPATH", "")]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
-    env.pop("PUBLIC_BASE_URL", None)
-    log_path = tmp_path_factory.mktemp("local-stack") / "stderr.log"
-    command = [sys.executable, "-m", "lapor_local", "run", "--no-schedules"]
-    command += ["--api-port", str(_free_port()), "--aws-port", str(_free_port())]
-    with log_path.open("w") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def read() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=read, daemon=True).start()
-    urls: dict[str, str] = {}
-    ready = False
-    try:
-        while "API" not in urls or "AWS" not in urls:
-            line = lines.get(timeout=START_SECONDS)
-            if line is None:
-                break
-            ready = ready or READY_LINE in line
-            match = re.match(r"\s*(API|AWS):\s+(\S+)", line)
-            if ready and match:
-                urls[match.group(1)] = match.group(2)
-    except queue.Empty:
-        pass
-    if "API" not in urls or "AWS" not in urls:
-        process.kill()
-        process.wait(timeout=10)
-        pytest.fail(f"the local stack did not start:\n{log_path.read_text()[-3000:]}", pytrace=False)
-    try:
-        yield RunningStack(api_url=urls["API"], aws_url=urls["AWS"])
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 STAGE = "/v1"

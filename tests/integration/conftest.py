@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -107,24 +106,10 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
 @pytest.fixture
 def serialized_dynamodb() -> Iterator[None]:
     """Make moto's DynamoDB serialise writes as DynamoDB does (moto checks conditions without a lock)."""
-    from moto.dynamodb.models import DynamoDBBackend
+    from lapor_local.atomic import serialized_dynamodb as serialized
 
-    lock = threading.RLock()
-    originals = {}
-    for name in ("put_item", "update_item", "delete_item", "transact_write_items", "get_item"):
-        original = getattr(DynamoDBBackend, name)
-        originals[name] = original
-
-        def locked(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
-            with lock:
-                return __original(self, *args, **kwargs)
-
-        setattr(DynamoDBBackend, name, locked)
-    try:
+    with serialized():
         yield
-    finally:
-        for name, original in originals.items():
-            setattr(DynamoDBBackend, name, original)
 
 
 def sent_emails() -> list[Any]:

@@ -118,7 +118,9 @@ def test_rating_once_after_a_response(api: Api, receipt: dict[str, Any], aws: An
     assert api.reporter("POST", RATING, tid, code, body={"score": 1})[0] == 409
 
 
-@pytest.mark.parametrize("body", [{"score": 0}, {"score": 6}, {"score": True}, {"score": 4.5}, {"score": "5"}, {}])
+@pytest.mark.parametrize(
+    "body", [{"score": 0}, {"score": 6}, {"score": True}, {"score": 4.5}, {"score": "5"}, {"score": 5.0, "x": 1}, {}]
+)
 def test_bad_ratings_are_422(api: Api, receipt: dict[str, Any], body: dict[str, Any]) -> None:
     respond(api, receipt["tracking_id"])
     assert api.reporter("POST", RATING, receipt["tracking_id"], receipt["access_code"], body=body)[0] == 422

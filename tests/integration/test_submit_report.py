@@ -326,6 +326,12 @@ def test_each_field_rule_is_enforced(submit: Any, aws: Aws, change: dict, loc: l
     assert reports_in(aws) == []
 
 
+def test_coordinates_are_kept_to_a_centimetre(submit: Any, track: Any) -> None:
+    _, receipt, _ = submit(valid_submission(location={"lat": -0.955312345678, "lon": 1.5e-147}))
+    _, view = track(receipt["tracking_id"])
+    assert view["location"] == {"lat": -0.9553123, "lon": 0.0}
+
+
 def test_every_problem_is_reported_at_once(submit: Any) -> None:
     status, problem, _ = submit({"title": "x", "description": "y", "category": "kesehatan", "kind": "z", "extra": 1})
     assert status == 422

@@ -128,4 +128,11 @@ def test_python_dash_m_lapor_local_lists_the_subcommands() -> None:
         [sys.executable, "-m", "lapor_local", "--help"], capture_output=True, text=True, env=environment, check=True
     )
 
-    assert re.findall(r"^ {4}(\S+)", result.stdout, flags=re.MULTILINE) == ["run", "dev-token", "seed"]
+    assert re.findall(r"^ {4}(\S+)", result.stdout, flags=re.MULTILINE) == [
+        "run",
+        "dev-token",
+        "seed",
+        "escalate",
+        "poster",
+        "webhook-secret",
+    ]

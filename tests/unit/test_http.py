@@ -46,6 +46,11 @@ def test_body_limit_is_64_kib() -> None:
     assert response["statusCode"] == 413 and response["headers"]["Content-Type"] == "application/problem+json"
 
 
+def test_lone_surrogates_are_not_json() -> None:
+    response = make_router()(api_event("POST", "/things", body='{"a": "\\ud800"}'))
+    assert response["statusCode"] == 400
+
+
 def test_base64_bodies_are_decoded_and_binary_garbage_is_a_400() -> None:
     router = make_router()
     event = api_event("POST", "/things", body="eyJhIjogMX0=")

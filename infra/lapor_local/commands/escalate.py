@@ -1,0 +1,43 @@
+"""`lapor escalate --at <ISO time>`: run the deadline job once, for a chosen moment, on the running stack."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+
+NAME = "escalate"
+HELP = "run the escalation job once on the running local stack, as if it were --at (ISO 8601)"
+
+
+def _moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--at", type=_moment, default=None, help="e.g. 2026-12-04T09:00:00+07:00 (default: now)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from lapor_local.attach import NoRunningStack, local_function, running_stack
+
+    try:
+        state = running_stack(args.root)
+    except NoRunningStack as error:
+        print(f"lapor escalate: {error}", file=sys.stderr)
+        return 2
+    at = args.at or datetime.now(UTC)
+    event = {
+        "version": "0",
+        "id": "lapor-escalate-cli",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "time": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "resources": [],
+        "detail": {},
+    }
+    summary = local_function(state, "EscalateOverdueFunction").invoke(event)
+    print(json.dumps({"at": at.isoformat(), **summary}))
+    return 0

@@ -1,0 +1,225 @@
+"""One fresh interpreter of the bench: time an import as Lambda's init does it, then handle requests.
+
+Run as `python tests/bench/child.py <spec.json>` by `tests/bench/run.py`, never by hand. Before the timed
+import this file loads nothing beyond what every child needs to read its spec (importlib, json, os, sys,
+time), the same for the baseline and for every function, so that the figures compare like with like; the
+bench's own helpers (and `typing`) are imported only after the clock stopped. The result is one JSON line
+on the real stdout; the functions' logs (Powertools writes them to stdout) go to /dev/null.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+import time
+
+# `typing` is not loaded before the timed import (the baseline and the functions would pay it at different
+# moments); the annotations are never evaluated, so this is enough for the type checker.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+
+class LambdaContext:
+    """The parts of Lambda's context object that Powertools and the handlers read."""
+
+    def __init__(self, function_name: str, memory_mb: int, timeout_s: float) -> None:
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.memory_limit_in_mb = memory_mb
+        self.invoked_function_arn = f"arn:aws:lambda:ap-southeast-3:123456789012:function:{function_name}"
+        self.aws_request_id = "00000000-0000-4000-8000-000000000000"
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = "bench"
+        self._deadline = time.monotonic() + timeout_s
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def import_function(module_name: str, source: str, code_dir: str) -> Any:
+    """Import the handler's file under its own name with its folder first on sys.path, as Lambda does."""
+    spec = importlib.util.spec_from_file_location(module_name, source)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {source}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    sys.path.insert(0, code_dir)
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(code_dir)
+    return module
+
+
+def timed_init(spec: dict[str, Any]) -> tuple[Any, float]:
+    """The measured part: `import boto3; boto3.client("dynamodb")` or the function's module and handler."""
+    if spec["kind"] == "baseline":
+        started = time.perf_counter()
+        import boto3
+
+        boto3.client("dynamodb")
+        return None, time.perf_counter() - started
+    code_dir = str(spec["code_dir"])
+    source = os.path.join(code_dir, f"{spec['module']}.py")
+    started = time.perf_counter()
+    module = import_function(f"lapor_bench_{spec['kind']}", source, code_dir)
+    handler = getattr(module, str(spec["handler"]))
+    return handler, time.perf_counter() - started
+
+
+def max_rss_mb() -> float:
+    """Peak resident memory of this process so far (Linux reports kilobytes)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def vm_hwm_mb() -> float | None:
+    """The same peak as the kernel keeps it for this address space only (a check on ru_maxrss, which
+    Linux carries over from whoever spawned the process); None where /proc is not there.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def getitem_round_trip(tracking_id: str, times: int = 30) -> float:
+    """Median time of one strongly consistent GetItem through lapor's own client: the unit of warm time."""
+    from lapor.aws import client
+    from lapor.store import report_key
+
+    from tests.bench.harness import median
+
+    ddb = client("dynamodb")
+    table = os.environ["REPORTS_TABLE"]
+    samples = []
+    for _ in range(times + 3):
+        started = time.perf_counter()
+        ddb.get_item(TableName=table, Key=report_key(tracking_id), ConsistentRead=True)
+        samples.append(time.perf_counter() - started)
+    return median(samples[3:])
+
+
+def run_baseline(spec: dict[str, Any], imported: float) -> dict[str, Any]:
+    """The baseline's first request is one GetItem; its load, as many GetItems as a function's requests."""
+    import boto3
+
+    from tests.bench.harness import median
+
+    fixtures = spec["fixtures"]
+    ddb = boto3.client("dynamodb")  # the endpoint is moto's now; the timed client pointed nowhere
+    key = {"pk": {"S": f"REPORT#{fixtures['public_id']}"}, "sk": {"S": "REPORT"}}
+    table = os.environ["REPORTS_TABLE"]
+    times = []
+    for _ in range(1 if spec["mode"] == "cold" else int(spec["requests"])):
+        started = time.perf_counter()
+        ddb.get_item(TableName=table, Key=key, ConsistentRead=True)
+        times.append(time.perf_counter() - started)
+    result: dict[str, Any] = {"import_s": imported, "first_s": imported + times[0], "ok": True}
+    if spec["mode"] == "load":
+        result.update({"maxrss_mb": max_rss_mb(), "vmhwm_mb": vm_hwm_mb(), "getitem_s": median(times[3:])})
+    return result
+
+
+def run_function(spec: dict[str, Any], handler: Any, imported: float) -> dict[str, Any]:
+    """The first request (timed and counted), then in load mode the rest of the plan, then memory and RTT."""
+    from tests.bench import scenarios
+    from tests.bench.harness import counting_aws_calls, median
+
+    bench = scenarios.BENCHES.get(str(spec["kind"]))
+    result: dict[str, Any] = {"import_s": imported}
+    if bench is None or not callable(handler):
+        result["note"] = "no scenario for this function"
+        return result
+    supply = scenarios.Supply(dict(spec["fixtures"]), {name: list(items) for name, items in spec["pools"].items()})
+    context = LambdaContext(str(spec["function_name"]), int(spec["memory_mb"]), 300.0)
+    by_scenario: dict[str, dict[str, Any]] = {}
+    with counting_aws_calls() as counter:
+        for index, (scenario, _phase) in enumerate(scenarios.plan(bench, str(spec["mode"]))):
+            event = scenario.build(supply)
+            counter.take()
+            error = None
+            started = time.perf_counter()
+            try:
+                ok = scenarios.outcome_ok(handler(event, context))
+            except Exception as exc:
+                ok, error = False, f"{type(exc).__name__}: {exc}"[:300]
+            elapsed = time.perf_counter() - started
+            tally = counter.take()
+            if index == 0:
+                result.update(
+                    {"first_s": imported + elapsed, "first_calls": tally.calls, "ok": ok, "first_error": error}
+                )
+            entry = by_scenario.setdefault(
+                scenario.name,
+                {"units": scenario.units, "expected": scenario.expected, "times": [], "tallies": [], "failures": 0},
+            )
+            entry["times"].append(elapsed)
+            entry["tallies"].append(tally)
+            if not ok:
+                entry["failures"] += 1
+                entry.setdefault("error", error or "unsuccessful response")
+        counter.paused = True
+        if spec["mode"] == "load":
+            # Before the RTT probe, which may import boto3 on its own (web_pages never does otherwise).
+            result.update({"maxrss_mb": max_rss_mb(), "vmhwm_mb": vm_hwm_mb()})
+            result["getitem_s"] = getitem_round_trip(spec["fixtures"]["public_id"])
+    summaries = {}
+    for name, entry in by_scenario.items():
+        times, tallies = entry["times"], entry["tallies"]
+        # Warm: the second occurrence on (the process is warm and so is this request's path: clients,
+        # directory cache); the first occurrence of a scenario is its cold path.
+        warm = list(zip(times[1:], tallies[1:], strict=True))
+        operations = sorted({op for _, tally in warm for op in tally.seconds})
+        summaries[name] = {
+            "units": entry["units"],
+            "expected": entry["expected"],
+            "count": len(times),
+            "failures": entry["failures"],
+            "error": entry.get("error"),
+            "warm_calls": tallies[1].calls if len(tallies) > 1 else None,
+            "warm_s": median([t for t, _ in warm]) if warm else None,
+            "warm_aws_s": median([tally.aws_seconds for _, tally in warm]) if warm else None,
+            "warm_own_s": median([t - tally.aws_seconds for t, tally in warm]) if warm else None,
+            "warm_seconds_by_call": {
+                op: median([tally.seconds.get(op, 0.0) for _, tally in warm]) for op in operations
+            },
+        }
+    result["scenarios"] = summaries
+    return result
+
+
+def main() -> None:
+    with open(sys.argv[1], encoding="utf-8") as stream:
+        spec = json.load(stream)
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or ".") != here]
+    sys.path[:0] = list(spec["layer_paths"])  # the layer, as Lambda's /opt/python
+    sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the life of the process
+    handler, imported = timed_init(spec)
+    # Only now: the bench's helpers, the local endpoint (nothing may have called AWS during the import).
+    sys.path[len(spec["layer_paths"]) : len(spec["layer_paths"])] = list(spec["tool_paths"])
+    os.environ["AWS_ENDPOINT_URL"] = str(spec["aws_url"])
+    try:
+        baseline = spec["kind"] == "baseline"
+        result = run_baseline(spec, imported) if baseline else run_function(spec, handler, imported)
+    except Exception as exc:  # the parent shows it; a dead child must not hide the others' figures
+        import traceback
+
+        result = {"import_s": imported, "ok": False, "fatal": "".join(traceback.format_exception(exc))[-2000:]}
+    from tests.bench.harness import result_line
+
+    sys.__stdout__.write(result_line({"kind": spec["kind"], "mode": spec["mode"], **result}) + "\n")
+    sys.__stdout__.flush()
+
+
+if __name__ == "__main__":
+    main()

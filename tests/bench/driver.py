@@ -1,0 +1,198 @@
+"""The bench's phases: cold starts (interleaved fresh interpreters), memory and calls, escalation at scale.
+
+Every child is a fresh `python tests/bench/child.py`; children run one at a time (the machine has two cores
+and other engineers' tests run on it too), and kinds are interleaved round by round, so that a slow spell of
+the machine lands on every kind alike instead of on one function's runs.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tests.bench import harness, local, scenarios
+
+CHILD = Path(__file__).with_name("child.py")
+LAUNCHER = Path(__file__).with_name("launcher.py")
+BASELINE = "baseline"
+CHILD_TIMEOUT_S = 600
+
+
+class Launcher:
+    """A small process that starts the children, so that their peak RSS is theirs (see launcher.py).
+
+    Started before the parent imports moto, while it is still small.
+    """
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, str(LAUNCHER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+
+    def run(self, argv: list[str], env: dict[str, str], cwd: Path, timeout: float) -> dict[str, Any]:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        request = {"argv": argv, "env": env, "cwd": str(cwd), "timeout": timeout}
+        self.process.stdin.write(json.dumps(request) + "\n")
+        self.process.stdin.flush()
+        answer = self.process.stdout.readline()
+        if not answer:
+            raise RuntimeError(f"the bench's launcher died (exit status {self.process.poll()})")
+        found: dict[str, Any] = json.loads(answer)
+        return found
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def unused_port() -> int:
+    """A local port nobody listens on: where the children's AWS endpoint points during the timed import."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+@dataclass
+class ChildRunner:
+    """Starts children with their spec (fixtures, their own slice of each pool) and reads their result."""
+
+    root: Path
+    work_dir: Path
+    env: dict[str, str]
+    aws_url: str
+    launcher: Launcher
+    functions: dict[str, harness.FunctionInfo]
+    fixtures: dict[str, Any]
+    pools: dict[str, list[Any]]
+    requests: int = 200
+    started: int = field(default=0, init=False)
+
+    def run(self, kind: str, mode: str) -> dict[str, Any]:
+        info = self.functions.get(kind)
+        bench = scenarios.BENCHES.get(kind)
+        needs = scenarios.pool_needs(bench, mode) if bench is not None else {}
+        spec: dict[str, Any] = {
+            "kind": kind,
+            "mode": mode,
+            "layer_paths": [str(self.root / "shared")],
+            "tool_paths": [str(self.root), str(self.root / "infra")],
+            "aws_url": self.aws_url,
+            "fixtures": self.fixtures,
+            "pools": local.take_slices(self.pools, needs),
+            "requests": self.requests,
+        }
+        if info is not None:
+            spec.update(
+                {
+                    "code_dir": str(info.code_dir),
+                    "module": info.module,
+                    "handler": info.handler,
+                    "memory_mb": info.memory_mb,
+                    "function_name": f"lapor-bench-{kind}",
+                }
+            )
+        self.started += 1
+        spec_file = self.work_dir / f"child-{self.started:04d}.json"
+        spec_file.write_text(json.dumps(spec), encoding="utf-8")
+        done = self.launcher.run([sys.executable, str(CHILD), str(spec_file)], self.env, self.root, CHILD_TIMEOUT_S)
+        result = harness.parse_result(done["stdout"])
+        if result is None:
+            tail = (done["stderr"] or "").strip()[-1500:]
+            return {"kind": kind, "mode": mode, "ok": False, "fatal": f"exit status {done['returncode']}: {tail}"}
+        return result
+
+
+def plan_pool_needs(kinds: list[str], rounds: int) -> dict[str, int]:
+    """Everything the children will consume: every cold round, then one load child per function."""
+    total: dict[str, int] = {}
+    for kind in kinds:
+        bench = scenarios.BENCHES.get(kind)
+        if bench is None:
+            continue
+        for mode, times in (("cold", rounds), ("load", 1)):
+            for pool, count in scenarios.pool_needs(bench, mode).items():
+                total[pool] = total.get(pool, 0) + count * times
+    return total
+
+
+def cold_starts(
+    runner: ChildRunner, kinds: list[str], runs: int, warmup: int, progress: Callable[[str], None]
+) -> dict[str, list[dict[str, Any]]]:
+    """Rounds of baseline, f1, f2, ...; the warm-up rounds (bytecode caches, page cache) are discarded."""
+    samples: dict[str, list[dict[str, Any]]] = {kind: [] for kind in kinds}
+    for round_no in range(warmup + runs):
+        label = "warm-up" if round_no < warmup else f"{round_no - warmup + 1}/{runs}"
+        progress(f"cold start round {label}")
+        for kind in kinds:
+            result = runner.run(kind, "cold")
+            if round_no >= warmup:
+                samples[kind].append(result)
+    return samples
+
+
+def loads(runner: ChildRunner, kinds: list[str], progress: Callable[[str], None]) -> dict[str, dict[str, Any]]:
+    """One fresh process per function handling its 200 requests: peak memory, calls, warm time."""
+    results = {}
+    for kind in kinds:
+        progress(f"memory and calls: {kind}")
+        results[kind] = runner.run(kind, "load")
+    return results
+
+
+def run_all(root: Path, work_dir: Path, options: Any, progress: Callable[[str], None]) -> dict[str, Any]:
+    """Start the stack, make fixtures, run every phase; returns the raw results for the report."""
+    functions = {info.logical_id: info for info in harness.functions_from_template(root)}
+    phases: dict[str, Any] = {"functions": {kind: asdict(info) for kind, info in functions.items()}}
+    launcher = Launcher()
+    try:
+        _run_phases(root, work_dir, options, progress, functions, launcher, phases)
+    finally:
+        launcher.close()
+    return phases
+
+
+def _run_phases(
+    root: Path,
+    work_dir: Path,
+    options: Any,
+    progress: Callable[[str], None],
+    functions: dict[str, harness.FunctionInfo],
+    launcher: Launcher,
+    phases: dict[str, Any],
+) -> None:
+    kinds = [BASELINE, *functions]
+    with local.bench_stack(root, work_dir / "state") as stack:
+        started = time.monotonic()
+        needs = plan_pool_needs(list(functions), options.warmup + options.runs)
+        fixtures, pools = local.make_fixtures(stack, needs)
+        sizes = ", ".join(f"{name} {len(items)}" for name, items in pools.items())
+        progress(f"fixtures ready in {time.monotonic() - started:.0f} s (pools: {sizes})")
+        runner = ChildRunner(
+            root=root,
+            work_dir=work_dir,
+            env=local.child_environment(unused_port(), work_dir),
+            aws_url=stack.aws_url,
+            launcher=launcher,
+            functions=functions,
+            fixtures=fixtures,
+            pools=pools,
+        )
+        phases["cold"] = cold_starts(runner, kinds, options.runs, options.warmup, progress)
+        phases["load"] = loads(runner, kinds, progress)
+        if options.sizes:
+            progress(f"escalation at scale: seeding {max(options.sizes):,} reports")
+            phases["escalation"] = local.escalation_at_scale(stack, options.sizes, options.due, datetime.now(UTC))

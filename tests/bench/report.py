@@ -1,0 +1,277 @@
+"""From the children's raw results to figures, verdicts and the table `make bench` prints.
+
+Every time figure is a ratio of two times measured in the same run: cold starts over the baseline
+(`import boto3; boto3.client("dynamodb")`), warm requests over one GetItem round trip to the same endpoint.
+Memory and call counts are absolute: they do not depend on how fast the machine is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.bench import harness, scenarios
+from tests.bench.driver import BASELINE
+
+MEMORY_TARGET_MB = 128.0
+# The integration test allows 25 items read for 20 escalated: what paging costs, never the table's size.
+READ_PER_ESCALATED_TARGET = 1.25
+
+
+@dataclass
+class Report:
+    """The figures (for bench.json), the table lines, and what missed a target (for --strict)."""
+
+    figures: dict[str, Any] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def _fmt(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _target(value: float | None, unit: str = "") -> str:
+    return "" if value is None else f"<= {value:g}{unit}"
+
+
+def _failure_text(result: dict[str, Any]) -> str | None:
+    if result.get("fatal"):
+        return str(result["fatal"]).strip().splitlines()[-1]
+    if result.get("ok") is False:
+        return str(result.get("first_error") or "the first request was not successful")
+    return None
+
+
+def cold_figures(cold: dict[str, list[dict[str, Any]]], report: Report) -> None:
+    """Import ratio (the issue's cold-start figure) and first-request ratio per function."""
+    base = cold.get(BASELINE, [])
+    base_import = [r["import_s"] for r in base if "import_s" in r and not r.get("fatal")]
+    base_first = [r["first_s"] for r in base if "first_s" in r and not r.get("fatal")]
+    if not base_import or not base_first:
+        report.problems.append("the baseline children failed: no cold-start figures")
+        report.lines.append("  (no baseline: " + "; ".join(filter(None, map(_failure_text, base))) + ")")
+        return
+    runs = len(base_import)
+    report.lines += [
+        f"Cold start: median of {runs} fresh interpreters per kind, interleaved round by round",
+        '  import = time to import app.py and build its handler / time of `import boto3; boto3.client("dynamodb")`',
+        "  first request = import + one representative request against moto / the same baseline + one GetItem",
+        "",
+    ]
+    rows = []
+    figures: dict[str, Any] = {
+        BASELINE: {"import_ms": 1000 * harness.median(base_import), "first_ms": 1000 * harness.median(base_first)}
+    }
+    for kind, results in cold.items():
+        if kind == BASELINE:
+            continue
+        imports = [r["import_s"] for r in results if "import_s" in r and not r.get("fatal")]
+        firsts = [r["first_s"] for r in results if r.get("ok") and "first_s" in r]
+        import_ratio = harness.ratio_of_medians(imports, base_import) if imports else None
+        first_ratio = harness.ratio_of_medians(firsts, base_first) if firsts else None
+        low, high = harness.quartiles(harness.paired_ratios(imports, base_import)) if imports else (None, None)
+        bench = scenarios.BENCHES.get(kind)
+        target = bench.cold_target if bench is not None else None
+        verdict = harness.verdict(import_ratio, target)
+        if verdict == "ABOVE":
+            report.problems.append(f"{kind}: cold-start ratio {import_ratio:.2f} above {target}")
+        failures = [text for text in map(_failure_text, results) if text]
+        if failures:
+            report.problems.append(f"{kind}: {len(failures)} cold children failed: {failures[0]}")
+        rows.append(
+            [
+                kind,
+                _fmt(import_ratio),
+                f"{_fmt(low)}-{_fmt(high)}",
+                _target(target),
+                verdict,
+                _fmt(first_ratio),
+                f"{len(failures)} failed: {failures[0][:60]}" if failures else "",
+            ]
+        )
+        figures[kind] = {
+            "import_ratio": import_ratio,
+            "import_ratio_iqr": [low, high],
+            "first_request_ratio": first_ratio,
+            "target": target,
+            "verdict": verdict,
+            "import_ms": [1000 * s for s in imports],
+            "first_ms": [1000 * s for s in firsts],
+            "first_calls": [r.get("first_calls") for r in results],
+            "failures": failures,
+        }
+    report.lines += harness.render_table(
+        ["function", "import", "runs p25-p75", "target", "verdict", "first request", "note"], rows
+    )
+    report.figures["cold_start"] = figures
+
+
+def _calls_verdict(per_unit: dict[str, float] | None, expected: dict[str, int] | None) -> str:
+    if expected is None or per_unit is None:
+        return ""
+    return "as expected" if per_unit == {k: float(v) for k, v in expected.items()} else "UNEXPECTED"
+
+
+def load_figures(load: dict[str, dict[str, Any]], functions: dict[str, Any], report: Report) -> None:
+    """Peak RSS per function; calls and warm time of each scenario."""
+    memory_rows, call_rows = [], []
+    figures: dict[str, Any] = {}
+    for kind, result in load.items():
+        rss = result.get("maxrss_mb")
+        hwm = result.get("vmhwm_mb")
+        if rss is not None and hwm is not None and rss > hwm + 8:
+            report.problems.append(f"{kind}: ru_maxrss {rss:.0f} MB but VmHWM {hwm:.0f} MB: inherited, not its own")
+        configured = (functions.get(kind) or {}).get("memory_mb")
+        failure = _failure_text(result)
+        if failure:
+            report.problems.append(f"{kind}: the memory run failed: {failure}")
+        if kind == BASELINE:
+            memory_rows.append(
+                ["baseline: boto3, one client, 200 GetItem", _fmt(rss, 1), _fmt(hwm, 1), "", "", "", failure or ""]
+            )
+            figures[kind] = {"maxrss_mb": rss, "vmhwm_mb": hwm, "getitem_ms": 1000 * result.get("getitem_s", 0.0)}
+            continue
+        verdict = harness.verdict(rss, MEMORY_TARGET_MB)
+        if verdict == "ABOVE":
+            report.problems.append(f"{kind}: peak RSS {rss:.1f} MB above {MEMORY_TARGET_MB:g} MB")
+        memory_rows.append(
+            [kind, _fmt(rss, 1), _fmt(hwm, 1), _target(MEMORY_TARGET_MB), verdict, str(configured or ""), failure or ""]
+        )
+        rtt = result.get("getitem_s")
+        scenario_figures = {}
+        first = True
+        for name, summary in (result.get("scenarios") or {}).items():
+            units = int(summary.get("units") or 1)
+            warm_calls = summary.get("warm_calls")
+            per_unit = harness.per_unit(warm_calls, units) if warm_calls is not None else None
+            expected = summary.get("expected")
+            calls_verdict = _calls_verdict(per_unit, expected)
+            if calls_verdict == "UNEXPECTED":
+                report.problems.append(f"{kind} {name}: calls {harness.format_calls(per_unit)}, expected {expected}")
+            if summary.get("failures"):
+                report.problems.append(f"{kind} {name}: {summary['failures']} failed requests: {summary.get('error')}")
+            warm_s, own_s = summary.get("warm_s"), summary.get("warm_own_s")
+            warm_ratio = harness.ratio(warm_s / units, rtt) if warm_s is not None and rtt else None
+            own_ratio = harness.ratio(own_s / units, rtt) if own_s is not None and rtt else None
+            by_call = (
+                {
+                    op: harness.ratio(seconds / units, rtt)
+                    for op, seconds in (summary.get("warm_seconds_by_call") or {}).items()
+                }
+                if rtt
+                else {}
+            )
+            label = kind if first else ""
+            first = False
+            call_rows.append(
+                [
+                    label,
+                    name,
+                    _fmt(warm_ratio, 1),
+                    _fmt(own_ratio, 1),
+                    harness.format_calls(per_unit),
+                    calls_verdict + (f" ({summary['failures']} failed)" if summary.get("failures") else ""),
+                ]
+            )
+            scenario_figures[name] = {
+                "units": units,
+                "requests": summary.get("count"),
+                "warm_calls_per_unit": per_unit,
+                "expected": expected,
+                "calls_verdict": calls_verdict,
+                "warm_per_unit_over_getitem": warm_ratio,
+                "own_code_per_unit_over_getitem": own_ratio,
+                "aws_call_time_per_unit_over_getitem": by_call,
+                "failures": summary.get("failures"),
+                "error": summary.get("error"),
+            }
+        figures[kind] = {
+            "maxrss_mb": rss,
+            "vmhwm_mb": hwm,
+            "target_mb": MEMORY_TARGET_MB,
+            "verdict": verdict,
+            "memory_size_mb": configured,
+            "getitem_ms": 1000 * rtt if rtt else None,
+            "first_calls": result.get("first_calls"),
+            "scenarios": scenario_figures,
+        }
+    report.lines += [
+        "",
+        "Peak memory: one fresh process per function, 200 requests (SQS: 200 messages; schedules: 200 runs)",
+        "",
+        *harness.render_table(
+            ["function", "ru_maxrss MB", "VmHWM MB", "target", "verdict", "MemorySize", "note"], memory_rows
+        ),
+        "",
+        "AWS calls of one warm request (not the process's first); its time in units of one GetItem round trip",
+        "to the same endpoint, in all and in the function's own code (outside AWS calls); batches: per message",
+        "",
+        *harness.render_table(["function", "request", "x GetItem", "own code", "calls", "check"], call_rows),
+    ]
+    report.figures["memory_and_calls"] = figures
+    notify = figures.get("NotifyAgencyFunction", {}).get("scenarios", {})
+    batch = next((s for name, s in notify.items() if s["units"] > 1), None)
+    if batch is not None:
+        waits = ", ".join(
+            f"{op} {value:.1f}" for op, value in sorted(batch["aws_call_time_per_unit_over_getitem"].items())
+        )
+        report.lines += [
+            "",
+            f"notify_agency per message (batches of {batch['units']}): "
+            f"{_fmt(batch['warm_per_unit_over_getitem'], 1)} x one GetItem round trip, "
+            f"of which its own code {_fmt(batch['own_code_per_unit_over_getitem'], 1)}",
+            f"  waiting per call (x GetItem): {waits}",
+            f"  calls per message: {harness.format_calls(batch['warm_calls_per_unit'])}",
+            "  (moto deep-copies the whole table for every TransactWriteItems: that wait grows with the table",
+            "  on moto only; on DynamoDB a transaction costs about two writes)",
+        ]
+        report.figures["notify_per_message"] = batch
+
+
+def escalation_figures(runs: list[dict[str, Any]], report: Report) -> None:
+    """Items read per escalated report at each table size: flat, whatever the table holds."""
+    rows = []
+    for run in runs:
+        summary = run["summary"]
+        escalated = int(summary.get("escalated", 0))
+        read = int(summary.get("read", 0))
+        per = read / escalated if escalated else None
+        verdict = harness.verdict(per, READ_PER_ESCALATED_TARGET)
+        if escalated != run["due"]:
+            report.problems.append(f"escalation with {run['not_due']:,} not due: {escalated} of {run['due']} escalated")
+        if verdict == "ABOVE":
+            report.problems.append(f"escalation with {run['not_due']:,} not due read {read} items for {escalated}")
+        run["read_per_escalated"] = per
+        rows.append(
+            [
+                f"{run['table_items']:,}",
+                f"{run['not_due']:,}",
+                str(run["due"]),
+                str(escalated),
+                str(read),
+                _fmt(per),
+                _target(READ_PER_ESCALATED_TARGET),
+                verdict,
+                harness.format_calls(run["calls"]),
+            ]
+        )
+    report.lines += [
+        "",
+        "Escalation at scale: one scheduled run of EscalateOverdueFunction (items read = DynamoDB ScannedCount)",
+        "",
+        *harness.render_table(
+            ["table items", "not due", "due", "escalated", "read", "read/escalated", "target", "verdict", "calls"],
+            rows,
+        ),
+    ]
+    report.figures["escalation"] = runs
+
+
+def build_report(phases: dict[str, Any]) -> Report:
+    report = Report()
+    cold_figures(phases.get("cold", {}), report)
+    load_figures(phases.get("load", {}), phases.get("functions", {}), report)
+    if phases.get("escalation"):
+        escalation_figures(phases["escalation"], report)
+    return report

@@ -1,0 +1,99 @@
+"""The bench's own arithmetic and plumbing, without running a benchmark (cheap: no moto, no children)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.bench import harness, scenarios
+from tests.conftest import ROOT
+
+
+def test_median_and_ratios_are_what_the_table_prints() -> None:
+    assert harness.median([3.0, 1.0, 2.0]) == 2.0
+    assert harness.median([4.0, 1.0, 3.0, 2.0]) == 2.5
+    assert harness.ratio(1.3, 1.0) == pytest.approx(1.3)
+    # One slow run of nine (another engineer's tests) does not move the figure.
+    assert harness.ratio_of_medians([1.0] * 8 + [50.0], [2.0] * 9) == pytest.approx(0.5)
+    assert harness.paired_ratios([2.0, 3.0], [1.0, 2.0]) == [2.0, 1.5]
+    low, high = harness.quartiles([1.0, 2.0, 3.0, 4.0, 5.0])
+    assert (low, high) == (2.0, 4.0)
+    with pytest.raises(ValueError):
+        harness.median([])
+    with pytest.raises(ValueError):
+        harness.ratio(1.0, 0.0)
+
+
+def test_verdicts_against_ceilings() -> None:
+    assert harness.verdict(1.2, 1.2) == "PASS"
+    assert harness.verdict(1.21, 1.2) == "ABOVE"
+    assert harness.verdict(None, 1.2) == "-"
+    assert harness.verdict(0.5, None) == "-"
+
+
+def test_calls_read_like_iam_actions_and_divide_per_message() -> None:
+    assert harness.format_calls({"kms:Decrypt": 10, "dynamodb:Query": 1}) == "dynamodb:Query 1, kms:Decrypt 10"
+    assert harness.format_calls({}) == "none"
+    assert harness.format_calls(None) == "?"
+    assert harness.per_unit({"dynamodb:GetItem": 10, "ses:SendEmail": 5}, 10) == {
+        "dynamodb:GetItem": 1.0,
+        "ses:SendEmail": 0.5,
+    }
+    assert harness.format_calls(harness.per_unit({"ses:SendEmail": 5}, 10)) == "ses:SendEmail 0.50"
+
+
+def test_the_counter_counts_a_stubbed_client_call_and_lets_go_afterwards() -> None:
+    from botocore.client import BaseClient
+    from botocore.session import Session
+    from botocore.stub import Stubber
+
+    original = BaseClient._make_api_call
+    client = Session().create_client(
+        "dynamodb", region_name="ap-southeast-3", aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+    key = {"pk": {"S": "REPORT#X"}, "sk": {"S": "REPORT"}}
+    with Stubber(client) as stub, harness.counting_aws_calls() as counter:
+        stub.add_response("get_item", {"Item": key}, {"TableName": "reports", "Key": key})
+        stub.add_response("get_item", {}, {"TableName": "reports", "Key": key})
+        client.get_item(TableName="reports", Key=key)
+        first = counter.take()
+        counter.paused = True
+        client.get_item(TableName="reports", Key=key)
+        assert counter.take().calls == {}
+    assert first.calls == {"dynamodb:GetItem": 1}
+    assert first.aws_seconds >= 0 and set(first.seconds) == {"dynamodb:GetItem"}
+    assert BaseClient._make_api_call is original
+
+
+def test_a_child_result_survives_the_functions_own_output() -> None:
+    line = harness.result_line({"kind": "baseline", "import_s": 0.18})
+    stdout = '{"level":"INFO","message":"request handled"}\n' + line + "\n"
+    assert harness.parse_result(stdout) == {"kind": "baseline", "import_s": 0.18}
+    assert harness.parse_result("Traceback (most recent call last):\n") is None
+
+
+def test_every_function_of_the_template_is_found_with_its_folder() -> None:
+    functions = {f.logical_id: f for f in harness.functions_from_template(ROOT)}
+    assert {"SubmitReportFunction", "TrackReportFunction", "NotifyAgencyFunction"} <= set(functions)
+    for info in functions.values():
+        assert (info.code_dir / f"{info.module}.py").is_file(), info
+        assert info.handler == "lambda_handler" and info.memory_mb >= 128
+    assert set(scenarios.BENCHES) <= set(functions), "a scenario names a function the template lost"
+
+
+def test_the_plan_sizes_the_pools_the_children_consume() -> None:
+    notify = scenarios.BENCHES["NotifyAgencyFunction"]
+    assert scenarios.pool_needs(notify, "cold") == {"notify": 1}
+    # First message, 200 in batches of ten, two single-message samples.
+    assert scenarios.pool_needs(notify, "load") == {"notify": 1 + 200 + 2}
+    agency = scenarios.BENCHES["AgencyReportsFunction"]
+    kinds = [scenario.name for scenario, _ in scenarios.plan(agency, "load")]
+    assert len(kinds) == 200 + 2 and kinds[0] == scenarios.INBOX.name and kinds[1] == scenarios.VERIFY.name
+    supply = scenarios.Supply({}, {"verify": ["A", "B"]})
+    assert supply.take("verify") == ["A"] and supply.take("verify") == ["B"]
+    with pytest.raises(RuntimeError):
+        supply.take("verify")
+
+
+def test_lines_are_aligned() -> None:
+    lines = harness.render_table(["a", "bb"], [["xxx", "1"], ["y", "22"]])
+    assert lines == ["  a    bb", "  ---  --", "  xxx  1", "  y    22"]
