@@ -18,6 +18,7 @@ from contextlib import redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -39,6 +40,23 @@ class RunningStack:
     aws_url: str
     state_dir: Path
     env: dict[str, str]
+    stdout: list[str]
+
+    def aws_client(self, service: str) -> Any:
+        """A boto3 client on the stack's local AWS endpoint (moto takes any credentials)."""
+        import boto3
+
+        return boto3.client(
+            service,
+            endpoint_url=self.aws_url,
+            region_name="ap-southeast-3",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    def logs(self) -> str:
+        """Everything the stack and its functions have logged so far (standard output and error)."""
+        return "".join(self.stdout) + (self.state_dir / "stderr.log").read_text(errors="replace")
 
     @property
     def mail_dir(self) -> Path:
@@ -78,9 +96,12 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSta
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
     lines: queue.Queue[str | None] = queue.Queue()
 
+    captured: list[str] = []
+
     def read() -> None:
         assert process.stdout is not None
         for line in process.stdout:
+            captured.append(line)
             lines.put(line)
         lines.put(None)
 
@@ -103,7 +124,7 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSta
         process.wait(timeout=10)
         pytest.fail(f"the local stack did not start:\n{log_path.read_text()[-3000:]}", pytrace=False)
     try:
-        yield RunningStack(api_url=urls["API"], aws_url=urls["AWS"], state_dir=state_dir, env=env)
+        yield RunningStack(api_url=urls["API"], aws_url=urls["AWS"], state_dir=state_dir, env=env, stdout=captured)
     finally:
         process.send_signal(signal.SIGTERM)
         try:

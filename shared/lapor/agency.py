@@ -14,8 +14,7 @@ from lapor.config import settings
 from lapor.crypto import open_data_key, seal_message
 from lapor.directory import Directory, current_directory
 from lapor.errors import Conflict, FieldProblem, Forbidden, ReportNotFound, Unauthorized, ValidationFailed
-from lapor.events import publish
-from lapor.lifecycle import ActionRequest, plan_action
+from lapor.lifecycle import ActionRequest, commit, plan_action
 from lapor.observability import count, logger
 from lapor.timefmt import utcnow
 from lapor.views import full_view
@@ -80,7 +79,7 @@ def list_inbox(claims: dict[str, str], query: dict[str, str]) -> dict[str, Any]:
     directory = current_directory()
     officer = Officer.from_claims(claims, directory)
     problems = []
-    status = query.get("status") or None
+    status = query.get("status")
     if status is not None and status not in STATUSES:
         problems.append(FieldProblem(("query", "status"), f"Input should be one of {', '.join(STATUSES)}"))
     limit = 20
@@ -141,12 +140,8 @@ def act(claims: dict[str, str], tracking_id: str, request: ActionRequest, if_mat
             return seal_message(key, tracking_id, text)
 
     now = utcnow()
-    change, event = plan_action(item, request, actor, new_agency, settings(), now, version, sealer)
-    try:
-        updated = store.apply_change(tracking_id, change)
-    except store.StaleReport:
-        raise Conflict("The report changed meanwhile; reload it and try again.") from None
-    publish(event)
+    change = plan_action(item, request, actor, new_agency, settings(), now, version, sealer)
+    updated = commit(tracking_id, change)
     count(f"Action_{request.action}")
     logger.info(
         "agency action",

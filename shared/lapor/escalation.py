@@ -9,14 +9,14 @@ rest due, and the next run finishes it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from lapor import stats, store
 from lapor.calendar import add_working_days
 from lapor.config import Settings, settings
 from lapor.directory import Directory, current_directory
-from lapor.events import new_event, publish
+from lapor.events import new_event, outbox_due, publish
 from lapor.lifecycle import CLEARED_DEADLINE, deadline_fields, timeline_entry
 from lapor.observability import count, logger
 from lapor.timefmt import to_store, utcnow
@@ -63,7 +63,6 @@ def _plan(item: dict[str, Any], directory: Directory, s: Settings, now: datetime
     )
     before = stats.state(item)
     change.set_fields["updated_at"] = to_store(now)
-    outbox_at = to_store(now + timedelta(seconds=s.outbox_grace_seconds))
 
     if stage == "auto_close" and status == "responded":
         change.set_fields.update(
@@ -115,6 +114,6 @@ def _plan(item: dict[str, Any], directory: Directory, s: Settings, now: datetime
         store.apply_change(tracking_id, change)
         return "skipped", None
     change.outbox_event = event
-    change.outbox_at = outbox_at
+    change.outbox_at = outbox_due(now)
     store.apply_change(tracking_id, change)
     return outcome, event

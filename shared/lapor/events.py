@@ -55,13 +55,14 @@ def new_event(event_type: str, tracking_id: str, agency_id: str, at: datetime, *
     return event
 
 
+def outbox_due(now: datetime) -> str:
+    """When the relay should first look at an event written now: after the consumer's grace period."""
+    return to_store(now + timedelta(seconds=settings().outbox_grace_seconds))
+
+
 def outbox_fields(event: dict[str, Any], now: datetime) -> dict[str, Any]:
     """The attributes a new report carries so that its first event cannot be lost."""
-    return {
-        "outbox": {event["event_id"]: event},
-        "outbox_pk": "OUTBOX",
-        "outbox_at": to_store(now + timedelta(seconds=settings().outbox_grace_seconds)),
-    }
+    return {"outbox": {event["event_id"]: event}, "outbox_pk": "OUTBOX", "outbox_at": outbox_due(now)}
 
 
 def next_attempt(now: datetime, attempts: int) -> datetime:

@@ -65,7 +65,7 @@ def parse_tracking_id(text: str) -> str:
 
 
 def new_access_code() -> str:
-    """A fresh access code (100 bits), formatted for a person to copy: ``XXXXX-XXXXX-XXXXX-XXXXX``."""
+    """A fresh access code (100 bits), formatted for a person to copy, e.g. ``Q7M2K-9XDAF-3HT8P-WZ4NC``."""
     raw = "".join(secrets.choice(ALPHABET) for _ in range(_ACCESS_CODE_CHARS))
     return "-".join(raw[i : i + 5] for i in range(0, _ACCESS_CODE_CHARS, 5))
 

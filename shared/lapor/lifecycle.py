@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from lapor import stats
+from lapor import stats, store
 from lapor.calendar import add_working_days, working_days_between
 from lapor.config import Settings
 from lapor.directory import Agency
 from lapor.errors import Conflict, FieldProblem, ValidationFailed
-from lapor.events import new_event
+from lapor.events import new_event, outbox_due, publish
 from lapor.store import DUE_PK, Change
 from lapor.timefmt import from_store, to_store
 
@@ -93,8 +93,8 @@ def plan_action(
     now: datetime,
     expected_version: int,
     sealer: MessageSealer | None,
-) -> tuple[Change, dict[str, Any]]:
-    """What an agency action changes. Raises `Conflict` if the report's status does not allow it."""
+) -> Change:
+    """What an agency action changes, its event included. Raises `Conflict` if the status does not allow it."""
     transition = TRANSITIONS[request.action]
     status = report["status"]
     if status not in transition.allowed_from:
@@ -167,5 +167,21 @@ def plan_action(
     extra["stats"] = stats.deltas(stats.state(report), after, first_response_days=first_response_days)
     event = new_event(f"report.{transition.event}", tracking_id, target, now, **extra)
     change.outbox_event = event
-    change.outbox_at = to_store(now + timedelta(seconds=settings.outbox_grace_seconds))
-    return change, event
+    change.outbox_at = outbox_due(now)
+    return change
+
+
+def commit(
+    tracking_id: str, change: Change, stale: str = "The report changed meanwhile; reload it and try again."
+) -> dict[str, Any]:
+    """Apply a planned change in one conditional write, then send its event (the outbox has it either way).
+
+    Raises `Conflict` (409) when another change got there first.
+    """
+    try:
+        updated = store.apply_change(tracking_id, change)
+    except store.StaleReport:
+        raise Conflict(stale) from None
+    if change.outbox_event is not None:
+        publish(change.outbox_event)
+    return updated

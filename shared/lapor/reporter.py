@@ -15,9 +15,9 @@ from lapor.calendar import add_working_days
 from lapor.config import settings
 from lapor.crypto import open_data_key, seal_message
 from lapor.errors import Conflict, Forbidden, RateLimited, ReportNotFound
-from lapor.events import new_event, publish
+from lapor.events import new_event, outbox_due
 from lapor.ids import access_code_matches, parse_tracking_id
-from lapor.lifecycle import OPEN_STATUSES, deadline_fields, timeline_entry
+from lapor.lifecycle import OPEN_STATUSES, commit, deadline_fields, timeline_entry
 from lapor.observability import count
 from lapor.timefmt import to_store, utcnow
 from lapor.views import full_view
@@ -91,14 +91,9 @@ def post_message(tracking_id: str, access_code: str | None, message: str) -> dic
         )
         change.timeline.append(timeline_entry(now, "reopened", "in_progress", "reporter"))
         event_type = "report.reopened"
-    event = new_event(event_type, item["tracking_id"], item["agency_id"], now)
-    change.outbox_event = event
-    change.outbox_at = to_store(now + timedelta(seconds=s.outbox_grace_seconds))
-    try:
-        updated = store.apply_change(item["tracking_id"], change)
-    except store.StaleReport:
-        raise Conflict("The report changed meanwhile; reload it and try again.") from None
-    publish(event)
+    change.outbox_event = new_event(event_type, item["tracking_id"], item["agency_id"], now)
+    change.outbox_at = outbox_due(now)
+    updated = commit(item["tracking_id"], change)
     count("ReporterMessage")
     return full_view(updated, s.time_zone, "reporter", key)
 
@@ -128,14 +123,9 @@ def rate(tracking_id: str, access_code: str | None, score: int, comment: str | N
     )
     change.set_fields.update({"rating": rating, "updated_at": to_store(now)})
     change.timeline.append(timeline_entry(now, "rated", item["status"], "reporter", f"{score}/5"))
-    event = new_event("report.rated", item["tracking_id"], item["agency_id"], now)
-    change.outbox_event = event
-    change.outbox_at = to_store(now + timedelta(seconds=s.outbox_grace_seconds))
-    try:
-        updated = store.apply_change(item["tracking_id"], change)
-    except store.StaleReport:
-        raise Conflict("The report changed meanwhile, or was already rated.") from None
-    publish(event)
+    change.outbox_event = new_event("report.rated", item["tracking_id"], item["agency_id"], now)
+    change.outbox_at = outbox_due(now)
+    updated = commit(item["tracking_id"], change, "The report changed meanwhile, or was already rated.")
     count("ReportRated")
     return full_view(updated, s.time_zone, "reporter", key)
 

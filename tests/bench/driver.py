@@ -92,9 +92,12 @@ class ChildRunner:
             "tool_paths": [str(self.root), str(self.root / "infra")],
             "aws_url": self.aws_url,
             "fixtures": self.fixtures,
-            "pools": local.take_slices(self.pools, needs),
             "requests": self.requests,
         }
+        # The first request's event is built here: the child must not import the bench's helpers before it.
+        supply = scenarios.Supply(self.fixtures, local.take_slices(self.pools, needs))
+        spec["first_event"] = bench.first.build(supply) if bench is not None and info is not None else None
+        spec["pools"] = supply.pools
         if info is not None:
             spec.update(
                 {
@@ -191,8 +194,24 @@ def _run_phases(
             fixtures=fixtures,
             pools=pools,
         )
-        phases["cold"] = cold_starts(runner, kinds, options.runs, options.warmup, progress)
-        phases["load"] = loads(runner, kinds, progress)
+        # A phase that breaks (the product mid-edit, moto refusing something) costs its own figures only.
+        _phase(phases, "cold", progress, lambda: cold_starts(runner, kinds, options.runs, options.warmup, progress))
+        _phase(phases, "load", progress, lambda: loads(runner, kinds, progress))
         if options.sizes:
-            progress(f"escalation at scale: seeding {max(options.sizes):,} reports")
-            phases["escalation"] = local.escalation_at_scale(stack, options.sizes, options.due, datetime.now(UTC))
+            progress(f"escalation at scale: up to {max(options.sizes):,} reports")
+            at = datetime.now(UTC)
+            _phase(
+                phases,
+                "escalation",
+                progress,
+                lambda: local.escalation_at_scale(stack, options.sizes, options.due, at, progress),
+            )
+
+
+def _phase(phases: dict[str, Any], name: str, progress: Callable[[str], None], action: Callable[[], Any]) -> None:
+    try:
+        phases[name] = action()
+    except Exception as exc:
+        message = f"the {name} phase failed: {type(exc).__name__}: {exc}"
+        phases.setdefault("errors", []).append(message)
+        progress(message)

@@ -10,7 +10,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -188,7 +188,9 @@ class ReportSeeder:
         return len(self.backend.get_table(self.table))
 
 
-def escalation_at_scale(stack: Any, sizes: list[int], due: int, at: datetime) -> list[dict[str, Any]]:
+def escalation_at_scale(
+    stack: Any, sizes: list[int], due: int, at: datetime, progress: Callable[[str], None] = print
+) -> list[dict[str, Any]]:
     """Grow the table to each size of not-due reports plus `due` overdue ones, and run the deadline job once."""
     from tests.bench.harness import counting_aws_calls
 
@@ -207,6 +209,7 @@ def escalation_at_scale(stack: Any, sizes: list[int], due: int, at: datetime) ->
         with counting_aws_calls() as counter:
             summary = stack.run_schedule("EscalateOverdueFunction", at)
             calls = counter.take().calls
+        progress(f"escalation: {fillers:,} not due, {due} due (seeded in {seeded_s:.0f} s): {summary}")
         results.append(
             {
                 "not_due": fillers,

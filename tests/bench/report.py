@@ -98,7 +98,6 @@ def cold_figures(cold: dict[str, list[dict[str, Any]]], report: Report) -> None:
             "verdict": verdict,
             "import_ms": [1000 * s for s in imports],
             "first_ms": [1000 * s for s in firsts],
-            "first_calls": [r.get("first_calls") for r in results],
             "failures": failures,
         }
     report.lines += harness.render_table(
@@ -205,7 +204,8 @@ def load_figures(load: dict[str, dict[str, Any]], functions: dict[str, Any], rep
         ),
         "",
         "AWS calls of one warm request (not the process's first); its time in units of one GetItem round trip",
-        "to the same endpoint, in all and in the function's own code (outside AWS calls); batches: per message",
+        "to the same endpoint, in all and in the function's own code (outside AWS calls); batches: per message.",
+        "On moto, index queries and transactions cost time growing with the table: the waits overstate DynamoDB.",
         "",
         *harness.render_table(["function", "request", "x GetItem", "own code", "calls", "check"], call_rows),
     ]
@@ -270,6 +270,7 @@ def escalation_figures(runs: list[dict[str, Any]], report: Report) -> None:
 
 def build_report(phases: dict[str, Any]) -> Report:
     report = Report()
+    report.problems.extend(phases.get("errors", []))
     cold_figures(phases.get("cold", {}), report)
     load_figures(phases.get("load", {}), phases.get("functions", {}), report)
     if phases.get("escalation"):

@@ -19,6 +19,7 @@ for _path in (ROOT / "infra", ROOT / "shared", ROOT):
         sys.path.insert(0, str(_path))
 
 import argparse  # noqa: E402 - the repository's packages are importable only from here on
+import contextlib  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
@@ -64,7 +65,12 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     if options.runs < MIN_RUNS:
         progress(f"{options.runs} runs per kind: fewer than the {MIN_RUNS} the targets are defined for")
-    with tempfile.TemporaryDirectory(prefix="lapor-bench-") as work:
+    # The functions that run in this process (fixtures, the escalation runs) log to stdout: not into the table.
+    with (
+        tempfile.TemporaryDirectory(prefix="lapor-bench-") as work,
+        open(os.devnull, "w", encoding="utf-8") as quiet,
+        contextlib.redirect_stdout(quiet),
+    ):
         phases = run_all(ROOT, Path(work), options, progress)
     elapsed = time.monotonic() - started
     try:

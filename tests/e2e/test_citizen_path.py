@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import uuid
 
-import boto3
-
 from tests.conftest import RunningStack
 from tests.e2e.client import call
 from tests.events import valid_submission
@@ -22,13 +20,7 @@ def test_submit_then_track_then_look_into_the_local_table(local_stack: RunningSt
     assert view["tracking_id"] == receipt["tracking_id"] and view["status"] == "submitted"
     assert "title" not in view and "reporter" not in view
     # The local AWS endpoint is there to look into, as `aws --endpoint-url` would
-    ddb = boto3.client(
-        "dynamodb",
-        endpoint_url=local_stack.aws_url,
-        region_name="ap-southeast-3",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    ddb = local_stack.aws_client("dynamodb")
     item = ddb.get_item(
         TableName="lapor-ReportsTable", Key={"pk": {"S": f"REPORT#{receipt['tracking_id']}"}, "sk": {"S": "REPORT"}}
     )

@@ -185,3 +185,20 @@ def test_webhook_is_signed_per_agency_and_sent_once(api: Api, aws: Aws, webhook:
     assert len(sent_emails()) == 1
     timeline = report_item(aws, receipt["tracking_id"])["timeline"]
     assert [e["event"] for e in timeline].count("agency_notified") == 1
+
+
+def test_a_message_that_keeps_failing_ends_in_the_dead_letter_queue(api: Api, aws: Aws) -> None:
+    import boto3
+
+    sqs = boto3.client("sqs", region_name="ap-southeast-3")
+    poison = {"event_id": "e1", "type": "report.submitted", "tracking_id": "LPR-7KQ2-M9XD-3FHW"}
+    sqs.send_message(QueueUrl=aws.queue_url, MessageBody=json.dumps(poison)[:-1])  # not JSON: fails every time
+    failures = 0
+    for _ in range(8):
+        result = api.deliver_events()
+        failures += len(result["batchItemFailures"])
+        if result["records"] == 0:
+            break
+    assert failures == 5  # the template's maxReceiveCount
+    (dead,) = sqs.receive_message(QueueUrl=aws.dlq_url)["Messages"]
+    assert dead["Body"] == json.dumps(poison)[:-1]

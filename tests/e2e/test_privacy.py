@@ -1,0 +1,67 @@
+"""Privacy on the running stack: after a whole identified, confidential round trip, nothing personal was
+logged by any function or by the stack itself, and nothing personal is stored in plaintext."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import RunningStack
+from tests.e2e.client import call, eventually
+from tests.events import valid_submission
+
+NAME, EMAIL, PHONE = "Rahmawati Kusumadewi", "rahmawati.k@example.org", "+6285211112222"
+TITLE = "Pungutan liar di Puskesmas Lahei oleh petugas"
+DESCRIPTION = "Petugas meminta Rp 50.000 di luar tarif resmi untuk surat keterangan sehat."
+ADDRESS = "Jl. Pramuka No. 17, Lahei"
+IP, AGENT = "198.51.100.201", "PrivacyProbe/7.3 (Android 9; Itel A16)"
+
+
+def test_nothing_personal_in_logs_or_plaintext_storage(local_stack: RunningStack) -> None:
+    api = local_stack.api_url
+    probe = {"X-Forwarded-For": IP, "User-Agent": AGENT}
+    body = valid_submission(
+        title=TITLE,
+        description=DESCRIPTION,
+        category="kesehatan",
+        agency_id=None,
+        confidential=True,
+        location={"lat": -0.8123457, "lon": 115.0123457, "address": ADDRESS},
+        reporter={"name": NAME, "email": EMAIL, "phone": PHONE},
+    )
+    receipt = call(api, "POST", "/reports", body, probe).json
+    tid, code = receipt["tracking_id"], receipt["access_code"]
+    token = local_stack.cli("dev-token", "--agency", "dinkes-barito-utara").strip()
+    officer = {"Authorization": f"Bearer {token}", **probe}
+    call(api, "GET", f"/agency/reports/{tid}", headers=officer)
+    call(api, "POST", f"/agency/reports/{tid}/actions", {"action": "verify"}, officer)
+    call(
+        api,
+        "POST",
+        f"/agency/reports/{tid}/actions",
+        {"action": "respond", "message": "Petugas Budi diperiksa."},
+        officer,
+    )
+    call(api, "GET", f"/reports/{tid}/private", headers={"X-Access-Code": code, **probe})
+    call(api, "GET", f"/reports/{tid}/private", headers={"X-Access-Code": "WRONG-GUESS-12345", **probe})
+    call(
+        api,
+        "POST",
+        f"/reports/{tid}/messages",
+        {"message": "Saya bisa dihubungi lagi."},
+        {"X-Access-Code": code, **probe},
+    )
+    eventually(lambda: list(local_stack.mail_dir.glob(f"*{EMAIL}*.eml")), message="the reporter was not emailed")
+
+    logged = local_stack.logs()
+    assert "request handled" in logged  # the functions did log: just nothing personal
+    secrets = [NAME, EMAIL, PHONE, TITLE, DESCRIPTION, ADDRESS, IP, AGENT, code, token, "WRONG-GUESS-12345"]
+    secrets += ["Petugas Budi diperiksa", "Saya bisa dihubungi"]
+    for secret in secrets:
+        assert secret not in logged, f"logged: {secret[:12]}..."
+
+    ddb = local_stack.aws_client("dynamodb")
+    stored = ""
+    for table in ("lapor-ReportsTable", "lapor-IdempotencyTable"):
+        stored += json.dumps(ddb.scan(TableName=table)["Items"], default=str)
+    for secret in secrets:
+        assert secret not in stored, f"stored: {secret[:12]}..."
