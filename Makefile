@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: help venv run test lint format typecheck unit integration e2e bench deploy clean
+.PHONY: help venv run test lint format typecheck bench holidays deploy clean
 
 help:
 	@echo "make run        start the whole system locally on moto (API :3000, AWS :4566)"
@@ -12,6 +12,7 @@ help:
 	@echo "make bench      cold start, memory and AWS calls per request, as ratios"
 	@echo "make lint       ruff (lint and format check)"
 	@echo "make typecheck  mypy on shared/"
+	@echo "make holidays   regenerate the layer's Indonesian holiday table from the holidays package"
 	@echo "make deploy     sam build && sam deploy --guided (needs the AWS SAM CLI and credentials)"
 	@echo "make clean      remove the virtualenv and local state"
 
@@ -44,6 +45,9 @@ test: venv lint typecheck
 
 bench: venv
 	$(BIN)/python tests/bench/run.py
+
+holidays: venv
+	$(BIN)/python -c 'import json; from lapor.calendar import HOLIDAY_TABLE, build_holiday_table; HOLIDAY_TABLE.write_text(json.dumps(build_holiday_table(2020, 2035), indent=1) + "\n")'
 
 deploy:
 	sam build && sam deploy --guided

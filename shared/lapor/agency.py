@@ -6,6 +6,7 @@ a dispatcher also on those of every agency below theirs.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,8 +102,11 @@ def list_inbox(claims: dict[str, str], query: dict[str, str]) -> dict[str, Any]:
         merged.extend(store.inbox_page(agency_id, status, before, limit + 1))
     merged.sort(key=lambda item: item["inbox_sk"], reverse=True)
     page, more = merged[:limit], len(merged) > limit
+    # Each sealed report needs its own KMS call: make them side by side, not one after another.
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        items = list(pool.map(agency_view, page))
     return {
-        "items": [agency_view(item) for item in page],
+        "items": items,
         "next_cursor": page[-1]["inbox_sk"] if more and page else None,
     }
 

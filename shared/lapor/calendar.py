@@ -2,22 +2,51 @@
 
 A deadline of N working days ends at the end of the N-th working day after the day of the start
 (23:59:59 local time), so a report sent on Friday evening or on a Sunday gets the same full days.
-Holidays come from the `holidays` package (imported on first use: it costs more at start than a whole
-lookup function may spend).
+
+The holidays come from the `holidays` package. Importing it loads every country it knows (about 140 ms
+and 19 MB, more than a whole cold start may cost), so the layer ships its Indonesian dates for the
+coming years as a table generated from the package (`make holidays`; a test fails when the two differ);
+years outside the table ask the package itself.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+HOLIDAY_TABLE = Path(__file__).with_name("holidays_id.json")
 
-@lru_cache(maxsize=16)
-def _holidays_of(year: int) -> frozenset[date]:
+
+def holidays_from_package(year: int) -> frozenset[date]:
+    """Indonesia's national public holidays of `year`, computed by the `holidays` package."""
     from holidays.countries.indonesia import Indonesia
 
     return frozenset(Indonesia(years=year).keys())
+
+
+def build_holiday_table(first_year: int, last_year: int) -> dict[str, object]:
+    """The table shipped in the layer, generated from the package."""
+    import holidays
+
+    years = {str(y): sorted(d.isoformat() for d in holidays_from_package(y)) for y in range(first_year, last_year + 1)}
+    return {"source": f"holidays {holidays.__version__}", "country": "ID", "years": years}
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[str, list[str]]:
+    years: dict[str, list[str]] = json.loads(HOLIDAY_TABLE.read_text(encoding="utf-8"))["years"]
+    return years
+
+
+@lru_cache(maxsize=32)
+def _holidays_of(year: int) -> frozenset[date]:
+    listed = _table().get(str(year))
+    if listed is None:
+        return holidays_from_package(year)
+    return frozenset(date.fromisoformat(d) for d in listed)
 
 
 def is_working_day(day: date) -> bool:

@@ -57,6 +57,7 @@ def cold_figures(cold: dict[str, list[dict[str, Any]]], report: Report) -> None:
         f"Cold start: median of {runs} fresh interpreters per kind, interleaved round by round",
         '  import = time to import app.py and build its handler / time of `import boto3; boto3.client("dynamodb")`',
         "  first request = import + one representative request against moto / the same baseline + one GetItem",
+        "  (the first request also pays what the function loads lazily: boto3, its clients, holidays ...)",
         "",
     ]
     rows = []
@@ -167,10 +168,10 @@ def load_figures(load: dict[str, dict[str, Any]], functions: dict[str, Any], rep
                 [
                     label,
                     name,
+                    calls_verdict + (f" ({summary['failures']} failed)" if summary.get("failures") else ""),
                     _fmt(warm_ratio, 1),
                     _fmt(own_ratio, 1),
                     harness.format_calls(per_unit),
-                    calls_verdict + (f" ({summary['failures']} failed)" if summary.get("failures") else ""),
                 ]
             )
             scenario_figures[name] = {
@@ -207,7 +208,7 @@ def load_figures(load: dict[str, dict[str, Any]], functions: dict[str, Any], rep
         "to the same endpoint, in all and in the function's own code (outside AWS calls); batches: per message.",
         "On moto, index queries and transactions cost time growing with the table: the waits overstate DynamoDB.",
         "",
-        *harness.render_table(["function", "request", "x GetItem", "own code", "calls", "check"], call_rows),
+        *harness.render_table(["function", "request", "calls check", "x GetItem", "own code", "calls"], call_rows),
     ]
     report.figures["memory_and_calls"] = figures
     notify = figures.get("NotifyAgencyFunction", {}).get("scenarios", {})

@@ -55,3 +55,17 @@ def test_counted_in_the_deployments_time_zone() -> None:
     assert add_working_days(datetime(2026, 11, 26, 17, 30, tzinfo=ZoneInfo("UTC")), 1, "Asia/Jakarta").date() == date(
         2026, 11, 30
     )
+
+
+def test_the_shipped_holiday_table_is_what_the_holidays_package_says() -> None:
+    # When the package learns of a change (a moved holiday), this fails until `make holidays` is run.
+    from lapor.calendar import _table, holidays_from_package
+
+    table = _table()
+    assert len(table) >= 10
+    for year, dates in table.items():
+        assert sorted(d.isoformat() for d in holidays_from_package(int(year))) == dates, year
+
+
+def test_years_outside_the_table_ask_the_package() -> None:
+    assert not is_working_day(date(2050, 8, 17))  # Independence Day, whatever the table holds
