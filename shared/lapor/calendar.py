@@ -29,10 +29,10 @@ def holidays_from_package(year: int) -> frozenset[date]:
 
 def build_holiday_table(first_year: int, last_year: int) -> dict[str, object]:
     """The table shipped in the layer, generated from the package."""
-    import holidays
+    from importlib.metadata import version
 
     years = {str(y): sorted(d.isoformat() for d in holidays_from_package(y)) for y in range(first_year, last_year + 1)}
-    return {"source": f"holidays {holidays.__version__}", "country": "ID", "years": years}
+    return {"source": f"holidays {version('holidays')}", "country": "ID", "years": years}
 
 
 @lru_cache(maxsize=1)
