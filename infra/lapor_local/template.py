@@ -211,9 +211,6 @@ class Resolver:
         self.refs[logical_id] = ref
         self.attributes[logical_id] = dict(attributes)
 
-    def is_created(self, logical_id: str) -> bool:
-        return logical_id in self.refs
-
     def condition(self, name: str) -> bool:
         """Evaluate a named condition of the template's Conditions section."""
         if name not in self._conditions:

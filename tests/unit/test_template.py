@@ -115,11 +115,16 @@ def test_event_queue_has_a_dead_letter_queue_and_a_long_enough_visibility() -> N
     assert props["VisibilityTimeout"] >= 6 * longest
 
 
-def test_api_has_stage_throttling() -> None:
+def test_api_has_stage_throttling_and_a_tighter_limit_on_lookups() -> None:
     api = RESOURCES["LaporApi"]["Properties"]
-    settings = api["MethodSettings"][0]
-    assert settings["ResourcePath"] == "/*" and settings["HttpMethod"] == "*"
-    assert "ThrottlingRateLimit" in settings and "ThrottlingBurstLimit" in settings
+    stage, lookup = api["MethodSettings"]
+    assert stage["ResourcePath"] == "/*" and stage["HttpMethod"] == "*"
+    assert "ThrottlingRateLimit" in stage and "ThrottlingBurstLimit" in stage
+    # API Gateway writes "/" as "~1" in a method setting's resource path.
+    assert lookup["ResourcePath"] == "/~1reports~1{tracking_id}" and lookup["HttpMethod"] == "GET"
+    assert {"Path": "/reports/{tracking_id}", "Method": "get"}.items() <= FUNCTIONS["TrackReportFunction"][
+        "Properties"
+    ]["Events"]["GetReport"]["Properties"].items()
 
 
 def test_every_function_uses_the_shared_layer_and_a_python_3_12_or_newer_runtime() -> None:
