@@ -96,6 +96,7 @@ def plan_action(
 ) -> Change:
     """What an agency action changes, its event included. Raises `Conflict` if the status does not allow it."""
     transition = TRANSITIONS[request.action]
+    ensure_room(report, request.message)
     status = report["status"]
     if status not in transition.allowed_from:
         raise Conflict(f"'{request.action}' is not allowed while the report is {status}.")
@@ -169,6 +170,13 @@ def plan_action(
     change.outbox_event = event
     change.outbox_at = outbox_due(now)
     return change
+
+
+def ensure_room(report: dict[str, Any], message: str | None) -> None:
+    """Refuse (409) a message that would take the report near DynamoDB's 400 KB item limit."""
+    # A sealed message takes its UTF-8 bytes plus nonce and tag; count it at four bytes a character.
+    if store.approximate_size(report) + 4 * len(message or "") + 200 > store.MAX_REPORT_BYTES:
+        raise Conflict("This report cannot hold more messages; the agency can still act on it.")
 
 
 def commit(

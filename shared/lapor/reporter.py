@@ -17,7 +17,7 @@ from lapor.crypto import open_data_key, seal_message
 from lapor.errors import Conflict, Forbidden, RateLimited, ReportNotFound
 from lapor.events import new_event, outbox_due
 from lapor.ids import access_code_matches, parse_tracking_id
-from lapor.lifecycle import OPEN_STATUSES, commit, deadline_fields, timeline_entry
+from lapor.lifecycle import OPEN_STATUSES, commit, deadline_fields, ensure_room, timeline_entry
 from lapor.observability import count
 from lapor.timefmt import to_store, utcnow
 from lapor.views import full_view
@@ -73,6 +73,7 @@ def post_message(tracking_id: str, access_code: str | None, message: str) -> dic
     status = item["status"]
     if status not in OPEN_STATUSES:
         raise Conflict(f"The report is {status}; it takes no more messages.")
+    ensure_room(item, message)
     s = settings()
     key = _key(item)
     change = store.Change(expected_version=int(item.get("version", 1)), expected_status=(status,))
@@ -106,6 +107,7 @@ def rate(tracking_id: str, access_code: str | None, score: int, comment: str | N
         raise Conflict("A report can be rated once it has been responded to.")
     if item.get("rating"):
         raise Conflict("This report was already rated.")
+    ensure_room(item, comment)
     s = settings()
     key = _key(item)
     sealer = _sealer(item, key)

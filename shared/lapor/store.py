@@ -100,6 +100,25 @@ def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
     return {k: from_attr(v) for k, v in item.items()}
 
 
+# DynamoDB refuses items over 400 KB. Messages stop well before that, so that the system's own small
+# entries (notifications, escalations) always still fit; moto counts binary values base64-encoded and an
+# updated attribute twice, so the local stack would refuse from about 200 KB: stay under both.
+MAX_REPORT_BYTES = 150_000
+
+
+def approximate_size(value: Any) -> int:
+    """About how many bytes DynamoDB counts for a stored value (names and values, UTF-8)."""
+    if isinstance(value, str):
+        return len(value.encode("utf-8", "replace"))
+    if isinstance(value, bytes | bytearray):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(len(str(k)) + approximate_size(v) + 1 for k, v in value.items()) + 3
+    if isinstance(value, list | tuple | set):
+        return sum(approximate_size(v) + 1 for v in value) + 3
+    return 21  # numbers, booleans, null: at most 21 bytes
+
+
 def report_key(tracking_id: str) -> dict[str, Any]:
     return {"pk": {"S": f"REPORT#{tracking_id}"}, "sk": {"S": REPORT_SK}}
 

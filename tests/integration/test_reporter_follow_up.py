@@ -141,3 +141,17 @@ def test_support_counts_public_reports_only(api: Api, receipt: dict[str, Any]) -
     assert support(receipt["tracking_id"])[0] == 409
     assert support("LPR-7KQ2-M9XD-3FHW")[0] == 404
     assert support("nonsense")[0] == 404
+
+
+def test_a_report_full_of_messages_refuses_more_with_409_never_a_server_error(
+    api: Api, receipt: dict[str, Any]
+) -> None:
+    # Given a reporter who keeps sending the longest messages (four bytes a character)
+    tid, code = receipt["tracking_id"], receipt["access_code"]
+    long_message = "😀" * 4000
+    statuses = [api.reporter("POST", MESSAGES, tid, code, body={"message": long_message})[0] for _ in range(14)]
+    # Then the report takes messages until it is nearly full, then refuses with 409, and stays usable
+    assert statuses[0] == 201 and 409 in statuses and 500 not in statuses, str(statuses)
+    assert statuses.index(409) >= 8  # about 16 KB each: several of the longest messages fit first
+    assert api.reporter("GET", PRIVATE, tid, code)[0] == 200
+    assert api.act(DPUPR, tid, action="verify")[0] == 200
