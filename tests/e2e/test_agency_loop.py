@@ -39,6 +39,15 @@ def test_confidential_report_from_submission_to_closing(local_stack: RunningStac
     mine = next(i for i in inbox if i["tracking_id"] == tid)
     assert mine["title"] == secret_title and mine["reporter"]["email"] == REPORTER_MAIL
     assert call(api, "GET", "/agency/reports").status == 401
+    expired = local_stack.cli("dev-token", "--agency", "dpupr-barito-utara", "--hours", "-1").strip()
+    assert call(api, "GET", f"/agency/reports/{tid}", headers={"Authorization": f"Bearer {expired}"}).status == 401
+    forged = token.rsplit(".", 1)[0] + ".c2lnbmF0dXJlLW9mLXNvbWVvbmUtZWxzZQ"
+    assert (
+        call(
+            api, "POST", f"/agency/reports/{tid}/actions", {"action": "verify"}, {"Authorization": f"Bearer {forged}"}
+        ).status
+        == 401
+    )
     assert call(api, "GET", "/agency/reports", headers={"Authorization": "Bearer " + token[:-4] + "AAAA"}).status == 401
     # verify, respond
     version = call(api, "GET", f"/agency/reports/{tid}", headers=officer).headers["ETag"]
