@@ -7,7 +7,7 @@ from functools import lru_cache
 from importlib import resources
 
 from lapor.directory import current_directory
-from lapor.errors import LaporError, NotFound
+from lapor.errors import NotFound
 from lapor.http import Request, Response, Router
 from lapor.observability import logger
 from lapor.openapi import build_openapi
@@ -35,8 +35,8 @@ def _asset(name: str) -> str:
 def openapi(request: Request) -> Response:
     try:
         directory = current_directory()
-    except LaporError:
-        directory = None  # an unseeded directory still gets a document, without the enums
+    except Exception:  # an unseeded or unreachable directory: still a document, without the enums
+        directory = None
     return Response(200, build_openapi(directory, server_url=request.base_url or "/"), {"Cache-Control": "max-age=60"})
 
 

@@ -161,3 +161,15 @@ def test_layer_requirements_follow_the_project_dependencies() -> None:
         if line.strip() and not line.startswith("#")
     ]
     assert sorted(layer) == sorted(d for d in project if not d.startswith("boto3"))
+
+
+@pytest.mark.parametrize(
+    "logical_id", ["TrackReportFunction", "ApiDocsFunction", "WebPagesFunction", "SubmitReportFunction"]
+)
+def test_functions_that_read_the_directory_may_query_it(logical_id: str) -> None:
+    queries = [s for s in statements(logical_id) if "dynamodb:Query" in s["Action"]]
+    table = {"Fn::GetAtt": ["ReportsTable", "Arn"]}
+    assert any(s["Resource"] == table or table in s["Resource"] for s in queries)
+    for statement in queries:
+        keys = statement.get("Condition", {}).get("ForAllValues:StringEquals", {}).get("dynamodb:LeadingKeys")
+        assert keys is None or "DIRECTORY" in keys
