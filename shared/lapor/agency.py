@@ -12,7 +12,7 @@ from typing import Any
 
 from lapor import store
 from lapor.config import settings
-from lapor.crypto import open_data_key, seal_message
+from lapor.crypto import message_sealer, report_data_key
 from lapor.directory import Directory, current_directory
 from lapor.errors import Conflict, FieldProblem, Forbidden, ReportNotFound, Unauthorized, ValidationFailed
 from lapor.lifecycle import ActionRequest, commit, plan_action
@@ -49,13 +49,9 @@ class Officer:
         return agencies
 
 
-def _data_key(item: dict[str, Any]) -> bytes | None:
-    return open_data_key(item["tracking_id"], item["sealed"]) if item.get("sealed") is not None else None
-
-
 def agency_view(item: dict[str, Any], data_key: bytes | None = None) -> dict[str, Any]:
     """The agency's view of a stored report (decrypting it needs one KMS call)."""
-    key = data_key if data_key is not None else _data_key(item)
+    key = data_key if data_key is not None else report_data_key(item)
     return full_view(item, settings().time_zone, "agency", key)
 
 
@@ -136,13 +132,8 @@ def act(claims: dict[str, str], tracking_id: str, request: ActionRequest, if_mat
             raise ValidationFailed([FieldProblem(("body", "agency_id"), "is not an agency of GET /agencies")])
     actor = directory.agency(officer.agency_id)
     assert actor is not None
-    key = _data_key(item)
-    sealer = None
-    if item.get("confidential") and key is not None:
-
-        def sealer(text: str) -> dict[str, Any]:
-            return seal_message(key, tracking_id, text)
-
+    key = report_data_key(item)
+    sealer = message_sealer(item, key)
     now = utcnow()
     change = plan_action(item, request, actor, new_agency, settings(), now, version, sealer)
     updated = commit(tracking_id, change)

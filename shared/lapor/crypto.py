@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from typing import Any
 
 from lapor.aws import client
@@ -55,6 +56,19 @@ def open_fields(tracking_id: str, envelope: dict[str, Any], data_key: bytes | No
     data = _aesgcm(key).decrypt(envelope["nonce"], envelope["ct"], tracking_id.encode("ascii"))
     result: dict[str, Any] = json.loads(data)
     return result
+
+
+def report_data_key(item: dict[str, Any]) -> bytes | None:
+    """The data key of a stored report (one KMS call), or None when the report has nothing sealed."""
+    return open_data_key(item["tracking_id"], item["sealed"]) if item.get("sealed") is not None else None
+
+
+def message_sealer(item: dict[str, Any], data_key: bytes | None) -> Callable[[str], dict[str, Any]] | None:
+    """How new messages of a report are stored: sealed under its data key when it is confidential."""
+    if not item.get("confidential") or data_key is None:
+        return None
+    tracking_id = item["tracking_id"]
+    return lambda text: seal_message(data_key, tracking_id, text)
 
 
 def seal_message(data_key: bytes, tracking_id: str, text: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lapor import store
 from lapor.config import settings
 from lapor.errors import ConfigurationError
 
@@ -126,8 +127,6 @@ _lock = threading.Lock()
 def current_directory() -> Directory:
     """The directory as stored, cached for `directory_cache_seconds`."""
     global _cache
-    from lapor import store
-
     ttl = settings().directory_cache_seconds
     now = time.monotonic()
     cached = _cache

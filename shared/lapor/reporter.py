@@ -13,7 +13,7 @@ from typing import Any
 from lapor import store
 from lapor.calendar import add_working_days
 from lapor.config import settings
-from lapor.crypto import open_data_key, seal_message
+from lapor.crypto import message_sealer, report_data_key
 from lapor.errors import Conflict, Forbidden, RateLimited, ReportNotFound
 from lapor.events import new_event, outbox_due
 from lapor.ids import access_code_matches, parse_tracking_id
@@ -49,21 +49,10 @@ def _unlocked_report(tracking_id: str, access_code: str | None, now: datetime) -
     return item
 
 
-def _key(item: dict[str, Any]) -> bytes | None:
-    return open_data_key(item["tracking_id"], item["sealed"]) if item.get("sealed") is not None else None
-
-
-def _sealer(item: dict[str, Any], key: bytes | None) -> Any:
-    if not item.get("confidential") or key is None:
-        return None
-    tracking_id = item["tracking_id"]
-    return lambda text: seal_message(key, tracking_id, text)
-
-
 def reporter_view(tracking_id: str, access_code: str | None) -> dict[str, Any]:
     """`GET /reports/{id}/private`: the reporter's own report, decrypted, private messages included."""
     item = _unlocked_report(tracking_id, access_code, utcnow())
-    return full_view(item, settings().time_zone, "reporter", _key(item))
+    return full_view(item, settings().time_zone, "reporter", report_data_key(item))
 
 
 def post_message(tracking_id: str, access_code: str | None, message: str) -> dict[str, Any]:
@@ -75,11 +64,13 @@ def post_message(tracking_id: str, access_code: str | None, message: str) -> dic
         raise Conflict(f"The report is {status}; it takes no more messages.")
     ensure_room(item, message)
     s = settings()
-    key = _key(item)
+    key = report_data_key(item)
     change = store.Change(expected_version=int(item.get("version", 1)), expected_status=(status,))
     change.set_fields["updated_at"] = to_store(now)
     change.timeline.append(
-        timeline_entry(now, "reporter_replied", status, "reporter", message, private=True, sealer=_sealer(item, key))
+        timeline_entry(
+            now, "reporter_replied", status, "reporter", message, private=True, sealer=message_sealer(item, key)
+        )
     )
     event_type = "report.reporter_replied"
     if status == "responded":
@@ -109,8 +100,8 @@ def rate(tracking_id: str, access_code: str | None, score: int, comment: str | N
         raise Conflict("This report was already rated.")
     ensure_room(item, comment)
     s = settings()
-    key = _key(item)
-    sealer = _sealer(item, key)
+    key = report_data_key(item)
+    sealer = message_sealer(item, key)
     rating: dict[str, Any] = {"score": score, "at": to_store(now)}
     if comment is not None:
         if sealer is not None:

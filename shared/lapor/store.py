@@ -123,11 +123,6 @@ def report_key(tracking_id: str) -> dict[str, Any]:
     return {"pk": {"S": f"REPORT#{tracking_id}"}, "sk": {"S": REPORT_SK}}
 
 
-def _is_conditional_failure(exc: Exception) -> bool:
-    code = str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
-    return code == "ConditionalCheckFailedException"
-
-
 # ---------------------------------------------------------------- directory
 
 
@@ -523,8 +518,9 @@ def pending_outbox(due_by: str, limit: int = 100) -> Iterator[dict[str, Any]]:
 
 def claim_outbox(tracking_id: str, seen_at: str, next_at: str) -> bool:
     """Move a report's outbox time from `seen_at` to `next_at`; False if another relay got there first."""
+    ddb = client("dynamodb")
     try:
-        client("dynamodb").update_item(
+        ddb.update_item(
             TableName=settings().reports_table,
             Key=report_key(tracking_id),
             UpdateExpression="SET outbox_at = :next ADD outbox_attempts :one",
@@ -532,16 +528,15 @@ def claim_outbox(tracking_id: str, seen_at: str, next_at: str) -> bool:
             ExpressionAttributeValues={":next": {"S": next_at}, ":seen": {"S": seen_at}, ":one": {"N": "1"}},
         )
         return True
-    except Exception as exc:
-        if _is_conditional_failure(exc):
-            return False
-        raise
+    except ddb.exceptions.ConditionalCheckFailedException:
+        return False
 
 
 def drop_outbox_index(tracking_id: str) -> bool:
     """Take a report out of the outbox index once every event in it was handled."""
+    ddb = client("dynamodb")
     try:
-        client("dynamodb").update_item(
+        ddb.update_item(
             TableName=settings().reports_table,
             Key=report_key(tracking_id),
             UpdateExpression="REMOVE outbox_pk, outbox_at, outbox_attempts",
@@ -549,10 +544,8 @@ def drop_outbox_index(tracking_id: str) -> bool:
             ExpressionAttributeValues={":zero": {"N": "0"}},
         )
         return True
-    except Exception as exc:
-        if _is_conditional_failure(exc):
-            return False
-        raise
+    except ddb.exceptions.ConditionalCheckFailedException:
+        return False
 
 
 # ---------------------------------------------------------------- helpers
