@@ -36,7 +36,7 @@ def call(base: str, method: str, path: str, body: Any = None, headers: dict[str,
         return Reply(error.code, dict(error.headers), error.read())
 
 
-def eventually(check: Callable[[], Any], seconds: float = 20, message: str = "") -> Any:
+def eventually(check: Callable[[], Any], seconds: float = 60, message: str = "") -> Any:
     """Poll `check` until it returns something truthy (the queue consumer runs in the background)."""
     deadline = time.monotonic() + seconds
     while True:
