@@ -31,11 +31,13 @@ def client(service: str) -> Any:
                 # rules again (measured: three clients from one session cost half of three sessions).
                 _session = boto3.session.Session()
 
-            # Short timeouts and standard retries: a citizen on a weak connection is already waiting.
+            # Short timeouts and one retry: a citizen on a weak connection is already waiting, and the
+            # worst case of one call (2 x (1 s + 3 s) plus at most 1 s of backoff) must end well inside the
+            # shortest function Timeout (10 s; tests/unit/test_template.py checks it).
             config = Config(
-                connect_timeout=2,
-                read_timeout=5,
-                retries={"mode": "standard", "max_attempts": 3},
+                connect_timeout=1,
+                read_timeout=3,
+                retries={"mode": "standard", "total_max_attempts": 2},
             )
             found = _session.client(service, config=config)
             _clients[service] = found

@@ -38,6 +38,7 @@ class Aws:
     queue_url: str
     dlq_url: str
     field_key_id: str
+    resolver: Any = None  # evaluates the template's intrinsics against what was created (tests/iam.py uses it)
 
     def client(self, service: str) -> Any:
         import boto3
@@ -99,6 +100,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
             queue_url=resolver.ref("ReportEventsQueue"),
             dlq_url=resolver.ref("ReportEventsDeadLetterQueue"),
             field_key_id=resolver.ref("FieldKey"),
+            resolver=resolver,
         )
     reset_lapor_caches()
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+import copy
+import json
 import re
 import shutil
 import subprocess
@@ -12,8 +15,9 @@ from typing import Any
 
 import pytest
 from lapor.contract import OPERATIONS
-from lapor_local.template import load_template
+from lapor_local.template import Resolver, load_template
 
+from tests import iam
 from tests.conftest import ROOT, load_function
 
 TEMPLATE = load_template(ROOT / "template.yaml")
@@ -173,3 +177,243 @@ def test_functions_that_read_the_directory_may_query_it(logical_id: str) -> None
     for statement in queries:
         keys = statement.get("Condition", {}).get("ForAllValues:StringEquals", {}).get("dynamodb:LeadingKeys")
         assert keys is None or "DIRECTORY" in keys
+
+
+# ---------------------------------------------------------------- issue 8.6: promises kept on a real account
+
+
+def sam_transformed(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """What CloudFormation receives after SAM's transform (aws-sam-translator, offline)."""
+    from samtranslator.translator.transform import transform
+
+    class NoManagedPolicies:
+        def load(self) -> dict[str, str]:
+            return {}
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-southeast-3")
+    template = copy.deepcopy(TEMPLATE)
+    for resource in template["Resources"].values():
+        props = resource.get("Properties", {})
+        if resource["Type"] == "AWS::Serverless::Function":
+            props["CodeUri"] = "s3://lapor-artifacts/function.zip"  # what `sam package` writes
+        if resource["Type"] == "AWS::Serverless::LayerVersion":
+            props["ContentUri"] = "s3://lapor-artifacts/layer.zip"
+    return transform(template, {}, NoManagedPolicies())  # type: ignore[no-any-return]
+
+
+def test_sam_creates_one_stage_only_the_throttled_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    resources = sam_transformed(monkeypatch)["Resources"]
+    stages = {k: v for k, v in resources.items() if v["Type"] == "AWS::ApiGateway::Stage"}
+    assert len(stages) == 1, sorted(stages)
+    ((stage_id, stage),) = stages.items()
+    assert stage["Properties"]["StageName"] == {"Ref": "StageName"}
+    assert stage["Properties"]["MethodSettings"][0]["ThrottlingRateLimit"] == {"Ref": "ThrottleRateLimit"}
+    # A deployment with a StageName would create a second, unthrottled stage (SAM's implicit "Stage").
+    deployments = [v for v in resources.values() if v["Type"] == "AWS::ApiGateway::Deployment"]
+    assert deployments and all("StageName" not in d["Properties"] for d in deployments)
+    # WAF guards that very stage.
+    arn = resources["LaporWebAclAssociation"]["Properties"]["ResourceArn"]
+    assert arn["Fn::Sub"].endswith(f"/restapis/${{LaporApi}}/stages/${{{stage_id}}}")
+
+
+@pytest.mark.parametrize(("name", "allowed"), [("v1", True), ("prod_2", True), ("Stage", False), ("v-1", False)])
+def test_stage_name_cannot_collide_with_sams_implicit_stage(name: str, allowed: bool) -> None:
+    pattern = TEMPLATE["Parameters"]["StageName"]["AllowedPattern"]
+    assert (re.fullmatch(pattern, name) is not None) is allowed
+
+
+def resolved_statements(logical_id: str) -> list[dict[str, Any]]:
+    """Statements with intrinsics evaluated; resources stand in as "LogicalId.Attribute" placeholders."""
+    resolver = Resolver(TEMPLATE, region="ap-southeast-3")
+    return [resolver.resolve(s) for s in statements(logical_id)]
+
+
+def kms_grants() -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (logical_id, action, statement)
+        for logical_id in FUNCTIONS
+        for statement in resolved_statements(logical_id)
+        for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+        if action.startswith("kms:")
+    ]
+
+
+def test_kms_grants_need_the_tracking_id_context_and_nothing_else() -> None:
+    grants = kms_grants()
+    assert {g[0] for g in grants} >= {"SubmitReportFunction", "AgencyReportsFunction", "ReporterAccessFunction"}
+    for logical_id, action, statement in grants:
+        key = "FieldKey.Arn"
+        assert iam.allows(statement, iam.Request(action, key, {"kms:EncryptionContextKeys": ("tracking_id",)}))
+        # ForAllValues alone is satisfied by an empty set: a call without any context must still be refused.
+        assert not iam.allows(statement, iam.Request(action, key, {})), logical_id
+        assert not iam.allows(statement, iam.Request(action, key, {"kms:EncryptionContextKeys": ("tracking_id", "x")}))
+
+
+def dynamodb_request(action: str, table: str, leading: str, index: str | None = None) -> iam.Request:
+    resource = f"{table}.Arn" + (f"/index/{index}" if index else "")
+    return iam.Request(f"dynamodb:{action}", resource, {"dynamodb:LeadingKeys": (leading,)})
+
+
+def allowed(logical_id: str, request: iam.Request) -> bool:
+    return bool(iam.allowing(resolved_statements(logical_id), request))
+
+
+def test_every_query_and_put_item_is_limited_to_named_partitions() -> None:
+    for logical_id in FUNCTIONS:
+        for statement in statements(logical_id):
+            granted = [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+            if {"dynamodb:Query", "dynamodb:PutItem"} & set(granted):
+                keys = [
+                    keys["dynamodb:LeadingKeys"]
+                    for operator, keys in statement.get("Condition", {}).items()
+                    if operator.startswith("ForAllValues:String") and "dynamodb:LeadingKeys" in keys
+                ]
+                assert keys, f"{logical_id} {statement.get('Sid')}: Query/PutItem without dynamodb:LeadingKeys"
+
+
+def test_submission_cannot_read_reports_or_query_replays() -> None:
+    assert not allowed("SubmitReportFunction", dynamodb_request("GetItem", "ReportsTable", "REPORT#AB12CD34EF"))
+    assert not allowed("SubmitReportFunction", dynamodb_request("Query", "IdempotencyTable", "abc"))
+    assert not allowed("SubmitReportFunction", dynamodb_request("Query", "ReportsTable", "REPORT#AB12CD34EF"))
+    assert not allowed("SubmitReportFunction", dynamodb_request("PutItem", "ReportsTable", "STATS"))
+    assert not allowed("SubmitReportFunction", dynamodb_request("PutItem", "IdempotencyTable", "delivery:x"))
+    assert allowed("SubmitReportFunction", dynamodb_request("PutItem", "ReportsTable", "REPORT#AB12CD34EF"))
+    assert allowed("SubmitReportFunction", dynamodb_request("Query", "ReportsTable", "DIRECTORY"))
+
+
+@pytest.mark.parametrize("action", ["PutItem", "GetItem", "UpdateItem", "DeleteItem", "Query"])
+def test_notify_touches_only_delivery_records_of_the_idempotency_table(action: str) -> None:
+    # A citizen's replay record holds a sealed receipt with the access code: out of the notifier's reach.
+    assert not allowed("NotifyAgencyFunction", dynamodb_request(action, "IdempotencyTable", "3f9a0c"))
+    expected = action != "Query"
+    assert (
+        allowed("NotifyAgencyFunction", dynamodb_request(action, "IdempotencyTable", "delivery:ev-1:email")) is expected
+    )
+
+
+def test_every_function_has_a_log_group_with_a_retention() -> None:
+    retention = TEMPLATE["Parameters"]["LogRetentionDays"]
+    assert retention["Default"] == 90 and retention["Type"] == "Number"
+    groups = {
+        json.dumps(r["Properties"]["LogGroupName"]): r["Properties"]
+        for r in RESOURCES.values()
+        if r["Type"] == "AWS::Logs::LogGroup"
+    }
+    for logical_id in FUNCTIONS:
+        group = groups.get(json.dumps({"Fn::Sub": f"/aws/lambda/${{{logical_id}}}"}))
+        assert group is not None, f"{logical_id} has no log group"
+        assert group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+        assert "Condition" not in RESOURCES[logical_id]
+
+
+def test_the_dead_letter_queue_keeps_messages_longer_than_its_source() -> None:
+    # SQS keeps a message's first enqueue time when it moves it: equal retentions would expire it at once.
+    source = RESOURCES["ReportEventsQueue"]["Properties"]["MessageRetentionPeriod"]
+    dlq = RESOURCES["ReportEventsDeadLetterQueue"]["Properties"]["MessageRetentionPeriod"]
+    assert dlq > source and dlq - source >= 7 * 86400
+
+
+def test_officers_must_use_totp() -> None:
+    pool = RESOURCES["AgencyUserPool"]["Properties"]
+    assert pool["MfaConfiguration"] == "ON"
+    assert pool["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
+
+
+def test_one_aws_call_with_all_its_retries_ends_inside_every_function_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lapor import aws
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-southeast-3")
+    aws.reset_clients()
+    try:
+        config = aws.client("dynamodb").meta.config  # builds a client; calls nothing
+    finally:
+        aws.reset_clients()
+    assert config.retries["mode"] == "standard"
+    # botocore's max_attempts counts retries, total_max_attempts counts the first call too.
+    attempts = config.retries.get("total_max_attempts") or config.retries["max_attempts"] + 1
+    # Standard mode waits up to min(2**i s, 20 s) before retry i+1 (the throttling scale, the longest).
+    backoff = sum(min(2**i, 20) for i in range(attempts - 1))
+    budget = attempts * (config.connect_timeout + config.read_timeout) + backoff
+    timeouts = [
+        int(f["Properties"].get("Timeout", TEMPLATE["Globals"]["Function"]["Timeout"])) for f in FUNCTIONS.values()
+    ]
+    assert budget < min(timeouts), f"one call may take {budget} s; the shortest Timeout is {min(timeouts)} s"
+
+
+GATEWAY_5XX = [
+    "API_CONFIGURATION_ERROR",
+    "AUTHORIZER_CONFIGURATION_ERROR",
+    "AUTHORIZER_FAILURE",
+    "INTEGRATION_FAILURE",
+    "INTEGRATION_TIMEOUT",
+    "DEFAULT_5XX",
+]
+
+
+def test_gateway_responses_say_their_real_status_in_the_problem_body() -> None:
+    responses = RESOURCES["LaporApi"]["Properties"]["GatewayResponses"]
+    assert set(GATEWAY_5XX) <= set(responses)
+    for name, response in responses.items():
+        # A template cannot read the status, so each response pins one and its body repeats it.
+        assert "StatusCode" in response, name
+        body = json.loads(response["ResponseTemplates"]["application/json"])
+        assert body["status"] == int(response["StatusCode"]), name
+        assert response["ResponseParameters"]["Headers"]["Content-Type"] == "'application/problem+json'"
+    assert all(500 <= int(responses[name]["StatusCode"]) < 600 for name in GATEWAY_5XX)
+
+
+def test_layer_ships_the_zone_database_and_no_jwt() -> None:
+    layer = (ROOT / "shared" / "requirements.txt").read_text().lower()
+    assert re.search(r"^tzdata\b", layer, re.M)
+    assert "pyjwt" not in layer
+    for path in [*(ROOT / "shared" / "lapor").rglob("*.py"), *(ROOT / "functions").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            names += [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            assert not any(n.split(".")[0] == "jwt" for n in names), f"{path} imports jwt: the layer has no PyJWT"
+
+
+def test_layer_claims_only_the_runtime_it_was_built_for() -> None:
+    layer = RESOURCES["SharedLayer"]
+    assert layer["Properties"]["CompatibleRuntimes"] == [layer["Metadata"]["BuildMethod"]]
+    assert layer["Metadata"]["BuildMethod"] == TEMPLATE["Globals"]["Function"]["Runtime"]
+    assert layer["Properties"]["CompatibleArchitectures"] == TEMPLATE["Globals"]["Function"]["Architectures"]
+
+
+def test_the_webhook_secret_arn_is_an_output() -> None:
+    assert TEMPLATE["Outputs"]["WebhookSigningSecretArn"]["Value"] == {"Ref": "WebhookSigningSecret"}
+
+
+def test_waf_is_optional_on_by_default_and_limits_rate_and_body_size() -> None:
+    from lapor.http import MAX_BODY_BYTES
+
+    assert TEMPLATE["Parameters"]["EnableWaf"]["Default"] == "true"
+    assert TEMPLATE["Conditions"]["WafEnabled"] == {"Fn::Equals": [{"Ref": "EnableWaf"}, "true"]}
+    waf = {k: v for k, v in RESOURCES.items() if v["Type"].startswith("AWS::WAFv2::")}
+    assert {v["Type"] for v in waf.values()} == {"AWS::WAFv2::WebACL", "AWS::WAFv2::WebACLAssociation"}
+    assert all(v["Condition"] == "WafEnabled" for v in waf.values())
+    (acl,) = [v["Properties"] for v in waf.values() if v["Type"] == "AWS::WAFv2::WebACL"]
+    assert acl["Scope"] == "REGIONAL" and acl["DefaultAction"] == {"Allow": {}}
+    rules = {rule["Name"]: rule for rule in acl["Rules"]}
+    rate = [r["Statement"]["RateBasedStatement"] for r in rules.values() if "RateBasedStatement" in r["Statement"]]
+    assert len(rate) == 1 and rate[0]["AggregateKeyType"] == "IP"
+    # The officers' routes are not counted: only the citizens'.
+    excluded = rate[0]["ScopeDownStatement"]["NotStatement"]["Statement"]["ByteMatchStatement"]
+    assert excluded["SearchString"] == "/agency/" and "UriPath" in excluded["FieldToMatch"]
+    (size,) = [
+        r["Statement"]["SizeConstraintStatement"] for r in rules.values() if "SizeConstraintStatement" in r["Statement"]
+    ]
+    assert size["ComparisonOperator"] == "GT" and size["Size"] == MAX_BODY_BYTES
+    assert size["FieldToMatch"] == {"Body": {"OversizeHandling": "MATCH"}}
+    assert acl["AssociationConfig"]["RequestBody"]["API_GATEWAY"]["DefaultSizeInspectionLimit"] == "KB_64"
+    # IP addresses stay with WAF: no logging configuration, no sampled requests.
+    assert not any(v["Type"] == "AWS::WAFv2::LoggingConfiguration" for v in RESOURCES.values())
+    configs = [acl["VisibilityConfig"], *(r["VisibilityConfig"] for r in rules.values())]
+    assert all(c["SampledRequestsEnabled"] is False for c in configs)
+
+
+def test_the_local_stack_knows_every_resource_type_of_the_template() -> None:
+    from lapor_local.resources import CREATORS, NOTHING_TO_CREATE
+
+    unknown = {v["Type"] for v in RESOURCES.values()} - set(CREATORS) - NOTHING_TO_CREATE
+    assert unknown == set(), "the local stack would skip these silently: give each a creator or list it"

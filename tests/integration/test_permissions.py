@@ -1,0 +1,273 @@
+"""Least privilege for real: every AWS call each function makes is allowed by its own statements in
+template.yaml, and every statement (each action on each resource, each allowed partition) is used.
+
+The calls are recorded while one scenario drives every function through its paths on moto (the citizen's,
+the agency's, the reporter's, the queue consumer's with a webhook, the schedules'); tests/iam.py evaluates
+the template's statements against them as IAM would, conditions included. A function added to the template
+must be driven here too, or the first test says so.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT, load_function
+from tests.events import valid_submission
+from tests.iam import Call, KeySchemas, Request, allowing, requests_for
+from tests.integration.conftest import REGION, Api, Aws, claims, reset_lapor_caches
+
+DPUPR = claims("dpupr-barito-utara")
+DISPATCHER = claims("dpupr-barito-utara", role="dispatcher")
+
+
+class Recorder:
+    """Every boto3 call made while a function's handler runs, by the function's logical id.
+
+    One scenario runs at a time and a handler may call AWS from worker threads (the inbox decrypts in a
+    pool), so the function being run is process-wide state, not thread-local. In AWS each function has its
+    own process: what the layer caches per process (clients, directory, webhook master secret) is dropped
+    whenever another function runs, so each function's first calls are its own.
+    """
+
+    def __init__(self) -> None:
+        self.running: str | None = None
+        self.last: str | None = None
+        self.calls: dict[str, list[Call]] = {}
+
+    def wrap(self, logical_id: str, handler: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+        def run(event: Any, context: Any) -> Any:
+            if logical_id != self.last:
+                from lapor import channels
+
+                reset_lapor_caches()
+                channels._master = None
+                self.last = logical_id
+            self.running = logical_id
+            self.calls.setdefault(logical_id, [])
+            try:
+                return handler(event, context)
+            finally:
+                self.running = None
+
+        return run
+
+    def record(self, call: Call) -> None:
+        if self.running is not None:
+            self.calls[self.running].append(call)
+
+
+@pytest.fixture
+def recorder(monkeypatch: pytest.MonkeyPatch) -> Iterator[Recorder]:
+    """Wraps `BaseClient._make_api_call`: it sees calls of clients created at any time, retries once."""
+    from botocore.client import BaseClient
+
+    found = Recorder()
+    original = BaseClient._make_api_call
+
+    def recorded(self: Any, operation_name: str, api_params: Any) -> Any:
+        response = None
+        try:
+            response = original(self, operation_name, api_params)
+            return response
+        finally:
+            found.record(Call(self.meta.service_model.service_name, operation_name, dict(api_params), REGION, response))
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", recorded)
+    yield found
+
+
+def logical_ids() -> dict[str, str]:
+    """functions/<folder> -> the template's logical id."""
+    from lapor_local.template import load_template
+
+    resources = load_template(ROOT / "template.yaml")["Resources"]
+    return {
+        Path(r["Properties"]["CodeUri"]).name: logical_id
+        for logical_id, r in resources.items()
+        if r["Type"] == "AWS::Serverless::Function"
+    }
+
+
+class _Hook(BaseHTTPRequestHandler):
+    """The agency's server: it fails the first webhook (notify gives its claim back and retries), then accepts."""
+
+    failed = False
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(204 if _Hook.failed else 503)
+        _Hook.failed = True
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        return
+
+
+@pytest.fixture
+def webhook(aws: Aws) -> Iterator[None]:
+    """The agency receives webhooks too, so that notify signs one (and reads the signing secret)."""
+    from lapor import directory, store
+
+    _Hook.failed = False
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    data = json.loads((ROOT / "infra" / "directory.json").read_text())
+    for agency in data["agencies"]:
+        if agency["id"] == "dpupr-barito-utara":
+            agency["webhook_url"] = f"http://127.0.0.1:{server.server_port}/lapor"
+    store.write_directory(data)
+    directory.forget_directory()
+    yield
+    server.shutdown()
+
+
+def drive_every_function(aws: Aws, recorder: Recorder, lambda_context: Any) -> None:
+    """The paths each function has, each at least once: what a day of real use would call."""
+    ids = logical_ids()
+    modules = {
+        folder: SimpleNamespace(lambda_handler=recorder.wrap(logical_id, load_function(folder).lambda_handler))
+        for folder, logical_id in ids.items()
+    }
+    api = Api(lambda_context, modules)
+
+    def get(function: str, resource: str, **params: str) -> None:
+        status, _, _ = api.call(function, "GET", resource, path_params=params or None)
+        assert status == 200, (function, resource)
+
+    # The citizen web, the API's documentation and the public lookups.
+    get("web_pages", "/")
+    get("web_pages", "/agencies/{agency_id}/qr.svg", agency_id="dpupr-barito-utara")
+    get("api_docs", "/openapi.json")
+    for resource in ("/agencies", "/categories", "/stats", "/health"):
+        get("track_report", resource)
+
+    # Submissions: identified and public, confidential, anonymous; one retried with its Idempotency-Key.
+    key = str(uuid.uuid4())
+    status, public, _ = api.call(
+        "submit_report", "POST", "/reports", body=valid_submission(), headers={"Idempotency-Key": key}
+    )
+    assert status == 201
+    again = api.call("submit_report", "POST", "/reports", body=valid_submission(), headers={"Idempotency-Key": key})
+    assert again[0] == 201 and again[1]["tracking_id"] == public["tracking_id"]
+    confidential = api.submit(valid_submission(confidential=True))
+    api.submit(valid_submission(anonymous=True, reporter=None))
+    get("track_report", "/reports/{tracking_id}", tracking_id=public["tracking_id"])
+    get("web_pages", "/reports/{tracking_id}/qr.png", tracking_id=public["tracking_id"])
+    support = "/reports/{tracking_id}/support"
+    assert api.call("support_report", "POST", support, path_params={"tracking_id": public["tracking_id"]})[0] == 200
+    hidden = api.call("support_report", "POST", support, path_params={"tracking_id": confidential["tracking_id"]})
+    assert 400 <= hidden[0] < 500  # a confidential report takes no public support
+    while api.deliver_events()["records"]:
+        pass
+
+    # The agency: inbox (all and by status), one report decrypted, actions.
+    tid = confidential["tracking_id"]
+    assert api.agency(DPUPR, "GET", "/agency/reports")[0] == 200
+    assert api.agency(DPUPR, "GET", "/agency/reports", query={"status": "submitted"})[0] == 200
+    assert api.agency(DPUPR, "GET", "/agency/reports/{tracking_id}", tid)[0] == 200
+    assert api.act(DISPATCHER, tid, action="verify")[0] == 200
+    assert api.act(DPUPR, tid, action="respond", message="Lubang sudah ditambal.", private=True)[0] == 200
+
+    # The reporter: a wrong code, the private view, a rating and a message (which reopens the report).
+    code = confidential["access_code"]
+    assert api.reporter("GET", "/reports/{tracking_id}/private", tid, "WRONG-CODE0-00000-00000")[0] == 403
+    assert api.reporter("GET", "/reports/{tracking_id}/private", tid, code)[0] == 200
+    assert api.reporter("POST", "/reports/{tracking_id}/rating", tid, code, body={"score": 5})[0] == 201
+    assert (
+        api.reporter("POST", "/reports/{tracking_id}/messages", tid, code, body={"message": "Terima kasih."})[0] < 300
+    )
+    while api.deliver_events()["records"]:
+        pass
+
+    # The schedules: deadlines ten days later, and the relay once an event was left in the outbox.
+    later = datetime.now(UTC) + timedelta(days=10)
+    escalated = modules["escalate_overdue"].lambda_handler(
+        {"time": later.strftime("%Y-%m-%dT%H:%M:%SZ"), "source": "aws.events"}, lambda_context
+    )
+    assert escalated["escalated"] >= 1
+    api.submit(valid_submission())
+    aws.messages()  # the queue "loses" the events published so far: their outbox entries stay
+    from lapor.relay import relay_pending_events
+
+    # The relay's handler reads the clock itself; its grace period is over ten days later.
+    relay = recorder.wrap(ids["relay_events"], lambda event, context: relay_pending_events(now=later))
+    assert relay({"source": "aws.events"}, lambda_context)["sent"] >= 1
+
+
+@pytest.fixture
+def recorded(aws: Aws, recorder: Recorder, lambda_context: Any, webhook: None) -> Recorder:
+    drive_every_function(aws, recorder, lambda_context)
+    return recorder
+
+
+def key_schemas(aws: Aws) -> KeySchemas:
+    schemas = KeySchemas()
+    for logical_id, resource in aws.resolver.template["Resources"].items():
+        if resource["Type"] != "AWS::DynamoDB::Table":
+            continue
+        props = resource["Properties"]
+        name = aws.resolver.ref(logical_id)
+
+        def hash_key(schema: list[dict[str, str]]) -> str:
+            return next(k["AttributeName"] for k in schema if k["KeyType"] == "HASH")
+
+        schemas.tables[name] = hash_key(props["KeySchema"])
+        for index in props.get("GlobalSecondaryIndexes", []):
+            schemas.indexes[(name, index["IndexName"])] = hash_key(index["KeySchema"])
+    return schemas
+
+
+def resolved_statements(aws: Aws, logical_id: str) -> list[dict[str, Any]]:
+    resource = aws.resolver.template["Resources"][logical_id]
+    found: list[dict[str, Any]] = []
+    for policy in resource["Properties"].get("Policies", []):
+        found.extend(aws.resolver.resolve(policy["Statement"]))
+    return found
+
+
+def function_requests(aws: Aws, recorded: Recorder, logical_id: str) -> list[Request]:
+    schemas = key_schemas(aws)
+    return [request for call in recorded.calls.get(logical_id, []) for request in requests_for(call, schemas)]
+
+
+def test_the_scenario_drives_every_function(recorded: Recorder) -> None:
+    assert set(recorded.calls) == set(logical_ids().values())
+
+
+def test_every_call_is_allowed_and_every_grant_is_used(aws: Aws, recorded: Recorder) -> None:
+    refused: list[str] = []
+    unused: list[str] = []
+    for logical_id in sorted(logical_ids().values()):
+        statements = resolved_statements(aws, logical_id)
+        requests = function_requests(aws, recorded, logical_id)
+        refused += [f"{logical_id}: {r}" for r in requests if not allowing(statements, r)]
+        for statement in statements:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            for action in actions:
+                for resource in resources:
+                    narrowed = {**statement, "Action": action, "Resource": resource}
+                    if not any(allowing([narrowed], r) for r in requests):
+                        unused.append(f"{logical_id} {statement.get('Sid')}: {action} on {resource}")
+            # Every partition a statement allows is one the function really uses.
+            for operator, keys in (statement.get("Condition") or {}).items():
+                allow_list = operator.startswith("ForAllValues:String") and "Not" not in operator
+                for value in keys.get("dynamodb:LeadingKeys", []) if allow_list else []:
+                    only = {
+                        **statement,
+                        "Condition": {**statement["Condition"], operator: {**keys, "dynamodb:LeadingKeys": [value]}},
+                    }
+                    if not any(allowing([only], r) for r in requests):
+                        unused.append(f"{logical_id} {statement.get('Sid')}: partition {value}")
+    assert refused == [], "calls AWS would refuse:\n" + "\n".join(refused)
+    assert unused == [], "grants no call needs:\n" + "\n".join(unused)
