@@ -10,6 +10,7 @@ must be driven here too, or the first test says so.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -24,34 +25,43 @@ import pytest
 from tests.conftest import ROOT, load_function
 from tests.events import valid_submission
 from tests.iam import Call, KeySchemas, Request, allowing, requests_for
-from tests.integration.conftest import REGION, Api, Aws, claims, reset_lapor_caches
+from tests.integration.conftest import REGION, Api, Aws, claims
 
 DPUPR = claims("dpupr-barito-utara")
 DISPATCHER = claims("dpupr-barito-utara", role="dispatcher")
 
 
+def _layer_modules() -> dict[str, Any]:
+    return {name: module for name, module in sys.modules.items() if name == "lapor" or name.startswith("lapor.")}
+
+
 class Recorder:
     """Every boto3 call made while a function's handler runs, by the function's logical id.
 
-    One scenario runs at a time and a handler may call AWS from worker threads (the inbox decrypts in a
-    pool), so the function being run is process-wide state, not thread-local. In AWS each function has its
-    own process: what the layer caches per process (clients, directory, webhook master secret) is dropped
-    whenever another function runs, so each function's first calls are its own.
+    In AWS each function runs in its own process, so whatever the layer keeps per process (clients, the
+    directory, secrets) is fetched by each function itself. Here all run in one: whenever another function
+    runs, the layer is imported afresh with the function (a new "process"), so each function's first calls
+    are recorded as its own. One scenario runs at a time and a handler may call AWS from worker threads (the
+    inbox decrypts in a pool): the function being run is process-wide state, not thread-local.
     """
 
     def __init__(self) -> None:
         self.running: str | None = None
-        self.last: str | None = None
         self.calls: dict[str, list[Call]] = {}
+        self._loaded: tuple[str, Callable[[Any, Any], Any]] | None = None
 
-    def wrap(self, logical_id: str, handler: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    def _handler(self, logical_id: str, load: Callable[[], Callable[[Any, Any], Any]]) -> Callable[[Any, Any], Any]:
+        if self._loaded is None or self._loaded[0] != logical_id:
+            for name in _layer_modules():
+                del sys.modules[name]
+            self._loaded = (logical_id, load())
+        return self._loaded[1]
+
+    def function(self, logical_id: str, load: Callable[[], Callable[[Any, Any], Any]]) -> Callable[[Any, Any], Any]:
+        """A Lambda handler that runs `load()`'s handler in the function's own fresh layer."""
+
         def run(event: Any, context: Any) -> Any:
-            if logical_id != self.last:
-                from lapor import channels
-
-                reset_lapor_caches()
-                channels._master = None
-                self.last = logical_id
+            handler = self._handler(logical_id, load)
             self.running = logical_id
             self.calls.setdefault(logical_id, [])
             try:
@@ -83,7 +93,12 @@ def recorder(monkeypatch: pytest.MonkeyPatch) -> Iterator[Recorder]:
             found.record(Call(self.meta.service_model.service_name, operation_name, dict(api_params), REGION, response))
 
     monkeypatch.setattr(BaseClient, "_make_api_call", recorded)
+    before = _layer_modules()
     yield found
+    # The rest of the session goes on with the layer modules it imported before.
+    for name in _layer_modules():
+        del sys.modules[name]
+    sys.modules.update(before)
 
 
 def logical_ids() -> dict[str, str]:
@@ -135,7 +150,9 @@ def drive_every_function(aws: Aws, recorder: Recorder, lambda_context: Any) -> N
     """The paths each function has, each at least once: what a day of real use would call."""
     ids = logical_ids()
     modules = {
-        folder: SimpleNamespace(lambda_handler=recorder.wrap(logical_id, load_function(folder).lambda_handler))
+        folder: SimpleNamespace(
+            lambda_handler=recorder.function(logical_id, lambda folder=folder: load_function(folder).lambda_handler)
+        )
         for folder, logical_id in ids.items()
     }
     api = Api(lambda_context, modules)
@@ -197,10 +214,14 @@ def drive_every_function(aws: Aws, recorder: Recorder, lambda_context: Any) -> N
     assert escalated["escalated"] >= 1
     api.submit(valid_submission())
     aws.messages()  # the queue "loses" the events published so far: their outbox entries stay
-    from lapor.relay import relay_pending_events
 
     # The relay's handler reads the clock itself; its grace period is over ten days later.
-    relay = recorder.wrap(ids["relay_events"], lambda event, context: relay_pending_events(now=later))
+    def relay_later() -> Callable[[Any, Any], Any]:
+        from lapor.relay import relay_pending_events
+
+        return lambda event, context: relay_pending_events(now=later)
+
+    relay = recorder.function(ids["relay_events"], relay_later)
     assert relay({"source": "aws.events"}, lambda_context)["sent"] >= 1
 
 
