@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from tests.conftest import ROOT, RunningStack
 
@@ -36,6 +36,11 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 
 STAGE = "/v1"
+
+# What a person waits for (a receipt, a reply) arrives after a request through the local stack; on a loaded
+# 2-core machine that takes longer than Playwright's 5 s default. Every wait stays bounded.
+WAIT_MS = 30_000
+expect.set_options(timeout=WAIT_MS)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -109,7 +114,7 @@ def context(browser: Browser, local_stack: RunningStack) -> Iterator[BrowserCont
     """A fresh phone-sized browser profile: no cookies, no storage, clipboard allowed for the API's origin."""
     created = browser.new_context(viewport=VIEWPORT, locale="id-ID", service_workers="block")
     created.grant_permissions(["clipboard-read", "clipboard-write"], origin=local_stack.api_url)
-    created.set_default_timeout(10_000)
+    created.set_default_timeout(WAIT_MS)
     yield created
     created.close()
 
