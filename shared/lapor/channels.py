@@ -9,13 +9,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 import urllib.error
 import urllib.request
 from typing import Any
 
 from lapor.aws import client
 from lapor.config import settings
+from lapor.crypto import master_secret
 from lapor.errors import ConfigurationError
 
 
@@ -41,29 +41,13 @@ def send_email(to: str, subject: str, body: str) -> None:
         raise DeliveryFailed(f"email not accepted: {type(exc).__name__}") from exc
 
 
-_master: bytes | None = None
-_lock = threading.Lock()
-
-
-def _master_secret() -> bytes:
-    global _master
-    if _master is None:
-        with _lock:
-            if _master is None:
-                arn = settings().webhook_secret_arn
-                if not arn:
-                    raise ConfigurationError("WEBHOOK_SECRET_ARN is not set")
-                _master = client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"].encode("utf-8")
-    return _master
-
-
 def webhook_secret(agency_id: str) -> str:
     """The agency's own signing secret, derived from the deployment's master secret.
 
     Each agency gets a different secret without anyone keeping a list: `lapor webhook-secret` tells an
     operator the one to give an agency.
     """
-    return hmac.new(_master_secret(), f"lapor-webhook:{agency_id}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(master_secret(), f"lapor-webhook:{agency_id}".encode(), hashlib.sha256).hexdigest()
 
 
 def signature(secret: str, body: bytes) -> str:

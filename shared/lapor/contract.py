@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from lapor import models
+from lapor.http import IDEMPOTENCY_KEY_BASE64URL, IDEMPOTENCY_KEY_UUID4, IDEMPOTENCY_KEY_UUID_SHAPE
 
 
 @dataclass(frozen=True)
@@ -54,10 +55,20 @@ TRACKING_ID = Parameter(
 IDEMPOTENCY_KEY = Parameter(
     "Idempotency-Key",
     "header",
-    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x20-\\x7E]+$"},
-    "Optional, 1-255 printable ASCII characters (a UUID is a good choice). A retry with the same key and "
-    "the same body returns the first response again and creates nothing; the same key with a different "
-    "body is refused with 422. Keys are remembered for 24 hours.",
+    {
+        "type": "string",
+        "anyOf": [
+            {"pattern": IDEMPOTENCY_KEY_UUID4},
+            {"pattern": IDEMPOTENCY_KEY_BASE64URL, "not": {"pattern": IDEMPOTENCY_KEY_UUID_SHAPE}},
+        ],
+        "examples": ["3b0e7c52-9a4f-4d1e-8c27-5f0a9e6b1d43"],
+    },
+    "Optional. It must carry at least 122 random bits: a random version-4 UUID, or 22 to 255 base64url "
+    "characters from a secure random source (any other UUID version is refused); anything else is 400. "
+    "A retry with the same key and the same body returns the first response again and creates nothing; "
+    "the same key with a different body is refused with 422. Keys are remembered for 24 hours. The server "
+    "keys its record of a key with a secret of its own, so neither a guessed key nor a copy of its tables "
+    "yields a receipt.",
 )
 
 CITIZEN_OPERATIONS: tuple[Operation, ...] = (

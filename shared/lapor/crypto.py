@@ -5,20 +5,25 @@ over the sealed fields with the Tracking ID as associated data. The stored envel
 KMS-encrypted data key, so reading it back needs kms:Decrypt, which the public lookup function does
 not have. Submitting needs one GenerateDataKey call, nothing more.
 
-Replay sealing: a stored idempotent response (which holds the access code) is encrypted under a key
-derived from the client's Idempotency-Key, which is never stored, so the table holds no usable code.
+Idempotency: the record id, the replay key and the body fingerprint are HMACs of the client's
+Idempotency-Key (and body) under keys derived from the deployment's master secret (Secrets Manager),
+which no table holds. The stored response (it holds the access code) is sealed under the replay key, so
+a copy of the idempotency table is useless without the secret, and no key guess can be tested offline.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
+import threading
 from collections.abc import Callable
 from typing import Any
 
 from lapor.aws import client
 from lapor.config import settings
+from lapor.errors import ConfigurationError
 
 ENVELOPE_VERSION = 1
 
@@ -86,18 +91,52 @@ def open_message(data_key: bytes, tracking_id: str, sealed: dict[str, Any]) -> s
     return plaintext.decode("utf-8")
 
 
+_masters: dict[str, bytes] = {}
+_derived: dict[tuple[str, str], bytes] = {}
+_secret_lock = threading.Lock()
+
+
+def master_secret() -> bytes:
+    """The deployment's master secret: one Secrets Manager call per container, on first use."""
+    arn = settings().webhook_secret_arn
+    if not arn:
+        raise ConfigurationError("WEBHOOK_SECRET_ARN is not set")
+    found = _masters.get(arn)
+    if found is None:
+        with _secret_lock:
+            found = _masters.get(arn)
+            if found is None:
+                found = client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"].encode("utf-8")
+                _masters[arn] = found
+    return found
+
+
+def derived_key(purpose: str) -> bytes:
+    """A 256-bit key for one purpose, derived from the master secret (HKDF-SHA256, `purpose` as info)."""
+    master = master_secret()
+    cache_key = (hashlib.sha256(master).hexdigest(), purpose)
+    found = _derived.get(cache_key)
+    if found is None:
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+        found = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"lapor", info=purpose.encode("ascii")).derive(master)
+        _derived[cache_key] = found
+    return found
+
+
+def keyed_digest(purpose: str, data: bytes) -> bytes:
+    """HMAC-SHA256 of `data` under the key derived for `purpose`: nobody without the secret can compute it."""
+    return hmac.new(derived_key(purpose), data, hashlib.sha256).digest()
+
+
 def idempotency_record_id(key: str) -> str:
-    """Where a request's replay is stored: a hash of the Idempotency-Key, never the key itself."""
-    return hashlib.sha256(f"lapor-idempotency-id:{key}".encode()).hexdigest()
+    """Where a request's replay is stored: a keyed hash of the Idempotency-Key, never the key itself."""
+    return keyed_digest("lapor-idempotency-id", key.encode("utf-8")).hex()
 
 
 def _replay_key(key: str) -> bytes:
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"lapor-idempotency", info=b"replay").derive(
-        key.encode("utf-8")
-    )
+    return keyed_digest("lapor-idempotency-replay", key.encode("utf-8"))
 
 
 def seal_replay(key: str, response: dict[str, Any]) -> bytes:

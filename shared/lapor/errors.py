@@ -66,6 +66,15 @@ class FieldProblem:
     msg: str
 
 
+class InvalidHeader(LaporError):
+    """A request header has a value the contract does not allow (400, located under ``header``)."""
+
+    def __init__(self, problem: FieldProblem, title: str) -> None:
+        super().__init__(title)
+        self.title = title
+        self.problem = problem
+
+
 class ValidationFailed(LaporError):
     """The request is well-formed JSON, but fields or their combination are not acceptable."""
 

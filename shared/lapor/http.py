@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,6 +78,8 @@ def problem_for(exc: BaseException) -> Response:
         n = len(exc.problems)
         detail = f"{n} field is not valid" if n == 1 else f"{n} fields are not valid"
         return problem(422, exc.title, detail, exc.problems)
+    if isinstance(exc, errors.InvalidHeader):
+        return problem(400, exc.title, "1 header is not valid", [exc.problem])
     if isinstance(exc, errors.BadRequestBody):
         return problem(400, "Body is not valid JSON", "Send the request body as a JSON object.")
     if isinstance(exc, errors.PayloadTooLarge):
@@ -213,14 +216,28 @@ class Router:
         return response.to_proxy()
 
 
+# An Idempotency-Key must be unguessable (at least 122 random bits): a version-4 UUID, or 22 to 255
+# base64url characters that are not shaped like another kind of UUID (time-based or nil ones are guessable).
+IDEMPOTENCY_KEY_UUID4 = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-4[0-9A-Fa-f]{3}-[89ABab][0-9A-Fa-f]{3}-[0-9A-Fa-f]{12}$"
+IDEMPOTENCY_KEY_BASE64URL = r"^[A-Za-z0-9_-]{22,255}$"
+IDEMPOTENCY_KEY_UUID_SHAPE = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
+
+
 def idempotency_key(request: Request) -> str | None:
-    """The request's Idempotency-Key header, checked: 1-255 printable ASCII characters, or absent."""
+    """The request's Idempotency-Key header, checked (see the patterns above), or None when absent."""
     key = request.header("Idempotency-Key")
     if key is None:
         return None
-    if not 1 <= len(key) <= 255 or any(not " " <= ch <= "~" for ch in key):
-        raise errors.ValidationFailed(
-            [errors.FieldProblem(("header", "Idempotency-Key"), "must be 1 to 255 printable ASCII characters")],
+    uuid4 = re.fullmatch(IDEMPOTENCY_KEY_UUID4[1:-1], key, re.ASCII)
+    other = re.fullmatch(IDEMPOTENCY_KEY_BASE64URL[1:-1], key, re.ASCII) and not re.fullmatch(
+        IDEMPOTENCY_KEY_UUID_SHAPE[1:-1], key, re.ASCII
+    )
+    if not (uuid4 or other):
+        raise errors.InvalidHeader(
+            errors.FieldProblem(
+                ("header", "Idempotency-Key"),
+                "must be a random version-4 UUID or 22 to 255 random base64url characters",
+            ),
             "Idempotency-Key is not valid",
         )
     return key

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import time
@@ -12,7 +11,7 @@ from typing import Any
 from lapor import stats, store
 from lapor.calendar import add_working_days
 from lapor.config import settings
-from lapor.crypto import idempotency_record_id, open_replay, seal_fields, seal_replay
+from lapor.crypto import idempotency_record_id, keyed_digest, open_replay, seal_fields, seal_replay
 from lapor.directory import current_directory
 from lapor.errors import FieldProblem, IdempotencyKeyReused, RequestInProgress, ValidationFailed
 from lapor.events import new_event, outbox_fields, publish
@@ -25,9 +24,13 @@ _RETRIES = 5
 
 
 def body_fingerprint(operation: str, body: Any) -> str:
-    """What "the same body" means for idempotency: the same JSON value, whatever its formatting."""
+    """What "the same body" means for idempotency: the same JSON value, whatever its formatting.
+
+    Keyed with the server's secret: a stored fingerprint cannot be matched against a body rebuilt from
+    the public view.
+    """
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(f"{operation}\n{canonical}".encode()).hexdigest()
+    return keyed_digest("lapor-idempotency-body", f"{operation}\n{canonical}".encode()).hex()
 
 
 def submit_report(

@@ -41,6 +41,9 @@ def test_retry_with_the_same_key_returns_the_same_receipt(local_stack: RunningSt
     )
     assert first.status == again.status == 201 and first.json == again.json
     assert other.status == 422
+    # A guessable key is refused before anything else: it could be guessed by someone else.
+    guessed = call(local_stack.api_url, "POST", "/reports", valid_submission(), {"Idempotency-Key": "1"})
+    assert guessed.status == 400 and guessed.json["errors"][0]["loc"] == ["header", "Idempotency-Key"]
 
 
 def test_bad_input_gets_problems_never_a_server_error(local_stack: RunningStack) -> None:

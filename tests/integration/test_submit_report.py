@@ -176,8 +176,9 @@ def test_access_code_is_stored_only_as_a_hash(submit: Any, aws: Aws) -> None:
 
 def test_same_idempotency_key_and_body_replays_the_first_receipt(submit: Any, aws: Aws) -> None:
     body = valid_submission()
-    first = submit(body, headers={"Idempotency-Key": "7b1f5c1e-retry"})
-    again = submit(json.dumps(body, indent=2), headers={"Idempotency-Key": "7b1f5c1e-retry"})
+    key = "7b1f5c1e-8a2d-4c3e-9f40-5e6d7c8b9a01"
+    first = submit(body, headers={"Idempotency-Key": key})
+    again = submit(json.dumps(body, indent=2), headers={"Idempotency-Key": key})
     assert first[0] == again[0] == 201
     assert first[1] == again[1]  # the same Tracking ID and the same access code
     assert len(reports_in(aws)) == 1
@@ -187,8 +188,9 @@ def test_same_idempotency_key_and_body_replays_the_first_receipt(submit: Any, aw
 
 
 def test_same_idempotency_key_with_another_body_is_422_and_creates_nothing(submit: Any, aws: Aws) -> None:
-    submit(valid_submission(), headers={"Idempotency-Key": "key-1"})
-    status, problem, _ = submit(valid_submission(title="Another title entirely"), headers={"Idempotency-Key": "key-1"})
+    key = "bXkta2V5LXdpdGgtMTI4LWJpdHMtb2YtcmFuZG9t"
+    submit(valid_submission(), headers={"Idempotency-Key": key})
+    status, problem, _ = submit(valid_submission(title="Another title entirely"), headers={"Idempotency-Key": key})
     assert status == 422
     assert problem["errors"][0]["loc"] == ["header", "Idempotency-Key"]
     assert len(reports_in(aws)) == 1
@@ -196,8 +198,9 @@ def test_same_idempotency_key_with_another_body_is_422_and_creates_nothing(submi
 
 def test_ten_concurrent_retries_create_one_report(submit: Any, aws: Aws, serialized_dynamodb: None) -> None:
     body = valid_submission()
+    key = "0f8e3a6c-2b1d-4e5f-a7c9-8d6b4a2e0c13"
     with ThreadPoolExecutor(max_workers=10) as pool:
-        results = list(pool.map(lambda _: submit(body, headers={"Idempotency-Key": "same-key"}), range(10)))
+        results = list(pool.map(lambda _: submit(body, headers={"Idempotency-Key": key}), range(10)))
     created = [r for r in results if r[0] == 201]
     assert all(r[0] in (201, 409) for r in results), [r[:2] for r in results]
     assert created and len({r[1]["tracking_id"] for r in created}) == 1
@@ -205,9 +208,10 @@ def test_ten_concurrent_retries_create_one_report(submit: Any, aws: Aws, seriali
     assert len(reports_in(aws)) == 1
 
 
-def test_invalid_idempotency_key_is_422(submit: Any, aws: Aws) -> None:
-    status, problem, _ = submit(valid_submission(), headers={"Idempotency-Key": "x" * 256})
-    assert status == 422 and problem["errors"][0]["loc"] == ["header", "Idempotency-Key"]
+@pytest.mark.parametrize("key", ["x" * 256, "1", "same-key", "00000000-0000-0000-0000-000000000000"])
+def test_invalid_idempotency_key_is_400(submit: Any, aws: Aws, key: str) -> None:
+    status, problem, _ = submit(valid_submission(), headers={"Idempotency-Key": key})
+    assert status == 400 and [e["loc"] for e in problem["errors"]] == [["header", "Idempotency-Key"]]
     assert reports_in(aws) == []
 
 

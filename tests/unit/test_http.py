@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import os
+import uuid
 
 import pytest
 from lapor import errors
@@ -111,10 +114,57 @@ def test_unknown_and_malformed_tracking_ids_share_one_body() -> None:
     assert problem_for(errors.ReportNotFound()).to_proxy() == problem_for(errors.ReportNotFound()).to_proxy()
 
 
-@pytest.mark.parametrize("key", ["", "x" * 256, "tab\there", "ünïcode"])
-def test_bad_idempotency_keys_are_refused(key: str) -> None:
-    with pytest.raises(errors.ValidationFailed):
+GOOD_KEYS = [
+    str(uuid.uuid4()),
+    str(uuid.uuid4()).upper(),
+    uuid.uuid4().hex,
+    base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("="),
+    "A" * 22,
+    "-_" * 127 + "x",
+]
+BAD_KEYS = [
+    "",
+    "1",
+    "42",
+    "key-1",
+    "A" * 21,
+    "x" * 256,
+    "tab\there" * 4,
+    "ünïcode-ünïcode-ünïcode",
+    base64.b64encode(os.urandom(24)).decode() + "+/",
+    base64.urlsafe_b64encode(os.urandom(16)).decode(),  # padded: "=" is not base64url's alphabet
+    str(uuid.uuid1()),  # time-based: guessable
+    str(uuid.UUID(int=0)),
+    str(uuid.uuid4()).replace("-", " "),
+]
+
+
+@pytest.mark.parametrize("key", BAD_KEYS)
+def test_guessable_or_malformed_idempotency_keys_are_400(key: str) -> None:
+    with pytest.raises(errors.InvalidHeader) as refused:
         idempotency_key(Request(api_event("POST", "/x", headers={"Idempotency-Key": key})))
+    response = problem_for(refused.value).to_proxy()
+    body = json.loads(response["body"])
+    assert response["statusCode"] == body["status"] == 400
+    assert [e["loc"] for e in body["errors"]] == [["header", "Idempotency-Key"]]
+
+
+@pytest.mark.parametrize("key", GOOD_KEYS)
+def test_random_idempotency_keys_are_accepted(key: str) -> None:
+    assert idempotency_key(Request(api_event("POST", "/x", headers={"Idempotency-Key": key}))) == key
+
+
+@pytest.mark.parametrize("key", GOOD_KEYS + BAD_KEYS)
+def test_the_openapi_pattern_says_exactly_which_keys_are_accepted(key: str) -> None:
+    from jsonschema import Draft202012Validator
+    from lapor.contract import IDEMPOTENCY_KEY
+
+    try:
+        idempotency_key(Request(api_event("POST", "/x", headers={"Idempotency-Key": key})))
+        accepted = True
+    except errors.InvalidHeader:
+        accepted = False
+    assert Draft202012Validator(IDEMPOTENCY_KEY.schema).is_valid(key) is accepted
 
 
 def test_base_url_comes_from_configuration_or_the_request(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -72,6 +72,19 @@ def test_submission_may_encrypt_but_never_decrypt() -> None:
     assert not {"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Scan"} & granted
 
 
+def test_submission_may_read_the_master_secret_and_nothing_else_of_secrets_manager() -> None:
+    # Idempotency records are keyed with a secret derived from it (lapor.crypto.derived_key).
+    granted = [s for s in statements("SubmitReportFunction") if "secretsmanager" in str(s["Action"])]
+    assert granted == [
+        {
+            "Sid": "IdempotencyKeyingSecret",
+            "Effect": "Allow",
+            "Action": ["secretsmanager:GetSecretValue"],
+            "Resource": {"Ref": "WebhookSigningSecret"},
+        }
+    ]
+
+
 def test_no_function_has_wildcards_or_scans() -> None:
     for logical_id in FUNCTIONS:
         for statement in statements(logical_id):

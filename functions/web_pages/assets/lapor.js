@@ -163,8 +163,14 @@
     let lastBody = null;
     let idempotencyKey = null;
 
-    const newKey = () =>
-      Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+    // A random version-4 UUID (the API refuses guessable keys); randomUUID needs a secure context, this does not.
+    const newKey = () => {
+      const b = crypto.getRandomValues(new Uint8Array(16));
+      b[6] = (b[6] & 0x0f) | 0x40;
+      b[8] = (b[8] & 0x3f) | 0x80;
+      const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+      return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+    };
 
     const byName = (a, b) => a.name.localeCompare(b.name, S._locale);
 
