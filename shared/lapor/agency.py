@@ -1,7 +1,9 @@
 """Use cases of the agency API: the inbox, one report, and actions on it.
 
 Object-level authorization lives here: an officer acts on the reports their agency is responsible for;
-a dispatcher also on those of every agency below theirs.
+a dispatcher also on those of every agency below theirs. Every report an officer is shown decrypted, and
+every action, is first recorded in the report's internal audit trail with the officer's `sub` (the
+token's subject), so who saw a reporter's identity is answerable; the record is never shown in a view.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from lapor.crypto import message_sealer, report_data_key
 from lapor.directory import Directory, current_directory
 from lapor.errors import Conflict, FieldProblem, Forbidden, ReportNotFound, Unauthorized, ValidationFailed
 from lapor.lifecycle import ActionRequest, commit, plan_action
-from lapor.observability import count, logger
-from lapor.timefmt import utcnow
+from lapor.observability import count, log_fields, logger
+from lapor.timefmt import to_store, utcnow
 from lapor.views import full_view
 
 ROLES = ("officer", "dispatcher")
@@ -31,15 +33,24 @@ class Officer:
 
     agency_id: str
     role: str
+    sub: str  # the token's subject: who the officer is, without their name
 
     @classmethod
     def from_claims(cls, claims: dict[str, str], directory: Directory) -> Officer:
         agency_id, role = claims.get("custom:agency_id"), claims.get("custom:role", "officer")
+        sub = claims.get("sub")
         if not agency_id:
             raise Unauthorized("The token carries no agency.")
+        if not sub:
+            raise Unauthorized("The token carries no subject.")
         if role not in ROLES or directory.agency(agency_id) is None:
             raise Forbidden("This token's agency or role is not known here.")
-        return cls(agency_id=agency_id, role=role)
+        return cls(agency_id=agency_id, role=role, sub=sub)
+
+    def record(self, item: dict[str, Any], access: str, **details: Any) -> None:
+        """Record in the report's audit trail that this officer is about to see or change it."""
+        entry = {"officer_sub": self.sub, "officer_agency_id": self.agency_id, "role": self.role, "access": access}
+        store.append_audit(item["tracking_id"], to_store(utcnow()), {**entry, **details})
 
     def scope(self, directory: Directory) -> set[str]:
         """The agencies whose reports this officer may see and act on."""
@@ -68,7 +79,9 @@ def get_report(claims: dict[str, str], tracking_id: str) -> dict[str, Any]:
     """One report, everything decrypted, if the officer's agency may see it."""
     directory = current_directory()
     officer = Officer.from_claims(claims, directory)
-    return agency_view(_authorized_report(officer, tracking_id, directory))
+    item = _authorized_report(officer, tracking_id, directory)
+    officer.record(item, "read", version=int(item.get("version", 1)))
+    return agency_view(item)
 
 
 def list_inbox(claims: dict[str, str], query: dict[str, str]) -> dict[str, Any]:
@@ -98,9 +111,14 @@ def list_inbox(claims: dict[str, str], query: dict[str, str]) -> dict[str, Any]:
         merged.extend(store.inbox_page(agency_id, status, before, limit + 1))
     merged.sort(key=lambda item: item["inbox_sk"], reverse=True)
     page, more = merged[:limit], len(merged) > limit
-    # Each sealed report needs its own KMS call: make them side by side, not one after another.
+
+    def shown(item: dict[str, Any]) -> dict[str, Any]:
+        officer.record(item, "inbox", version=int(item.get("version", 1)))
+        return agency_view(item)
+
+    # Each report needs its audit entry and, when sealed, a KMS call: side by side, not one after another.
     with ThreadPoolExecutor(max_workers=8) as pool:
-        items = list(pool.map(agency_view, page))
+        items = list(pool.map(shown, page))
     return {
         "items": items,
         "next_cursor": page[-1]["inbox_sk"] if more and page else None,
@@ -132,6 +150,8 @@ def act(claims: dict[str, str], tracking_id: str, request: ActionRequest, if_mat
             raise ValidationFailed([FieldProblem(("body", "agency_id"), "is not an agency of GET /agencies")])
     actor = directory.agency(officer.agency_id)
     assert actor is not None
+    # Recorded before the change: no action is ever unrecorded (a refused attempt is recorded too).
+    officer.record(item, "action", action=request.action, version=version)
     key = report_data_key(item)
     sealer = message_sealer(item, key)
     now = utcnow()
@@ -140,11 +160,6 @@ def act(claims: dict[str, str], tracking_id: str, request: ActionRequest, if_mat
     count(f"Action_{request.action}")
     logger.info(
         "agency action",
-        extra={
-            "tracking_id": tracking_id,
-            "action": request.action,
-            "agency_id": officer.agency_id,
-            "version": version + 1,
-        },
+        extra=log_fields(item, action=request.action, agency_id=officer.agency_id, version=version + 1),
     )
     return agency_view(updated, key)

@@ -81,7 +81,8 @@ def publish(event: dict[str, Any]) -> bool:
     except Exception as exc:
         logger.warning(
             "event send deferred to the outbox relay",
-            extra={"event_type": event["type"], "tracking_id": event["tracking_id"], "error_type": type(exc).__name__},
+            # The event id, not the Tracking ID: nothing here says whether the report is anonymous.
+            extra={"event_type": event["type"], "event_id": event["event_id"], "error_type": type(exc).__name__},
         )
         count("EventSendDeferred")
         return False

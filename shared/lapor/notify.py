@@ -18,7 +18,7 @@ from lapor.config import settings
 from lapor.crypto import open_fields
 from lapor.directory import Agency, current_directory
 from lapor.lifecycle import timeline_entry
-from lapor.observability import count, logger
+from lapor.observability import count, log_fields, logger
 from lapor.timefmt import to_public, utcnow
 
 AGENCY_EVENTS = {
@@ -151,5 +151,5 @@ def handle_event(event: dict[str, Any]) -> str:
             notified[delivery.agency.id] = delivery.agency
     timeline = [timeline_entry(now, "agency_notified", item["status"], "system", a.name) for a in notified.values()]
     store.ack_event(item["tracking_id"], event["event_id"], timeline, event.get("stats") or {})
-    logger.info("event handled", extra={"event_type": event["type"], "tracking_id": item["tracking_id"]})
+    logger.info("event handled", extra=log_fields(item, event_type=event["type"]))
     return "done"

@@ -1,9 +1,10 @@
 """Logging and metrics (Powertools), with one rule: no personal data, ever.
 
 Log lines carry what an operator needs to follow a request (operation, Tracking ID, status, kind,
-category, agency, error type) and never report text, contact data, IP addresses, user agents, tokens or
-access codes. Nothing here logs an incoming event or an exception message (a validation message can
-quote its input): unexpected errors are logged by type and stack frames only.
+category, agency, error type) and never report text, contact data, IP addresses, user agents, tokens,
+access codes, or the Tracking ID of an anonymous report. Nothing here logs an incoming event or an
+exception message (a validation message can quote its input): unexpected errors are logged by type and
+stack frames only.
 """
 
 from __future__ import annotations
@@ -45,6 +46,14 @@ def flush_metrics() -> None:
     if _pending:
         _get_metrics().flush_metrics()
         _pending = False
+
+
+def log_fields(report: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """Fields of a log line about one report: its Tracking ID only when the report is not anonymous
+    (a log line tied to an anonymous report by its public Tracking ID could tell who sent it)."""
+    if not report.get("anonymous"):
+        fields["tracking_id"] = report["tracking_id"]
+    return fields
 
 
 def log_unexpected(operation: str, exc: BaseException) -> None:

@@ -17,7 +17,7 @@ from lapor.errors import FieldProblem, IdempotencyKeyReused, RequestInProgress, 
 from lapor.events import new_event, outbox_fields, publish
 from lapor.ids import hash_access_code, new_access_code, new_tracking_id
 from lapor.models import ReportSubmission
-from lapor.observability import count, logger
+from lapor.observability import count, log_fields, logger
 from lapor.timefmt import to_public, to_store, utcnow
 
 _RETRIES = 5
@@ -105,15 +105,14 @@ def submit_report(
             continue
         publish(event)
         count("ReportSubmitted")
-        fields: dict[str, Any] = {
-            "kind": submission.kind,
-            "category": category.code if category else None,
-            "agency_id": agency.id,
-        }
-        fields.update({"channel": submission.channel, "confidential": submission.confidential})
-        if not submission.anonymous:
-            # Anonymous submissions are not tied to a log line by their Tracking ID.
-            fields["tracking_id"] = tracking_id
+        fields = log_fields(
+            item,
+            kind=submission.kind,
+            category=category.code if category else None,
+            agency_id=agency.id,
+            channel=submission.channel,
+            confidential=submission.confidential,
+        )
         logger.info("report submitted", extra=fields)
         return receipt
     raise RequestInProgress()

@@ -5,6 +5,7 @@ Reports table (single table):
   pk=DIRECTORY, sk=AGENCY#<id>         an agency of the directory
   pk=DIRECTORY, sk=CATEGORY#<code>     a category of the directory
   pk=STATS, sk=<agency id>              an agency's public counters (see lapor.stats)
+  pk=AUDIT#<tracking id>, sk=<at>#<ns>#<id>  who (officer `sub`) read or changed a report: internal, never shown
 Indexes (all sparse, keys written only when they apply):
   inbox (inbox_pk=AGENCY#<id>, inbox_sk=<submitted at>#<id>)      the responsible agency's inbox
   inbox_status (status_pk=AGENCY#<id>#<status>, inbox_sk)         the same, by status
@@ -16,6 +17,7 @@ Idempotency table: pk=<hash of the Idempotency-Key>, expires_at (TTL).
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +31,7 @@ DIRECTORY_PK = "DIRECTORY"
 OUTBOX_PK = "OUTBOX"
 DUE_PK = "DUE"
 STATS_PK = "STATS"
+AUDIT_PREFIX = "AUDIT#"
 
 
 class AlreadyExists(Exception):
@@ -425,6 +428,27 @@ def record_access_failure(tracking_id: str, window: str) -> None:
             ExpressionAttributeNames={"#f": "access_failures"},
             ExpressionAttributeValues={":fresh": to_attr({"window": window, "count": 1})},
         )
+
+
+def append_audit(tracking_id: str, at: str, entry: Mapping[str, Any]) -> None:
+    """Add one entry to a report's audit trail (its own partition: no view of the report ever reads it)."""
+    # Nanoseconds order entries within a second; the random tail keeps two containers' entries apart.
+    sk = f"{at}#{time.time_ns():020d}#{uuid.uuid4().hex[:12]}"
+    item = {"pk": f"{AUDIT_PREFIX}{tracking_id}", "sk": sk, "at": at, **entry}
+    client("dynamodb").put_item(
+        TableName=settings().reports_table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"
+    )
+
+
+def audit_trail(tracking_id: str) -> list[dict[str, Any]]:
+    """A report's audit trail, oldest first (for operators answering "who saw this reporter's identity")."""
+    return list(
+        _query(
+            TableName=settings().reports_table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": f"{AUDIT_PREFIX}{tracking_id}"}},
+        )
+    )
 
 
 # ---------------------------------------------------------------- deliveries (notifications sent once)

@@ -94,7 +94,9 @@ def test_an_anonymous_confidential_report_from_the_form_to_its_tracking_page(
     assert body["channel"] == "qr" and body["agency_id"] == AGENCY
     assert body["anonymous"] is True and body["confidential"] is True and "reporter" not in body
     # A random version-4 UUID, the kind of key the API accepts.
-    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", sent.value.headers["idempotency-key"])
+    assert re.fullmatch(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", sent.value.headers["idempotency-key"]
+    )
 
     # Then the receipt shows the Tracking ID, the access code once, and a QR code of the tracking page
     expect(page.locator("#receipt")).to_be_focused()

@@ -118,7 +118,10 @@ def test_a_copy_of_the_idempotency_table_yields_nothing_offline(api: Api, aws: A
     found = []
     for key in likely_keys():
         # Every derivation that needs no secret: the record id and the replay key from the key alone.
-        ids = {hashlib.sha256(f"lapor-idempotency-id:{key}".encode()).hexdigest(), hashlib.sha256(key.encode()).hexdigest()}
+        ids = {
+            hashlib.sha256(f"lapor-idempotency-id:{key}".encode()).hexdigest(),
+            hashlib.sha256(key.encode()).hexdigest(),
+        }
         if record["pk"] in ids or opens(unkeyed_replay_key(key)) or opens(hashlib.sha256(key.encode()).digest()):
             found.append(key)
     assert found == []

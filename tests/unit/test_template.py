@@ -85,6 +85,21 @@ def test_submission_may_read_the_master_secret_and_nothing_else_of_secrets_manag
     ]
 
 
+def test_the_agency_function_may_only_add_audit_entries() -> None:
+    # Officers' reads and actions are recorded (lapor.store.append_audit); the function writes nothing else new.
+    puts = [s for s in statements("AgencyReportsFunction") if "dynamodb:PutItem" in s["Action"]]
+    assert puts == [
+        {
+            "Sid": "AppendAuditTrail",
+            "Effect": "Allow",
+            "Action": ["dynamodb:PutItem"],
+            "Resource": {"Fn::GetAtt": ["ReportsTable", "Arn"]},
+            "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["AUDIT#*"]}},
+        }
+    ]
+    assert not {"dynamodb:DeleteItem", "dynamodb:BatchWriteItem"} & actions("AgencyReportsFunction")
+
+
 def test_no_function_has_wildcards_or_scans() -> None:
     for logical_id in FUNCTIONS:
         for statement in statements(logical_id):
