@@ -68,6 +68,9 @@ def test_directory_health_and_docs(local_stack: RunningStack) -> None:
     assert document["openapi"].startswith("3.1") and "/reports" in document["paths"]
     docs = call(api, "GET", "/docs")
     assert docs.status == 200 and b"swagger-ui-bundle" in docs.raw
+    # Like the citizen pages: scripts from this origin only, and the page has no inline script to allow.
+    assert "script-src 'self';" in docs.headers["Content-Security-Policy"] and b"<script>" not in docs.raw
+    assert call(api, "GET", "/docs/swagger-init.js").status == 200
     bundle = call(api, "GET", "/docs/swagger-ui-bundle.min.js")
     assert bundle.status == 200 and len(bundle.raw) > 500_000  # served by the API itself: works offline
     assert b"https://" not in docs.raw and b"//cdn" not in docs.raw  # nothing from outside the deployment
