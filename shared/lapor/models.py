@@ -47,16 +47,42 @@ TimelineEvent = Literal[
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 # White space exactly as Python's str.strip() and str.isspace() see it, spelled out: `\s` means different
 # things in Python and in the ECMA-262 regexes of JSON Schema, and the schema must say what we accept.
-WS = r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-EMAIL_PATTERN = rf"^[^@{WS}]{{1,64}}@[^@{WS}]+\.[^@{WS}]{{2,}}$"
+_WS_WIDE = r"\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+WS = rf"\t\n\x0b\x0c\r\x1c-\x20{_WS_WIDE}"
 PHONE_PATTERN = r"^\+[1-9][0-9]{6,14}$"
 
+# Characters free text refuses. Control characters (C0) everywhere, except newline and tab in long text;
+# in titles and names also those that reorder or hide text (bidi overrides and isolates, zero-width).
+CONTROL = r"\x00-\x1f"
+CONTROL_BUT_NEWLINE_AND_TAB = r"\x00-\x08\x0b-\x1f"
+BIDI_AND_ZERO_WIDTH = r"\u202a-\u202e\u2066-\u2069\u200b-\u200d\u2060\ufeff"
+SHORT_TEXT_REFUSED = CONTROL + BIDI_AND_ZERO_WIDTH
+LONG_TEXT_REFUSED = CONTROL_BUT_NEWLINE_AND_TAB
+_REFUSED_MESSAGES = {
+    SHORT_TEXT_REFUSED: "must not contain control, bidirectional-override or zero-width characters",
+    LONG_TEXT_REFUSED: "must not contain control characters other than newline and tab",
+}
 
-def _trim_check(minimum: int, maximum: int) -> Any:
-    """A string whose length counts after trimming surrounding white space; stored trimmed."""
+
+def _refuse(refused: str) -> Any:
+    """A check that a string holds none of the `refused` characters (a regex class body)."""
+    found = re.compile(f"[{refused}]")
+    message = _REFUSED_MESSAGES[refused]
 
     def check(value: str) -> str:
-        value = value.strip()
+        if found.search(value):
+            raise PydanticCustomError("refused_character", message)
+        return value
+
+    return check
+
+
+def _trim_check(minimum: int, maximum: int, refused: str) -> Any:
+    """A string whose length counts after trimming surrounding white space; stored trimmed."""
+    refuse = _refuse(refused)
+
+    def check(value: str) -> str:
+        value = refuse(value).strip()
         if len(value) < minimum:
             raise PydanticCustomError("string_too_short", "String should have at least {n} characters", {"n": minimum})
         if len(value) > maximum:
@@ -66,22 +92,88 @@ def _trim_check(minimum: int, maximum: int) -> Any:
     return AfterValidator(check)
 
 
-def _trim_schema(minimum: int, maximum: int) -> WithJsonSchema:
+def _trim_schema(minimum: int, maximum: int, refused: str) -> WithJsonSchema:
     """The same rule as a JSON Schema pattern, so generated clients and fuzzers agree with us."""
-    inner_min, inner_max = max(minimum - 2, 0), maximum - 2
+    # White space that may surround the text: what strip() removes, less what is refused outright.
+    edge = rf"[ {_WS_WIDE}\t\n]" if refused == LONG_TEXT_REFUSED else rf"[ {_WS_WIDE}]"
+    solid, any_char = f"[^{WS}{refused}]", f"[^{refused}]"
+    core = f"{solid}{any_char}{{{max(minimum - 2, 0)},{maximum - 2}}}{solid}"
+    if minimum <= 1:
+        core = f"(?:{solid}|{core})"
+    kept = "newline and tab allowed" if refused == LONG_TEXT_REFUSED else "no control, bidi or zero-width characters"
     return WithJsonSchema(
         {
             "type": "string",
-            "pattern": rf"^[{WS}]*[^{WS}][\s\S]{{{inner_min},{inner_max}}}[^{WS}][{WS}]*$",
-            "description": f"{minimum} to {maximum} characters, not counting white space at either end",
+            "pattern": f"^{edge}*{core}{edge}*$",
+            "description": f"{minimum} to {maximum} characters, not counting white space at either end; {kept}",
         }
     )
 
 
-Title = Annotated[str, _trim_check(10, 150), _trim_schema(10, 150)]
-Description = Annotated[str, _trim_check(20, 4000), _trim_schema(20, 4000)]
-PersonName = Annotated[str, _trim_check(2, 100), _trim_schema(2, 100)]
+def _plain_schema(refused: str, minimum: int, maximum: int) -> WithJsonSchema:
+    """An untrimmed text field of `minimum` to `maximum` characters, none of them `refused`."""
+    return WithJsonSchema({"type": "string", "minLength": minimum, "maxLength": maximum, "pattern": f"^[^{refused}]*$"})
+
+
+Title = Annotated[str, _trim_check(10, 150, SHORT_TEXT_REFUSED), _trim_schema(10, 150, SHORT_TEXT_REFUSED)]
+Description = Annotated[str, _trim_check(20, 4000, LONG_TEXT_REFUSED), _trim_schema(20, 4000, LONG_TEXT_REFUSED)]
+PersonName = Annotated[str, _trim_check(2, 100, SHORT_TEXT_REFUSED), _trim_schema(2, 100, SHORT_TEXT_REFUSED)]
+Address = Annotated[
+    str,
+    Field(min_length=1, max_length=300),
+    AfterValidator(_refuse(LONG_TEXT_REFUSED)),
+    _plain_schema(LONG_TEXT_REFUSED, 1, 300),
+]
+Comment = Annotated[
+    str,
+    Field(max_length=1000),
+    AfterValidator(_refuse(LONG_TEXT_REFUSED)),
+    _plain_schema(LONG_TEXT_REFUSED, 0, 1000),
+]
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
+
+# Email addresses: what email-validator (the checker behind pydantic's EmailStr) accepts, within a form
+# the schema can state exactly: an ASCII dot-atom local part of at most 64 characters, and a domain of
+# letter-digit-hyphen labels (at most 63 characters, no double hyphen) under an alphabetic top-level
+# domain that is not special-use. A test checks that every address of this form passes email-validator.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
+_LABEL = r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*"
+EMAIL_PATTERN = rf"^{_ATEXT}+(?:\.{_ATEXT}+)*@(?:{_LABEL}\.)+[A-Za-z]{{2,63}}$"
+_SPECIAL_USE = "|".join(
+    "".join(f"[{c.upper()}{c}]" for c in name) for name in ("arpa", "invalid", "local", "localhost", "onion", "test")
+)
+EMAIL_REFUSED_PATTERN = rf"^[^@]{{65,}}@|[.@][A-Za-z0-9-]{{64,}}|\.(?:{_SPECIAL_USE})$"
+_EMAIL_FORM = re.compile(EMAIL_PATTERN)
+_EMAIL_REFUSED = re.compile(EMAIL_REFUSED_PATTERN)
+
+
+def _email(value: str) -> str:
+    from email_validator import EmailNotValidError, validate_email
+
+    if not _EMAIL_FORM.fullmatch(value) or _EMAIL_REFUSED.search(value):
+        raise PydanticCustomError("email", "is not a valid email address")
+    try:
+        checked = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise PydanticCustomError("email", "is not a valid email address: {reason}", {"reason": str(exc)}) from None
+    normalized: str = checked.normalized
+    return normalized
+
+
+Email = Annotated[
+    str,
+    Field(max_length=254),
+    AfterValidator(_email),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "email",
+            "maxLength": 254,
+            "pattern": EMAIL_PATTERN,
+            "not": {"pattern": EMAIL_REFUSED_PATTERN},
+        }
+    ),
+]
 
 
 def strict_schema(extra: JsonDict | None = None) -> Any:
@@ -142,7 +234,7 @@ class Location(Strict):
 
     lat: Latitude | None = Field(default=None, description="Latitude, WGS 84")
     lon: Longitude | None = Field(default=None, description="Longitude, WGS 84")
-    address: str | None = Field(default=None, min_length=1, max_length=300)
+    address: Address | None = None
 
 
 class Reporter(Strict):
@@ -153,7 +245,7 @@ class Reporter(Strict):
     )
 
     name: PersonName
-    email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
+    email: Email | None = Field(default=None, description="An ASCII address, checked with email-validator")
     phone: str | None = Field(default=None, pattern=PHONE_PATTERN, description="E.164, e.g. +6281234567890")
 
 
@@ -201,7 +293,7 @@ class ReportSubmission(Strict):
 
 
 AgencyActionName = Literal["verify", "transfer", "start", "respond", "extend", "reject", "close"]
-Message = Annotated[str, _trim_check(1, 4000), _trim_schema(1, 4000)]
+Message = Annotated[str, _trim_check(1, 4000, LONG_TEXT_REFUSED), _trim_schema(1, 4000, LONG_TEXT_REFUSED)]
 
 
 def _aware_timestamp(value: str) -> str:
@@ -287,7 +379,7 @@ class RatingRequest(Strict):
     """The body of `POST /reports/{tracking_id}/rating`."""
 
     score: Annotated[int, BeforeValidator(_whole_number)] = Field(ge=1, le=5)
-    comment: str | None = Field(default=None, max_length=1000)
+    comment: Comment | None = None
 
 
 # ---------------------------------------------------------------- responses

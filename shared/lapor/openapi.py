@@ -13,7 +13,7 @@ from lapor.directory import Directory
 from lapor.models import Problem
 
 STATUS_TITLES = {
-    400: "Body is not JSON",
+    400: "Body is not JSON, or a header (Idempotency-Key) is not valid",
     401: "No or invalid credentials",
     403: "Not allowed for this report",
     404: "Not found (unknown or malformed Tracking ID alike)",
@@ -32,6 +32,14 @@ lapor: public-service complaints for Indonesian local governments, in the spirit
 * Optional request fields are either absent or valid: `null` is not accepted for them.
 * Bodies over 64 KiB are refused with 413; bodies that are not JSON with 400.
 * Tracking IDs are public and safe to share; access codes are secret, shown once, stored only as a hash.
+* `Idempotency-Key` must be unguessable: a random version-4 UUID or 22 to 255 base64url characters; any
+  other value is 400 with one `errors` entry at `["header", "Idempotency-Key"]`. The server keys its record
+  of a key with a secret of its own, so neither a guessed key nor a copy of its tables yields a receipt.
+* Free text: titles and names refuse control characters, bidirectional overrides and isolates and
+  zero-width characters; longer texts (description, message, comment, address) refuse control characters
+  other than newline and tab. Email addresses are checked with email-validator (ASCII addresses only).
+* Every agency read of a report and every action is recorded with the officer's token subject (`sub`) in
+  an internal audit trail that no endpoint shows.
 """
 
 

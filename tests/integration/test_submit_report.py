@@ -317,6 +317,21 @@ def test_malformed_bodies_get_clear_problems(submit: Any, aws: Aws, body: str, s
             ["body", "reporter", "phone"],
             "String should match pattern '^\\+[1-9][0-9]{6,14}$'",
         ),
+        (
+            {"title": "Jalan berlubang \u202edi depan SDN 1"},
+            ["body", "title"],
+            "must not contain control, bidirectional-override or zero-width characters",
+        ),
+        (
+            {"description": "Lubang besar sejak dua minggu,\x07 sudah ada motor yang jatuh."},
+            ["body", "description"],
+            "must not contain control characters other than newline and tab",
+        ),
+        (
+            {"reporter": {"name": "Siti", "email": "siti@example..org"}},
+            ["body", "reporter", "email"],
+            "is not a valid email address",
+        ),
         ({"secret_field": 1}, ["body", "secret_field"], "Extra inputs are not permitted"),
         ({"category": 5}, ["body", "category"], "Input should be a valid string"),
     ],
