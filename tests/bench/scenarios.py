@@ -222,13 +222,20 @@ TRACK = Scenario("GET /reports/{id}", _track, expected={"dynamodb:GetItem": 1})
 INBOX = Scenario(
     f"GET /agency/reports (officer, page of {INBOX_PAGE} sealed)",
     _inbox(INBOX_AGENCY, "officer"),
-    expected={"dynamodb:Query": 1, "kms:Decrypt": INBOX_PAGE},
+    # One audit entry per report shown (lapor.agency: who saw what is recorded).
+    expected={"dynamodb:Query": 1, "dynamodb:PutItem": INBOX_PAGE, "kms:Decrypt": INBOX_PAGE},
 )
 VERIFY = Scenario(
     "POST /agency/reports/{id}/actions verify",
     _verify,
     pool="verify",
-    expected={"dynamodb:GetItem": 1, "dynamodb:UpdateItem": 1, "kms:Decrypt": 1, "sqs:SendMessage": 1},
+    expected={
+        "dynamodb:GetItem": 1,
+        "dynamodb:PutItem": 1,
+        "dynamodb:UpdateItem": 1,
+        "kms:Decrypt": 1,
+        "sqs:SendMessage": 1,
+    },
 )
 PRIVATE = Scenario("GET /reports/{id}/private", _private_view, expected={"dynamodb:GetItem": 1, "kms:Decrypt": 1})
 SUPPORT = Scenario("POST /reports/{id}/support", _support, expected={"dynamodb:UpdateItem": 1})
