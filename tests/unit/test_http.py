@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import json
-import os
-import uuid
 
 import pytest
 from lapor import errors
@@ -114,11 +111,12 @@ def test_unknown_and_malformed_tracking_ids_share_one_body() -> None:
     assert problem_for(errors.ReportNotFound()).to_proxy() == problem_for(errors.ReportNotFound()).to_proxy()
 
 
+# Literal keys (not generated here): parallel test workers must collect the same parameters.
 GOOD_KEYS = [
-    str(uuid.uuid4()),
-    str(uuid.uuid4()).upper(),
-    uuid.uuid4().hex,
-    base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("="),
+    "d11b923b-3304-4191-9be0-7a0cec7977e7",  # a version-4 UUID, as the citizen page sends
+    "52B32565-6EA3-48EF-B6B0-201A07F361AA",
+    "c32a93263bda4af99d03cea1ae9ee9de",  # 128 random bits in hex
+    "OyR9GSuoWGjUKMCPgZ1igQ",  # 16 random bytes, base64url without padding
     "A" * 22,
     "-_" * 127 + "x",
 ]
@@ -131,11 +129,11 @@ BAD_KEYS = [
     "x" * 256,
     "tab\there" * 4,
     "ünïcode-ünïcode-ünïcode",
-    base64.b64encode(os.urandom(24)).decode() + "+/",
-    base64.urlsafe_b64encode(os.urandom(16)).decode(),  # padded: "=" is not base64url's alphabet
-    str(uuid.uuid1()),  # time-based: guessable
-    str(uuid.UUID(int=0)),
-    str(uuid.uuid4()).replace("-", " "),
+    "f3VdPDjPBrRfljVd/P2KSzyxW8O9ZKLp+/",  # base64, not base64url
+    "H8Kign8usHkAMI7SR46zTw==",  # padded: "=" is not base64url's alphabet
+    "f8051dd0-ec52-11f1-8e88-02fc00000001",  # a time-based UUID (version 1): guessable
+    "00000000-0000-0000-0000-000000000000",
+    "1c0a7d55 ca26 4563 8fa7 b3ae0346492c",
 ]
 
 
