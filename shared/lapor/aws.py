@@ -38,6 +38,8 @@ def client(service: str) -> Any:
                 connect_timeout=1,
                 read_timeout=3,
                 retries={"mode": "standard", "total_max_attempts": 2},
+                # Presigned S3 links must be SigV4: objects encrypted with a KMS key refuse anything else.
+                signature_version="s3v4" if service == "s3" else None,
             )
             found = _session.client(service, config=config)
             _clients[service] = found
