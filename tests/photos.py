@@ -139,7 +139,9 @@ def pillow_metadata(data: bytes) -> dict[str, Any]:
         "exif": dict(exif),
         "gps": dict(exif.get_ifd(0x8825)),
         "exif_ifd": dict(exif.get_ifd(0x8769)),
-        "info": {k: v for k, v in image.info.items() if k not in ("jfif", "jfif_version", "jfif_unit", "jfif_density", "dpi")},
+        "info": {
+            k: v for k, v in image.info.items() if k not in ("jfif", "jfif_version", "jfif_unit", "jfif_density", "dpi")
+        },
         "applist": [marker for marker, _ in getattr(image, "applist", []) if marker != "APP0"],
     }
 
@@ -160,7 +162,11 @@ HARMLESS_GROUPS = ("ExifTool", "System", "File", "JFIF", "Composite")
 
 
 def identifying_tags(tags: dict[str, Any]) -> dict[str, Any]:
-    return {name: value for name, value in tags.items() if name != "SourceFile" and name.split(":")[0] not in HARMLESS_GROUPS}
+    return {
+        name: value
+        for name, value in tags.items()
+        if name != "SourceFile" and name.split(":")[0] not in HARMLESS_GROUPS
+    }
 
 
 # ---------------------------------------------------------------- uploading as a browser does

@@ -276,14 +276,16 @@ def _configure_bucket(s3: Any, name: str, props: dict[str, Any]) -> None:
         for config in notification.get("QueueConfigurations", [])
     ]
     if queues:
-        s3.put_bucket_notification_configuration(
-            Bucket=name, NotificationConfiguration={"QueueConfigurations": queues}
-        )
+        s3.put_bucket_notification_configuration(Bucket=name, NotificationConfiguration={"QueueConfigurations": queues})
 
 
 def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
     """CloudFormation's spelling of a lifecycle rule in S3's API spelling."""
-    result: dict[str, Any] = {"ID": rule.get("Id", ""), "Status": rule["Status"], "Filter": {"Prefix": rule.get("Prefix", "")}}
+    result: dict[str, Any] = {
+        "ID": rule.get("Id", ""),
+        "Status": rule["Status"],
+        "Filter": {"Prefix": rule.get("Prefix", "")},
+    }
     if "ExpirationInDays" in rule:
         result["Expiration"] = {"Days": int(rule["ExpirationInDays"])}
     if "AbortIncompleteMultipartUpload" in rule:

@@ -365,8 +365,17 @@ def settle_attachment(tracking_id: str, record: Mapping[str, Any]) -> bool:
             Key=report_key(tracking_id),
             UpdateExpression="SET #a.#id = :record ADD #r :one",
             ConditionExpression="#a.#id.#s = :pending",
-            ExpressionAttributeNames={"#a": "attachments", "#id": record["id"], "#s": "status", "#r": "attachments_rev"},
-            ExpressionAttributeValues={":record": to_attr(dict(record)), ":pending": {"S": "pending"}, ":one": {"N": "1"}},
+            ExpressionAttributeNames={
+                "#a": "attachments",
+                "#id": record["id"],
+                "#s": "status",
+                "#r": "attachments_rev",
+            },
+            ExpressionAttributeValues={
+                ":record": to_attr(dict(record)),
+                ":pending": {"S": "pending"},
+                ":one": {"N": "1"},
+            },
         )
     except ddb.exceptions.ConditionalCheckFailedException:
         return False

@@ -88,7 +88,9 @@ def test_public_lookup_can_never_read_photos_of_confidential_reports() -> None:
     # Confidential photos are written with SSE-KMS under PhotoKey: reading one needs kms:Decrypt on it.
     writer = [s for s in statements("ProcessPhotoFunction") if s.get("Resource") == photo_key]
     assert [s["Action"] for s in writer] == [["kms:GenerateDataKey"]]
-    readers = {f for f in FUNCTIONS for s in statements(f) if s.get("Resource") == photo_key and "kms:Decrypt" in s["Action"]}
+    readers = {
+        f for f in FUNCTIONS for s in statements(f) if s.get("Resource") == photo_key and "kms:Decrypt" in s["Action"]
+    }
     assert readers == {"ReporterAccessFunction", "AgencyReportsFunction"}
 
 
