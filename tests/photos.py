@@ -200,3 +200,20 @@ def post_upload(slot: dict[str, Any], data: bytes) -> int:
             return int(response.status)
     except urllib.error.HTTPError as error:
         return int(error.code)
+
+
+def near_limit_jpeg(limit: int = 10 * 1024 * 1024) -> bytes:
+    """A phone-sized (4000 x 3000) JPEG of noise with EXIF, as close under `limit` bytes as a quality step allows:
+    the worst case the processing function must handle."""
+    import random
+
+    rng = random.Random(7)
+    image = Image.frombytes("RGB", (4000, 3000), rng.randbytes(4000 * 3000 * 3))
+    best = b""
+    for quality in (95, 93, 90, 88, 85, 80, 75):
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=quality, exif=identifying_exif())
+        if len(out.getvalue()) <= limit:
+            best = out.getvalue()
+            break
+    return best
