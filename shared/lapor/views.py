@@ -1,8 +1,8 @@
 """What each audience sees of a stored report. Plain dicts, no pydantic: the public lookup must start fast.
 
 The public view never holds the reporter, private messages, or (for confidential reports) the title,
-description, location or any message text. It is built only from plaintext attributes: the sealed
-envelope is never even looked at here.
+description, location, any message text or any photo; photos of other reports only once verified (see
+`lapor.photos`). It is built only from plaintext attributes: the sealed envelope is never even looked at here.
 """
 
 from __future__ import annotations
