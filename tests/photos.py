@@ -16,7 +16,7 @@ import urllib.request
 import uuid
 from typing import Any
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageCms, ImageDraw
 from PIL.PngImagePlugin import PngInfo
 
 MAKE, MODEL, SERIAL = "Pindai", "Pindai X9 Pro", "SN-7741-0098-2231"
@@ -77,9 +77,13 @@ def _iptc() -> bytes:
 
 
 def phone_jpeg(size: tuple[int, int] = RAW_SIZE, quality: int = 92) -> bytes:
-    """A JPEG as a phone writes it: EXIF (GPS, make, model, serial, owner, orientation 6), XMP, IPTC, a comment."""
+    """A JPEG as a phone writes it: EXIF (GPS, make, model, serial, owner, orientation 6), XMP, IPTC, an ICC
+    profile and a comment."""
     out = io.BytesIO()
-    picture(size).save(out, "JPEG", quality=quality, exif=identifying_exif(), comment=COMMENT.encode())
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    picture(size).save(
+        out, "JPEG", quality=quality, exif=identifying_exif(), comment=COMMENT.encode(), icc_profile=profile
+    )
     data = out.getvalue()
     extra = _segment(0xE1, b"http://ns.adobe.com/xap/1.0/\x00" + _xmp()) + _segment(0xED, _iptc())
     return data[:2] + extra + data[2:]

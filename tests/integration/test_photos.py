@@ -18,7 +18,7 @@ from PIL import Image, ImageOps
 
 from tests import photos
 from tests.events import valid_submission
-from tests.integration.conftest import REGION, Api, claims, sqs_event
+from tests.integration.conftest import REGION, Api, Aws, claims, sqs_event
 
 CODE_HEADER = "X-Access-Code"
 
@@ -112,10 +112,11 @@ def test_a_slot_is_a_presigned_post_for_one_key_type_and_size_with_a_short_expir
 
 
 def test_a_phone_photo_is_stored_without_any_metadata_and_as_it_is_shown(photo_api: Api, tmp_path: Any) -> None:
-    # Given a phone photo with GPS, make, model, serial, owner, XMP, IPTC and a comment, taken sideways
+    # Given a phone photo with GPS, make, model, serial, owner, XMP, IPTC, an ICC profile and a comment, sideways
     receipt = photo_api.submit(valid_submission())
     original = photos.phone_jpeg()
-    assert photos.identifying_tags(photos.exiftool_metadata(original, tmp_path))  # the tools do see it all
+    groups = {name.split(":")[0] for name in photos.identifying_tags(photos.exiftool_metadata(original, tmp_path))}
+    assert {"IFD0", "ExifIFD", "GPS", "XMP-dc", "IPTC", "ICC_Profile"} <= groups  # the tools do see it all
     # When it is uploaded and processed
     photo = send(photo_api, receipt, original)
     # Then the stored picture has none of it, is shown upright at the same size, and is what the record says
@@ -139,6 +140,20 @@ def test_a_phone_photo_is_stored_without_any_metadata_and_as_it_is_shown(photo_a
     # And the original is gone: only the clean copy is left
     assert objects("originals/") == []
     assert requests.get(photo["url"], timeout=10).content == clean
+
+
+def test_the_bucket_is_built_from_the_template(aws: Aws) -> None:
+    s3 = aws.client("s3")
+    bucket = os.environ["PHOTOS_BUCKET"]
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert all(block.values()) and len(block) == 4
+    (rule,) = [r for r in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"] if "Expiration" in r]
+    assert rule["Filter"] == {"Prefix": "originals/"} and rule["Expiration"] == {"Days": 1}
+    (queue,) = s3.get_bucket_notification_configuration(Bucket=bucket)["QueueConfigurations"]
+    assert queue["QueueArn"].endswith(":lapor-PhotoUploadsQueue")
+    (only,) = queue["Filter"]["Key"]["FilterRules"]
+    assert only["Name"].lower() == "prefix" and only["Value"] == "originals/"
+    assert s3.get_bucket_cors(Bucket=bucket)["CORSRules"][0]["AllowedMethods"] == ["POST", "GET"]
 
 
 def test_a_large_photo_is_scaled_to_the_long_side_cap(photo_api: Api) -> None:
