@@ -12,6 +12,8 @@ Decoding images needs Pillow, which is not in the layer: the cleaner is passed i
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import secrets
 from collections.abc import Callable
@@ -96,8 +98,6 @@ def clean_key(tracking_id: str, attachment_id: str, confidential: bool) -> str:
 
 def bucket_origin() -> str:
     """Where browsers reach the bucket (presigned POSTs and links), for the pages' Content-Security-Policy."""
-    import os
-
     endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
     if endpoint:
         match = re.match(r"^(https?://[^/]+)", endpoint)
@@ -188,7 +188,6 @@ def process_upload(key: str, size: int, uploaded_at: datetime, cleaner: Cleaner)
     tracking_id, attachment_id = item["tracking_id"], slot["id"]
     now = utcnow()
     record: dict[str, Any] = {"id": attachment_id, "author": slot["author"], "created_at": slot["created_at"]}
-    stored_key = None
     try:
         # S3 itself refuses an expired or oversized POST; checked again here because not every S3 does.
         if uploaded_at > from_store(slot["expires_at"]):
@@ -204,8 +203,6 @@ def process_upload(key: str, size: int, uploaded_at: datetime, cleaner: Cleaner)
     except PhotoRefused as refusal:
         record.update({"status": "refused", "reason": refusal.code, "settled_at": to_store(now)})
     else:
-        import hashlib
-
         confidential = bool(item.get("confidential"))
         stored_key = clean_key(tracking_id, attachment_id, confidential)
         encryption: dict[str, Any] = (
@@ -233,9 +230,9 @@ def process_upload(key: str, size: int, uploaded_at: datetime, cleaner: Cleaner)
                 "settled_at": to_store(now),
             }
         )
+    # Not settled: a concurrent run of the same upload settled the slot first. Its clean copy has this very
+    # key, so nothing is left over and nothing may be deleted.
     settled = store.settle_attachment(tracking_id, record)
-    if not settled and stored_key is not None:
-        s3.delete_object(Bucket=bucket, Key=stored_key)
     s3.delete_object(Bucket=bucket, Key=key)
     outcome = record["status"] if settled else "ignored"
     count({"stored": "PhotoStored", "refused": "PhotoRefused"}.get(outcome, "PhotoIgnored"))
