@@ -213,6 +213,27 @@ def _ses_request(call: Call) -> Request:
     )
 
 
+def _key_arn(key: str, region: str) -> str:
+    return key if key.startswith("arn:") else _arn("kms", region, f"key/{key}")
+
+
+def _s3_requests(call: Call) -> list[Request]:
+    """An object call, and the KMS call S3 makes on the caller's behalf for an SSE-KMS object.
+
+    Presigned URLs and POSTs are recorded as the call they authorize (the signer's permissions decide),
+    with the object's encryption, which S3 would use when the link is followed, as their response.
+    """
+    bucket, key = call.params.get("Bucket", ""), call.params.get("Key", "")
+    requests = [Request(f"s3:{call.operation}", f"arn:aws:s3:::{bucket}/{key}")]
+    via = {"kms:ViaService": (f"s3.{call.region}.amazonaws.com",)}
+    if call.operation == "PutObject" and call.params.get("ServerSideEncryption") == "aws:kms":
+        requests.append(Request("kms:GenerateDataKey", _key_arn(call.params["SSEKMSKeyId"], call.region), via))
+    response = call.response or {}
+    if call.operation == "GetObject" and response.get("ServerSideEncryption") == "aws:kms":
+        requests.append(Request("kms:Decrypt", _key_arn(response["SSEKMSKeyId"], call.region), via))
+    return requests
+
+
 def requests_for(call: Call, schemas: KeySchemas) -> list[Request]:
     """The IAM requests one boto3 call makes (`*` as resource where this file knows no better)."""
     if call.service == "dynamodb":
@@ -223,6 +244,8 @@ def requests_for(call: Call, schemas: KeySchemas) -> list[Request]:
         return [_sqs_request(call)]
     if call.service in ("ses", "sesv2"):
         return [_ses_request(call)]
+    if call.service == "s3":
+        return _s3_requests(call)
     if call.service == "secretsmanager":
         return [Request(f"secretsmanager:{call.operation}", call.params.get("SecretId", "*"))]
     return [Request(f"{call.service}:{call.operation}", "*")]

@@ -6,7 +6,7 @@ from lapor import agency
 from lapor.http import Request, Response, Router
 from lapor.ids import parse_tracking_id
 from lapor.lifecycle import ActionRequest
-from lapor.models import AgencyAction, validate_body
+from lapor.models import AgencyAction, AttachmentRequest, validate_body
 from lapor.observability import logger
 from lapor.timefmt import from_store
 
@@ -42,6 +42,13 @@ def post_action(request: Request) -> Response:
         due_at=from_store(body.due_at) if body.due_at else None,
     )
     return _with_etag(agency.act(request.claims, tracking_id, action, if_match))
+
+
+@router.route("POST", "/agency/reports/{tracking_id}/attachments")
+def post_attachment(request: Request) -> Response:
+    tracking_id = parse_tracking_id(request.path_params.get("tracking_id", ""))
+    body = validate_body(AttachmentRequest, request.json())
+    return Response(201, agency.request_photo_slot(request.claims, tracking_id, body.content_type), PRIVATE)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -5,7 +5,7 @@ Every route needs the access code (X-Access-Code); it is never logged and never 
 
 from lapor import reporter
 from lapor.http import Request, Response, Router
-from lapor.models import RatingRequest, ReporterMessage, validate_body
+from lapor.models import AttachmentRequest, RatingRequest, ReporterMessage, validate_body
 from lapor.observability import logger
 
 router = Router("reporter_access")
@@ -34,6 +34,13 @@ def post_rating(request: Request) -> Response:
     body = validate_body(RatingRequest, request.json())
     view = reporter.rate(request.path_params.get("tracking_id", ""), _code(request), body.score, body.comment)
     return Response(201, view, PRIVATE)
+
+
+@router.route("POST", "/reports/{tracking_id}/attachments")
+def post_attachment(request: Request) -> Response:
+    body = validate_body(AttachmentRequest, request.json())
+    slot = reporter.request_photo_slot(request.path_params.get("tracking_id", ""), _code(request), body.content_type)
+    return Response(201, slot, PRIVATE)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -24,20 +24,28 @@ from lapor.errors import NotFound
 from lapor.http import Request, Response, Router
 from lapor.ids import parse_tracking_id
 from lapor.observability import logger
+from lapor.photos import bucket_origin
 
 HERE = Path(__file__).parent
 LANGUAGES = ("id", "en")
 ASSET_TYPES = {"lapor.js": "application/javascript; charset=utf-8", "lapor.css": "text/css; charset=utf-8"}
 HTML = "text/html; charset=utf-8"
 
-# Scripts, styles, images and calls from this origin only (data: for the empty favicon that saves a request);
-# nothing inline runs: the strings block is data.
-PAGE_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-    "Permissions-Policy": "geolocation=(self), camera=(), microphone=(), payment=(), usb=()",
-    "Cache-Control": "no-cache",
-}
+
+# Scripts, styles, images and calls from this origin only (data: for the empty favicon that saves a request),
+# plus the photo bucket: uploads go there through presigned POSTs, photos come from presigned links, and
+# previews of chosen photos are blob: URLs. Nothing inline runs: the strings block is data.
+def _page_headers() -> dict[str, str]:
+    bucket = bucket_origin()
+    return {
+        "Content-Security-Policy": f"default-src 'none'; script-src 'self'; style-src 'self'; "
+        f"img-src 'self' data: blob: {bucket}; connect-src 'self' {bucket}; form-action 'self'; base-uri 'none'; "
+        "frame-ancestors 'none'",
+        "Permissions-Policy": "geolocation=(self), camera=(), microphone=(), payment=(), usb=()",
+        "Cache-Control": "no-cache",
+    }
+
+
 # A versioned asset URL (?v=<version>) never changes: cache it for a year. Anything else: revalidate soon.
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=300"
@@ -105,13 +113,13 @@ def _asset_cache(request: Request) -> str:
 
 @router.route("GET", "/")
 def landing_page(request: Request) -> Response:
-    return _cached(request, _page("index.html", _language(request)), HTML, PAGE_HEADERS)
+    return _cached(request, _page("index.html", _language(request)), HTML, _page_headers())
 
 
 @router.route("GET", "/track/{tracking_id}")
 def tracking_page(request: Request) -> Response:
     # The same page for every ID, read by the script: an unknown and a malformed ID look alike here too.
-    return _cached(request, _page("track.html", _language(request)), HTML, PAGE_HEADERS)
+    return _cached(request, _page("track.html", _language(request)), HTML, _page_headers())
 
 
 @router.route("GET", "/assets/lapor.js")

@@ -230,6 +230,7 @@ def _create_s3_bucket(aws: AwsClients, logical_id: str, props: dict[str, Any]) -
     if aws.region != "us-east-1":
         arguments["CreateBucketConfiguration"] = {"LocationConstraint": aws.region}
     s3.create_bucket(**arguments)
+    _configure_bucket(s3, name, props)
     return CreatedResource(
         logical_id,
         "AWS::S3::Bucket",
@@ -241,6 +242,76 @@ def _create_s3_bucket(aws: AwsClients, logical_id: str, props: dict[str, Any]) -
             "RegionalDomainName": f"{name}.s3.{aws.region}.amazonaws.com",
         },
     )
+
+
+def _configure_bucket(s3: Any, name: str, props: dict[str, Any]) -> None:
+    """The bucket's settings that moto keeps: public access block, encryption, lifecycle, CORS, notifications."""
+    block = props.get("PublicAccessBlockConfiguration")
+    if block:
+        s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=block)
+    encryption = props.get("BucketEncryption")
+    if encryption:
+        rules = [
+            {"ApplyServerSideEncryptionByDefault": rule["ServerSideEncryptionByDefault"]}
+            for rule in encryption["ServerSideEncryptionConfiguration"]
+        ]
+        s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
+    lifecycle = props.get("LifecycleConfiguration")
+    if lifecycle:
+        s3.put_bucket_lifecycle_configuration(
+            Bucket=name, LifecycleConfiguration={"Rules": [_lifecycle_rule(rule) for rule in lifecycle["Rules"]]}
+        )
+    cors = props.get("CorsConfiguration")
+    if cors:
+        spelling = {"Id": "ID", "MaxAge": "MaxAgeSeconds"}
+        rules = [{spelling.get(k, k): v for k, v in rule.items()} for rule in cors["CorsRules"]]
+        s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": rules})
+    notification = props.get("NotificationConfiguration") or {}
+    queues = [
+        {
+            "QueueArn": config["Queue"],
+            "Events": [config["Event"]],
+            **({"Filter": {"Key": {"FilterRules": config["Filter"]["S3Key"]["Rules"]}}} if "Filter" in config else {}),
+        }
+        for config in notification.get("QueueConfigurations", [])
+    ]
+    if queues:
+        s3.put_bucket_notification_configuration(Bucket=name, NotificationConfiguration={"QueueConfigurations": queues})
+
+
+def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """CloudFormation's spelling of a lifecycle rule in S3's API spelling."""
+    result: dict[str, Any] = {
+        "ID": rule.get("Id", ""),
+        "Status": rule["Status"],
+        "Filter": {"Prefix": rule.get("Prefix", "")},
+    }
+    if "ExpirationInDays" in rule:
+        result["Expiration"] = {"Days": int(rule["ExpirationInDays"])}
+    if "AbortIncompleteMultipartUpload" in rule:
+        days = int(rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"])
+        result["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": days}
+    return result
+
+
+def _create_bucket_policy(aws: AwsClients, logical_id: str, props: dict[str, Any]) -> CreatedResource:
+    # moto enforces statements for Principal "*" but ignores their conditions: a conditional Deny (such as
+    # TLS only) would deny everything there, so only unconditional statements are given to it.
+    document = dict(props["PolicyDocument"])
+    document["Statement"] = [s for s in document.get("Statement", []) if "Condition" not in s]
+    skipped = len(props["PolicyDocument"].get("Statement", [])) - len(document["Statement"])
+    if skipped:
+        log.debug("%s: %d conditional statement(s) not applied locally", logical_id, skipped)
+    if document["Statement"]:
+        aws("s3").put_bucket_policy(Bucket=props["Bucket"], Policy=json.dumps(document))
+    return CreatedResource(logical_id, "AWS::S3::BucketPolicy", ref=props["Bucket"], name=props["Bucket"])
+
+
+def _create_queue_policy(aws: AwsClients, logical_id: str, props: dict[str, Any]) -> CreatedResource:
+    policy = json.dumps(props["PolicyDocument"])
+    for queue_url in props["Queues"]:
+        aws("sqs").set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": policy})
+    return CreatedResource(logical_id, "AWS::SQS::QueuePolicy", ref=logical_id, name=logical_id)
 
 
 _PASSWORD_OPTIONS = (
@@ -283,6 +354,8 @@ CREATORS: dict[str, Creator] = {
     "AWS::SNS::Topic": _create_sns_topic,
     "AWS::SES::EmailIdentity": _create_ses_email_identity,
     "AWS::S3::Bucket": _create_s3_bucket,
+    "AWS::S3::BucketPolicy": _create_bucket_policy,
+    "AWS::SQS::QueuePolicy": _create_queue_policy,
     "AWS::SecretsManager::Secret": _create_secret,
 }
 

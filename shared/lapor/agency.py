@@ -84,6 +84,19 @@ def get_report(claims: dict[str, str], tracking_id: str) -> dict[str, Any]:
     return agency_view(item)
 
 
+def request_photo_slot(claims: dict[str, str], tracking_id: str, content_type: str) -> dict[str, Any]:
+    """An upload slot for one photo the officer attaches to an open report their agency may act on."""
+    from lapor.lifecycle import OPEN_STATUSES
+    from lapor.photos import reserve_slot
+
+    directory = current_directory()
+    officer = Officer.from_claims(claims, directory)
+    item = _authorized_report(officer, tracking_id, directory)
+    if item["status"] not in OPEN_STATUSES:
+        raise Conflict(f"The report is {item['status']}; it takes no more photos.")
+    return reserve_slot(item, "agency", content_type)
+
+
 def list_inbox(claims: dict[str, str], query: dict[str, str]) -> dict[str, Any]:
     """A page of the officer's inbox, newest first; a dispatcher's spans the agencies below too."""
     directory = current_directory()

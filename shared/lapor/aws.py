@@ -38,10 +38,21 @@ def client(service: str) -> Any:
                 connect_timeout=1,
                 read_timeout=3,
                 retries={"mode": "standard", "total_max_attempts": 2},
+                # Presigned S3 links must be SigV4: objects encrypted with a KMS key refuse anything else.
+                signature_version="s3v4" if service == "s3" else None,
+                s3={"addressing_style": _s3_addressing()} if service == "s3" else None,
             )
             found = _session.client(service, config=config)
             _clients[service] = found
         return found
+
+
+def _s3_addressing() -> str:
+    """Presigned URLs on the bucket's regional host in AWS (the global one redirects, which a browser's
+    cross-origin upload cannot follow); path style on a local endpoint, which has no bucket subdomains."""
+    import os
+
+    return "path" if os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") else "virtual"
 
 
 def reset_clients() -> None:

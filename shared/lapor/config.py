@@ -46,6 +46,8 @@ class Settings:
     sender_email: str
     webhook_secret_arn: str
     link_base_url: str
+    photos_bucket: str
+    photo_key_id: str
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -76,6 +78,8 @@ class Settings:
             webhook_secret_arn=env.get("WEBHOOK_SECRET_ARN", "").strip(),
             # Links in notifications: the public origin, else the API's own URL (set by the template).
             link_base_url=(env.get("PUBLIC_BASE_URL", "").strip() or env.get("API_URL", "").strip()).rstrip("/"),
+            photos_bucket=env.get("PHOTOS_BUCKET", "").strip(),
+            photo_key_id=env.get("PHOTO_KEY_ID", "").strip(),
         )
 
 

@@ -180,6 +180,26 @@ FOLLOW_UP_OPERATIONS: tuple[Operation, ...] = (
         errors=(400, 403, 404, 409, 413, 422, 429),
     ),
     Operation(
+        "postReporterAttachment",
+        "POST",
+        "/reports/{tracking_id}/attachments",
+        "ReporterAccessFunction",
+        "Ask for an upload slot for one photo",
+        "Answers a presigned S3 POST for one object: POST its fields and then the file (`file`, last) to its url "
+        "as multipart/form-data within 5 minutes; S3 refuses another content type or more than 10 MB. The bytes "
+        "never pass through this API. The photo is then checked from its bytes (JPEG, PNG or WebP), stripped of "
+        "all metadata (EXIF with GPS, camera make and serial, XMP, IPTC, ICC profiles, comments), scaled to at "
+        "most 2560 px on the long side and stored as JPEG; it appears in `photos` of the private view, as "
+        "stored or refused with a reason. At most 3 photos per report from the reporter (uploads still pending "
+        "count); 409 beyond, or once the report is closed or rejected.",
+        "citizen",
+        success_status=201,
+        response=models.AttachmentSlot,
+        request=models.AttachmentRequest,
+        parameters=(TRACKING_ID, ACCESS_CODE),
+        errors=(400, 403, 404, 409, 413, 422, 429),
+    ),
+    Operation(
         "supportReport",
         "POST",
         "/reports/{tracking_id}/support",
@@ -275,6 +295,23 @@ AGENCY_OPERATIONS: tuple[Operation, ...] = (
         ),
         errors=(400, 401, 403, 404, 409, 413, 422, 429),
         response_headers={"ETag": "The report's new version"},
+        agency_token=True,
+    ),
+    Operation(
+        "postAgencyAttachment",
+        "POST",
+        "/agency/reports/{tracking_id}/attachments",
+        "AgencyReportsFunction",
+        "Ask for an upload slot for one photo of the agency",
+        "The same presigned S3 POST as the reporter's, for a photo the agency attaches to its handling of an "
+        "open report (at most 3 per report from the agency). Processed and stripped the same way; listed in "
+        "`photos` with author agency.",
+        "agency",
+        success_status=201,
+        response=models.AttachmentSlot,
+        request=models.AttachmentRequest,
+        parameters=(TRACKING_ID,),
+        errors=(400, 401, 403, 404, 409, 413, 422, 429),
         agency_token=True,
     ),
 )

@@ -382,6 +382,12 @@ class RatingRequest(Strict):
     comment: Comment | None = None
 
 
+class AttachmentRequest(Strict):
+    """The body of `POST .../attachments`: the type of the photo about to be uploaded."""
+
+    content_type: Literal["image/jpeg", "image/png", "image/webp"]
+
+
 # ---------------------------------------------------------------- responses
 
 
@@ -416,6 +422,42 @@ class PublicLocation(BaseModel):
     address: str | None = None
 
 
+class Photo(BaseModel):
+    """A photo of a report. Stored photos carry a short-lived link; the reporter and the agency also see
+    uploads being processed (pending) and refusals with their reason."""
+
+    id: str
+    author: Literal["reporter", "agency"]
+    status: Literal["pending", "stored", "refused"]
+    type: Literal["image/jpeg"] | None = None
+    size: int | None = Field(default=None, ge=1)
+    width: int | None = Field(default=None, ge=1)
+    height: int | None = Field(default=None, ge=1)
+    sha256: str | None = None
+    url: str | None = None
+    url_expires_at: str | None = None
+    reason: Literal["expired", "too_large", "not_an_image", "other_content", "too_many_pixels", "unreadable"] | None = (
+        None
+    )
+    detail: str | None = None
+
+
+class UploadForm(BaseModel):
+    url: str
+    fields: dict[str, str]
+
+
+class AttachmentSlot(BaseModel):
+    """Where to upload one photo: POST `upload.fields` plus the file (last, as `file`) to `upload.url`
+    as multipart/form-data before `expires_at`. The result appears in the report's `photos`."""
+
+    attachment_id: str
+    upload: UploadForm
+    content_type: str
+    max_bytes: int
+    expires_at: str
+
+
 class PublicReportView(BaseModel):
     """`GET /reports/{tracking_id}`. Title, description and location only when not confidential."""
 
@@ -432,6 +474,7 @@ class PublicReportView(BaseModel):
     confidential: bool
     support_count: int = Field(ge=0)
     timeline: list[TimelineEntry]
+    photos: list[Photo]
     title: str | None = None
     description: str | None = None
     location: PublicLocation | None = None

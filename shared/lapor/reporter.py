@@ -123,6 +123,16 @@ def rate(tracking_id: str, access_code: str | None, score: int, comment: str | N
     return full_view(updated, s.time_zone, "reporter", key)
 
 
+def request_photo_slot(tracking_id: str, access_code: str | None, content_type: str) -> dict[str, Any]:
+    """An upload slot for one photo of the reporter's open report (at most `photos.MAX_PHOTOS`)."""
+    from lapor.photos import reserve_slot
+
+    item = _unlocked_report(tracking_id, access_code, utcnow())
+    if item["status"] not in OPEN_STATUSES:
+        raise Conflict(f"The report is {item['status']}; it takes no more photos.")
+    return reserve_slot(item, "reporter", content_type)
+
+
 def support(tracking_id: str) -> dict[str, Any]:
     """ "Dukung": one more supporter of a public report. Nothing about the supporter is stored."""
     canonical = parse_tracking_id(tracking_id)

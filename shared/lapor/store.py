@@ -1,7 +1,8 @@
 """DynamoDB access: the one module that knows table layouts, keys, indexes and expressions.
 
 Reports table (single table):
-  pk=REPORT#<tracking id>, sk=REPORT   the report: public fields, sealed fields, timeline, outbox
+  pk=REPORT#<tracking id>, sk=REPORT   the report: public fields, sealed fields, timeline, outbox,
+                                       attachments (photo id -> slot or outcome) and attachments_rev
   pk=DIRECTORY, sk=AGENCY#<id>         an agency of the directory
   pk=DIRECTORY, sk=CATEGORY#<code>     a category of the directory
   pk=STATS, sk=<agency id>              an agency's public counters (see lapor.stats)
@@ -319,6 +320,69 @@ def apply_change(tracking_id: str, change: Change) -> dict[str, Any]:
     except ddb.exceptions.ConditionalCheckFailedException as exc:
         raise StaleReport() from exc
     return from_item(result["Attributes"])
+
+
+def reserve_attachment(tracking_id: str, slot: Mapping[str, Any], seen_rev: int, drop: list[str]) -> None:
+    """Add a pending photo slot (and drop expired ones) if the report's attachments are still at `seen_rev`.
+
+    The report's `version` is left alone: an upload must not make an officer's If-Match stale.
+    Raises `StaleReport` when another slot was added or settled meanwhile.
+    """
+    names = {"#a": "attachments", "#r": "attachments_rev"}
+    values: dict[str, Any] = {":one": {"N": "1"}}
+    if seen_rev == 0:
+        update = "SET #a = :map ADD #r :one"
+        condition = "attribute_exists(pk) AND attribute_not_exists(#r)"
+        values[":map"] = to_attr({slot["id"]: dict(slot)})
+    else:
+        names["#id"] = slot["id"]
+        update = "SET #a.#id = :slot ADD #r :one"
+        condition = "#r = :rev"
+        values.update({":slot": to_attr(dict(slot)), ":rev": to_attr(seen_rev)})
+        removed = []
+        for index, attachment_id in enumerate(drop):
+            names[f"#d{index}"] = attachment_id
+            removed.append(f"#a.#d{index}")
+        if removed:
+            update = "SET #a.#id = :slot REMOVE " + ", ".join(removed) + " ADD #r :one"
+    ddb = client("dynamodb")
+    try:
+        ddb.update_item(
+            TableName=settings().reports_table,
+            Key=report_key(tracking_id),
+            UpdateExpression=update,
+            ConditionExpression=condition,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+    except ddb.exceptions.ConditionalCheckFailedException as exc:
+        raise StaleReport() from exc
+
+
+def settle_attachment(tracking_id: str, record: Mapping[str, Any]) -> bool:
+    """Replace a pending slot by its outcome in one conditional write; False if it was no longer pending."""
+    ddb = client("dynamodb")
+    try:
+        ddb.update_item(
+            TableName=settings().reports_table,
+            Key=report_key(tracking_id),
+            UpdateExpression="SET #a.#id = :record ADD #r :one",
+            ConditionExpression="#a.#id.#s = :pending",
+            ExpressionAttributeNames={
+                "#a": "attachments",
+                "#id": record["id"],
+                "#s": "status",
+                "#r": "attachments_rev",
+            },
+            ExpressionAttributeValues={
+                ":record": to_attr(dict(record)),
+                ":pending": {"S": "pending"},
+                ":one": {"N": "1"},
+            },
+        )
+    except ddb.exceptions.ConditionalCheckFailedException:
+        return False
+    return True
 
 
 def inbox_page(agency_id: str, status: str | None, before: str | None, limit: int) -> list[dict[str, Any]]:

@@ -1,8 +1,8 @@
 """What each audience sees of a stored report. Plain dicts, no pydantic: the public lookup must start fast.
 
 The public view never holds the reporter, private messages, or (for confidential reports) the title,
-description, location or any message text. It is built only from plaintext attributes: the sealed
-envelope is never even looked at here.
+description, location, any message text or any photo; photos of other reports only once verified (see
+`lapor.photos`). It is built only from plaintext attributes: the sealed envelope is never even looked at here.
 """
 
 from __future__ import annotations
@@ -48,12 +48,21 @@ def public_view(item: dict[str, Any], time_zone: str) -> dict[str, Any]:
         "confidential": bool(item.get("confidential")),
         "support_count": int(item.get("support_count", 0)),
         "timeline": public_timeline(item, time_zone),
+        "photos": _photos(item, "public", time_zone),
     }
     if not item.get("confidential"):
         for name in ("title", "description", "location"):
             if item.get(name) is not None:
                 view[name] = item[name]
     return view
+
+
+def _photos(item: dict[str, Any], audience: str, time_zone: str) -> list[dict[str, Any]]:
+    if not item.get("attachments"):
+        return []
+    from lapor.photos import photo_views  # only reports with photos pay for the S3 client
+
+    return photo_views(item, audience, time_zone)
 
 
 def full_view(
@@ -71,8 +80,9 @@ def full_view(
     from lapor.crypto import open_fields, open_message
 
     tracking_id = item["tracking_id"]
-    view = public_view({**item, "confidential": False}, time_zone)
+    view = public_view({**item, "confidential": False, "attachments": None}, time_zone)
     view["confidential"] = bool(item.get("confidential"))
+    view["photos"] = _photos(item, audience, time_zone)
     secret: dict[str, Any] = {}
     if item.get("sealed") is not None and data_key is not None:
         secret = open_fields(tracking_id, item["sealed"], data_key)

@@ -159,6 +159,12 @@ def loads(runner: ChildRunner, kinds: list[str], progress: Callable[[str], None]
 def run_all(root: Path, work_dir: Path, options: Any, progress: Callable[[str], None]) -> dict[str, Any]:
     """Start the stack, make fixtures, run every phase; returns the raw results for the report."""
     functions = {info.logical_id: info for info in harness.functions_from_template(root)}
+    only = getattr(options, "only", None)
+    if only:
+        unknown = set(only) - set(functions)
+        if unknown:
+            raise ValueError(f"no such function in the template: {', '.join(sorted(unknown))}")
+        functions = {kind: info for kind, info in functions.items() if kind in only}
     phases: dict[str, Any] = {"functions": {kind: asdict(info) for kind, info in functions.items()}}
     launcher = Launcher()
     try:

@@ -118,7 +118,40 @@ def make_fixtures(stack: Any, needs: Mapping[str, int]) -> tuple[dict[str, Any],
     # The inbox page must be full of sealed reports even before the first verify.
     verify = [submit(stack, inbox_body)["tracking_id"] for _ in range(max(needs.get("verify", 0), 12))]
     notify = [pending_event(submit(stack, valid_submission())["tracking_id"]) for _ in range(needs.get("notify", 0))]
-    return fixtures, {"verify": verify, "notify": notify}
+    uploads = photo_uploads(stack, needs.get("photo", 0))
+    return fixtures, {"verify": verify, "notify": notify, "photo": uploads}
+
+
+def photo_uploads(stack: Any, count: int) -> list[dict[str, Any]]:
+    """`count` 10 MB photos uploaded through presigned POSTs, each to its own report's slot: the S3
+    notifications the processing function will be handed (built here: the bench's stack polls no queue)."""
+    if not count:
+        return []
+    from lapor.photos import reserve_slot
+    from lapor.store import get_report
+    from lapor.timefmt import to_store, utcnow
+
+    from tests import photos
+
+    data = photos.near_limit_jpeg()
+    notifications = []
+    for _ in range(count):
+        tracking_id = submit(stack, valid_submission())["tracking_id"]
+        slot = reserve_slot(get_report(tracking_id) or {}, "reporter", "image/jpeg")
+        if photos.post_upload(slot, data) != 204:
+            raise RuntimeError("the bench's photo upload was refused")
+        record = {
+            "eventVersion": "2.1",
+            "eventSource": "aws:s3",
+            "eventName": "ObjectCreated:Post",
+            "eventTime": to_store(utcnow()),  # within the slot's lifetime, however late the child runs
+            "s3": {
+                "bucket": {"name": stack.ref("PhotosBucket")},
+                "object": {"key": slot["upload"]["fields"]["key"], "size": len(data)},
+            },
+        }
+        notifications.append({"Records": [record]})
+    return notifications
 
 
 def pending_event(tracking_id: str) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """`make bench`: cold start, peak memory, AWS calls per request and escalation cost, as ratios from one run.
 
-    python tests/bench/run.py [--runs 9] [--sizes 5000,50000] [--strict]
+    python tests/bench/run.py [--runs 9] [--sizes 5000,50000] [--only ProcessPhotoFunction] [--strict]
 
 Runs from the repository root. Benchmarks inform, tests assert behaviour: the exit status is 0 whatever the
 figures, unless `--strict` is given (then 1 when a figure misses its target, a request makes unexpected
@@ -44,10 +44,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="not-due reports in the table for the escalation runs, comma-separated (empty: skip)",
     )
     parser.add_argument("--due", type=int, default=20, help="overdue reports added for each escalation run")
+    parser.add_argument(
+        "--only", default="", help="logical ids of the functions to measure, comma-separated (default: all)"
+    )
     parser.add_argument("--json", type=Path, default=ROOT / "artifacts" / "bench.json", help="where to write JSON")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed or a check fails")
     options = parser.parse_args(argv)
     options.sizes = [int(size) for size in options.sizes.replace("_", "").split(",") if size.strip()]
+    options.only = [name.strip() for name in options.only.split(",") if name.strip()]
     if options.runs < 1 or options.warmup < 0 or options.due < 1:
         parser.error("--runs and --due must be at least 1, --warmup at least 0")
     return options

@@ -165,7 +165,7 @@ def _support(supply: Supply) -> dict[str, Any]:
 
 
 def sqs_event(bodies: list[dict[str, Any]]) -> dict[str, Any]:
-    """Lambda's SQS event for report events, as the event source mapping delivers them."""
+    """Lambda's SQS event (report events, S3 notifications), as the event source mapping delivers them."""
     return {
         "Records": [
             {
@@ -173,7 +173,9 @@ def sqs_event(bodies: list[dict[str, Any]]) -> dict[str, Any]:
                 "receiptHandle": uuid.uuid4().hex,
                 "body": json.dumps(body, separators=(",", ":")),
                 "attributes": {"ApproximateReceiveCount": "1"},
-                "messageAttributes": {"type": {"stringValue": body["type"], "dataType": "String"}},
+                "messageAttributes": (
+                    {"type": {"stringValue": body["type"], "dataType": "String"}} if "type" in body else {}
+                ),
                 "md5OfBody": "",
                 "eventSource": "aws:sqs",
                 "eventSourceARN": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:lapor-local-ReportEventsQueue",
@@ -189,6 +191,11 @@ def _notify(size: int) -> Build:
         return sqs_event(supply.take("notify", size))
 
     return build
+
+
+def _photo(supply: Supply) -> dict[str, Any]:
+    (notification,) = supply.take("photo", 1)
+    return sqs_event([notification])
 
 
 def scheduled_event(at: datetime | None = None) -> dict[str, Any]:
@@ -250,6 +257,19 @@ NOTIFY_EXPECTED = {
     "dynamodb:UpdateItem": 1,  # the delivery marked sent
     "dynamodb:TransactWriteItems": 1,  # the ack with the agency's counters
 }
+
+PHOTO = Scenario(
+    "SQS: one 10 MB JPEG, 4000 x 3000 with EXIF",
+    _photo,
+    pool="photo",
+    expected={
+        "dynamodb:GetItem": 1,
+        "s3:GetObject": 1,
+        "s3:PutObject": 1,
+        "dynamodb:UpdateItem": 1,
+        "s3:DeleteObject": 1,
+    },
+)
 
 BENCHES: dict[str, Bench] = {
     "SubmitReportFunction": Bench(
@@ -323,6 +343,8 @@ BENCHES: dict[str, Bench] = {
         load_calls=1 + 200 // NOTIFY_BATCH,  # the first (one message), then 200 messages in batches
         variants=(Scenario("SQS batch of 1 report.submitted", _notify(1), pool="notify", expected=NOTIFY_EXPECTED),),
     ),
+    # Each request decodes and re-encodes a 10 MB photo: a few are enough for its peak memory and time.
+    "ProcessPhotoFunction": Bench(first=PHOTO, load=(PHOTO,), load_calls=4),
     "EscalateOverdueFunction": Bench(
         first=NOTHING_DUE,
         load=(NOTHING_DUE,),

@@ -11,14 +11,17 @@ import re
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from lapor_local.devtoken import dev_token_secret, mint_dev_token
 from playwright.sync_api import BrowserContext, Page, expect
 
+from tests import photos
 from tests.browser.conftest import RunningStack
 from tests.conftest import ROOT
+from tests.e2e.client import eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
@@ -305,3 +308,59 @@ def test_the_pages_work_under_a_stage_prefix(page: Page, staged_api: str) -> Non
     expect(page.locator(".status-name")).to_have_text("Diterima")
     expect(page.locator("#report")).to_contain_text("Jalan dan Jembatan")  # the categories came through too
     assert all(url.startswith(staged_api) for url in requested), [u for u in requested if not u.startswith(staged_api)]
+
+
+def test_a_photo_added_on_the_form_shows_on_the_tracking_page_once_verified(
+    page: Page, local_stack: RunningStack, tmp_path: Path
+) -> None:
+    complaints: list[str] = []  # script errors, and whatever the Content-Security-Policy blocked
+    page.on("console", lambda message: complaints.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: complaints.append(str(error)))
+    picture = tmp_path / "lampu.jpg"
+    original = photos.phone_jpeg(size=(3200, 2400))
+    picture.write_bytes(original)
+
+    # Given a report with a photo taken sideways, added with "Tambah foto"
+    page.goto(local_stack.api_url + POSTER_PATH)
+    page.get_by_label("Kategori").select_option("jalan-jembatan")
+    page.get_by_label("Judul laporan").fill(TITLE)
+    page.get_by_label("Isi laporan", exact=True).fill(DESCRIPTION)
+    page.get_by_label("Kirim tanpa identitas (anonim)").check()
+    page.get_by_label("Tambah foto").set_input_files(str(picture))
+    preview = page.locator("#photo-previews img")
+    expect(preview).to_have_js_property("complete", True)
+    assert preview.evaluate("img => img.naturalWidth") > 0
+
+    # When the report is sent, the photo goes straight to storage after the receipt
+    with page.expect_request(lambda r: r.method == "POST" and r.url.startswith(local_stack.aws_url)):
+        page.get_by_role("button", name="Kirim laporan").click()
+    expect(page.locator("#uploads")).to_contain_text("Foto 1: terkirim, sedang diperiksa.")
+    expect(page.locator("#uploads progress")).to_have_js_property("value", 100)
+    tracking_id = page.locator("#receipt-id").inner_text()
+    access_code = page.locator("#receipt-code").inner_text()
+
+    def stored() -> bool:
+        view = api(local_stack, "GET", f"/reports/{tracking_id}/private", headers={"X-Access-Code": access_code})
+        return [p["status"] for p in view["photos"]] == ["stored"]
+
+    eventually(stored, message="the photo was not processed")
+
+    # Then the tracking page shows no photo before the agency verifies the report, and the photo after
+    page.goto(f"{local_stack.api_url}/track/{tracking_id}")
+    expect(page.locator(".status-name")).to_have_text("Diterima")
+    expect(page.locator(".gallery")).to_have_count(0)
+    token = mint_dev_token(dev_token_secret(ROOT), AGENCY)
+    api(
+        local_stack,
+        "POST",
+        f"/agency/reports/{tracking_id}/actions",
+        {"action": "verify"},
+        {"Authorization": f"Bearer {token}"},
+    )
+    page.reload()
+    image = page.locator(".gallery img")
+    expect(image).to_have_count(1)
+    expect(image).to_have_js_property("complete", True)
+    width, height = image.evaluate("img => [img.naturalWidth, img.naturalHeight]")
+    assert (width, height) == (1920, 2560)  # upright as shown on the phone, capped at 2560 px
+    assert complaints == []

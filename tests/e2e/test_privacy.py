@@ -3,8 +3,12 @@ logged by any function or by the stack itself, and nothing personal is stored in
 
 from __future__ import annotations
 
+import hashlib
 import json
+import urllib.request
+from pathlib import Path
 
+from tests import photos
 from tests.conftest import RunningStack
 from tests.e2e.client import call, eventually
 from tests.events import valid_submission
@@ -65,3 +69,45 @@ def test_nothing_personal_in_logs_or_plaintext_storage(local_stack: RunningStack
         stored += json.dumps(ddb.scan(TableName=table)["Items"], default=str)
     for secret in secrets:
         assert secret not in stored, f"stored: {secret[:12]}..."
+
+
+def test_an_anonymous_photo_leaves_no_trace_of_the_sender(local_stack: RunningStack, tmp_path: Path) -> None:
+    """A phone photo full of GPS, make, serial and names, sent anonymously through the presigned POST:
+    no byte of what is stored or shown, no key, log line or table item identifies the sender."""
+    api = local_stack.api_url
+    probe = {"X-Forwarded-For": IP, "User-Agent": AGENT}
+    body = valid_submission(anonymous=True, reporter=None, category="jalan-jembatan", agency_id="dpupr-barito-utara")
+    receipt = call(api, "POST", "/reports", body, probe).json
+    tid, code = receipt["tracking_id"], receipt["access_code"]
+    slot = call(
+        api, "POST", f"/reports/{tid}/attachments", {"content_type": "image/jpeg"}, {"X-Access-Code": code, **probe}
+    )
+    assert slot.status == 201, slot.json
+    assert slot.json["upload"]["url"].startswith(local_stack.aws_url)  # straight to S3, not through the API
+    assert photos.post_upload(slot.json, photos.phone_jpeg()) == 204
+
+    def stored() -> list[dict]:
+        view = call(api, "GET", f"/reports/{tid}/private", headers={"X-Access-Code": code}).json
+        return [p for p in view["photos"] if p["status"] == "stored"]
+
+    (photo,) = eventually(stored, message="the photo was not processed")
+    token = local_stack.cli("dev-token", "--agency", "dpupr-barito-utara").strip()
+    call(api, "POST", f"/agency/reports/{tid}/actions", {"action": "verify"}, {"Authorization": f"Bearer {token}"})
+    (shown,) = call(api, "GET", f"/reports/{tid}").json["photos"]
+    with urllib.request.urlopen(shown["url"], timeout=10) as response:
+        served = response.read()
+    assert hashlib.sha256(served).hexdigest() == photo["sha256"]
+    assert photos.identifying_tags(photos.exiftool_metadata(served, tmp_path)) == {}
+
+    s3 = local_stack.aws_client("s3")
+    bucket = json.loads((local_stack.state_dir / "local-stack.json").read_text())["environment"]["PHOTOS_BUCKET"]
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+    assert keys == [f"photos/{tid}/{photo['id']}.jpg"]  # the original is gone
+    everything = served + " ".join(keys).encode() + local_stack.logs().encode()
+    everything += json.dumps(
+        local_stack.aws_client("dynamodb").scan(TableName="lapor-ReportsTable")["Items"], default=str
+    ).encode()
+    for secret in (*photos.SECRETS, IP, AGENT, code):
+        assert secret.encode() not in everything, f"found: {secret[:12]}..."
+    for degrees in ("115.0123", "-0.8123", "0.8123"):  # the GPS position in any spelling we store
+        assert degrees.encode() not in served

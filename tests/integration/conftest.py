@@ -203,6 +203,21 @@ class Api:
                 sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
         return {**result, "records": len(messages)}
 
+    def process_photos(self) -> int:
+        """Hand what S3 put in the photo-uploads queue to process_photo; how many uploads it was given."""
+        import boto3
+
+        sqs = boto3.client("sqs", region_name=REGION)
+        queue_url = sqs.get_queue_url(QueueName="lapor-PhotoUploadsQueue")["QueueUrl"]
+        uploads = 0
+        while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=1).get("Messages", []):
+            body = json.loads(messages[0]["Body"])
+            if "Records" in body:  # not S3's s3:TestEvent
+                self.modules["process_photo"].lambda_handler(sqs_event(messages), self.context)
+                uploads += len(body["Records"])
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=messages[0]["ReceiptHandle"])
+        return uploads
+
 
 def sqs_event(messages: list[dict[str, Any]]) -> dict[str, Any]:
     return {

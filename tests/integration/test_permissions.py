@@ -21,7 +21,9 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import requests
 
+from tests import photos
 from tests.conftest import ROOT, load_function
 from tests.events import valid_submission
 from tests.iam import Call, KeySchemas, Request, allowing, requests_for
@@ -93,6 +95,28 @@ def recorder(monkeypatch: pytest.MonkeyPatch) -> Iterator[Recorder]:
             found.record(Call(self.meta.service_model.service_name, operation_name, dict(api_params), REGION, response))
 
     monkeypatch.setattr(BaseClient, "_make_api_call", recorded)
+
+    # A presigned URL or POST calls nothing, but whoever follows it acts with the signer's permissions:
+    # it is recorded as the call it authorizes, with the object's encryption as S3 would use it.
+    from botocore import signers
+
+    def presigned_url(self: Any, ClientMethod: str, Params: Any = None, **kwargs: Any) -> Any:
+        running, found.running = found.running, None
+        try:
+            head = original(self, "HeadObject", dict(Params or {})) if ClientMethod == "get_object" else None
+        finally:
+            found.running = running
+        operation = self.meta.method_to_api_mapping.get(ClientMethod, ClientMethod)
+        found.record(Call("s3", operation, dict(Params or {}), REGION, head))
+        return signed_url(self, ClientMethod, Params, **kwargs)
+
+    def presigned_post(self: Any, Bucket: str, Key: str, *args: Any, **kwargs: Any) -> Any:
+        found.record(Call("s3", "PutObject", {"Bucket": Bucket, "Key": Key}, REGION, None))
+        return signed_post(self, Bucket, Key, *args, **kwargs)
+
+    signed_url, signed_post = signers.generate_presigned_url, signers.generate_presigned_post
+    monkeypatch.setattr(signers, "generate_presigned_url", presigned_url)
+    monkeypatch.setattr(signers, "generate_presigned_post", presigned_post)
     before = _layer_modules()
     yield found
     # The rest of the session goes on with the layer modules it imported before.
@@ -203,6 +227,33 @@ def drive_every_function(aws: Aws, recorder: Recorder, lambda_context: Any) -> N
     assert (
         api.reporter("POST", "/reports/{tracking_id}/messages", tid, code, body={"message": "Terima kasih."})[0] < 300
     )
+    while api.deliver_events()["records"]:
+        pass
+
+    # Photos: a slot for the reporter of each report and one for the agency, uploads through the presigned
+    # POSTs, their processing (an open and a confidential report), and the links of every view.
+    def upload(slot: dict[str, Any]) -> None:
+        files = {"file": ("photo.jpg", photos.phone_jpeg(), "image/jpeg")}
+        assert requests.post(slot["upload"]["url"], data=slot["upload"]["fields"], files=files, timeout=30).ok
+
+    attachments = "/reports/{tracking_id}/attachments"
+    jpeg = {"content_type": "image/jpeg"}
+    for report in (public, confidential):
+        status, slot, _ = api.reporter("POST", attachments, report["tracking_id"], report["access_code"], body=jpeg)
+        assert status == 201
+        upload(slot)
+    status, slot, _ = api.agency(DPUPR, "POST", "/agency" + attachments, tid, body=jpeg)
+    assert status == 201
+    upload(slot)
+    assert api.process_photos() == 3
+    assert api.act(DPUPR, public["tracking_id"], action="verify")[0] == 200
+    get("track_report", "/reports/{tracking_id}", tracking_id=public["tracking_id"])
+    for report in (public, confidential):
+        assert (
+            api.reporter("GET", "/reports/{tracking_id}/private", report["tracking_id"], report["access_code"])[0]
+            == 200
+        )
+        assert api.agency(DPUPR, "GET", "/agency/reports/{tracking_id}", report["tracking_id"])[0] == 200
     while api.deliver_events()["records"]:
         pass
 

@@ -62,7 +62,90 @@ def test_cfn_lint_reports_nothing() -> None:
 def test_public_lookup_cannot_write_or_decrypt() -> None:
     granted = actions("TrackReportFunction")
     assert not any(a.startswith("kms:") for a in granted)
-    assert granted <= {"dynamodb:GetItem", "dynamodb:Query"}
+    assert granted <= {"dynamodb:GetItem", "dynamodb:Query", "s3:GetObject"}
+
+
+def s3_resources(logical_id: str, action: str) -> list[str]:
+    """The object ARNs (as their !Sub text) on which a function is granted `action`."""
+    found = []
+    for statement in statements(logical_id):
+        granted = [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+        if action in granted:
+            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            found.extend(r["Fn::Sub"] for r in resources)
+    return found
+
+
+def test_public_lookup_can_never_read_photos_of_confidential_reports() -> None:
+    """It may link open photos only; confidential ones are elsewhere, under a key it may not use."""
+    from lapor.photos import CONFIDENTIAL_PHOTOS, OPEN_PHOTOS, clean_key
+
+    assert s3_resources("TrackReportFunction", "s3:GetObject") == ["${PhotosBucket.Arn}/" + OPEN_PHOTOS + "*"]
+    assert clean_key("LPR-X", "a", confidential=True).startswith(CONFIDENTIAL_PHOTOS)
+    assert not clean_key("LPR-X", "a", confidential=True).startswith(OPEN_PHOTOS)
+    photo_key = {"Fn::GetAtt": ["PhotoKey", "Arn"]}
+    assert not [s for s in statements("TrackReportFunction") if s.get("Resource") == photo_key]
+    # Confidential photos are written with SSE-KMS under PhotoKey: reading one needs kms:Decrypt on it.
+    writer = [s for s in statements("ProcessPhotoFunction") if s.get("Resource") == photo_key]
+    assert [s["Action"] for s in writer] == [["kms:GenerateDataKey"]]
+    readers = {
+        f for f in FUNCTIONS for s in statements(f) if s.get("Resource") == photo_key and "kms:Decrypt" in s["Action"]
+    }
+    assert readers == {"ReporterAccessFunction", "AgencyReportsFunction"}
+
+
+def test_photos_bucket_is_private_tls_only_unlogged_and_originals_last_a_day() -> None:
+    bucket = RESOURCES["PhotosBucket"]["Properties"]
+    assert bucket["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert "LoggingConfiguration" not in bucket, "S3 access logs would hold the uploaders' IP addresses"
+    assert "VersioningConfiguration" not in bucket, "a deleted original must be gone, not a noncurrent version"
+    (expiry,) = [r for r in bucket["LifecycleConfiguration"]["Rules"] if "ExpirationInDays" in r]
+    assert expiry == {"Id": "ExpireOriginals", "Status": "Enabled", "Prefix": "originals/", "ExpirationInDays": 1}
+    (notification,) = bucket["NotificationConfiguration"]["QueueConfigurations"]
+    assert notification["Queue"] == {"Fn::GetAtt": ["PhotoUploadsQueue", "Arn"]}
+    assert notification["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "originals/"}]
+    policy = RESOURCES["PhotosBucketPolicy"]["Properties"]
+    assert policy["Bucket"] == {"Ref": "PhotosBucket"}
+    (tls,) = policy["PolicyDocument"]["Statement"]
+    assert tls["Effect"] == "Deny" and tls["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert RESOURCES["PhotosBucket"]["DependsOn"] == "PhotoUploadsQueuePolicy"
+
+
+def test_only_the_photo_function_decodes_images_and_pillow_stays_out_of_the_layer() -> None:
+    layer = (ROOT / "shared" / "requirements.txt").read_text().lower()
+    assert "pillow" not in layer
+    assert "pillow" in (ROOT / "functions" / "process_photo" / "requirements.txt").read_text().lower()
+    importers = {
+        path.relative_to(ROOT).parts[1]
+        for path in [*ROOT.glob("functions/*/*.py"), *ROOT.glob("shared/lapor/*.py")]
+        if re.search(r"^\s*(from|import) PIL\b", path.read_text(), re.MULTILINE)
+    }
+    assert importers == {"process_photo"}
+
+
+def test_photo_processing_may_take_originals_and_store_clean_copies_only() -> None:
+    assert actions("ProcessPhotoFunction") == {
+        "dynamodb:GetItem",
+        "dynamodb:UpdateItem",
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:DeleteObject",
+        "kms:GenerateDataKey",
+    }
+    assert s3_resources("ProcessPhotoFunction", "s3:GetObject") == ["${PhotosBucket.Arn}/originals/*"]
+    assert sorted(s3_resources("ProcessPhotoFunction", "s3:PutObject")) == [
+        "${PhotosBucket.Arn}/confidential-photos/*",
+        "${PhotosBucket.Arn}/photos/*",
+    ]
+    assert s3_resources("ProcessPhotoFunction", "s3:DeleteObject") == ["${PhotosBucket.Arn}/originals/*"]
+    for uploader in ("ReporterAccessFunction", "AgencyReportsFunction"):
+        assert s3_resources(uploader, "s3:PutObject") == ["${PhotosBucket.Arn}/originals/*"]
+        assert s3_resources(uploader, "s3:DeleteObject") == []
 
 
 def test_submission_may_encrypt_but_never_decrypt() -> None:
@@ -109,13 +192,20 @@ def test_no_function_has_wildcards_or_scans() -> None:
             assert statement.get("Resource") not in ("*", ["*"]), logical_id
 
 
-def test_only_the_field_key_is_used_and_only_with_a_tracking_id_context() -> None:
+def test_keys_are_used_only_with_a_tracking_id_context_or_through_s3() -> None:
     for logical_id in FUNCTIONS:
         for statement in statements(logical_id):
             granted = [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
-            if any(a.startswith("kms:") for a in granted):
-                assert statement["Resource"] == {"Fn::GetAtt": ["FieldKey", "Arn"]}
+            if not any(a.startswith("kms:") for a in granted):
+                continue
+            if statement["Resource"] == {"Fn::GetAtt": ["FieldKey", "Arn"]}:
                 assert "tracking_id" in str(statement.get("Condition"))
+            else:
+                # The photo key, only as S3 uses it for SSE-KMS objects: never to decrypt anything else.
+                assert statement["Resource"] == {"Fn::GetAtt": ["PhotoKey", "Arn"]}, logical_id
+                assert statement["Condition"] == {
+                    "StringEquals": {"kms:ViaService": {"Fn::Sub": "s3.${AWS::Region}.amazonaws.com"}}
+                }
 
 
 def test_reports_table_is_durable_encrypted_and_indexed_for_later_work() -> None:
@@ -131,20 +221,23 @@ def test_reports_table_is_durable_encrypted_and_indexed_for_later_work() -> None
     assert RESOURCES["IdempotencyTable"]["Properties"]["TimeToLiveSpecification"]["Enabled"] is True
 
 
-def test_event_queue_has_a_dead_letter_queue_and_a_long_enough_visibility() -> None:
-    props = RESOURCES["ReportEventsQueue"]["Properties"]
+@pytest.mark.parametrize(
+    ("queue", "dead_letters"),
+    [("ReportEventsQueue", "ReportEventsDeadLetterQueue"), ("PhotoUploadsQueue", "PhotoUploadsDeadLetterQueue")],
+)
+def test_each_queue_has_a_dead_letter_queue_and_a_long_enough_visibility(queue: str, dead_letters: str) -> None:
+    props = RESOURCES[queue]["Properties"]
     assert props["RedrivePolicy"]["maxReceiveCount"] >= 5
-    assert props["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["ReportEventsDeadLetterQueue", "Arn"]}
+    assert props["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": [dead_letters, "Arn"]}
     consumers = [
-        (logical_id, resource)
-        for logical_id, resource in FUNCTIONS.items()
+        resource
+        for resource in FUNCTIONS.values()
         for event in resource["Properties"].get("Events", {}).values()
-        if event["Type"] == "SQS"
+        if event["Type"] == "SQS" and event["Properties"]["Queue"] == {"Fn::GetAtt": [queue, "Arn"]}
     ]
-    longest = max(
-        [int(r["Properties"].get("Timeout", TEMPLATE["Globals"]["Function"]["Timeout"])) for _, r in consumers] or [30]
-    )
-    assert props["VisibilityTimeout"] >= 6 * longest
+    assert len(consumers) == 1
+    timeout = int(consumers[0]["Properties"].get("Timeout", TEMPLATE["Globals"]["Function"]["Timeout"]))
+    assert props["VisibilityTimeout"] >= 6 * timeout
 
 
 def test_api_has_stage_throttling_and_a_tighter_limit_on_lookups() -> None:
@@ -267,7 +360,8 @@ def kms_grants() -> list[tuple[str, str, dict[str, Any]]]:
 
 
 def test_kms_grants_need_the_tracking_id_context_and_nothing_else() -> None:
-    grants = kms_grants()
+    # The photo key is used only through S3 (SSE-KMS), which sends its own context: checked on its own below.
+    grants = [g for g in kms_grants() if g[2]["Resource"] != "PhotoKey.Arn"]
     assert {g[0] for g in grants} >= {"SubmitReportFunction", "AgencyReportsFunction", "ReporterAccessFunction"}
     for logical_id, action, statement in grants:
         key = "FieldKey.Arn"

@@ -86,6 +86,34 @@ def test_the_landing_page_is_in_bahasa_indonesia_with_a_strict_content_security_
     assert not {name.lower() for name in response["headers"]} & {"set-cookie"}
 
 
+def test_the_policy_lets_photos_come_from_and_go_to_the_bucket_only(
+    app: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # In AWS: presigned POSTs and links point at the bucket's regional host, which the policy allows.
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PHOTOS_BUCKET", "lapor-photos-x1")
+    monkeypatch.setenv("AWS_REGION", "ap-southeast-3")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-southeast-3")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")  # signing needs a key; nothing is sent
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    settings.cache_clear()
+    policy = call(app, "/")["headers"]["Content-Security-Policy"]
+    origin = "https://lapor-photos-x1.s3.ap-southeast-3.amazonaws.com"
+    assert f"img-src 'self' data: blob: {origin};" in policy and f"connect-src 'self' {origin};" in policy
+    from lapor import aws
+
+    aws.reset_clients()
+    s3 = aws.client("s3")  # what the functions sign with
+    assert s3.generate_presigned_post("lapor-photos-x1", "originals/a/b")["url"].startswith(origin + "/")
+    assert s3.generate_presigned_url("get_object", {"Bucket": "lapor-photos-x1", "Key": "k"}).startswith(origin + "/")
+    aws.reset_clients()
+    # Locally: wherever the local AWS endpoint is.
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
+    policy = call(app, "/")["headers"]["Content-Security-Policy"]
+    assert "img-src 'self' data: blob: http://127.0.0.1:4566;" in policy
+
+
 def test_lang_en_serves_every_text_in_english(app: ModuleType) -> None:
     english = strings("en")
     for resource in ("/", "/track/{tracking_id}"):

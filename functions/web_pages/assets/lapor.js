@@ -292,6 +292,124 @@
       if (focus && problems.length) summary.focus();
     }
 
+    // ---------------------------------------------------------------- photos
+
+    // Chosen before sending, uploaded straight to storage after the receipt (the access code opens the slots).
+    const MAX_PHOTOS = 3;
+    const MAX_SIDE = 2560;
+    const TYPES = ["image/jpeg", "image/png", "image/webp"];
+    const chosen = []; // {file, url}
+    let uploads = [];
+
+    function showPhotos() {
+      $("photo-previews").replaceChildren(
+        ...chosen.map((photo, i) => {
+          const remove = h("button", { type: "button", class: "secondary" }, t("photos.remove"));
+          remove.addEventListener("click", () => {
+            URL.revokeObjectURL(photo.url);
+            chosen.splice(i, 1);
+            showPhotos();
+            $("photo-input").focus();
+          });
+          return h("li", {}, h("img", { src: photo.url, alt: t("photos.preview_alt", { n: i + 1 }) }), remove);
+        }),
+      );
+      $("photo-add").hidden = chosen.length >= MAX_PHOTOS;
+      $("photo-input").disabled = chosen.length >= MAX_PHOTOS;
+    }
+
+    $("photo-input").addEventListener("change", () => {
+      const files = Array.from($("photo-input").files);
+      $("photo-input").value = "";
+      const room = MAX_PHOTOS - chosen.length;
+      say($("photos-error"), files.length > room ? "photos.too_many" : null);
+      for (const file of files.slice(0, room)) chosen.push({ file, url: URL.createObjectURL(file) });
+      showPhotos();
+    });
+
+    /* A JPEG with its long side at most MAX_SIDE: less to send on a weak line. The server strips every
+       trace of the sender anyway; a picture this browser cannot decode is sent as it is, for the server to judge. */
+    async function downscale(file) {
+      try {
+        const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
+        const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+        const canvas = h("canvas", {
+          width: Math.max(1, Math.round(bitmap.width * scale)),
+          height: Math.max(1, Math.round(bitmap.height * scale)),
+        });
+        const context = canvas.getContext("2d");
+        context.fillStyle = "#fff";
+        context.fillRect(0, 0, canvas.width, canvas.height);
+        context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+        bitmap.close();
+        const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.85));
+        if (blob) return blob;
+      } catch {
+        // not decodable here: the original goes
+      }
+      return file;
+    }
+
+    /* POST the file through the slot's presigned form; XMLHttpRequest because fetch reports no upload progress. */
+    function postForm(slot, blob, onProgress) {
+      return new Promise((resolve) => {
+        const data = new FormData();
+        for (const [name, value] of Object.entries(slot.upload.fields)) data.append(name, value);
+        data.append("file", blob, "photo");
+        const request = new XMLHttpRequest();
+        request.open("POST", slot.upload.url);
+        request.upload.addEventListener("progress", (event) => {
+          if (event.lengthComputable) onProgress(event.loaded / event.total);
+        });
+        request.addEventListener("load", () => resolve(request.status >= 200 && request.status < 300));
+        request.addEventListener("error", () => resolve(false));
+        request.addEventListener("abort", () => resolve(false));
+        request.send(data);
+      });
+    }
+
+    function uploadRow(item) {
+      item.progress = h("progress", { max: 100, value: 0 });
+      item.status = h("p", { role: "status" });
+      item.retry = h("button", { type: "button", class: "secondary", hidden: true }, t("upload.retry"));
+      item.retry.addEventListener("click", () => upload(item));
+      return h("li", {}, item.status, item.progress, item.retry);
+    }
+
+    async function upload(item) {
+      item.retry.hidden = true;
+      item.progress.value = 0;
+      say(item.status, "upload.sending", { n: item.n });
+      if (!item.blob) item.blob = await downscale(item.file);
+      // A slot is kept for a retry while it is still good: a new one would take another of the 3 places.
+      if (!item.slot || Date.parse(item.slot.expires_at) - Date.now() < 30000) {
+        const type = TYPES.includes(item.blob.type) ? item.blob.type : "image/jpeg";
+        const result = await call(
+          "POST",
+          `reports/${encodeURIComponent(receipt.tracking_id)}/attachments`,
+          JSON.stringify({ content_type: type }),
+          { "X-Access-Code": receipt.access_code },
+        );
+        item.slot = result.status === 201 ? result.data : null;
+      }
+      const sent =
+        item.slot && (await postForm(item.slot, item.blob, (part) => (item.progress.value = Math.round(part * 100))));
+      if (sent) {
+        item.progress.value = 100;
+        say(item.status, "upload.done", { n: item.n });
+      } else {
+        say(item.status, "upload.failed", { n: item.n });
+        item.retry.hidden = false;
+      }
+    }
+
+    async function uploadPhotos() {
+      uploads = chosen.map((photo, i) => ({ file: photo.file, n: i + 1, slot: null, blob: null }));
+      $("receipt-photos").hidden = uploads.length === 0;
+      $("uploads").replaceChildren(...uploads.map(uploadRow));
+      for (const item of uploads) await upload(item);
+    }
+
     function showReceipt(focus) {
       if (!receipt) return;
       const id = receipt.tracking_id;
@@ -344,6 +462,7 @@
         lastBody = null;
         problems = [];
         showReceipt(true);
+        uploadPhotos();
         return;
       }
       if (result.status === 422 && result.data && Array.isArray(result.data.errors)) {
@@ -464,6 +583,26 @@
       return section;
     }
 
+    function gallery(view) {
+      const section = h("section", { class: "box" }, h("h2", {}, t("track.photos")));
+      const list = h("ul", { class: "gallery" });
+      let n = 0;
+      for (const photo of view.photos) {
+        if (photo.status === "stored") {
+          n += 1;
+          const image = h("img", { src: photo.url, width: photo.width, height: photo.height, alt: t("photo.alt", { n }) });
+          const caption = photo.author === "agency" ? h("figcaption", {}, t("photo.by_agency")) : null;
+          list.append(h("li", {}, h("figure", {}, image, caption)));
+        } else if (photo.status === "pending") {
+          section.append(h("p", { class: "hint" }, t("photo.pending")));
+        } else {
+          section.append(h("p", { class: "error" }, t(`photo.refused.${photo.reason}`)));
+        }
+      }
+      section.append(list);
+      return section;
+    }
+
     function identity(view) {
       const who = view.reporter
         ? [view.reporter.name, view.reporter.email, view.reporter.phone].filter(Boolean).join(" · ")
@@ -515,6 +654,7 @@
           ),
         ),
         view.confidential || view.title ? content(view) : "",
+        view.photos && view.photos.length ? gallery(view) : "",
         mine ? identity(mine) : "",
         h("h2", {}, t("track.timeline")),
         h("ol", { class: "timeline" }, view.timeline.map(entry)),

@@ -1,0 +1,334 @@
+"""Photos on moto: slots, uploads through the presigned POST, processing from the S3 notification queue,
+and what each audience sees. Bucket, queue and notification come from template.yaml."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import os
+from datetime import timedelta
+from typing import Any
+
+import boto3
+import pytest
+import requests
+from PIL import Image, ImageOps
+
+from tests import photos
+from tests.events import valid_submission
+from tests.integration.conftest import REGION, Api, Aws, claims, sqs_event
+
+CODE_HEADER = "X-Access-Code"
+
+
+@pytest.fixture
+def photo_api(api: Api) -> Api:
+    from tests.conftest import load_function
+
+    api.modules["process_photo"] = load_function("process_photo")
+    return api
+
+
+def slot_for(api: Api, receipt: dict[str, Any], content_type: str = "image/jpeg") -> tuple[int, Any]:
+    status, body, _ = api.reporter(
+        "POST",
+        "/reports/{tracking_id}/attachments",
+        receipt["tracking_id"],
+        receipt["access_code"],
+        body={"content_type": content_type},
+    )
+    return status, body
+
+
+def upload(slot: dict[str, Any], data: bytes) -> int:
+    """Through the presigned POST, as a browser does (moto answers in process)."""
+    files = {"file": ("photo.jpg", data, slot["content_type"])}
+    return requests.post(slot["upload"]["url"], data=slot["upload"]["fields"], files=files, timeout=30).status_code
+
+
+def process_uploads(api: Api) -> list[Any]:
+    """Hand what S3 put in the photo-uploads queue to process_photo, as the event source would."""
+
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue_url = sqs.get_queue_url(QueueName="lapor-PhotoUploadsQueue")["QueueUrl"]
+    results = []
+    while True:
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=1).get("Messages", [])
+        if not messages:
+            return results
+        results.append(api.modules["process_photo"].lambda_handler(sqs_event(messages), api.context))
+        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=messages[0]["ReceiptHandle"])
+
+
+def objects(prefix: str = "") -> list[str]:
+    import os
+
+    listing = boto3.client("s3", region_name=REGION).list_objects_v2(Bucket=os.environ["PHOTOS_BUCKET"], Prefix=prefix)
+    return [o["Key"] for o in listing.get("Contents", [])]
+
+
+def stored_bytes(key: str) -> bytes:
+    import os
+
+    return boto3.client("s3", region_name=REGION).get_object(Bucket=os.environ["PHOTOS_BUCKET"], Key=key)["Body"].read()
+
+
+def private_photos(api: Api, receipt: dict[str, Any]) -> list[dict[str, Any]]:
+    status, view, _ = api.reporter(
+        "GET", "/reports/{tracking_id}/private", receipt["tracking_id"], receipt["access_code"]
+    )
+    assert status == 200
+    return view["photos"]
+
+
+def send(api: Api, receipt: dict[str, Any], data: bytes, content_type: str = "image/jpeg") -> dict[str, Any]:
+    """Ask for a slot, upload `data`, process it: the photo as the reporter then sees it."""
+    status, slot = slot_for(api, receipt, content_type)
+    assert status == 201, slot
+    assert upload(slot, data) == 204
+    process_uploads(api)
+    (photo,) = [p for p in private_photos(api, receipt) if p["id"] == slot["attachment_id"]]
+    return photo
+
+
+def test_a_slot_is_a_presigned_post_for_one_key_type_and_size_with_a_short_expiry(photo_api: Api) -> None:
+    receipt = photo_api.submit(valid_submission())
+    status, slot = slot_for(photo_api, receipt, "image/png")
+    assert status == 201
+    fields = slot["upload"]["fields"]
+    assert fields["key"] == f"originals/{receipt['tracking_id']}/{slot['attachment_id']}"
+    policy = json.loads(base64.b64decode(fields["policy"]))
+    assert {"key": fields["key"]} in policy["conditions"]
+    assert {"Content-Type": "image/png"} in policy["conditions"]
+    assert ["content-length-range", 1, 10 * 1024 * 1024] in policy["conditions"]
+    from lapor.timefmt import from_store
+
+    lifetime = from_store(policy["expiration"].replace(".000Z", "Z")) - from_store(slot["expires_at"])
+    assert abs(lifetime) <= timedelta(seconds=2)
+    assert fields["x-amz-algorithm"] == "AWS4-HMAC-SHA256"
+    assert slot["max_bytes"] == 10 * 1024 * 1024
+
+
+def test_a_phone_photo_is_stored_without_any_metadata_and_as_it_is_shown(photo_api: Api, tmp_path: Any) -> None:
+    # Given a phone photo with GPS, make, model, serial, owner, XMP, IPTC, an ICC profile and a comment, sideways
+    receipt = photo_api.submit(valid_submission())
+    original = photos.phone_jpeg()
+    groups = {name.split(":")[0] for name in photos.identifying_tags(photos.exiftool_metadata(original, tmp_path))}
+    assert {"IFD0", "ExifIFD", "GPS", "XMP-dc", "IPTC", "ICC_Profile"} <= groups  # the tools do see it all
+    # When it is uploaded and processed
+    photo = send(photo_api, receipt, original)
+    # Then the stored picture has none of it, is shown upright at the same size, and is what the record says
+    assert photo["status"] == "stored" and photo["author"] == "reporter"
+    (key,) = objects("photos/")
+    clean = stored_bytes(key)
+    for secret in photos.SECRETS:
+        assert secret.encode() not in clean
+    assert photos.identifying_tags(photos.exiftool_metadata(clean, tmp_path)) == {}
+    seen = photos.pillow_metadata(clean)
+    assert seen == {"exif": {}, "gps": {}, "exif_ifd": {}, "info": {}, "applist": []}
+    shown = ImageOps.exif_transpose(Image.open(io.BytesIO(original)))
+    stored = Image.open(io.BytesIO(clean))
+    assert stored.size == shown.size == (480, 640)
+    for corner in ((5, 5), (474, 5), (5, 634), (474, 634)):
+        expected, got = shown.convert("RGB").getpixel(corner), stored.convert("RGB").getpixel(corner)
+        assert max(abs(a - b) for a, b in zip(expected, got, strict=True)) < 40, corner
+
+    assert (photo["width"], photo["height"], photo["size"]) == (480, 640, len(clean))
+    assert photo["sha256"] == hashlib.sha256(clean).hexdigest() and photo["type"] == "image/jpeg"
+    # And the original is gone: only the clean copy is left
+    assert objects("originals/") == []
+    assert requests.get(photo["url"], timeout=10).content == clean
+
+
+def test_the_bucket_is_built_from_the_template(aws: Aws) -> None:
+    s3 = aws.client("s3")
+    bucket = os.environ["PHOTOS_BUCKET"]
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert all(block.values()) and len(block) == 4
+    (rule,) = [r for r in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"] if "Expiration" in r]
+    assert rule["Filter"] == {"Prefix": "originals/"} and rule["Expiration"] == {"Days": 1}
+    (queue,) = s3.get_bucket_notification_configuration(Bucket=bucket)["QueueConfigurations"]
+    assert queue["QueueArn"].endswith(":lapor-PhotoUploadsQueue")
+    (only,) = queue["Filter"]["Key"]["FilterRules"]
+    assert only["Name"].lower() == "prefix" and only["Value"] == "originals/"
+    assert s3.get_bucket_cors(Bucket=bucket)["CORSRules"][0]["AllowedMethods"] == ["POST", "GET"]
+
+
+def test_a_large_photo_is_scaled_to_the_long_side_cap(photo_api: Api) -> None:
+    receipt = photo_api.submit(valid_submission())
+    photo = send(photo_api, receipt, photos.phone_jpeg(size=(4000, 3000), quality=60))
+    assert (photo["width"], photo["height"]) == (1920, 2560)
+
+
+@pytest.mark.parametrize(
+    ("make", "content_type"),
+    [(photos.png_with_text, "image/png"), (photos.webp_with_exif, "image/webp")],
+    ids=["png-text-chunks", "webp-exif"],
+)
+def test_png_text_and_webp_exif_do_not_survive(photo_api: Api, make: Any, content_type: str, tmp_path: Any) -> None:
+    receipt = photo_api.submit(valid_submission())
+    original = make()
+    assert photos.identifying_tags(photos.exiftool_metadata(original, tmp_path))
+    photo = send(photo_api, receipt, original, content_type)
+    assert photo["status"] == "stored"
+    clean = stored_bytes(objects("photos/")[0])
+    for secret in photos.SECRETS:
+        assert secret.encode() not in clean
+    assert photos.identifying_tags(photos.exiftool_metadata(clean, tmp_path)) == {}
+    assert photos.pillow_metadata(clean)["info"] == {}
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (photos.pdf_named_jpg, "not_an_image"),
+        (photos.html_named_jpg, "not_an_image"),
+        (photos.polyglot, "other_content"),
+        (photos.decompression_bomb, "too_many_pixels"),
+        (lambda: photos.decompression_bomb(side=9_000), "too_many_pixels"),
+        (photos.oversized, "too_large"),
+        (lambda: b"\xff\xd8\xff\xe0 this is no jpeg at all", "unreadable"),
+    ],
+    ids=["pdf", "html", "polyglot", "bomb-144mp", "bomb-81mp", "12mb", "broken-jpeg"],
+)
+def test_what_is_not_a_plain_picture_is_refused_with_a_reason_and_nothing_is_stored(
+    photo_api: Api, make: Any, reason: str
+) -> None:
+    receipt = photo_api.submit(valid_submission())
+    photo = send(photo_api, receipt, make())
+    assert photo["status"] == "refused" and photo["reason"] == reason
+    assert photo["detail"] and "url" not in photo
+    assert objects() == []
+
+
+def test_an_expired_slot_is_refused_and_nothing_is_stored(photo_api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    receipt = photo_api.submit(valid_submission())
+    from lapor import photos as domain
+    from lapor.timefmt import utcnow
+
+    # Given a slot handed out ten minutes ago (S3 would refuse it; moto does not enforce the expiry)
+    with monkeypatch.context() as patched:
+        patched.setattr(domain, "utcnow", lambda: utcnow() - timedelta(minutes=10))
+        status, slot = slot_for(photo_api, receipt)
+    assert status == 201
+    # When the upload arrives now
+    assert upload(slot, photos.phone_jpeg()) == 204
+    process_uploads(photo_api)
+    # Then it is refused, and the report shows why
+    status, view, _ = photo_api.reporter(
+        "GET", "/reports/{tracking_id}/private", receipt["tracking_id"], receipt["access_code"]
+    )
+    assert [(p["status"], p["reason"]) for p in view["photos"]] == [("refused", "expired")]
+    assert objects() == []
+
+
+def test_a_fourth_photo_is_refused_before_any_upload(photo_api: Api) -> None:
+    receipt = photo_api.submit(valid_submission())
+    for _ in range(3):
+        assert slot_for(photo_api, receipt)[0] == 201
+    status, problem = slot_for(photo_api, receipt)
+    assert status == 409 and "at most 3 photos" in problem["detail"]
+    # A refused upload does not use up a place: only stored photos and open slots count.
+
+
+def test_a_refusal_does_not_use_up_a_place(photo_api: Api) -> None:
+    receipt = photo_api.submit(valid_submission())
+    assert send(photo_api, receipt, photos.pdf_named_jpg())["status"] == "refused"
+    for _ in range(3):
+        assert slot_for(photo_api, receipt)[0] == 201
+    assert slot_for(photo_api, receipt)[0] == 409
+
+
+@pytest.mark.parametrize("code", [None, "WRONG-CODE-1234"])
+def test_a_wrong_or_missing_access_code_gets_no_slot(photo_api: Api, code: str | None) -> None:
+    receipt = photo_api.submit(valid_submission())
+    status, problem, _ = photo_api.reporter(
+        "POST", "/reports/{tracking_id}/attachments", receipt["tracking_id"], code, body={"content_type": "image/jpeg"}
+    )
+    assert status == 403 and problem["title"] == "Forbidden"
+    assert all("attachments" not in item for item in photo_api_items())
+
+
+def photo_api_items() -> list[dict[str, Any]]:
+
+    return boto3.client("dynamodb", region_name=REGION).scan(TableName=os.environ["REPORTS_TABLE"])["Items"]
+
+
+@pytest.mark.parametrize("body", [{"content_type": "application/pdf"}, {}, {"content_type": "image/jpeg", "x": 1}])
+def test_only_jpeg_png_or_webp_may_be_announced(photo_api: Api, body: dict[str, Any]) -> None:
+    receipt = photo_api.submit(valid_submission())
+    status, problem, _ = photo_api.reporter(
+        "POST", "/reports/{tracking_id}/attachments", receipt["tracking_id"], receipt["access_code"], body=body
+    )
+    assert status == 422, problem
+
+
+def test_the_same_upload_processed_twice_is_recorded_once(photo_api: Api) -> None:
+    receipt = photo_api.submit(valid_submission())
+    _, slot = slot_for(photo_api, receipt)
+    assert upload(slot, photos.phone_jpeg()) == 204
+
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue_url = sqs.get_queue_url(QueueName="lapor-PhotoUploadsQueue")["QueueUrl"]
+    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+    (message,) = [m for m in messages if "Records" in json.loads(m["Body"])]  # not S3's s3:TestEvent
+    handler = photo_api.modules["process_photo"].lambda_handler
+    assert handler(sqs_event([message]), photo_api.context) == {"batchItemFailures": []}
+    assert handler(sqs_event([message]), photo_api.context) == {"batchItemFailures": []}
+    assert [p["status"] for p in private_photos(photo_api, receipt)] == ["stored"]
+    assert len(objects("photos/")) == 1 and objects("originals/") == []
+
+
+def test_the_public_sees_photos_only_of_a_verified_report_that_is_not_confidential(photo_api: Api) -> None:
+    receipt = photo_api.submit(valid_submission())
+    photo = send(photo_api, receipt, photos.phone_jpeg())
+    assert photo_api.public(receipt["tracking_id"])["photos"] == []
+    officer = claims("dpupr-barito-utara")
+    status, view, _ = photo_api.act(officer, receipt["tracking_id"], action="verify")
+    assert status == 200 and [p["id"] for p in view["photos"]] == [photo["id"]]
+    (shown,) = photo_api.public(receipt["tracking_id"])["photos"]
+    assert shown["id"] == photo["id"] and shown["url"].split("?")[0] == photo["url"].split("?")[0]
+    assert "X-Amz-Expires=300" in shown["url"]
+
+
+def test_photos_of_a_confidential_report_are_encrypted_with_the_photo_key_and_never_public(photo_api: Api) -> None:
+    receipt = photo_api.submit(valid_submission(confidential=True))
+    photo = send(photo_api, receipt, photos.phone_jpeg())
+    (key,) = objects("confidential-photos/")
+    import os
+
+    head = boto3.client("s3", region_name=REGION).head_object(Bucket=os.environ["PHOTOS_BUCKET"], Key=key)
+    assert head["ServerSideEncryption"] == "aws:kms" and head["SSEKMSKeyId"].endswith(os.environ["PHOTO_KEY_ID"])
+    officer = claims("dpupr-barito-utara")
+    photo_api.act(officer, receipt["tracking_id"], action="verify")
+    assert photo_api.public(receipt["tracking_id"])["photos"] == []
+    status, view, _ = photo_api.agency(officer, "GET", "/agency/reports/{tracking_id}", receipt["tracking_id"])
+    assert status == 200 and [p["id"] for p in view["photos"]] == [photo["id"]]
+
+
+def test_an_officer_attaches_a_photo_the_same_way(photo_api: Api) -> None:
+    receipt = photo_api.submit(valid_submission())
+    officer = claims("dpupr-barito-utara")
+    status, slot, _ = photo_api.agency(
+        officer,
+        "POST",
+        "/agency/reports/{tracking_id}/attachments",
+        receipt["tracking_id"],
+        body={"content_type": "image/jpeg"},
+    )
+    assert status == 201
+    assert upload(slot, photos.phone_jpeg()) == 204
+    process_uploads(photo_api)
+    (photo,) = private_photos(photo_api, receipt)
+    assert photo["author"] == "agency" and photo["status"] == "stored"
+    other = claims("dinkes-barito-utara")
+    status, _, _ = photo_api.agency(
+        other,
+        "POST",
+        "/agency/reports/{tracking_id}/attachments",
+        receipt["tracking_id"],
+        body={"content_type": "image/jpeg"},
+    )
+    assert status == 403
