@@ -69,7 +69,7 @@ def _after_restore(hook: Any) -> None:
     else there are no snapshots to restore from.
     """
     try:
-        from snapshot_restore_py import register_after_restore  # type: ignore[import-not-found]
+        from snapshot_restore_py import register_after_restore
     except ImportError:
         return
     register_after_restore(hook)
