@@ -250,4 +250,5 @@ def test_snapstart_is_on_by_default() -> None:
     template = load_template(ROOT / "template.yaml")
     assert template["Parameters"]["SnapStart"]["Default"] == "on"
     assert template["Conditions"]["SnapStartOn"] == {"Fn::Equals": [{"Ref": "SnapStart"}, "on"]}
-    assert "python3.12" <= template["Globals"]["Function"]["Runtime"]  # SnapStart for Python: 3.12 and newer
+    runtime = template["Globals"]["Function"]["Runtime"].removeprefix("python")
+    assert tuple(map(int, runtime.split("."))) >= (3, 12)  # SnapStart for Python: 3.12 and newer
