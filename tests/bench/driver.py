@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.bench import harness, local, scenarios, share
+from tests.bench import cost, harness, local, scenarios, share
 
 CHILD = Path(__file__).with_name("child.py")
 LAUNCHER = Path(__file__).with_name("launcher.py")
@@ -198,6 +198,8 @@ def _run_phases(
                 progress,
                 lambda: lambda_share(stack, runner, share_kinds, options, progress),
             )
+        if "cost" in options.phases:
+            _phase(phases, "cost", progress, lambda: cost.measure(stack, root, options.cost_reports, progress))
         if "cold" in options.phases:
             _phase(phases, "cold", progress, lambda: cold_starts(runner, kinds, options.runs, options.warmup, progress))
         if "load" in options.phases:

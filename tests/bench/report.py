@@ -197,6 +197,51 @@ def share_figures(share: dict[str, Any], functions: dict[str, Any], report: Repo
     report.figures["lambda_share"] = {"cgroups": cgroups, "samples": samples, "floors": share.get("floors"), **figures}
 
 
+COST_GOAL = 0.50  # US$ per 1,000 reports, variable
+
+
+def cost_figures(figures: dict[str, Any], report: Report) -> None:
+    """The cost table: variable cost of 1,000 reports' lives, and the fixed monthly floor."""
+    variable = sorted(figures["variable"], key=lambda line: -line["dollars"])
+    fixed = sorted(figures["fixed"], key=lambda line: -line["dollars"])
+    # Restores are paid per cold start, which depends on traffic, not on reports: shown as a bound, apart.
+    restores = sum(line["dollars"] for line in variable if line["name"].startswith("SnapStart"))
+    total = sum(line["dollars"] for line in variable) - restores
+    largest = next((line["name"] for line in variable if not line["name"].startswith("SnapStart")), "-")
+    verdict = harness.verdict(total, COST_GOAL)
+    if verdict == "ABOVE":
+        report.problems.append(f"{figures['reports']:,} reports cost US${total:.3f}, above US${COST_GOAL:.2f}")
+
+    def rows(lines: list[dict[str, Any]]) -> list[list[str]]:
+        return [[line["name"], f"{line['quantity']:,.4g} {line['unit']}", f"{line['dollars']:.4f}"] for line in lines]
+
+    memory = ", ".join(f"{name.removesuffix('Function')} {mb}" for name, mb in figures["memory_mb"].items())
+    report.lines += [
+        f"What a report costs: {figures['reports']:,} reports through their whole life (submit, notify, two officer",
+        "  views, verify, respond, reporter view, rating, close; every event through notify_agency), from",
+        f"  {figures['measured_lives']} measured lives, at the ap-southeast-3 list prices in tests/bench/cost.py (US$)",
+        f"  Lambda at MemorySize (MB): {memory}",
+        f"  per report: {figures['wru_per_report']:.1f} WRU, {figures['rru_per_report']:.1f} RRU, "
+        f"calls {harness.format_calls(figures['calls_per_report'])}",
+        "",
+        *harness.render_table(["variable, per 1,000 reports", "quantity", "US$"], rows(variable)),
+        f"  total US${total:.3f} without SnapStart restores (goal < US${COST_GOAL:.2f}: {verdict}); largest line: "
+        f"{largest}; with every API call a restore (a quiet deployment) US${total + restores:.3f}",
+        "",
+        *harness.render_table(["fixed, per month", "quantity", "US$"], rows(fixed)),
+        f"  total US${sum(line['dollars'] for line in fixed):.2f} a month; storage "
+        f"{figures['stored_kb_per_report']:.1f} KB per report (US$0.285/GB-month)",
+        "",
+    ]
+    report.figures["cost"] = {
+        **figures,
+        "variable_total": total,
+        "restores_bound": restores,
+        "largest": largest,
+        "verdict": verdict,
+    }
+
+
 def _calls_verdict(per_unit: dict[str, float] | None, expected: dict[str, int] | None) -> str:
     if expected is None or per_unit is None:
         return ""
@@ -364,6 +409,8 @@ def build_report(phases: dict[str, Any]) -> Report:
     report.problems.extend(phases.get("errors", []))
     if phases.get("share"):
         share_figures(phases["share"], phases.get("functions", {}), report)
+    if phases.get("cost"):
+        cost_figures(phases["cost"], report)
     if "cold" in phases:
         cold_figures(phases["cold"], report)
     if "load" in phases:

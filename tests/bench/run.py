@@ -32,7 +32,7 @@ from tests.bench.driver import run_all  # noqa: E402
 from tests.bench.report import build_report  # noqa: E402
 
 MIN_RUNS = 9
-PHASES = ("share", "cold", "load", "escalation")
+PHASES = ("share", "cost", "cold", "load", "escalation")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -50,6 +50,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="memory sizes (MB) whose Lambda CPU share the cold requests are emulated at (empty: skip)",
     )
     parser.add_argument("--share-samples", type=int, default=3, help="cold requests per function and size")
+    parser.add_argument("--cost-reports", type=int, default=10, help="report lives measured for the cost table")
     parser.add_argument("--due", type=int, default=20, help="overdue reports added for each escalation run")
     parser.add_argument(
         "--phases",
