@@ -10,6 +10,7 @@ from lapor.directory import current_directory
 from lapor.errors import NotFound
 from lapor.http import Request, Response, Router
 from lapor.observability import logger
+from lapor.openapi import published_openapi
 
 router = Router("api_docs")
 ASSETS = {
@@ -32,14 +33,13 @@ def _asset(name: str) -> str:
 
 @router.route("GET", "/openapi.json")
 def openapi(request: Request) -> Response:
-    # Only this route builds the document (pydantic, every model): /docs and its assets never pay for it.
-    from lapor.openapi import build_openapi
-
     try:
         directory = current_directory()
     except Exception:  # an unseeded or unreachable directory: still a document, without the enums
         directory = None
-    return Response(200, build_openapi(directory, server_url=request.base_url or "/"), {"Cache-Control": "max-age=60"})
+    return Response(
+        200, published_openapi(directory, server_url=request.base_url or "/"), {"Cache-Control": "max-age=60"}
+    )
 
 
 @router.route("GET", "/docs")
