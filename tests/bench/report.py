@@ -200,6 +200,10 @@ def share_figures(share: dict[str, Any], functions: dict[str, Any], report: Repo
 COST_GOAL = 0.50  # US$ per 1,000 reports, variable
 
 
+def _quantity(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+
+
 def cost_figures(figures: dict[str, Any], report: Report) -> None:
     """The cost table: variable cost of 1,000 reports' lives, and the fixed monthly floor."""
     variable = sorted(figures["variable"], key=lambda line: -line["dollars"])
@@ -213,7 +217,9 @@ def cost_figures(figures: dict[str, Any], report: Report) -> None:
         report.problems.append(f"{figures['reports']:,} reports cost US${total:.3f}, above US${COST_GOAL:.2f}")
 
     def rows(lines: list[dict[str, Any]]) -> list[list[str]]:
-        return [[line["name"], f"{line['quantity']:,.4g} {line['unit']}", f"{line['dollars']:.4f}"] for line in lines]
+        return [
+            [line["name"], f"{_quantity(line['quantity'])} {line['unit']}", f"{line['dollars']:.4f}"] for line in lines
+        ]
 
     memory = ", ".join(f"{name.removesuffix('Function')} {mb}" for name, mb in figures["memory_mb"].items())
     report.lines += [
