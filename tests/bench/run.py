@@ -1,6 +1,8 @@
-"""`make bench`: cold start, peak memory, AWS calls per request and escalation cost, as ratios from one run.
+"""`make bench`: cold requests at Lambda's CPU share against their floor, what a report costs, unthrottled
+cold-start ratios, peak memory, AWS calls per request and escalation cost, from one run.
 
-    python tests/bench/run.py [--runs 9] [--sizes 5000,50000] [--strict]
+    python tests/bench/run.py [--phases share,cost,cold,load,escalation] [--share-samples 3] [--runs 9]
+                              [--sizes 5000,50000] [--strict]
 
 Runs from the repository root. Benchmarks inform, tests assert behaviour: the exit status is 0 whatever the
 figures, unless `--strict` is given (then 1 when a figure misses its target, a request makes unexpected
