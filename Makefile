@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: help venv run test lint format typecheck bench holidays deploy clean
+.PHONY: help venv run test lint format typecheck bench holidays openapi deploy clean
 
 help:
 	@echo "make run        start the whole system locally on moto (API :3000, AWS :4566)"
@@ -13,6 +13,7 @@ help:
 	@echo "make lint       ruff (lint and format check)"
 	@echo "make typecheck  mypy on shared/"
 	@echo "make holidays   regenerate the layer's Indonesian holiday table from the holidays package"
+	@echo "make openapi    regenerate the layer's OpenAPI document from the contract and the models"
 	@echo "make deploy     sam build && sam deploy --guided (needs the AWS SAM CLI and credentials)"
 	@echo "make clean      remove the virtualenv and local state"
 
@@ -48,6 +49,9 @@ bench: venv
 
 holidays: venv
 	$(BIN)/python -c 'import json; from lapor.calendar import HOLIDAY_TABLE, build_holiday_table; HOLIDAY_TABLE.write_text(json.dumps(build_holiday_table(2020, 2035), indent=1) + "\n")'
+
+openapi: venv
+	$(BIN)/python -c 'import json; from lapor.openapi import PUBLISHED, generate_openapi; PUBLISHED.write_text(json.dumps(generate_openapi(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")'
 
 deploy:
 	sam build && sam deploy --guided

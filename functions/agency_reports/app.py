@@ -2,13 +2,14 @@
 authorizer (Cognito); which reports they may touch is decided in `lapor.agency`.
 """
 
-from lapor import agency
+from lapor import agency, aws
 from lapor.http import Request, Response, Router
 from lapor.ids import parse_tracking_id
 from lapor.lifecycle import ActionRequest
-from lapor.models import AgencyAction, AttachmentRequest, validate_body
 from lapor.observability import logger
 from lapor.timefmt import from_store
+
+aws.prepare("dynamodb", "kms")  # INIT: every route reads and decrypts reports (SQS: actions only, on first use)
 
 router = Router("agency_reports")
 PRIVATE = {"Cache-Control": "no-store"}
@@ -32,6 +33,9 @@ def get_report(request: Request) -> Response:
 @router.route("POST", "/agency/reports/{tracking_id}/actions")
 def post_action(request: Request) -> Response:
     tracking_id = parse_tracking_id(request.path_params.get("tracking_id", ""))
+    # Only actions validate a body: the inbox and the report views never pay for pydantic.
+    from lapor.models import AgencyAction, validate_body
+
     if_match = agency.parse_if_match(request.header("If-Match"))
     body = validate_body(AgencyAction, request.json())
     action = ActionRequest(
@@ -47,6 +51,8 @@ def post_action(request: Request) -> Response:
 @router.route("POST", "/agency/reports/{tracking_id}/attachments")
 def post_attachment(request: Request) -> Response:
     tracking_id = parse_tracking_id(request.path_params.get("tracking_id", ""))
+    from lapor.models import AttachmentRequest, validate_body
+
     body = validate_body(AttachmentRequest, request.json())
     return Response(201, agency.request_photo_slot(request.claims, tracking_id, body.content_type), PRIVATE)
 

@@ -12,7 +12,7 @@ from lapor.directory import current_directory
 from lapor.errors import NotFound
 from lapor.http import Request, Response, Router
 from lapor.observability import logger
-from lapor.openapi import build_openapi
+from lapor.openapi import published_openapi
 
 router = Router("api_docs")
 ASSETS = {
@@ -50,7 +50,9 @@ def openapi(request: Request) -> Response:
         directory = current_directory()
     except Exception:  # an unseeded or unreachable directory: still a document, without the enums
         directory = None
-    return Response(200, build_openapi(directory, server_url=request.base_url or "/"), {"Cache-Control": "max-age=60"})
+    return Response(
+        200, published_openapi(directory, server_url=request.base_url or "/"), {"Cache-Control": "max-age=60"}
+    )
 
 
 @router.route("GET", "/docs")

@@ -1,8 +1,11 @@
 """Scheduled deadline enforcement: escalate overdue reports up the hierarchy, auto-close unanswered ones."""
 
+from lapor import aws
 from lapor.escalation import escalate_due_reports
 from lapor.observability import flush_metrics, logger
 from lapor.timefmt import from_store
+
+aws.prepare("dynamodb")  # INIT: the clients every request needs; no AWS call
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -7,8 +7,11 @@ a record that keeps failing ends in the dead-letter queue after the queue's maxR
 import json
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from lapor import aws
 from lapor.notify import handle_event
 from lapor.observability import flush_metrics, logger
+
+aws.prepare("dynamodb", "ses")  # INIT: the clients every request needs; no AWS call
 
 processor = BatchProcessor(event_type=EventType.SQS)
 

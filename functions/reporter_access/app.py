@@ -3,10 +3,11 @@
 Every route needs the access code (X-Access-Code); it is never logged and never echoed back.
 """
 
-from lapor import reporter
+from lapor import aws, reporter
 from lapor.http import Request, Response, Router
-from lapor.models import AttachmentRequest, RatingRequest, ReporterMessage, validate_body
 from lapor.observability import logger
+
+aws.prepare("dynamodb", "kms")  # INIT: every route opens the report (SQS: messages only, on first use)
 
 router = Router("reporter_access")
 PRIVATE = {"Cache-Control": "no-store"}
@@ -24,6 +25,9 @@ def private_view(request: Request) -> Response:
 
 @router.route("POST", "/reports/{tracking_id}/messages")
 def post_message(request: Request) -> Response:
+    # Bodies are validated on the POST routes only: the private view never pays for pydantic.
+    from lapor.models import ReporterMessage, validate_body
+
     body = validate_body(ReporterMessage, request.json())
     view = reporter.post_message(request.path_params.get("tracking_id", ""), _code(request), body.message)
     return Response(201, view, PRIVATE)
@@ -31,6 +35,8 @@ def post_message(request: Request) -> Response:
 
 @router.route("POST", "/reports/{tracking_id}/rating")
 def post_rating(request: Request) -> Response:
+    from lapor.models import RatingRequest, validate_body
+
     body = validate_body(RatingRequest, request.json())
     view = reporter.rate(request.path_params.get("tracking_id", ""), _code(request), body.score, body.comment)
     return Response(201, view, PRIVATE)
@@ -38,6 +44,8 @@ def post_rating(request: Request) -> Response:
 
 @router.route("POST", "/reports/{tracking_id}/attachments")
 def post_attachment(request: Request) -> Response:
+    from lapor.models import AttachmentRequest, validate_body
+
     body = validate_body(AttachmentRequest, request.json())
     slot = reporter.request_photo_slot(request.path_params.get("tracking_id", ""), _code(request), body.content_type)
     return Response(201, slot, PRIVATE)

@@ -1,8 +1,11 @@
 """ "Dukung": one more supporter of a public report. Stores nothing about who supports."""
 
+from lapor import aws
 from lapor.http import Request, Response, Router
 from lapor.observability import logger
 from lapor.reporter import support
+
+aws.prepare("dynamodb")  # INIT: the clients every request needs; no AWS call
 
 router = Router("support_report")
 

@@ -4,7 +4,7 @@ This function can read the reports table and nothing else: no writes, no KMS. Co
 stored encrypted, so even a bug here cannot show it.
 """
 
-from lapor import store
+from lapor import aws, store
 from lapor.config import settings
 from lapor.directory import current_directory
 from lapor.errors import ReportNotFound
@@ -13,6 +13,8 @@ from lapor.ids import parse_tracking_id
 from lapor.observability import logger
 from lapor.stats import public_figures
 from lapor.views import public_view
+
+aws.prepare("dynamodb")  # INIT: the clients every request needs; no AWS call
 
 router = Router("track_report")
 DIRECTORY_CACHE = {"Cache-Control": "public, max-age=300"}

@@ -1,7 +1,10 @@
-"""AWS clients, created lazily on first use and reused across invocations.
+"""AWS clients, made once per process and reused across invocations.
 
-Nothing here talks to AWS, or even imports boto3, at import time. Endpoints come from the standard
-environment (AWS_ENDPOINT_URL locally), so the code is the same on moto and in AWS.
+Importing this module neither talks to AWS nor imports boto3. A function creates the clients that every
+one of its requests needs during INIT (`prepare`, called by its app.py): creating a client calls nobody,
+and the work is then in the phase SnapStart snapshots instead of in a citizen's first request. Clients
+that only some requests need (KMS for a sealed report, SQS for an action) are made on first use.
+Endpoints come from the standard environment (AWS_ENDPOINT_URL locally): the same code on moto and in AWS.
 """
 
 from __future__ import annotations
@@ -19,17 +22,10 @@ def client(service: str) -> Any:
     found = _clients.get(service)
     if found is not None:
         return found
-    global _session
     with _lock:
         found = _clients.get(service)
         if found is None:
-            import boto3
             from botocore.config import Config
-
-            if _session is None:
-                # One session for every client: each new session loads the service models and endpoint
-                # rules again (measured: three clients from one session cost half of three sessions).
-                _session = boto3.session.Session()
 
             # Short timeouts and one retry: a citizen on a weak connection is already waiting, and the
             # worst case of one call (2 x (1 s + 3 s) plus at most 1 s of backoff) must end well inside the
@@ -42,7 +38,7 @@ def client(service: str) -> Any:
                 signature_version="s3v4" if service == "s3" else None,
                 s3={"addressing_style": _s3_addressing()} if service == "s3" else None,
             )
-            found = _session.client(service, config=config)
+            found = _shared_session().client(service, config=config)
             _clients[service] = found
         return found
 
@@ -53,6 +49,50 @@ def _s3_addressing() -> str:
     import os
 
     return "path" if os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") else "virtual"
+
+
+def _shared_session() -> Any:
+    """One session for every client: each new session loads the service models and endpoint rules again
+    (measured: three clients from one session cost half of three sessions).
+    """
+    global _session
+    if _session is None:
+        import boto3
+
+        _session = boto3.session.Session()
+    return _session
+
+
+def prepare(*services: str) -> None:
+    """Create the clients for `services` now (INIT). Without a region (a test or tool importing a function
+    outside Lambda, which always sets one) they are left to be made on first use instead.
+    """
+    with _lock:
+        if _shared_session().region_name is None:
+            return
+    for service in services:
+        client(service)
+    _after_restore(close_connections)
+
+
+def _after_restore(hook: Any) -> None:
+    """Run `hook` after a SnapStart restore: Lambda's Python runtime (3.12+) provides the registry; anywhere
+    else there are no snapshots to restore from.
+    """
+    try:
+        from snapshot_restore_py import register_after_restore
+    except ImportError:
+        return
+    register_after_restore(hook)
+
+
+def close_connections() -> None:
+    """Drop every pooled HTTP connection (after a SnapStart restore: sockets from before the snapshot lead
+    nowhere); the clients themselves, their models and credentials stay, and reconnect on the next call.
+    """
+    with _lock:
+        for found in _clients.values():
+            found._endpoint.http_session.close()
 
 
 def reset_clients() -> None:

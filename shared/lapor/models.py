@@ -198,7 +198,22 @@ def strict_schema(extra: JsonDict | None = None) -> Any:
     return adjust
 
 
-class Strict(BaseModel):
+class Model(BaseModel):
+    """Every model of the API. Built on first use (validation, or the OpenAPI document), not at import: each
+    function validates one or two of them, and building all twenty took more of a cold start at 128 MB's
+    CPU share than the function's own AWS client. A function builds the ones it validates during INIT.
+    """
+
+    model_config = ConfigDict(defer_build=True)
+
+
+def build(*models: type[BaseModel]) -> None:
+    """Build the validators of `models` now (a function's INIT, for the bodies each of its requests has)."""
+    for model in models:
+        model.model_rebuild(force=True)
+
+
+class Strict(Model):
     """Strict types (no "1.5" for a number, no 0 for false), no unknown fields, no nulls."""
 
     model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False, json_schema_extra=strict_schema())
@@ -391,12 +406,12 @@ class AttachmentRequest(Strict):
 # ---------------------------------------------------------------- responses
 
 
-class AgencyRef(BaseModel):
+class AgencyRef(Model):
     id: str
     name: str
 
 
-class SubmissionReceipt(BaseModel):
+class SubmissionReceipt(Model):
     """The 201 answer to a submission. The access code is shown here once and never again."""
 
     tracking_id: str = Field(pattern=r"^LPR-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
@@ -408,7 +423,7 @@ class SubmissionReceipt(BaseModel):
     tracking_url: str
 
 
-class TimelineEntry(BaseModel):
+class TimelineEntry(Model):
     at: str
     event: TimelineEvent
     status: ReportStatus
@@ -416,13 +431,13 @@ class TimelineEntry(BaseModel):
     message: str | None = None
 
 
-class PublicLocation(BaseModel):
+class PublicLocation(Model):
     lat: float | None = None
     lon: float | None = None
     address: str | None = None
 
 
-class Photo(BaseModel):
+class Photo(Model):
     """A photo of a report. Stored photos carry a short-lived link; the reporter and the agency also see
     uploads being processed (pending) and refusals with their reason."""
 
@@ -442,12 +457,12 @@ class Photo(BaseModel):
     detail: str | None = None
 
 
-class UploadForm(BaseModel):
+class UploadForm(Model):
     url: str
     fields: dict[str, str]
 
 
-class AttachmentSlot(BaseModel):
+class AttachmentSlot(Model):
     """Where to upload one photo: POST `upload.fields` plus the file (last, as `file`) to `upload.url`
     as multipart/form-data before `expires_at`. The result appears in the report's `photos`."""
 
@@ -458,7 +473,7 @@ class AttachmentSlot(BaseModel):
     expires_at: str
 
 
-class PublicReportView(BaseModel):
+class PublicReportView(Model):
     """`GET /reports/{tracking_id}`. Title, description and location only when not confidential."""
 
     tracking_id: str
@@ -484,7 +499,7 @@ class FullTimelineEntry(TimelineEntry):
     private: bool
 
 
-class Rating(BaseModel):
+class Rating(Model):
     score: int = Field(ge=1, le=5)
     at: str
     comment: str | None = None
@@ -507,17 +522,17 @@ class AgencyReportView(ReporterReportView):
     channel: str | None = None
 
 
-class InboxPage(BaseModel):
+class InboxPage(Model):
     items: list[AgencyReportView]
     next_cursor: str | None
 
 
-class SupportCount(BaseModel):
+class SupportCount(Model):
     tracking_id: str
     support_count: int = Field(ge=0)
 
 
-class AgencyFigures(BaseModel):
+class AgencyFigures(Model):
     """One agency's public figures (see the operation's description for what each counts)."""
 
     agency_id: str
@@ -532,11 +547,11 @@ class AgencyFigures(BaseModel):
     median_first_response_working_days: float | None
 
 
-class Stats(BaseModel):
+class Stats(Model):
     agencies: list[AgencyFigures]
 
 
-class AgencyOut(BaseModel):
+class AgencyOut(Model):
     id: str
     name: str
     parent_id: str | None
@@ -544,22 +559,22 @@ class AgencyOut(BaseModel):
     region_code: str | None
 
 
-class CategoryOut(BaseModel):
+class CategoryOut(Model):
     code: str
     name: str
     default_agency_id: str
 
 
-class Health(BaseModel):
+class Health(Model):
     status: Literal["ok"]
 
 
-class ProblemError(BaseModel):
+class ProblemError(Model):
     loc: list[str | int]
     msg: str
 
 
-class Problem(BaseModel):
+class Problem(Model):
     """RFC 9457 problem details, the body of every 4xx and 5xx."""
 
     type: str

@@ -1,16 +1,25 @@
-"""The OpenAPI 3.1 document, generated from `lapor.contract` and the pydantic models."""
+"""The OpenAPI 3.1 document, generated from `lapor.contract` and the pydantic models.
+
+Generating it imports pydantic and builds every model: more than a whole cold start at 128 MB's CPU share.
+So the layer carries it generated (openapi.json next to this file, `make openapi`; a unit test fails when
+it is stale), and the docs function only fills in the deployment's server and directory.
+"""
 
 from __future__ import annotations
 
 import copy
-from typing import Any
+import json
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
-from lapor.contract import OPERATIONS, Operation
-from lapor.directory import Directory
-from lapor.models import Problem
+    from lapor.contract import Operation
+    from lapor.directory import Directory
+
+PUBLISHED = Path(__file__).with_name("openapi.json")
 
 STATUS_TITLES = {
     400: "Body is not JSON, or a header (Idempotency-Key) is not valid",
@@ -44,6 +53,9 @@ lapor: public-service complaints for Indonesian local governments, in the spirit
 
 
 def _models() -> list[type[BaseModel]]:
+    from lapor.contract import OPERATIONS
+    from lapor.models import Problem
+
     found: list[type[BaseModel]] = [Problem]
     for op in OPERATIONS:
         for model in (op.request, op.response[0] if isinstance(op.response, tuple) else op.response):
@@ -54,19 +66,46 @@ def _models() -> list[type[BaseModel]]:
 
 def build_openapi(directory: Directory | None = None, server_url: str = "/") -> dict[str, Any]:
     """The whole API's OpenAPI document. With a directory, category codes and agency ids become enums."""
+    return for_deployment(generate_openapi(), directory, server_url)
+
+
+def published_openapi(directory: Directory | None = None, server_url: str = "/") -> dict[str, Any]:
+    """`build_openapi`'s document from the generated file: no pydantic on the request path."""
+    return for_deployment(_published(), directory, server_url)
+
+
+@cache
+def _published() -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(PUBLISHED.read_text(encoding="utf-8"))
+    return document
+
+
+def for_deployment(document: dict[str, Any], directory: Directory | None, server_url: str) -> dict[str, Any]:
+    """A copy of the generated document with this deployment's server URL and directory enums."""
+    document = copy.deepcopy(document)
+    document["servers"] = [{"url": server_url}]
+    if directory is not None:
+        _restrict_to_directory(document["components"]["schemas"], directory)
+    return document
+
+
+def generate_openapi() -> dict[str, Any]:
+    """The document as the contract and the models describe it, before any deployment's details."""
+    from pydantic.json_schema import models_json_schema
+
+    from lapor.contract import OPERATIONS
+
     all_models = _models()
     mode_models = [(m, "validation" if _is_request(m) else "serialization") for m in all_models]
     keys, definitions = models_json_schema(mode_models, ref_template="#/components/schemas/{model}")  # type: ignore[arg-type]
     schemas: dict[str, Any] = copy.deepcopy(definitions.get("$defs", {}))
-    if directory is not None:
-        _restrict_to_directory(schemas, directory)
     paths: dict[str, Any] = {}
     for op in OPERATIONS:
         paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, keys)
     return {
         "openapi": "3.1.0",
         "info": {"title": "lapor API", "version": "1.0.0", "description": DESCRIPTION},
-        "servers": [{"url": server_url}],
+        "servers": [{"url": "/"}],
         "tags": [
             {"name": "citizen", "description": "Public endpoints for reporters, no login"},
             {"name": "directory", "description": "Agencies and categories"},
@@ -89,6 +128,8 @@ def build_openapi(directory: Directory | None = None, server_url: str = "/") -> 
 
 
 def _is_request(model: type[BaseModel]) -> bool:
+    from lapor.contract import OPERATIONS
+
     return any(op.request is model for op in OPERATIONS)
 
 
@@ -98,6 +139,8 @@ def _ref(keys: dict[Any, Any], model: type[BaseModel]) -> dict[str, Any]:
 
 
 def _operation(op: Operation, keys: dict[Any, Any]) -> dict[str, Any]:
+    from lapor.models import Problem
+
     problem_ref = _ref(keys, Problem)
     if isinstance(op.response, tuple):
         success_schema: dict[str, Any] = {"type": "array", "items": _ref(keys, op.response[0])}

@@ -115,7 +115,7 @@ def run_baseline(spec: dict[str, Any], imported: float) -> dict[str, Any]:
     from tests.bench.harness import median
 
     fixtures = spec["fixtures"]
-    ddb = boto3.client("dynamodb")  # the endpoint is moto's now; the timed client pointed nowhere
+    ddb = boto3.client("dynamodb")
     key = {"pk": {"S": f"REPORT#{fixtures['public_id']}"}, "sk": {"S": "REPORT"}}
     table = os.environ["REPORTS_TABLE"]
     times = []
@@ -212,6 +212,26 @@ def run_function(spec: dict[str, Any], handler: Any, imported: float) -> dict[st
     return result
 
 
+def run_share(spec: dict[str, Any], handler: Any, init_done: float) -> dict[str, Any]:
+    """Lambda CPU share mode: the first request right after INIT (the clock runs from before the interpreter
+    started, in the parent), then a few warm ones; timestamps on the system-wide monotonic clock.
+    """
+    context = LambdaContext(str(spec["function_name"]), int(spec["memory_mb"]), 300.0)
+    response, error, _ = call(handler, spec["first_event"], context)
+    done = time.monotonic()
+    outcomes = [(response, error)]
+    warm = []
+    for event in spec["warm_events"]:
+        response, error, elapsed = call(handler, event, context)
+        outcomes.append((response, error))
+        warm.append(elapsed)
+    from tests.bench.scenarios import outcome_ok
+
+    failed = [err or "unsuccessful response" for resp, err in outcomes if err is not None or not outcome_ok(resp)]
+    first_error = failed[0] if failed else None
+    return {"init_done": init_done, "done": done, "warm_s": warm, "ok": not failed, "first_error": first_error}
+
+
 def main() -> None:
     with open(sys.argv[1], encoding="utf-8") as stream:
         spec = json.load(stream)
@@ -220,12 +240,16 @@ def main() -> None:
     sys.path[:0] = list(spec["layer_paths"])  # the layer, as Lambda's /opt/python
     sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the life of the process
     handler, imported = timed_init(spec)
-    # Only now: the bench's helpers, the local endpoint (nothing may have called AWS during the import).
+    init_done = time.monotonic()
+    # Only now: the bench's helpers.
     sys.path[len(spec["layer_paths"]) : len(spec["layer_paths"])] = list(spec["tool_paths"])
-    os.environ["AWS_ENDPOINT_URL"] = str(spec["aws_url"])
     try:
-        baseline = spec["kind"] == "baseline"
-        result = run_baseline(spec, imported) if baseline else run_function(spec, handler, imported)
+        if spec["mode"] == "share":
+            result = run_share(spec, handler, init_done)
+        elif spec["kind"] == "baseline":
+            result = run_baseline(spec, imported)
+        else:
+            result = run_function(spec, handler, imported)
     except Exception as exc:  # the parent shows it; a dead child must not hide the others' figures
         import traceback
 
@@ -234,6 +258,8 @@ def main() -> None:
 
     sys.__stdout__.write(result_line({"kind": spec["kind"], "mode": spec["mode"], **result}) + "\n")
     sys.__stdout__.flush()
+    if spec["mode"] == "share":
+        os._exit(0)  # the interpreter's teardown is no part of a request (and slow at 128 MB's share)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ the machine lands on every kind alike instead of on one function's runs.
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.bench import harness, local, scenarios
+from tests.bench import cost, harness, local, scenarios, share
 
 CHILD = Path(__file__).with_name("child.py")
 LAUNCHER = Path(__file__).with_name("launcher.py")
@@ -56,14 +55,6 @@ class Launcher:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-
-
-def unused_port() -> int:
-    """A local port nobody listens on: where the children's AWS endpoint points during the timed import."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 @dataclass
@@ -119,14 +110,14 @@ class ChildRunner:
         return result
 
 
-def plan_pool_needs(kinds: list[str], rounds: int) -> dict[str, int]:
+def plan_pool_needs(kinds: list[str], rounds: int, loads: int = 1) -> dict[str, int]:
     """Everything the children will consume: every cold round, then one load child per function."""
     total: dict[str, int] = {}
     for kind in kinds:
         bench = scenarios.BENCHES.get(kind)
         if bench is None:
             continue
-        for mode, times in (("cold", rounds), ("load", 1)):
+        for mode, times in (("cold", rounds), ("load", loads)):
             for pool, count in scenarios.pool_needs(bench, mode).items():
                 total[pool] = total.get(pool, 0) + count * times
     return total
@@ -186,14 +177,19 @@ def _run_phases(
     kinds = [BASELINE, *functions]
     with local.bench_stack(root, work_dir / "state") as stack:
         started = time.monotonic()
-        needs = plan_pool_needs(list(functions), options.warmup + options.runs)
+        rounds = options.warmup + options.runs if "cold" in options.phases else 0
+        needs = plan_pool_needs(list(functions), rounds, loads=int("load" in options.phases))
+        share_kinds = [kind for kind in functions if kind in scenarios.BENCHES]
+        share_children = options.share_samples * len(options.share_sizes)
+        for pool, count in share.share_pool_needs(share_kinds, share_children).items():
+            needs[pool] = needs.get(pool, 0) + count
         fixtures, pools = local.make_fixtures(stack, needs)
         sizes = ", ".join(f"{name} {len(items)}" for name, items in pools.items())
         progress(f"fixtures ready in {time.monotonic() - started:.0f} s (pools: {sizes})")
         runner = ChildRunner(
             root=root,
             work_dir=work_dir,
-            env=local.child_environment(unused_port(), work_dir),
+            env=local.child_environment(stack.aws_url, work_dir),
             aws_url=stack.aws_url,
             launcher=launcher,
             functions=functions,
@@ -201,8 +197,19 @@ def _run_phases(
             pools=pools,
         )
         # A phase that breaks (the product mid-edit, moto refusing something) costs its own figures only.
-        _phase(phases, "cold", progress, lambda: cold_starts(runner, kinds, options.runs, options.warmup, progress))
-        _phase(phases, "load", progress, lambda: loads(runner, kinds, progress))
+        if options.share_sizes:
+            _phase(
+                phases,
+                "share",
+                progress,
+                lambda: lambda_share(stack, runner, share_kinds, options, progress),
+            )
+        if "cost" in options.phases:
+            _phase(phases, "cost", progress, lambda: cost.measure(stack, root, options.cost_reports, progress))
+        if "cold" in options.phases:
+            _phase(phases, "cold", progress, lambda: cold_starts(runner, kinds, options.runs, options.warmup, progress))
+        if "load" in options.phases:
+            _phase(phases, "load", progress, lambda: loads(runner, kinds, progress))
         if options.sizes:
             progress(f"escalation at scale: up to {max(options.sizes):,} reports")
             at = datetime.now(UTC)
@@ -212,6 +219,37 @@ def _run_phases(
                 progress,
                 lambda: local.escalation_at_scale(stack, options.sizes, options.due, at, progress),
             )
+
+
+def lambda_share(
+    stack: Any, runner: ChildRunner, kinds: list[str], options: Any, progress: Callable[[str], None]
+) -> dict[str, Any]:
+    """The Lambda CPU share mode (see share.py): floors recorded here, then every size."""
+    found = share.find_cgroups()
+    sizes = list(options.share_sizes)
+    if isinstance(found, str):
+        progress(f"no cgroup can be made ({found}): the Lambda CPU share mode runs unthrottled")
+        cgroups, sizes = None, [share.UNTHROTTLED]
+    else:
+        cgroups = found
+        progress(f"Lambda CPU share: cgroup v{found.version} CPU quotas under {found.base}")
+    supply = scenarios.Supply(runner.fixtures, runner.pools)
+    floors = {kind: share.record_first_calls(stack, kind, supply) for kind in kinds}
+    share_runner = share.ShareRunner(
+        root=runner.root,
+        work_dir=runner.work_dir,
+        env=runner.env,
+        aws_url=stack.aws_url,
+        functions=runner.functions,
+        fixtures=runner.fixtures,
+        pools=runner.pools,
+        floors=floors,
+        cgroups=cgroups,
+    )
+    figures = share.run_share(share_runner, kinds, sizes, options.share_samples, progress)
+    figures["cgroups"] = found if isinstance(found, str) else f"cgroup v{found.version} at {found.base}"
+    figures["floors"] = {kind: [f"{service}:{op}" for service, op, _ in calls] for kind, calls in floors.items()}
+    return figures
 
 
 def _phase(phases: dict[str, Any], name: str, progress: Callable[[str], None], action: Callable[[], Any]) -> None:

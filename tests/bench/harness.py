@@ -86,6 +86,9 @@ class CallCounter:
         self.calls: Counter[str] = Counter()
         self.seconds: dict[str, float] = {}
         self.paused = False
+        # With `counting_aws_calls(record=True)`: every call's service, operation, parameters and response
+        # (or None when it failed), for the floor to replay and the cost model to size.
+        self.log: list[tuple[str, str, Any, Any]] | None = None
 
     def record(self, service: str, operation: str, seconds: float = 0.0) -> None:
         if not self.paused:
@@ -102,7 +105,7 @@ class CallCounter:
 
 
 @contextmanager
-def counting_aws_calls() -> Iterator[CallCounter]:
+def counting_aws_calls(record: bool = False) -> Iterator[CallCounter]:
     """Count (and time) every botocore API call made in this process while the block runs.
 
     lapor creates its clients lazily (`lapor.aws.client`), so hooking each client's events would miss the
@@ -112,14 +115,21 @@ def counting_aws_calls() -> Iterator[CallCounter]:
     from botocore.client import BaseClient
 
     counter = CallCounter()
+    if record:
+        counter.log = []
     original: Callable[..., Any] = BaseClient._make_api_call
 
     def counted(self: Any, operation_name: str, api_params: Any) -> Any:
+        service = self.meta.service_model.service_name
         started = time.perf_counter()
+        response = None
         try:
-            return original(self, operation_name, api_params)
+            response = original(self, operation_name, api_params)
+            return response
         finally:
-            counter.record(self.meta.service_model.service_name, operation_name, time.perf_counter() - started)
+            counter.record(service, operation_name, time.perf_counter() - started)
+            if counter.log is not None and not counter.paused:
+                counter.log.append((service, operation_name, api_params, response))
 
     BaseClient._make_api_call = counted  # type: ignore[method-assign]
     try:
@@ -218,3 +228,70 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]], indent: 
         return (indent + "  ".join(padded)).rstrip()
 
     return [line(headers), line(["-" * w for w in widths]), *(line(row) for row in rows)]
+
+
+# ---------------------------------------------------------------- Lambda's CPU share
+
+# Lambda gives a function one full vCPU at 1,769 MB and a proportional share below it; the cgroup CPU
+# controller's quota per period emulates that share (cgroup v1: cpu.cfs_quota_us, v2: cpu.max).
+FULL_VCPU_MB = 1769
+CPU_PERIOD_US = 100_000
+
+
+def cpu_quota_us(memory_mb: int) -> int:
+    """Microseconds of CPU per 100 ms period that a function of `memory_mb` gets (at most one vCPU)."""
+    if memory_mb < 128:
+        raise ValueError("Lambda functions have at least 128 MB")
+    return min(CPU_PERIOD_US, CPU_PERIOD_US * memory_mb // FULL_VCPU_MB)
+
+
+def cpu_limit_files(memory_mb: int, version: int) -> dict[str, str]:
+    """What to write into a fresh cgroup's folder to give it the CPU share of `memory_mb`."""
+    quota = cpu_quota_us(memory_mb)
+    if version == 1:
+        return {"cpu.cfs_period_us": str(CPU_PERIOD_US), "cpu.cfs_quota_us": str(quota)}
+    if version == 2:
+        return {"cpu.max": f"{quota} {CPU_PERIOD_US}"}
+    raise ValueError(f"no cgroup version {version}")
+
+
+def in_cgroup(argv: Sequence[str], cgroup_dir: str) -> list[str]:
+    """`argv` started inside a cgroup: a shell moves itself in, then becomes the program (exec keeps the pid),
+    so the interpreter runs throttled from its first instruction. No `preexec_fn`, which is unsafe in a
+    parent that runs threads (moto's server).
+    """
+    return ["/bin/sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', cgroup_dir, *argv]
+
+
+def parallel_children(memory_mb: int, cpus: float, most: int) -> int:
+    """How many throttled children fit side by side in `cpus` of CPU without competing for it."""
+    return max(1, min(most, int(cpus * CPU_PERIOD_US // cpu_quota_us(memory_mb))))
+
+
+# ---------------------------------------------------------------- recorded AWS calls (the floor replays them)
+
+
+def encode_params(value: Any) -> Any:
+    """An API call's parameters as JSON (bytes, e.g. a KMS ciphertext or a binary attribute, as base64)."""
+    import base64
+
+    if isinstance(value, bytes | bytearray):
+        return {"__b64__": base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, Mapping):
+        return {str(k): encode_params(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [encode_params(v) for v in value]
+    return value
+
+
+def decode_params(value: Any) -> Any:
+    """The inverse of `encode_params`."""
+    import base64
+
+    if isinstance(value, dict):
+        if set(value) == {"__b64__"}:
+            return base64.b64decode(value["__b64__"])
+        return {k: decode_params(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode_params(v) for v in value]
+    return value

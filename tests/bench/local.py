@@ -71,16 +71,17 @@ def bench_stack(root: Path, state_dir: Path) -> Iterator[Any]:
             stack.stop()
 
 
-def child_environment(aws_port: int, config_dir: Path) -> dict[str, str]:
+def child_environment(aws_url: str, config_dir: Path) -> dict[str, str]:
     """The children's environment: the functions' variables as the stack resolved them, fake credentials,
-    and an endpoint where nothing listens (a child switches to moto only after its timed import).
+    and the bench's moto as the endpoint from the start (functions create their clients during INIT; that
+    nothing calls AWS at import is tests/unit/test_cold_start.py's job).
     """
     env = dict(os.environ)
     for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_SECURITY_TOKEN"):
         env.pop(name, None)
     env.update(
         {
-            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{aws_port}",
+            "AWS_ENDPOINT_URL": aws_url,
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_REGION": REGION,

@@ -1,6 +1,8 @@
-"""`make bench`: cold start, peak memory, AWS calls per request and escalation cost, as ratios from one run.
+"""`make bench`: cold requests at Lambda's CPU share against their floor, what a report costs, unthrottled
+cold-start ratios, peak memory, AWS calls per request and escalation cost, from one run.
 
-    python tests/bench/run.py [--runs 9] [--sizes 5000,50000] [--only ProcessPhotoFunction] [--strict]
+    python tests/bench/run.py [--phases share,cost,cold,load,escalation] [--share-samples 3] [--runs 9]
+                              [--sizes 5000,50000] [--only ProcessPhotoFunction] [--strict]
 
 Runs from the repository root. Benchmarks inform, tests assert behaviour: the exit status is 0 whatever the
 figures, unless `--strict` is given (then 1 when a figure misses its target, a request makes unexpected
@@ -32,6 +34,7 @@ from tests.bench.driver import run_all  # noqa: E402
 from tests.bench.report import build_report  # noqa: E402
 
 MIN_RUNS = 9
+PHASES = ("share", "cost", "cold", "load", "escalation")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -43,7 +46,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="5000,50000",
         help="not-due reports in the table for the escalation runs, comma-separated (empty: skip)",
     )
+    parser.add_argument(
+        "--share-sizes",
+        default="128,256,512,1024",
+        help="memory sizes (MB) whose Lambda CPU share the cold requests are emulated at (empty: skip)",
+    )
+    parser.add_argument("--share-samples", type=int, default=3, help="cold requests per function and size")
+    parser.add_argument("--cost-reports", type=int, default=10, help="report lives measured for the cost table")
     parser.add_argument("--due", type=int, default=20, help="overdue reports added for each escalation run")
+    parser.add_argument(
+        "--phases",
+        default=",".join(PHASES),
+        help=f"which phases to run, comma-separated (default all: {','.join(PHASES)}; cost needs share)",
+    )
     parser.add_argument(
         "--only", default="", help="logical ids of the functions to measure, comma-separated (default: all)"
     )
@@ -52,8 +67,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     options = parser.parse_args(argv)
     options.sizes = [int(size) for size in options.sizes.replace("_", "").split(",") if size.strip()]
     options.only = [name.strip() for name in options.only.split(",") if name.strip()]
-    if options.runs < 1 or options.warmup < 0 or options.due < 1:
-        parser.error("--runs and --due must be at least 1, --warmup at least 0")
+    options.share_sizes = [int(size) for size in options.share_sizes.split(",") if size.strip()]
+    options.phases = {name.strip() for name in options.phases.split(",") if name.strip()}
+    if options.phases - set(PHASES):
+        parser.error(f"--phases: unknown {sorted(options.phases - set(PHASES))}")
+    if "share" not in options.phases:
+        options.share_sizes = []
+    if "escalation" not in options.phases:
+        options.sizes = []
+    if options.runs < 1 or options.warmup < 0 or options.due < 1 or options.share_samples < 1:
+        parser.error("--runs, --share-samples and --due must be at least 1, --warmup at least 0")
+    if any(size < 128 for size in options.share_sizes):
+        parser.error("--share-sizes: Lambda functions have at least 128 MB")
     return options
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from tests.bench import harness, scenarios
@@ -97,3 +101,60 @@ def test_the_plan_sizes_the_pools_the_children_consume() -> None:
 def test_lines_are_aligned() -> None:
     lines = harness.render_table(["a", "bb"], [["xxx", "1"], ["y", "22"]])
     assert lines == ["  a    bb", "  ---  --", "  xxx  1", "  y    22"]
+
+
+def test_lambda_cpu_share_quota_files_and_how_children_join() -> None:
+    assert harness.cpu_quota_us(1769) == 100_000 and harness.cpu_quota_us(3008) == 100_000
+    assert harness.cpu_quota_us(128) == 7235  # 128/1769 of one vCPU per 100 ms
+    assert harness.cpu_limit_files(256, 1) == {"cpu.cfs_period_us": "100000", "cpu.cfs_quota_us": "14471"}
+    assert harness.cpu_limit_files(256, 2) == {"cpu.max": "14471 100000"}
+    with pytest.raises(ValueError):
+        harness.cpu_quota_us(64)
+    argv = harness.in_cgroup(["python", "child.py", "spec.json"], "/sys/fs/cgroup/cpu/x")
+    assert (
+        argv[:2] == ["/bin/sh", "-c"]
+        and "exec" in argv[2]
+        and argv[3:] == ["/sys/fs/cgroup/cpu/x", "python", "child.py", "spec.json"]
+    )
+    # Side by side only as many as fit in the CPU given, at least one.
+    assert harness.parallel_children(128, 0.8, 6) == 6
+    assert harness.parallel_children(512, 0.8, 6) == 2
+    assert harness.parallel_children(1024, 0.8, 6) == 1
+
+
+def test_a_cgroup_share_is_made_joined_and_removed() -> None:
+    from tests.bench import share
+
+    found = share.find_cgroups()
+    if isinstance(found, str):
+        pytest.skip(f"no cgroup here: {found}")
+    with found.share(128, "lapor-bench-unit-test") as path:
+        quota = "cpu.cfs_quota_us" if found.version == 1 else "cpu.max"
+        assert (Path(path) / quota).read_text().split()[0] == "7235"
+        joined = subprocess.run(
+            harness.in_cgroup(["/bin/cat", "/proc/self/cgroup"], path), capture_output=True, text=True, check=True
+        )
+        assert "lapor-bench-unit-test" in joined.stdout
+    assert not Path(path).exists()
+
+
+def test_recorded_parameters_survive_json_for_the_floor() -> None:
+    from tests.bench.floor import decode_params
+
+    params = {"CiphertextBlob": b"\x00\xffkey", "Key": {"pk": {"S": "REPORT#X"}}, "Items": [{"B": b"\x01"}], "N": 3}
+    assert decode_params(json.loads(json.dumps(harness.encode_params(params)))) == params
+
+
+def test_dynamodb_sizes_and_units_as_dynamodb_counts_them() -> None:
+    from tests.bench import cost
+
+    assert cost.item_size({"pk": {"S": "REPORT#1"}, "n": {"N": "12345"}}) == 2 + 8 + 1 + 4
+    assert cost.item_size({"m": {"M": {"a": {"BOOL": True}}}, "b": {"B": b"12"}}) == 1 + (3 + 1 + 1 + 1) + 1 + 2
+    assert cost.item_size(None) == 0
+    assert (cost.write_units(1), cost.write_units(1024), cost.write_units(1025)) == (1, 1, 2)
+    assert (cost.read_units(4096, True), cost.read_units(4097, True), cost.read_units(10, False)) == (1.0, 2.0, 0.5)
+    # 20 ms of CPU at 128 MB's share (x 13.8) plus 10 ms waiting, billed per started millisecond.
+    assert cost.lambda_seconds(0.020, 0.010, 128) == pytest.approx(0.287)
+    assert cost.lambda_seconds(0.020, 0.010, 2048) == pytest.approx(0.030)
+    assert cost.schedule_runs_per_month("rate(1 minute)") == 43_200
+    assert cost.schedule_runs_per_month("rate(15 minutes)") == 2_880

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from lapor.contract import OPERATIONS
 from lapor.directory import Directory
-from lapor.openapi import build_openapi
+from lapor.openapi import PUBLISHED, build_openapi, generate_openapi, published_openapi
 
 DIRECTORY = Directory.from_file(Path(__file__).resolve().parents[2] / "infra" / "directory.json")
 
@@ -59,3 +60,13 @@ def test_demo_directory_has_the_contracts_ids() -> None:
         "pemprov-kalteng",
         "kemenpan-rb",
     ]
+
+
+def test_the_published_document_is_the_generated_one() -> None:
+    """The layer's openapi.json is what the docs function serves: regenerate it with `make openapi`."""
+    assert json.loads(PUBLISHED.read_text(encoding="utf-8")) == json.loads(json.dumps(generate_openapi())), (
+        "shared/lapor/openapi.json is stale: run `make openapi`"
+    )
+    served = published_openapi(DIRECTORY, "https://lapor.test/v1")
+    assert json.loads(json.dumps(served)) == json.loads(json.dumps(build_openapi(DIRECTORY, "https://lapor.test/v1")))
+    assert served["servers"] == [{"url": "https://lapor.test/v1"}]

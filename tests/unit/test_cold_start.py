@@ -1,0 +1,254 @@
+"""What a function does during INIT, and SnapStart: the template's switch, one snapshot restored twice,
+connections after a restore. Cheap: subprocesses and an offline SAM transform, no moto.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT
+
+API_FUNCTIONS = {
+    "SubmitReportFunction",
+    "TrackReportFunction",
+    "ApiDocsFunction",
+    "WebPagesFunction",
+    "AgencyReportsFunction",
+    "ReporterAccessFunction",
+    "SupportReportFunction",
+}
+# What each function creates during INIT: the clients every one of its requests needs, nothing more.
+INIT_CLIENTS = {
+    "submit_report": ["dynamodb", "sqs"],
+    "track_report": ["dynamodb"],
+    "agency_reports": ["dynamodb", "kms"],
+    "reporter_access": ["dynamodb", "kms"],
+    "support_report": ["dynamodb"],
+    "notify_agency": ["dynamodb", "ses"],
+    "escalate_overdue": ["dynamodb"],
+    "relay_events": ["dynamodb"],
+    "api_docs": [],
+    "web_pages": [],
+}
+
+
+def _lambda_env(tmp_path: Path) -> dict[str, str]:
+    """Lambda-like: a region and credentials, and an endpoint where nothing listens (any call would fail)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        {
+            "AWS_REGION": "ap-southeast-3",
+            "AWS_DEFAULT_REGION": "ap-southeast-3",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+            "AWS_CONFIG_FILE": str(tmp_path / "none"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+            "PYTHONPATH": str(ROOT / "shared"),
+        }
+    )
+    return env
+
+
+def _run(code: str, tmp_path: Path, *args: str) -> Any:
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code), *args],
+        env=_lambda_env(tmp_path),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_init_creates_the_clients_every_request_needs_and_calls_no_aws(tmp_path: Path) -> None:
+    found = _run(
+        """
+        import importlib.util, json, sys
+        from botocore.client import BaseClient
+
+        def refuse(self, operation, params):
+            raise AssertionError(f"AWS call during INIT: {operation}")
+
+        BaseClient._make_api_call = refuse
+        from lapor import aws
+
+        created = {}
+        for name in sys.argv[1:]:
+            aws.reset_clients()
+            source = f"functions/{name}/app.py"
+            spec = importlib.util.spec_from_file_location(f"init_{name}", source)
+            module = importlib.util.module_from_spec(spec)
+            sys.path.insert(0, f"functions/{name}")
+            spec.loader.exec_module(module)
+            sys.path.pop(0)
+            created[name] = sorted(aws._clients)
+        print(json.dumps(created))
+        """,
+        tmp_path,
+        *INIT_CLIENTS,
+    )
+    assert found == {name: sorted(services) for name, services in INIT_CLIENTS.items()}
+
+
+def test_routes_that_validate_no_body_do_not_import_pydantic(tmp_path: Path) -> None:
+    found = _run(
+        """
+        import importlib.util, json, sys
+
+        loaded = {}
+        for name in sys.argv[1:]:
+            for module in [m for m in sys.modules if m.startswith(("pydantic", "lapor"))]:
+                del sys.modules[module]
+            spec = importlib.util.spec_from_file_location(f"init_{name}", f"functions/{name}/app.py")
+            module = importlib.util.module_from_spec(spec)
+            sys.path.insert(0, f"functions/{name}")
+            spec.loader.exec_module(module)
+            sys.path.pop(0)
+            loaded[name] = "pydantic" in sys.modules
+        print(json.dumps(loaded))
+        """,
+        tmp_path,
+        "track_report",
+        "agency_reports",
+        "reporter_access",
+        "support_report",
+        "api_docs",
+        "web_pages",
+        "submit_report",
+    )
+    assert found == {name: name == "submit_report" for name in found}
+
+
+def test_two_processes_restored_from_one_initialized_state_never_share_an_id_code_or_nonce(tmp_path: Path) -> None:
+    """SnapStart resumes many execution environments from one snapshot taken after INIT: anything unique
+    drawn before the snapshot (or from a generator seeded then) would repeat. os.fork() after INIT gives
+    two processes with that very memory; each then makes what a request makes.
+    """
+    draws = _run(
+        """
+        import importlib.util, json, os, sys
+
+        spec = importlib.util.spec_from_file_location("submit_app", "functions/submit_report/app.py")
+        app = importlib.util.module_from_spec(spec)
+        sys.path.insert(0, "functions/submit_report")
+        spec.loader.exec_module(app)  # INIT, as before the snapshot
+        from lapor import crypto, ids
+
+        def draw():
+            key = bytes(32)
+            return {
+                "tracking_id": [ids.new_tracking_id() for _ in range(300)],
+                "access_code": [ids.new_access_code() for _ in range(300)],
+                "nonce": [crypto.seal_message(key, "LPR-0000-0000-0000", "x")["nonce"].hex() for _ in range(300)],
+                "replay_nonce": [crypto.seal_replay("k", {})[:12].hex() for _ in range(300)],
+            }
+
+        files = [os.path.join(sys.argv[1], f"restored-{n}.json") for n in range(2)]
+        for path in files:
+            pid = os.fork()
+            if pid == 0:
+                with open(path, "w") as out:
+                    json.dump(draw(), out)
+                os._exit(0)
+            os.waitpid(pid, 0)
+        print(json.dumps([json.load(open(path)) for path in files]))
+        """,
+        tmp_path,
+        str(tmp_path),
+    )
+    first, second = draws
+    for kind in first:
+        assert len(set(first[kind])) == len(first[kind]), kind
+        assert not set(first[kind]) & set(second[kind]), f"two restored processes made the same {kind}"
+
+
+def test_connections_are_dropped_after_a_restore(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lapor import aws
+
+    hooks: list[Any] = []
+    runtime = types.ModuleType("snapshot_restore_py")
+    runtime.register_after_restore = hooks.append  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "snapshot_restore_py", runtime)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-southeast-3")
+    aws.reset_clients()
+    try:
+        aws.prepare("dynamodb")
+        assert hooks == [aws.close_connections]
+        manager = aws.client("dynamodb")._endpoint.http_session._manager
+        # The connection pool a call made before the snapshot would have left behind.
+        manager.connection_from_url("https://dynamodb.ap-southeast-3.amazonaws.com/")
+        assert len(manager.pools) == 1
+        hooks[0]()
+        assert len(manager.pools) == 0
+    finally:
+        aws.reset_clients()
+
+
+def _transformed(parameters: dict[str, str]) -> dict[str, Any]:
+    from lapor_local.template import load_template
+    from samtranslator.translator.transform import transform
+
+    template = copy.deepcopy(load_template(ROOT / "template.yaml"))
+    for resource in template["Resources"].values():
+        props = resource.get("Properties") or {}
+        # The translator wants code in S3 (sam build would upload it); nothing else is changed.
+        if resource["Type"] == "AWS::Serverless::Function":
+            props["CodeUri"] = "s3://bucket/function.zip"
+        if resource["Type"] == "AWS::Serverless::LayerVersion":
+            props["ContentUri"] = "s3://bucket/layer.zip"
+
+    class NoManagedPolicies:
+        def load(self) -> dict[str, str]:
+            return {}
+
+    result: dict[str, Any] = transform(template, parameters, NoManagedPolicies())
+    return result
+
+
+@pytest.mark.parametrize("switch", ["on", "off"])
+def test_snapstart_switch_transforms_and_the_api_invokes_the_published_alias(
+    switch: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-southeast-3")
+    resources = _transformed({"SnapStart": switch})["Resources"]
+    functions = {k for k, v in resources.items() if v["Type"] == "AWS::Lambda::Function"}
+    snapstart = {k for k in functions if "SnapStart" in resources[k]["Properties"]}
+    assert snapstart == API_FUNCTIONS
+    for name in API_FUNCTIONS:
+        assert resources[name]["Properties"]["SnapStart"] == {
+            "ApplyOn": {"Fn::If": ["SnapStartOn", "PublishedVersions", "None"]}
+        }
+        assert resources[f"{name}Aliaslive"]["Type"] == "AWS::Lambda::Alias"
+    body = json.dumps(resources["LaporApi"]["Properties"]["Body"])
+    for name in API_FUNCTIONS:
+        assert f"${{{name}Aliaslive}}/invocations" in body, f"the API does not invoke {name}'s alias"
+        assert f"${{{name}.Arn}}/invocations" not in body
+    permissions = [v["Properties"] for v in resources.values() if v["Type"] == "AWS::Lambda::Permission"]
+    for props in permissions:
+        target = props["FunctionName"].get("Ref", "")
+        if any(target.startswith(name) for name in API_FUNCTIONS):
+            assert target.endswith("Aliaslive"), props
+
+
+def test_snapstart_is_on_by_default() -> None:
+    from lapor_local.template import load_template
+
+    template = load_template(ROOT / "template.yaml")
+    assert template["Parameters"]["SnapStart"]["Default"] == "on"
+    assert template["Conditions"]["SnapStartOn"] == {"Fn::Equals": [{"Ref": "SnapStart"}, "on"]}
+    runtime = template["Globals"]["Function"]["Runtime"].removeprefix("python")
+    assert tuple(map(int, runtime.split("."))) >= (3, 12)  # SnapStart for Python: 3.12 and newer
