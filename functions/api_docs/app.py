@@ -6,6 +6,7 @@ The Swagger UI bundle comes from the layer (aws-lambda-powertools ships it), so 
 from functools import lru_cache
 from importlib import resources
 
+from lapor.config import settings
 from lapor.directory import current_directory
 from lapor.errors import NotFound
 from lapor.http import Request, Response, Router
@@ -37,7 +38,10 @@ def openapi(request: Request) -> Response:
         directory = current_directory()
     except Exception:  # an unseeded or unreachable directory: still a document, without the enums
         directory = None
-    return Response(200, build_openapi(directory, server_url=request.base_url or "/"), {"Cache-Control": "max-age=60"})
+    document = build_openapi(
+        directory, server_url=request.base_url or "/", jurisdiction_id=settings().open311_jurisdiction_id
+    )
+    return Response(200, document, {"Cache-Control": "max-age=60"})
 
 
 @router.route("GET", "/docs")

@@ -46,6 +46,7 @@ class Settings:
     sender_email: str
     webhook_secret_arn: str
     link_base_url: str
+    open311_jurisdiction_id: str
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -76,6 +77,7 @@ class Settings:
             webhook_secret_arn=env.get("WEBHOOK_SECRET_ARN", "").strip(),
             # Links in notifications: the public origin, else the API's own URL (set by the template).
             link_base_url=(env.get("PUBLIC_BASE_URL", "").strip() or env.get("API_URL", "").strip()).rstrip("/"),
+            open311_jurisdiction_id=env.get("OPEN311_JURISDICTION_ID", "").strip() or "baritoutarakab.go.id",
         )
 
 

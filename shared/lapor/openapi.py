@@ -10,7 +10,7 @@ from pydantic.json_schema import models_json_schema
 
 from lapor.contract import OPERATIONS, Operation
 from lapor.directory import Directory
-from lapor.models import Problem
+from lapor.models import Open311Error, Problem
 
 STATUS_TITLES = {
     400: "Body is not JSON",
@@ -32,11 +32,17 @@ lapor: public-service complaints for Indonesian local governments, in the spirit
 * Optional request fields are either absent or valid: `null` is not accepted for them.
 * Bodies over 64 KiB are refused with 413; bodies that are not JSON with 400.
 * Tracking IDs are public and safe to share; access codes are secret, shown once, stored only as a hash.
+* Open311 GeoReport v2 lives under `/open311/v2/`, in JSON or XML (the path's suffix). Its errors are Open311's
+  own: `[{"code", "description"}]` (XML `<errors><error>`), with 400, 403 or 404.
 """
+XML_SCHEMA = {
+    "type": "string",
+    "description": "UTF-8 XML with the element names of the Open311 GeoReport v2 specification",
+}
 
 
 def _models() -> list[type[BaseModel]]:
-    found: list[type[BaseModel]] = [Problem]
+    found: list[type[BaseModel]] = [Problem, Open311Error]
     for op in OPERATIONS:
         for model in (op.request, op.response[0] if isinstance(op.response, tuple) else op.response):
             if model is not None and model not in found:
@@ -44,8 +50,11 @@ def _models() -> list[type[BaseModel]]:
     return found
 
 
-def build_openapi(directory: Directory | None = None, server_url: str = "/") -> dict[str, Any]:
-    """The whole API's OpenAPI document. With a directory, category codes and agency ids become enums."""
+def build_openapi(
+    directory: Directory | None = None, server_url: str = "/", jurisdiction_id: str | None = None
+) -> dict[str, Any]:
+    """The whole API's OpenAPI document. With a directory, category codes and agency ids become enums;
+    with a jurisdiction_id, Open311's jurisdiction_id parameter accepts that one only."""
     all_models = _models()
     mode_models = [(m, "validation" if _is_request(m) else "serialization") for m in all_models]
     keys, definitions = models_json_schema(mode_models, ref_template="#/components/schemas/{model}")  # type: ignore[arg-type]
@@ -54,7 +63,7 @@ def build_openapi(directory: Directory | None = None, server_url: str = "/") -> 
         _restrict_to_directory(schemas, directory)
     paths: dict[str, Any] = {}
     for op in OPERATIONS:
-        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, keys)
+        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, keys, directory, jurisdiction_id)
     return {
         "openapi": "3.1.0",
         "info": {"title": "lapor API", "version": "1.0.0", "description": DESCRIPTION},
@@ -64,6 +73,7 @@ def build_openapi(directory: Directory | None = None, server_url: str = "/") -> 
             {"name": "directory", "description": "Agencies and categories"},
             {"name": "agency", "description": "The agency inbox and actions (bearer token)"},
             {"name": "operations", "description": "Health and documentation"},
+            {"name": "open311", "description": "Open311 GeoReport v2: services are categories, requests reports"},
         ],
         "paths": paths,
         "components": {
@@ -89,8 +99,24 @@ def _ref(keys: dict[Any, Any], model: type[BaseModel]) -> dict[str, Any]:
     return dict(keys[(model, mode)])
 
 
-def _operation(op: Operation, keys: dict[Any, Any]) -> dict[str, Any]:
-    problem_ref = _ref(keys, Problem)
+def _content(op: Operation, schema: dict[str, Any], keys: dict[Any, Any], error: bool) -> dict[str, Any]:
+    """The media types of one response: Open311 operations answer in the format asked for, even errors."""
+    if not op.formats:
+        if error:
+            return {"application/problem+json": {"schema": _ref(keys, Problem)}}
+        return {op.content_type: {"schema": schema}}
+    content: dict[str, Any] = {}
+    if "json" in op.formats:
+        errors = {"type": "array", "items": _ref(keys, Open311Error)}
+        content["application/json"] = {"schema": errors if error else schema}
+    if "xml" in op.formats:
+        content["text/xml"] = {"schema": XML_SCHEMA}
+    return content
+
+
+def _operation(
+    op: Operation, keys: dict[Any, Any], directory: Directory | None, jurisdiction_id: str | None
+) -> dict[str, Any]:
     if isinstance(op.response, tuple):
         success_schema: dict[str, Any] = {"type": "array", "items": _ref(keys, op.response[0])}
     elif op.response is not None:
@@ -101,7 +127,7 @@ def _operation(op: Operation, keys: dict[Any, Any]) -> dict[str, Any]:
         success_schema = {"type": "string", "contentMediaType": "image/png"}
     else:
         success_schema = {"type": "string"}
-    success: dict[str, Any] = {"description": "OK", "content": {op.content_type: {"schema": success_schema}}}
+    success: dict[str, Any] = {"description": "OK", "content": _content(op, success_schema, keys, error=False)}
     if op.response_headers:
         success["headers"] = {
             name: {"description": text, "schema": {"type": "string"}} for name, text in op.response_headers.items()
@@ -109,10 +135,12 @@ def _operation(op: Operation, keys: dict[Any, Any]) -> dict[str, Any]:
     responses: dict[str, Any] = {str(op.success_status): success}
     for status in op.errors:
         entry: dict[str, Any] = {
-            "description": STATUS_TITLES[status],
-            "content": {"application/problem+json": {"schema": problem_ref}},
+            "description": OPEN311_TITLES.get(status, STATUS_TITLES[status]) if op.formats else STATUS_TITLES[status],
+            "content": _content(op, {}, keys, error=True),
         }
         if status == 429:
+            # API Gateway's throttle answers before any function, in the problem format.
+            entry["content"] = {"application/problem+json": {"schema": _ref(keys, Problem)}}
             entry["headers"] = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "string"}}}
         responses[str(status)] = entry
     result: dict[str, Any] = {
@@ -131,16 +159,37 @@ def _operation(op: Operation, keys: dict[Any, Any]) -> dict[str, Any]:
                 "in": p.location,
                 "required": p.required,
                 "description": p.description,
-                "schema": p.schema,
+                "schema": _parameter_schema(p.name, p.schema, directory, jurisdiction_id) if op.formats else p.schema,
             }
             for p in op.parameters
         ]
     if op.request is not None:
         result["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": _ref(keys, op.request)}},
+            "content": {op.request_content_type: {"schema": _ref(keys, op.request)}},
         }
     return result
+
+
+def _parameter_schema(
+    name: str, schema: dict[str, Any], directory: Directory | None, jurisdiction_id: str | None
+) -> dict[str, Any]:
+    """An Open311 parameter's schema narrowed to this deployment: its jurisdiction and its service codes."""
+    if name == "jurisdiction_id" and jurisdiction_id:
+        return {**schema, "enum": [jurisdiction_id]}
+    if name == "service_code" and directory is not None and directory.categories:
+        codes = "|".join(sorted(directory.categories))
+        return {**schema, "pattern": f"^({codes})(,({codes}))*$"}
+    return schema
+
+
+OPEN311_TITLES = {
+    400: "A parameter or field is not valid (one error per problem)",
+    403: "No api_key, or one that is unknown or revoked",
+    404: "Unknown resource, unknown or confidential report, another jurisdiction_id, or a format other than "
+    "json or xml",
+    409: "The same request (Idempotency-Key) is still being handled",
+}
 
 
 def _restrict_to_directory(schemas: dict[str, Any], directory: Directory) -> None:
