@@ -206,6 +206,7 @@ def _run_phases(
                 progress,
                 lambda: local.escalation_at_scale(stack, options.sizes, options.due, at, progress),
             )
+            _phase(phases, "open311", progress, lambda: local.open311_listing_at_scale(stack, progress))
 
 
 def _phase(phases: dict[str, Any], name: str, progress: Callable[[str], None], action: Callable[[], Any]) -> None:
