@@ -465,6 +465,10 @@ def _problems(exc: ValidationError) -> list[FieldProblem]:
 
 # ---------------------------------------------------------------- Open311 GeoReport v2 (documentation only)
 
+# Decimal degrees as form text, within range (what float() then reads).
+LATITUDE_TEXT = r"^-?([0-8]?[0-9](\.[0-9]{1,15})?|90(\.0{1,15})?)$"
+LONGITUDE_TEXT = r"^-?((1[0-7][0-9]|[0-9]?[0-9])(\.[0-9]{1,15})?|180(\.0{1,15})?)$"
+
 
 class Open311RequestForm(BaseModel):
     """The form-encoded body of `POST /open311/v2/requests.{json,xml}` (read by `lapor.open311`, described here).
@@ -479,22 +483,24 @@ class Open311RequestForm(BaseModel):
     api_key: str = Field(description="The partner key an operator issued with `lapor open311-key create`")
     jurisdiction_id: str | None = Field(default=None, description="Optional; when given, this deployment's own")
     service_code: str = Field(description="A service_code of GET services")
-    lat: str | None = Field(default=None, description="Latitude, WGS 84, with long")
-    long: str | None = Field(default=None, description="Longitude, WGS 84, with lat")
-    address_string: str | None = Field(default=None, description="Address, up to 300 characters")
-    email: str | None = Field(default=None, description="The reporter's email (never shown publicly)")
-    first_name: str | None = Field(default=None, description="The reporter's first name")
-    last_name: str | None = Field(default=None, description="The reporter's last name")
-    phone: str | None = Field(default=None, description="The reporter's phone, E.164")
-    description: str = Field(description="20 to 4000 characters, not counting white space at either end")
+    lat: str | None = Field(default=None, pattern=LATITUDE_TEXT, description="Latitude, WGS 84, with long")
+    long: str | None = Field(default=None, pattern=LONGITUDE_TEXT, description="Longitude, WGS 84, with lat")
+    address_string: str | None = Field(default=None, min_length=1, max_length=300, description="The address")
+    email: str | None = Field(
+        default=None, max_length=254, pattern=EMAIL_PATTERN, description="The reporter's email (never shown publicly)"
+    )
+    first_name: PersonName | None = Field(default=None, description="The reporter's first name")
+    last_name: PersonName | None = Field(default=None, description="The reporter's last name")
+    phone: str | None = Field(default=None, pattern=PHONE_PATTERN, description="The reporter's phone, E.164")
+    description: Description
     device_id: str | None = Field(default=None, description="Accepted for compatibility, never stored")
     account_id: str | None = Field(default=None, description="Accepted for compatibility, never stored")
     address_id: str | None = Field(default=None, description="Accepted for compatibility, never stored")
     attribute_kind: Literal["complaint", "aspiration", "information_request"] | None = Field(
         default=None, alias="attribute[kind]", description="Default complaint"
     )
-    attribute_title: str | None = Field(
-        default=None, alias="attribute[title]", description="10-150 characters; default: the description's first words"
+    attribute_title: Title | None = Field(
+        default=None, alias="attribute[title]", description="Default: the description's first words"
     )
     attribute_anonymous: Literal["true", "false"] | None = Field(default=None, alias="attribute[anonymous]")
     attribute_confidential: Literal["true", "false"] | None = Field(

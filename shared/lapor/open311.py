@@ -260,20 +260,7 @@ def find_requests(
     apart; by default the last 90 days).
     """
     directory = current_directory()
-    ids = query.get("service_request_id")
-    if ids is not None:
-        wanted = [part for part in ids.split(",") if part]
-        if not wanted or len(wanted) > MAX_IDS:
-            raise _bad_query("service_request_id", f"give 1 to {MAX_IDS} comma-separated IDs")
-        canonical = []
-        for raw in wanted:
-            try:
-                canonical.append(parse_tracking_id(raw))
-            except ReportNotFound:
-                continue  # a malformed ID is simply not found, as in requests/{id}
-        items = [i for i in store.get_public_reports(canonical) if not i.get("confidential")]
-        items.sort(key=lambda i: (str(i["submitted_at"]), str(i["tracking_id"])), reverse=True)
-        return [request_view(item, directory) for item in items]
+    # Every parameter is checked, even those service_request_id overrides: a bad query is always a 400.
     codes = _choices(query, "service_code", directory.categories)
     states = _choices(query, "status", ("open", "closed")) or ["open", "closed"]
     start, end = _moment(query, "start_date"), _moment(query, "end_date")
@@ -289,6 +276,20 @@ def find_requests(
         raise _bad_query("end_date", "must not be before start_date")
     if end - start > MAX_RANGE:
         raise _bad_query("end_date", "may be at most 90 days after start_date")
+    ids = query.get("service_request_id")
+    if ids is not None:
+        wanted = [part for part in ids.split(",") if part]
+        if not wanted or len(wanted) > MAX_IDS:
+            raise _bad_query("service_request_id", f"give 1 to {MAX_IDS} comma-separated IDs")
+        canonical = []
+        for raw in wanted:
+            try:
+                canonical.append(parse_tracking_id(raw))
+            except ReportNotFound:
+                continue  # a malformed ID is simply not found, as in requests/{id}
+        items = [i for i in store.get_public_reports(canonical) if not i.get("confidential")]
+        items.sort(key=lambda i: (str(i["submitted_at"]), str(i["tracking_id"])), reverse=True)
+        return [request_view(item, directory) for item in items]
     index, partitions = store.public_partitions(codes, states)
     items = store.public_reports(index, partitions, first, last, MAX_LISTED, read)
     return [request_view(item, directory) for item in items]
@@ -345,18 +346,14 @@ def _flag(fields: Mapping[str, str], name: str, problems: list[FieldProblem]) ->
     return value == "true"
 
 
-def _coordinate(fields: Mapping[str, str], name: str, problems: list[FieldProblem]) -> float | None:
+def _coordinate(fields: Mapping[str, str], name: str, pattern: str, problems: list[FieldProblem]) -> float | None:
     raw = fields.get(name)
     if raw is None:
         return None
-    try:
-        value = float(raw)
-    except ValueError:
-        value = float("nan")
-    if value != value or value in (float("inf"), float("-inf")):
-        problems.append(FieldProblem(("body", name), "must be a decimal number"))
+    if re.fullmatch(pattern, raw) is None:
+        problems.append(FieldProblem(("body", name), "must be decimal degrees within range, e.g. -0.9553"))
         return None
-    return value
+    return float(raw)
 
 
 def derived_title(description: str, service_name: str) -> str:
@@ -399,7 +396,10 @@ def submission_body(fields: Mapping[str, str], directory: Directory) -> dict[str
     description = fields.get("description")
     if description is None:
         problems.append(FieldProblem(("body", "description"), "Field required"))
-    lat, lon = _coordinate(fields, "lat", problems), _coordinate(fields, "long", problems)
+    from lapor.models import LATITUDE_TEXT, LONGITUDE_TEXT
+
+    lat = _coordinate(fields, "lat", LATITUDE_TEXT, problems)
+    lon = _coordinate(fields, "long", LONGITUDE_TEXT, problems)
     address = fields.get("address_string")
     if ("lat" in fields) != ("long" in fields):
         problems.append(FieldProblem(("body", "lat"), "lat and long go together"))
@@ -408,6 +408,9 @@ def submission_body(fields: Mapping[str, str], directory: Directory) -> dict[str
     anonymous = _flag(fields, "anonymous", problems)
     confidential = _flag(fields, "confidential", problems)
     contact = {k: fields[k] for k in ("email", "phone") if k in fields}
+    for part in ("first_name", "last_name"):
+        if part in fields and not 2 <= len(fields[part].strip()) <= 100:
+            problems.append(FieldProblem(("body", part), "2 to 100 characters, not counting white space at either end"))
     name = " ".join(fields[k].strip() for k in ("first_name", "last_name") if k in fields).strip()
     identified = any(k in fields for k in ("email", "phone", "first_name", "last_name"))
     if anonymous and identified:

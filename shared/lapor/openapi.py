@@ -61,6 +61,9 @@ def build_openapi(
     schemas: dict[str, Any] = copy.deepcopy(definitions.get("$defs", {}))
     if directory is not None:
         _restrict_to_directory(schemas, directory)
+    form = schemas.get("Open311RequestForm", {}).get("properties", {})
+    if jurisdiction_id and "jurisdiction_id" in form:
+        form["jurisdiction_id"]["enum"] = [jurisdiction_id]
     paths: dict[str, Any] = {}
     for op in OPERATIONS:
         paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, keys, directory, jurisdiction_id)
@@ -198,3 +201,6 @@ def _restrict_to_directory(schemas: dict[str, Any], directory: Directory) -> Non
         submission["category"]["enum"] = sorted(directory.categories)
     if "agency_id" in submission:
         submission["agency_id"]["enum"] = sorted(directory.agencies)
+    form = schemas.get("Open311RequestForm", {}).get("properties", {})
+    if "service_code" in form:
+        form["service_code"]["enum"] = sorted(directory.categories)
