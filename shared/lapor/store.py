@@ -36,6 +36,7 @@ DUE_PK = "DUE"
 STATS_PK = "STATS"
 PARTNER_KEY_PK = "OPEN311_KEY"
 CLOSED_STATUSES = ("closed", "rejected")
+MAX_PAGE = 1000  # items per page of a public listing (DynamoDB also stops a page at 1 MB)
 # What the public indexes project (template.yaml says the same) and what public reads ask for.
 PUBLIC_ATTRIBUTES = (
     "tracking_id",
@@ -489,11 +490,13 @@ def public_reports(
     """Up to `limit` public reports submitted between `start` and `end` (stored timestamps), newest first,
     from the given partitions of a public index, merged.
 
-    Each partition is read lazily, page by page, and every page asks only for what the listing still
-    needs, so the items read stay close to the items listed whatever the table holds.
+    Each partition is read lazily: its first page asks for its share of the listing, every later page for
+    what the listing still needs, so the items read stay close to the items listed whatever the table
+    holds (at most the unused rest of each partition's last page more).
     """
     read = read if read is not None else ReadCount()
     taken = [0]
+    share = -(-limit // max(1, len(partitions)))
 
     def partition(key: str, index_key: str) -> Iterator[dict[str, Any]]:
         kwargs: dict[str, Any] = {
@@ -504,8 +507,9 @@ def public_reports(
             "ExpressionAttributeValues": {":k": {"S": key}, ":start": {"S": start}, ":end": {"S": end + "#~"}},
             "ScanIndexForward": False,
         }
+        wanted = share
         while True:
-            kwargs["Limit"] = max(1, min(100, limit - taken[0]))
+            kwargs["Limit"] = max(1, min(MAX_PAGE, wanted))
             result = client("dynamodb").query(**kwargs)
             read.items += int(result.get("ScannedCount", 0))
             for item in result.get("Items", []):
@@ -514,6 +518,7 @@ def public_reports(
             if not last:
                 return
             kwargs["ExclusiveStartKey"] = last
+            wanted = limit - taken[0]
 
     index_key = "public_pk" if index == "public" else "service_pk"
     streams = [partition(key, index_key) for key in partitions]
