@@ -85,6 +85,7 @@ def test_open311_reads_cannot_write_decrypt_or_read_more_than_public_reports() -
                 {"Fn::Sub": "${ReportsTable.Arn}/index/public"},
                 {"Fn::Sub": "${ReportsTable.Arn}/index/public_service"},
             ]
+            assert statement["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["PUBLIC#*"]}}
 
 
 def test_open311_filing_has_the_submissions_permissions_and_may_only_count_key_uses() -> None:
