@@ -8,6 +8,7 @@ allows scripts from this origin only, like the citizen pages.
 from functools import lru_cache
 from importlib import resources
 
+from lapor.config import settings
 from lapor.directory import current_directory
 from lapor.errors import NotFound
 from lapor.http import Request, Response, Router
@@ -50,9 +51,10 @@ def openapi(request: Request) -> Response:
         directory = current_directory()
     except Exception:  # an unseeded or unreachable directory: still a document, without the enums
         directory = None
-    return Response(
-        200, published_openapi(directory, server_url=request.base_url or "/"), {"Cache-Control": "max-age=60"}
+    document = published_openapi(
+        directory, server_url=request.base_url or "/", jurisdiction_id=settings().open311_jurisdiction_id
     )
+    return Response(200, document, {"Cache-Control": "max-age=60"})
 
 
 @router.route("GET", "/docs")

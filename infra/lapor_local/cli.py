@@ -19,6 +19,7 @@ COMMANDS = (
     "lapor_local.commands.poster",
     "lapor_local.commands.webhook_secret",
     "lapor_local.commands.audit",
+    "lapor_local.commands.open311_key",
 )
 
 

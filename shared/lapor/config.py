@@ -48,6 +48,7 @@ class Settings:
     link_base_url: str
     photos_bucket: str
     photo_key_id: str
+    open311_jurisdiction_id: str
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -80,6 +81,7 @@ class Settings:
             link_base_url=(env.get("PUBLIC_BASE_URL", "").strip() or env.get("API_URL", "").strip()).rstrip("/"),
             photos_bucket=env.get("PHOTOS_BUCKET", "").strip(),
             photo_key_id=env.get("PHOTO_KEY_ID", "").strip(),
+            open311_jurisdiction_id=env.get("OPEN311_JURISDICTION_ID", "").strip() or "baritoutarakab.go.id",
         )
 
 

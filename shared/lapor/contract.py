@@ -42,6 +42,10 @@ class Operation:
     errors: tuple[int, ...] = ()
     response_headers: dict[str, str] = field(default_factory=dict)
     agency_token: bool = False  # needs `Authorization: Bearer <JWT>` of an agency officer
+    request_content_type: str = "application/json"
+    # Open311 operations answer (errors too) in their own representation: "json", "xml", or both when the
+    # format is the suffix of a path parameter. Empty: JSON bodies and problem+json errors.
+    formats: tuple[str, ...] = ()
 
 
 TRACKING_ID = Parameter(
@@ -517,6 +521,180 @@ SERVICE_OPERATIONS: tuple[Operation, ...] = (
 )
 
 
+JURISDICTION = Parameter(
+    "jurisdiction_id",
+    "query",
+    {"type": "string"},
+    "Optional; when given it must be this deployment's own (template parameter Open311JurisdictionId), else 404",
+)
+OPEN311_SERVICE_CODES = Parameter(
+    "service_code",
+    "query",
+    {"type": "string", "pattern": "^[a-z0-9-]+(,[a-z0-9-]+)*$"},
+    "Only these services (categories), comma-separated",
+)
+OPEN311_LIST_PARAMETERS = (
+    Parameter(
+        "service_request_id",
+        "query",
+        {"type": "string", "minLength": 1},
+        "Comma-separated Tracking IDs, at most 100; overrides every other filter. Unknown, malformed and "
+        "confidential ones are left out alike.",
+    ),
+    OPEN311_SERVICE_CODES,
+    Parameter(
+        "start_date",
+        "query",
+        {"type": "string", "format": "date-time"},
+        "Submitted at or after (W3C date-time with an offset); with end_date at most 90 days apart",
+    ),
+    Parameter(
+        "end_date",
+        "query",
+        {"type": "string", "format": "date-time"},
+        "Submitted at or before; without either date, the last 90 days",
+    ),
+    Parameter(
+        "status",
+        "query",
+        {"type": "string", "pattern": "^(open|closed)(,(open|closed))*$"},
+        "open, closed or both, comma-separated",
+    ),
+    JURISDICTION,
+)
+OPEN311_LIST = (
+    "Public (never confidential) reports, newest first, at most 1,000, read from a sparse index of public "
+    "reports (never a scan). No reporter data: there is none to show. A query that no schema can rule out is "
+    "refused with 400: start_date and end_date more than 90 days apart, end_date before start_date, an unknown "
+    "service_code."
+)
+OPEN311_FILE = (
+    "Form-encoded, as the spec says, with a partner's api_key (issued by an operator with `lapor open311-key "
+    "create`; missing, unknown or revoked: 403; each use counted). The very same submission as POST /reports: "
+    "same rules, routing, deadlines, notification and Idempotency-Key. The title is the description's first "
+    "words unless attribute[title] is given; email, first_name, last_name and phone make the reporter, none of "
+    "them an anonymous report; attribute[confidential]=true keeps it off every public endpoint. A field that is "
+    "not valid is 400, one entry per problem. The answer holds the Tracking ID as service_request_id and, "
+    "as extras, the one-time access_code and the tracking_url."
+)
+
+
+def _open311(fmt: str) -> tuple[Operation, ...]:
+    """The Open311 GeoReport v2 routes whose format is part of their literal path (`fmt`: json or xml)."""
+    upper = fmt.upper()
+    return (
+        Operation(
+            f"open311Discovery{upper}",
+            "GET",
+            f"/open311/v2/discovery.{fmt}",
+            "Open311Function",
+            f"Open311 service discovery ({upper})",
+            "This endpoint, its specification and formats.",
+            "open311",
+            response=models.Open311Discovery,
+            parameters=(JURISDICTION,),
+            errors=(404, 429),
+            formats=(fmt,),
+        ),
+        Operation(
+            f"open311Services{upper}",
+            "GET",
+            f"/open311/v2/services.{fmt}",
+            "Open311Function",
+            f"Open311 services: one per category ({upper})",
+            "service_code is the category code, group the agency that receives its reports by default, type "
+            "realtime, metadata true (see services/{service_code}).",
+            "open311",
+            response=(models.Open311Service,),
+            parameters=(JURISDICTION,),
+            errors=(404, 429),
+            formats=(fmt,),
+        ),
+        Operation(
+            f"open311Requests{upper}",
+            "GET",
+            f"/open311/v2/requests.{fmt}",
+            "Open311Function",
+            f"Open311 service requests: public reports ({upper})",
+            OPEN311_LIST,
+            "open311",
+            response=(models.Open311ServiceRequest,),
+            parameters=OPEN311_LIST_PARAMETERS,
+            errors=(400, 404, 429),
+            formats=(fmt,),
+        ),
+        Operation(
+            f"open311FileRequest{upper}",
+            "POST",
+            f"/open311/v2/requests.{fmt}",
+            "Open311SubmitFunction",
+            f"File an Open311 service request: a report ({upper})",
+            OPEN311_FILE,
+            "open311",
+            success_status=201,
+            response=(models.Open311Filed,),
+            request=models.Open311RequestForm,
+            request_content_type="application/x-www-form-urlencoded",
+            parameters=(IDEMPOTENCY_KEY,),
+            errors=(400, 403, 404, 409, 429),
+            response_headers={"Location": "The request's Open311 URL, requests/{service_request_id}"},
+            formats=(fmt,),
+        ),
+    )
+
+
+OPEN311_OPERATIONS: tuple[Operation, ...] = (
+    *_open311("json"),
+    *_open311("xml"),
+    Operation(
+        "open311ServiceDefinition",
+        "GET",
+        "/open311/v2/services/{service_file}",
+        "Open311Function",
+        "Open311 service definition: the attributes of a request",
+        "service_file is `<service_code>.json` or `<service_code>.xml` (another suffix: 404). Attributes: kind "
+        "(complaint, aspiration, information_request), title, anonymous and confidential.",
+        "open311",
+        response=models.Open311ServiceDefinition,
+        parameters=(
+            Parameter(
+                "service_file",
+                "path",
+                {"type": "string", "pattern": "^.+\\.(json|xml)$", "examples": ["jalan-jembatan.json"]},
+                "<service_code>.json or <service_code>.xml",
+                required=True,
+            ),
+            JURISDICTION,
+        ),
+        errors=(404, 429),
+        formats=("json", "xml"),
+    ),
+    Operation(
+        "open311Request",
+        "GET",
+        "/open311/v2/requests/{request_file}",
+        "Open311Function",
+        "One Open311 service request (an array of one)",
+        "request_file is `<Tracking ID>.json` or `.xml`. Unknown, malformed and confidential reports answer 404 "
+        "alike: a confidential report cannot be told from a missing one here.",
+        "open311",
+        response=(models.Open311ServiceRequest,),
+        parameters=(
+            Parameter(
+                "request_file",
+                "path",
+                {"type": "string", "pattern": "^.+\\.(json|xml)$", "examples": ["LPR-7KQ2-M9XD-3FHW.json"]},
+                "<Tracking ID>.json or <Tracking ID>.xml",
+                required=True,
+            ),
+            JURISDICTION,
+        ),
+        errors=(404, 429),
+        formats=("json", "xml"),
+    ),
+)
+
+
 OPERATIONS: tuple[Operation, ...] = (
     *CITIZEN_OPERATIONS,
     *FOLLOW_UP_OPERATIONS,
@@ -525,6 +703,7 @@ OPERATIONS: tuple[Operation, ...] = (
     *AGENCY_OPERATIONS,
     *WEB_OPERATIONS,
     *SERVICE_OPERATIONS,
+    *OPEN311_OPERATIONS,
 )
 
 

@@ -66,7 +66,12 @@ def _plan(item: dict[str, Any], directory: Directory, s: Settings, now: datetime
 
     if stage == "auto_close" and status == "responded":
         change.set_fields.update(
-            {"status": "closed", "status_pk": f"AGENCY#{item['agency_id']}#closed", "closed_at": to_store(now)}
+            {
+                "status": "closed",
+                "status_pk": f"AGENCY#{item['agency_id']}#closed",
+                "closed_at": to_store(now),
+                **store.public_index_keys(item, "closed"),
+            }
         )
         change.remove_fields.extend(CLEARED_DEADLINE)
         message = f"Ditutup otomatis: tidak ada jawaban pelapor dalam {s.auto_close_working_days} hari kerja."

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from xml.etree import ElementTree
 
 from lapor import errors
 from lapor.config import settings
@@ -21,6 +22,7 @@ from lapor.observability import flush_metrics, log_unexpected, logger
 MAX_BODY_BYTES = 64 * 1024
 JSON = "application/json; charset=utf-8"
 PROBLEM = "application/problem+json"
+XML = "text/xml; charset=utf-8"
 
 # Sent on every response: nothing may be framed, sniffed or leak the Tracking ID through a Referer.
 SECURITY_HEADERS = {
@@ -120,6 +122,79 @@ def problem_for(exc: BaseException) -> Response:
     return problem(500, "Internal error", "Something went wrong on our side; nothing was changed. Please try again.")
 
 
+# ---------------------------------------------------------------- Open311 GeoReport v2 representations
+
+# The spec's element names for the members of lists (the list's own element holds them).
+XML_ITEMS = {
+    "services": "service",
+    "service_requests": "request",
+    "errors": "error",
+    "attributes": "attribute",
+    "values": "value",
+    "endpoints": "endpoint",
+    "formats": "format",
+}
+# Characters XML 1.0 cannot carry at all, even escaped: shown as U+FFFD so the document stays well-formed.
+_NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return _NOT_XML.sub("\ufffd", str(value))
+
+
+def _xml_fill(element: ElementTree.Element, value: Any) -> None:
+    if isinstance(value, dict):
+        for name, member in value.items():
+            _xml_fill(ElementTree.SubElement(element, name), member)
+    elif isinstance(value, list):
+        item_tag = XML_ITEMS[element.tag]
+        for member in value:
+            _xml_fill(ElementTree.SubElement(element, item_tag), member)
+    elif value is not None:
+        element.text = _xml_text(value)
+
+
+def xml_document(root: str, value: Any) -> str:
+    """`value` as a UTF-8 XML document under `root`, lists in the spec's element names, null as empty."""
+    element = ElementTree.Element(root)
+    _xml_fill(element, value)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ElementTree.tostring(element, encoding="unicode")
+
+
+def open311_response(
+    status: int, root: str, value: Any, fmt: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    """An Open311 answer in the requested format: JSON as it is, XML under `root`."""
+    if fmt == "xml":
+        return Response(status, xml_document(root, value), dict(headers or {}), XML)
+    return Response(status, value, dict(headers or {}))
+
+
+# Open311 clients know 400, 403 and 404; a field problem or a body too large is a bad request to them.
+_OPEN311_STATUS = {413: 400, 422: 400, 401: 403}
+
+
+def open311_error_for(exc: BaseException | None, fmt: str) -> Response:
+    """The one mapping from domain errors to Open311's `[{"code", "description"}]` (XML `<errors>`).
+
+    The status and wording are those of `problem_for`; field problems become one entry each.
+    """
+    base = problem_for(exc) if exc is not None else problem(404, "Not found", "No such Open311 resource.")
+    status = _OPEN311_STATUS.get(base.status, base.status)
+    body = base.body
+    if body.get("errors"):
+        entries = [
+            {"code": status, "description": f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}"}
+            for e in body["errors"]
+        ]
+    else:
+        entries = [{"code": status, "description": body["detail"]}]
+    retry = {k: v for k, v in base.headers.items() if k == "Retry-After"}
+    return open311_response(status, "errors", entries, fmt, retry)
+
+
 class Request:
     """The parts of an API Gateway proxy event a route needs. No client IP or user agent on purpose."""
 
@@ -177,12 +252,32 @@ def _not_json(constant: str) -> Any:
 Handler = Callable[[Request], Response]
 
 
-class Router:
-    """Routes (method, resource template) to functions and turns every outcome into a proxy response."""
+ErrorRenderer = Callable[[BaseException | None, Request], Response]
 
-    def __init__(self, name: str) -> None:
+
+def _problem_or_no_route(exc: BaseException | None, request: Request) -> Response:
+    if exc is None:
+        return problem(404, "Not found", f"No route for {request.method} {request.resource}")
+    return problem_for(exc)
+
+
+def open311_errors(exc: BaseException | None, request: Request) -> Response:
+    """A Router's error renderer for Open311 routes: the format the request asked for (.xml, else JSON)."""
+    asked = [request.resource, *request.path_params.values()]
+    return open311_error_for(exc, "xml" if any(name.endswith(".xml") for name in asked) else "json")
+
+
+class Router:
+    """Routes (method, resource template) to functions and turns every outcome into a proxy response.
+
+    Errors become problem details, unless `errors` renders them otherwise (Open311 has its own format);
+    it gets None for a request no route serves.
+    """
+
+    def __init__(self, name: str, errors: ErrorRenderer = _problem_or_no_route) -> None:
         self.name = name
         self._routes: dict[tuple[str, str], Handler] = {}
+        self._errors = errors
 
     def route(self, method: str, resource: str) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:
@@ -202,14 +297,14 @@ class Router:
             fn = self._routes.get(("GET", request.resource))
         operation = f"{request.method} {request.resource}"
         try:
-            response = problem(404, "Not found", f"No route for {operation}") if fn is None else fn(request)
+            response = self._errors(None, request) if fn is None else fn(request)
         except errors.LaporError as exc:
-            response = problem_for(exc)
+            response = self._errors(exc, request)
             if response.status >= 500:
                 log_unexpected(operation, exc)
         except Exception as exc:
             log_unexpected(operation, exc)
-            response = problem_for(exc)
+            response = self._errors(exc, request)
         finally:
             flush_metrics()
         logger.info("request handled", extra={"operation": operation, "status": response.status})

@@ -155,6 +155,7 @@ def plan_action(
     elif request.action in ("reject", "close"):
         change.remove_fields.extend(CLEARED_DEADLINE)
         fields["closed_at"] = to_store(now)
+        fields.update(store.public_index_keys(report, new_status))  # the public listing shows it closed
 
     change.timeline.append(
         timeline_entry(now, transition.event, new_status, actor.name, request.message, request.private, sealer)

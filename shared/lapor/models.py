@@ -611,3 +611,133 @@ def _problems(exc: ValidationError) -> list[FieldProblem]:
         msg = re.sub(r"^(Value|Assertion) error, ", "", error["msg"])
         problems.append(FieldProblem(loc, msg))
     return problems
+
+
+# ---------------------------------------------------------------- Open311 GeoReport v2 (documentation only)
+
+# Decimal degrees as form text, within range (what float() then reads).
+LATITUDE_TEXT = r"^-?([0-8]?[0-9](\.[0-9]{1,15})?|90(\.0{1,15})?)$"
+LONGITUDE_TEXT = r"^-?((1[0-7][0-9]|[0-9]?[0-9])(\.[0-9]{1,15})?|180(\.0{1,15})?)$"
+
+
+class Open311RequestForm(BaseModel):
+    """The form-encoded body of `POST /open311/v2/requests.{json,xml}` (read by `lapor.open311`, described here).
+
+    The same rules as POST /reports apply once the form is read: description 20-4000 characters after
+    trimming; a location (lat and long, address_string, or both); email, first_name, last_name and phone
+    make the reporter (a name and an email or phone), none of them makes the report anonymous.
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=False, json_schema_extra=strict_schema())
+
+    api_key: str = Field(description="The partner key an operator issued with `lapor open311-key create`")
+    jurisdiction_id: str | None = Field(default=None, description="Optional; when given, this deployment's own")
+    service_code: str = Field(description="A service_code of GET services")
+    lat: str | None = Field(default=None, pattern=LATITUDE_TEXT, description="Latitude, WGS 84, with long")
+    long: str | None = Field(default=None, pattern=LONGITUDE_TEXT, description="Longitude, WGS 84, with lat")
+    address_string: str | None = Field(default=None, min_length=1, max_length=300, description="The address")
+    email: str | None = Field(
+        default=None, max_length=254, pattern=EMAIL_PATTERN, description="The reporter's email (never shown publicly)"
+    )
+    first_name: PersonName | None = Field(default=None, description="The reporter's first name")
+    last_name: PersonName | None = Field(default=None, description="The reporter's last name")
+    phone: str | None = Field(default=None, pattern=PHONE_PATTERN, description="The reporter's phone, E.164")
+    description: Description
+    device_id: str | None = Field(default=None, description="Accepted for compatibility, never stored")
+    account_id: str | None = Field(default=None, description="Accepted for compatibility, never stored")
+    address_id: str | None = Field(default=None, description="Accepted for compatibility, never stored")
+    attribute_kind: Literal["complaint", "aspiration", "information_request"] | None = Field(
+        default=None, alias="attribute[kind]", description="Default complaint"
+    )
+    attribute_title: Title | None = Field(
+        default=None, alias="attribute[title]", description="Default: the description's first words"
+    )
+    attribute_anonymous: Literal["true", "false"] | None = Field(default=None, alias="attribute[anonymous]")
+    attribute_confidential: Literal["true", "false"] | None = Field(
+        default=None,
+        alias="attribute[confidential]",
+        description="true: never shown publicly, never listed through Open311, stored encrypted",
+    )
+
+
+class Open311Service(BaseModel):
+    service_code: str
+    service_name: str
+    description: str
+    metadata: bool
+    type: Literal["realtime"]
+    keywords: str
+    group: str
+
+
+class Open311Value(BaseModel):
+    key: str
+    name: str
+
+
+class Open311Attribute(BaseModel):
+    variable: bool
+    code: str
+    datatype: Literal["string", "singlevaluelist"]
+    required: bool
+    datatype_description: str | None
+    order: int
+    description: str
+    values: list[Open311Value] | None = None
+
+
+class Open311ServiceDefinition(BaseModel):
+    service_code: str
+    attributes: list[Open311Attribute]
+
+
+class Open311Endpoint(BaseModel):
+    specification: str
+    url: str
+    changeset: str
+    type: Literal["production"]
+    formats: list[str]
+
+
+class Open311Discovery(BaseModel):
+    changeset: str
+    contact: str
+    key_service: str
+    endpoints: list[Open311Endpoint]
+
+
+class Open311ServiceRequest(BaseModel):
+    """One public report as an Open311 service request: never confidential, never any reporter data."""
+
+    service_request_id: str
+    status: Literal["open", "closed"]
+    status_notes: str
+    service_name: str
+    service_code: str
+    description: str | None
+    agency_responsible: str | None
+    service_notice: str | None
+    requested_datetime: str
+    updated_datetime: str | None
+    expected_datetime: str | None = Field(description="The current deadline")
+    address: str | None
+    address_id: str | None
+    zipcode: str | None
+    lat: float | None
+    long: float | None
+    media_url: str | None
+
+
+class Open311Filed(BaseModel):
+    """The answer to POST requests; access_code (shown this once) and tracking_url are extras."""
+
+    service_request_id: str
+    service_notice: str
+    account_id: str | None
+    access_code: str
+    tracking_url: str
+
+
+class Open311Error(BaseModel):
+    code: int
+    description: str

@@ -49,14 +49,21 @@ lapor: public-service complaints for Indonesian local governments, in the spirit
   other than newline and tab. Email addresses are checked with email-validator (ASCII addresses only).
 * Every agency read of a report and every action is recorded with the officer's token subject (`sub`) in
   an internal audit trail that no endpoint shows.
+* Open311 GeoReport v2 lives under `/open311/v2/`, in JSON or XML (the path's suffix). Its errors are Open311's
+  own: `[{"code", "description"}]` (XML `<errors><error>`), with 400, 403 or 404.
 """
+
+XML_SCHEMA = {
+    "type": "string",
+    "description": "UTF-8 XML with the element names of the Open311 GeoReport v2 specification",
+}
 
 
 def _models() -> list[type[BaseModel]]:
     from lapor.contract import OPERATIONS
-    from lapor.models import Problem
+    from lapor.models import Open311Error, Problem
 
-    found: list[type[BaseModel]] = [Problem]
+    found: list[type[BaseModel]] = [Problem, Open311Error]
     for op in OPERATIONS:
         for model in (op.request, op.response[0] if isinstance(op.response, tuple) else op.response):
             if model is not None and model not in found:
@@ -64,14 +71,19 @@ def _models() -> list[type[BaseModel]]:
     return found
 
 
-def build_openapi(directory: Directory | None = None, server_url: str = "/") -> dict[str, Any]:
-    """The whole API's OpenAPI document. With a directory, category codes and agency ids become enums."""
-    return for_deployment(generate_openapi(), directory, server_url)
+def build_openapi(
+    directory: Directory | None = None, server_url: str = "/", jurisdiction_id: str | None = None
+) -> dict[str, Any]:
+    """The whole API's OpenAPI document. With a directory, category codes and agency ids become enums;
+    with a jurisdiction_id, Open311's jurisdiction_id parameter accepts that one only."""
+    return for_deployment(generate_openapi(), directory, server_url, jurisdiction_id)
 
 
-def published_openapi(directory: Directory | None = None, server_url: str = "/") -> dict[str, Any]:
+def published_openapi(
+    directory: Directory | None = None, server_url: str = "/", jurisdiction_id: str | None = None
+) -> dict[str, Any]:
     """`build_openapi`'s document from the generated file: no pydantic on the request path."""
-    return for_deployment(_published(), directory, server_url)
+    return for_deployment(_published(), directory, server_url, jurisdiction_id)
 
 
 @cache
@@ -80,12 +92,25 @@ def _published() -> dict[str, Any]:
     return document
 
 
-def for_deployment(document: dict[str, Any], directory: Directory | None, server_url: str) -> dict[str, Any]:
-    """A copy of the generated document with this deployment's server URL and directory enums."""
+def for_deployment(
+    document: dict[str, Any], directory: Directory | None, server_url: str, jurisdiction_id: str | None = None
+) -> dict[str, Any]:
+    """A copy of the generated document with this deployment's server URL, directory enums and Open311
+    jurisdiction."""
     document = copy.deepcopy(document)
     document["servers"] = [{"url": server_url}]
+    schemas = document["components"]["schemas"]
     if directory is not None:
-        _restrict_to_directory(document["components"]["schemas"], directory)
+        _restrict_to_directory(schemas, directory)
+    form = schemas.get("Open311RequestForm", {}).get("properties", {})
+    if jurisdiction_id and "jurisdiction_id" in form:
+        form["jurisdiction_id"]["enum"] = [jurisdiction_id]
+    for path, operations in document["paths"].items():
+        if not path.startswith("/open311/"):
+            continue
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                parameter["schema"] = _parameter_schema(parameter["name"], parameter["schema"], directory, jurisdiction_id)
     return document
 
 
@@ -111,6 +136,7 @@ def generate_openapi() -> dict[str, Any]:
             {"name": "directory", "description": "Agencies and categories"},
             {"name": "agency", "description": "The agency inbox and actions (bearer token)"},
             {"name": "operations", "description": "Health and documentation"},
+            {"name": "open311", "description": "Open311 GeoReport v2: services are categories, requests reports"},
         ],
         "paths": paths,
         "components": {
@@ -138,10 +164,26 @@ def _ref(keys: dict[Any, Any], model: type[BaseModel]) -> dict[str, Any]:
     return dict(keys[(model, mode)])
 
 
+def _content(op: Operation, schema: dict[str, Any], keys: dict[Any, Any], error: bool) -> dict[str, Any]:
+    """The media types of one response: Open311 operations answer in the format asked for, even errors."""
+    from lapor.models import Open311Error, Problem
+
+    if not op.formats:
+        if error:
+            return {"application/problem+json": {"schema": _ref(keys, Problem)}}
+        return {op.content_type: {"schema": schema}}
+    content: dict[str, Any] = {}
+    if "json" in op.formats:
+        errors = {"type": "array", "items": _ref(keys, Open311Error)}
+        content["application/json"] = {"schema": errors if error else schema}
+    if "xml" in op.formats:
+        content["text/xml"] = {"schema": XML_SCHEMA}
+    return content
+
+
 def _operation(op: Operation, keys: dict[Any, Any]) -> dict[str, Any]:
     from lapor.models import Problem
 
-    problem_ref = _ref(keys, Problem)
     if isinstance(op.response, tuple):
         success_schema: dict[str, Any] = {"type": "array", "items": _ref(keys, op.response[0])}
     elif op.response is not None:
@@ -152,7 +194,7 @@ def _operation(op: Operation, keys: dict[Any, Any]) -> dict[str, Any]:
         success_schema = {"type": "string", "contentMediaType": "image/png"}
     else:
         success_schema = {"type": "string"}
-    success: dict[str, Any] = {"description": "OK", "content": {op.content_type: {"schema": success_schema}}}
+    success: dict[str, Any] = {"description": "OK", "content": _content(op, success_schema, keys, error=False)}
     if op.response_headers:
         success["headers"] = {
             name: {"description": text, "schema": {"type": "string"}} for name, text in op.response_headers.items()
@@ -160,10 +202,12 @@ def _operation(op: Operation, keys: dict[Any, Any]) -> dict[str, Any]:
     responses: dict[str, Any] = {str(op.success_status): success}
     for status in op.errors:
         entry: dict[str, Any] = {
-            "description": STATUS_TITLES[status],
-            "content": {"application/problem+json": {"schema": problem_ref}},
+            "description": OPEN311_TITLES.get(status, STATUS_TITLES[status]) if op.formats else STATUS_TITLES[status],
+            "content": _content(op, {}, keys, error=True),
         }
         if status == 429:
+            # API Gateway's throttle answers before any function, in the problem format.
+            entry["content"] = {"application/problem+json": {"schema": _ref(keys, Problem)}}
             entry["headers"] = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "string"}}}
         responses[str(status)] = entry
     result: dict[str, Any] = {
@@ -189,9 +233,30 @@ def _operation(op: Operation, keys: dict[Any, Any]) -> dict[str, Any]:
     if op.request is not None:
         result["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": _ref(keys, op.request)}},
+            "content": {op.request_content_type: {"schema": _ref(keys, op.request)}},
         }
     return result
+
+
+def _parameter_schema(
+    name: str, schema: dict[str, Any], directory: Directory | None, jurisdiction_id: str | None
+) -> dict[str, Any]:
+    """An Open311 parameter's schema narrowed to this deployment: its jurisdiction and its service codes."""
+    if name == "jurisdiction_id" and jurisdiction_id:
+        return {**schema, "enum": [jurisdiction_id]}
+    if name == "service_code" and directory is not None and directory.categories:
+        codes = "|".join(sorted(directory.categories))
+        return {**schema, "pattern": f"^({codes})(,({codes}))*$"}
+    return schema
+
+
+OPEN311_TITLES = {
+    400: "A parameter or field is not valid (one error per problem)",
+    403: "No api_key, or one that is unknown or revoked",
+    404: "Unknown resource, unknown or confidential report, another jurisdiction_id, or a format other than "
+    "json or xml",
+    409: "The same request (Idempotency-Key) is still being handled",
+}
 
 
 def _restrict_to_directory(schemas: dict[str, Any], directory: Directory) -> None:
@@ -200,3 +265,6 @@ def _restrict_to_directory(schemas: dict[str, Any], directory: Directory) -> Non
         submission["category"]["enum"] = sorted(directory.categories)
     if "agency_id" in submission:
         submission["agency_id"]["enum"] = sorted(directory.agencies)
+    form = schemas.get("Open311RequestForm", {}).get("properties", {})
+    if "service_code" in form:
+        form["service_code"]["enum"] = sorted(directory.categories)

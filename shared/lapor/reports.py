@@ -168,6 +168,7 @@ def _new_report_item(
         "due_pk": store.DUE_PK,
         **outbox_fields(event, now),
     }
+    item.update(store.public_index_keys(item, "submitted"))
     secret: dict[str, Any] = {}
     if submission.confidential:
         secret.update({"title": submission.title, "description": submission.description, "location": location})

@@ -7,16 +7,21 @@ Reports table (single table):
   pk=DIRECTORY, sk=CATEGORY#<code>     a category of the directory
   pk=STATS, sk=<agency id>              an agency's public counters (see lapor.stats)
   pk=AUDIT#<tracking id>, sk=<at>#<ns>#<id>  who (officer `sub`) read or changed a report: internal, never shown
+  pk=OPEN311_KEY, sk=<sha-256 of key>  an Open311 partner's api_key: name, uses, revoked_at
 Indexes (all sparse, keys written only when they apply):
   inbox (inbox_pk=AGENCY#<id>, inbox_sk=<submitted at>#<id>)      the responsible agency's inbox
   inbox_status (status_pk=AGENCY#<id>#<status>, inbox_sk)         the same, by status
   due (due_pk=DUE, due_at)                                        open reports with a running deadline
   outbox (outbox_pk=OUTBOX, outbox_at)                            reports with events not yet handled
+  public (public_pk=PUBLIC#<open|closed>, public_sk=<submitted at>#<id>)    non-confidential reports
+  public_service (service_pk=PUBLIC#<category>#<open|closed>, public_sk)    the same, by category
+    (both project only public attributes: never the sealed envelope nor the access code's hash)
 Idempotency table: pk=<hash of the Idempotency-Key>, expires_at (TTL).
 """
 
 from __future__ import annotations
 
+import heapq
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -33,6 +38,23 @@ OUTBOX_PK = "OUTBOX"
 DUE_PK = "DUE"
 STATS_PK = "STATS"
 AUDIT_PREFIX = "AUDIT#"
+PARTNER_KEY_PK = "OPEN311_KEY"
+CLOSED_STATUSES = ("closed", "rejected")
+MAX_PAGE = 1000  # items per page of a public listing (DynamoDB also stops a page at 1 MB)
+# What the public indexes project (template.yaml says the same) and what public reads ask for.
+PUBLIC_ATTRIBUTES = (
+    "tracking_id",
+    "category",
+    "agency_name",
+    "status",
+    "description",
+    "location",
+    "submitted_at",
+    "updated_at",
+    "due_at",
+    "timeline",
+    "confidential",
+)
 
 
 class AlreadyExists(Exception):
@@ -513,6 +535,175 @@ def audit_trail(tracking_id: str) -> list[dict[str, Any]]:
             ExpressionAttributeValues={":pk": {"S": f"{AUDIT_PREFIX}{tracking_id}"}},
         )
     )
+
+
+# ---------------------------------------------------------------- public listing (Open311)
+
+
+def public_index_keys(report: Mapping[str, Any], status: str) -> dict[str, str]:
+    """The public indexes' keys of a report in `status`: none for a confidential report (never listed)."""
+    if report.get("confidential"):
+        return {}
+    state = "closed" if status in CLOSED_STATUSES else "open"
+    return {
+        "public_pk": f"PUBLIC#{state}",
+        "service_pk": f"PUBLIC#{report['category']}#{state}",
+        "public_sk": f"{report['submitted_at']}#{report['tracking_id']}",
+    }
+
+
+def public_partitions(categories: list[str] | None, states: list[str]) -> tuple[str, list[str]]:
+    """The index and its partitions that hold the reports of these categories (None: all) and states."""
+    if categories is None:
+        return "public", [f"PUBLIC#{state}" for state in states]
+    return "public_service", [f"PUBLIC#{code}#{state}" for code in categories for state in states]
+
+
+_PROJECTION = {
+    "ProjectionExpression": ", ".join(f"#p{i}" for i in range(len(PUBLIC_ATTRIBUTES))),
+    "ExpressionAttributeNames": {f"#p{i}": name for i, name in enumerate(PUBLIC_ATTRIBUTES)},
+}
+
+
+@dataclass
+class ReadCount:
+    """Items DynamoDB read for a listing (ScannedCount summed over pages)."""
+
+    items: int = 0
+
+
+def public_reports(
+    index: str, partitions: list[str], start: str, end: str, limit: int, read: ReadCount | None = None
+) -> list[dict[str, Any]]:
+    """Up to `limit` public reports submitted between `start` and `end` (stored timestamps), newest first,
+    from the given partitions of a public index, merged.
+
+    Each partition is read lazily: its first page asks for its share of the listing, every later page for
+    what the listing still needs, so the items read stay close to the items listed whatever the table
+    holds (at most the unused rest of each partition's last page more).
+    """
+    read = read if read is not None else ReadCount()
+    taken = [0]
+    share = -(-limit // max(1, len(partitions)))
+
+    def partition(key: str, index_key: str) -> Iterator[dict[str, Any]]:
+        kwargs: dict[str, Any] = {
+            "TableName": settings().reports_table,
+            "IndexName": index,
+            "KeyConditionExpression": "#k = :k AND public_sk BETWEEN :start AND :end",
+            "ExpressionAttributeNames": {"#k": index_key},
+            "ExpressionAttributeValues": {":k": {"S": key}, ":start": {"S": start}, ":end": {"S": end + "#~"}},
+            "ScanIndexForward": False,
+        }
+        wanted = share
+        while True:
+            kwargs["Limit"] = max(1, min(MAX_PAGE, wanted))
+            result = client("dynamodb").query(**kwargs)
+            read.items += int(result.get("ScannedCount", 0))
+            for item in result.get("Items", []):
+                yield from_item(item)
+            last = result.get("LastEvaluatedKey")
+            if not last:
+                return
+            kwargs["ExclusiveStartKey"] = last
+            wanted = limit - taken[0]
+
+    index_key = "public_pk" if index == "public" else "service_pk"
+    streams = [partition(key, index_key) for key in partitions]
+    found: list[dict[str, Any]] = []
+    for item in heapq.merge(*streams, key=lambda i: str(i["public_sk"]), reverse=True):
+        found.append(item)
+        taken[0] += 1
+        if taken[0] >= limit:
+            break
+    return found
+
+
+def get_public_reports(tracking_ids: list[str]) -> list[dict[str, Any]]:
+    """The public attributes of these reports (at most 100; unknown ones are left out), in no order."""
+    if not tracking_ids:
+        return []
+    table = settings().reports_table
+    pending: dict[str, Any] = {
+        table: {"Keys": [report_key(tid) for tid in dict.fromkeys(tracking_ids)], "ConsistentRead": True, **_PROJECTION}
+    }
+    found: list[dict[str, Any]] = []
+    for attempt in range(8):
+        result = client("dynamodb").batch_get_item(RequestItems=pending)
+        found.extend(from_item(item) for item in result.get("Responses", {}).get(table, []))
+        pending = result.get("UnprocessedKeys") or {}
+        if not pending:
+            return found
+        time.sleep(0.05 * 2**attempt)
+    raise ConfigurationError("could not read the requested reports")
+
+
+def get_public_report(tracking_id: str) -> dict[str, Any] | None:
+    """One report's public attributes: a GetItem that never even fetches the sealed envelope."""
+    result = client("dynamodb").get_item(
+        TableName=settings().reports_table, Key=report_key(tracking_id), ConsistentRead=True, **_PROJECTION
+    )
+    item = result.get("Item")
+    return from_item(item) if item else None
+
+
+# ---------------------------------------------------------------- Open311 partner keys
+
+
+def _partner_key(key_hash: str) -> dict[str, Any]:
+    return {"pk": {"S": PARTNER_KEY_PK}, "sk": {"S": key_hash}}
+
+
+def put_partner_key(key_hash: str, record: Mapping[str, Any]) -> None:
+    """Store a new partner key (its hash only); never overwrites one."""
+    client("dynamodb").put_item(
+        TableName=settings().reports_table,
+        Item=to_item({"pk": PARTNER_KEY_PK, "sk": key_hash, **record}),
+        ConditionExpression="attribute_not_exists(pk)",
+    )
+
+
+def use_partner_key(key_hash: str, at: str) -> bool:
+    """Count one use of a partner key; False when no such key exists or it was revoked (nothing counted)."""
+    ddb = client("dynamodb")
+    try:
+        ddb.update_item(
+            TableName=settings().reports_table,
+            Key=_partner_key(key_hash),
+            UpdateExpression="ADD uses :one SET last_used_at = :at",
+            ConditionExpression="attribute_exists(pk) AND attribute_not_exists(revoked_at)",
+            ExpressionAttributeValues={":one": {"N": "1"}, ":at": {"S": at}},
+        )
+        return True
+    except ddb.exceptions.ConditionalCheckFailedException:
+        return False
+
+
+def list_partner_keys() -> list[dict[str, Any]]:
+    """Every partner key record (hashes, names, counts), one query on one partition."""
+    return list(
+        _query(
+            TableName=settings().reports_table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": PARTNER_KEY_PK}},
+        )
+    )
+
+
+def revoke_partner_key(key_hash: str, at: str) -> bool:
+    """Revoke a partner key; False when it does not exist or was revoked before."""
+    ddb = client("dynamodb")
+    try:
+        ddb.update_item(
+            TableName=settings().reports_table,
+            Key=_partner_key(key_hash),
+            UpdateExpression="SET revoked_at = :at",
+            ConditionExpression="attribute_exists(pk) AND attribute_not_exists(revoked_at)",
+            ExpressionAttributeValues={":at": {"S": at}},
+        )
+        return True
+    except ddb.exceptions.ConditionalCheckFailedException:
+        return False
 
 
 # ---------------------------------------------------------------- deliveries (notifications sent once)

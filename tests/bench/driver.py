@@ -219,6 +219,7 @@ def _run_phases(
                 progress,
                 lambda: local.escalation_at_scale(stack, options.sizes, options.due, at, progress),
             )
+            _phase(phases, "open311", progress, lambda: local.open311_listing_at_scale(stack, progress))
 
 
 def lambda_share(

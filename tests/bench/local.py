@@ -110,10 +110,13 @@ def make_fixtures(stack: Any, needs: Mapping[str, int]) -> tuple[dict[str, Any],
     """Shared fixtures (a public report, a reporter's report and code) and the pools the children consume."""
     public = submit(stack, valid_submission())
     reporter = submit(stack, valid_submission())
+    from lapor.open311 import create_partner_key
+
     fixtures = {
         "public_id": public["tracking_id"],
         "reporter_id": reporter["tracking_id"],
         "reporter_code": reporter["access_code"],
+        "open311_key": create_partner_key("bench")[1],
     }
     inbox_body = valid_submission(category=INBOX_CATEGORY, agency_id=INBOX_AGENCY)
     # The inbox page must be full of sealed reports even before the first verify.
@@ -215,11 +218,20 @@ class ReportSeeder:
                 "due_at": {"S": due_at.strftime("%Y-%m-%dT%H:%M:%SZ")},
             }
         )
+        if "public_sk" in attributes:  # a public report: listed by Open311, each in its own place
+            attributes["public_sk"] = {"S": f"{submitted}#{tracking_id}"}
         self.backend.put_item(self.table, attributes)
         self.seeded += 1
 
     def table_size(self) -> int:
         return len(self.backend.get_table(self.table))
+
+    @staticmethod
+    def backend_of(stack: Any) -> Any:
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.dynamodb.models import dynamodb_backends
+
+        return dynamodb_backends[DEFAULT_ACCOUNT_ID][stack.region]
 
 
 def escalation_at_scale(
@@ -253,5 +265,61 @@ def escalation_at_scale(
                 "calls": calls,
                 "seeding_s": seeded_s,
             }
+        )
+    return results
+
+
+# ---------------------------------------------------------------- Open311 listing at scale
+
+
+@contextmanager
+def counting_items_read() -> Iterator[dict[str, int]]:
+    """Items DynamoDB read in this process while the block runs: ScannedCount of each Query, items of each
+    GetItem and BatchGetItem answer (the capacity a listing pays for), counted below every client."""
+    from botocore.client import BaseClient
+
+    read = {"items": 0}
+    original: Callable[..., Any] = BaseClient._make_api_call
+
+    def counted(self: Any, operation_name: str, api_params: Any) -> Any:
+        result = original(self, operation_name, api_params)
+        if operation_name == "Query":
+            read["items"] += int(result.get("ScannedCount", 0))
+        elif operation_name == "GetItem":
+            read["items"] += 1 if result.get("Item") else 0
+        elif operation_name == "BatchGetItem":
+            read["items"] += sum(len(items) for items in result.get("Responses", {}).values())
+        return result
+
+    BaseClient._make_api_call = counted  # type: ignore[method-assign]
+    try:
+        yield read
+    finally:
+        BaseClient._make_api_call = original  # type: ignore[method-assign]
+
+
+OPEN311_QUERIES = (
+    ("every public report (open and closed), the last 90 days", {}),
+    ("status=open&service_code=jalan-jembatan", {"status": "open", "service_code": "jalan-jembatan"}),
+)
+
+
+def open311_listing_at_scale(stack: Any, progress: Callable[[str], None] = print) -> list[dict[str, Any]]:
+    """GET requests.json through Open311Function on the table the escalation runs grew: items read per listed."""
+    from tests.bench.harness import counting_aws_calls
+
+    results = []
+    table_items = len(ReportSeeder.backend_of(stack).get_table(stack.ref("ReportsTable")))
+    for name, query in OPEN311_QUERIES:
+        event = api_event("GET", "/open311/v2/requests.json", query=query or None)
+        with counting_aws_calls() as counter, counting_items_read() as read:
+            response = stack.invoke("Open311Function", event)
+            calls = counter.take().calls
+        if response["statusCode"] != 200:
+            raise RuntimeError(f"Open311 listing failed: {response['body'][:300]}")
+        listed = len(json.loads(response["body"]))
+        progress(f"open311: {name}: {listed:,} listed, {read['items']:,} read, {table_items:,} items in the table")
+        results.append(
+            {"query": name, "table_items": table_items, "listed": listed, "read": read["items"], "calls": calls}
         )
     return results

@@ -17,6 +17,8 @@ from tests.bench.share import WARM_REQUESTS
 MEMORY_TARGET_MB = 128.0
 # The integration test allows 25 items read for 20 escalated: what paging costs, never the table's size.
 READ_PER_ESCALATED_TARGET = 1.25
+# An Open311 listing reads what it lists, plus at most the unused rest of one page per index partition.
+READ_PER_LISTED_TARGET = 1.25
 
 
 @dataclass
@@ -426,6 +428,38 @@ def escalation_figures(runs: list[dict[str, Any]], report: Report) -> None:
     report.figures["escalation"] = runs
 
 
+def open311_figures(runs: list[dict[str, Any]], report: Report) -> None:
+    """Items read per listed request on the grown table: what is listed, not what the table holds."""
+    rows = []
+    for run in runs:
+        per = run["read"] / run["listed"] if run["listed"] else None
+        verdict = harness.verdict(per, READ_PER_LISTED_TARGET)
+        if verdict == "ABOVE":
+            report.problems.append(f"Open311 listing ({run['query']}) read {run['read']} items for {run['listed']}")
+        run["read_per_listed"] = per
+        rows.append(
+            [
+                run["query"],
+                f"{run['table_items']:,}",
+                f"{run['listed']:,}",
+                f"{run['read']:,}",
+                _fmt(per),
+                _target(READ_PER_LISTED_TARGET),
+                verdict,
+                harness.format_calls(run["calls"]),
+            ]
+        )
+    report.lines += [
+        "",
+        "Open311 GET requests.json at scale: Open311Function on the same table (items read = DynamoDB ScannedCount)",
+        "",
+        *harness.render_table(
+            ["query", "table items", "listed", "read", "read/listed", "target", "verdict", "calls"], rows
+        ),
+    ]
+    report.figures["open311_listing"] = runs
+
+
 def build_report(phases: dict[str, Any]) -> Report:
     report = Report()
     report.problems.extend(phases.get("errors", []))
@@ -439,4 +473,6 @@ def build_report(phases: dict[str, Any]) -> Report:
         load_figures(phases["load"], phases.get("functions", {}), report)
     if phases.get("escalation"):
         escalation_figures(phases["escalation"], report)
+    if phases.get("open311"):
+        open311_figures(phases["open311"], report)
     return report

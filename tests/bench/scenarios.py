@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from tests.events import api_event, valid_submission
 
@@ -124,6 +125,30 @@ def _get(resource: str, path_params: dict[str, str] | None = None) -> Build:
         return api_event("GET", resource, path_params=path_params)
 
     return build
+
+
+def _open311_request(supply: Supply) -> dict[str, Any]:
+    name = f"{supply.fixtures['public_id']}.json"
+    return api_event("GET", "/open311/v2/requests/{request_file}", path_params={"request_file": name})
+
+
+def _open311_list(supply: Supply) -> dict[str, Any]:
+    return api_event("GET", "/open311/v2/requests.json", query={"status": "open", "service_code": "jalan-jembatan"})
+
+
+def _open311_file(supply: Supply) -> dict[str, Any]:
+    body = valid_submission()
+    form = {
+        "api_key": supply.fixtures["open311_key"],
+        "service_code": body["category"],
+        "description": body["description"],
+        "lat": "-0.9553",
+        "long": "114.8956",
+        "email": body["reporter"]["email"],
+        "first_name": body["reporter"]["name"],
+    }
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    return api_event("POST", "/open311/v2/requests.json", body=urlencode(form), headers=headers)
 
 
 def _inbox(agency_id: str, role: str) -> Build:
@@ -254,6 +279,17 @@ NOTHING_DUE = Scenario("scheduled run, nothing due", _scheduled, expected={"dyna
 OUTBOX_EMPTY = Scenario("scheduled run, outbox empty", _scheduled, expected={"dynamodb:Query": 1})
 OPENAPI = Scenario("GET /openapi.json (directory cached)", _get("/openapi.json"), expected={})
 LANDING = Scenario("GET / (landing page)", _get("/"), expected={})
+OPEN311_REQUEST = Scenario("GET /open311/v2/requests/{id}.json", _open311_request, expected={"dynamodb:GetItem": 1})
+OPEN311_FILE = Scenario(
+    "POST /open311/v2/requests.json, identified",
+    _open311_file,
+    expected={
+        "dynamodb:UpdateItem": 1,  # the partner key's use counted
+        "dynamodb:PutItem": 1,
+        "kms:GenerateDataKey": 1,
+        "sqs:SendMessage": 1,
+    },
+)
 NOTIFY_EXPECTED = {
     "dynamodb:GetItem": 1,
     "dynamodb:PutItem": 1,  # the delivery claim
@@ -364,6 +400,24 @@ BENCHES: dict[str, Bench] = {
         load=(OPENAPI,),
         variants=(Scenario("GET /docs", _get("/docs"), expected={}),),
         cold_target=API_TARGET,
+    ),
+    "Open311Function": Bench(
+        first=OPEN311_REQUEST,
+        load=(OPEN311_REQUEST,),
+        variants=(
+            Scenario(
+                "GET /open311/v2/services.json (directory cached)", _get("/open311/v2/services.json"), expected={}
+            ),
+            Scenario(
+                "GET /open311/v2/requests.json?status=open&service_code=... (one index partition)",
+                _open311_list,
+                expected={"dynamodb:Query": 1},
+            ),
+        ),
+    ),
+    "Open311SubmitFunction": Bench(
+        first=OPEN311_FILE,
+        load=(OPEN311_FILE,),
     ),
     "WebPagesFunction": Bench(
         first=LANDING,

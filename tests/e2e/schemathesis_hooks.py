@@ -3,10 +3,16 @@
 The contract says a reused Idempotency-Key with another body is refused (422): a rule across requests
 that no schema can express. Generated cases would reuse keys with different bodies, so each valid key
 is made unique per request; invalid keys are left as generated, to be refused.
+
+Open311 filing needs a partner key that only an operator can issue: the test issues one
+(LAPOR_OPEN311_KEY) and every generated form that carries an api_key carries that one, so the forms reach
+the submission itself instead of stopping at 403.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import uuid
 from typing import Any
 
@@ -24,3 +30,7 @@ def before_call(ctx: Any, case: Any, **kwargs: Any) -> None:
     if isinstance(key, str) and VALID_KEY.is_valid(key):
         headers["Idempotency-Key"] = str(uuid.uuid4())
         case.headers = headers
+    body = case.body
+    partner_key = os.environ.get("LAPOR_OPEN311_KEY")
+    if partner_key and isinstance(body, dict) and isinstance(body.get("api_key"), str):
+        body["api_key"] = partner_key

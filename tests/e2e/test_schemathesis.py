@@ -48,7 +48,13 @@ def test_the_api_keeps_its_contract_under_generated_requests(local_stack: Runnin
         "--report-dir",
         str(tmp_path),
     ]
-    env = {**local_stack.env, "SCHEMATHESIS_HOOKS": "tests.e2e.schemathesis_hooks", "PYTHONPATH": str(ROOT)}
+    partner_key = local_stack.cli("open311-key", "create", "--name", "schemathesis").strip()
+    env = {
+        **local_stack.env,
+        "SCHEMATHESIS_HOOKS": "tests.e2e.schemathesis_hooks",
+        "PYTHONPATH": str(ROOT),
+        "LAPOR_OPEN311_KEY": partner_key,
+    }
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-8000:]

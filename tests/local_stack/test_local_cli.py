@@ -136,4 +136,5 @@ def test_python_dash_m_lapor_local_lists_the_subcommands() -> None:
         "poster",
         "webhook-secret",
         "audit",
+        "open311-key",
     ]

@@ -20,7 +20,38 @@ def test_every_operation_is_documented_with_problem_errors() -> None:
         assert entry["operationId"] == op.operation_id
         assert str(op.success_status) in entry["responses"]
         for status in op.errors:
-            assert "application/problem+json" in entry["responses"][str(status)]["content"]
+            content = entry["responses"][str(status)]["content"]
+            if op.formats and status != 429:  # Open311's own errors; API Gateway's throttle stays a problem
+                assert set(content) == {"json": {"application/json"}, "xml": {"text/xml"}}[op.formats[0]] | (
+                    {"text/xml"} if len(op.formats) == 2 else set()
+                )
+            else:
+                assert "application/problem+json" in content
+
+
+def test_open311_routes_answer_in_the_format_of_their_suffix() -> None:
+    document = build_openapi(DIRECTORY, jurisdiction_id="baritoutarakab.go.id")
+    paths = document["paths"]
+    for fmt, media in (("json", "application/json"), ("xml", "text/xml")):
+        for name in ("discovery", "services", "requests"):
+            assert set(paths[f"/open311/v2/{name}.{fmt}"]["get"]["responses"]["200"]["content"]) == {media}
+        filing = paths[f"/open311/v2/requests.{fmt}"]["post"]
+        assert set(filing["requestBody"]["content"]) == {"application/x-www-form-urlencoded"}
+        assert set(filing["responses"]["403"]["content"]) == {media}
+    errors = paths["/open311/v2/requests.json"]["get"]["responses"]["400"]["content"]["application/json"]["schema"]
+    assert errors == {"type": "array", "items": {"$ref": "#/components/schemas/Open311Error"}}
+    one = paths["/open311/v2/requests/{request_file}"]["get"]
+    assert (
+        set(one["responses"]["200"]["content"])
+        == set(one["responses"]["404"]["content"])
+        == {
+            "application/json",
+            "text/xml",
+        }
+    )
+    parameters = {p["name"]: p["schema"] for p in paths["/open311/v2/requests.json"]["get"]["parameters"]}
+    assert parameters["jurisdiction_id"]["enum"] == ["baritoutarakab.go.id"]
+    assert parameters["service_code"]["pattern"].startswith("^(jalan-jembatan|kependudukan|kesehatan|lainnya)")
 
 
 def test_request_bodies_forbid_unknown_fields_and_nulls() -> None:

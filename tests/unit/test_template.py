@@ -183,6 +183,43 @@ def test_the_agency_function_may_only_add_audit_entries() -> None:
     assert not {"dynamodb:DeleteItem", "dynamodb:BatchWriteItem"} & actions("AgencyReportsFunction")
 
 
+def test_open311_reads_cannot_write_decrypt_or_read_more_than_public_reports() -> None:
+    granted = actions("Open311Function")
+    assert not any(a.startswith("kms:") for a in granted)
+    assert granted <= {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
+    for statement in statements("Open311Function"):
+        if {"dynamodb:GetItem", "dynamodb:BatchGetItem"} & set(statement["Action"]):
+            # Reports only: never a partner key, the directory's contacts or anything else by key.
+            assert statement["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["REPORT#*"]}}
+        elif statement["Sid"] == "ListPublicReports":
+            assert statement["Resource"] == [
+                {"Fn::Sub": "${ReportsTable.Arn}/index/public"},
+                {"Fn::Sub": "${ReportsTable.Arn}/index/public_service"},
+            ]
+            assert statement["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["PUBLIC#*"]}}
+
+
+def test_open311_filing_has_the_submissions_permissions_and_may_only_count_key_uses() -> None:
+    submit = {s["Sid"]: s for s in statements("SubmitReportFunction")}
+    filing = {s["Sid"]: s for s in statements("Open311SubmitFunction")}
+    counting = filing.pop("CountPartnerKeyUse")
+    assert filing == submit
+    assert counting["Action"] == ["dynamodb:UpdateItem"]
+    assert counting["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["OPEN311_KEY"]}}
+
+
+def test_the_public_indexes_project_exactly_the_public_attributes() -> None:
+    from lapor.store import PUBLIC_ATTRIBUTES
+
+    indexes = {i["IndexName"]: i for i in RESOURCES["ReportsTable"]["Properties"]["GlobalSecondaryIndexes"]}
+    for name, key in (("public", "public_pk"), ("public_service", "service_pk")):
+        assert [k["AttributeName"] for k in indexes[name]["KeySchema"]] == [key, "public_sk"]
+        projection = indexes[name]["Projection"]
+        assert projection["ProjectionType"] == "INCLUDE"
+        assert sorted(projection["NonKeyAttributes"]) == sorted(PUBLIC_ATTRIBUTES)
+        assert not {"sealed", "access_code_hash", "reporter"} & set(projection["NonKeyAttributes"])
+
+
 def test_no_function_has_wildcards_or_scans() -> None:
     for logical_id in FUNCTIONS:
         for statement in statements(logical_id):
@@ -242,14 +279,17 @@ def test_each_queue_has_a_dead_letter_queue_and_a_long_enough_visibility(queue: 
 
 def test_api_has_stage_throttling_and_a_tighter_limit_on_lookups() -> None:
     api = RESOURCES["LaporApi"]["Properties"]
-    stage, lookup = api["MethodSettings"]
+    stage, *lookups = api["MethodSettings"]
     assert stage["ResourcePath"] == "/*" and stage["HttpMethod"] == "*"
     assert "ThrottlingRateLimit" in stage and "ThrottlingBurstLimit" in stage
-    # API Gateway writes "/" as "~1" in a method setting's resource path.
-    assert lookup["ResourcePath"] == "/~1reports~1{tracking_id}" and lookup["HttpMethod"] == "GET"
-    assert {"Path": "/reports/{tracking_id}", "Method": "get"}.items() <= FUNCTIONS["TrackReportFunction"][
-        "Properties"
-    ]["Events"]["GetReport"]["Properties"].items()
+    # Every lookup by Tracking ID, the public one and Open311's; API Gateway writes "/" as "~1".
+    by_id = {("GET", "/reports/{tracking_id}"), ("GET", "/open311/v2/requests/{request_file}")}
+    assert {(s["HttpMethod"], s["ResourcePath"]) for s in lookups} == {
+        (method, "/" + path.replace("/", "~1")) for method, path in by_id
+    }
+    for lookup in lookups:
+        assert lookup["ThrottlingRateLimit"] == {"Ref": "LookupRateLimit"}
+    assert {(m, p) for m, p, _ in api_routes()} >= by_id
 
 
 def test_every_function_uses_the_shared_layer_and_a_python_3_12_or_newer_runtime() -> None:
@@ -289,7 +329,15 @@ def test_layer_requirements_follow_the_project_dependencies() -> None:
 
 
 @pytest.mark.parametrize(
-    "logical_id", ["TrackReportFunction", "ApiDocsFunction", "WebPagesFunction", "SubmitReportFunction"]
+    "logical_id",
+    [
+        "TrackReportFunction",
+        "ApiDocsFunction",
+        "WebPagesFunction",
+        "SubmitReportFunction",
+        "Open311Function",
+        "Open311SubmitFunction",
+    ],
 )
 def test_functions_that_read_the_directory_may_query_it(logical_id: str) -> None:
     queries = [s for s in statements(logical_id) if "dynamodb:Query" in s["Action"]]

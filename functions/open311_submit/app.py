@@ -1,0 +1,26 @@
+"""Open311 GeoReport v2, POST requests: a partner files a report with its api_key (form-encoded).
+
+The same use case as POST /reports (lapor.reports.submit_report), with the same permissions plus one:
+counting the use of a partner key.
+"""
+
+from lapor import open311
+from lapor.http import Request, Response, Router, idempotency_key, open311_errors, open311_response
+from lapor.observability import logger
+
+router = Router("open311_submit", errors=open311_errors)
+
+
+@router.route("POST", "/open311/v2/requests.json")
+@router.route("POST", "/open311/v2/requests.xml")
+def post_request(request: Request) -> Response:
+    fmt = "xml" if request.resource.endswith(".xml") else "json"
+    key = idempotency_key(request)
+    answer = open311.submit_request(request.body, base_url=request.base_url, idempotency_key=key, fmt=fmt)
+    headers = {"Location": f"/open311/v2/requests/{answer['service_request_id']}.{fmt}", "Cache-Control": "no-store"}
+    return open311_response(201, "service_requests", [answer], fmt, headers)
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict, context: object) -> dict:
+    return router(event, context)
