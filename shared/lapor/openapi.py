@@ -110,7 +110,9 @@ def for_deployment(
             continue
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
-                parameter["schema"] = _parameter_schema(parameter["name"], parameter["schema"], directory, jurisdiction_id)
+                parameter["schema"] = _parameter_schema(
+                    parameter["name"], parameter["schema"], directory, jurisdiction_id
+                )
     return document
 
 

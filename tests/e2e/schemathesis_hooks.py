@@ -12,7 +12,6 @@ the submission itself instead of stopping at 403.
 from __future__ import annotations
 
 import os
-import re
 import uuid
 from typing import Any
 
