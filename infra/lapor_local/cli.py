@@ -18,6 +18,7 @@ COMMANDS = (
     "lapor_local.commands.escalate",
     "lapor_local.commands.poster",
     "lapor_local.commands.webhook_secret",
+    "lapor_local.commands.outbox",
 )
 
 

@@ -46,6 +46,8 @@ class Settings:
     sender_email: str
     webhook_secret_arn: str
     link_base_url: str
+    outbox_max_attempts: int
+    allow_http_webhooks: bool
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -76,6 +78,10 @@ class Settings:
             webhook_secret_arn=env.get("WEBHOOK_SECRET_ARN", "").strip(),
             # Links in notifications: the public origin, else the API's own URL (set by the template).
             link_base_url=(env.get("PUBLIC_BASE_URL", "").strip() or env.get("API_URL", "").strip()).rstrip("/"),
+            # Relay rounds for a report's pending events before they are left for an operator (`lapor outbox`).
+            outbox_max_attempts=_int(env, "LAPOR_OUTBOX_MAX_ATTEMPTS", 8),
+            # Plain-http webhooks are for the local stack only, which sets this; deployments never do.
+            allow_http_webhooks=env.get("LAPOR_ALLOW_HTTP_WEBHOOKS", "").strip() == "1",
         )
 
 

@@ -135,4 +135,5 @@ def test_python_dash_m_lapor_local_lists_the_subcommands() -> None:
         "escalate",
         "poster",
         "webhook-secret",
+        "outbox",
     ]
