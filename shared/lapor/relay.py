@@ -3,7 +3,7 @@
 Each report's pending events are re-sent at most `outbox_max_attempts` times (LAPOR_OUTBOX_MAX_ATTEMPTS,
 8 by default: with the backoff of `events.next_attempt` about four hours). After that the relay gives up
 on the report: it moves to the stuck part of the outbox index, where `lapor outbox` lists it and re-drives
-it, and every run reports how many reports are stuck (metric `OutboxStuck`, alarmed in the template).
+it, and every run reports how many reports are stuck (`STUCK_METRIC`, alarmed in the template).
 """
 
 from __future__ import annotations
@@ -16,6 +16,9 @@ from lapor.config import settings
 from lapor.events import next_attempt, publish
 from lapor.observability import count, logger
 from lapor.timefmt import to_store, utcnow
+
+# The metric every run emits with the number of stuck reports; the template's StuckOutboxAlarm watches it.
+STUCK_METRIC = "OutboxStuck"
 
 
 def relay_pending_events(now: datetime | None = None, limit: int = 100) -> dict[str, int]:
@@ -54,7 +57,7 @@ def relay_pending_events(now: datetime | None = None, limit: int = 100) -> dict[
     if summary["sent"]:
         count("EventsRelayed", summary["sent"])
     # Every run, zero included: the alarm on it then always has data.
-    count("OutboxStuck", summary["stuck"])
+    count(STUCK_METRIC, summary["stuck"])
     if summary["gave_up"]:
         logger.warning("outbox relay gave up on reports: see `lapor outbox`", extra=summary)
     else:
