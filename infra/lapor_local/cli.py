@@ -20,6 +20,7 @@ COMMANDS = (
     "lapor_local.commands.webhook_secret",
     "lapor_local.commands.audit",
     "lapor_local.commands.open311_key",
+    "lapor_local.commands.outbox",
 )
 
 

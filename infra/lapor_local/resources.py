@@ -360,8 +360,8 @@ CREATORS: dict[str, Creator] = {
 }
 
 # The local stack stands in for these itself (it runs the functions and serves the API) or they only
-# matter in AWS (permissions, log groups, alarms, the web firewall in front of the API, user pools whose
-# tokens `lapor dev-token` replaces).
+# matter in AWS (permissions, log groups, alarms and who they email, the web firewall in front of the API,
+# user pools whose tokens `lapor dev-token` replaces).
 NOTHING_TO_CREATE = frozenset(
     {
         "AWS::Serverless::Function",
@@ -380,6 +380,7 @@ NOTHING_TO_CREATE = frozenset(
         "AWS::CloudWatch::Alarm",
         "AWS::WAFv2::WebACL",
         "AWS::WAFv2::WebACLAssociation",
+        "AWS::SNS::Subscription",
     }
 )
 

@@ -178,8 +178,8 @@ class LocalStack:
             logical_id: resolver.resolve({key: props[key] for key in _FUNCTION_KEYS if key in props})
             for logical_id, props in self._function_properties(template, resolver).items()
         }
-        environment = self._function_environment(function_props)
-        self._set_environment({**environment, "PUBLIC_BASE_URL": self.public_base_url or self.api_url})
+        environment = {**self._function_environment(function_props), **self._local_settings()}
+        self._set_environment(environment)
         self._add_layers_to_path(template, function_props)
         if "REPORTS_TABLE" in environment:
             self._seed()
@@ -216,7 +216,7 @@ class LocalStack:
             "api_url": self.api_url,
             "aws_url": self.aws_url,
             "region": self.region,
-            "environment": {**environment, "PUBLIC_BASE_URL": self.public_base_url or self.api_url},
+            "environment": dict(environment),
             "functions": {logical_id: str(f.code_dir) for logical_id, f in self.functions.items()},
             "pid": os.getpid(),
         }
@@ -266,6 +266,11 @@ class LocalStack:
                     )
                 environment[name], owner[name] = text, logical_id
         return environment
+
+    def _local_settings(self) -> dict[str, str]:
+        """What only the local stack sets for its functions: its own URL, and plain-http webhooks (agencies'
+        test receivers on this machine), which a deployment refuses."""
+        return {"PUBLIC_BASE_URL": self.public_base_url or self.api_url, "LAPOR_ALLOW_HTTP_WEBHOOKS": "1"}
 
     def _aws_environment(self) -> dict[str, str | None]:
         """Every boto3 client in this process talks to moto, never to a real account (None: unset)."""

@@ -2,25 +2,56 @@
 
 What goes through them never holds confidential content or contact data beyond the recipient's own
 address: identifiers, status and links only.
+
+A channel that does not take a message raises `DeliveryFailed`: retried later (SQS redelivery, then the
+outbox relay, both capped). `DeliveryRejected` is the permanent kind: sending the same message again can
+never succeed (SES refuses the address, a webhook redirects or answers 4xx), so the caller records the
+failure instead of retrying.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
-import urllib.error
-import urllib.request
+import socket
+import ssl
+import threading
+import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from lapor.aws import client
 from lapor.config import settings
 from lapor.crypto import master_secret
+from lapor.directory import webhook_url_problem
 from lapor.errors import ConfigurationError
 
 
 class DeliveryFailed(Exception):
     """A channel did not take the message; the delivery is retried later."""
+
+
+class DeliveryRejected(DeliveryFailed):
+    """A channel refused the message for good; `reason` is a short code, never an address."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# SES errors that the same message meets again on every retry: the recipient (or, in the sandbox, any
+# unverified address) is refused, or the address is malformed. Throttling, 5xx answers, paused sending
+# and connection errors are transient.
+PERMANENT_SES_ERRORS = frozenset(
+    {
+        "MessageRejected",
+        "MailFromDomainNotVerifiedException",
+        "InvalidParameterValue",
+        "ConfigurationSetDoesNotExist",
+    }
+)
 
 
 def send_email(to: str, subject: str, body: str) -> None:
@@ -38,7 +69,11 @@ def send_email(to: str, subject: str, body: str) -> None:
             },
         )
     except Exception as exc:
-        raise DeliveryFailed(f"email not accepted: {type(exc).__name__}") from exc
+        # By error code only: SES's message names the refused address.
+        code = str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
+        if code in PERMANENT_SES_ERRORS:
+            raise DeliveryRejected(code) from exc
+        raise DeliveryFailed(f"email not accepted: {code or type(exc).__name__}") from exc
 
 
 def webhook_secret(agency_id: str) -> str:
@@ -50,29 +85,89 @@ def webhook_secret(agency_id: str) -> str:
     return hmac.new(master_secret(), f"lapor-webhook:{agency_id}".encode(), hashlib.sha256).hexdigest()
 
 
-def signature(secret: str, body: bytes) -> str:
-    """The value of X-Lapor-Signature: ``sha256=<hex HMAC-SHA256 of the exact body>``."""
-    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+# The whole webhook call (connect, send, status line and headers) ends within this many seconds.
+WEBHOOK_TIMEOUT_SECONDS = 5.0
+# What a receiver may answer for a passing problem; any other 4xx, and every 3xx, is final.
+RETRYABLE_4XX = frozenset({408, 425, 429})
+
+
+def signature(secret: str, timestamp: str, body: bytes) -> str:
+    """The value of X-Lapor-Signature: ``sha256=<hex HMAC-SHA256 of timestamp + "." + the exact body>``.
+
+    Signing the timestamp with the body lets a receiver refuse a replayed request: it recomputes the
+    signature over the X-Lapor-Timestamp it received and rejects anything older than five minutes.
+    """
+    message = timestamp.encode("ascii") + b"." + body
+    return "sha256=" + hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
 
 
 def post_webhook(url: str, agency_id: str, payload: dict[str, Any], delivery_id: str) -> None:
-    """POST the event to the agency's webhook, signed; any non-2xx answer is a failed delivery."""
+    """POST the event to the agency's webhook, signed with a timestamp.
+
+    2xx is delivered. A redirect is never followed (it would turn the signed POST into a GET elsewhere)
+    and, like any 4xx but 408, 425 and 429, is refused for good; 5xx, those three and no answer within
+    `WEBHOOK_TIMEOUT_SECONDS` are retried.
+    """
+    if webhook_url_problem(url, settings().allow_http_webhooks) is not None:
+        raise DeliveryRejected("webhook_url_refused")
     body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode("utf-8")
-    request = urllib.request.Request(  # noqa: S310 - URLs come from the operator's directory only
-        url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "lapor-webhook/1",
-            "X-Lapor-Event": str(payload.get("type", "")),
-            "X-Lapor-Delivery": delivery_id,
-            "X-Lapor-Signature": signature(webhook_secret(agency_id), body),
-        },
-    )
+    timestamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "lapor-webhook/2",
+        "X-Lapor-Event": str(payload.get("type", "")),
+        "X-Lapor-Delivery": delivery_id,
+        "X-Lapor-Timestamp": timestamp,
+        "X-Lapor-Signature": signature(webhook_secret(agency_id), timestamp, body),
+    }
+    status = _post(url, body, headers, WEBHOOK_TIMEOUT_SECONDS)
+    if 200 <= status < 300:
+        return
+    if 300 <= status < 400 or (400 <= status < 500 and status not in RETRYABLE_4XX):
+        raise DeliveryRejected(f"webhook_http_{status}")
+    raise DeliveryFailed(f"webhook answered {status}")
+
+
+def _post(url: str, body: bytes, headers: dict[str, str], seconds: float) -> int:
+    """POST `body` and return the answer's status, all within `seconds`; redirects are not followed.
+
+    A socket timeout bounds each read only, so a receiver dripping one byte at a time could hold the call
+    for as long as it likes: a timer cuts the connection at the deadline instead.
+    """
+    parts = urlsplit(url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    host = parts.hostname or ""
+    connection: http.client.HTTPConnection
+    if parts.scheme == "https":
+        connection = http.client.HTTPSConnection(
+            host, parts.port, timeout=seconds, context=ssl.create_default_context()
+        )
+    else:
+        connection = http.client.HTTPConnection(host, parts.port, timeout=seconds)
+    expired = threading.Event()
+
+    def cut() -> None:
+        expired.set()
+        if connection.sock is not None:
+            try:
+                # The plain socket's shutdown, also under TLS: it wakes a read blocked in another thread.
+                socket.socket.shutdown(connection.sock, socket.SHUT_RDWR)
+            except OSError:
+                return
+
+    timer = threading.Timer(seconds, cut)
+    timer.daemon = True
+    timer.start()
     try:
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
-            if not 200 <= response.status < 300:
-                raise DeliveryFailed(f"webhook answered {response.status}")
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise DeliveryFailed(f"webhook not reached: {type(exc).__name__}") from exc
+        connection.connect()
+        if expired.is_set():
+            raise TimeoutError("connect took the whole budget")
+        connection.request("POST", target, body=body, headers=headers)
+        status = connection.getresponse().status
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        reason = "timed out" if expired.is_set() else type(exc).__name__
+        raise DeliveryFailed(f"webhook not reached: {reason}") from exc
+    finally:
+        timer.cancel()
+        connection.close()
+    return int(status)

@@ -49,6 +49,8 @@ class Settings:
     photos_bucket: str
     photo_key_id: str
     open311_jurisdiction_id: str
+    outbox_max_attempts: int
+    allow_http_webhooks: bool
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -82,6 +84,10 @@ class Settings:
             photos_bucket=env.get("PHOTOS_BUCKET", "").strip(),
             photo_key_id=env.get("PHOTO_KEY_ID", "").strip(),
             open311_jurisdiction_id=env.get("OPEN311_JURISDICTION_ID", "").strip() or "baritoutarakab.go.id",
+            # Relay rounds for a report's pending events before they are left for an operator (`lapor outbox`).
+            outbox_max_attempts=_int(env, "LAPOR_OUTBOX_MAX_ATTEMPTS", 8),
+            # Plain-http webhooks are for the local stack only, which sets this; deployments never do.
+            allow_http_webhooks=env.get("LAPOR_ALLOW_HTTP_WEBHOOKS", "").strip() == "1",
         )
 
 

@@ -12,12 +12,28 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from lapor import store
 from lapor.config import settings
 from lapor.errors import ConfigurationError
 
 LEVELS = ("national", "province", "regency", "office")
+
+
+def webhook_url_problem(url: str, allow_http: bool) -> str | None:
+    """Why a webhook URL cannot be used, or None. Only https:// (plain http only where `allow_http`: the
+    local stack), with a host name."""
+    try:
+        parts = urlsplit(url)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        return "is not a URL"
+    if parts.scheme != "https" and not (allow_http and parts.scheme == "http"):
+        return "must start with https://"
+    if not parts.hostname or not port_ok:
+        return "has no host"
+    return None
 
 
 @dataclass(frozen=True)
@@ -88,7 +104,8 @@ class Directory:
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Directory:
-        """Build and check a directory (unknown parents, default agencies and levels fail loudly)."""
+        """Build and check a directory (unknown parents, default agencies and levels, and webhook URLs that
+        are not https:// (except on the local stack) fail loudly)."""
         agencies = {
             a["id"]: Agency(
                 id=a["id"],
@@ -105,7 +122,12 @@ class Directory:
             c["code"]: Category(code=c["code"], name=c["name"], default_agency_id=c["default_agency_id"])
             for c in data.get("categories", [])
         }
+        allow_http = settings().allow_http_webhooks
         for agency in agencies.values():
+            if agency.webhook_url is not None:
+                problem = webhook_url_problem(agency.webhook_url, allow_http)
+                if problem is not None:
+                    raise ConfigurationError(f"agency {agency.id}: webhook_url {problem}")
             if agency.parent_id is not None and agency.parent_id not in agencies:
                 raise ConfigurationError(f"agency {agency.id} has unknown parent {agency.parent_id}")
             if agency.level not in LEVELS:

@@ -513,9 +513,21 @@ class ReporterReportView(PublicReportView):
     rating: Rating | None = None
 
 
+# Timeline events only the agency sees: a notification (email, webhook) was refused for good.
+AgencyOnlyTimelineEvent = Literal["notification_failed"]
+
+
+class AgencyTimelineEntry(FullTimelineEntry):
+    event: TimelineEvent | AgencyOnlyTimelineEvent = Field(  # type: ignore[assignment]
+        description="As in the public timeline, plus `notification_failed` (agency only): an email or webhook "
+        "was refused for good (e.g. an address SES rejects); the event was acknowledged anyway."
+    )
+
+
 class AgencyReportView(ReporterReportView):
     """The responsible agency's view: everything, decrypted, with the version for If-Match."""
 
+    timeline: list[AgencyTimelineEntry]  # type: ignore[assignment]
     version: int = Field(ge=1)
     original_agency_id: str
     overdue: bool

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lapor import store
-from lapor.channels import DeliveryFailed, post_webhook, send_email
+from lapor.channels import DeliveryFailed, DeliveryRejected, post_webhook, send_email
 from lapor.config import settings
 from lapor.crypto import open_fields
 from lapor.directory import Agency, current_directory
@@ -124,8 +124,22 @@ def _send(delivery: Delivery, event: dict[str, Any], item: dict[str, Any]) -> No
         send_email(delivery.address, *_reporter_email(item))
 
 
+def _failure_message(delivery: Delivery) -> str:
+    """The internal timeline entry's text: which notification did not arrive, never an address."""
+    if delivery.agency is None:
+        return "Email ke pelapor tidak dapat dikirim."
+    if delivery.channel == "webhook":
+        return f"Webhook {delivery.agency.name} menolak pemberitahuan."
+    return f"Email ke {delivery.agency.name} tidak dapat dikirim."
+
+
 def handle_event(event: dict[str, Any]) -> str:
-    """Handle one report event; returns what happened ("done", "duplicate", "gone"). Raises to retry."""
+    """Handle one report event; returns what happened ("done", "duplicate", "gone"). Raises to retry.
+
+    A delivery refused for good (`DeliveryRejected`) is not retried: it is recorded on the report as an
+    internal `notification_failed` entry (shown to the agency only) and counted, and the event is
+    acknowledged as for a delivery, so that its figures apply. Any other failure raises, to be retried.
+    """
     item = store.get_report(event["tracking_id"])
     if item is None:
         return "gone"
@@ -133,6 +147,7 @@ def handle_event(event: dict[str, Any]) -> str:
         return "duplicate"  # handled before: this is a redelivery or a relay re-send
     now = utcnow()
     notified: dict[str, Agency] = {}
+    refused: list[Delivery] = []
     for delivery in plan_deliveries(event, item):
         delivery_id = f"{event['event_id']}:{delivery.channel}:{delivery.target}"
         state = store.claim_delivery(delivery_id, STALE_CLAIM_SECONDS)
@@ -141,15 +156,31 @@ def handle_event(event: dict[str, Any]) -> str:
         if state == "claimed":
             try:
                 _send(delivery, event, item)
+            except DeliveryRejected as exc:
+                store.finish_delivery(delivery_id, "rejected")
+                count(f"DeliveryRejected_{delivery.channel}")
+                logger.warning(
+                    "notification refused for good",
+                    extra={"channel": delivery.channel, "audience": delivery.audience, "reason": exc.reason},
+                )
+                state = "rejected"
             except DeliveryFailed:
-                store.finish_delivery(delivery_id, sent=False)
+                store.finish_delivery(delivery_id, "retry")
                 count(f"DeliveryFailed_{delivery.channel}")
                 raise
-            store.finish_delivery(delivery_id, sent=True)
-            count(f"Delivered_{delivery.channel}")
-        if delivery.agency is not None:
+            else:
+                store.finish_delivery(delivery_id, "sent")
+                count(f"Delivered_{delivery.channel}")
+        if state == "rejected":
+            refused.append(delivery)
+        elif delivery.agency is not None:
             notified[delivery.agency.id] = delivery.agency
-    timeline = [timeline_entry(now, "agency_notified", item["status"], "system", a.name) for a in notified.values()]
+    status = item["status"]
+    timeline = [timeline_entry(now, "agency_notified", status, "system", a.name) for a in notified.values()]
+    timeline += [
+        {**timeline_entry(now, "notification_failed", status, "system", _failure_message(d)), "internal": True}
+        for d in refused
+    ]
     store.ack_event(item["tracking_id"], event["event_id"], timeline, event.get("stats") or {})
     logger.info("event handled", extra=log_fields(item, event_type=event["type"]))
     return "done"

@@ -16,6 +16,7 @@ Indexes (all sparse, keys written only when they apply):
   public (public_pk=PUBLIC#<open|closed>, public_sk=<submitted at>#<id>)    non-confidential reports
   public_service (service_pk=PUBLIC#<category>#<open|closed>, public_sk)    the same, by category
     (both project only public attributes: never the sealed envelope nor the access code's hash)
+         (outbox_pk=OUTBOX_STUCK, outbox_at)                      the same, after the relay gave up
 Idempotency table: pk=<hash of the Idempotency-Key>, expires_at (TTL).
 """
 
@@ -35,6 +36,7 @@ from lapor.errors import ConfigurationError
 REPORT_SK = "REPORT"
 DIRECTORY_PK = "DIRECTORY"
 OUTBOX_PK = "OUTBOX"
+STUCK_OUTBOX_PK = "OUTBOX_STUCK"
 DUE_PK = "DUE"
 STATS_PK = "STATS"
 AUDIT_PREFIX = "AUDIT#"
@@ -710,7 +712,8 @@ def revoke_partner_key(key_hash: str, at: str) -> bool:
 
 
 def claim_delivery(delivery_id: str, stale_after_seconds: int, keep_days: int = 30) -> str:
-    """Claim the right to send one notification: "claimed", "sent" (done before) or "busy" (in flight).
+    """Claim the right to send one notification: "claimed", "sent" (done before), "rejected" (refused for
+    good before) or "busy" (in flight).
 
     A claim older than `stale_after_seconds` is taken over (its holder died before finishing).
     """
@@ -736,21 +739,22 @@ def claim_delivery(delivery_id: str, stale_after_seconds: int, keep_days: int = 
     except ddb.exceptions.ConditionalCheckFailedException:
         found = ddb.get_item(TableName=table, Key={"pk": {"S": f"delivery:{delivery_id}"}}, ConsistentRead=True)
         state = found.get("Item", {}).get("state", {}).get("S")
-        return "sent" if state == "sent" else "busy"
+        return state if state in ("sent", "rejected") else "busy"
 
 
-def finish_delivery(delivery_id: str, sent: bool) -> None:
-    """Record a sent notification, or give the claim back so that a retry sends it."""
+def finish_delivery(delivery_id: str, outcome: str) -> None:
+    """Record a notification as "sent" or "rejected" (refused for good: never tried again), or give the
+    claim back ("retry") so that a later attempt sends it."""
     ddb = client("dynamodb")
     table = settings().idempotency_table
     key = {"pk": {"S": f"delivery:{delivery_id}"}}
-    if sent:
+    if outcome in ("sent", "rejected"):
         ddb.update_item(
             TableName=table,
             Key=key,
-            UpdateExpression="SET #s = :sent",
+            UpdateExpression="SET #s = :outcome",
             ExpressionAttributeNames={"#s": "state"},
-            ExpressionAttributeValues={":sent": {"S": "sent"}},
+            ExpressionAttributeValues={":outcome": {"S": outcome}},
         )
     else:
         ddb.delete_item(TableName=table, Key=key)
@@ -809,6 +813,61 @@ def claim_outbox(tracking_id: str, seen_at: str, next_at: str) -> bool:
         return True
     except ddb.exceptions.ConditionalCheckFailedException:
         return False
+
+
+def mark_outbox_stuck(tracking_id: str, seen_at: str) -> bool:
+    """Move a report whose events the relay gave up on into the stuck partition of the outbox index, where
+    the relay no longer looks and `lapor outbox` does; False if something changed it meanwhile."""
+    ddb = client("dynamodb")
+    try:
+        ddb.update_item(
+            TableName=settings().reports_table,
+            Key=report_key(tracking_id),
+            UpdateExpression="SET outbox_pk = :stuck",
+            ConditionExpression="outbox_pk = :live AND outbox_at = :seen",
+            ExpressionAttributeValues={
+                ":stuck": {"S": STUCK_OUTBOX_PK},
+                ":live": {"S": OUTBOX_PK},
+                ":seen": {"S": seen_at},
+            },
+        )
+        return True
+    except ddb.exceptions.ConditionalCheckFailedException:
+        return False
+
+
+def stuck_outbox() -> Iterator[dict[str, Any]]:
+    """Every report whose pending events the relay gave up on, longest stuck first (few: each one raises
+    an alarm)."""
+    yield from _query(
+        TableName=settings().reports_table,
+        IndexName="outbox",
+        KeyConditionExpression="outbox_pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": STUCK_OUTBOX_PK}},
+    )
+
+
+def redrive_outbox(tracking_id: str, next_at: str) -> dict[str, Any] | None:
+    """Give a stuck report's events back to the relay with a fresh attempt count; the report as it now is,
+    or None when it was not stuck."""
+    ddb = client("dynamodb")
+    try:
+        result = ddb.update_item(
+            TableName=settings().reports_table,
+            Key=report_key(tracking_id),
+            UpdateExpression="SET outbox_pk = :live, outbox_at = :next, outbox_attempts = :zero",
+            ConditionExpression="outbox_pk = :stuck",
+            ExpressionAttributeValues={
+                ":live": {"S": OUTBOX_PK},
+                ":stuck": {"S": STUCK_OUTBOX_PK},
+                ":next": {"S": next_at},
+                ":zero": {"N": "0"},
+            },
+            ReturnValues="ALL_NEW",
+        )
+    except ddb.exceptions.ConditionalCheckFailedException:
+        return None
+    return from_item(result["Attributes"])
 
 
 def drop_outbox_index(tracking_id: str) -> bool:

@@ -13,10 +13,13 @@ from lapor.timefmt import to_public
 
 
 def public_timeline(item: dict[str, Any], time_zone: str) -> list[dict[str, Any]]:
-    """The timeline, oldest first, with every message that is not for the public left out."""
+    """The timeline, oldest first, with every message that is not for the public left out, and without the
+    internal entries (a notification that could not be delivered) that only the agency sees."""
     confidential = bool(item.get("confidential"))
     entries = []
     for entry in item.get("timeline", []):
+        if entry.get("internal"):
+            continue
         message = entry.get("message")
         if confidential or entry.get("private"):
             message = None
@@ -74,8 +77,8 @@ def full_view(
     """What the responsible agency (`audience="agency"`) or the reporter (`"reporter"`) sees.
 
     Everything, decrypted: title, description, location, the reporter block (absent when anonymous)
-    and every message including private ones. `data_key` opens the report's envelope (None when the
-    report has nothing sealed).
+    and every message including private ones; internal timeline entries for the agency only. `data_key`
+    opens the report's envelope (None when the report has nothing sealed).
     """
     from lapor.crypto import open_fields, open_message
 
@@ -93,6 +96,8 @@ def full_view(
         view["reporter"] = secret["reporter"]
     timeline = []
     for entry in item.get("timeline", []):
+        if entry.get("internal") and audience != "agency":
+            continue
         message = entry.get("message")
         if entry.get("sealed") is not None and data_key is not None:
             message = open_message(data_key, tracking_id, entry["sealed"])

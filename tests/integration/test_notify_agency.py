@@ -146,9 +146,11 @@ class _Hook(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def webhook(aws: Aws) -> Iterator[str]:
-    from lapor import directory, store
+def webhook(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    from lapor import config, directory, store
 
+    monkeypatch.setenv("LAPOR_ALLOW_HTTP_WEBHOOKS", "1")  # as the local stack does: the receiver is plain http
+    config.settings.cache_clear()
     _Hook.received = []
     _Hook.fail_next = 0
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
@@ -175,7 +177,8 @@ def test_webhook_is_signed_per_agency_and_sent_once(api: Api, aws: Aws, webhook:
     assert len(sent_emails()) == 1  # the email went out and is not sent again on the retry
     assert api.deliver_events()["batchItemFailures"] == []
     ((headers, body),) = _Hook.received
-    expected = "sha256=" + hmac.new(webhook_secret("dpupr-barito-utara").encode(), body, hashlib.sha256).hexdigest()
+    signed = headers["X-Lapor-Timestamp"].encode() + b"." + body
+    expected = "sha256=" + hmac.new(webhook_secret("dpupr-barito-utara").encode(), signed, hashlib.sha256).hexdigest()
     assert headers["X-Lapor-Signature"] == expected
     assert webhook_secret("dpupr-barito-utara") != webhook_secret("dinkes-barito-utara")
     payload = json.loads(body)

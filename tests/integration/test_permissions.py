@@ -153,10 +153,12 @@ class _Hook(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def webhook(aws: Aws) -> Iterator[None]:
+def webhook(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The agency receives webhooks too, so that notify signs one (and reads the signing secret)."""
-    from lapor import directory, store
+    from lapor import config, directory, store
 
+    monkeypatch.setenv("LAPOR_ALLOW_HTTP_WEBHOOKS", "1")  # as the local stack does: the receiver is plain http
+    config.settings.cache_clear()
     _Hook.failed = False
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
     threading.Thread(target=server.serve_forever, daemon=True).start()

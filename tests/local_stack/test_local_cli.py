@@ -137,4 +137,5 @@ def test_python_dash_m_lapor_local_lists_the_subcommands() -> None:
         "webhook-secret",
         "audit",
         "open311-key",
+        "outbox",
     ]

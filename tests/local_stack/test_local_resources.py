@@ -119,6 +119,8 @@ def test_the_functions_share_one_environment_from_the_template(stack: LocalStack
     assert os.environ["AWS_ENDPOINT_URL"] == stack.aws_url
     assert os.environ["PUBLIC_BASE_URL"] == stack.api_url
     assert os.environ["AWS_ACCESS_KEY_ID"] == "testing"
+    # Agencies' test receivers on this machine speak plain http; a deployment accepts https:// only.
+    assert os.environ["LAPOR_ALLOW_HTTP_WEBHOOKS"] == "1"
 
 
 def test_an_explicit_public_base_url_wins(make_stack: Callable[..., LocalStack]) -> None:

@@ -101,3 +101,20 @@ def test_the_published_document_is_the_generated_one() -> None:
     served = published_openapi(DIRECTORY, "https://lapor.test/v1")
     assert json.loads(json.dumps(served)) == json.loads(json.dumps(build_openapi(DIRECTORY, "https://lapor.test/v1")))
     assert served["servers"] == [{"url": "https://lapor.test/v1"}]
+
+
+def test_only_the_agency_view_may_show_a_failed_notification() -> None:
+    schemas = build_openapi()["components"]["schemas"]
+
+    def events(entry: str) -> set[str]:
+        event = schemas[entry]["properties"]["event"]
+        found: set[str] = set()
+        for option in event.get("anyOf", [event]):
+            option = schemas[option["$ref"].rsplit("/", 1)[-1]] if "$ref" in option else option
+            found |= set(option.get("enum", [option.get("const")]))
+        return found
+
+    assert schemas["AgencyReportView"]["properties"]["timeline"]["items"]["$ref"].endswith("/AgencyTimelineEntry")
+    assert "notification_failed" in events("AgencyTimelineEntry")
+    for entry in ("TimelineEntry", "FullTimelineEntry"):
+        assert "notification_failed" not in events(entry) and "agency_notified" in events(entry)

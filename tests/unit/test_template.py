@@ -277,6 +277,25 @@ def test_each_queue_has_a_dead_letter_queue_and_a_long_enough_visibility(queue: 
     assert props["VisibilityTimeout"] >= 6 * timeout
 
 
+def test_dead_letters_and_stuck_outbox_events_each_raise_an_alarm() -> None:
+    from lapor.relay import STUCK_METRIC
+
+    alarms = {k: v["Properties"] for k, v in RESOURCES.items() if v["Type"] == "AWS::CloudWatch::Alarm"}
+    dead_letters = alarms["DeadLetterQueueAlarm"]
+    assert (dead_letters["Namespace"], dead_letters["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    assert dead_letters["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["ReportEventsDeadLetterQueue", "QueueName"]}}
+    ]
+    stuck = alarms["StuckOutboxAlarm"]
+    # The metric as Powertools writes it from the relay: the functions' namespace, the service dimension.
+    variables = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+    assert (stuck["Namespace"], stuck["MetricName"]) == (variables["POWERTOOLS_METRICS_NAMESPACE"], STUCK_METRIC)
+    assert stuck["Dimensions"] == [{"Name": "service", "Value": variables["POWERTOOLS_SERVICE_NAME"]}]
+    for alarm in (dead_letters, stuck):
+        assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+        assert alarm["AlarmActions"] == [{"Ref": "OperatorAlarmTopic"}]
+
+
 def test_api_has_stage_throttling_and_a_tighter_limit_on_lookups() -> None:
     api = RESOURCES["LaporApi"]["Properties"]
     stage, *lookups = api["MethodSettings"]
