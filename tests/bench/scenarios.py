@@ -218,7 +218,7 @@ SUBMIT = Scenario(
     _submit(),
     expected={"dynamodb:PutItem": 1, "kms:GenerateDataKey": 1, "sqs:SendMessage": 1},
 )
-TRACK = Scenario("GET /reports/{id}", _track, expected={"dynamodb:GetItem": 1})
+TRACK = Scenario("GET /reports/{id}", _track, expected={"dynamodb:Query": 1})
 INBOX = Scenario(
     f"GET /agency/reports (officer, page of {INBOX_PAGE} sealed)",
     _inbox(INBOX_AGENCY, "officer"),
@@ -228,9 +228,20 @@ VERIFY = Scenario(
     "POST /agency/reports/{id}/actions verify",
     _verify,
     pool="verify",
-    expected={"dynamodb:GetItem": 1, "dynamodb:UpdateItem": 1, "kms:Decrypt": 1, "sqs:SendMessage": 1},
+    # the change, then the report read back with its messages for the answer
+    expected={
+        "dynamodb:GetItem": 1,
+        "dynamodb:UpdateItem": 1,
+        "dynamodb:Query": 1,
+        "kms:Decrypt": 1,
+        "sqs:SendMessage": 1,
+    },
 )
-PRIVATE = Scenario("GET /reports/{id}/private", _private_view, expected={"dynamodb:GetItem": 1, "kms:Decrypt": 1})
+PRIVATE = Scenario(
+    "GET /reports/{id}/private",
+    _private_view,
+    expected={"dynamodb:GetItem": 1, "dynamodb:Query": 1, "kms:Decrypt": 1},  # the gate, then the whole report
+)
 SUPPORT = Scenario("POST /reports/{id}/support", _support, expected={"dynamodb:UpdateItem": 1})
 NOTHING_DUE = Scenario("scheduled run, nothing due", _scheduled, expected={"dynamodb:Query": 1})
 OUTBOX_EMPTY = Scenario("scheduled run, outbox empty", _scheduled, expected={"dynamodb:Query": 1})
