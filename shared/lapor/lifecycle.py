@@ -180,10 +180,12 @@ def commit(
     Raises `Conflict` (409) when another change got there first.
     """
     try:
-        updated = store.apply_change(tracking_id, change)
+        store.apply_change(tracking_id, change)
     except store.StaleReport:
         raise Conflict(stale) from None
     if change.outbox_event is not None:
         publish(change.outbox_event)
-    whole = store.read_report(tracking_id)  # the answer shows every message: one Query
-    return whole if whole is not None else updated
+    updated = store.read_report(tracking_id)  # the answer shows every message: one Query
+    if updated is None:
+        raise Conflict(stale)
+    return updated

@@ -92,12 +92,18 @@ def post_message(tracking_id: str, access_code: str | None, message: str) -> dic
     """The reporter answers or adds information; after a response this reopens the report."""
     now = utcnow()
     item = _unlocked_report(tracking_id, access_code, now)
+    key = report_data_key(item)
+    updated = commit(item["tracking_id"], plan_message(item, message, now, settings(), key))
+    count("ReporterMessage")
+    return full_view(updated, settings().time_zone, "reporter", key)
+
+
+def plan_message(item: dict[str, Any], message: str, now: datetime, s: Settings, key: bytes | None) -> store.Change:
+    """What one reporter message changes. Raises `Conflict` when the report is closed, `RateLimited` past a cap."""
     status = item["status"]
     if status not in OPEN_STATUSES:
         raise Conflict(f"The report is {status}; it takes no more messages.")
-    s = settings()
     day, today = _ensure_message_allowed(item, now, s)
-    key = report_data_key(item)
     # The version condition makes the caps exact: of two messages sent at once, one waits for a retry (409).
     change = store.Change(expected_version=int(item.get("version", 1)), expected_status=(status,))
     change.set_fields.update({"updated_at": to_store(now), "reporter_day": day, "reporter_day_count": today})
@@ -120,9 +126,7 @@ def post_message(tracking_id: str, access_code: str | None, message: str) -> dic
         event_type = "report.reopened"
     change.outbox_event = new_event(event_type, item["tracking_id"], item["agency_id"], now)
     change.outbox_at = outbox_due(now)
-    updated = commit(item["tracking_id"], change)
-    count("ReporterMessage")
-    return full_view(updated, s.time_zone, "reporter", key)
+    return change
 
 
 def rate(tracking_id: str, access_code: str | None, score: int, comment: str | None) -> dict[str, Any]:
@@ -169,6 +173,7 @@ def support(tracking_id: str) -> dict[str, Any]:
                 condition_values={":no": False},
                 add_fields={"support_count": 1},
                 bump_version=False,
+                returns="UPDATED_NEW",
             ),
         )
     except store.StaleReport:

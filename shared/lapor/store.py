@@ -331,11 +331,12 @@ class Change:
     outbox_event: dict[str, Any] | None = None
     outbox_at: str | None = None
     bump_version: bool = True
+    returns: str = "NONE"  # what apply_change answers: NONE, or UPDATED_NEW for the changed attributes
 
 
 def apply_change(tracking_id: str, change: Change) -> dict[str, Any]:
-    """Apply `change` to a report in one conditional UpdateItem; returns the report item as it now is
-    (timeline messages as `message_id`s: `read_report` puts the texts back).
+    """Apply `change` to a report in one conditional UpdateItem; returns what `change.returns` asks for
+    (nothing by default: `read_report` reads the report with its messages when a caller needs it).
 
     Raises `StaleReport` when a condition does not hold (another action won, or a stale version).
     """
@@ -390,7 +391,7 @@ def apply_change(tracking_id: str, change: Change) -> dict[str, Any]:
         "UpdateExpression": expression.strip(),
         "ConditionExpression": " AND ".join(conditions),
         "ExpressionAttributeNames": names,
-        "ReturnValues": "ALL_NEW",
+        "ReturnValues": change.returns,
     }
     if values:
         kwargs["ExpressionAttributeValues"] = values
@@ -404,7 +405,7 @@ def apply_change(tracking_id: str, change: Change) -> dict[str, Any]:
         for text in texts:
             ddb.delete_item(TableName=kwargs["TableName"], Key={"pk": {"S": text["pk"]}, "sk": {"S": text["sk"]}})
         raise StaleReport() from exc
-    return from_item(result["Attributes"])
+    return from_item(result.get("Attributes") or {})
 
 
 def inbox_page(agency_id: str, status: str | None, before: str | None, limit: int) -> list[dict[str, Any]]:
