@@ -395,15 +395,15 @@ def apply_change(tracking_id: str, change: Change) -> dict[str, Any]:
     }
     if values:
         kwargs["ExpressionAttributeValues"] = values
-    # The texts first: until the update below refers to them they are part of nothing; a refused update
-    # takes them away again.
+    # The texts first, so that an entry never refers to a missing text. Until the update refers to them they
+    # are part of nothing: the text of a refused change stays unreferenced and is never shown (a public one
+    # was public text anyway; any other is only read with the access code or by the agency, sealed if the
+    # report is confidential).
     for text in texts:
         ddb.put_item(TableName=kwargs["TableName"], Item=to_item(text))
     try:
         result = ddb.update_item(**kwargs)
     except ddb.exceptions.ConditionalCheckFailedException as exc:
-        for text in texts:
-            ddb.delete_item(TableName=kwargs["TableName"], Key={"pk": {"S": text["pk"]}, "sk": {"S": text["sk"]}})
         raise StaleReport() from exc
     return from_item(result.get("Attributes") or {})
 
