@@ -54,6 +54,10 @@ def _test(operator: str, values: tuple[str, ...] | None, expected: list[str]) ->
         (flag,) = expected
         return (not values) == (str(flag).lower() == "true")
     qualifier, _, base = operator.rpartition(":")
+    if base.endswith("IfExists"):
+        if not values:
+            return True  # IfExists: a request without the key passes
+        base = base.removesuffix("IfExists")
     negated = base.startswith("StringNot")
     compare = _STRING_OPERATORS.get(base.replace("StringNot", "String"))
     if compare is None or qualifier not in ("", "ForAllValues", "ForAnyValue"):
@@ -145,7 +149,16 @@ def _query_request(call: Call, schemas: KeySchemas) -> Request:
     for name, placeholder in re.findall(r"(#?\w+)\s*=\s*(:\w+)", call.params["KeyConditionExpression"]):
         if names.get(name, name) == partition:
             leading = (_scalar(values[placeholder]),)
-    return Request("dynamodb:Query", _arn("dynamodb", call.region, resource), {"dynamodb:LeadingKeys": leading})
+    context: dict[str, tuple[str, ...]] = {"dynamodb:LeadingKeys": leading}
+    # dynamodb:Attributes: the attributes the request names (projection and key condition); dynamodb:Select:
+    # SPECIFIC_ATTRIBUTES with a projection, else what Select says (ALL_ATTRIBUTES by default)
+    projection = call.params.get("ProjectionExpression")
+    words = re.findall(r"[#:]?\w+", call.params["KeyConditionExpression"] + " " + (projection or ""))
+    named = [w for w in words if not w.startswith(":") and w not in ("AND", "BETWEEN", "begins_with")]
+    context["dynamodb:Attributes"] = tuple(dict.fromkeys(names.get(n, n) for n in named))
+    select = call.params.get("Select") or ("SPECIFIC_ATTRIBUTES" if projection else "ALL_ATTRIBUTES")
+    context["dynamodb:Select"] = (select,)
+    return Request("dynamodb:Query", _arn("dynamodb", call.region, resource), context)
 
 
 _TRANSACT_ACTIONS = {

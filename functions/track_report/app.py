@@ -1,7 +1,8 @@
 """Public lookups: a report's public view by Tracking ID, the directory, the public stats and health.
 
 This function can read the reports table and nothing else: no writes, no KMS. Confidential content is
-stored encrypted, so even a bug here cannot show it.
+stored encrypted, so even a bug here cannot show it; and a report's lookup reads only its public
+attributes and timeline entries, never a sealed envelope or a private message.
 """
 
 from lapor import aws, store
@@ -23,7 +24,7 @@ DIRECTORY_CACHE = {"Cache-Control": "public, max-age=300"}
 @router.route("GET", "/reports/{tracking_id}")
 def get_report(request: Request) -> Response:
     tracking_id = parse_tracking_id(request.path_params.get("tracking_id", ""))
-    item = store.get_report(tracking_id)
+    item = store.read_public_report(tracking_id)
     if item is None:
         raise ReportNotFound()
     return Response(200, public_view(item, settings().time_zone), {"Cache-Control": "no-store"})

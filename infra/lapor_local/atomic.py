@@ -13,7 +13,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-_OPERATIONS = ("get_item", "put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
+# Queries too: a report and its messages are read together in one Query.
+_OPERATIONS = (
+    "get_item",
+    "query",
+    "put_item",
+    "update_item",
+    "delete_item",
+    "transact_write_items",
+    "batch_write_item",
+)
 
 
 @contextmanager

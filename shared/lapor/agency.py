@@ -66,8 +66,9 @@ def agency_view(item: dict[str, Any], data_key: bytes | None = None) -> dict[str
     return full_view(item, settings().time_zone, "agency", key)
 
 
-def _authorized_report(officer: Officer, tracking_id: str, directory: Directory) -> dict[str, Any]:
-    item = store.get_report(tracking_id)
+def _authorized_report(officer: Officer, tracking_id: str, directory: Directory, whole: bool = True) -> dict[str, Any]:
+    """The report, if the officer may see it: `whole` with its timeline (a Query), else the item alone."""
+    item = store.read_report(tracking_id) if whole else store.get_report(tracking_id)
     if item is None:
         raise ReportNotFound()
     if item["agency_id"] not in officer.scope(directory):
@@ -152,7 +153,7 @@ def act(claims: dict[str, str], tracking_id: str, request: ActionRequest, if_mat
     """Apply one action; exactly one of two concurrent actions on a report wins, the other gets 409."""
     directory = current_directory()
     officer = Officer.from_claims(claims, directory)
-    item = _authorized_report(officer, tracking_id, directory)
+    item = _authorized_report(officer, tracking_id, directory, whole=False)  # the write reads the whole after
     version = int(item.get("version", 1))
     if if_match is not None and if_match != version:
         raise Conflict(f"The report is at version {version}; reload it and try again.")

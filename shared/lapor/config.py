@@ -43,6 +43,8 @@ class Settings:
     idempotency_ttl_seconds: int
     outbox_grace_seconds: int
     directory_cache_seconds: int
+    reporter_messages_per_day: int
+    reporter_messages_per_report: int
     sender_email: str
     webhook_secret_arn: str
     link_base_url: str
@@ -77,6 +79,9 @@ class Settings:
             idempotency_ttl_seconds=_int(env, "LAPOR_IDEMPOTENCY_TTL_SECONDS", 24 * 3600),
             outbox_grace_seconds=_int(env, "LAPOR_OUTBOX_GRACE_SECONDS", 120),
             directory_cache_seconds=_int(env, "LAPOR_DIRECTORY_CACHE_SECONDS", 300, minimum=0),
+            # What a reporter (or anyone holding the code) may send: enough for a conversation, not a flood.
+            reporter_messages_per_day=_int(env, "LAPOR_REPORTER_MESSAGES_PER_DAY", 20),
+            reporter_messages_per_report=_int(env, "LAPOR_REPORTER_MESSAGES_PER_REPORT", 200),
             sender_email=env.get("SENDER_EMAIL", "").strip(),
             webhook_secret_arn=env.get("WEBHOOK_SECRET_ARN", "").strip(),
             # Links in notifications: the public origin, else the API's own URL (set by the template).

@@ -136,8 +136,9 @@ ACCESS_CODE = Parameter(
     "X-Access-Code",
     "header",
     {"type": "string", "maxLength": 64},
-    "The access code from the receipt. Missing or wrong: 403, and counted; after 10 wrong codes in 15 minutes "
-    "the report refuses every code until the window ends (429).",
+    "The access code from the receipt. The right code always opens the report, whatever others tried. "
+    "Missing or wrong: 403, and counted per report; past 10 wrong codes in a 15-minute window every further "
+    "wrong or missing code is 429 with Retry-After (the seconds until the window ends).",
 )
 
 FOLLOW_UP_OPERATIONS: tuple[Operation, ...] = (
@@ -161,7 +162,11 @@ FOLLOW_UP_OPERATIONS: tuple[Operation, ...] = (
         "ReporterAccessFunction",
         "The reporter answers the agency or adds information",
         "After a response this reopens the report (in_progress) with a new deadline. Refused (409) once the "
-        "report is closed or rejected. Answers the reporter's updated view.",
+        "report is closed or rejected. A reporter may send 20 messages a day (the deployment's time zone; "
+        "LAPOR_REPORTER_MESSAGES_PER_DAY) and 200 per report (LAPOR_REPORTER_MESSAGES_PER_REPORT): past the "
+        "day's cap 429 with Retry-After (the seconds until the next day), past the report's cap 429 without it. "
+        "The agency can always act on the report. The agency is emailed about a reporter's message at most "
+        "once an hour per report. Answers the reporter's updated view.",
         "citizen",
         success_status=201,
         response=models.ReporterReportView,

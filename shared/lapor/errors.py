@@ -51,9 +51,9 @@ class Forbidden(LaporError):
 
 
 class RateLimited(LaporError):
-    """Too many attempts; `retry_after` seconds to wait."""
+    """Too many attempts; `retry_after` seconds to wait (None: waiting will not help)."""
 
-    def __init__(self, message: str, retry_after: int = 60) -> None:
+    def __init__(self, message: str, retry_after: int | None = 60) -> None:
         super().__init__(message)
         self.retry_after = retry_after
 

@@ -118,7 +118,8 @@ def problem_for(exc: BaseException) -> Response:
     if isinstance(exc, errors.Conflict):
         return problem(409, "Conflict", str(exc) or "The report changed; reload and try again.")
     if isinstance(exc, errors.RateLimited):
-        return problem(429, "Too many requests", str(exc), None, {"Retry-After": str(exc.retry_after)})
+        headers = {} if exc.retry_after is None else {"Retry-After": str(exc.retry_after)}
+        return problem(429, "Too many requests", str(exc), None, headers)
     return problem(500, "Internal error", "Something went wrong on our side; nothing was changed. Please try again.")
 
 

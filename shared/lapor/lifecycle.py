@@ -96,7 +96,6 @@ def plan_action(
 ) -> Change:
     """What an agency action changes, its event included. Raises `Conflict` if the status does not allow it."""
     transition = TRANSITIONS[request.action]
-    ensure_room(report, request.message)
     status = report["status"]
     if status not in transition.allowed_from:
         raise Conflict(f"'{request.action}' is not allowed while the report is {status}.")
@@ -173,24 +172,21 @@ def plan_action(
     return change
 
 
-def ensure_room(report: dict[str, Any], message: str | None) -> None:
-    """Refuse (409) a message that would take the report near DynamoDB's 400 KB item limit."""
-    # A sealed message takes its UTF-8 bytes plus nonce and tag; count it at four bytes a character.
-    if store.approximate_size(report) + 4 * len(message or "") + 200 > store.MAX_REPORT_BYTES:
-        raise Conflict("This report cannot hold more messages; the agency can still act on it.")
-
-
 def commit(
     tracking_id: str, change: Change, stale: str = "The report changed meanwhile; reload it and try again."
 ) -> dict[str, Any]:
-    """Apply a planned change in one conditional write, then send its event (the outbox has it either way).
+    """Apply a planned change in one conditional write, then send its event (the outbox has it either way);
+    returns the report as it now is, every message included.
 
     Raises `Conflict` (409) when another change got there first.
     """
     try:
-        updated = store.apply_change(tracking_id, change)
+        store.apply_change(tracking_id, change)
     except store.StaleReport:
         raise Conflict(stale) from None
     if change.outbox_event is not None:
         publish(change.outbox_event)
+    updated = store.read_report(tracking_id)  # the answer shows every message: one Query
+    if updated is None:
+        raise Conflict(stale)
     return updated

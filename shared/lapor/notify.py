@@ -10,6 +10,7 @@ event leaves the report's outbox, together with its `agency_notified` timeline e
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from lapor import store
@@ -19,7 +20,7 @@ from lapor.crypto import open_fields
 from lapor.directory import Agency, current_directory
 from lapor.lifecycle import timeline_entry
 from lapor.observability import count, log_fields, logger
-from lapor.timefmt import to_public, utcnow
+from lapor.timefmt import to_public, to_store, utcnow
 
 AGENCY_EVENTS = {
     "report.submitted": ("Laporan baru", "New report"),
@@ -31,6 +32,9 @@ AGENCY_EVENTS = {
 }
 # A claim not finished within this time is taken over: well above the consumer's 30 s timeout.
 STALE_CLAIM_SECONDS = 120
+# "The reporter added a message" is emailed at most once per report in this time; the messages after it
+# wait in the inbox (each still reaches a webhook, and the report's updated_at moves).
+REPLY_NOTICE_QUIET = timedelta(hours=1)
 
 
 class DeliveryInFlight(Exception):
@@ -75,8 +79,15 @@ def _agency_email(event: dict[str, Any], item: dict[str, Any], agency: Agency) -
     tracking_id = item["tracking_id"]
     due = to_public(item.get("due_at"), s.time_zone) or "-"
     subject = f"[LAPOR] {title_id}: {tracking_id}"
+    batched = (
+        "Pesan pelapor berikutnya dalam satu jam tidak diemailkan lagi; lihat kotak masuk.\n"
+        "Further messages from the reporter within the hour are not emailed again; see the inbox.\n\n"
+        if event["type"] == "report.reporter_replied"
+        else ""
+    )
     body = (
         f"{title_id} / {title_en}\n\n"
+        f"{batched}"
         f"Instansi / Agency: {agency.name}\n"
         f"Tracking ID: {tracking_id}\n"
         f"Jenis / Kind: {item['kind']}\nKategori / Category: {item['category']}\n"
@@ -133,6 +144,14 @@ def _failure_message(delivery: Delivery) -> str:
     return f"Email ke {delivery.agency.name} tidak dapat dikirim."
 
 
+def _batched_reply_notice(delivery: Delivery, event: dict[str, Any], now: datetime) -> bool:
+    """True when this "the reporter replied" email falls in the quiet hour after the last one."""
+    if event["type"] != "report.reporter_replied" or delivery.channel != "email":
+        return False
+    quiet_since = to_store(now - REPLY_NOTICE_QUIET)
+    return not store.claim_reply_notice(event["tracking_id"], event["event_id"], to_store(now), quiet_since)
+
+
 def handle_event(event: dict[str, Any]) -> str:
     """Handle one report event; returns what happened ("done", "duplicate", "gone"). Raises to retry.
 
@@ -149,6 +168,9 @@ def handle_event(event: dict[str, Any]) -> str:
     notified: dict[str, Agency] = {}
     refused: list[Delivery] = []
     for delivery in plan_deliveries(event, item):
+        if _batched_reply_notice(delivery, event, now):
+            count("ReplyNoticeBatched")
+            continue
         delivery_id = f"{event['event_id']}:{delivery.channel}:{delivery.target}"
         state = store.claim_delivery(delivery_id, STALE_CLAIM_SECONDS)
         if state == "busy":

@@ -1,72 +1,113 @@
 """Use cases of the reporter: their own view, answering the agency, rating a response, and support.
 
-Everything but support needs the access code. Wrong or missing codes are refused (403) and counted per
-report; after too many in a window the report refuses every code for the rest of it (429), so guessing
-gains nothing. The count lives on the report item, which every attempt reads anyway: no extra read.
+Everything but support needs the access code. The code is checked first, in constant time: the right
+code always opens the report, whatever others tried. Only a wrong or missing code is counted, per report
+and window, with one conditional write; past `MAX_WRONG_CODES` in a window every further wrong code is
+429 with Retry-After, so nobody can lock a reporter out and guessing stays slow (the code carries 100
+random bits: guessing it is hopeless anyway). The counter lives on the report item, which every attempt
+reads anyway.
+
+A reporter may send `reporter_messages_per_day` messages a day (in the deployment's time zone) and
+`reporter_messages_per_report` in all (429 past either): messages are items of their own, so they never
+fill the report, and the agency can always act on it.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from lapor import store
 from lapor.calendar import add_working_days
-from lapor.config import settings
+from lapor.config import Settings, settings
 from lapor.crypto import message_sealer, report_data_key
 from lapor.errors import Conflict, Forbidden, RateLimited, ReportNotFound
 from lapor.events import new_event, outbox_due
 from lapor.ids import access_code_matches, parse_tracking_id
-from lapor.lifecycle import OPEN_STATUSES, commit, deadline_fields, ensure_room, timeline_entry
+from lapor.lifecycle import OPEN_STATUSES, commit, deadline_fields, timeline_entry
 from lapor.observability import count
 from lapor.timefmt import to_store, utcnow
 from lapor.views import full_view
 
-FAILURE_WINDOW = timedelta(minutes=15)
-MAX_FAILURES = 10
+WRONG_CODE_WINDOW = timedelta(minutes=15)
+MAX_WRONG_CODES = 10  # wrong codes evaluated per report and window; more get 429 until the window ends
 
 
-def _window(now: datetime) -> str:
-    start = now.timestamp() - now.timestamp() % FAILURE_WINDOW.total_seconds()
-    return to_store(datetime.fromtimestamp(start, now.tzinfo))
+def _window(now: datetime) -> tuple[str, int]:
+    """The current window (its start, stored form) and the seconds until the next one starts."""
+    length = int(WRONG_CODE_WINDOW.total_seconds())
+    start = int(now.timestamp()) - int(now.timestamp()) % length
+    return to_store(datetime.fromtimestamp(start, now.tzinfo)), start + length - int(now.timestamp())
 
 
 def _unlocked_report(tracking_id: str, access_code: str | None, now: datetime) -> dict[str, Any]:
-    """The report, if `access_code` opens it; counts the failure and refuses otherwise."""
+    """The report item (without its later timeline entries), if `access_code` opens it; counts the failure
+    and refuses otherwise. A wrong code never costs reading the report's messages.
+    """
     canonical = parse_tracking_id(tracking_id)
     item = store.get_report(canonical)
     if item is None:
         raise ReportNotFound()
-    window = _window(now)
-    failures = item.get("access_failures") or {}
-    if failures.get("window") == window and int(failures.get("count", 0)) >= MAX_FAILURES:
-        retry_after = int(FAILURE_WINDOW.total_seconds() - now.timestamp() % FAILURE_WINDOW.total_seconds()) + 1
-        raise RateLimited("Too many wrong access codes for this report; try again later.", retry_after)
     if not access_code_matches(canonical, access_code, item.get("access_code_hash")):
-        store.record_access_failure(canonical, window)
+        window, left = _window(now)
+        if not store.count_wrong_code(canonical, window, MAX_WRONG_CODES, item.keys()):
+            count("AccessCodeThrottled")
+            raise RateLimited("Too many wrong access codes for this report; try again later.", left + 1)
         count("AccessCodeRefused")
         raise Forbidden("The access code does not open this report.")
     return item
 
 
+def _ensure_message_allowed(item: dict[str, Any], now: datetime, s: Settings) -> tuple[str, int]:
+    """Refuse (429) a message past the reporter's caps; the day (local) and its count with this message."""
+    if int(item.get("reporter_messages", 0)) >= s.reporter_messages_per_report:
+        raise RateLimited(
+            f"This report has taken the {s.reporter_messages_per_report} messages a reporter can send; "
+            "the agency can still answer it.",
+            None,
+        )
+    local = now.astimezone(ZoneInfo(s.time_zone))
+    day = local.date().isoformat()
+    today = int(item.get("reporter_day_count", 0)) if item.get("reporter_day") == day else 0
+    if today >= s.reporter_messages_per_day:
+        tomorrow = datetime.combine(local.date() + timedelta(days=1), time(), local.tzinfo)
+        raise RateLimited(
+            f"A reporter can send {s.reporter_messages_per_day} messages a day on a report; try again tomorrow.",
+            int((tomorrow - local).total_seconds()) + 1,
+        )
+    return day, today + 1
+
+
 def reporter_view(tracking_id: str, access_code: str | None) -> dict[str, Any]:
     """`GET /reports/{id}/private`: the reporter's own report, decrypted, private messages included."""
     item = _unlocked_report(tracking_id, access_code, utcnow())
-    return full_view(item, settings().time_zone, "reporter", report_data_key(item))
+    whole = store.read_report(item["tracking_id"])
+    if whole is None:
+        raise ReportNotFound()
+    return full_view(whole, settings().time_zone, "reporter", report_data_key(whole))
 
 
 def post_message(tracking_id: str, access_code: str | None, message: str) -> dict[str, Any]:
     """The reporter answers or adds information; after a response this reopens the report."""
     now = utcnow()
     item = _unlocked_report(tracking_id, access_code, now)
+    key = report_data_key(item)
+    updated = commit(item["tracking_id"], plan_message(item, message, now, settings(), key))
+    count("ReporterMessage")
+    return full_view(updated, settings().time_zone, "reporter", key)
+
+
+def plan_message(item: dict[str, Any], message: str, now: datetime, s: Settings, key: bytes | None) -> store.Change:
+    """What one reporter message changes. Raises `Conflict` when the report is closed, `RateLimited` past a cap."""
     status = item["status"]
     if status not in OPEN_STATUSES:
         raise Conflict(f"The report is {status}; it takes no more messages.")
-    ensure_room(item, message)
-    s = settings()
-    key = report_data_key(item)
+    day, today = _ensure_message_allowed(item, now, s)
+    # The version condition makes the caps exact: of two messages sent at once, one waits for a retry (409).
     change = store.Change(expected_version=int(item.get("version", 1)), expected_status=(status,))
-    change.set_fields["updated_at"] = to_store(now)
+    change.set_fields.update({"updated_at": to_store(now), "reporter_day": day, "reporter_day_count": today})
+    change.add_fields["reporter_messages"] = 1
     change.timeline.append(
         timeline_entry(
             now, "reporter_replied", status, "reporter", message, private=True, sealer=message_sealer(item, key)
@@ -85,9 +126,7 @@ def post_message(tracking_id: str, access_code: str | None, message: str) -> dic
         event_type = "report.reopened"
     change.outbox_event = new_event(event_type, item["tracking_id"], item["agency_id"], now)
     change.outbox_at = outbox_due(now)
-    updated = commit(item["tracking_id"], change)
-    count("ReporterMessage")
-    return full_view(updated, s.time_zone, "reporter", key)
+    return change
 
 
 def rate(tracking_id: str, access_code: str | None, score: int, comment: str | None) -> dict[str, Any]:
@@ -98,7 +137,6 @@ def rate(tracking_id: str, access_code: str | None, score: int, comment: str | N
         raise Conflict("A report can be rated once it has been responded to.")
     if item.get("rating"):
         raise Conflict("This report was already rated.")
-    ensure_room(item, comment)
     s = settings()
     key = report_data_key(item)
     sealer = message_sealer(item, key)
@@ -145,6 +183,7 @@ def support(tracking_id: str) -> dict[str, Any]:
                 condition_values={":no": False},
                 add_fields={"support_count": 1},
                 bump_version=False,
+                returns="UPDATED_NEW",
             ),
         )
     except store.StaleReport:

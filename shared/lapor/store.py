@@ -3,6 +3,14 @@
 Reports table (single table):
   pk=REPORT#<tracking id>, sk=REPORT   the report: public fields, sealed fields, timeline, outbox,
                                        attachments (photo id -> slot or outcome) and attachments_rev
+  pk=REPORT#<tracking id>, sk=PUBLIC#<message id>
+                                       the text of a public timeline message (an agency's, on a public report)
+  pk=REPORT#<tracking id>, sk=PRIVATE#<message id>
+                                       the text of a private message, or of any message of a confidential
+                                       report (sealed under the report's data key)
+  A timeline entry with a message holds only its `message_id`, so a report's size no longer grows with what
+  people write: one Query on the partition reads the report with every message, and the public lookup's
+  Query (from sk "PUBLIC#" on) never reaches a PRIVATE# item.
   pk=DIRECTORY, sk=AGENCY#<id>         an agency of the directory
   pk=DIRECTORY, sk=CATEGORY#<code>     a category of the directory
   pk=STATS, sk=<agency id>              an agency's public counters (see lapor.stats)
@@ -25,7 +33,7 @@ from __future__ import annotations
 import heapq
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +42,9 @@ from lapor.config import settings
 from lapor.errors import ConfigurationError
 
 REPORT_SK = "REPORT"
+PUBLIC_PREFIX = "PUBLIC#"
+PRIVATE_PREFIX = "PRIVATE#"
+WRONG_CODES_PREFIX = "wrong_codes@"
 DIRECTORY_PK = "DIRECTORY"
 OUTBOX_PK = "OUTBOX"
 STUCK_OUTBOX_PK = "OUTBOX_STUCK"
@@ -128,25 +139,6 @@ def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
     return {k: from_attr(v) for k, v in item.items()}
 
 
-# DynamoDB refuses items over 400 KB. Messages stop well before that, so that the system's own small
-# entries (notifications, escalations) always still fit; moto counts binary values base64-encoded and an
-# updated attribute twice, so the local stack would refuse from about 200 KB: stay under both.
-MAX_REPORT_BYTES = 150_000
-
-
-def approximate_size(value: Any) -> int:
-    """About how many bytes DynamoDB counts for a stored value (names and values, UTF-8)."""
-    if isinstance(value, str):
-        return len(value.encode("utf-8", "replace"))
-    if isinstance(value, bytes | bytearray):
-        return len(value)
-    if isinstance(value, dict):
-        return sum(len(str(k)) + approximate_size(v) + 1 for k, v in value.items()) + 3
-    if isinstance(value, list | tuple | set):
-        return sum(approximate_size(v) + 1 for v in value) + 3
-    return 21  # numbers, booleans, null: at most 21 bytes
-
-
 def report_key(tracking_id: str) -> dict[str, Any]:
     return {"pk": {"S": f"REPORT#{tracking_id}"}, "sk": {"S": REPORT_SK}}
 
@@ -197,12 +189,99 @@ def write_directory(data: Mapping[str, Any]) -> int:
 
 
 def get_report(tracking_id: str) -> dict[str, Any] | None:
-    """One report by Tracking ID: a single strongly consistent GetItem."""
+    """One report item by Tracking ID (a single strongly consistent GetItem): everything but the timeline
+    entries written after its creation."""
     result = client("dynamodb").get_item(
         TableName=settings().reports_table, Key=report_key(tracking_id), ConsistentRead=True
     )
     item = result.get("Item")
     return from_item(item) if item else None
+
+
+def read_report(tracking_id: str) -> dict[str, Any] | None:
+    """One report with every message of its timeline: one strongly consistent Query on its partition."""
+    return _assemble(
+        _query(
+            TableName=settings().reports_table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": f"REPORT#{tracking_id}"}},
+            ConsistentRead=True,
+        )
+    )
+
+
+# What the public lookup reads: the report's public attributes and its public messages; never a sealed
+# envelope, a contact, the access code's hash or a PRIVATE# message (the template's policy says the same).
+PUBLIC_ATTRIBUTES = (
+    "pk",
+    "sk",
+    "tracking_id",
+    "kind",
+    "category",
+    "agency_id",
+    "agency_name",
+    "status",
+    "submitted_at",
+    "updated_at",
+    "due_at",
+    "escalation_level",
+    "anonymous",
+    "confidential",
+    "support_count",
+    "title",
+    "description",
+    "location",
+    "timeline",
+    "message",
+)
+
+
+def read_public_report(tracking_id: str) -> dict[str, Any] | None:
+    """One report as the public lookup may read it: one Query from sk "PUBLIC#" on, public attributes only."""
+    names = {f"#p{i}": attribute for i, attribute in enumerate(PUBLIC_ATTRIBUTES)}
+    return _assemble(
+        _query(
+            TableName=settings().reports_table,
+            KeyConditionExpression="pk = :pk AND sk >= :public",
+            ProjectionExpression=", ".join(names),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={":pk": {"S": f"REPORT#{tracking_id}"}, ":public": {"S": PUBLIC_PREFIX}},
+            ConsistentRead=True,
+        )
+    )
+
+
+def _assemble(items: Iterator[dict[str, Any]]) -> dict[str, Any] | None:
+    """The report item of a partition with each timeline message put back from its own item."""
+    report: dict[str, Any] | None = None
+    texts: dict[str, dict[str, Any]] = {}
+    for item in items:
+        sk = item["sk"]
+        if sk == REPORT_SK:
+            report = item
+        else:
+            texts[sk.partition("#")[2]] = {k: v for k, v in item.items() if k in ("message", "sealed")}
+    if report is None:
+        return None
+    report["timeline"] = [
+        {**entry, **texts.get(entry.get("message_id", ""), {})} for entry in report.get("timeline") or []
+    ]
+    return report
+
+
+def _split_messages(tracking_id: str, entries: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[Any]]:
+    """Timeline entries as stored (a message replaced by its `message_id`) and the items holding the texts."""
+    stored, items = [], []
+    for entry in entries:
+        text = {k: entry[k] for k in ("message", "sealed") if entry.get(k) is not None}
+        if not text:
+            stored.append(entry)
+            continue
+        message_id = uuid.uuid4().hex
+        prefix = PRIVATE_PREFIX if entry.get("private") or "sealed" in text else PUBLIC_PREFIX
+        items.append({"pk": f"REPORT#{tracking_id}", "sk": prefix + message_id, **text})
+        stored.append({**{k: v for k, v in entry.items() if k not in text}, "message_id": message_id})
+    return stored, items
 
 
 def create_report(report: Mapping[str, Any], idempotency_record: Mapping[str, Any] | None = None) -> None:
@@ -263,7 +342,8 @@ class Change:
 
     `expected_version` guards against lost updates (the report's `version` is bumped by one);
     `expected_status` (if given) must contain the current status; `outbox_event` is written into the
-    report's outbox in the same write, so the event cannot be lost.
+    report's outbox in the same write, so the event cannot be lost; the messages of `timeline` entries are
+    stored in items of their own.
     """
 
     expected_version: int | None = None
@@ -278,10 +358,12 @@ class Change:
     outbox_event: dict[str, Any] | None = None
     outbox_at: str | None = None
     bump_version: bool = True
+    returns: str = "NONE"  # what apply_change answers: NONE, or UPDATED_NEW for the changed attributes
 
 
 def apply_change(tracking_id: str, change: Change) -> dict[str, Any]:
-    """Apply `change` to a report in one conditional UpdateItem; returns the report as it now is.
+    """Apply `change` to a report in one conditional UpdateItem; returns what `change.returns` asks for
+    (nothing by default: `read_report` reads the report with its messages when a caller needs it).
 
     Raises `StaleReport` when a condition does not hold (another action won, or a stale version).
     """
@@ -302,9 +384,10 @@ def apply_change(tracking_id: str, change: Change) -> dict[str, Any]:
     adds = [f"{name(k)} {value(v)}" for k, v in change.add_fields.items()]
     if change.bump_version:
         adds.append(f"{name('version')} {value(1)}")
-    if change.timeline:
+    entries, texts = _split_messages(tracking_id, change.timeline)
+    if entries:
         timeline = name("timeline")
-        sets.append(f"{timeline} = list_append(if_not_exists({timeline}, {value([])}), {value(change.timeline)})")
+        sets.append(f"{timeline} = list_append(if_not_exists({timeline}, {value([])}), {value(entries)})")
     if change.outbox_event is not None:
         outbox = name("outbox")
         event_name = name(change.outbox_event["event_id"])
@@ -335,15 +418,21 @@ def apply_change(tracking_id: str, change: Change) -> dict[str, Any]:
         "UpdateExpression": expression.strip(),
         "ConditionExpression": " AND ".join(conditions),
         "ExpressionAttributeNames": names,
-        "ReturnValues": "ALL_NEW",
+        "ReturnValues": change.returns,
     }
     if values:
         kwargs["ExpressionAttributeValues"] = values
+    # The texts first, so that an entry never refers to a missing text. Until the update refers to them they
+    # are part of nothing: the text of a refused change stays unreferenced and is never shown (a public one
+    # was public text anyway; any other is only read with the access code or by the agency, sealed if the
+    # report is confidential).
+    for text in texts:
+        ddb.put_item(TableName=kwargs["TableName"], Item=to_item(text))
     try:
         result = ddb.update_item(**kwargs)
     except ddb.exceptions.ConditionalCheckFailedException as exc:
         raise StaleReport() from exc
-    return from_item(result["Attributes"])
+    return from_item(result.get("Attributes") or {})
 
 
 def reserve_attachment(tracking_id: str, slot: Mapping[str, Any], seen_rev: int, drop: list[str]) -> None:
@@ -493,29 +582,53 @@ def read_stats() -> list[dict[str, Any]]:
     )
 
 
-def record_access_failure(tracking_id: str, window: str) -> None:
-    """Count one wrong access code against a report, in the current window (a new window restarts at 1)."""
+def count_wrong_code(tracking_id: str, window: str, limit: int, seen: Iterable[str]) -> bool:
+    """Count one wrong access code in `window`, unless `limit` were already counted there: one conditional
+    UpdateItem, so parallel attempts never get past the limit. False when the limit was reached.
+
+    Each window counts in its own attribute; those of earlier windows (`seen` on the report as read) go
+    in the same write, so the report never collects them.
+    """
+    current = WRONG_CODES_PREFIX + window
+    stale = sorted(a for a in seen if a.startswith(WRONG_CODES_PREFIX) and a < current)
+    names = {"#c": current, **{f"#s{i}": attribute for i, attribute in enumerate(stale)}}
+    expression = "ADD #c :one" + (" REMOVE " + ", ".join(f"#s{i}" for i in range(len(stale))) if stale else "")
     ddb = client("dynamodb")
-    key = report_key(tracking_id)
-    table = settings().reports_table
     try:
         ddb.update_item(
-            TableName=table,
-            Key=key,
-            UpdateExpression="ADD #f.#c :one",
-            ConditionExpression="#f.#w = :w",
-            ExpressionAttributeNames={"#f": "access_failures", "#c": "count", "#w": "window"},
-            ExpressionAttributeValues={":one": {"N": "1"}, ":w": {"S": window}},
+            TableName=settings().reports_table,
+            Key=report_key(tracking_id),
+            UpdateExpression=expression,
+            ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(#c) OR #c < :limit)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={":one": {"N": "1"}, ":limit": {"N": str(limit)}},
         )
     except ddb.exceptions.ConditionalCheckFailedException:
+        return False
+    return True
+
+
+def claim_reply_notice(tracking_id: str, event_id: str, at: str, quiet_since: str) -> bool:
+    """Claim the one "the reporter replied" email a report may send in a quiet period: True when no other
+    event sent one after `quiet_since` (or this very event holds the claim, on a retry)."""
+    ddb = client("dynamodb")
+    try:
         ddb.update_item(
-            TableName=table,
-            Key=key,
-            UpdateExpression="SET #f = :fresh",
-            ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeNames={"#f": "access_failures"},
-            ExpressionAttributeValues={":fresh": to_attr({"window": window, "count": 1})},
+            TableName=settings().reports_table,
+            Key=report_key(tracking_id),
+            UpdateExpression="SET #n = :notice",
+            ConditionExpression="attribute_exists(pk) AND "
+            "(attribute_not_exists(#n) OR #n.#at <= :since OR #n.#event = :event)",
+            ExpressionAttributeNames={"#n": "reply_notice", "#at": "at", "#event": "event_id"},
+            ExpressionAttributeValues={
+                ":notice": to_attr({"at": at, "event_id": event_id}),
+                ":since": {"S": quiet_since},
+                ":event": {"S": event_id},
+            },
         )
+    except ddb.exceptions.ConditionalCheckFailedException:
+        return False
+    return True
 
 
 def append_audit(tracking_id: str, at: str, entry: Mapping[str, Any]) -> None:

@@ -254,7 +254,7 @@ SUBMIT = Scenario(
     _submit(),
     expected={"dynamodb:PutItem": 1, "kms:GenerateDataKey": 1, "sqs:SendMessage": 1},
 )
-TRACK = Scenario("GET /reports/{id}", _track, expected={"dynamodb:GetItem": 1})
+TRACK = Scenario("GET /reports/{id}", _track, expected={"dynamodb:Query": 1})
 INBOX = Scenario(
     f"GET /agency/reports (officer, page of {INBOX_PAGE} sealed)",
     _inbox(INBOX_AGENCY, "officer"),
@@ -265,15 +265,21 @@ VERIFY = Scenario(
     "POST /agency/reports/{id}/actions verify",
     _verify,
     pool="verify",
+    # the audit entry, the change, then the report read back with its messages for the answer
     expected={
         "dynamodb:GetItem": 1,
-        "dynamodb:PutItem": 1,
+        "dynamodb:PutItem": 1,  # the audit entry
         "dynamodb:UpdateItem": 1,
+        "dynamodb:Query": 1,
         "kms:Decrypt": 1,
         "sqs:SendMessage": 1,
     },
 )
-PRIVATE = Scenario("GET /reports/{id}/private", _private_view, expected={"dynamodb:GetItem": 1, "kms:Decrypt": 1})
+PRIVATE = Scenario(
+    "GET /reports/{id}/private",
+    _private_view,
+    expected={"dynamodb:GetItem": 1, "dynamodb:Query": 1, "kms:Decrypt": 1},  # the gate, then the whole report
+)
 SUPPORT = Scenario("POST /reports/{id}/support", _support, expected={"dynamodb:UpdateItem": 1})
 NOTHING_DUE = Scenario("scheduled run, nothing due", _scheduled, expected={"dynamodb:Query": 1})
 OUTBOX_EMPTY = Scenario("scheduled run, outbox empty", _scheduled, expected={"dynamodb:Query": 1})

@@ -218,7 +218,7 @@ def test_every_transition_publishes_its_event_and_keeps_it_in_the_outbox(api: Ap
         "report.responded",
         "report.closed",
     ]
-    raw = next(i for i in aws.raw_items() if i["pk"]["S"] == f"REPORT#{tid}")
+    raw = next(i for i in aws.raw_items() if i["pk"]["S"] == f"REPORT#{tid}" and i["sk"]["S"] == "REPORT")
     assert len(raw["outbox"]["M"]) == 4  # until notify_agency has handled them
 
 

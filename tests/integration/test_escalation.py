@@ -31,9 +31,9 @@ def working_days_later(days: int, start: datetime | None = None) -> datetime:
 
 
 def item(tracking_id: str) -> dict[str, Any]:
-    from lapor.store import get_report
+    from lapor.store import read_report
 
-    found = get_report(tracking_id)
+    found = read_report(tracking_id)
     assert found is not None
     return found
 

@@ -20,9 +20,9 @@ SECRETS = ["Jalan berlubang", "Lubang besar", "Yetro Sinseng", "Siti Rahma", "+6
 
 
 def report_item(aws: Aws, tracking_id: str) -> dict[str, Any]:
-    from lapor.store import get_report
+    from lapor.store import read_report
 
-    item = get_report(tracking_id)
+    item = read_report(tracking_id)
     assert item is not None
     return item
 
@@ -205,3 +205,47 @@ def test_a_message_that_keeps_failing_ends_in_the_dead_letter_queue(api: Api, aw
     assert failures == 5  # the template's maxReceiveCount
     (dead,) = sqs.receive_message(QueueUrl=aws.dlq_url)["Messages"]
     assert dead["Body"] == json.dumps(poison)[:-1]
+
+
+def test_reporter_replies_email_the_agency_at_most_once_an_hour(
+    api: Api, aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from lapor import notify
+    from lapor.timefmt import utcnow
+
+    receipt = api.submit(valid_submission())
+    tid, code = receipt["tracking_id"], receipt["access_code"]
+
+    def reply(text: str) -> None:
+        status, _, _ = api.call(
+            "reporter_access",
+            "POST",
+            "/reports/{tracking_id}/messages",
+            path_params={"tracking_id": tid},
+            headers={"X-Access-Code": code},
+            body={"message": text},
+        )
+        assert status == 201
+
+    def agency_mails() -> list[Any]:
+        return [m for m in sent_emails() if m.destinations["ToAddresses"] == ["dpupr@baritoutara.lapor.example"]]
+
+    for text in ("Foto menyusul.", "Ini fotonya.", "Maaf, satu lagi."):
+        reply(text)
+    while api.deliver_events()["records"]:
+        pass
+    # One email for the submission, one for the first reply; the next two replies wait in the inbox
+    assert len(agency_mails()) == 2
+    assert "within the hour are not emailed again" in agency_mails()[-1].body
+    item = report_item(aws, tid)
+    assert item["outbox"] == {}  # every event was handled all the same
+    assert [e["event"] for e in item["timeline"]].count("reporter_replied") == 3
+    # An hour after the last email the next reply is emailed again
+    later = utcnow() + notify.REPLY_NOTICE_QUIET + timedelta(seconds=1)
+    monkeypatch.setattr(notify, "utcnow", lambda: later)
+    reply("Sudah sejam, belum ada kabar.")
+    while api.deliver_events()["records"]:
+        pass
+    assert len(agency_mails()) == 3

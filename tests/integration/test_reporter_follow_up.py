@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -51,14 +52,60 @@ def test_missing_or_wrong_codes_are_403_and_never_echoed(
     assert receipt["access_code"] not in captured_logs.text
 
 
-def test_wrong_codes_are_rate_limited_per_report(api: Api, receipt: dict[str, Any]) -> None:
+def test_wrong_codes_are_slowed_but_the_right_code_always_opens(api: Api, receipt: dict[str, Any]) -> None:
+    from lapor.reporter import MAX_WRONG_CODES
+
     tid = receipt["tracking_id"]
-    for _ in range(10):
+    for _ in range(MAX_WRONG_CODES):
         assert api.reporter("GET", PRIVATE, tid, "WRONG-CODE0-00000-00000")[0] == 403
-    status, _problem, headers = api.reporter("GET", PRIVATE, tid, receipt["access_code"])
-    assert status == 429 and int(headers["Retry-After"]) > 0  # even the right code waits: guessing gains nothing
+    status, problem, headers = api.reporter("GET", PRIVATE, tid, "WRONG-CODE0-00000-00001")
+    assert status == 429 and problem["status"] == 429 and 0 < int(headers["Retry-After"]) <= 15 * 60 + 1
+    assert api.reporter("POST", MESSAGES, tid, None, body={"message": "Halo"})[0] == 429  # a missing code too
+    # The reporter is not locked out: the right code opens the report and takes a message
+    assert api.reporter("GET", PRIVATE, tid, receipt["access_code"])[0] == 200
+    assert api.reporter("POST", MESSAGES, tid, receipt["access_code"], body={"message": "Masih di sini."})[0] == 201
     other = api.submit(valid_submission())
-    assert api.reporter("GET", PRIVATE, other["tracking_id"], other["access_code"])[0] == 200
+    assert api.reporter("GET", PRIVATE, other["tracking_id"], "WRONG-CODE0-00000-00000")[0] == 403  # per report
+
+
+def test_fifty_parallel_wrong_codes_evaluate_at_most_the_limit_and_never_lock_the_reporter_out(
+    api: Api, receipt: dict[str, Any], aws: Any, serialized_dynamodb: None
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from lapor.reporter import MAX_WRONG_CODES
+
+    tid = receipt["tracking_id"]
+    guesses = [f"WRONG-CODE0-00000-{n:05d}" for n in range(50)]
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        answers = list(pool.map(lambda code: api.reporter("GET", PRIVATE, tid, code), guesses))
+    statuses = sorted(status for status, _, _ in answers)
+    assert statuses == [403] * MAX_WRONG_CODES + [429] * (50 - MAX_WRONG_CODES), statuses
+    assert all(int(headers["Retry-After"]) > 0 for status, _, headers in answers if status == 429)
+    # One counter on the report, never more than the limit
+    (report,) = [i for i in aws.raw_items() if i["sk"]["S"] == "REPORT" and i["pk"]["S"] == f"REPORT#{tid}"]
+    counters = {k: v for k, v in report.items() if k.startswith("wrong_codes@")}
+    assert [int(v["N"]) for v in counters.values()] == [MAX_WRONG_CODES]
+    status, view, _ = api.reporter("GET", PRIVATE, tid, receipt["access_code"])
+    assert status == 200 and view["tracking_id"] == tid
+
+
+def test_a_new_window_counts_afresh_and_drops_the_old_counter(
+    api: Api, receipt: dict[str, Any], aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from lapor import reporter
+    from lapor.timefmt import utcnow
+
+    tid = receipt["tracking_id"]
+    for _ in range(reporter.MAX_WRONG_CODES + 1):
+        api.reporter("GET", PRIVATE, tid, "WRONG-CODE0-00000-00000")
+    later = utcnow() + reporter.WRONG_CODE_WINDOW + timedelta(seconds=1)
+    monkeypatch.setattr(reporter, "utcnow", lambda: later)
+    assert api.reporter("GET", PRIVATE, tid, "WRONG-CODE0-00000-00000")[0] == 403
+    (report,) = [i for i in aws.raw_items() if i["sk"]["S"] == "REPORT" and i["pk"]["S"] == f"REPORT#{tid}"]
+    assert [int(v["N"]) for k, v in report.items() if k.startswith("wrong_codes@")] == [1]
 
 
 def test_a_code_opens_only_its_own_report(api: Api, receipt: dict[str, Any]) -> None:
@@ -143,15 +190,139 @@ def test_support_counts_public_reports_only(api: Api, receipt: dict[str, Any]) -
     assert support("nonsense")[0] == 404
 
 
-def test_a_report_full_of_messages_refuses_more_with_409_never_a_server_error(
+def _caps(monkeypatch: pytest.MonkeyPatch, per_day: int | None = None, per_report: int | None = None) -> None:
+    from lapor.config import settings
+
+    if per_day is not None:
+        monkeypatch.setenv("LAPOR_REPORTER_MESSAGES_PER_DAY", str(per_day))
+    if per_report is not None:
+        monkeypatch.setenv("LAPOR_REPORTER_MESSAGES_PER_REPORT", str(per_report))
+    settings.cache_clear()
+
+
+def test_two_hundred_long_messages_and_the_agency_still_acts(
+    api: Api, receipt: dict[str, Any], aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a report holding the 200 messages a reporter may send, long ones (four bytes a character): more
+    # than one DynamoDB item can hold. They are written by the very change POST /messages makes, without
+    # building its answer each time (moto needs seconds per answer once a report is that long).
+    from lapor import reporter, store
+    from lapor.config import settings
+    from lapor.crypto import report_data_key
+    from lapor.timefmt import utcnow
+
+    _caps(monkeypatch, per_day=1000)
+    assert settings().reporter_messages_per_report == 200  # the documented default
+    tid, code = receipt["tracking_id"], receipt["access_code"]
+    long_message = "😀" * 600
+    item = store.get_report(tid)
+    assert item is not None
+    key = report_data_key(item)
+    for n in range(200):
+        change = reporter.plan_message(item, f"{n:03d} " + long_message, utcnow(), settings(), key)
+        change.expected_version = None  # the version moves with each message; `item` is read once
+        store.apply_change(tid, change)
+    # Then the 201st is refused (429, and waiting will not help), and the report stays readable
+    status, problem, headers = api.reporter("POST", MESSAGES, tid, code, body={"message": "Satu lagi."})
+    assert status == 429 and "200" in problem["detail"] and "Retry-After" not in headers
+    # And the agency can still act: verify, extend, respond, close
+    assert api.act(DPUPR, tid, action="verify")[0] == 200
+    due = (datetime.fromisoformat(api.public(tid)["submitted_at"]) + timedelta(days=30)).isoformat()
+    status, _, _ = api.act(DPUPR, tid, action="extend", message="Butuh alat berat.", due_at=due)
+    assert status == 200
+    assert api.act(DPUPR, tid, action="respond", message="Sudah ditambal.", private=True)[0] == 200
+    status, agency_view, _ = api.act(DPUPR, tid, action="close")
+    assert status == 200 and agency_view["status"] == "closed"
+    # The timeline is oldest first, whole, in the order things happened, in every view
+    events = ["submitted"] + ["reporter_replied"] * 200 + ["verified", "extended", "responded", "closed"]
+    private = api.reporter("GET", PRIVATE, tid, code)[1]
+    public = api.public(tid)
+    for view in (agency_view, private, public):
+        assert [e["event"] for e in view["timeline"]] == events
+        assert [e["at"] for e in view["timeline"]] == sorted(e["at"] for e in view["timeline"])
+    for view in (agency_view, private):
+        replies = [e["message"] for e in view["timeline"] if e["event"] == "reporter_replied"]
+        assert replies == [f"{n:03d} " + long_message for n in range(200)]
+        assert view["timeline"][-2]["message"] == "Sudah ditambal." and view["timeline"][-2]["private"]
+    # The public never sees a private or confidential message; nothing of them is stored in plain text
+    assert all(e["message"] is None for e in public["timeline"])
+    stored = [i for i in aws.raw_items() if i["pk"]["S"] == f"REPORT#{tid}"]
+    assert long_message[:50] not in json.dumps(stored, default=str, ensure_ascii=False)
+    assert sum(len(json.dumps(i, default=str)) for i in stored) > 400_000  # DynamoDB's limit for one item
+
+
+def test_past_the_reports_cap_messages_are_429_and_the_agency_still_acts(
+    api: Api, receipt: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _caps(monkeypatch, per_report=3)
+    tid, code = receipt["tracking_id"], receipt["access_code"]
+    for n in range(3):
+        assert api.reporter("POST", MESSAGES, tid, code, body={"message": f"Pesan {n}"})[0] == 201
+    status, problem, headers = api.reporter("POST", MESSAGES, tid, code, body={"message": "Pesan 4"})
+    assert status == 429 and "3 messages" in problem["detail"] and "Retry-After" not in headers
+    respond(api, tid)
+    status, view, _ = api.act(DPUPR, tid, action="close")
+    assert status == 200 and [e["event"] for e in view["timeline"]].count("reporter_replied") == 3
+
+
+def test_a_reporter_may_send_a_documented_number_of_messages_a_day(
+    api: Api, receipt: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lapor import reporter
+    from lapor.config import settings
+    from lapor.timefmt import utcnow
+
+    tid, code = receipt["tracking_id"], receipt["access_code"]
+    assert settings().reporter_messages_per_day == 20  # the documented default
+    for n in range(20):
+        assert api.reporter("POST", MESSAGES, tid, code, body={"message": f"Pesan {n}"})[0] == 201
+    status, _, headers = api.reporter("POST", MESSAGES, tid, code, body={"message": "Pesan 21"})
+    assert status == 429 and 0 < int(headers["Retry-After"]) <= 24 * 3600 + 1
+    assert api.reporter("GET", PRIVATE, tid, code)[0] == 200  # reading is never capped
+    # The agency acts on the capped report; the next day the reporter may write again
+    assert api.act(DPUPR, tid, action="reject", message="Bukan kewenangan kami.")[0] == 200
+    tomorrow = utcnow() + timedelta(seconds=int(headers["Retry-After"]))
+    monkeypatch.setattr(reporter, "utcnow", lambda: tomorrow)
+    assert api.reporter("POST", MESSAGES, tid, code, body={"message": "Besok"})[0] == 409  # rejected: closed for good
+
+
+def test_the_daily_cap_restarts_the_next_day(
+    api: Api, receipt: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lapor import reporter
+    from lapor.timefmt import utcnow
+
+    _caps(monkeypatch, per_day=2)
+    tid, code = receipt["tracking_id"], receipt["access_code"]
+    for _ in range(2):
+        assert api.reporter("POST", MESSAGES, tid, code, body={"message": "Halo"})[0] == 201
+    status, _, headers = api.reporter("POST", MESSAGES, tid, code, body={"message": "Halo"})
+    assert status == 429
+    tomorrow = utcnow() + timedelta(seconds=int(headers["Retry-After"]))
+    monkeypatch.setattr(reporter, "utcnow", lambda: tomorrow)
+    assert api.reporter("POST", MESSAGES, tid, code, body={"message": "Halo lagi"})[0] == 201
+
+
+def test_the_public_lookup_is_one_query_and_never_reads_a_sealed_or_private_message(
     api: Api, receipt: dict[str, Any]
 ) -> None:
-    # Given a reporter who keeps sending the longest messages (four bytes a character)
+    from lapor.aws import client
+
     tid, code = receipt["tracking_id"], receipt["access_code"]
-    long_message = "😀" * 4000
-    statuses = [api.reporter("POST", MESSAGES, tid, code, body={"message": long_message})[0] for _ in range(14)]
-    # Then the report takes messages until it is nearly full, then refuses with 409, and stays usable
-    assert statuses[0] == 201 and 409 in statuses and 500 not in statuses, str(statuses)
-    assert statuses.index(409) >= 8  # about 16 KB each: several of the longest messages fit first
-    assert api.reporter("GET", PRIVATE, tid, code)[0] == 200
-    assert api.act(DPUPR, tid, action="verify")[0] == 200
+    api.reporter("POST", MESSAGES, tid, code, body={"message": "Rahasia pelapor."})
+    respond(api, tid, "Balasan pribadi.")
+    calls: list[tuple[str, Any]] = []
+
+    def seen(http_response: Any, parsed: Any, model: Any, **_: Any) -> None:
+        calls.append((model.name, parsed))
+
+    ddb = client("dynamodb")
+    ddb.meta.events.register("after-call.dynamodb", seen)
+    try:
+        view = api.public(tid)
+    finally:
+        ddb.meta.events.unregister("after-call.dynamodb", seen)
+    assert [name for name, _ in calls] == ["Query"]
+    raw = json.dumps(calls[0][1], default=str)
+    assert "sealed" not in raw and "PRIVATE#" not in raw and "access_code_hash" not in raw
+    assert [e["event"] for e in view["timeline"]][-3:] == ["reporter_replied", "verified", "responded"]

@@ -148,6 +148,30 @@ def test_photo_processing_may_take_originals_and_store_clean_copies_only() -> No
         assert s3_resources(uploader, "s3:DeleteObject") == []
 
 
+def test_public_lookup_reads_a_reports_partition_only_through_its_public_attributes() -> None:
+    from lapor.store import PUBLIC_ATTRIBUTES
+
+    reads = [s for s in statements("TrackReportFunction") if "REPORT#*" in str(s.get("Condition"))]
+    assert len(reads) == 1 and reads[0]["Action"] == ["dynamodb:Query"]
+    condition = reads[0]["Condition"]
+    assert condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"] == ["REPORT#*"]
+    # The code asks for exactly what the policy allows: no sealed envelope, no access code hash
+    assert condition["ForAllValues:StringEquals"]["dynamodb:Attributes"] == list(PUBLIC_ATTRIBUTES)
+    assert condition["StringEqualsIfExists"]["dynamodb:Select"] == "SPECIFIC_ATTRIBUTES"
+    assert not {"sealed", "access_code_hash", "rating", "outbox"} & set(PUBLIC_ATTRIBUTES)
+    assert not any(s["Action"] == ["dynamodb:GetItem"] for s in statements("TrackReportFunction"))
+
+
+@pytest.mark.parametrize("logical_id", ["AgencyReportsFunction", "ReporterAccessFunction", "EscalateOverdueFunction"])
+def test_functions_that_write_timeline_messages_may_put_items_in_report_partitions_only(logical_id: str) -> None:
+    # A message is an item of its report's partition, written just before the change that refers to it
+    table = {"Fn::GetAtt": ["ReportsTable", "Arn"]}
+    puts = [s for s in statements(logical_id) if "dynamodb:PutItem" in s["Action"] and s["Resource"] == table]
+    assert len(puts) == 1 and puts[0]["Action"] == ["dynamodb:PutItem"]
+    assert puts[0]["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["REPORT#*"]}}
+    assert {"dynamodb:UpdateItem", "dynamodb:Query"} <= actions(logical_id)
+
+
 def test_submission_may_encrypt_but_never_decrypt() -> None:
     granted = actions("SubmitReportFunction")
     assert "kms:GenerateDataKey" in granted
