@@ -54,8 +54,8 @@ AUDIT_PREFIX = "AUDIT#"
 PARTNER_KEY_PK = "OPEN311_KEY"
 CLOSED_STATUSES = ("closed", "rejected")
 MAX_PAGE = 1000  # items per page of a public listing (DynamoDB also stops a page at 1 MB)
-# What the public indexes project (template.yaml says the same) and what public reads ask for.
-PUBLIC_ATTRIBUTES = (
+# What the Open311 public indexes project (template.yaml says the same) and what Open311 reads ask for.
+OPEN311_ATTRIBUTES = (
     "tracking_id",
     "category",
     "agency_name",
@@ -675,8 +675,8 @@ def public_partitions(categories: list[str] | None, states: list[str]) -> tuple[
 
 
 _PROJECTION = {
-    "ProjectionExpression": ", ".join(f"#p{i}" for i in range(len(PUBLIC_ATTRIBUTES))),
-    "ExpressionAttributeNames": {f"#p{i}": name for i, name in enumerate(PUBLIC_ATTRIBUTES)},
+    "ProjectionExpression": ", ".join(f"#p{i}" for i in range(len(OPEN311_ATTRIBUTES))),
+    "ExpressionAttributeNames": {f"#p{i}": name for i, name in enumerate(OPEN311_ATTRIBUTES)},
 }
 
 

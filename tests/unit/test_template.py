@@ -233,14 +233,14 @@ def test_open311_filing_has_the_submissions_permissions_and_may_only_count_key_u
 
 
 def test_the_public_indexes_project_exactly_the_public_attributes() -> None:
-    from lapor.store import PUBLIC_ATTRIBUTES
+    from lapor.store import OPEN311_ATTRIBUTES
 
     indexes = {i["IndexName"]: i for i in RESOURCES["ReportsTable"]["Properties"]["GlobalSecondaryIndexes"]}
     for name, key in (("public", "public_pk"), ("public_service", "service_pk")):
         assert [k["AttributeName"] for k in indexes[name]["KeySchema"]] == [key, "public_sk"]
         projection = indexes[name]["Projection"]
         assert projection["ProjectionType"] == "INCLUDE"
-        assert sorted(projection["NonKeyAttributes"]) == sorted(PUBLIC_ATTRIBUTES)
+        assert sorted(projection["NonKeyAttributes"]) == sorted(OPEN311_ATTRIBUTES)
         assert not {"sealed", "access_code_hash", "reporter"} & set(projection["NonKeyAttributes"])
 
 
