@@ -23,7 +23,6 @@ from lapor.errors import FieldProblem, Forbidden, NotFound, PayloadTooLarge, Rep
 from lapor.ids import parse_tracking_id
 from lapor.observability import count, logger
 from lapor.timefmt import from_store, to_public, to_store, utcnow
-from lapor.views import public_timeline
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = ("json", "xml")
@@ -178,12 +177,9 @@ def service_definition(code: str, directory: Directory | None = None) -> dict[st
 
 
 def status_notes(item: Mapping[str, Any]) -> str:
-    """The latest public status in words, with the agency's latest public message when there is one."""
-    words = STATUS_WORDS.get(str(item.get("status")), "")
-    for entry in reversed(public_timeline(dict(item), settings().time_zone)):
-        if entry["message"] and entry["actor"] != "reporter":
-            return f"{words} Pesan terakhir: {entry['message']}"
-    return words
+    """The latest public status in words. Message texts are items of their own in the report's partition,
+    which the public indexes do not hold: the words are the same whether a report is listed or read alone."""
+    return STATUS_WORDS.get(str(item.get("status")), "")
 
 
 def request_view(item: Mapping[str, Any], directory: Directory) -> dict[str, Any]:

@@ -265,11 +265,11 @@ def test_listing_shows_public_reports_only_and_follows_them_to_closed(open311_ap
     open311_api.act(officer, public, action="respond", message="Lampu sudah diganti petugas.")
     one = get(open311_api, "/open311/v2/requests/{request_file}", path_params={"request_file": f"{public}.json"})[1]
     assert one[0]["status"] == "open"
-    assert one[0]["status_notes"] == "Instansi sudah menanggapi laporan. Pesan terakhir: Lampu sudah diganti petugas."
+    assert one[0]["status_notes"] == "Instansi sudah menanggapi laporan."
     open311_api.act(officer, public, action="close")
     closed = get(open311_api, "/open311/v2/requests.json", query={"status": "closed"})[1]
     assert [r["service_request_id"] for r in closed] == [public]
-    assert closed[0]["status_notes"] == "Laporan selesai dan ditutup. Pesan terakhir: Lampu sudah diganti petugas."
+    assert closed[0]["status_notes"] == "Laporan selesai dan ditutup."
     root = xml(
         get(open311_api, "/open311/v2/requests/{request_file}", path_params={"request_file": f"{public}.xml"})[1]
     )
