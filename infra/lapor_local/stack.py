@@ -268,9 +268,14 @@ class LocalStack:
         return environment
 
     def _local_settings(self) -> dict[str, str]:
-        """What only the local stack sets for its functions: its own URL, and plain-http webhooks (agencies'
-        test receivers on this machine), which a deployment refuses."""
-        return {"PUBLIC_BASE_URL": self.public_base_url or self.api_url, "LAPOR_ALLOW_HTTP_WEBHOOKS": "1"}
+        """What only the local stack sets for its functions: its own URL, plain-http webhooks (agencies'
+        test receivers on this machine), which a deployment refuses, and a read timeout for moto, which on a
+        busy machine answers far slower than DynamoDB."""
+        return {
+            "PUBLIC_BASE_URL": self.public_base_url or self.api_url,
+            "LAPOR_ALLOW_HTTP_WEBHOOKS": "1",
+            "LAPOR_AWS_READ_TIMEOUT": "30",
+        }
 
     def _aws_environment(self) -> dict[str, str | None]:
         """Every boto3 client in this process talks to moto, never to a real account (None: unset)."""

@@ -8,6 +8,7 @@ token's subject), so who saw a reporter's identity is answerable; the record is 
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -115,7 +116,7 @@ def list_inbox(claims: dict[str, str], query: dict[str, str]) -> dict[str, Any]:
             limit = int(raw_limit)
     # The cursor is the position after which the next page starts: any string is a position.
     before = query.get("cursor") or None
-    if before is not None and len(before) > 200:
+    if before is not None and (len(before) > 200 or not re.match(store.CURSOR_PATTERN, before)):
         problems.append(FieldProblem(("query", "cursor"), "is not a cursor from a previous page"))
     if problems:
         raise ValidationFailed(problems, "Query is not valid")

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from lapor import models
 from lapor.http import IDEMPOTENCY_KEY_BASE64URL, IDEMPOTENCY_KEY_UUID4, IDEMPOTENCY_KEY_UUID_SHAPE
+from lapor.store import CURSOR_PATTERN
 
 
 @dataclass(frozen=True)
@@ -264,7 +265,10 @@ AGENCY_OPERATIONS: tuple[Operation, ...] = (
                 "limit", "query", {"type": "string", "pattern": "^([1-9]|[1-9][0-9]|100)$"}, "1 to 100, default 20"
             ),
             Parameter(
-                "cursor", "query", {"type": "string", "maxLength": 200}, "next_cursor of the previous page (opaque)"
+                "cursor",
+                "query",
+                {"type": "string", "maxLength": 200, "pattern": CURSOR_PATTERN},
+                "next_cursor of the previous page (opaque, printable ASCII)",
             ),
         ),
         errors=(401, 403, 422, 429),

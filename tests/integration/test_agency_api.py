@@ -268,7 +268,15 @@ def test_inbox_filters_by_status_and_dispatchers_merge_their_agencies(api: Api) 
 
 @pytest.mark.parametrize(
     "query",
-    [{"status": "lost"}, {"status": ""}, {"limit": "0"}, {"limit": "101"}, {"limit": "ten"}, {"cursor": "x" * 201}],
+    [
+        {"status": "lost"},
+        {"status": ""},
+        {"limit": "0"},
+        {"limit": "101"},
+        {"limit": "ten"},
+        {"cursor": "x" * 201},
+        {"cursor": "\x13abc"},
+    ],
 )
 def test_bad_inbox_queries_are_422(api: Api, query: dict[str, str]) -> None:
     status, problem, _ = api.agency(DPUPR, "GET", "/agency/reports", query=query)
