@@ -154,6 +154,11 @@ def load_function(name: str) -> ModuleType:
         spec.loader.exec_module(module)
     finally:
         sys.path.remove(folder)
+        # Its own modules are imported afresh with it next time, bound to the layer as it is then (some tests
+        # import the layer anew, as a new Lambda process would).
+        for other, loaded in list(sys.modules.items()):
+            if other != module_name and str(getattr(loaded, "__file__", "") or "").startswith(folder + "/"):
+                del sys.modules[other]
     return module
 
 
