@@ -1,5 +1,5 @@
-"""The citizen-facing web: the landing page with the report form, the tracking page, their script, style
-and strings, and the QR codes printed on posters and receipts.
+"""The citizen-facing web: the landing page with the report form, the tracking page, the public figures as
+charts (/statistik), their scripts, style and strings, and the QR codes printed on posters and receipts.
 
 The pages are static files of this folder, read once per warm function; the chosen language's strings are
 written into the HTML (text and a JSON block) so the first paint needs no extra round trip. The pages only
@@ -27,7 +27,11 @@ from lapor.observability import logger
 
 HERE = Path(__file__).parent
 LANGUAGES = ("id", "en")
-ASSET_TYPES = {"lapor.js": "application/javascript; charset=utf-8", "lapor.css": "text/css; charset=utf-8"}
+ASSET_TYPES = {
+    "lapor.js": "application/javascript; charset=utf-8",
+    "lapor.css": "text/css; charset=utf-8",
+    "statistik.js": "application/javascript; charset=utf-8",
+}
 HTML = "text/html; charset=utf-8"
 
 # Scripts, styles, images and calls from this origin only (data: for the empty favicon that saves a request);
@@ -112,6 +116,17 @@ def landing_page(request: Request) -> Response:
 def tracking_page(request: Request) -> Response:
     # The same page for every ID, read by the script: an unknown and a malformed ID look alike here too.
     return _cached(request, _page("track.html", _language(request)), HTML, PAGE_HEADERS)
+
+
+@router.route("GET", "/statistik")
+def statistics_page(request: Request) -> Response:
+    return _cached(request, _page("statistik.html", _language(request)), HTML, PAGE_HEADERS)
+
+
+@router.route("GET", "/assets/statistik.js")
+def statistics_script(request: Request) -> Response:
+    body = _file("assets", "statistik.js")
+    return _cached(request, body, ASSET_TYPES["statistik.js"], {"Cache-Control": _asset_cache(request)})
 
 
 @router.route("GET", "/assets/lapor.js")

@@ -102,6 +102,8 @@ def _operation(op: Operation, keys: dict[Any, Any]) -> dict[str, Any]:
     else:
         success_schema = {"type": "string"}
     success: dict[str, Any] = {"description": "OK", "content": {op.content_type: {"schema": success_schema}}}
+    if op.success_status == 204:
+        success = {"description": "Done; no content"}
     if op.response_headers:
         success["headers"] = {
             name: {"description": text, "schema": {"type": "string"}} for name, text in op.response_headers.items()
