@@ -23,6 +23,7 @@ from lapor_local.devtoken import ROLES, mint_dev_token
 
 PREFIX = "/local-auth"
 CODE_SECONDS = 300
+FORWARDED = ("response_type", "client_id", "redirect_uri", "state", "code_challenge", "code_challenge_method")
 Answer = tuple[int, list[tuple[str, str]], bytes]
 
 PAGE_HEADERS = [
