@@ -37,7 +37,7 @@
     for (const [name, value] of Object.entries(attrs || {})) {
       if (value !== null && value !== undefined && value !== false) node.setAttribute(name, value === true ? "" : value);
     }
-    for (const child of children.flat()) if (child !== null && child !== undefined && child !== false) node.append(child);
+    for (const child of children.flat(Infinity)) if (child !== null && child !== undefined && child !== false) node.append(child);
     return node;
   }
 
