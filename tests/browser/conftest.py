@@ -160,6 +160,8 @@ def assert_accessible(axe_results: dict[str, list[str]]) -> Callable[[Page, str]
             if v["impact"] in ("serious", "critical")
         ]
         axe_results[name] = bad
+        impacts = [v["impact"] for v in results.response["violations"]]
+        print(f"axe on {name}: {len(results.response['passes'])} rules passed, violations by impact: {impacts}")
         assert bad == [], f"axe on {name}: " + "; ".join(bad)
 
     return check
