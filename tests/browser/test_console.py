@@ -20,6 +20,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.conftest import SCREENSHOTS, VIEWPORT, RunningStack
 from tests.conftest import ROOT
+from tests.e2e.client import eventually
+from tests.e2e.test_agency_loop import mails_to
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
@@ -235,6 +237,21 @@ def test_an_officer_of_another_agency_is_told_the_report_is_not_theirs(
     )
     expect(other.locator("#actions")).to_be_hidden()
     assert TITLE not in other.content()
+
+
+def test_the_link_in_the_agency_email_opens_the_report_in_the_console_after_sign_in(
+    new_person: Callable[[], Page], local_stack: RunningStack
+) -> None:
+    tracking_id = report_for(local_stack)["tracking_id"]
+    (mail,) = eventually(
+        lambda: mails_to(local_stack.mail_dir, "dpupr@baritoutara.lapor.example", tracking_id), message="no email"
+    )
+    link = re.search(r"https?://\S+/console/reports/\S+", mail)
+    assert link and link.group(0) == f"{local_stack.api_url}/console/reports/{tracking_id}"
+    officer = new_person()
+    sign_in(officer, local_stack, DPUPR, path=link.group(0).removeprefix(local_stack.api_url))
+    expect(officer).to_have_url(link.group(0))
+    expect(officer.locator("#report-body")).to_contain_text(DESCRIPTION)
 
 
 def test_the_console_and_statistik_are_light_load_nothing_from_elsewhere_and_pass_axe(

@@ -290,15 +290,20 @@
     return query;
   }
 
+  const OPEN = ["submitted", "verified", "in_progress"]; // the agency owes the next step
+
+  /* Flagged at the top of the hierarchy, or past its deadline before the schedule escalates it. */
+  const late = (item) => item.overdue || (OPEN.includes(item.status) && !!item.due_at && Date.parse(item.due_at) < Date.now());
+
   /* Due within one working day: by the end of the next weekday. */
   function dueSoon(item) {
-    return !item.overdue && item.due_at && ["submitted", "verified", "in_progress"].includes(item.status) && workingDaysLeft(item.due_at) <= 1;
+    return !late(item) && OPEN.includes(item.status) && !!item.due_at && workingDaysLeft(item.due_at) <= 1;
   }
 
   function drawInbox() {
     const f = filters();
     const shown = inbox.items
-      .filter((item) => (!f.category || item.category === f.category) && (!f.agency || item.agency.id === f.agency) && (!f.overdue || item.overdue))
+      .filter((item) => (!f.category || item.category === f.category) && (!f.agency || item.agency.id === f.agency) && (!f.overdue || late(item)))
       .sort((a, b) => (a.due_at || "9999").localeCompare(b.due_at || "9999"));
     const counts = STATUSES.map((status) => [status, inbox.items.filter((item) => item.status === status).length]).filter(([, n]) => n);
     $("counts").textContent = counts.length
@@ -307,12 +312,12 @@
     $("list").replaceChildren(
       ...shown.map((item) => {
         const flags = [];
-        if (item.overdue) flags.push(h("span", { class: "flag overdue" }, t("inbox.overdue")));
+        if (late(item)) flags.push(h("span", { class: "flag overdue" }, t("inbox.overdue")));
         else if (dueSoon(item)) flags.push(h("span", { class: "flag soon" }, t("inbox.due_soon")));
         if (item.escalation_level > 0) flags.push(h("span", { class: "flag" }, t("report.level", { level: item.escalation_level })));
         return h(
           "li",
-          { class: item.overdue ? "card late" : "card" },
+          { class: late(item) ? "card late" : "card" },
           h("a", { href: `${root}console/reports/${item.tracking_id}${location.search.includes("lang=en") ? "?lang=en" : ""}`, class: "mono" }, item.tracking_id),
           h("p", { class: "title" }, item.title || t(`kind.${item.kind}`)),
           h("p", { class: "meta" }, [t(`status.${item.status}`), categoryName(item.category), inbox.who.role === "dispatcher" ? item.agency.name : null].filter(Boolean).join(" · ")),
@@ -412,7 +417,7 @@
   function deadline(report) {
     if (!report.due_at) return "—";
     const left = workingDaysLeft(report.due_at);
-    const text = report.overdue ? t("report.overdue") : left < 0 ? t("report.overdue") : t("report.days_left", { days: left });
+    const text = late(report) || left < 0 ? t("report.overdue") : t("report.days_left", { days: left });
     return `${when(report.due_at)} (${text})`;
   }
 

@@ -7,8 +7,8 @@
   const SVG = "http://www.w3.org/2000/svg";
   const METRICS = ["received", "open", "responded", "closed", "overdue", "escalated", "median_first_response_working_days"];
   const WIDTH = 360;
-  const ROW = 38;
-  const NAME_ROOM = 14;
+  const ROW = 44;
+  const NAME_ROOM = 17;
 
   const t = (key, vars) => Object.entries(vars || {}).reduce((text, [k, v]) => text.split(`{${k}}`).join(String(v)), S[key] ?? key);
   const number = (value) => (value === null || value === undefined ? "—" : value.toLocaleString(S._locale, { maximumFractionDigits: 1 }));
@@ -20,7 +20,7 @@
     return node;
   }
 
-  const short = (name) => (name.length > 52 ? `${name.slice(0, 50)}…` : name);
+  const short = (name) => (name.length > 46 ? `${name.slice(0, 44)}…` : name);
 
   function chart(metric, agencies, index) {
     const values = agencies.map((a) => a[metric]);
@@ -39,9 +39,9 @@
       const value = agency[metric];
       const bar = value === null ? 0 : Math.max(value > 0 ? 2 : 0, Math.round(((WIDTH - 60) * value) / top));
       svg.append(
-        el("svg:text", { x: 0, y: y + 11, "font-size": 11, fill: "#1b1b1b" }, short(agency.name)),
-        el("svg:rect", { x: 0, y: y + NAME_ROOM + 2, width: bar, height: 16, fill: metric === "overdue" ? "#a4161a" : "#1d5fa8" }),
-        el("svg:text", { x: bar + 6, y: y + NAME_ROOM + 15, "font-size": 12, "font-weight": 700, fill: "#1b1b1b" }, number(value)),
+        el("svg:text", { x: 0, y: y + 13, "font-size": 13, fill: "#1b1b1b" }, short(agency.name)),
+        el("svg:rect", { x: 0, y: y + NAME_ROOM + 2, width: bar, height: 18, fill: metric === "overdue" ? "#a4161a" : "#1d5fa8" }),
+        el("svg:text", { x: bar + 6, y: y + NAME_ROOM + 16, "font-size": 13, "font-weight": 700, fill: "#1b1b1b" }, number(value)),
       );
     });
     const table = el(
