@@ -222,6 +222,42 @@ def test_two_officers_act_at_once_and_the_second_is_told_and_shown_the_new_state
     expect(second.get_by_role("button", name="Verifikasi laporan")).to_have_count(0)
 
 
+def test_extend_and_reject_ask_for_what_they_need_and_the_date_picker_stops_at_the_cap(
+    new_person: Callable[[], Page], local_stack: RunningStack
+) -> None:
+    extended, rejected = report_for(local_stack)["tracking_id"], report_for(local_stack)["tracking_id"]
+    api(local_stack, "POST", f"/agency/reports/{extended}/actions", {"action": "verify"}, token(DPUPR))
+    officer = new_person()
+    sign_in(officer, local_stack, DPUPR, path=f"/console/reports/{extended}")
+    expect(officer.locator(".status")).to_have_text("Diverifikasi")
+    officer.get_by_role("button", name="Perpanjang", exact=True).click()
+    expect(officer.locator("#a-extend-error")).to_have_text("Pilih tanggal terlebih dahulu.")
+    picker = officer.get_by_label("Batas waktu baru")
+    last_day = picker.get_attribute("max")
+    assert last_day
+    picker.fill(last_day)  # the very last day the 60-day cap allows
+    officer.get_by_role("button", name="Perpanjang", exact=True).click()
+    expect(officer.locator("#a-extend-error")).to_have_text("Tulis teksnya terlebih dahulu.")
+    officer.get_by_role("form", name="Perpanjang batas waktu").get_by_label("Alasan").fill(
+        "Menunggu material aspal dari provinsi."
+    )
+    officer.get_by_role("button", name="Perpanjang", exact=True).click()
+    expect(officer.locator("#notice")).to_have_text("Selesai: Perpanjang batas waktu.")
+    expect(officer.locator("#report-body")).to_contain_text("Menunggu material aspal dari provinsi.")
+    view = api(local_stack, "GET", f"/agency/reports/{extended}", token=token(DPUPR))
+    assert view["due_at"].startswith(last_day)
+
+    officer.goto(f"{local_stack.api_url}/console/reports/{rejected}")
+    officer.get_by_role("button", name="Tolak laporan").click()
+    expect(officer.locator("#a-reject-error")).to_have_text("Tulis teksnya terlebih dahulu.")
+    officer.get_by_role("form", name="Tolak").get_by_label("Alasan").fill(
+        "Jalan ini kewenangan provinsi; silakan lapor ke Dinas PU Provinsi."
+    )
+    officer.get_by_role("button", name="Tolak laporan").click()
+    expect(officer.locator(".status")).to_have_text("Ditolak")
+    expect(officer.locator("#actions")).to_be_hidden()
+
+
 def test_an_officer_of_another_agency_is_told_the_report_is_not_theirs(
     new_person: Callable[[], Page], local_stack: RunningStack
 ) -> None:

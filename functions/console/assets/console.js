@@ -496,15 +496,17 @@
       read.message = () => text.value.trim() || null;
     }
     if (action === "extend") {
-      const submitted = wall(report.submitted_at).date;
-      const cap = new Date(submitted.getTime() + MAX_TOTAL_DAYS * 86400000).toISOString().slice(0, 10);
+      // The API allows at most MAX_TOTAL_DAYS after the submission moment: on the last day, that moment.
+      const submitted = wall(report.submitted_at);
+      const zone = submitted.offset === "Z" ? "+00:00" : submitted.offset;
+      const capWall = new Date(submitted.date.getTime() + MAX_TOTAL_DAYS * 86400000).toISOString();
+      const cap = capWall.slice(0, 10);
       const today = wallNow(report.submitted_at).toISOString().slice(0, 10);
       const date = h("input", { type: "date", id: "a-extend-date", min: today, max: cap, "aria-describedby": "a-extend-date-hint" });
       form.append(field("a-extend-date", t("action.extend.date"), date, t("action.extend.cap", { date: when(`${cap}T00:00:00+00:00`, false) })));
       read.due_at = () => {
         if (!date.value) return null;
-        const offset = (/([+-]\d\d:\d\d)$/.exec(report.submitted_at) || ["", "+00:00"])[1];
-        return `${date.value}T23:59:59${offset}`;
+        return date.value >= cap ? `${capWall.slice(0, 19)}${zone}` : `${date.value}T23:59:59${zone}`;
       };
     }
     if (action === "extend" || action === "reject") {
