@@ -18,7 +18,7 @@ import pytest
 from lapor_local.devtoken import dev_token_secret, mint_dev_token
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.browser.conftest import SCREENSHOTS, VIEWPORT, RunningStack
+from tests.browser.conftest import SCREENSHOTS, VIEWPORT, WAIT_MS, RunningStack
 from tests.conftest import ROOT
 from tests.e2e.client import eventually
 from tests.e2e.test_agency_loop import mails_to
@@ -64,7 +64,7 @@ def new_person(browser: Browser) -> Iterator[Callable[[], Page]]:
 
     def open_page() -> Page:
         context = browser.new_context(viewport=VIEWPORT, locale="id-ID", service_workers="block")
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(WAIT_MS)
         contexts.append(context)
         return context.new_page()
 
