@@ -1,8 +1,9 @@
-"""Agency API: the inbox, one report (decrypted), and actions. Callers are authenticated by the API's
-authorizer (Cognito); which reports they may touch is decided in `lapor.agency`.
+"""Agency API: the inbox (also as CSV), one report (decrypted), actions, and the agency's saved replies.
+Callers are authenticated by the API's authorizer (Cognito); which reports they may touch is decided in
+`lapor.agency`, whose replies in `lapor.replies`.
 """
 
-from lapor import agency, aws
+from lapor import agency, aws, replies
 from lapor.http import Request, Response, Router
 from lapor.ids import parse_tracking_id
 from lapor.lifecycle import ActionRequest
@@ -22,6 +23,12 @@ def _with_etag(view: dict) -> Response:
 @router.route("GET", "/agency/reports")
 def list_reports(request: Request) -> Response:
     return Response(200, agency.list_inbox(request.claims, request.query), PRIVATE)
+
+
+@router.route("GET", "/agency/reports.csv")
+def export_reports(request: Request) -> Response:
+    headers = {**PRIVATE, "Content-Disposition": 'attachment; filename="lapor-reports.csv"'}
+    return Response(200, agency.export_csv(request.claims, request.query), headers, "text/csv; charset=utf-8")
 
 
 @router.route("GET", "/agency/reports/{tracking_id}")
@@ -55,6 +62,32 @@ def post_attachment(request: Request) -> Response:
 
     body = validate_body(AttachmentRequest, request.json())
     return Response(201, agency.request_photo_slot(request.claims, tracking_id, body.content_type), PRIVATE)
+
+
+@router.route("GET", "/agency/replies")
+def list_replies(request: Request) -> Response:
+    return Response(200, replies.list_replies(request.claims), PRIVATE)
+
+
+@router.route("POST", "/agency/replies")
+def create_reply(request: Request) -> Response:
+    from lapor.models import SavedReplyInput, validate_body
+
+    return Response(201, replies.create_reply(request.claims, validate_body(SavedReplyInput, request.json())), PRIVATE)
+
+
+@router.route("PUT", "/agency/replies/{reply_id}")
+def update_reply(request: Request) -> Response:
+    from lapor.models import SavedReplyInput, validate_body
+
+    body = validate_body(SavedReplyInput, request.json())
+    return Response(200, replies.update_reply(request.claims, request.path_params.get("reply_id", ""), body), PRIVATE)
+
+
+@router.route("DELETE", "/agency/replies/{reply_id}")
+def delete_reply(request: Request) -> Response:
+    replies.delete_reply(request.claims, request.path_params.get("reply_id", ""))
+    return Response(204, None, PRIVATE)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -1,5 +1,5 @@
-"""The citizen-facing web: the landing page with the report form, the tracking page, their script, style
-and strings, and the QR codes printed on posters and receipts.
+"""The citizen-facing web: the landing page with the report form, the tracking page, the public figures as
+charts (/statistik), their scripts, style and strings, and the QR codes printed on posters and receipts.
 
 The pages are static files of this folder, read once per warm function; the chosen language's strings are
 written into the HTML (text and a JSON block) so the first paint needs no extra round trip. The pages only
@@ -28,7 +28,11 @@ from lapor.photos import bucket_origin
 
 HERE = Path(__file__).parent
 LANGUAGES = ("id", "en")
-ASSET_TYPES = {"lapor.js": "application/javascript; charset=utf-8", "lapor.css": "text/css; charset=utf-8"}
+ASSET_TYPES = {
+    "lapor.js": "application/javascript; charset=utf-8",
+    "lapor.css": "text/css; charset=utf-8",
+    "statistik.js": "application/javascript; charset=utf-8",
+}
 HTML = "text/html; charset=utf-8"
 
 
@@ -120,6 +124,17 @@ def landing_page(request: Request) -> Response:
 def tracking_page(request: Request) -> Response:
     # The same page for every ID, read by the script: an unknown and a malformed ID look alike here too.
     return _cached(request, _page("track.html", _language(request)), HTML, _page_headers())
+
+
+@router.route("GET", "/statistik")
+def statistics_page(request: Request) -> Response:
+    return _cached(request, _page("statistik.html", _language(request)), HTML, _page_headers())
+
+
+@router.route("GET", "/assets/statistik.js")
+def statistics_script(request: Request) -> Response:
+    body = _file("assets", "statistik.js")
+    return _cached(request, body, ASSET_TYPES["statistik.js"], {"Cache-Control": _asset_cache(request)})
 
 
 @router.route("GET", "/assets/lapor.js")

@@ -33,6 +33,8 @@ STAGE = "local"
 IMPLICIT_API = "ServerlessRestApi"
 
 Invoke = Callable[[str, dict[str, Any]], Any]
+# Pages only the local stack has (its stand-in for Cognito's sign-in): (method, path, query, body) -> answer.
+LocalPages = Callable[[str, str, str, bytes], tuple[int, list[tuple[str, str]], bytes] | None]
 
 
 @dataclass(frozen=True)
@@ -241,10 +243,17 @@ def proxy_response(response: Any) -> tuple[int, list[tuple[str, str]], bytes]:
 class ApiGateway:
     """Routing, authorization and the proxy integration, independent of the HTTP server."""
 
-    def __init__(self, routes: list[Route], invoke: Invoke, token_secret: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        routes: list[Route],
+        invoke: Invoke,
+        token_secret: Callable[[], str],
+        local_pages: LocalPages | None = None,
+    ) -> None:
         self.routes = routes
         self.invoke = invoke
         self.token_secret = token_secret
+        self.local_pages = local_pages
 
     def find(self, method: str, raw_path: str) -> tuple[Route | None, dict[str, str], list[str]]:
         """The most specific route for the request, its path parameters, and the methods the path allows."""
@@ -279,6 +288,9 @@ class ApiGateway:
         """Answer one request: (route or None, status, headers, body)."""
         parts = urlsplit(target)
         raw_path = parts.path or "/"
+        local = self.local_pages(method, raw_path, parts.query, body) if self.local_pages else None
+        if local is not None:
+            return None, *local
         route, params, methods = self.find(method, raw_path)
         if route is None:
             if methods:

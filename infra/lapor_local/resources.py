@@ -376,6 +376,7 @@ NOTHING_TO_CREATE = frozenset(
         "AWS::Cognito::UserPool",
         "AWS::Cognito::UserPoolClient",
         "AWS::Cognito::UserPoolDomain",
+        "AWS::Cognito::ManagedLoginBranding",
         "AWS::Cognito::UserPoolGroup",
         "AWS::CloudWatch::Alarm",
         "AWS::WAFv2::WebACL",

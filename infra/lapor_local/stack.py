@@ -37,6 +37,8 @@ from lapor_local.schedule import (
     schedule_sources,
     scheduled_event,
 )
+from lapor_local.signin import PREFIX as SIGN_IN_PREFIX
+from lapor_local.signin import LocalSignIn
 from lapor_local.sqs import SqsPoller, sqs_event_sources
 from lapor_local.template import (
     ACCOUNT_ID,
@@ -69,6 +71,14 @@ def _forget_layer_clients() -> None:
         layer_aws.reset_clients()
 
 
+def _directory_agencies() -> list[tuple[str, str]]:
+    """(id, name) of every agency of the seeded directory, for the local sign-in page."""
+    from lapor.directory import current_directory
+
+    agencies = current_directory().agencies.values()
+    return sorted(((agency.id, agency.name) for agency in agencies), key=lambda pair: pair[1])
+
+
 def _ensure_port_free(host: str, port: int) -> None:
     if port == 0:
         return
@@ -80,6 +90,9 @@ def _ensure_port_free(host: str, port: int) -> None:
 
 
 STATE_FILE = "local-stack.json"
+# The console finds the sign-in endpoints and its app client through these (see functions/console).
+AUTH_ENV = "CONSOLE_AUTH_URL"
+CLIENT_ENV = "CONSOLE_CLIENT_ID"
 
 
 class LocalStack:
@@ -161,7 +174,8 @@ class LocalStack:
         self._atomic.enter_context(serialized_dynamodb())
         self._start_moto()
         self._set_environment(self._aws_environment())
-        gateway = ApiGateway([], self.invoke, self._dev_token_secret)
+        sign_in = LocalSignIn(self._dev_token_secret, _directory_agencies, lambda: os.environ.get(CLIENT_ENV, ""))
+        gateway = ApiGateway([], self.invoke, self._dev_token_secret, sign_in.handle)
         try:
             self._http = LocalHttpServer((self.host, self.api_port), gateway)
         except OSError as error:
@@ -178,7 +192,11 @@ class LocalStack:
             logical_id: resolver.resolve({key: props[key] for key in _FUNCTION_KEYS if key in props})
             for logical_id, props in self._function_properties(template, resolver).items()
         }
-        environment = {**self._function_environment(function_props), **self._local_settings()}
+        environment = {
+            **self._function_environment(function_props),
+            **self._local_settings(),
+            AUTH_ENV: self.api_url + SIGN_IN_PREFIX,
+        }
         self._set_environment(environment)
         self._add_layers_to_path(template, function_props)
         if "REPORTS_TABLE" in environment:

@@ -8,6 +8,8 @@ token's subject), so who saw a reporter's identity is answerable; the record is 
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -20,12 +22,27 @@ from lapor.directory import Directory, current_directory
 from lapor.errors import Conflict, FieldProblem, Forbidden, ReportNotFound, Unauthorized, ValidationFailed
 from lapor.lifecycle import ActionRequest, commit, plan_action
 from lapor.observability import count, log_fields, logger
-from lapor.timefmt import to_store, utcnow
+from lapor.timefmt import to_public, to_store, utcnow
 from lapor.views import full_view
 
 ROLES = ("officer", "dispatcher")
 STATUSES = ("submitted", "verified", "in_progress", "responded", "closed", "rejected")
+OPEN_STATUSES = ("submitted", "verified", "in_progress")  # the agency owes the next step
 MAX_PAGE = 100
+MAX_EXPORT = 5000  # rows of one CSV export: a regency's month is far below this
+EXPORT_COLUMNS = (
+    "tracking_id",
+    "kind",
+    "category",
+    "status",
+    "submitted_at",
+    "updated_at",
+    "due_at",
+    "overdue",
+    "escalation_level",
+    "agency_id",
+    "original_agency_id",
+)
 
 
 @dataclass(frozen=True)
@@ -138,6 +155,68 @@ def list_inbox(claims: dict[str, str], query: dict[str, str]) -> dict[str, Any]:
         "items": items,
         "next_cursor": page[-1]["inbox_sk"] if more and page else None,
     }
+
+
+def _is_overdue(item: dict[str, Any], now: str) -> bool:
+    """Flagged at the top of the hierarchy, or past its deadline and not yet escalated by the schedule."""
+    if item["status"] not in OPEN_STATUSES:
+        return False
+    return bool(item.get("overdue")) or bool(item.get("due_pk") and item.get("due_at") and item["due_at"] < now)
+
+
+def export_csv(claims: dict[str, str], query: dict[str, str]) -> str:
+    """The filtered inbox as CSV: identifiers, status and dates only, never content or reporter data.
+
+    A category that matches nothing gives an empty list; an agency outside the caller's scope is refused.
+    Read straight from the stored items, so nothing is decrypted (and no KMS call is made).
+    """
+    directory = current_directory()
+    officer = Officer.from_claims(claims, directory)
+    problems = []
+    status, category, agency_id = query.get("status"), query.get("category"), query.get("agency")
+    overdue = query.get("overdue")
+    if status is not None and status not in STATUSES:
+        problems.append(FieldProblem(("query", "status"), f"Input should be one of {', '.join(STATUSES)}"))
+    if category is not None and len(category) > 64:
+        problems.append(FieldProblem(("query", "category"), "String should have at most 64 characters"))
+    if overdue is not None and overdue not in ("1", "0"):
+        problems.append(FieldProblem(("query", "overdue"), "Input should be 1 or 0"))
+    if problems:
+        raise ValidationFailed(problems, "Query is not valid")
+    scope = officer.scope(directory)
+    if agency_id is not None and agency_id not in scope:
+        raise Forbidden("This token may not see that agency's reports.")
+    now = to_store(utcnow())
+    time_zone = settings().time_zone
+    rows: list[dict[str, Any]] = []
+    for agency in sorted([agency_id] if agency_id else scope):
+        for item in store.inbox_page(agency, status, None, MAX_EXPORT):
+            if category and item["category"] != category:
+                continue
+            if overdue == "1" and not _is_overdue(item, now):
+                continue
+            rows.append(item)
+    rows.sort(key=lambda item: item["inbox_sk"], reverse=True)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(EXPORT_COLUMNS)
+    for item in rows[:MAX_EXPORT]:
+        writer.writerow(
+            [
+                item["tracking_id"],
+                item["kind"],
+                item["category"],
+                item["status"],
+                to_public(item["submitted_at"], time_zone),
+                to_public(item["updated_at"], time_zone),
+                to_public(item.get("due_at"), time_zone) or "",
+                "1" if _is_overdue(item, now) else "0",
+                int(item.get("escalation_level", 0)),
+                item["agency_id"],
+                item.get("original_agency_id", item["agency_id"]),
+            ]
+        )
+    return out.getvalue()
 
 
 def parse_if_match(header: str | None) -> int | None:

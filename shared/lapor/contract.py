@@ -329,6 +329,90 @@ AGENCY_OPERATIONS: tuple[Operation, ...] = (
     ),
 )
 
+REPLY_ID = Parameter(
+    "reply_id", "path", {"type": "string", "minLength": 1, "maxLength": 40}, "A saved reply's id", required=True
+)
+
+AGENCY_TOOL_OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        "exportAgencyReports",
+        "GET",
+        "/agency/reports.csv",
+        "AgencyReportsFunction",
+        "The inbox as CSV, for monthly reports",
+        "Every report of the caller's scope that matches the filters, newest first (at most 5000 rows): Tracking "
+        "ID, kind, category, status, dates, overdue, escalation level and agencies. Never content or reporter data.",
+        "agency",
+        content_type="text/csv",
+        parameters=(
+            Parameter(
+                "status",
+                "query",
+                {"type": "string", "enum": ["submitted", "verified", "in_progress", "responded", "closed", "rejected"]},
+                "Only reports in this status",
+            ),
+            Parameter("category", "query", {"type": "string", "maxLength": 64}, "Only this category (code)"),
+            Parameter("agency", "query", {"type": "string", "maxLength": 64}, "Only this agency of the caller's scope"),
+            Parameter("overdue", "query", {"type": "string", "enum": ["0", "1"]}, "1: only overdue open reports"),
+        ),
+        errors=(401, 403, 422, 429),
+        agency_token=True,
+    ),
+    Operation(
+        "listSavedReplies",
+        "GET",
+        "/agency/replies",
+        "AgencyReportsFunction",
+        "The caller's agency's saved replies",
+        "Reply templates that fill the response composer; each agency sees and edits its own only.",
+        "agency",
+        response=models.SavedReplies,
+        errors=(401, 403, 429),
+        agency_token=True,
+    ),
+    Operation(
+        "createSavedReply",
+        "POST",
+        "/agency/replies",
+        "AgencyReportsFunction",
+        "Save a reply for the caller's agency",
+        "At most 50 per agency (409 beyond).",
+        "agency",
+        success_status=201,
+        response=models.SavedReply,
+        request=models.SavedReplyInput,
+        errors=(400, 401, 403, 409, 413, 422, 429),
+        agency_token=True,
+    ),
+    Operation(
+        "updateSavedReply",
+        "PUT",
+        "/agency/replies/{reply_id}",
+        "AgencyReportsFunction",
+        "Change one of the agency's saved replies",
+        "Another agency's reply id, or an unknown one, is 404.",
+        "agency",
+        response=models.SavedReply,
+        request=models.SavedReplyInput,
+        parameters=(REPLY_ID,),
+        errors=(400, 401, 403, 404, 413, 422, 429),
+        agency_token=True,
+    ),
+    Operation(
+        "deleteSavedReply",
+        "DELETE",
+        "/agency/replies/{reply_id}",
+        "AgencyReportsFunction",
+        "Delete one of the agency's saved replies",
+        "Another agency's reply id, or an unknown one, is 404.",
+        "agency",
+        success_status=204,
+        parameters=(REPLY_ID,),
+        errors=(401, 403, 404, 429),
+        agency_token=True,
+    ),
+)
+
 # Pages are lenient on purpose: an unknown language shows Bahasa Indonesia, any asset version is served.
 LANG = Parameter(
     "lang", "query", {"type": "string"}, "Language: id (default) or en; anything else shows Bahasa Indonesia"
@@ -427,6 +511,31 @@ WEB_OPERATIONS: tuple[Operation, ...] = (
         errors=(404, 429),
     ),
     Operation(
+        "statisticsPage",
+        "GET",
+        "/statistik",
+        "WebPagesFunction",
+        "The public figures as charts",
+        "HTML that draws GET /stats per agency as bar charts (inline SVG made by the page itself), each with a "
+        "table of the same figures. Bahasa Indonesia, English with lang=en.",
+        "citizen",
+        content_type="text/html",
+        parameters=(LANG,),
+        errors=(429,),
+    ),
+    Operation(
+        "getStatisticsScript",
+        "GET",
+        "/assets/statistik.js",
+        "WebPagesFunction",
+        "The statistics page's script",
+        "Cached for a year when requested with the current version (v), as the page does.",
+        "citizen",
+        content_type="application/javascript",
+        parameters=(ASSET_VERSION,),
+        errors=(429,),
+    ),
+    Operation(
         "getAgencyQrSvg",
         "GET",
         "/agencies/{agency_id}/qr.svg",
@@ -479,6 +588,63 @@ WEB_OPERATIONS: tuple[Operation, ...] = (
         content_type="image/png",
         parameters=(TRACKING_ID,),
         errors=(404, 429),
+    ),
+)
+
+# The agency console: static files only (the data comes from the agency operations above).
+CONSOLE_OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        "consoleInbox",
+        "GET",
+        "/console",
+        "ConsoleFunction",
+        "The agency console: sign-in and the inbox",
+        "HTML for officers (Bahasa Indonesia, English with lang=en). Signs in with the user pool's managed login "
+        "(authorization code with PKCE; also its callback and sign-out URL) and uses the agency API with the ID "
+        "token, kept in the tab's sessionStorage only.",
+        "agency",
+        content_type="text/html",
+        parameters=(LANG,),
+        errors=(429,),
+    ),
+    Operation(
+        "consoleReport",
+        "GET",
+        "/console/reports/{tracking_id}",
+        "ConsoleFunction",
+        "The agency console: one report and its actions",
+        "The same page for every Tracking ID; what the officer may see is decided by the agency API.",
+        "agency",
+        content_type="text/html",
+        parameters=(
+            Parameter("tracking_id", "path", {"type": "string", "minLength": 1}, "A Tracking ID", required=True),
+            LANG,
+        ),
+        errors=(429,),
+    ),
+    Operation(
+        "getConsoleScript",
+        "GET",
+        "/console/assets/console.js",
+        "ConsoleFunction",
+        "The console's script",
+        "Cached for a year when requested with the current version (v), as the page does.",
+        "agency",
+        content_type="application/javascript",
+        parameters=(ASSET_VERSION,),
+        errors=(429,),
+    ),
+    Operation(
+        "getConsoleStyle",
+        "GET",
+        "/console/assets/console.css",
+        "ConsoleFunction",
+        "The console's style sheet",
+        "Cached for a year when requested with the current version (v), as the page does.",
+        "agency",
+        content_type="text/css",
+        parameters=(ASSET_VERSION,),
+        errors=(429,),
     ),
 )
 
@@ -710,7 +876,9 @@ OPERATIONS: tuple[Operation, ...] = (
     *DIRECTORY_OPERATIONS,
     *TRANSPARENCY_OPERATIONS,
     *AGENCY_OPERATIONS,
+    *AGENCY_TOOL_OPERATIONS,
     *WEB_OPERATIONS,
+    *CONSOLE_OPERATIONS,
     *SERVICE_OPERATIONS,
     *OPEN311_OPERATIONS,
 )

@@ -377,6 +377,16 @@ class AgencyAction(Strict):
         return problems
 
 
+ReplyTitle = Annotated[str, _trim_check(1, 80), _trim_schema(1, 80)]
+
+
+class SavedReplyInput(Strict):
+    """The body of `POST /agency/replies` and `PUT /agency/replies/{reply_id}`."""
+
+    title: ReplyTitle = Field(description="A short name officers choose it by")
+    text: Message = Field(description="What fills the response composer")
+
+
 class ReporterMessage(Strict):
     """The body of `POST /reports/{tracking_id}/messages`."""
 
@@ -537,6 +547,17 @@ class AgencyReportView(ReporterReportView):
 class InboxPage(Model):
     items: list[AgencyReportView]
     next_cursor: str | None
+
+
+class SavedReply(Model):
+    reply_id: str
+    title: str
+    text: str
+    updated_at: str
+
+
+class SavedReplies(Model):
+    items: list[SavedReply]
 
 
 class SupportCount(Model):

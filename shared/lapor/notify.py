@@ -93,7 +93,7 @@ def _agency_email(event: dict[str, Any], item: dict[str, Any], agency: Agency) -
         f"Jenis / Kind: {item['kind']}\nKategori / Category: {item['category']}\n"
         f"Status: {item['status']}\nBatas waktu / Due: {due}\n"
         f"Tingkat eskalasi / Escalation level: {item.get('escalation_level', 0)}\n\n"
-        f"Buka di kotak masuk instansi / Open in the agency inbox:\n  {s.link_base_url}/agency/reports/{tracking_id}\n"
+        f"Buka di konsol instansi / Open in the agency console:\n  {s.link_base_url}/console/reports/{tracking_id}\n"
         f"Halaman publik / Public page:\n  {s.link_base_url}/track/{tracking_id}\n\n"
         "Isi laporan dan data pelapor tidak pernah dikirim lewat email.\n"
         "Report content and reporter data are never sent by email.\n"

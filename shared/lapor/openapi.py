@@ -197,6 +197,8 @@ def _operation(op: Operation, keys: dict[Any, Any]) -> dict[str, Any]:
     else:
         success_schema = {"type": "string"}
     success: dict[str, Any] = {"description": "OK", "content": _content(op, success_schema, keys, error=False)}
+    if op.success_status == 204:
+        success = {"description": "Done; no content"}
     if op.response_headers:
         success["headers"] = {
             name: {"description": text, "schema": {"type": "string"}} for name, text in op.response_headers.items()

@@ -16,6 +16,7 @@ Reports table (single table):
   pk=STATS, sk=<agency id>              an agency's public counters (see lapor.stats)
   pk=AUDIT#<tracking id>, sk=<at>#<ns>#<id>  who (officer `sub`) read or changed a report: internal, never shown
   pk=OPEN311_KEY, sk=<sha-256 of key>  an Open311 partner's api_key: name, uses, revoked_at
+  pk=DIRECTORY#REPLIES#<agency id>, sk=<reply id>   an agency's saved replies (its officers' only)
 Indexes (all sparse, keys written only when they apply):
   inbox (inbox_pk=AGENCY#<id>, inbox_sk=<submitted at>#<id>)      the responsible agency's inbox
   inbox_status (status_pk=AGENCY#<id>#<status>, inbox_sk)         the same, by status
@@ -183,6 +184,53 @@ def write_directory(data: Mapping[str, Any]) -> int:
         if pending:
             raise ConfigurationError("could not write the whole directory")
     return len(puts)
+
+
+# ---------------------------------------------------------------- saved replies
+
+REPLIES_PK = "DIRECTORY#REPLIES#"
+
+
+def _reply_key(agency_id: str, reply_id: str) -> dict[str, Any]:
+    return {"pk": {"S": REPLIES_PK + agency_id}, "sk": {"S": reply_id}}
+
+
+def list_replies(agency_id: str, limit: int) -> list[dict[str, Any]]:
+    """An agency's saved replies, oldest first (reply ids sort by creation)."""
+    return list(
+        _query(
+            max_items=limit,
+            TableName=settings().reports_table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": REPLIES_PK + agency_id}},
+        )
+    )
+
+
+def put_reply(agency_id: str, reply: Mapping[str, Any], must_exist: bool) -> bool:
+    """Create (the id must be new) or replace (it must exist) a saved reply; False when that was not so."""
+    item = {**_reply_key(agency_id, reply["reply_id"]), **to_item(reply)}
+    condition = "attribute_exists(pk)" if must_exist else "attribute_not_exists(pk)"
+    ddb = client("dynamodb")
+    try:
+        ddb.put_item(TableName=settings().reports_table, Item=item, ConditionExpression=condition)
+    except ddb.exceptions.ConditionalCheckFailedException:
+        return False
+    return True
+
+
+def delete_reply(agency_id: str, reply_id: str) -> bool:
+    """Delete a saved reply; False when it did not exist."""
+    ddb = client("dynamodb")
+    try:
+        ddb.delete_item(
+            TableName=settings().reports_table,
+            Key=_reply_key(agency_id, reply_id),
+            ConditionExpression="attribute_exists(pk)",
+        )
+    except ddb.exceptions.ConditionalCheckFailedException:
+        return False
+    return True
 
 
 # ---------------------------------------------------------------- reports

@@ -73,6 +73,7 @@ def test_an_anonymous_confidential_report_from_the_form_to_its_tracking_page(
     local_stack: RunningStack,
     screenshot: Callable[[Page, str], None],
     decode_qr: Callable[[bytes], list[str]],
+    assert_accessible: Callable[[Page, str], None],
 ) -> None:
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
@@ -89,6 +90,7 @@ def test_an_anonymous_confidential_report_from_the_form_to_its_tracking_page(
     expect(page.get_by_label("Nama", exact=True)).to_be_hidden()
     page.get_by_label("Rahasiakan isi laporan").check()
     screenshot(page, "form")
+    assert_accessible(page, "landing page with the form")
 
     # When it is sent
     with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/reports")) as sent:
@@ -118,6 +120,7 @@ def test_an_anonymous_confidential_report_from_the_form_to_its_tracking_page(
     tracking_url = f"{local_stack.api_url}/track/{tracking_id}"
     assert decode_qr(qr_code.screenshot()) == [tracking_url]
     assert nothing_stored(context, page)
+    assert_accessible(page, "receipt")
 
     # And the tracking page that the QR code opens shows status and timeline, not the content
     page.goto(tracking_url)
@@ -127,11 +130,12 @@ def test_an_anonymous_confidential_report_from_the_form_to_its_tracking_page(
     expect(page.locator("#report")).to_contain_text(AGENCY_NAME)
     assert TITLE not in page.content() and DESCRIPTION not in page.content()
     screenshot(page, "tracking")
+    assert_accessible(page, "tracking page")
     assert all(url.startswith(local_stack.api_url + "/") for url in requested), "only the deployment itself"
 
 
 def test_the_access_code_opens_the_reporters_view_and_lets_them_answer(
-    page: Page, context: BrowserContext, local_stack: RunningStack
+    page: Page, context: BrowserContext, local_stack: RunningStack, assert_accessible: Callable[[Page, str], None]
 ) -> None:
     receipt = confidential_report(local_stack)
     page.goto(f"{local_stack.api_url}/track/{receipt['tracking_id'].lower().replace('-', '')}")
@@ -149,6 +153,7 @@ def test_the_access_code_opens_the_reporters_view_and_lets_them_answer(
     expect(page.locator("#report")).to_contain_text(DESCRIPTION)
     expect(page.locator("#report")).to_contain_text("Laporan anonim: tidak ada identitas yang tersimpan.")
     expect(page.get_by_label("Kode akses")).to_have_value("")
+    assert_accessible(page, "tracking page, reporter's view (confidential)")
 
     page.get_by_label("Pesan", exact=True).fill("Lampunya ada di tiang nomor 12, dekat warung.")
     page.get_by_role("button", name="Kirim balasan").click()

@@ -1,4 +1,4 @@
-"""Every kind of QR code the project makes, drawn by a browser and read back by zbar, opens the right page."""
+"""Every kind of QR code the project makes, drawn by a browser and read back by zxing-cpp, opens the right page."""
 
 from __future__ import annotations
 

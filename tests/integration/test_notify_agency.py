@@ -34,7 +34,7 @@ def test_submission_emails_the_agency_once_with_nothing_confidential(api: Api, a
     (mail,) = sent_emails()
     assert mail.destinations["ToAddresses"] == ["dpupr@baritoutara.lapor.example"]
     assert receipt["tracking_id"] in mail.subject and receipt["tracking_id"] in mail.body
-    assert f"https://lapor.test/agency/reports/{receipt['tracking_id']}" in mail.body
+    assert f"https://lapor.test/console/reports/{receipt['tracking_id']}" in mail.body
     for secret in [*SECRETS, "siti@example.org", receipt["access_code"]]:
         assert secret not in mail.subject + mail.body
     item = report_item(aws, receipt["tracking_id"])

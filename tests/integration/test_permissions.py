@@ -190,6 +190,8 @@ def drive_every_function(aws: Aws, recorder: Recorder, lambda_context: Any) -> N
     # The citizen web, the API's documentation and the public lookups.
     get("web_pages", "/")
     get("web_pages", "/agencies/{agency_id}/qr.svg", agency_id="dpupr-barito-utara")
+    get("web_pages", "/statistik")
+    get("console", "/console")
     get("api_docs", "/openapi.json")
     for resource in ("/agencies", "/categories", "/stats", "/health"):
         get("track_report", resource)
@@ -217,6 +219,18 @@ def drive_every_function(aws: Aws, recorder: Recorder, lambda_context: Any) -> N
     tid = confidential["tracking_id"]
     assert api.agency(DPUPR, "GET", "/agency/reports")[0] == 200
     assert api.agency(DPUPR, "GET", "/agency/reports", query={"status": "submitted"})[0] == 200
+    assert api.agency(DPUPR, "GET", "/agency/reports.csv")[0] == 200
+    # Saved replies: create, list, change, delete.
+    status, reply, _ = api.agency(DPUPR, "POST", "/agency/replies", body={"title": "Ditambal", "text": "Sudah."})
+    assert status == 201
+    assert api.agency(DPUPR, "GET", "/agency/replies")[0] == 200
+    one = {"reply_id": reply["reply_id"]}
+    body = {"title": "Ditambal", "text": "Sudah ditambal."}
+    assert (
+        api.call("agency_reports", "PUT", "/agency/replies/{reply_id}", path_params=one, claims=DPUPR, body=body)[0]
+        == 200
+    )
+    assert api.call("agency_reports", "DELETE", "/agency/replies/{reply_id}", path_params=one, claims=DPUPR)[0] == 204
     assert api.agency(DPUPR, "GET", "/agency/reports/{tracking_id}", tid)[0] == 200
     assert api.act(DISPATCHER, tid, action="verify")[0] == 200
     assert api.act(DPUPR, tid, action="respond", message="Lubang sudah ditambal.", private=True)[0] == 200

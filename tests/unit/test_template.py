@@ -630,3 +630,20 @@ def test_the_local_stack_knows_every_resource_type_of_the_template() -> None:
 
     unknown = {v["Type"] for v in RESOURCES.values()} - set(CREATORS) - NOTHING_TO_CREATE
     assert unknown == set(), "the local stack would skip these silently: give each a creator or list it"
+
+
+def test_the_agency_function_may_write_only_saved_replies_and_nothing_else_of_the_directory() -> None:
+    writes = [
+        s for s in statements("AgencyReportsFunction") if {"dynamodb:PutItem", "dynamodb:DeleteItem"} & set(s["Action"])
+    ]
+    assert len(writes) == 1
+    (statement,) = writes
+    assert statement["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["DIRECTORY#REPLIES#*"]}}
+    for logical_id in FUNCTIONS:
+        for other in statements(logical_id):
+            keys = str(other.get("Condition", {}).get("ForAllValues:StringEquals", {}).get("dynamodb:LeadingKeys"))
+            assert "REPLIES" not in keys or logical_id == "AgencyReportsFunction"
+
+
+def test_the_console_function_has_no_permission_at_all() -> None:
+    assert statements("ConsoleFunction") == []

@@ -129,8 +129,15 @@ def test_both_languages_have_the_same_strings_and_cover_every_text_the_pages_use
     indonesian, english = strings("id"), strings("en")
     assert indonesian.keys() == english.keys()
     used = set()
-    for name in ("index.html", "track.html"):
+    for name in ("index.html", "track.html", "statistik.html"):
         used |= set(re.findall(r'data-t="([\w.]+)"', (HERE / "pages" / name).read_text(encoding="utf-8")))
+    charts = (HERE / "assets" / "statistik.js").read_text(encoding="utf-8")
+    used |= set(re.findall(r'"(stats\.[a-z_.]+)"', charts))
+    metrics = re.search(r"const METRICS = \[([^\]]+)\]", charts)
+    assert metrics
+    for metric in re.findall(r'"(\w+)"', metrics.group(1)):
+        assert metric in models.AgencyFigures.model_fields
+        used |= {f"stats.metric.{metric}", f"stats.explain.{metric}"}
     script = (HERE / "assets" / "lapor.js").read_text(encoding="utf-8")
     used |= set(re.findall(r'"((?:[a-z_]+\.)+[a-z_0-9]+)"', script)) - {"p.error"}  # a CSS selector
     for status in get_args(models.ReportStatus):

@@ -1,0 +1,596 @@
+/* lapor agency console: sign-in, the inbox, one report with its actions, saved replies.
+ *
+ * No dependencies and no cookies. The officer's ID token lives in this tab's sessionStorage only (gone when
+ * the tab closes or on sign-out); every call to the agency API carries it as a bearer token. Sign-in is the
+ * OAuth 2.0 authorization-code flow with PKCE against the user pool's managed login (the local stack
+ * offers the same endpoints). Every URL is relative to data-root: the console works under a stage prefix.
+ */
+(() => {
+  "use strict";
+
+  const $ = (id) => document.getElementById(id);
+  const { root, auth, client } = document.body.dataset;
+  const S = JSON.parse($("strings").textContent);
+  const TOKEN = "lapor.console.token";
+  const PKCE = "lapor.console.pkce";
+  const callbackUrl = new URL(`${root}console`, location.href).href;
+  const STATUSES = ["submitted", "verified", "in_progress", "responded", "closed", "rejected"];
+  // What each status allows (the API's transition table); anything else is not offered.
+  const ALLOWED = {
+    submitted: ["verify", "transfer", "reject"],
+    verified: ["start", "respond", "extend", "transfer", "reject"],
+    in_progress: ["respond", "extend", "transfer"],
+    responded: ["close"],
+    closed: [],
+    rejected: [],
+  };
+  const MAX_TOTAL_DAYS = 60;
+
+  function t(key, vars) {
+    let text = S[key] === undefined ? key : S[key];
+    for (const [name, value] of Object.entries(vars || {})) text = text.split(`{${name}}`).join(String(value));
+    return text;
+  }
+
+  function h(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value !== null && value !== undefined && value !== false) node.setAttribute(name, value === true ? "" : value);
+    }
+    for (const child of children.flat(Infinity)) if (child !== null && child !== undefined && child !== false) node.append(child);
+    return node;
+  }
+
+  function notice(key, vars) {
+    $("notice").textContent = key ? t(key, vars) : "";
+    $("notice").hidden = !key;
+  }
+
+  const ZONES = { "+07:00": "WIB", "+08:00": "WITA", "+09:00": "WIT" };
+
+  /* A time as the API wrote it (the deployment's zone), whatever zone this computer is set to. */
+  function wall(iso) {
+    const offset = (/([+-]\d\d:\d\d|Z)$/.exec(iso) || ["", "Z"])[1];
+    const sign = offset[0] === "-" ? -1 : 1;
+    const minutes = offset === "Z" ? 0 : sign * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(4)));
+    return { date: new Date(Date.parse(iso) + minutes * 60000), offset, minutes };
+  }
+
+  /* Now on the wall clock of the zone `iso` was written in. */
+  const wallNow = (iso) => new Date(Date.now() + wall(iso).minutes * 60000);
+
+  function when(iso, withTime = true) {
+    if (!iso) return "—";
+    const { date, offset } = wall(iso);
+    const opts = { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" };
+    if (!withTime) return date.toLocaleDateString(S._locale, opts);
+    const zone = ZONES[offset] || (offset === "Z" ? "UTC" : `UTC${offset}`);
+    return `${date.toLocaleString(S._locale, { ...opts, hour: "2-digit", minute: "2-digit" })} ${zone}`;
+  }
+
+  /* Working days (Monday to Friday) from today to the deadline's day; public holidays are left to the API,
+   * which decides what is overdue. */
+  function workingDaysLeft(iso) {
+    const due = wall(iso).date;
+    const now = wallNow(iso);
+    const day = (d) => Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+    let count = 0;
+    for (let at = day(now) + 86400000; at <= day(due); at += 86400000) {
+      const weekday = new Date(at).getUTCDay();
+      if (weekday !== 0 && weekday !== 6) count += 1;
+    }
+    return day(due) < day(now) ? -1 : count;
+  }
+
+  // ---------------------------------------------------------------- sign-in
+
+  const b64url = (bytes) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  const random = (n) => b64url(crypto.getRandomValues(new Uint8Array(n)));
+
+  async function signIn() {
+    const verifier = random(48);
+    const state = random(16);
+    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier));
+    sessionStorage.setItem(PKCE, JSON.stringify({ verifier, state, back: location.pathname + location.search }));
+    const url = new URL(`${auth}/oauth2/authorize`);
+    url.search = new URLSearchParams({
+      response_type: "code",
+      client_id: client,
+      redirect_uri: callbackUrl,
+      scope: "openid email",
+      state,
+      code_challenge: b64url(new Uint8Array(digest)),
+      code_challenge_method: "S256",
+    });
+    location.assign(url.href);
+  }
+
+  /* Back from the sign-in page with ?code=&state=: swap the code for tokens, keep the ID token. */
+  async function finishSignIn(params) {
+    const saved = JSON.parse(sessionStorage.getItem(PKCE) || "null");
+    sessionStorage.removeItem(PKCE);
+    history.replaceState(null, "", location.pathname);
+    if (!saved || saved.state !== params.get("state")) return notice("signin.failed");
+    let response;
+    try {
+      response = await fetch(`${auth}/oauth2/token`, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({
+          grant_type: "authorization_code",
+          client_id: client,
+          code: params.get("code"),
+          redirect_uri: callbackUrl,
+          code_verifier: saved.verifier,
+        }),
+        cache: "no-store",
+      });
+    } catch {
+      return notice("err.offline");
+    }
+    if (!response.ok) return notice("signin.failed");
+    const tokens = await response.json();
+    sessionStorage.setItem(TOKEN, tokens.id_token);
+    location.replace(new URL(saved.back || `${root}console`, location.href).href);
+  }
+
+  function claims() {
+    const token = sessionStorage.getItem(TOKEN);
+    if (!token) return null;
+    try {
+      const payload = JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+      if (payload.exp * 1000 <= Date.now()) throw new Error("expired");
+      return payload;
+    } catch {
+      sessionStorage.removeItem(TOKEN);
+      return null;
+    }
+  }
+
+  function signOut() {
+    sessionStorage.removeItem(TOKEN);
+    const url = new URL(`${auth}/logout`);
+    url.search = new URLSearchParams({ client_id: client, logout_uri: callbackUrl });
+    location.assign(url.href);
+  }
+
+  // ---------------------------------------------------------------- API
+
+  /* One call: {status, data, headers}; status 0 when the network failed. A 401 asks for a new sign-in. */
+  async function api(method, path, body, headers) {
+    const init = { method, cache: "no-store", headers: { Accept: "application/json", ...headers } };
+    const token = sessionStorage.getItem(TOKEN);
+    if (token && path.startsWith("agency/")) init.headers.Authorization = `Bearer ${token}`;
+    if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      init.headers["Content-Type"] = "application/json";
+    }
+    let response;
+    try {
+      response = await fetch(root + path, init);
+    } catch {
+      return { status: 0, data: null };
+    }
+    if (response.status === 401 && init.headers.Authorization) {
+      sessionStorage.removeItem(TOKEN);
+      showSignIn("signin.expired");
+    }
+    const type = response.headers.get("Content-Type") || "";
+    const data = type.includes("json") ? await response.json().catch(() => null) : await response.text();
+    return { status: response.status, data, headers: response.headers };
+  }
+
+  function failure(status) {
+    if (status === 0) return "err.offline";
+    if (status === 403) return "report.not_yours";
+    if (status === 404) return "report.not_found";
+    if (status === 409) return "actions.conflict";
+    if (status === 429) return "err.busy";
+    return "err.generic";
+  }
+
+  const directory = { agencies: [], categories: [] };
+  const agencyName = (id) => (directory.agencies.find((a) => a.id === id) || { name: id }).name;
+  const categoryName = (code) => (directory.categories.find((c) => c.code === code) || { name: code }).name;
+
+  async function loadDirectory() {
+    const [agencies, categories] = await Promise.all([api("GET", "agencies"), api("GET", "categories")]);
+    if (agencies.status === 200) directory.agencies = agencies.data;
+    if (categories.status === 200) directory.categories = categories.data;
+  }
+
+  function options(select, entries, chosen) {
+    select.replaceChildren(...entries.map(([value, label]) => h("option", { value, selected: value === chosen }, label)));
+  }
+
+  function showSignIn(key) {
+    for (const id of ["inbox", "report"]) $(id).hidden = true;
+    $("signin").hidden = false;
+    $("sign-out").hidden = true;
+    $("who").textContent = "";
+    notice(key || null);
+  }
+
+  // ---------------------------------------------------------------- saved replies
+
+  let replies = [];
+
+  async function loadReplies() {
+    const { status, data } = await api("GET", "agency/replies");
+    replies = status === 200 ? data.items : [];
+    return replies;
+  }
+
+  function editReply(reply) {
+    $("reply-id").value = reply ? reply.reply_id : "";
+    $("reply-title").value = reply ? reply.title : "";
+    $("reply-text").value = reply ? reply.text : "";
+    $("reply-form-heading").textContent = t(reply ? "replies.edit" : "replies.new");
+    $("reply-cancel").hidden = !reply;
+    $("reply-error").hidden = true;
+    if (reply) $("reply-title").focus();
+  }
+
+  function drawReplies() {
+    $("reply-list").replaceChildren(
+      ...replies.map((reply) => {
+        const edit = h("button", { type: "button", class: "link" }, t("replies.edit_one", { title: reply.title }));
+        const remove = h("button", { type: "button", class: "link" }, t("replies.delete_one", { title: reply.title }));
+        edit.addEventListener("click", () => editReply(reply));
+        remove.addEventListener("click", async () => {
+          const { status } = await api("DELETE", `agency/replies/${encodeURIComponent(reply.reply_id)}`);
+          if (status !== 204) return notice(failure(status));
+          await loadReplies();
+          drawReplies();
+        });
+        return h("li", {}, h("strong", {}, reply.title), " ", h("span", { class: "hint" }, reply.text), h("div", { class: "buttons" }, edit, remove));
+      }),
+    );
+    if (!replies.length) $("reply-list").append(h("li", { class: "hint" }, t("replies.none")));
+  }
+
+  async function saveReply(event) {
+    event.preventDefault();
+    const id = $("reply-id").value;
+    const body = { title: $("reply-title").value.trim(), text: $("reply-text").value.trim() };
+    if (!body.title || !body.text) {
+      $("reply-error").textContent = t("replies.required");
+      $("reply-error").hidden = false;
+      return;
+    }
+    const { status, data } = id
+      ? await api("PUT", `agency/replies/${encodeURIComponent(id)}`, body)
+      : await api("POST", "agency/replies", body);
+    if (status !== 200 && status !== 201) {
+      $("reply-error").textContent = (data && data.detail) || t(failure(status));
+      $("reply-error").hidden = false;
+      return;
+    }
+    editReply(null);
+    await loadReplies();
+    drawReplies();
+  }
+
+  // ---------------------------------------------------------------- inbox
+
+  const inbox = { items: [], cursor: null, who: null };
+
+  function filters() {
+    return {
+      status: $("f-status").value,
+      category: $("f-category").value,
+      agency: $("f-agency").value,
+      overdue: $("f-overdue").checked,
+    };
+  }
+
+  function filterQuery(f) {
+    const query = new URLSearchParams();
+    for (const [name, value] of Object.entries(f)) if (value) query.set(name, value === true ? "1" : value);
+    return query;
+  }
+
+  const OPEN = ["submitted", "verified", "in_progress"]; // the agency owes the next step
+
+  /* Flagged at the top of the hierarchy, or past its deadline before the schedule escalates it. */
+  const late = (item) => item.overdue || (OPEN.includes(item.status) && !!item.due_at && Date.parse(item.due_at) < Date.now());
+
+  /* Due within one working day: by the end of the next weekday. */
+  function dueSoon(item) {
+    return !late(item) && OPEN.includes(item.status) && !!item.due_at && workingDaysLeft(item.due_at) <= 1;
+  }
+
+  function drawInbox() {
+    const f = filters();
+    const shown = inbox.items
+      .filter((item) => (!f.category || item.category === f.category) && (!f.agency || item.agency.id === f.agency) && (!f.overdue || late(item)))
+      .sort((a, b) => (a.due_at || "9999").localeCompare(b.due_at || "9999"));
+    const counts = STATUSES.map((status) => [status, inbox.items.filter((item) => item.status === status).length]).filter(([, n]) => n);
+    $("counts").textContent = counts.length
+      ? t("inbox.counts", { counts: counts.map(([status, n]) => `${t(`status.${status}`)} ${n}`).join(" · "), total: inbox.items.length })
+      : "";
+    $("list").replaceChildren(
+      ...shown.map((item) => {
+        const flags = [];
+        if (late(item)) flags.push(h("span", { class: "flag overdue" }, t("inbox.overdue")));
+        else if (dueSoon(item)) flags.push(h("span", { class: "flag soon" }, t("inbox.due_soon")));
+        if (item.escalation_level > 0) flags.push(h("span", { class: "flag" }, t("report.level", { level: item.escalation_level })));
+        return h(
+          "li",
+          { class: late(item) ? "card late" : "card" },
+          h("a", { href: `${root}console/reports/${item.tracking_id}${location.search.includes("lang=en") ? "?lang=en" : ""}`, class: "mono" }, item.tracking_id),
+          h("p", { class: "title" }, item.title || t(`kind.${item.kind}`)),
+          h("p", { class: "meta" }, [t(`status.${item.status}`), categoryName(item.category), inbox.who.role === "dispatcher" ? item.agency.name : null].filter(Boolean).join(" · ")),
+          h("p", { class: "meta" }, t("inbox.due", { when: when(item.due_at) }), " ", flags),
+        );
+      }),
+    );
+    $("empty").hidden = shown.length > 0;
+    $("more").hidden = !inbox.cursor;
+  }
+
+  async function loadInbox(reset) {
+    const query = new URLSearchParams({ limit: "100" });
+    if (filters().status) query.set("status", filters().status);
+    if (!reset && inbox.cursor) query.set("cursor", inbox.cursor);
+    const { status, data } = await api("GET", `agency/reports?${query}`);
+    if (status !== 200) return notice(failure(status));
+    inbox.items = reset ? data.items : inbox.items.concat(data.items);
+    inbox.cursor = data.next_cursor;
+    drawInbox();
+  }
+
+  function rememberFilters() {
+    const query = filterQuery(filters());
+    if (S._lang !== "id") query.set("lang", S._lang);
+    history.replaceState(null, "", `${location.pathname}${query.size ? `?${query}` : ""}`);
+  }
+
+  async function exportCsv() {
+    const f = filters();
+    const { status, data } = await api("GET", `agency/reports.csv?${filterQuery(f)}`, undefined, { Accept: "text/csv" });
+    if (status !== 200) return notice(failure(status));
+    const link = h("a", { href: URL.createObjectURL(new Blob([data], { type: "text/csv" })), download: `lapor-${new Date().toISOString().slice(0, 10)}.csv` });
+    document.body.append(link);
+    link.click();
+    link.remove();
+  }
+
+  async function showInbox(who) {
+    inbox.who = who;
+    const params = new URLSearchParams(location.search);
+    options($("f-status"), [["", t("filter.all")], ...STATUSES.map((s) => [s, t(`status.${s}`)])], params.get("status") || "");
+    options($("f-category"), [["", t("filter.all")], ...directory.categories.map((c) => [c.code, c.name])], params.get("category") || "");
+    if (who.role === "dispatcher") {
+      const mine = directory.agencies.filter((a) => a.id === who.agency || isBelow(a.id, who.agency));
+      options($("f-agency"), [["", t("filter.all")], ...mine.map((a) => [a.id, a.name])], params.get("agency") || "");
+      $("f-agency-field").hidden = false;
+    }
+    $("f-overdue").checked = params.get("overdue") === "1";
+    $("inbox").hidden = false;
+    $("filters").addEventListener("change", (event) => {
+      rememberFilters();
+      if (event.target.id === "f-status") loadInbox(true);
+      else drawInbox();
+    });
+    $("refresh").addEventListener("click", () => loadInbox(true));
+    $("more").addEventListener("click", () => loadInbox(false));
+    $("export").addEventListener("click", exportCsv);
+    $("search").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const id = $("search-id").value.trim();
+      if (id) location.assign(`${root}console/reports/${encodeURIComponent(id)}${S._lang === "id" ? "" : "?lang=en"}`);
+    });
+    $("reply-form").addEventListener("submit", saveReply);
+    $("reply-cancel").addEventListener("click", () => editReply(null));
+    await Promise.all([loadInbox(true), loadReplies().then(drawReplies)]);
+  }
+
+  function isBelow(id, ancestor) {
+    let agency = directory.agencies.find((a) => a.id === id);
+    while (agency && agency.parent_id) {
+      if (agency.parent_id === ancestor) return true;
+      agency = directory.agencies.find((a) => a.id === agency.parent_id);
+    }
+    return false;
+  }
+
+  // ---------------------------------------------------------------- one report
+
+  const current = { id: null, report: null };
+
+  function facts(pairs) {
+    return h("dl", { class: "facts" }, pairs.filter(([, value]) => value !== null && value !== undefined && value !== "").map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]));
+  }
+
+  function mapLink(location_) {
+    if (!location_) return null;
+    const parts = [];
+    if (location_.lat !== null && location_.lat !== undefined && location_.lon !== null && location_.lon !== undefined) {
+      const { lat, lon } = location_;
+      parts.push(h("a", { href: `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=18/${lat}/${lon}`, target: "_blank", rel: "noopener noreferrer" }, t("report.map", { lat, lon })));
+    }
+    if (location_.address) parts.push(h("span", {}, " ", location_.address));
+    return parts.length ? h("span", {}, parts) : null;
+  }
+
+  function deadline(report) {
+    if (!report.due_at) return "—";
+    const left = workingDaysLeft(report.due_at);
+    const text = late(report) || left < 0 ? t("report.overdue") : t("report.days_left", { days: left });
+    return `${when(report.due_at)} (${text})`;
+  }
+
+  function drawReport(report) {
+    current.report = report;
+    $("report-heading").textContent = t("report.heading", { id: report.tracking_id });
+    document.title = `${report.tracking_id} — ${t("brand")}`;
+    const reporter = report.reporter && Object.keys(report.reporter).length
+      ? facts(Object.entries(report.reporter).map(([key, value]) => [t(`reporter.${key}`), value]))
+      : h("p", {}, t(report.anonymous ? "reporter.anonymous" : "reporter.none"));
+    const rating = report.rating
+      ? t("report.rating_value", { score: report.rating.score }) + (report.rating.comment ? ` — “${report.rating.comment}”` : "")
+      : t("report.not_rated");
+    $("report-body").replaceChildren(
+      h("p", { class: `status status-${report.status}` }, t(`status.${report.status}`)),
+      facts([
+        [t("report.kind"), t(`kind.${report.kind}`)],
+        [t("report.category"), categoryName(report.category)],
+        [t("report.agency"), report.agency.name],
+        [t("report.submitted"), when(report.submitted_at)],
+        [t("report.deadline"), deadline(report)],
+        [t("report.escalation"), report.escalation_level > 0 ? t("report.level", { level: report.escalation_level }) : t("report.level_none")],
+        [t("report.support"), String(report.support_count)],
+        [t("report.rating"), rating],
+        [t("report.privacy"), [report.anonymous ? t("report.anonymous") : null, report.confidential ? t("report.confidential") : null].filter(Boolean).join(", ") || t("report.public")],
+      ]),
+      h("h2", {}, t("report.content")),
+      h("p", { class: "title" }, report.title || "—"),
+      h("p", { class: "description" }, report.description || ""),
+      facts([[t("report.location"), mapLink(report.location)]]),
+      h("h2", {}, t("reporter.heading")),
+      reporter,
+      h("h2", {}, t("timeline.heading")),
+      h(
+        "ol",
+        { class: "timeline" },
+        report.timeline.map((entry) =>
+          h(
+            "li",
+            {},
+            h("span", { class: "when" }, when(entry.at)),
+            h("strong", {}, t(`event.${entry.event}`)),
+            entry.actor ? h("span", { class: "hint" }, ` — ${entry.actor}`) : null,
+            entry.private ? h("span", { class: "flag" }, t("timeline.private")) : null,
+            entry.message ? h("p", { class: "message" }, entry.message) : null,
+          ),
+        ),
+      ),
+    );
+    drawActions(report);
+  }
+
+  function field(id, label, control, hint) {
+    return h("div", { class: "field" }, h("label", { for: id }, label), hint ? h("p", { class: "hint", id: `${id}-hint` }, hint) : null, control);
+  }
+
+  function actionForm(action, report) {
+    const form = h("form", { class: "action", "data-action": action, novalidate: true, "aria-labelledby": `a-${action}-h` });
+    const error = h("p", { class: "error", role: "alert", id: `a-${action}-error`, hidden: true });
+    form.append(h("h3", { id: `a-${action}-h` }, t(`action.${action}`)), h("p", { class: "hint" }, t(`action.${action}.hint`)));
+    const read = {};
+    if (action === "transfer") {
+      const select = h("select", { id: "a-transfer-agency" }, h("option", { value: "" }, t("action.transfer.choose")), directory.agencies.filter((a) => a.id !== report.agency.id).map((a) => h("option", { value: a.id }, a.name)));
+      form.append(field("a-transfer-agency", t("action.transfer.agency"), select));
+      read.agency_id = () => select.value || null;
+    }
+    if (action === "respond") {
+      const text = h("textarea", { id: "a-respond-message", rows: "5", maxlength: "4000" });
+      const saved = h("select", { id: "a-respond-saved" }, h("option", { value: "" }, t("action.respond.saved_choose")), replies.map((r) => h("option", { value: r.reply_id }, r.title)));
+      saved.addEventListener("change", () => {
+        const reply = replies.find((r) => r.reply_id === saved.value);
+        if (reply) text.value = reply.text;
+      });
+      if (replies.length) form.append(field("a-respond-saved", t("action.respond.saved"), saved));
+      form.append(field("a-respond-message", t("action.respond.message"), text));
+      read.message = () => text.value.trim() || null;
+    }
+    if (action === "extend") {
+      // The API allows at most MAX_TOTAL_DAYS after the submission moment: on the last day, that moment.
+      const submitted = wall(report.submitted_at);
+      const zone = submitted.offset === "Z" ? "+00:00" : submitted.offset;
+      const capWall = new Date(submitted.date.getTime() + MAX_TOTAL_DAYS * 86400000).toISOString();
+      const cap = capWall.slice(0, 10);
+      const today = wallNow(report.submitted_at).toISOString().slice(0, 10);
+      const date = h("input", { type: "date", id: "a-extend-date", min: today, max: cap, "aria-describedby": "a-extend-date-hint" });
+      form.append(field("a-extend-date", t("action.extend.date"), date, t("action.extend.cap", { date: when(`${cap}T00:00:00+00:00`, false) })));
+      read.due_at = () => {
+        if (!date.value) return null;
+        return date.value >= cap ? `${capWall.slice(0, 19)}${zone}` : `${date.value}T23:59:59${zone}`;
+      };
+    }
+    if (action === "extend" || action === "reject") {
+      const reason = h("textarea", { id: `a-${action}-reason`, rows: "3", maxlength: "4000" });
+      form.append(field(`a-${action}-reason`, t("action.reason"), reason));
+      read.message = () => reason.value.trim() || null;
+    }
+    form.append(error, h("button", { type: "submit", class: action === "reject" ? "secondary" : "primary" }, t(`action.${action}.submit`)));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const body = { action };
+      for (const [name, value] of Object.entries(read)) body[name] = value();
+      const missing = Object.entries(body).find(([, value]) => value === null);
+      if (missing) {
+        error.textContent = t(`action.required.${missing[0]}`);
+        error.hidden = false;
+        return;
+      }
+      await act(body, error);
+    });
+    return form;
+  }
+
+  function drawActions(report) {
+    const allowed = ALLOWED[report.status] || [];
+    $("actions").hidden = allowed.length === 0;
+    $("action-forms").replaceChildren(...allowed.map((action) => actionForm(action, report)));
+  }
+
+  async function act(body, error) {
+    const { status, data } = await api("POST", `agency/reports/${encodeURIComponent(current.id)}/actions`, body, { "If-Match": `"${current.report.version}"` });
+    if (status === 200) {
+      drawReport(data);
+      notice("actions.done", { action: t(`action.${body.action}`) });
+      $("notice").focus();
+      return;
+    }
+    if (status === 409) {
+      // Someone else changed the report first: show what it is now, and say why nothing happened.
+      await loadReport();
+      notice("actions.conflict");
+      return;
+    }
+    error.textContent = status === 422 && data && data.detail ? data.detail : t(failure(status));
+    error.hidden = false;
+  }
+
+  async function loadReport() {
+    const { status, data } = await api("GET", `agency/reports/${encodeURIComponent(current.id)}`);
+    if (status === 200) {
+      drawReport(data);
+      return;
+    }
+    if (status === 401) return;
+    $("report-heading").textContent = t("report.heading", { id: current.id });
+    $("report-body").replaceChildren(h("p", { class: "alert" }, t(failure(status))));
+    $("actions").hidden = true;
+  }
+
+  async function showReport(id) {
+    current.id = id;
+    $("report").hidden = false;
+    await loadReplies();
+    await loadReport();
+  }
+
+  // ---------------------------------------------------------------- start
+
+  async function start() {
+    $("notice").tabIndex = -1;
+    $("sign-in").addEventListener("click", signIn);
+    $("sign-out").addEventListener("click", signOut);
+    const params = new URLSearchParams(location.search);
+    if (params.has("code") && params.has("state")) return finishSignIn(params);
+    const who = claims();
+    if (!who) return showSignIn(params.has("error") ? "signin.failed" : null);
+    const me = { agency: who["custom:agency_id"], role: who["custom:role"] || "officer" };
+    await loadDirectory();
+    $("who").textContent = t("who", { agency: agencyName(me.agency), role: t(`role.${me.role}`) });
+    $("sign-out").hidden = false;
+    const match = /\/console\/reports\/([^/]+)$/.exec(location.pathname);
+    if (match) return showReport(decodeURIComponent(match[1]));
+    return showInbox(me);
+  }
+
+  start();
+})();

@@ -1,0 +1,181 @@
+"""The local stack's stand-in for the user pool's managed login: OAuth 2.0 authorization code with PKCE.
+
+The console talks to the same three endpoints as in AWS (`/oauth2/authorize`, `/oauth2/token`, `/logout`),
+here under `/local-auth` on the local API. The sign-in page lists the directory's agencies and the two roles;
+the token it hands out is a dev token (`lapor dev-token`), which only the local stack accepts. None of this
+is in template.yaml: a deployment has Cognito's login and nothing else.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from lapor_local.devtoken import ROLES, mint_dev_token
+
+PREFIX = "/local-auth"
+CODE_SECONDS = 300
+FORWARDED = ("response_type", "client_id", "redirect_uri", "state", "code_challenge", "code_challenge_method")
+Answer = tuple[int, list[tuple[str, str]], bytes]
+
+PAGE_HEADERS = [
+    ("Content-Type", "text/html; charset=utf-8"),
+    ("Cache-Control", "no-store"),
+    ("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'"),
+]
+STYLE = (
+    "body{font-family:system-ui,sans-serif;margin:0;line-height:1.5;color:#1b1b1b}main{max-width:36rem;"
+    "margin:0 auto;padding:1rem}header{background:#0b4f71;color:#fff;padding:.75rem 1rem;font-weight:700}"
+    "label{display:block;font-weight:700;margin-top:1rem}select,button{font:inherit;width:100%;padding:.5rem;"
+    "margin-top:.25rem}fieldset{border:0;padding:0;margin:1rem 0}legend{font-weight:700}.choice label"
+    "{display:inline;font-weight:400;margin:0 0 0 .4rem}.choice{margin:.3rem 0}button{background:#0b4f71;"
+    "color:#fff;border:0;border-radius:4px;min-height:2.75rem;font-weight:700;margin-top:1rem}"
+    ".note{border-left:5px solid #9a5b00;background:#fff4e0;padding:.5rem 1rem}"
+)
+
+
+@dataclass(frozen=True)
+class _Grant:
+    agency_id: str
+    role: str
+    client_id: str
+    redirect_uri: str
+    challenge: str
+    expires: float
+
+
+def _problem(status: int, detail: str) -> Answer:
+    body = {"type": "about:blank", "title": "Sign-in failed", "status": status, "detail": detail}
+    return status, [("Content-Type", "application/problem+json")], json.dumps(body).encode()
+
+
+def _oauth_error(error: str) -> Answer:
+    return (
+        400,
+        [("Content-Type", "application/json"), ("Cache-Control", "no-store")],
+        json.dumps({"error": error}).encode(),
+    )
+
+
+def _s256(verifier: str) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+
+
+class LocalSignIn:
+    """`handle` answers requests under /local-auth; `agencies` lists (id, name) of the current directory."""
+
+    def __init__(
+        self,
+        token_secret: Callable[[], str],
+        agencies: Callable[[], list[tuple[str, str]]],
+        client_id: Callable[[], str],
+    ) -> None:
+        self.token_secret = token_secret
+        self.agencies = agencies
+        self.client_id = client_id
+        self._grants: dict[str, _Grant] = {}
+        self._lock = threading.Lock()
+
+    def handle(self, method: str, path: str, query: str, body: bytes) -> Answer | None:
+        """The answer for a /local-auth request, None for any other path."""
+        if not path.startswith(PREFIX + "/"):
+            return None
+        endpoint = path[len(PREFIX) :]
+        if endpoint == "/oauth2/authorize" and method in ("GET", "HEAD"):
+            return self._page(dict(parse_qsl(query)))
+        if endpoint == "/oauth2/authorize" and method == "POST":
+            return self._grant(dict(parse_qsl(body.decode("utf-8", "replace"))))
+        if endpoint == "/oauth2/token" and method == "POST":
+            return self._token(dict(parse_qsl(body.decode("utf-8", "replace"))))
+        if endpoint == "/logout" and method in ("GET", "HEAD"):
+            target = dict(parse_qsl(query)).get("logout_uri", "")
+            if not self._console_url(target):
+                return _problem(400, "logout_uri is not the console")
+            return 302, [("Location", target), ("Cache-Control", "no-store")], b""
+        return _problem(404, f"No local sign-in endpoint {method} {endpoint}")
+
+    @staticmethod
+    def _console_url(url: str) -> bool:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and parts.path.endswith("/console") and not parts.query
+
+    def _check_request(self, params: dict[str, str]) -> str | None:
+        if params.get("response_type") != "code":
+            return "response_type must be code"
+        if params.get("client_id") != self.client_id():
+            return "unknown client_id"
+        if not self._console_url(params.get("redirect_uri", "")):
+            return "redirect_uri is not the console"
+        if params.get("code_challenge_method") != "S256" or len(params.get("code_challenge", "")) < 43:
+            return "PKCE with S256 is required"
+        return None
+
+    def _page(self, params: dict[str, str]) -> Answer:
+        problem = self._check_request(params)
+        if problem:
+            return _problem(400, problem)
+        hidden = "".join(
+            f'<input type="hidden" name="{html.escape(name)}" value="{html.escape(value)}">'
+            for name, value in params.items()
+            if name
+            in ("response_type", "client_id", "redirect_uri", "state", "code_challenge", "code_challenge_method")
+        )
+        agencies = "".join(
+            f'<option value="{html.escape(agency_id)}">{html.escape(name)}</option>'
+            for agency_id, name in self.agencies()
+        )
+        roles = "".join(
+            f'<div class="choice"><input type="radio" name="role" id="role-{role}" value="{role}"'
+            f'{" checked" if role == "officer" else ""}><label for="role-{role}">{role}</label></div>'
+            for role in ROLES
+        )
+        page = (
+            '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>Local sign-in — lapor</title><style>{STYLE}</style></head><body>"
+            "<header>lapor — local sign-in</header><main><h1>Sign in to the agency console</h1>"
+            '<p class="note">Development only: this page exists on the local stack (<code>make run</code>). '
+            "A deployment signs officers in with the Cognito user pool.</p>"
+            f'<form method="post" action="authorize">{hidden}'
+            f'<label for="agency">Agency</label><select id="agency" name="agency_id">{agencies}</select>'
+            f"<fieldset><legend>Role</legend>{roles}</fieldset>"
+            '<button type="submit">Sign in</button></form></main></body></html>'
+        )
+        return 200, PAGE_HEADERS, page.encode()
+
+    def _grant(self, form: dict[str, str]) -> Answer:
+        problem = self._check_request(form)
+        if problem:
+            return _problem(400, problem)
+        agency_id, role = form.get("agency_id", ""), form.get("role", "")
+        if agency_id not in {agency for agency, _ in self.agencies()} or role not in ROLES:
+            return _problem(400, "choose an agency of the directory and a role")
+        code = secrets.token_urlsafe(24)
+        grant = _Grant(
+            agency_id, role, form["client_id"], form["redirect_uri"], form["code_challenge"], time.time() + CODE_SECONDS
+        )
+        with self._lock:
+            self._grants[code] = grant
+        query = urlencode({"code": code, **({"state": form["state"]} if form.get("state") else {})})
+        return 302, [("Location", f"{form['redirect_uri']}?{query}"), ("Cache-Control", "no-store")], b""
+
+    def _token(self, form: dict[str, str]) -> Answer:
+        with self._lock:
+            grant = self._grants.pop(form.get("code", ""), None)  # a code is good for one exchange only
+        if form.get("grant_type") != "authorization_code" or grant is None or grant.expires < time.time():
+            return _oauth_error("invalid_grant")
+        if form.get("client_id") != grant.client_id or form.get("redirect_uri") != grant.redirect_uri:
+            return _oauth_error("invalid_grant")
+        if _s256(form.get("code_verifier", "")) != grant.challenge:
+            return _oauth_error("invalid_grant")
+        token = mint_dev_token(self.token_secret(), grant.agency_id, grant.role)
+        body = {"id_token": token, "access_token": token, "token_type": "Bearer", "expires_in": 8 * 3600}
+        return 200, [("Content-Type", "application/json"), ("Cache-Control", "no-store")], json.dumps(body).encode()

@@ -1,0 +1,80 @@
+"""Saved replies: the texts an agency answers with most, kept per agency and seen by its officers only.
+
+The agency comes from the caller's token, never from the request: an officer can neither read nor change
+another agency's replies, even with a reply id from there.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from typing import Any
+
+from lapor import store
+from lapor.agency import Officer
+from lapor.config import settings
+from lapor.directory import current_directory
+from lapor.errors import Conflict, NotFound
+from lapor.models import SavedReplyInput
+from lapor.timefmt import to_public, to_store, utcnow
+
+MAX_REPLIES = 50  # "a few" per agency: a list people still read before choosing
+_REPLY_ID = re.compile(r"^[0-9a-f]{17}$")
+
+
+def _agency(claims: dict[str, str]) -> str:
+    return Officer.from_claims(claims, current_directory()).agency_id
+
+
+def _view(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "reply_id": item["reply_id"],
+        "title": item["title"],
+        "text": item["text"],
+        "updated_at": to_public(item["updated_at"], settings().time_zone),
+    }
+
+
+def _checked_id(reply_id: str) -> str:
+    if not _REPLY_ID.fullmatch(reply_id):
+        raise NotFound("No saved reply has this id.")
+    return reply_id
+
+
+def list_replies(claims: dict[str, str]) -> dict[str, Any]:
+    return {"items": [_view(item) for item in store.list_replies(_agency(claims), MAX_REPLIES)]}
+
+
+def create_reply(claims: dict[str, str], body: SavedReplyInput) -> dict[str, Any]:
+    agency_id = _agency(claims)
+    if len(store.list_replies(agency_id, MAX_REPLIES)) >= MAX_REPLIES:
+        raise Conflict(f"An agency keeps at most {MAX_REPLIES} saved replies; delete one first.")
+    # Time first, so that ids sort by creation; the random part keeps two at the same millisecond apart.
+    reply = {
+        "reply_id": f"{int(time.time() * 1000):011x}{secrets.token_hex(3)}",
+        "title": body.title.strip(),
+        "text": body.text.strip(),
+        "updated_at": to_store(utcnow()),
+    }
+    if not store.put_reply(agency_id, reply, must_exist=False):
+        raise Conflict("A saved reply with this id was created at the same moment; try again.")
+    return _view(reply)
+
+
+def update_reply(claims: dict[str, str], reply_id: str, body: SavedReplyInput) -> dict[str, Any]:
+    agency_id = _agency(claims)
+    reply = {
+        "reply_id": _checked_id(reply_id),
+        "title": body.title.strip(),
+        "text": body.text.strip(),
+        "updated_at": to_store(utcnow()),
+    }
+    if not store.put_reply(agency_id, reply, must_exist=True):
+        raise NotFound("No saved reply has this id.")
+    return _view(reply)
+
+
+def delete_reply(claims: dict[str, str], reply_id: str) -> None:
+    if not store.delete_reply(_agency(claims), _checked_id(reply_id)):
+        raise NotFound("No saved reply has this id.")
