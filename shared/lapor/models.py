@@ -377,7 +377,7 @@ class AgencyAction(Strict):
         return problems
 
 
-ReplyTitle = Annotated[str, _trim_check(1, 80), _trim_schema(1, 80)]
+ReplyTitle = Annotated[str, _trim_check(1, 80, SHORT_TEXT_REFUSED), _trim_schema(1, 80, SHORT_TEXT_REFUSED)]
 
 
 class SavedReplyInput(Strict):

@@ -166,9 +166,12 @@ def test_public_lookup_reads_a_reports_partition_only_through_its_public_attribu
 def test_functions_that_write_timeline_messages_may_put_items_in_report_partitions_only(logical_id: str) -> None:
     # A message is an item of its report's partition, written just before the change that refers to it
     table = {"Fn::GetAtt": ["ReportsTable", "Arn"]}
+    report_puts = {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["REPORT#*"]}}
     puts = [s for s in statements(logical_id) if "dynamodb:PutItem" in s["Action"] and s["Resource"] == table]
-    assert len(puts) == 1 and puts[0]["Action"] == ["dynamodb:PutItem"]
-    assert puts[0]["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["REPORT#*"]}}
+    messages = [s for s in puts if s.get("Condition") == report_puts]
+    assert len(messages) == 1 and messages[0]["Action"] == ["dynamodb:PutItem"]
+    # Any other PutItem of the reports table is limited to partitions that are not reports.
+    assert all("REPORT#" not in str(s.get("Condition")) for s in puts if s not in messages)
     assert {"dynamodb:UpdateItem", "dynamodb:Query"} <= actions(logical_id)
 
 
@@ -192,19 +195,24 @@ def test_submission_may_read_the_master_secret_and_nothing_else_of_secrets_manag
     ]
 
 
-def test_the_agency_function_may_only_add_audit_entries() -> None:
-    # Officers' reads and actions are recorded (lapor.store.append_audit); the function writes nothing else new.
-    puts = [s for s in statements("AgencyReportsFunction") if "dynamodb:PutItem" in s["Action"]]
-    assert puts == [
-        {
-            "Sid": "AppendAuditTrail",
-            "Effect": "Allow",
-            "Action": ["dynamodb:PutItem"],
-            "Resource": {"Fn::GetAtt": ["ReportsTable", "Arn"]},
-            "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["AUDIT#*"]}},
-        }
-    ]
-    assert not {"dynamodb:DeleteItem", "dynamodb:BatchWriteItem"} & actions("AgencyReportsFunction")
+def test_the_agency_function_writes_audit_entries_messages_and_saved_replies_only() -> None:
+    # Officers' reads and actions are recorded (lapor.store.append_audit), a timeline message is an item of
+    # its report's partition, saved replies live in their agency's directory partition: nothing else is written.
+    writes = {
+        s["Sid"]: s
+        for s in statements("AgencyReportsFunction")
+        if {"dynamodb:PutItem", "dynamodb:DeleteItem"} & set(s["Action"])
+    }
+    assert set(writes) == {"AppendAuditTrail", "StoreTimelineMessages", "SavedRepliesOnly"}
+    expected = {
+        "AppendAuditTrail": (["dynamodb:PutItem"], ["AUDIT#*"]),
+        "StoreTimelineMessages": (["dynamodb:PutItem"], ["REPORT#*"]),
+        "SavedRepliesOnly": (["dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"], ["DIRECTORY#REPLIES#*"]),
+    }
+    for sid, (granted, keys) in expected.items():
+        assert writes[sid]["Action"] == granted
+        assert writes[sid]["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": keys}}
+    assert "dynamodb:BatchWriteItem" not in actions("AgencyReportsFunction")
 
 
 def test_open311_reads_cannot_write_decrypt_or_read_more_than_public_reports() -> None:
@@ -632,17 +640,10 @@ def test_the_local_stack_knows_every_resource_type_of_the_template() -> None:
     assert unknown == set(), "the local stack would skip these silently: give each a creator or list it"
 
 
-def test_the_agency_function_may_write_only_saved_replies_and_nothing_else_of_the_directory() -> None:
-    writes = [
-        s for s in statements("AgencyReportsFunction") if {"dynamodb:PutItem", "dynamodb:DeleteItem"} & set(s["Action"])
-    ]
-    assert len(writes) == 1
-    (statement,) = writes
-    assert statement["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["DIRECTORY#REPLIES#*"]}}
+def test_only_the_agency_function_may_touch_saved_replies() -> None:
     for logical_id in FUNCTIONS:
         for other in statements(logical_id):
-            keys = str(other.get("Condition", {}).get("ForAllValues:StringEquals", {}).get("dynamodb:LeadingKeys"))
-            assert "REPLIES" not in keys or logical_id == "AgencyReportsFunction"
+            assert "REPLIES" not in str(other.get("Condition", {})) or logical_id == "AgencyReportsFunction"
 
 
 def test_the_console_function_has_no_permission_at_all() -> None:
