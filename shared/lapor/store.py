@@ -281,6 +281,7 @@ PUBLIC_ATTRIBUTES = (
     "location",
     "timeline",
     "message",
+    "attachments",  # photo records; the public view shows only stored photos of verified, open reports
 )
 
 

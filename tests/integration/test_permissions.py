@@ -19,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 import requests
@@ -270,6 +271,45 @@ def drive_every_function(aws: Aws, recorder: Recorder, lambda_context: Any) -> N
             == 200
         )
         assert api.agency(DPUPR, "GET", "/agency/reports/{tracking_id}", report["tracking_id"])[0] == 200
+    while api.deliver_events()["records"]:
+        pass
+
+    # Open311: the directory as services, a filing (identified, retried with its Idempotency-Key) with an
+    # operator-issued partner key, then the public listings (all, by service) and reads by id.
+    from lapor.open311 import create_partner_key
+
+    partner = create_partner_key("permissions scenario")[1]
+    get("open311", "/open311/v2/services.json")
+    get("open311", "/open311/v2/services/{service_file}", service_file="jalan-jembatan.json")
+    filing = urlencode(
+        {
+            "api_key": partner,
+            "service_code": "jalan-jembatan",
+            "description": "Lampu jalan padam sejak tiga minggu di depan pasar, rawan kecelakaan malam hari.",
+            "lat": "-0.9553",
+            "long": "114.8956",
+            "email": "warga@example.org",
+            "first_name": "Warga",
+        }
+    )
+    form = {"Content-Type": "application/x-www-form-urlencoded", "Idempotency-Key": str(uuid.uuid4())}
+    for _ in range(2):
+        status, filed, _ = api.call("open311_submit", "POST", "/open311/v2/requests.json", body=filing, headers=form)
+        assert status == 201, filed
+    get("open311", "/open311/v2/requests.json")
+    status, _, _ = api.call(
+        "open311", "GET", "/open311/v2/requests.json", query={"service_code": "jalan-jembatan", "status": "open"}
+    )
+    assert status == 200
+    request_id = filed[0]["service_request_id"]
+    get("open311", "/open311/v2/requests/{request_file}", request_file=f"{request_id}.json")
+    status, _, _ = api.call(
+        "open311",
+        "GET",
+        "/open311/v2/requests.json",
+        query={"service_request_id": f"{request_id},{public['tracking_id']}"},
+    )
+    assert status == 200
     while api.deliver_events()["records"]:
         pass
 
