@@ -28,7 +28,8 @@
     const titleId = `chart-${index}-title`;
     const svg = el("svg:svg", {
       viewBox: `0 0 ${WIDTH} ${agencies.length * ROW + 4}`,
-      width: "100%",
+      // Drawn at its own size and only ever shrunk: stretched to a wide screen, the labels would grow too.
+      width: WIDTH,
       role: "img",
       "aria-labelledby": titleId,
       class: "chart",
