@@ -26,6 +26,9 @@
   };
   const MAX_TOTAL_DAYS = 60;
 
+  // The system's own actors are words to translate; an agency is named by its own name.
+  const ACTORS = new Set(["reporter", "system"]);
+
   function t(key, vars) {
     let text = S[key] === undefined ? key : S[key];
     for (const [name, value] of Object.entries(vars || {})) text = text.split(`{${name}}`).join(String(value));
@@ -460,7 +463,7 @@
             {},
             h("span", { class: "when" }, when(entry.at)),
             h("strong", {}, t(`event.${entry.event}`)),
-            entry.actor ? h("span", { class: "hint" }, ` — ${entry.actor}`) : null,
+            entry.actor ? h("span", { class: "hint" }, ` — ${ACTORS.has(entry.actor) ? t(`actor.${entry.actor}`) : entry.actor}`) : null,
             entry.private ? h("span", { class: "flag" }, t("timeline.private")) : null,
             entry.message ? h("p", { class: "message" }, entry.message) : null,
           ),
