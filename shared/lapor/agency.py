@@ -20,7 +20,8 @@ from lapor.config import settings
 from lapor.crypto import message_sealer, report_data_key
 from lapor.directory import Directory, current_directory
 from lapor.errors import Conflict, FieldProblem, Forbidden, ReportNotFound, Unauthorized, ValidationFailed
-from lapor.lifecycle import ActionRequest, commit, plan_action
+from lapor.events import commit
+from lapor.lifecycle import ActionRequest, plan_action
 from lapor.observability import count, log_fields, logger
 from lapor.timefmt import to_public, to_store, utcnow
 from lapor.views import full_view

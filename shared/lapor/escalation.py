@@ -16,8 +16,8 @@ from lapor import stats, store
 from lapor.calendar import add_working_days
 from lapor.config import Settings, settings
 from lapor.directory import Directory, current_directory
-from lapor.events import new_event, outbox_due, publish
-from lapor.lifecycle import CLEARED_DEADLINE, deadline_fields, timeline_entry
+from lapor.events import new_event, publish
+from lapor.lifecycle import timeline_entry
 from lapor.observability import count, logger
 from lapor.timefmt import to_store, utcnow
 
@@ -35,10 +35,11 @@ def escalate_due_reports(
     for page, scanned in store.due_pages(to_store(now), page_size):
         summary["read"] += scanned
         for item in page:
+            outcome, change = plan_deadline(item, directory, s, now)
             try:
-                outcome, event = _plan(item, directory, s, now)
-                if event is not None:
-                    publish(event)
+                store.apply_change(item["tracking_id"], change)
+                if change.event is not None:
+                    publish(change.event)
             except store.StaleReport:
                 outcome = "skipped"  # an agency acted meanwhile, or another run got there first
             summary[outcome] += 1
@@ -51,74 +52,47 @@ def escalate_due_reports(
     return summary
 
 
-def _plan(item: dict[str, Any], directory: Directory, s: Settings, now: datetime) -> tuple[str, dict[str, Any] | None]:
-    tracking_id = item["tracking_id"]
+def plan_deadline(item: dict[str, Any], directory: Directory, s: Settings, now: datetime) -> tuple[str, store.Change]:
+    """What a passed deadline changes, and the outcome: "closed" (answered, no reply from the reporter),
+    "escalated" (one level up), "overdue" (nobody above) or "skipped" (nothing to enforce in its state).
+
+    Conditional on the deadline and version as read, so that each report changes once.
+    """
     status, stage = item["status"], item.get("due_stage")
     change = store.Change(
+        item,
         expected_version=int(item.get("version", 1)),
         expected_status=(status,),
-        condition="#due = :seen",
-        condition_names={"#due": "due_at"},
-        condition_values={":seen": item["due_at"]},
+        require_equal={"due_at": item["due_at"]},
+        set_fields={"updated_at": to_store(now)},
     )
     before = stats.state(item)
-    change.set_fields["updated_at"] = to_store(now)
-
     if stage == "auto_close" and status == "responded":
-        change.set_fields.update(
-            {
-                "status": "closed",
-                "status_pk": f"AGENCY#{item['agency_id']}#closed",
-                "closed_at": to_store(now),
-                **store.public_index_keys(item, "closed"),
-            }
-        )
-        change.remove_fields.extend(CLEARED_DEADLINE)
+        change.status, change.clear_deadline = "closed", True
+        change.set_fields["closed_at"] = to_store(now)
         message = f"Ditutup otomatis: tidak ada jawaban pelapor dalam {s.auto_close_working_days} hari kerja."
         change.timeline.append(timeline_entry(now, "closed", "closed", "system", message))
-        after = {**before, "status": "closed", "overdue": False}
-        event = new_event("report.closed", tracking_id, item["agency_id"], now, stats=stats.deltas(before, after))
-        outcome = "closed"
-    elif status in ("submitted", "verified", "in_progress") and stage in STAGE_DAYS:
-        current = directory.agency(item["agency_id"])
-        parent = directory.agency(current.parent_id) if current and current.parent_id else None
-        if parent is not None:
-            days = getattr(s, STAGE_DAYS[stage])
-            change.set_fields.update(
-                {
-                    "agency_id": parent.id,
-                    "agency_name": parent.name,
-                    "inbox_pk": f"AGENCY#{parent.id}",
-                    "status_pk": f"AGENCY#{parent.id}#{status}",
-                    **deadline_fields(stage, add_working_days(now, days, s.time_zone)),
-                }
-            )
-            change.add_fields["escalation_level"] = 1
-            message = f"{item['agency_name']} → {parent.name}"
-            change.timeline.append(timeline_entry(now, "escalated", status, "system", message))
-            after = {**before, "agency_id": parent.id, "overdue": False}
-            event = new_event(
-                "report.escalated",
-                tracking_id,
-                parent.id,
-                now,
-                previous_agency_id=item["agency_id"],
-                stats=stats.deltas(before, after, escalated=True),
-            )
-            outcome = "escalated"
-        else:
-            # The top of the hierarchy: nobody above to take it. It stays overdue, flagged, out of the index.
-            change.set_fields["overdue"] = True
-            change.remove_fields.append("due_pk")
-            after = {**before, "overdue": True}
-            event = new_event("report.overdue", tracking_id, item["agency_id"], now, stats=stats.deltas(before, after))
-            outcome = "overdue"
-    else:
-        change.remove_fields.extend(["due_pk"])  # nothing to enforce in this state: stop reading it
-        change.bump_version = False
-        store.apply_change(tracking_id, change)
-        return "skipped", None
-    change.outbox_event = event
-    change.outbox_at = outbox_due(now)
-    store.apply_change(tracking_id, change)
-    return outcome, event
+        deltas = stats.deltas(before, {**before, "status": "closed", "overdue": False})
+        change.event = new_event("report.closed", item["tracking_id"], item["agency_id"], now, stats=deltas)
+        return "closed", change
+    if status not in ("submitted", "verified", "in_progress") or stage not in STAGE_DAYS:
+        change.unenforce_deadline, change.bump_version = True, False  # nothing to enforce: stop reading it
+        return "skipped", change
+    current = directory.agency(item["agency_id"])
+    parent = directory.agency(current.parent_id) if current and current.parent_id else None
+    if parent is None:
+        # The top of the hierarchy: nobody above to take it. It stays overdue, flagged, out of the index.
+        change.overdue = True
+        deltas = stats.deltas(before, {**before, "overdue": True})
+        change.event = new_event("report.overdue", item["tracking_id"], item["agency_id"], now, stats=deltas)
+        return "overdue", change
+    change.agency = (parent.id, parent.name)
+    change.due_stage = stage
+    change.due_at = add_working_days(now, getattr(s, STAGE_DAYS[stage]), s.time_zone)
+    change.add_fields["escalation_level"] = 1
+    change.timeline.append(timeline_entry(now, "escalated", status, "system", f"{item['agency_name']} → {parent.name}"))
+    deltas = stats.deltas(before, {**before, "agency_id": parent.id, "overdue": False}, escalated=True)
+    change.event = new_event(
+        "report.escalated", item["tracking_id"], parent.id, now, previous_agency_id=item["agency_id"], stats=deltas
+    )
+    return "escalated", change

@@ -16,8 +16,10 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from lapor import store
 from lapor.aws import client
 from lapor.config import settings
+from lapor.errors import Conflict
 from lapor.observability import count, logger
 from lapor.timefmt import to_store
 
@@ -55,16 +57,6 @@ def new_event(event_type: str, tracking_id: str, agency_id: str, at: datetime, *
     return event
 
 
-def outbox_due(now: datetime) -> str:
-    """When the relay should first look at an event written now: after the consumer's grace period."""
-    return to_store(now + timedelta(seconds=settings().outbox_grace_seconds))
-
-
-def outbox_fields(event: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """The attributes a new report carries so that its first event cannot be lost."""
-    return {"outbox": {event["event_id"]: event}, "outbox_pk": "OUTBOX", "outbox_at": outbox_due(now)}
-
-
 def next_attempt(now: datetime, attempts: int) -> datetime:
     """When to look at an outbox again after `attempts` sends: 2, 4, 8 ... minutes, at most an hour."""
     return now + min(timedelta(minutes=2 ** max(1, min(attempts + 1, 10))), MAX_BACKOFF)
@@ -87,3 +79,23 @@ def publish(event: dict[str, Any]) -> bool:
         count("EventSendDeferred")
         return False
     return True
+
+
+def commit(
+    tracking_id: str, change: store.Change, stale: str = "The report changed meanwhile; reload it and try again."
+) -> dict[str, Any]:
+    """Apply a planned change in one conditional write, then send its event (the outbox has it either way);
+    returns the report as it now is, every message included.
+
+    Raises `Conflict` (409) when another change got there first.
+    """
+    try:
+        store.apply_change(tracking_id, change)
+    except store.StaleReport:
+        raise Conflict(stale) from None
+    if change.event is not None:
+        publish(change.event)
+    updated = store.read_report(tracking_id)  # the answer shows every message: one Query
+    if updated is None:
+        raise Conflict(stale)
+    return updated

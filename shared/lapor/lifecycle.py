@@ -1,7 +1,7 @@
 """The report lifecycle: which action is allowed from which status, and what each one changes.
 
-Pure domain logic: it plans a `store.Change` (status, deadline, index keys, timeline entry, event)
-that the store applies in one conditional write. Nothing here talks to AWS.
+Pure domain logic: it plans a `store.Change` (status, agency, deadline, timeline entry, event) that the
+store alone turns into keys and one conditional write (`events.commit`). Nothing here talks to AWS.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from lapor import stats, store
+from lapor import stats
 from lapor.calendar import add_working_days, working_days_between
 from lapor.config import Settings
 from lapor.directory import Agency
 from lapor.errors import Conflict, FieldProblem, ValidationFailed
-from lapor.events import new_event, outbox_due, publish
-from lapor.store import DUE_PK, Change
+from lapor.events import new_event
+from lapor.store import Change
 from lapor.timefmt import from_store, to_store
 
 OPEN_STATUSES = ("submitted", "verified", "in_progress", "responded")
@@ -28,16 +28,15 @@ class Transition:
     allowed_from: tuple[str, ...]
     to: str | None  # None: the status stays as it is
     event: str  # timeline event
-    needs_message: bool = False
 
 
 TRANSITIONS: dict[str, Transition] = {
     "verify": Transition(("submitted",), "verified", "verified"),
     "transfer": Transition(("submitted", "verified", "in_progress"), "submitted", "transferred"),
     "start": Transition(("verified",), "in_progress", "in_progress"),
-    "respond": Transition(("verified", "in_progress"), "responded", "responded", needs_message=True),
-    "extend": Transition(("verified", "in_progress"), None, "extended", needs_message=True),
-    "reject": Transition(("submitted", "verified"), "rejected", "rejected", needs_message=True),
+    "respond": Transition(("verified", "in_progress"), "responded", "responded"),
+    "extend": Transition(("verified", "in_progress"), None, "extended"),
+    "reject": Transition(("submitted", "verified"), "rejected", "rejected"),
     "close": Transition(("responded",), "closed", "closed"),
 }
 
@@ -76,14 +75,6 @@ def timeline_entry(
     return entry
 
 
-def deadline_fields(stage: str, due: datetime) -> dict[str, Any]:
-    """A running deadline: shown as due_at, and the report joins the sparse due index."""
-    return {"due_at": to_store(due), "due_stage": stage, "due_pk": DUE_PK}
-
-
-CLEARED_DEADLINE = ["due_at", "due_stage", "due_pk", "overdue"]
-
-
 def plan_action(
     report: dict[str, Any],
     request: ActionRequest,
@@ -99,44 +90,32 @@ def plan_action(
     status = report["status"]
     if status not in transition.allowed_from:
         raise Conflict(f"'{request.action}' is not allowed while the report is {status}.")
-    tracking_id = report["tracking_id"]
     agency_id = report["agency_id"]
     new_status = transition.to or status
     first_response_days: int | None = None
-    change = Change(expected_version=expected_version, expected_status=(status,))
+    change = Change(report, expected_version=expected_version, expected_status=(status,), status=new_status)
     fields = change.set_fields
-    fields.update({"status": new_status, "updated_at": to_store(now), "status_pk": f"AGENCY#{agency_id}#{new_status}"})
+    fields["updated_at"] = to_store(now)
     extra: dict[str, Any] = {}
 
+    def deadline(stage: str, working_days: int) -> None:
+        change.due_stage, change.due_at = stage, add_working_days(now, working_days, settings.time_zone)
+
     if request.action == "verify":
-        fields.update(
-            deadline_fields("respond", add_working_days(now, settings.respond_working_days, settings.time_zone))
-        )
-        change.remove_fields.append("overdue")
+        deadline("respond", settings.respond_working_days)
     elif request.action == "transfer":
         assert new_agency is not None
         if new_agency.id == agency_id:
             raise Conflict("The report is already with this agency.")
-        fields.update(
-            {
-                "agency_id": new_agency.id,
-                "agency_name": new_agency.name,
-                "inbox_pk": f"AGENCY#{new_agency.id}",
-                "status_pk": f"AGENCY#{new_agency.id}#submitted",
-                **deadline_fields("verify", add_working_days(now, settings.verify_working_days, settings.time_zone)),
-            }
-        )
-        change.remove_fields.append("overdue")
+        change.agency = (new_agency.id, new_agency.name)
+        deadline("verify", settings.verify_working_days)
         extra["previous_agency_id"] = agency_id
     elif request.action == "respond":
-        fields.update(
-            deadline_fields("auto_close", add_working_days(now, settings.auto_close_working_days, settings.time_zone))
-        )
+        deadline("auto_close", settings.auto_close_working_days)
         fields["responded_at"] = to_store(now)
         if not report.get("first_response_at"):
             fields["first_response_at"] = to_store(now)
             first_response_days = working_days_between(from_store(report["submitted_at"]), now, settings.time_zone)
-        change.remove_fields.append("overdue")
     elif request.action == "extend":
         assert request.due_at is not None
         latest = from_store(report["submitted_at"]) + timedelta(days=settings.max_total_days)
@@ -149,44 +128,18 @@ def plan_action(
                     )
                 ]
             )
-        fields.update(deadline_fields(report.get("due_stage", "respond"), request.due_at))
-        change.remove_fields.append("overdue")
+        change.due_stage, change.due_at = report.get("due_stage", "respond"), request.due_at
     elif request.action in ("reject", "close"):
-        change.remove_fields.extend(CLEARED_DEADLINE)
+        change.clear_deadline = True
         fields["closed_at"] = to_store(now)
-        fields.update(store.public_index_keys(report, new_status))  # the public listing shows it closed
 
     change.timeline.append(
         timeline_entry(now, transition.event, new_status, actor.name, request.message, request.private, sealer)
     )
-    target = fields.get("agency_id", agency_id)
-    after = {
-        "status": new_status,
-        "agency_id": target,
-        "overdue": bool(report.get("overdue")) and "overdue" not in change.remove_fields,
-    }
+    target = change.agency[0] if change.agency else agency_id
+    # A deadline that starts or ends takes the overdue flag with it.
+    overdue = bool(report.get("overdue")) and change.due_at is None and not change.clear_deadline
+    after = {"status": new_status, "agency_id": target, "overdue": overdue}
     extra["stats"] = stats.deltas(stats.state(report), after, first_response_days=first_response_days)
-    event = new_event(f"report.{transition.event}", tracking_id, target, now, **extra)
-    change.outbox_event = event
-    change.outbox_at = outbox_due(now)
+    change.event = new_event(f"report.{transition.event}", report["tracking_id"], target, now, **extra)
     return change
-
-
-def commit(
-    tracking_id: str, change: Change, stale: str = "The report changed meanwhile; reload it and try again."
-) -> dict[str, Any]:
-    """Apply a planned change in one conditional write, then send its event (the outbox has it either way);
-    returns the report as it now is, every message included.
-
-    Raises `Conflict` (409) when another change got there first.
-    """
-    try:
-        store.apply_change(tracking_id, change)
-    except store.StaleReport:
-        raise Conflict(stale) from None
-    if change.outbox_event is not None:
-        publish(change.outbox_event)
-    updated = store.read_report(tracking_id)  # the answer shows every message: one Query
-    if updated is None:
-        raise Conflict(stale)
-    return updated

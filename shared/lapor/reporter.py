@@ -23,9 +23,9 @@ from lapor.calendar import add_working_days
 from lapor.config import Settings, settings
 from lapor.crypto import message_sealer, report_data_key
 from lapor.errors import Conflict, Forbidden, RateLimited, ReportNotFound
-from lapor.events import new_event, outbox_due
+from lapor.events import commit, new_event
 from lapor.ids import access_code_matches, parse_tracking_id
-from lapor.lifecycle import OPEN_STATUSES, commit, deadline_fields, timeline_entry
+from lapor.lifecycle import OPEN_STATUSES, MessageSealer, timeline_entry
 from lapor.observability import count
 from lapor.timefmt import to_store, utcnow
 from lapor.views import full_view
@@ -105,7 +105,7 @@ def plan_message(item: dict[str, Any], message: str, now: datetime, s: Settings,
         raise Conflict(f"The report is {status}; it takes no more messages.")
     day, today = _ensure_message_allowed(item, now, s)
     # The version condition makes the caps exact: of two messages sent at once, one waits for a retry (409).
-    change = store.Change(expected_version=int(item.get("version", 1)), expected_status=(status,))
+    change = store.Change(item, expected_version=int(item.get("version", 1)), expected_status=(status,))
     change.set_fields.update({"updated_at": to_store(now), "reporter_day": day, "reporter_day_count": today})
     change.add_fields["reporter_messages"] = 1
     change.timeline.append(
@@ -115,17 +115,11 @@ def plan_message(item: dict[str, Any], message: str, now: datetime, s: Settings,
     )
     event_type = "report.reporter_replied"
     if status == "responded":
-        change.set_fields.update(
-            {
-                "status": "in_progress",
-                "status_pk": f"AGENCY#{item['agency_id']}#in_progress",
-                **deadline_fields("respond", add_working_days(now, s.respond_working_days, s.time_zone)),
-            }
-        )
+        change.status = "in_progress"
+        change.due_stage, change.due_at = "respond", add_working_days(now, s.respond_working_days, s.time_zone)
         change.timeline.append(timeline_entry(now, "reopened", "in_progress", "reporter"))
         event_type = "report.reopened"
-    change.outbox_event = new_event(event_type, item["tracking_id"], item["agency_id"], now)
-    change.outbox_at = outbox_due(now)
+    change.event = new_event(event_type, item["tracking_id"], item["agency_id"], now)
     return change
 
 
@@ -133,13 +127,19 @@ def rate(tracking_id: str, access_code: str | None, score: int, comment: str | N
     """Rate the response, once per report, when it is responded or closed."""
     now = utcnow()
     item = _unlocked_report(tracking_id, access_code, now)
-    if item["status"] not in ("responded", "closed"):
-        raise Conflict("A report can be rated once it has been responded to.")
-    if item.get("rating"):
-        raise Conflict("This report was already rated.")
-    s = settings()
+    _ensure_ratable(item)  # refused before the KMS call
     key = report_data_key(item)
-    sealer = message_sealer(item, key)
+    change = plan_rating(item, score, comment, now, message_sealer(item, key))
+    updated = commit(item["tracking_id"], change, "The report changed meanwhile, or was already rated.")
+    count("ReportRated")
+    return full_view(updated, settings().time_zone, "reporter", key)
+
+
+def plan_rating(
+    item: dict[str, Any], score: int, comment: str | None, now: datetime, sealer: MessageSealer | None
+) -> store.Change:
+    """What rating a report changes. Raises `Conflict` unless it is responded or closed and not yet rated."""
+    _ensure_ratable(item)
     rating: dict[str, Any] = {"score": score, "at": to_store(now)}
     if comment is not None:
         if sealer is not None:
@@ -147,18 +147,22 @@ def rate(tracking_id: str, access_code: str | None, score: int, comment: str | N
         else:
             rating["comment"] = comment
     change = store.Change(
+        item,
         expected_version=int(item.get("version", 1)),
         expected_status=("responded", "closed"),
-        condition="attribute_not_exists(#rating)",
-        condition_names={"#rating": "rating"},
+        require_absent=("rating",),
     )
     change.set_fields.update({"rating": rating, "updated_at": to_store(now)})
     change.timeline.append(timeline_entry(now, "rated", item["status"], "reporter", f"{score}/5"))
-    change.outbox_event = new_event("report.rated", item["tracking_id"], item["agency_id"], now)
-    change.outbox_at = outbox_due(now)
-    updated = commit(item["tracking_id"], change, "The report changed meanwhile, or was already rated.")
-    count("ReportRated")
-    return full_view(updated, s.time_zone, "reporter", key)
+    change.event = new_event("report.rated", item["tracking_id"], item["agency_id"], now)
+    return change
+
+
+def _ensure_ratable(item: dict[str, Any]) -> None:
+    if item["status"] not in ("responded", "closed"):
+        raise Conflict("A report can be rated once it has been responded to.")
+    if item.get("rating"):
+        raise Conflict("This report was already rated.")
 
 
 def request_photo_slot(tracking_id: str, access_code: str | None, content_type: str) -> dict[str, Any]:
@@ -178,9 +182,7 @@ def support(tracking_id: str) -> dict[str, Any]:
         updated = store.apply_change(
             canonical,
             store.Change(
-                condition="#confidential = :no",
-                condition_names={"#confidential": "confidential"},
-                condition_values={":no": False},
+                require_equal={"confidential": False},
                 add_fields={"support_count": 1},
                 bump_version=False,
                 returns="UPDATED_NEW",

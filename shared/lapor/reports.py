@@ -14,7 +14,7 @@ from lapor.config import settings
 from lapor.crypto import idempotency_record_id, keyed_digest, open_replay, seal_fields, seal_replay
 from lapor.directory import current_directory
 from lapor.errors import FieldProblem, IdempotencyKeyReused, RequestInProgress, ValidationFailed
-from lapor.events import new_event, outbox_fields, publish
+from lapor.events import new_event, publish
 from lapor.ids import hash_access_code, new_access_code, new_tracking_id
 from lapor.models import ReportSubmission
 from lapor.observability import count, log_fields, logger
@@ -66,7 +66,7 @@ def submit_report(
         tracking_id, access_code = new_tracking_id(), new_access_code()
         counters = stats.deltas(None, {"status": "submitted", "agency_id": agency.id, "overdue": False})
         event = new_event("report.submitted", tracking_id, agency.id, now, stats=counters)
-        item = _new_report_item(submission, tracking_id, access_code, agency.id, agency.name, now, due_at, event)
+        item = _new_report(submission, tracking_id, access_code, agency.id, agency.name, now, due_at)
         receipt = {
             "tracking_id": tracking_id,
             "access_code": access_code,
@@ -78,15 +78,17 @@ def submit_report(
         }
         record = None
         if idempotency_key is not None:
-            record = {
-                "pk": idempotency_record_id(idempotency_key),
-                "body_hash": fingerprint,
-                "sealed_response": seal_replay(idempotency_key, receipt),
-                "tracking_id": tracking_id,
-                "expires_at": int(time.time()) + s.idempotency_ttl_seconds,
-            }
+            record = (
+                idempotency_record_id(idempotency_key),
+                {
+                    "body_hash": fingerprint,
+                    "sealed_response": seal_replay(idempotency_key, receipt),
+                    "tracking_id": tracking_id,
+                    "expires_at": int(time.time()) + s.idempotency_ttl_seconds,
+                },
+            )
         try:
-            store.create_report(item, record)
+            store.create_report(item, event, record)
         except store.AlreadyExists as exc:
             if exc.which == "report":
                 continue  # a Tracking ID collision (55 random bits): draw again
@@ -128,7 +130,7 @@ def _replay(key: str, fingerprint: str) -> dict[str, Any] | None:
     return open_replay(key, record["sealed_response"])
 
 
-def _new_report_item(
+def _new_report(
     submission: ReportSubmission,
     tracking_id: str,
     access_code: str,
@@ -136,13 +138,11 @@ def _new_report_item(
     agency_name: str,
     now: datetime,
     due_at: datetime,
-    event: dict[str, Any],
 ) -> dict[str, Any]:
+    """A new report's attributes (the store places it in its indexes)."""
     submitted_at = to_store(now)
     location = submission.location.model_dump(exclude_none=True) if submission.location is not None else None
     item: dict[str, Any] = {
-        "pk": f"REPORT#{tracking_id}",
-        "sk": store.REPORT_SK,
         "tracking_id": tracking_id,
         "kind": submission.kind,
         "category": submission.category,
@@ -162,13 +162,7 @@ def _new_report_item(
         "version": 1,
         "access_code_hash": hash_access_code(tracking_id, access_code),
         "timeline": [{"at": submitted_at, "event": "submitted", "status": "submitted", "actor": "reporter"}],
-        "inbox_pk": f"AGENCY#{agency_id}",
-        "inbox_sk": f"{submitted_at}#{tracking_id}",
-        "status_pk": f"AGENCY#{agency_id}#submitted",
-        "due_pk": store.DUE_PK,
-        **outbox_fields(event, now),
     }
-    item.update(store.public_index_keys(item, "submitted"))
     secret: dict[str, Any] = {}
     if submission.confidential:
         secret.update({"title": submission.title, "description": submission.description, "location": location})

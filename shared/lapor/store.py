@@ -10,7 +10,7 @@ Reports table (single table):
                                        report (sealed under the report's data key)
   A timeline entry with a message holds only its `message_id`, so a report's size no longer grows with what
   people write: one Query on the partition reads the report with every message, and the public lookup's
-  Query (from sk "PUBLIC#" on) never reaches a PRIVATE# item.
+  Query (from sk PUBLIC# on) never reaches a PRIVATE# item.
   pk=DIRECTORY, sk=AGENCY#<id>         an agency of the directory
   pk=DIRECTORY, sk=CATEGORY#<code>     a category of the directory
   pk=STATS, sk=<agency id>              an agency's public counters (see lapor.stats)
@@ -36,23 +36,30 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from lapor.aws import client
 from lapor.config import settings
 from lapor.errors import ConfigurationError
+from lapor.timefmt import from_store, to_store
 
+REPORT_PREFIX = "REPORT#"
 REPORT_SK = "REPORT"
-PUBLIC_PREFIX = "PUBLIC#"
+PUBLIC_PREFIX = "PUBLIC#"  # a public message's sk, and the public indexes' partitions
 PRIVATE_PREFIX = "PRIVATE#"
 WRONG_CODES_PREFIX = "wrong_codes@"
 DIRECTORY_PK = "DIRECTORY"
+AGENCY_PREFIX = "AGENCY#"  # an agency's directory entry, and its inboxes' partitions
+CATEGORY_PREFIX = "CATEGORY#"
+REPLIES_PK = DIRECTORY_PK + "#REPLIES#"
 OUTBOX_PK = "OUTBOX"
-STUCK_OUTBOX_PK = "OUTBOX_STUCK"
+STUCK_OUTBOX_PK = OUTBOX_PK + "_STUCK"
 DUE_PK = "DUE"
 STATS_PK = "STATS"
 AUDIT_PREFIX = "AUDIT#"
 PARTNER_KEY_PK = "OPEN311_KEY"
+DELIVERY_PREFIX = "delivery:"
 CLOSED_STATUSES = ("closed", "rejected")
 MAX_PAGE = 1000  # items per page of a public listing (DynamoDB also stops a page at 1 MB)
 # What the Open311 public indexes project (template.yaml says the same) and what Open311 reads ask for.
@@ -141,7 +148,20 @@ def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def report_key(tracking_id: str) -> dict[str, Any]:
-    return {"pk": {"S": f"REPORT#{tracking_id}"}, "sk": {"S": REPORT_SK}}
+    return {"pk": {"S": REPORT_PREFIX + tracking_id}, "sk": {"S": REPORT_SK}}
+
+
+def _inbox_pk(agency_id: str) -> str:
+    return AGENCY_PREFIX + agency_id
+
+
+def _status_pk(agency_id: str, status: str) -> str:
+    return f"{AGENCY_PREFIX}{agency_id}#{status}"
+
+
+def _outbox_due(event: Mapping[str, Any]) -> str:
+    """When the relay should first look at an event: after the consumer's grace period."""
+    return to_store(from_store(event["at"]) + timedelta(seconds=settings().outbox_grace_seconds))
 
 
 # ---------------------------------------------------------------- directory
@@ -151,15 +171,11 @@ def read_directory() -> dict[str, Any]:
     """The directory as stored: ``{"agencies": [...], "categories": [...]}`` (one query, paged)."""
     agencies: list[dict[str, Any]] = []
     categories: list[dict[str, Any]] = []
-    for item in _query(
-        TableName=settings().reports_table,
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": DIRECTORY_PK}},
-    ):
+    for item in _partition(DIRECTORY_PK):
         data = item.get("data") or {}
-        if item["sk"].startswith("AGENCY#"):
+        if item["sk"].startswith(AGENCY_PREFIX):
             agencies.append(data)
-        elif item["sk"].startswith("CATEGORY#"):
+        elif item["sk"].startswith(CATEGORY_PREFIX):
             categories.append(data)
     if not agencies:
         raise ConfigurationError("the directory is empty: seed it with `lapor seed`")
@@ -168,8 +184,8 @@ def read_directory() -> dict[str, Any]:
 
 def write_directory(data: Mapping[str, Any]) -> int:
     """Store every agency and category of `data` (replacing entries with the same id)."""
-    puts = [{"pk": DIRECTORY_PK, "sk": f"AGENCY#{a['id']}", "data": dict(a)} for a in data.get("agencies", [])] + [
-        {"pk": DIRECTORY_PK, "sk": f"CATEGORY#{c['code']}", "data": dict(c)} for c in data.get("categories", [])
+    puts = [{"pk": DIRECTORY_PK, "sk": AGENCY_PREFIX + a["id"], "data": dict(a)} for a in data.get("agencies", [])] + [
+        {"pk": DIRECTORY_PK, "sk": CATEGORY_PREFIX + c["code"], "data": dict(c)} for c in data.get("categories", [])
     ]
     table = settings().reports_table
     for start in range(0, len(puts), 25):
@@ -188,8 +204,6 @@ def write_directory(data: Mapping[str, Any]) -> int:
 
 # ---------------------------------------------------------------- saved replies
 
-REPLIES_PK = "DIRECTORY#REPLIES#"
-
 
 def _reply_key(agency_id: str, reply_id: str) -> dict[str, Any]:
     return {"pk": {"S": REPLIES_PK + agency_id}, "sk": {"S": reply_id}}
@@ -197,14 +211,7 @@ def _reply_key(agency_id: str, reply_id: str) -> dict[str, Any]:
 
 def list_replies(agency_id: str, limit: int) -> list[dict[str, Any]]:
     """An agency's saved replies, oldest first (reply ids sort by creation)."""
-    return list(
-        _query(
-            max_items=limit,
-            TableName=settings().reports_table,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": REPLIES_PK + agency_id}},
-        )
-    )
+    return list(_partition(REPLIES_PK + agency_id, max_items=limit))
 
 
 def put_reply(agency_id: str, reply: Mapping[str, Any], must_exist: bool) -> bool:
@@ -248,14 +255,7 @@ def get_report(tracking_id: str) -> dict[str, Any] | None:
 
 def read_report(tracking_id: str) -> dict[str, Any] | None:
     """One report with every message of its timeline: one strongly consistent Query on its partition."""
-    return _assemble(
-        _query(
-            TableName=settings().reports_table,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": f"REPORT#{tracking_id}"}},
-            ConsistentRead=True,
-        )
-    )
+    return _assemble(_partition(REPORT_PREFIX + tracking_id, ConsistentRead=True))
 
 
 # What the public lookup reads: the report's public attributes and its public messages; never a sealed
@@ -286,7 +286,7 @@ PUBLIC_ATTRIBUTES = (
 
 
 def read_public_report(tracking_id: str) -> dict[str, Any] | None:
-    """One report as the public lookup may read it: one Query from sk "PUBLIC#" on, public attributes only."""
+    """One report as the public lookup may read it: one Query from sk PUBLIC# on, public attributes only."""
     names = {f"#p{i}": attribute for i, attribute in enumerate(PUBLIC_ATTRIBUTES)}
     return _assemble(
         _query(
@@ -294,7 +294,7 @@ def read_public_report(tracking_id: str) -> dict[str, Any] | None:
             KeyConditionExpression="pk = :pk AND sk >= :public",
             ProjectionExpression=", ".join(names),
             ExpressionAttributeNames=names,
-            ExpressionAttributeValues={":pk": {"S": f"REPORT#{tracking_id}"}, ":public": {"S": PUBLIC_PREFIX}},
+            ExpressionAttributeValues={":pk": {"S": REPORT_PREFIX + tracking_id}, ":public": {"S": PUBLIC_PREFIX}},
             ConsistentRead=True,
         )
     )
@@ -328,26 +328,43 @@ def _split_messages(tracking_id: str, entries: list[dict[str, Any]]) -> tuple[li
             continue
         message_id = uuid.uuid4().hex
         prefix = PRIVATE_PREFIX if entry.get("private") or "sealed" in text else PUBLIC_PREFIX
-        items.append({"pk": f"REPORT#{tracking_id}", "sk": prefix + message_id, **text})
+        items.append({"pk": REPORT_PREFIX + tracking_id, "sk": prefix + message_id, **text})
         stored.append({**{k: v for k, v in entry.items() if k not in text}, "message_id": message_id})
     return stored, items
 
 
-def create_report(report: Mapping[str, Any], idempotency_record: Mapping[str, Any] | None = None) -> None:
-    """Store a new report; never overwrites one.
+def create_report(
+    report: Mapping[str, Any], event: Mapping[str, Any], idempotency: tuple[str, Mapping[str, Any]] | None = None
+) -> None:
+    """Store a new report with its first `event` in its outbox, in its agency's inboxes, the due index and
+    (unless confidential) the public listing; never overwrites one.
 
-    With an idempotency record, both are written in one transaction: the report exists exactly when
-    its replayable response does, so a retry after any failure either replays or creates, never both.
-    Raises `AlreadyExists("report" | "idempotency")` or `WriteConflict`.
+    With an idempotency record (its id and fields), both are written in one transaction: the report exists
+    exactly when its replayable response does, so a retry after any failure either replays or creates, never
+    both. Raises `AlreadyExists("report" | "idempotency")` or `WriteConflict`.
     """
+    tracking_id, agency_id, status = report["tracking_id"], report["agency_id"], report["status"]
+    item = {
+        "pk": REPORT_PREFIX + tracking_id,
+        "sk": REPORT_SK,
+        **report,
+        "inbox_pk": _inbox_pk(agency_id),
+        "inbox_sk": f"{report['submitted_at']}#{tracking_id}",
+        "status_pk": _status_pk(agency_id, status),
+        "due_pk": DUE_PK if report.get("due_at") else None,
+        "outbox": {event["event_id"]: event},
+        "outbox_pk": OUTBOX_PK,
+        "outbox_at": _outbox_due(event),
+        **_public_keys(report, status),
+    }
     s = settings()
     report_put = {
         "TableName": s.reports_table,
-        "Item": to_item(report),
+        "Item": to_item(item),
         "ConditionExpression": "attribute_not_exists(pk)",
     }
     ddb = client("dynamodb")
-    if idempotency_record is None:
+    if idempotency is None:
         try:
             ddb.put_item(**report_put)
         except ddb.exceptions.ConditionalCheckFailedException as exc:
@@ -355,7 +372,7 @@ def create_report(report: Mapping[str, Any], idempotency_record: Mapping[str, An
         return
     idem_put = {
         "TableName": s.idempotency_table,
-        "Item": to_item(idempotency_record),
+        "Item": to_item({"pk": idempotency[0], **idempotency[1]}),
         # An expired record (TTL deletes lazily) may be replaced.
         "ConditionExpression": "attribute_not_exists(pk) OR expires_at < :now",
         "ExpressionAttributeValues": {":now": {"N": str(int(time.time()))}},
@@ -387,27 +404,64 @@ def get_idempotency_record(key_hash: str) -> dict[str, Any] | None:
 
 @dataclass
 class Change:
-    """One atomic, conditional change to a report: the store turns it into a single UpdateItem.
+    """One atomic, conditional change to a report, said in the domain's words; the store alone turns it into
+    keys, index attributes and a single UpdateItem.
 
-    `expected_version` guards against lost updates (the report's `version` is bumped by one);
-    `expected_status` (if given) must contain the current status; `outbox_event` is written into the
-    report's outbox in the same write, so the event cannot be lost; the messages of `timeline` entries are
-    stored in items of their own.
+    `seen` is the report as read, that the change was planned from (it places the report in the indexes).
+    Conditions: `expected_version` guards against lost updates (the report's `version` is bumped by one);
+    `expected_status` must contain the current status; `require_absent` fields must not exist and
+    `require_equal` fields must hold the given values (unchanged since read, or a rule such as "not
+    confidential"). Effects: move to a `status` and/or an `agency` (id, name): the inboxes and the public
+    listing follow; start a deadline (`due_stage` falling due at `due_at`), or end it (`clear_deadline`),
+    flag it `overdue` or stop enforcing it (`unenforce_deadline`), both leaving the due index; `event` goes
+    into the report's outbox in the same write, so it cannot be lost; the messages of `timeline` entries are
+    stored in items of their own; `set_fields`, `remove_fields` and `add_fields` change plain attributes.
     """
 
+    seen: Mapping[str, Any] = field(default_factory=dict)
     expected_version: int | None = None
     expected_status: tuple[str, ...] = ()
-    condition: str | None = None  # an extra condition, with its own #name and :value placeholders
-    condition_names: dict[str, str] = field(default_factory=dict)
-    condition_values: dict[str, Any] = field(default_factory=dict)
+    require_absent: tuple[str, ...] = ()
+    require_equal: dict[str, Any] = field(default_factory=dict)
+    status: str | None = None
+    agency: tuple[str, str] | None = None
+    due_stage: str | None = None
+    due_at: datetime | None = None
+    clear_deadline: bool = False
+    overdue: bool = False
+    unenforce_deadline: bool = False
     set_fields: dict[str, Any] = field(default_factory=dict)
     remove_fields: list[str] = field(default_factory=list)
     add_fields: dict[str, int] = field(default_factory=dict)
     timeline: list[dict[str, Any]] = field(default_factory=list)
-    outbox_event: dict[str, Any] | None = None
-    outbox_at: str | None = None
+    event: dict[str, Any] | None = None
     bump_version: bool = True
     returns: str = "NONE"  # what apply_change answers: NONE, or UPDATED_NEW for the changed attributes
+
+
+def _layout(change: Change) -> tuple[dict[str, Any], list[str]]:
+    """The attributes a change sets and removes, index keys included."""
+    sets, removes, seen = dict(change.set_fields), list(change.remove_fields), change.seen
+    if change.agency is not None:
+        sets["agency_id"], sets["agency_name"] = change.agency
+        sets["inbox_pk"] = _inbox_pk(change.agency[0])
+    if change.status is not None or change.agency is not None:
+        status = change.status or seen["status"]
+        sets.update(status=status, status_pk=_status_pk(sets.get("agency_id") or seen["agency_id"], status))
+        if (status in CLOSED_STATUSES) != (seen["status"] in CLOSED_STATUSES):
+            sets.update(_public_keys(seen, status))  # the public listing shows it open or closed
+    if change.due_at is not None:
+        sets.update(due_at=to_store(change.due_at), due_stage=change.due_stage, due_pk=DUE_PK)
+        removes.append("overdue")  # a deadline that starts is not overdue
+    if change.clear_deadline:
+        removes.extend(["due_at", "due_stage", "due_pk", "overdue"])
+    if change.overdue:
+        sets["overdue"] = True
+    if change.overdue or change.unenforce_deadline:
+        removes.append("due_pk")
+    if change.event is not None:
+        sets.update(outbox_pk=OUTBOX_PK, outbox_at=_outbox_due(change.event))
+    return sets, removes
 
 
 def apply_change(tracking_id: str, change: Change) -> dict[str, Any]:
@@ -429,7 +483,8 @@ def apply_change(tracking_id: str, change: Change) -> dict[str, Any]:
         values[placeholder] = to_attr(python_value)
         return placeholder
 
-    sets = [f"{name(k)} = {value(v)}" for k, v in change.set_fields.items()]
+    set_fields, remove_fields = _layout(change)
+    sets = [f"{name(k)} = {value(v)}" for k, v in set_fields.items()]
     adds = [f"{name(k)} {value(v)}" for k, v in change.add_fields.items()]
     if change.bump_version:
         adds.append(f"{name('version')} {value(1)}")
@@ -437,27 +492,21 @@ def apply_change(tracking_id: str, change: Change) -> dict[str, Any]:
     if entries:
         timeline = name("timeline")
         sets.append(f"{timeline} = list_append(if_not_exists({timeline}, {value([])}), {value(entries)})")
-    if change.outbox_event is not None:
-        outbox = name("outbox")
-        event_name = name(change.outbox_event["event_id"])
-        sets.append(f"{outbox}.{event_name} = {value(change.outbox_event)}")
-        sets.append(f"{name('outbox_pk')} = {value(OUTBOX_PK)}")
-        sets.append(f"{name('outbox_at')} = {value(change.outbox_at)}")
+    if change.event is not None:
+        sets.append(f"{name('outbox')}.{name(change.event['event_id'])} = {value(change.event)}")
     conditions = ["attribute_exists(pk)"]
     if change.expected_version is not None:
         conditions.append(f"{name('version')} = {value(change.expected_version)}")
     if change.expected_status:
         status = name("status")
         conditions.append("(" + " OR ".join(f"{status} = {value(s)}" for s in change.expected_status) + ")")
-    if change.condition:
-        conditions.append(f"({change.condition})")
-        names.update(change.condition_names)
-        values.update({k: to_attr(v) for k, v in change.condition_values.items()})
+    conditions.extend(f"attribute_not_exists({name(f)})" for f in change.require_absent)
+    conditions.extend(f"{name(f)} = {value(v)}" for f, v in change.require_equal.items())
     expression = ""
     if sets:
         expression += "SET " + ", ".join(sets)
-    if change.remove_fields:
-        expression += " REMOVE " + ", ".join(name(f) for f in change.remove_fields)
+    if remove_fields:
+        expression += " REMOVE " + ", ".join(name(f) for f in remove_fields)
     if adds:
         expression += " ADD " + ", ".join(adds)
     ddb = client("dynamodb")
@@ -554,9 +603,9 @@ CURSOR_PATTERN = "^[\\x20-\\x7E]*$"
 def inbox_page(agency_id: str, status: str | None, before: str | None, limit: int) -> list[dict[str, Any]]:
     """Up to `limit` reports an agency is responsible for, newest first, older than `before` (inbox_sk)."""
     if status:
-        index, key, key_value = "inbox_status", "status_pk", f"AGENCY#{agency_id}#{status}"
+        index, key, key_value = "inbox_status", "status_pk", _status_pk(agency_id, status)
     else:
-        index, key, key_value = "inbox", "inbox_pk", f"AGENCY#{agency_id}"
+        index, key, key_value = "inbox", "inbox_pk", _inbox_pk(agency_id)
     condition = f"{key} = :k"
     values: dict[str, Any] = {":k": {"S": key_value}}
     if before:
@@ -626,13 +675,7 @@ def ack_event(
 
 def read_stats() -> list[dict[str, Any]]:
     """Every agency's counters (one query on one partition)."""
-    return list(
-        _query(
-            TableName=settings().reports_table,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": STATS_PK}},
-        )
-    )
+    return list(_partition(STATS_PK))
 
 
 def count_wrong_code(tracking_id: str, window: str, limit: int, seen: Iterable[str]) -> bool:
@@ -696,26 +739,20 @@ def append_audit(tracking_id: str, at: str, entry: Mapping[str, Any]) -> None:
 
 def audit_trail(tracking_id: str) -> list[dict[str, Any]]:
     """A report's audit trail, oldest first (for operators answering "who saw this reporter's identity")."""
-    return list(
-        _query(
-            TableName=settings().reports_table,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": f"{AUDIT_PREFIX}{tracking_id}"}},
-        )
-    )
+    return list(_partition(f"{AUDIT_PREFIX}{tracking_id}"))
 
 
 # ---------------------------------------------------------------- public listing (Open311)
 
 
-def public_index_keys(report: Mapping[str, Any], status: str) -> dict[str, str]:
+def _public_keys(report: Mapping[str, Any], status: str) -> dict[str, str]:
     """The public indexes' keys of a report in `status`: none for a confidential report (never listed)."""
     if report.get("confidential"):
         return {}
     state = "closed" if status in CLOSED_STATUSES else "open"
     return {
-        "public_pk": f"PUBLIC#{state}",
-        "service_pk": f"PUBLIC#{report['category']}#{state}",
+        "public_pk": PUBLIC_PREFIX + state,
+        "service_pk": f"{PUBLIC_PREFIX}{report['category']}#{state}",
         "public_sk": f"{report['submitted_at']}#{report['tracking_id']}",
     }
 
@@ -723,8 +760,8 @@ def public_index_keys(report: Mapping[str, Any], status: str) -> dict[str, str]:
 def public_partitions(categories: list[str] | None, states: list[str]) -> tuple[str, list[str]]:
     """The index and its partitions that hold the reports of these categories (None: all) and states."""
     if categories is None:
-        return "public", [f"PUBLIC#{state}" for state in states]
-    return "public_service", [f"PUBLIC#{code}#{state}" for code in categories for state in states]
+        return "public", [PUBLIC_PREFIX + state for state in states]
+    return "public_service", [f"{PUBLIC_PREFIX}{code}#{state}" for code in categories for state in states]
 
 
 _PROJECTION = {
@@ -849,13 +886,7 @@ def use_partner_key(key_hash: str, at: str) -> bool:
 
 def list_partner_keys() -> list[dict[str, Any]]:
     """Every partner key record (hashes, names, counts), one query on one partition."""
-    return list(
-        _query(
-            TableName=settings().reports_table,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": PARTNER_KEY_PK}},
-        )
-    )
+    return list(_partition(PARTNER_KEY_PK))
 
 
 def revoke_partner_key(key_hash: str, at: str) -> bool:
@@ -891,7 +922,7 @@ def claim_delivery(delivery_id: str, stale_after_seconds: int, keep_days: int = 
             TableName=table,
             Item=to_item(
                 {
-                    "pk": f"delivery:{delivery_id}",
+                    "pk": DELIVERY_PREFIX + delivery_id,
                     "state": "sending",
                     "claimed_at": now,
                     "expires_at": now + keep_days * 86400,
@@ -903,7 +934,7 @@ def claim_delivery(delivery_id: str, stale_after_seconds: int, keep_days: int = 
         )
         return "claimed"
     except ddb.exceptions.ConditionalCheckFailedException:
-        found = ddb.get_item(TableName=table, Key={"pk": {"S": f"delivery:{delivery_id}"}}, ConsistentRead=True)
+        found = ddb.get_item(TableName=table, Key={"pk": {"S": DELIVERY_PREFIX + delivery_id}}, ConsistentRead=True)
         state = found.get("Item", {}).get("state", {}).get("S")
         return state if state in ("sent", "rejected") else "busy"
 
@@ -913,7 +944,7 @@ def finish_delivery(delivery_id: str, outcome: str) -> None:
     claim back ("retry") so that a later attempt sends it."""
     ddb = client("dynamodb")
     table = settings().idempotency_table
-    key = {"pk": {"S": f"delivery:{delivery_id}"}}
+    key = {"pk": {"S": DELIVERY_PREFIX + delivery_id}}
     if outcome in ("sent", "rejected"):
         ddb.update_item(
             TableName=table,
@@ -1053,6 +1084,15 @@ def drop_outbox_index(tracking_id: str) -> bool:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _partition(pk: str, max_items: int | None = None, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    """Every item of one partition of the reports table, in sort key order (up to `max_items`)."""
+    values = {":pk": {"S": pk}}
+    table = settings().reports_table
+    return _query(
+        max_items, TableName=table, KeyConditionExpression="pk = :pk", ExpressionAttributeValues=values, **kwargs
+    )
 
 
 def _query(max_items: int | None = None, **kwargs: Any) -> Iterator[dict[str, Any]]:
