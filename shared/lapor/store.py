@@ -439,7 +439,7 @@ class Change:
     returns: str = "NONE"  # what apply_change answers: NONE, or UPDATED_NEW for the changed attributes
 
 
-def _layout(change: Change) -> tuple[dict[str, Any], list[str]]:
+def layout(change: Change) -> tuple[dict[str, Any], list[str]]:
     """The attributes a change sets and removes, index keys included."""
     sets, removes, seen = dict(change.set_fields), list(change.remove_fields), change.seen
     if change.agency is not None:
@@ -483,7 +483,7 @@ def apply_change(tracking_id: str, change: Change) -> dict[str, Any]:
         values[placeholder] = to_attr(python_value)
         return placeholder
 
-    set_fields, remove_fields = _layout(change)
+    set_fields, remove_fields = layout(change)
     sets = [f"{name(k)} = {value(v)}" for k, v in set_fields.items()]
     adds = [f"{name(k)} {value(v)}" for k, v in change.add_fields.items()]
     if change.bump_version:

@@ -1,7 +1,7 @@
 """Planning without AWS: what each action, deadline and reporter step changes, asserted on the planned change.
 
 No moto, no network: the planners are pure functions of the report as read, the directory, the settings and
-the time; the store alone turns their change into keys and one conditional write.
+the time; the store alone turns their change into keys (its `layout`, tested last) and one conditional write.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from lapor import stats
 from lapor.calendar import add_working_days
-from lapor.config import Settings
+from lapor.config import Settings, settings
 from lapor.directory import Agency, Directory
 from lapor.errors import Conflict, RateLimited, ValidationFailed
 from lapor.escalation import plan_deadline
 from lapor.lifecycle import TRANSITIONS, ActionRequest, plan_action
 from lapor.reporter import plan_message, plan_rating
-from lapor.store import Change
+from lapor.store import Change, layout
 
 SETTINGS = Settings.from_env({})
 TZ = SETTINGS.time_zone
@@ -282,3 +282,37 @@ def test_a_rating_is_planned_once_after_a_response() -> None:
 def test_a_confidential_reports_rating_comment_is_sealed() -> None:
     change = plan_rating(report("closed"), 2, "Lambat.", NOW, lambda text: {"ct": text.encode()})
     assert change.set_fields["rating"] == {"score": 2, "at": "2026-11-10T03:00:00Z", "sealed": {"ct": b"Lambat."}}
+
+
+# ---------------------------------------------------------------- the store's translation into keys
+
+
+def test_the_store_places_a_closed_public_report_in_the_closed_listing_and_out_of_the_due_index() -> None:
+    # Given a planned close, When the store lays it out
+    sets, removes = layout(act(report("responded"), "close"))
+    # Then the inbox by status, the public listing and the outbox follow, and the deadline is gone
+    assert sets["status_pk"] == f"AGENCY#{DPUPR.id}#closed"
+    assert (sets["public_pk"], sets["service_pk"]) == ("PUBLIC#closed", "PUBLIC#jalan#closed")
+    assert sets["public_sk"] == "2026-11-09T03:00:00Z#LPR-ABCD-EFGH"
+    assert sets["outbox_pk"] == "OUTBOX"
+    grace = timedelta(seconds=settings().outbox_grace_seconds)
+    assert sets["outbox_at"] == (NOW + grace).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert set(removes) == {"due_at", "due_stage", "due_pk", "overdue"}
+
+
+def test_the_store_moves_a_transferred_report_between_inboxes_and_never_lists_a_confidential_one() -> None:
+    sets, removes = layout(act(report("verified", confidential=True), "transfer", agency_id=REGENCY.id))
+    assert (sets["agency_id"], sets["agency_name"]) == (REGENCY.id, REGENCY.name)
+    assert sets["inbox_pk"] == f"AGENCY#{REGENCY.id}" and sets["status_pk"] == f"AGENCY#{REGENCY.id}#submitted"
+    assert sets["due_pk"] == "DUE" and sets["due_stage"] == "verify" and removes == ["overdue"]
+    assert not {"public_pk", "service_pk", "public_sk"} & set(sets)
+    closed, _ = layout(act(report("verified", confidential=True), "reject", message="Bukan wewenang."))
+    assert not {"public_pk", "service_pk", "public_sk"} & set(closed)
+
+
+def test_the_store_takes_an_overdue_or_unenforced_deadline_out_of_the_due_index_only() -> None:
+    top = report("in_progress", agency_id=PROVINCE.id, agency_name=PROVINCE.name, due_stage="respond")
+    sets, removes = layout(plan_deadline(top, DIRECTORY, SETTINGS, NOW)[1])
+    assert sets["overdue"] is True and removes == ["due_pk"] and "status_pk" not in sets
+    sets, removes = layout(plan_deadline(report("responded", due_stage="respond"), DIRECTORY, SETTINGS, NOW)[1])
+    assert sets == {"updated_at": "2026-11-10T03:00:00Z"} and removes == ["due_pk"]
