@@ -1,4 +1,5 @@
-"""The bench's phases: cold starts (interleaved fresh interpreters), memory and calls, escalation at scale.
+"""The bench's phases: cold starts (interleaved fresh interpreters), memory and calls, escalation and the
+Open311 listing at scale.
 
 Every child is a fresh `python tests/bench/child.py`; children run one at a time (the machine has two cores
 and other engineers' tests run on it too), and kinds are interleaved round by round, so that a slow spell of
@@ -219,7 +220,14 @@ def _run_phases(
                 progress,
                 lambda: local.escalation_at_scale(stack, options.sizes, options.due, at, progress),
             )
-            _phase(phases, "open311", progress, lambda: local.open311_listing_at_scale(stack, progress))
+        if "open311" in options.phases:
+            progress(f"Open311 listing at scale: {options.open311_reports:,} reports")
+            _phase(
+                phases,
+                "open311",
+                progress,
+                lambda: local.open311_listing_at_scale(stack, options.open311_reports, progress),
+            )
 
 
 def lambda_share(

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -182,24 +182,26 @@ def take_slices(pools: dict[str, list[Any]], needs: Mapping[str, int]) -> dict[s
 # ---------------------------------------------------------------- escalation at scale
 
 
+REPORT_KEYS = ("pk", "sk", "tracking_id", "submitted_at", "category", "public_pk", "service_pk", "public_sk")
+
+
 class ReportSeeder:
     """Copies one real submitted report into many, straight into moto's DynamoDB backend.
 
     Through moto's HTTP server 50,000 items take minutes; its backend takes the same validated `put_item`
-    without the HTTP round trip. Only the seeding takes this shortcut: the escalation run reads through
-    the function, the client and the server, so the read count is the real query path's.
+    without the HTTP round trip. Only the seeding takes this shortcut: the runs that are measured read
+    through the function, the client and the server, so the read counts are the real query path's.
     """
 
     def __init__(self, stack: Any, template_id: str) -> None:
-        from moto.core import DEFAULT_ACCOUNT_ID
-        from moto.dynamodb.models import dynamodb_backends
-
-        self.backend = dynamodb_backends[DEFAULT_ACCOUNT_ID][stack.region]
+        self.backend = self.backend_of(stack)
         self.table = stack.ref("ReportsTable")
         found = self.backend.get_item(self.table, {"pk": {"S": f"REPORT#{template_id}"}, "sk": {"S": "REPORT"}})
         if found is None:
             raise RuntimeError("the template report for seeding is missing")
         attributes: dict[str, Any] = found.to_json()["Attributes"]
+        if "public_pk" not in attributes:
+            raise RuntimeError("the template report for seeding must be public (Open311 lists the copies)")
         # Shaped like a report whose submission event was handled: no pending outbox entry.
         for name in ("outbox_pk", "outbox_at"):
             attributes.pop(name, None)
@@ -207,24 +209,57 @@ class ReportSeeder:
         self.attributes = attributes
         self.seeded = 0
 
-    def put(self, tracking_id: str, due_at: datetime) -> None:
+    def put(
+        self, tracking_id: str, due_at: datetime, submitted_at: datetime | None = None, closed: bool = False
+    ) -> None:
+        """One copy under its own id, submitted at `submitted_at` (default: the template's moment), open
+        with a deadline at `due_at`, or closed (then out of the due index, in the closed public partitions)."""
         attributes = dict(self.attributes)
-        submitted = attributes["submitted_at"]["S"]
+        submitted = attributes["submitted_at"]["S"] if submitted_at is None else _stored(submitted_at)
+        place = {"S": f"{submitted}#{tracking_id}"}
         attributes.update(
             {
                 "pk": {"S": f"REPORT#{tracking_id}"},
                 "tracking_id": {"S": tracking_id},
-                "inbox_sk": {"S": f"{submitted}#{tracking_id}"},
-                "due_at": {"S": due_at.strftime("%Y-%m-%dT%H:%M:%SZ")},
+                "submitted_at": {"S": submitted},
+                "inbox_sk": place,
+                "public_sk": place,
+                "due_at": {"S": _stored(due_at)},
             }
         )
-        if "public_sk" in attributes:  # a public report: listed by Open311, each in its own place
-            attributes["public_sk"] = {"S": f"{submitted}#{tracking_id}"}
+        if closed:
+            state = "closed"
+            for name in ("due_pk", "due_at", "due_stage"):
+                attributes.pop(name, None)
+            attributes["status"] = {"S": state}
+            attributes["status_pk"] = {"S": f"AGENCY#{attributes['agency_id']['S']}#{state}"}
+            attributes["public_pk"] = {"S": f"PUBLIC#{state}"}
+            attributes["service_pk"] = {"S": f"PUBLIC#{attributes['category']['S']}#{state}"}
         self.backend.put_item(self.table, attributes)
         self.seeded += 1
 
+    @contextmanager
+    def quickly(self) -> Iterator[None]:
+        """moto re-sums an item's whole size at every attribute it sets (quadratic in the attributes; most of
+        a put's time). The copies are the size of a template that passed its 400 KB check on the way in, so
+        the check is skipped while seeding; keys, types and the table's schema are still validated.
+        """
+        from moto.dynamodb.models.dynamo_type import LimitedSizeDict
+
+        with mock.patch.object(LimitedSizeDict, "__setitem__", dict.__setitem__):
+            yield
+
     def table_size(self) -> int:
         return len(self.backend.get_table(self.table))
+
+    def reports(self) -> list[dict[str, Any]]:
+        """Every report in the table: its id, submission moment, category and public index keys (if any)."""
+        found = []
+        for item in self.backend.get_table(self.table).all_items():
+            values = {name: item.attrs[name].value for name in REPORT_KEYS if name in item.attrs}
+            if values.get("sk") == "REPORT" and str(values.get("pk", "")).startswith("REPORT#"):
+                found.append(values)
+        return found
 
     @staticmethod
     def backend_of(stack: Any) -> Any:
@@ -246,11 +281,12 @@ def escalation_at_scale(
     fillers = 0
     for size in sorted(sizes):
         started = time.monotonic()
-        while fillers < size:
-            seeder.put(f"FILLER-{fillers:06d}", not_due_at)
-            fillers += 1
-        for n in range(due):
-            seeder.put(f"DUE-{size}-{n:03d}", due_at)
+        with seeder.quickly():
+            while fillers < size:
+                seeder.put(f"FILLER-{fillers:06d}", not_due_at)
+                fillers += 1
+            for n in range(due):
+                seeder.put(f"DUE-{size}-{n:03d}", due_at)
         seeded_s = time.monotonic() - started
         with counting_aws_calls() as counter:
             summary = stack.run_schedule("EscalateOverdueFunction", at)
@@ -271,55 +307,176 @@ def escalation_at_scale(
 
 # ---------------------------------------------------------------- Open311 listing at scale
 
-
-@contextmanager
-def counting_items_read() -> Iterator[dict[str, int]]:
-    """Items DynamoDB read in this process while the block runs: ScannedCount of each Query, items of each
-    GetItem and BatchGetItem answer (the capacity a listing pays for), counted below every client."""
-    from botocore.client import BaseClient
-
-    read = {"items": 0}
-    original: Callable[..., Any] = BaseClient._make_api_call
-
-    def counted(self: Any, operation_name: str, api_params: Any) -> Any:
-        result = original(self, operation_name, api_params)
-        if operation_name == "Query":
-            read["items"] += int(result.get("ScannedCount", 0))
-        elif operation_name == "GetItem":
-            read["items"] += 1 if result.get("Item") else 0
-        elif operation_name == "BatchGetItem":
-            read["items"] += sum(len(items) for items in result.get("Responses", {}).values())
-        return result
-
-    BaseClient._make_api_call = counted  # type: ignore[method-assign]
-    try:
-        yield read
-    finally:
-        BaseClient._make_api_call = original  # type: ignore[method-assign]
-
+OPEN311_REPORTS = 50_000
+# The copies are spread over twice the default listing window (the last 90 days), one in ten closed: the
+# listing has tens of thousands of reports to choose from in each of its partitions, and half the table is
+# outside the window altogether.
+SPREAD_DAYS = 180
+CLOSED_EVERY = 10
+DEFAULT_WINDOW = timedelta(days=90)
+SERVICE_CODE = valid_submission()["category"]
+LISTING_READ_TIMEOUT_S = 300
 
 OPEN311_QUERIES = (
     ("every public report (open and closed), the last 90 days", {}),
-    ("status=open&service_code=jalan-jembatan", {"status": "open", "service_code": "jalan-jembatan"}),
+    (f"status=open&service_code={SERVICE_CODE}", {"status": "open", "service_code": SERVICE_CODE}),
 )
 
 
-def open311_listing_at_scale(stack: Any, progress: Callable[[str], None] = print) -> list[dict[str, Any]]:
-    """GET requests.json through Open311Function on the table the escalation runs grew: items read per listed."""
+def _stored(moment: datetime) -> str:
+    """A moment as reports store it (lapor.timefmt.to_store, without importing lapor here)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def seed_public_reports(
+    stack: Any,
+    reports: int,
+    now: datetime,
+    spread_days: int = SPREAD_DAYS,
+    closed_every: int = CLOSED_EVERY,
+    progress: Callable[[str], None] = print,
+) -> ReportSeeder:
+    """Top the table up to `reports` reports (counting what earlier phases left there) with public copies
+    of a real submission, submitted over the last `spread_days` days, one in `closed_every` closed."""
+    seeder = ReportSeeder(stack, submit(stack, valid_submission())["tracking_id"])
+    missing = max(0, reports - len(seeder.reports()))
+    started = time.monotonic()
+    with seeder.quickly():
+        for n in range(missing):
+            submitted = now - timedelta(seconds=spread_days * 86_400 * (n + 1) / (missing + 1))
+            seeder.put(f"LIST-{n:06d}", now + timedelta(days=30), submitted, closed=n % closed_every == 0)
+    progress(f"open311: {missing:,} reports seeded in {time.monotonic() - started:.0f} s")
+    return seeder
+
+
+def expected_listing(seeder: ReportSeeder, query: Mapping[str, str], now: datetime, limit: int) -> list[str]:
+    """What `GET requests.json` with `query` must list, worked out from the table's contents directly."""
+    states = query.get("status", "open,closed").split(",")
+    code = query.get("service_code")
+    start, end = _stored(now - DEFAULT_WINDOW), _stored(now)
+    wanted = [
+        report
+        for report in seeder.reports()
+        if report.get("public_pk") in {f"PUBLIC#{state}" for state in states}
+        and (code is None or report.get("category") == code)
+        and start <= report["submitted_at"] <= end
+    ]
+    wanted.sort(key=lambda report: report["public_sk"], reverse=True)
+    return [report["tracking_id"] for report in wanted[:limit]]
+
+
+@contextmanager
+def moto_projects_once() -> Iterator[None]:
+    """moto projects an item (an index's INCLUDE projection, a ProjectionExpression) by turning the whole
+    item into JSON again for every projected attribute: tens of milliseconds per listed item here, seconds
+    per page, which on a busy machine outran the client's read timeout. The same projection from one
+    conversion per item, and without re-checking the 400 KB limit of what is a part of a stored item
+    (see ReportSeeder.quickly); what a query reads, counts and returns is unchanged.
+    """
+    from botocore.utils import merge_dicts
+    from moto.dynamodb.models.dynamo_type import Item, LimitedSizeDict, serializer
+    from moto.dynamodb.models.utilities import find_nested_key
+
+    def project(self: Item, projection_expressions: list[list[str]]) -> Item:
+        whole = self.to_regular_json()
+        result: dict[str, Any] = {}
+        for expression in projection_expressions:
+            merge_dicts(result, find_nested_key(expression, whole))
+        return Item(hash_key=self.hash_key, range_key=self.range_key, attrs=serializer.serialize(result)["M"])
+
+    with (
+        mock.patch.object(Item, "project", project),
+        mock.patch.object(LimitedSizeDict, "__setitem__", dict.__setitem__),
+    ):
+        yield
+
+
+@contextmanager
+def patient_clients(read_timeout_s: int = LISTING_READ_TIMEOUT_S) -> Iterator[None]:
+    """The functions' clients with a read timeout for moto, not for DynamoDB: moto walks and sorts the whole
+    table for every page of an index query and serializes each answer item by item, which with 50,000
+    reports on a loaded machine took longer than the local stack's 30 s. Clients are made afresh with it,
+    and again afterwards with the stack's own.
+    """
+    from lapor import aws
+
+    aws.reset_clients()
+    try:
+        with _environment({"LAPOR_AWS_READ_TIMEOUT": str(read_timeout_s)}):
+            yield
+    finally:
+        aws.reset_clients()
+
+
+def reads_of(log: list[tuple[str, str, Any, Any]]) -> dict[str, Any]:
+    """What DynamoDB read for the logged calls: items (ScannedCount of each Query and Scan, the items of each
+    GetItem and BatchGetItem answer), scans, and read units from the sizes of the items read."""
+    from tests.bench.cost import item_size, read_units
+
+    items, scans, units = 0, 0, 0.0
+    for service, operation, params, response in log:
+        if service != "dynamodb" or response is None:
+            continue
+        consistent = bool(params.get("ConsistentRead"))
+        if operation in ("Query", "Scan"):
+            items += int(response.get("ScannedCount", 0))
+            scans += operation == "Scan"
+            units += read_units(sum(item_size(item) for item in response.get("Items", [])), consistent)
+        elif operation == "GetItem" and response.get("Item"):
+            items += 1
+            units += read_units(item_size(response["Item"]), consistent)
+        elif operation == "BatchGetItem":
+            for found in (response.get("Responses") or {}).values():
+                items += len(found)
+                units += sum(read_units(item_size(item), consistent) for item in found)
+    return {"read": items, "scans": scans, "read_units": units}
+
+
+def measure_listing(stack: Any, seeder: ReportSeeder, name: str, query: Mapping[str, str]) -> dict[str, Any]:
+    """One `GET requests.json` through Open311Function: what it listed, whether that is what the table says it
+    must list, and what DynamoDB read for it."""
+    from lapor.open311 import MAX_LISTED
+
     from tests.bench.harness import counting_aws_calls
 
+    now = datetime.now(UTC)
+    expected = expected_listing(seeder, query, now, MAX_LISTED)
+    event = api_event("GET", "/open311/v2/requests.json", query=dict(query) or None)
+    started = time.monotonic()
+    with moto_projects_once(), patient_clients(), counting_aws_calls(record=True) as counter:
+        response = stack.invoke("Open311Function", event)
+    elapsed = time.monotonic() - started
+    if response["statusCode"] != 200:
+        raise RuntimeError(f"Open311 listing failed: {response['body'][:300]}")
+    listed = [request["service_request_id"] for request in json.loads(response["body"])]
+    assert counter.log is not None
+    return {
+        "query": name,
+        "reports": len(seeder.reports()),
+        "table_items": seeder.table_size(),
+        "listed": len(listed),
+        "as_expected": listed == expected,
+        **reads_of(counter.log),
+        "calls": counter.take().calls,
+        "seconds": elapsed,
+    }
+
+
+def open311_listing_at_scale(
+    stack: Any,
+    reports: int = OPEN311_REPORTS,
+    progress: Callable[[str], None] = print,
+    spread_days: int = SPREAD_DAYS,
+    closed_every: int = CLOSED_EVERY,
+) -> list[dict[str, Any]]:
+    """GET requests.json through Open311Function on a table of `reports` reports: items read per listed."""
+    seeder = seed_public_reports(stack, reports, datetime.now(UTC), spread_days, closed_every, progress)
     results = []
-    table_items = len(ReportSeeder.backend_of(stack).get_table(stack.ref("ReportsTable")))
     for name, query in OPEN311_QUERIES:
-        event = api_event("GET", "/open311/v2/requests.json", query=query or None)
-        with counting_aws_calls() as counter, counting_items_read() as read:
-            response = stack.invoke("Open311Function", event)
-            calls = counter.take().calls
-        if response["statusCode"] != 200:
-            raise RuntimeError(f"Open311 listing failed: {response['body'][:300]}")
-        listed = len(json.loads(response["body"]))
-        progress(f"open311: {name}: {listed:,} listed, {read['items']:,} read, {table_items:,} items in the table")
-        results.append(
-            {"query": name, "table_items": table_items, "listed": listed, "read": read["items"], "calls": calls}
+        result = measure_listing(stack, seeder, name, query)
+        progress(
+            f"open311: {name}: {result['listed']:,} listed ({'as expected' if result['as_expected'] else 'NOT'}"
+            f" the newest), {result['read']:,} items read, {result['scans']} scans, {result['reports']:,} reports"
         )
+        results.append(result)
     return results

@@ -1,8 +1,10 @@
 """`make bench`: cold requests at Lambda's CPU share against their floor, what a report costs, unthrottled
-cold-start ratios, peak memory, AWS calls per request and escalation cost, from one run.
+cold-start ratios, peak memory, AWS calls per request, escalation cost and the Open311 listing's reads at
+scale, from one run.
 
-    python tests/bench/run.py [--phases share,cost,cold,load,escalation] [--share-samples 3] [--runs 9]
-                              [--sizes 5000,50000] [--only ProcessPhotoFunction] [--strict]
+    python tests/bench/run.py [--phases share,cost,cold,load,escalation,open311] [--share-samples 3] [--runs 9]
+                              [--sizes 5000,50000] [--open311-reports 50000] [--only ProcessPhotoFunction]
+                              [--strict]
 
 Runs from the repository root. Benchmarks inform, tests assert behaviour: the exit status is 0 whatever the
 figures, unless `--strict` is given (then 1 when a figure misses its target, a request makes unexpected
@@ -34,7 +36,7 @@ from tests.bench.driver import run_all  # noqa: E402
 from tests.bench.report import build_report  # noqa: E402
 
 MIN_RUNS = 9
-PHASES = ("share", "cost", "cold", "load", "escalation")
+PHASES = ("share", "cost", "cold", "load", "escalation", "open311")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -54,6 +56,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--share-samples", type=int, default=3, help="cold requests per function and size")
     parser.add_argument("--cost-reports", type=int, default=10, help="report lives measured for the cost table")
     parser.add_argument("--due", type=int, default=20, help="overdue reports added for each escalation run")
+    parser.add_argument(
+        "--open311-reports", type=int, default=50_000, help="reports in the table when the Open311 listing runs"
+    )
     parser.add_argument(
         "--phases",
         default=",".join(PHASES),
@@ -77,6 +82,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         options.sizes = []
     if options.runs < 1 or options.warmup < 0 or options.due < 1 or options.share_samples < 1:
         parser.error("--runs, --share-samples and --due must be at least 1, --warmup at least 0")
+    if options.open311_reports < 1:
+        parser.error("--open311-reports must be at least 1")
     if any(size < 128 for size in options.share_sizes):
         parser.error("--share-sizes: Lambda functions have at least 128 MB")
     return options
