@@ -196,7 +196,40 @@ def share_figures(share: dict[str, Any], functions: dict[str, Any], report: Repo
         rows,
     )
     report.lines += ["  (* = the function's MemorySize in template.yaml)", ""]
+    report.lines += memory_summary(figures)
     report.figures["lambda_share"] = {"cgroups": cgroups, "samples": samples, "floors": share.get("floors"), **figures}
+
+
+def memory_summary(figures: dict[str, Any]) -> list[str]:
+    """Per function: the memory it has, the memory the rule would give it, and whether its target holds there."""
+    rows = []
+    for kind, figure in figures.items():
+        configured, target = figure["memory_size_mb"], figure["target"]
+        cell = figure["sizes"].get(str(configured)) or {}
+        ratio = cell.get("ratio")
+        if target is None:
+            holds = "no target"
+        elif ratio is None:
+            holds = f"not measured at {configured} MB"
+        else:
+            holds = "holds" if harness.verdict(ratio, target) == "PASS" else "MISSED"
+        rows.append(
+            [
+                kind,
+                f"{configured} MB",
+                "-" if figure["rule_mb"] is None else f"{figure['rule_mb']} MB",
+                _fmt(ratio),
+                _target(target),
+                holds,
+            ]
+        )
+    return [
+        "Memory per function: MemorySize in template.yaml, what the 1.2 x rule picks from this run, and the",
+        "  cold-invoke target at the MemorySize",
+        "",
+        *harness.render_table(["function", "MemorySize", "rule", "ratio there", "target", "verdict"], rows),
+        "",
+    ]
 
 
 COST_GOAL = 0.50  # US$ per 1,000 reports, variable

@@ -420,10 +420,12 @@ BENCHES: dict[str, Bench] = {
                 expected={"dynamodb:Query": 1},
             ),
         ),
+        cold_target=API_TARGET,
     ),
     "Open311SubmitFunction": Bench(
         first=OPEN311_FILE,
         load=(OPEN311_FILE,),
+        cold_target=API_TARGET,
     ),
     "WebPagesFunction": Bench(
         first=LANDING,
