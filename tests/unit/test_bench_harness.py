@@ -158,3 +158,29 @@ def test_dynamodb_sizes_and_units_as_dynamodb_counts_them() -> None:
     assert cost.lambda_seconds(0.020, 0.010, 2048) == pytest.approx(0.030)
     assert cost.schedule_runs_per_month("rate(1 minute)") == 43_200
     assert cost.schedule_runs_per_month("rate(15 minutes)") == 2_880
+
+
+def test_the_memory_summary_says_per_function_whether_its_target_holds_at_its_memory() -> None:
+    from tests.bench.report import memory_summary
+
+    def figure(memory: int, target: float | None, ratios: dict[str, float], rule: int | None) -> dict[str, object]:
+        sizes = {size: {"ratio": ratio} for size, ratio in ratios.items()}
+        return {"memory_size_mb": memory, "rule_mb": rule, "target": target, "sizes": sizes}
+
+    lines = memory_summary(
+        {
+            "SubmitReportFunction": figure(512, 1.35, {"128": 1.2, "512": 1.59}, 1024),
+            "TrackReportFunction": figure(512, 1.25, {"128": 1.6, "512": 1.1}, 512),
+            "NotifyAgencyFunction": figure(128, None, {"128": 1.3}, 512),
+            "ApiDocsFunction": figure(512, 1.35, {"128": 1.1}, None),
+        }
+    )
+    rows = {line.split()[0]: line.split() for line in lines if line.strip().endswith(("holds", "MISSED", "target"))}
+    assert rows["SubmitReportFunction"][1:] == ["512", "MB", "1024", "MB", "1.59", "<=", "1.35", "MISSED"]
+    assert rows["TrackReportFunction"][-1] == "holds"
+    assert rows["NotifyAgencyFunction"][-2:] == ["no", "target"]
+    assert any(
+        line.split()[0] == "ApiDocsFunction" and line.rstrip().endswith("not measured at 512 MB")
+        for line in lines
+        if line.strip()
+    )
