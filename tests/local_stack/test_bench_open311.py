@@ -1,11 +1,10 @@
 """The bench's Open311 listing at scale, at a small scale: what `make bench` reports about it must be true.
 
 The Open311Function lists through its public index; the bench counts what DynamoDB read for a listing and
-checks the listing against the table's contents. Here 2,002 reports, all within the default 90 days, half of
-them closed: the default listing has 1,000 to list out of 2,002 in two partitions of equal size, so reading
-exactly what it lists is possible, and a listing that scanned, or read its partitions whole or in full
-pages, would read 2,000 items or more. (`make bench` lists among 50,000 with one in ten closed, where the listing
-also reads the unused rest of the smaller partition's first page: its table shows that cost.)
+checks the listing against the table's contents. Here 2,002 reports, all within the default 90 days, one in
+ten closed (as `make bench` seeds 50,000): the default listing takes about 900 from the open partition and 100
+from the closed one. A listing that scanned, or read its partitions whole or in full pages, would read 2,000
+items or more; one that sized its first pages evenly read 1,145 here (1.45 per item at 50,000).
 """
 
 from __future__ import annotations
@@ -20,15 +19,16 @@ from tests.bench import local
 from tests.bench.report import Report, open311_figures
 from tests.conftest import ROOT
 
-# One more open and one more closed than 1,000 each: every partition holds more than its listing takes.
+# One in ten reports closed, as in `make bench`: the newest 1,000 are about 900 open and 100 closed.
 REPORTS = 2_002
+FIRST_PAGE = 1_000 // 2 // 4
 
 
 @pytest.fixture(scope="module")
 def listings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[dict[str, Any]]]:
     state: Path = tmp_path_factory.mktemp("bench-open311") / "state"
     with local.bench_stack(ROOT, state) as stack:
-        yield local.open311_listing_at_scale(stack, REPORTS, lambda _: None, spread_days=60, closed_every=2)
+        yield local.open311_listing_at_scale(stack, REPORTS, lambda _: None, spread_days=60, closed_every=10)
 
 
 def test_a_listing_reads_what_it_lists_and_never_scans(listings: list[dict[str, Any]]) -> None:
@@ -39,8 +39,9 @@ def test_a_listing_reads_what_it_lists_and_never_scans(listings: list[dict[str, 
         assert run["as_expected"], run
         assert run["scans"] == 0, run
         assert set(run["calls"]) == {"dynamodb:Query"}, run
-        # Exactly what it lists, give or take the one item a merge of two partitions may look ahead in each.
-        assert run["listed"] <= run["read"] <= run["listed"] + 2, run
+        # What it lists, and at most the unused rest of one first page (a quarter of an even share, 125 items)
+        # more: the closed partition holds few of the newest reports. A first page of the even share read 1,145.
+        assert run["listed"] <= run["read"] <= run["listed"] + FIRST_PAGE, run
         assert run["read_units"] > 0
 
 
