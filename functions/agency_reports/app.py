@@ -3,12 +3,17 @@ Callers are authenticated by the API's authorizer (Cognito); which reports they 
 `lapor.agency`, whose replies in `lapor.replies`.
 """
 
+import re
+
 from lapor import agency, aws, replies
-from lapor.http import Request, Response, Router
+from lapor.contract import CURSOR_PATTERN
+from lapor.errors import FieldProblem, ValidationFailed
+from lapor.http import Request, Response, Router, if_match
 from lapor.ids import parse_tracking_id
 from lapor.lifecycle import ActionRequest
 from lapor.observability import logger
 from lapor.timefmt import from_store
+from lapor.views import STATUSES
 
 aws.prepare("dynamodb", "kms")  # INIT: every route reads and decrypts reports (SQS: actions only, on first use)
 
@@ -20,31 +25,59 @@ def _with_etag(view: dict) -> Response:
     return Response(200, view, {**PRIVATE, "ETag": f'"{view["version"]}"'})
 
 
-@router.route("GET", "/agency/reports")
+def _query(request: Request) -> tuple[str | None, list[FieldProblem]]:
+    """The `status` filter of the inbox and its export, and what is wrong with the query's common fields."""
+    status, problems = request.query.get("status"), []
+    if status is not None and status not in STATUSES:
+        problems.append(FieldProblem(("query", "status"), f"Input should be one of {', '.join(STATUSES)}"))
+    return status, problems
+
+
+def _checked(problems: list[FieldProblem]) -> None:
+    if problems:
+        raise ValidationFailed(problems, "Query is not valid")
+
+
+@router.operation("listAgencyReports")
 def list_reports(request: Request) -> Response:
-    return Response(200, agency.list_inbox(request.claims, request.query), PRIVATE)
+    status, problems = _query(request)
+    limit = request.query.get("limit", str(agency.PAGE_SIZE))
+    if not limit.isdigit() or not 1 <= int(limit) <= agency.MAX_PAGE:
+        problems.append(FieldProblem(("query", "limit"), f"Input should be a whole number from 1 to {agency.MAX_PAGE}"))
+    # The cursor is the position after which the next page starts: any string is a position.
+    cursor = request.query.get("cursor") or None
+    if cursor is not None and (len(cursor) > 200 or not re.match(CURSOR_PATTERN, cursor)):
+        problems.append(FieldProblem(("query", "cursor"), "is not a cursor from a previous page"))
+    _checked(problems)
+    return Response(200, agency.list_inbox(request.claims, status, int(limit), cursor), PRIVATE)
 
 
-@router.route("GET", "/agency/reports.csv")
+@router.operation("exportAgencyReports")
 def export_reports(request: Request) -> Response:
     headers = {**PRIVATE, "Content-Disposition": 'attachment; filename="lapor-reports.csv"'}
-    return Response(200, agency.export_csv(request.claims, request.query), headers, "text/csv; charset=utf-8")
+    status, problems = _query(request)
+    category, overdue = request.query.get("category"), request.query.get("overdue")
+    if category is not None and len(category) > 64:
+        problems.append(FieldProblem(("query", "category"), "String should have at most 64 characters"))
+    if overdue is not None and overdue not in ("1", "0"):
+        problems.append(FieldProblem(("query", "overdue"), "Input should be 1 or 0"))
+    _checked(problems)
+    csv = agency.export_csv(request.claims, status, category, request.query.get("agency"), overdue == "1")
+    return Response(200, csv, headers, "text/csv; charset=utf-8")
 
 
-@router.route("GET", "/agency/reports/{tracking_id}")
+@router.operation("getAgencyReport")
 def get_report(request: Request) -> Response:
     tracking_id = parse_tracking_id(request.path_params.get("tracking_id", ""))
     return _with_etag(agency.get_report(request.claims, tracking_id))
 
 
-@router.route("POST", "/agency/reports/{tracking_id}/actions")
+@router.operation("postAgencyAction")
 def post_action(request: Request) -> Response:
     tracking_id = parse_tracking_id(request.path_params.get("tracking_id", ""))
     # Only actions validate a body: the inbox and the report views never pay for pydantic.
-    from lapor.models import AgencyAction, validate_body
-
-    if_match = agency.parse_if_match(request.header("If-Match"))
-    body = validate_body(AgencyAction, request.json())
+    version = if_match(request)
+    body = request.validated()
     action = ActionRequest(
         action=body.action,
         message=body.message,
@@ -52,39 +85,33 @@ def post_action(request: Request) -> Response:
         agency_id=body.agency_id,
         due_at=from_store(body.due_at) if body.due_at else None,
     )
-    return _with_etag(agency.act(request.claims, tracking_id, action, if_match))
+    return _with_etag(agency.act(request.claims, tracking_id, action, version))
 
 
-@router.route("POST", "/agency/reports/{tracking_id}/attachments")
+@router.operation("postAgencyAttachment")
 def post_attachment(request: Request) -> Response:
     tracking_id = parse_tracking_id(request.path_params.get("tracking_id", ""))
-    from lapor.models import AttachmentRequest, validate_body
-
-    body = validate_body(AttachmentRequest, request.json())
+    body = request.validated()
     return Response(201, agency.request_photo_slot(request.claims, tracking_id, body.content_type), PRIVATE)
 
 
-@router.route("GET", "/agency/replies")
+@router.operation("listSavedReplies")
 def list_replies(request: Request) -> Response:
     return Response(200, replies.list_replies(request.claims), PRIVATE)
 
 
-@router.route("POST", "/agency/replies")
+@router.operation("createSavedReply")
 def create_reply(request: Request) -> Response:
-    from lapor.models import SavedReplyInput, validate_body
-
-    return Response(201, replies.create_reply(request.claims, validate_body(SavedReplyInput, request.json())), PRIVATE)
+    return Response(201, replies.create_reply(request.claims, request.validated()), PRIVATE)
 
 
-@router.route("PUT", "/agency/replies/{reply_id}")
+@router.operation("updateSavedReply")
 def update_reply(request: Request) -> Response:
-    from lapor.models import SavedReplyInput, validate_body
-
-    body = validate_body(SavedReplyInput, request.json())
+    body = request.validated()
     return Response(200, replies.update_reply(request.claims, request.path_params.get("reply_id", ""), body), PRIVATE)
 
 
-@router.route("DELETE", "/agency/replies/{reply_id}")
+@router.operation("deleteSavedReply")
 def delete_reply(request: Request) -> Response:
     replies.delete_reply(request.claims, request.path_params.get("reply_id", ""))
     return Response(204, None, PRIVATE)

@@ -45,7 +45,7 @@ def _asset(name: str) -> str:
     return package.joinpath(name).read_text(encoding="utf-8")
 
 
-@router.route("GET", "/openapi.json")
+@router.operation("getOpenApi")
 def openapi(request: Request) -> Response:
     try:
         directory = current_directory()
@@ -57,13 +57,13 @@ def openapi(request: Request) -> Response:
     return Response(200, document, {"Cache-Control": "max-age=60"})
 
 
-@router.route("GET", "/docs")
+@router.operation("getDocs")
 def docs(request: Request) -> Response:
     # The page's links are relative: it works under a stage prefix (/v1/docs) as well as at the root.
     return Response(200, DOCS_PAGE, dict(DOCS_HEADERS), content_type="text/html; charset=utf-8")
 
 
-@router.route("GET", "/docs/{asset}")
+@router.operation("getDocsAsset")
 def docs_asset(request: Request) -> Response:
     name = request.path_params.get("asset", "")
     if name not in ASSETS:

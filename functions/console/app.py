@@ -7,11 +7,8 @@ reads and changes reports through the agency API with it, like any other API cli
 
 from __future__ import annotations
 
-import hashlib
 import html
-import json
 import os
-import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -19,35 +16,13 @@ from urllib.parse import urlsplit
 
 from lapor.http import Request, Response, Router
 from lapor.observability import logger
+from lapor.pages import HTML, SHORT, Site, cached, language
 
-HERE = Path(__file__).parent
-LANGUAGES = ("id", "en")
-ASSETS = {"console.js": "application/javascript; charset=utf-8", "console.css": "text/css; charset=utf-8"}
-HTML = "text/html; charset=utf-8"
-IMMUTABLE = "public, max-age=31536000, immutable"
-SHORT = "public, max-age=300"
-_TEXT_SLOT = re.compile(r'data-t="([\w.]+)"[^>]*>')
-
+SITE = Site(
+    Path(__file__).parent,
+    {"console.js": "application/javascript; charset=utf-8", "console.css": "text/css; charset=utf-8"},
+)
 router = Router("console")
-
-
-@cache
-def _file(*parts: str) -> str:
-    return HERE.joinpath(*parts).read_text(encoding="utf-8")
-
-
-@cache
-def _strings(lang: str) -> dict[str, str]:
-    return dict(json.loads(_file("strings", f"{lang}.json")))
-
-
-@cache
-def _version() -> str:
-    """The assets' cache key: changes whenever the script, the style or a language's strings change."""
-    digest = hashlib.sha256()
-    for parts in [("assets", name) for name in sorted(ASSETS)] + [("strings", f"{x}.json") for x in LANGUAGES]:
-        digest.update(_file(*parts).encode())
-    return digest.hexdigest()[:12]
 
 
 @cache
@@ -68,66 +43,33 @@ def _headers() -> dict[str, str]:
     }
 
 
-@cache
-def _page(lang: str, root: str) -> str:
-    strings = _strings(lang)
-    page = _TEXT_SLOT.sub(lambda m: m.group(0) + html.escape(strings[m.group(1)], quote=False), _file("console.html"))
-    block = json.dumps(strings, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
-    auth_url, client_id = _sign_in()
-    slots = {
-        "lang": lang,
-        "other": strings["_other"],
-        "version": _version(),
-        "root": root,
-        "auth": html.escape(auth_url),
-        "client": html.escape(client_id),
-        "strings": block,
-    }
-    for slot, value in slots.items():
-        page = page.replace("{{" + slot + "}}", value)
-    return page
-
-
-def _etag(body: str) -> str:
-    return '"' + hashlib.sha256(body.encode()).hexdigest()[:24] + '"'
-
-
-def _cached(request: Request, body: str, content_type: str, headers: dict[str, str]) -> Response:
-    headers = {**headers, "ETag": _etag(body)}
-    if headers["ETag"] in (tag.strip() for tag in (request.header("If-None-Match") or "").split(",")):
-        return Response(304, None, headers, content_type)
-    return Response(200, body, headers, content_type)
-
-
 def _html(request: Request, root: str) -> Response:
-    lang = request.query.get("lang", "")
-    return _cached(request, _page(lang if lang in LANGUAGES else LANGUAGES[0], root), HTML, _headers())
+    auth_url, client_id = _sign_in()
+    page = SITE.page(
+        "console.html", language(request), root=root, auth=html.escape(auth_url), client=html.escape(client_id)
+    )
+    return cached(request, page, HTML, _headers())
 
 
-@router.route("GET", "/console")
+@router.operation("consoleInbox")
 def inbox_page(request: Request) -> Response:
     return _html(request, "./")
 
 
-@router.route("GET", "/console/reports/{tracking_id}")
+@router.operation("consoleReport")
 def report_page(request: Request) -> Response:
     # The same page for every ID: the script asks the agency API, which decides what this officer may see.
     return _html(request, "../../")
 
 
-def _asset(request: Request, name: str) -> Response:
-    cache_control = IMMUTABLE if request.query.get("v") == _version() else SHORT
-    return _cached(request, _file("assets", name), ASSETS[name], {"Cache-Control": cache_control})
-
-
-@router.route("GET", "/console/assets/console.js")
+@router.operation("getConsoleScript")
 def script(request: Request) -> Response:
-    return _asset(request, "console.js")
+    return SITE.asset(request, "console.js")
 
 
-@router.route("GET", "/console/assets/console.css")
+@router.operation("getConsoleStyle")
 def style(request: Request) -> Response:
-    return _asset(request, "console.css")
+    return SITE.asset(request, "console.css")
 
 
 def _trailing_slash_redirect(event: dict[str, Any]) -> dict[str, Any] | None:

@@ -18,33 +18,33 @@ def _format(request: Request) -> str:
     return "xml" if request.resource.endswith(".xml") else "json"
 
 
-@router.route("GET", "/open311/v2/discovery.json")
-@router.route("GET", "/open311/v2/discovery.xml")
+@router.operation("open311DiscoveryJSON")
+@router.operation("open311DiscoveryXML")
 def discovery(request: Request) -> Response:
     return open311_response(200, "discovery", open311.discovery(request.base_url), _format(request), DIRECTORY_CACHE)
 
 
-@router.route("GET", "/open311/v2/services.json")
-@router.route("GET", "/open311/v2/services.xml")
+@router.operation("open311ServicesJSON")
+@router.operation("open311ServicesXML")
 def services(request: Request) -> Response:
     return open311_response(200, "services", open311.services(), _format(request), DIRECTORY_CACHE)
 
 
-@router.route("GET", "/open311/v2/services/{service_file}")
+@router.operation("open311ServiceDefinition")
 def service_definition(request: Request) -> Response:
     code, fmt = open311.split_format(request.path_params.get("service_file", ""))
     open311.check_jurisdiction(request.query.get("jurisdiction_id"))
     return open311_response(200, "service_definition", open311.service_definition(code), fmt, DIRECTORY_CACHE)
 
 
-@router.route("GET", "/open311/v2/requests.json")
-@router.route("GET", "/open311/v2/requests.xml")
+@router.operation("open311RequestsJSON")
+@router.operation("open311RequestsXML")
 def list_requests(request: Request) -> Response:
     fmt = _format(request)
     return open311_response(200, "service_requests", open311.find_requests(request.query), fmt, NO_STORE)
 
 
-@router.route("GET", "/open311/v2/requests/{request_file}")
+@router.operation("open311Request")
 def get_request(request: Request) -> Response:
     tracking_id, fmt = open311.split_format(request.path_params.get("request_file", ""))
     open311.check_jurisdiction(request.query.get("jurisdiction_id"))

@@ -11,8 +11,8 @@ from lapor.observability import logger
 router = Router("open311_submit", errors=open311_errors)
 
 
-@router.route("POST", "/open311/v2/requests.json")
-@router.route("POST", "/open311/v2/requests.xml")
+@router.operation("open311FileRequestJSON")
+@router.operation("open311FileRequestXML")
 def post_request(request: Request) -> Response:
     fmt = "xml" if request.resource.endswith(".xml") else "json"
     key = idempotency_key(request)

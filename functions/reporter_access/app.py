@@ -17,36 +17,30 @@ def _code(request: Request) -> str | None:
     return request.header("X-Access-Code")
 
 
-@router.route("GET", "/reports/{tracking_id}/private")
+@router.operation("getPrivateReport")
 def private_view(request: Request) -> Response:
     view = reporter.reporter_view(request.path_params.get("tracking_id", ""), _code(request))
     return Response(200, view, PRIVATE)
 
 
-@router.route("POST", "/reports/{tracking_id}/messages")
+@router.operation("postReporterMessage")
 def post_message(request: Request) -> Response:
     # Bodies are validated on the POST routes only: the private view never pays for pydantic.
-    from lapor.models import ReporterMessage, validate_body
-
-    body = validate_body(ReporterMessage, request.json())
+    body = request.validated()
     view = reporter.post_message(request.path_params.get("tracking_id", ""), _code(request), body.message)
     return Response(201, view, PRIVATE)
 
 
-@router.route("POST", "/reports/{tracking_id}/rating")
+@router.operation("postRating")
 def post_rating(request: Request) -> Response:
-    from lapor.models import RatingRequest, validate_body
-
-    body = validate_body(RatingRequest, request.json())
+    body = request.validated()
     view = reporter.rate(request.path_params.get("tracking_id", ""), _code(request), body.score, body.comment)
     return Response(201, view, PRIVATE)
 
 
-@router.route("POST", "/reports/{tracking_id}/attachments")
+@router.operation("postReporterAttachment")
 def post_attachment(request: Request) -> Response:
-    from lapor.models import AttachmentRequest, validate_body
-
-    body = validate_body(AttachmentRequest, request.json())
+    body = request.validated()
     slot = reporter.request_photo_slot(request.path_params.get("tracking_id", ""), _code(request), body.content_type)
     return Response(201, slot, PRIVATE)
 

@@ -2,7 +2,7 @@
 
 from lapor import aws
 from lapor.http import Request, Response, Router, idempotency_key
-from lapor.models import ReportSubmission, build, validate_body
+from lapor.models import ReportSubmission, build
 from lapor.observability import logger
 from lapor.reports import body_fingerprint, submit_report
 
@@ -13,16 +13,14 @@ build(ReportSubmission)
 router = Router("submit_report")
 
 
-@router.route("POST", "/reports")
+@router.operation("submitReport")
 def post_report(request: Request) -> Response:
     key = idempotency_key(request)
-    body = request.json()
-    submission = validate_body(ReportSubmission, body)
     receipt = submit_report(
-        submission,
+        request.validated(),
         base_url=request.base_url,
         idempotency_key=key,
-        fingerprint=body_fingerprint("POST /reports", body) if key else None,
+        fingerprint=body_fingerprint("POST /reports", request.parsed) if key else None,
     )
     headers = {"Location": f"/reports/{receipt['tracking_id']}", "Cache-Control": "no-store"}
     return Response(201, receipt, headers)

@@ -10,7 +10,7 @@ aws.prepare("dynamodb")  # INIT: the clients every request needs; no AWS call
 router = Router("support_report")
 
 
-@router.route("POST", "/reports/{tracking_id}/support")
+@router.operation("supportReport")
 def post_support(request: Request) -> Response:
     return Response(200, support(request.path_params.get("tracking_id", "")), {"Cache-Control": "no-store"})
 

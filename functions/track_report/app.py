@@ -21,7 +21,7 @@ router = Router("track_report")
 DIRECTORY_CACHE = {"Cache-Control": "public, max-age=300"}
 
 
-@router.route("GET", "/reports/{tracking_id}")
+@router.operation("getReport")
 def get_report(request: Request) -> Response:
     tracking_id = parse_tracking_id(request.path_params.get("tracking_id", ""))
     item = store.read_public_report(tracking_id)
@@ -30,19 +30,19 @@ def get_report(request: Request) -> Response:
     return Response(200, public_view(item, settings().time_zone), {"Cache-Control": "no-store"})
 
 
-@router.route("GET", "/agencies")
+@router.operation("listAgencies")
 def list_agencies(request: Request) -> Response:
     agencies = current_directory().agencies.values()
     return Response(200, [a.public() for a in agencies], DIRECTORY_CACHE)
 
 
-@router.route("GET", "/categories")
+@router.operation("listCategories")
 def list_categories(request: Request) -> Response:
     categories = current_directory().categories.values()
     return Response(200, [c.public() for c in categories], DIRECTORY_CACHE)
 
 
-@router.route("GET", "/stats")
+@router.operation("getStats")
 def get_stats(request: Request) -> Response:
     directory = current_directory()
     rows = {row["sk"]: row for row in store.read_stats()}
@@ -52,7 +52,7 @@ def get_stats(request: Request) -> Response:
     return Response(200, {"agencies": figures}, {"Cache-Control": "public, max-age=60"})
 
 
-@router.route("GET", "/health")
+@router.operation("health")
 def health(request: Request) -> Response:
     return Response(200, {"status": "ok"}, {"Cache-Control": "no-store"})
 

@@ -1,19 +1,13 @@
 """The citizen-facing web: the landing page with the report form, the tracking page, the public figures as
 charts (/statistik), their scripts, style and strings, and the QR codes printed on posters and receipts.
 
-The pages are static files of this folder, read once per warm function; the chosen language's strings are
-written into the HTML (text and a JSON block) so the first paint needs no extra round trip. The pages only
+The pages are static files of this folder, served by `lapor.pages`. The pages only
 talk to this API, with relative URLs, so they also work under a stage prefix (`.../v1/`). This function
 reads the directory (for agency QR codes) and nothing else: it never sees a report.
 """
 
 from __future__ import annotations
 
-import hashlib
-import html
-import json
-import re
-from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -24,16 +18,17 @@ from lapor.errors import NotFound
 from lapor.http import Request, Response, Router
 from lapor.ids import parse_tracking_id
 from lapor.observability import logger
+from lapor.pages import HTML, IMMUTABLE, LANGUAGES, SHORT, Site, cached, etag, language, not_modified
 from lapor.photos import bucket_origin
 
-HERE = Path(__file__).parent
-LANGUAGES = ("id", "en")
-ASSET_TYPES = {
-    "lapor.js": "application/javascript; charset=utf-8",
-    "lapor.css": "text/css; charset=utf-8",
-    "statistik.js": "application/javascript; charset=utf-8",
-}
-HTML = "text/html; charset=utf-8"
+SITE = Site(
+    Path(__file__).parent,
+    {
+        "lapor.js": "application/javascript; charset=utf-8",
+        "lapor.css": "text/css; charset=utf-8",
+        "statistik.js": "application/javascript; charset=utf-8",
+    },
+)
 
 
 # Scripts, styles, images and calls from this origin only (data: for the empty favicon that saves a request),
@@ -50,114 +45,50 @@ def _page_headers() -> dict[str, str]:
     }
 
 
-# A versioned asset URL (?v=<version>) never changes: cache it for a year. Anything else: revalidate soon.
-IMMUTABLE = "public, max-age=31536000, immutable"
-SHORT = "public, max-age=300"
-_TEXT_SLOT = re.compile(r'data-t="([\w.]+)"[^>]*>')
-
 router = Router("web_pages")
 
 
-@cache
-def _file(*parts: str) -> str:
-    return HERE.joinpath(*parts).read_text(encoding="utf-8")
+def _page(request: Request, name: str) -> Response:
+    return cached(request, SITE.page(f"pages/{name}", language(request)), HTML, _page_headers())
 
 
-@cache
-def _strings(lang: str) -> dict[str, str]:
-    return dict(json.loads(_file("strings", f"{lang}.json")))
-
-
-@cache
-def _version() -> str:
-    """Changes whenever the script, the style or a language's strings change: the assets' cache key."""
-    files = [("assets", name) for name in sorted(ASSET_TYPES)] + [("strings", f"{lang}.json") for lang in LANGUAGES]
-    digest = hashlib.sha256()
-    for parts in files:
-        digest.update(_file(*parts).encode())
-    return digest.hexdigest()[:12]
-
-
-@cache
-def _page(name: str, lang: str) -> str:
-    """A page in one language: every `data-t` element filled with its text, the strings as a JSON block."""
-    strings = _strings(lang)
-    page = _TEXT_SLOT.sub(lambda m: m.group(0) + html.escape(strings[m.group(1)], quote=False), _file("pages", name))
-    block = json.dumps(strings, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
-    for slot, value in (("lang", lang), ("other", strings["_other"]), ("version", _version()), ("strings", block)):
-        page = page.replace("{{" + slot + "}}", value)
-    return page
-
-
-def _language(request: Request) -> str:
-    lang = request.query.get("lang", "")
-    return lang if lang in LANGUAGES else LANGUAGES[0]
-
-
-def _etag(content: str | bytes) -> str:
-    data = content.encode() if isinstance(content, str) else content
-    return '"' + hashlib.sha256(data).hexdigest()[:24] + '"'
-
-
-def _not_modified(request: Request, etag: str) -> bool:
-    return etag in (tag.strip() for tag in (request.header("If-None-Match") or "").split(","))
-
-
-def _cached(request: Request, body: str | bytes, content_type: str, headers: dict[str, str]) -> Response:
-    """200 with an ETag, or 304 when the browser already holds this very body (cheap on a slow line)."""
-    headers = {**headers, "ETag": _etag(body)}
-    if _not_modified(request, headers["ETag"]):
-        return Response(304, None, headers, content_type)
-    return Response(200, body, headers, content_type)
-
-
-def _asset_cache(request: Request) -> str:
-    return IMMUTABLE if request.query.get("v") == _version() else SHORT
-
-
-@router.route("GET", "/")
+@router.operation("landingPage")
 def landing_page(request: Request) -> Response:
-    return _cached(request, _page("index.html", _language(request)), HTML, _page_headers())
+    return _page(request, "index.html")
 
 
-@router.route("GET", "/track/{tracking_id}")
+@router.operation("trackingPage")
 def tracking_page(request: Request) -> Response:
     # The same page for every ID, read by the script: an unknown and a malformed ID look alike here too.
-    return _cached(request, _page("track.html", _language(request)), HTML, _page_headers())
+    return _page(request, "track.html")
 
 
-@router.route("GET", "/statistik")
+@router.operation("statisticsPage")
 def statistics_page(request: Request) -> Response:
-    return _cached(request, _page("statistik.html", _language(request)), HTML, _page_headers())
+    return _page(request, "statistik.html")
 
 
-@router.route("GET", "/assets/statistik.js")
+@router.operation("getStatisticsScript")
 def statistics_script(request: Request) -> Response:
-    body = _file("assets", "statistik.js")
-    return _cached(request, body, ASSET_TYPES["statistik.js"], {"Cache-Control": _asset_cache(request)})
+    return SITE.asset(request, "statistik.js")
 
 
-@router.route("GET", "/assets/lapor.js")
+@router.operation("getPageScript")
 def script(request: Request) -> Response:
-    return _cached(
-        request, _file("assets", "lapor.js"), ASSET_TYPES["lapor.js"], {"Cache-Control": _asset_cache(request)}
-    )
+    return SITE.asset(request, "lapor.js")
 
 
-@router.route("GET", "/assets/lapor.css")
+@router.operation("getPageStyle")
 def style(request: Request) -> Response:
-    return _cached(
-        request, _file("assets", "lapor.css"), ASSET_TYPES["lapor.css"], {"Cache-Control": _asset_cache(request)}
-    )
+    return SITE.asset(request, "lapor.css")
 
 
-@router.route("GET", "/assets/strings/{lang}")
+@router.operation("getPageStrings")
 def strings(request: Request) -> Response:
     lang = request.path_params.get("lang", "")
     if lang not in LANGUAGES:
         raise NotFound("No strings for this language.")
-    body = _file("strings", f"{lang}.json")
-    return _cached(request, body, "application/json; charset=utf-8", {"Cache-Control": _asset_cache(request)})
+    return SITE.strings_file(request, lang)
 
 
 def _agency_url(request: Request) -> str:
@@ -174,30 +105,30 @@ def _tracking_url(request: Request) -> str:
 
 def _qr_image(request: Request, url: str, kind: str) -> Response:
     """A QR code never changes for a given URL: cacheable for a year, and 304 without drawing it again."""
-    headers = {"Cache-Control": IMMUTABLE, "ETag": _etag(f"{kind} {url}")}
+    headers = {"Cache-Control": IMMUTABLE, "ETag": etag(f"{kind} {url}")}
     content_type = "image/svg+xml" if kind == "svg" else "image/png"
-    if _not_modified(request, headers["ETag"]):
+    if not_modified(request, headers["ETag"]):
         return Response(304, None, headers, content_type)
     body: str | bytes = qr.svg(url) if kind == "svg" else qr.png(url)
     return Response(200, body, headers, content_type)
 
 
-@router.route("GET", "/agencies/{agency_id}/qr.svg")
+@router.operation("getAgencyQrSvg")
 def agency_qr_svg(request: Request) -> Response:
     return _qr_image(request, _agency_url(request), "svg")
 
 
-@router.route("GET", "/agencies/{agency_id}/qr.png")
+@router.operation("getAgencyQrPng")
 def agency_qr_png(request: Request) -> Response:
     return _qr_image(request, _agency_url(request), "png")
 
 
-@router.route("GET", "/reports/{tracking_id}/qr.svg")
+@router.operation("getReportQrSvg")
 def report_qr_svg(request: Request) -> Response:
     return _qr_image(request, _tracking_url(request), "svg")
 
 
-@router.route("GET", "/reports/{tracking_id}/qr.png")
+@router.operation("getReportQrPng")
 def report_qr_png(request: Request) -> Response:
     return _qr_image(request, _tracking_url(request), "png")
 

@@ -1,7 +1,8 @@
 """Configuration: one settings object, read from the environment once and validated.
 
-A frozen dataclass rather than a pydantic model on purpose: the public lookup function must start
-fast, and pydantic's import alone costs it more than its whole cold-start budget allows.
+A frozen dataclass rather than a pydantic model (or Powertools' parameters): importing pydantic takes about
+0.17x of the cold-start floor (a bare interpreter importing boto3 and creating one client), a seventh of the
+public lookup's whole margin (1.2x the floor), for checks that fit in `_int` below.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The HTTP contract as code: every operation, the function that serves it, and its bodies.
 
-The OpenAPI document is generated from this table (see `lapor.openapi`), and tests check that it
-matches `template.yaml` (every route declared once, by the function named here) and each function's
-router (it serves exactly these routes).
+Routers serve operations by their id (`Router.operation`), and a test checks that `template.yaml` routes
+each operation to the function named here. The OpenAPI document is generated from this table (see
+`lapor.openapi`); figures in descriptions are written `${name}` and filled in there from the constant
+that enforces them.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel
-
-from lapor import models
 from lapor.http import IDEMPOTENCY_KEY_BASE64URL, IDEMPOTENCY_KEY_UUID4, IDEMPOTENCY_KEY_UUID_SHAPE
-from lapor.store import CURSOR_PATTERN
+from lapor.views import STATUSES
+
+# Where an inbox page starts: the position after which it continues; any printable ASCII is a position.
+CURSOR_PATTERN = "^[\\x20-\\x7E]*$"
 
 
 @dataclass(frozen=True)
@@ -36,9 +37,10 @@ class Operation:
     description: str
     tag: str
     success_status: int = 200
-    response: type[BaseModel] | tuple[type[BaseModel]] | None = None  # a tuple means "a list of"
+    # Bodies name classes of `lapor.models` (importing pydantic here would cost every function's cold start).
+    response: str | tuple[str] | None = None  # a tuple means "a list of"
     content_type: str = "application/json"
-    request: type[BaseModel] | None = None
+    request: str | None = None  # a JSON body is validated with it before the handler runs
     parameters: tuple[Parameter, ...] = ()
     errors: tuple[int, ...] = ()
     response_headers: dict[str, str] = field(default_factory=dict)
@@ -71,7 +73,8 @@ IDEMPOTENCY_KEY = Parameter(
     "Optional. It must carry at least 122 random bits: a random version-4 UUID, or 22 to 255 base64url "
     "characters from a secure random source (any other UUID version is refused); anything else is 400. "
     "A retry with the same key and the same body returns the first response again and creates nothing; "
-    "the same key with a different body is refused with 422. Keys are remembered for 24 hours. The server "
+    "the same key with a different body is refused with 422. Keys are remembered for ${idempotency_hours} hours. The "
+    "server "
     "keys its record of a key with a secret of its own, so neither a guessed key nor a copy of its tables "
     "yields a receipt.",
 )
@@ -87,8 +90,8 @@ CITIZEN_OPERATIONS: tuple[Operation, ...] = (
         "agency. The response holds the access code, shown this once only.",
         "citizen",
         success_status=201,
-        response=models.SubmissionReceipt,
-        request=models.ReportSubmission,
+        response="SubmissionReceipt",
+        request="ReportSubmission",
         parameters=(IDEMPOTENCY_KEY,),
         errors=(400, 409, 413, 422, 429),
         response_headers={"Location": "The report's public URL, /reports/{tracking_id}"},
@@ -102,7 +105,7 @@ CITIZEN_OPERATIONS: tuple[Operation, ...] = (
         "Status, deadline, escalation level and timeline. Title, description and location only when the report "
         "is not confidential. Never the reporter, never private messages.",
         "citizen",
-        response=models.PublicReportView,
+        response="PublicReportView",
         parameters=(TRACKING_ID,),
         errors=(404, 429),
     ),
@@ -117,7 +120,7 @@ DIRECTORY_OPERATIONS: tuple[Operation, ...] = (
         "The agencies of this deployment's directory",
         "Each with its parent (the escalation path) and level.",
         "directory",
-        response=(models.AgencyOut,),
+        response=("AgencyOut",),
         errors=(429,),
     ),
     Operation(
@@ -128,7 +131,7 @@ DIRECTORY_OPERATIONS: tuple[Operation, ...] = (
         "Report categories",
         "Each with the agency that receives its reports by default.",
         "directory",
-        response=(models.CategoryOut,),
+        response=("CategoryOut",),
         errors=(429,),
     ),
 )
@@ -138,7 +141,8 @@ ACCESS_CODE = Parameter(
     "header",
     {"type": "string", "maxLength": 64},
     "The access code from the receipt. The right code always opens the report, whatever others tried. "
-    "Missing or wrong: 403, and counted per report; past 10 wrong codes in a 15-minute window every further "
+    "Missing or wrong: 403, and counted per report; past ${max_wrong_codes} wrong codes in a "
+    "${wrong_code_minutes}-minute window every further "
     "wrong or missing code is 429 with Retry-After (the seconds until the window ends).",
 )
 
@@ -152,7 +156,7 @@ FOLLOW_UP_OPERATIONS: tuple[Operation, ...] = (
         "The public view plus title, description and location even when confidential, the reporter block as "
         "submitted (absent when anonymous), private messages and the rating.",
         "citizen",
-        response=models.ReporterReportView,
+        response="ReporterReportView",
         parameters=(TRACKING_ID, ACCESS_CODE),
         errors=(403, 404, 429),
     ),
@@ -163,15 +167,17 @@ FOLLOW_UP_OPERATIONS: tuple[Operation, ...] = (
         "ReporterAccessFunction",
         "The reporter answers the agency or adds information",
         "After a response this reopens the report (in_progress) with a new deadline. Refused (409) once the "
-        "report is closed or rejected. A reporter may send 20 messages a day (the deployment's time zone; "
-        "LAPOR_REPORTER_MESSAGES_PER_DAY) and 200 per report (LAPOR_REPORTER_MESSAGES_PER_REPORT): past the "
+        "report is closed or rejected. A reporter may send ${messages_per_day} messages a day (the deployment's time "
+        "zone; "
+        "LAPOR_REPORTER_MESSAGES_PER_DAY) and ${messages_per_report} per report (LAPOR_REPORTER_MESSAGES_PER_REPORT): "
+        "past the "
         "day's cap 429 with Retry-After (the seconds until the next day), past the report's cap 429 without it. "
         "The agency can always act on the report. The agency is emailed about a reporter's message at most "
         "once an hour per report. Answers the reporter's updated view.",
         "citizen",
         success_status=201,
-        response=models.ReporterReportView,
-        request=models.ReporterMessage,
+        response="ReporterReportView",
+        request="ReporterMessage",
         parameters=(TRACKING_ID, ACCESS_CODE),
         errors=(400, 403, 404, 409, 413, 422, 429),
     ),
@@ -184,8 +190,8 @@ FOLLOW_UP_OPERATIONS: tuple[Operation, ...] = (
         "Allowed once per report, when it is responded or closed (409 otherwise).",
         "citizen",
         success_status=201,
-        response=models.ReporterReportView,
-        request=models.RatingRequest,
+        response="ReporterReportView",
+        request="RatingRequest",
         parameters=(TRACKING_ID, ACCESS_CODE),
         errors=(400, 403, 404, 409, 413, 422, 429),
     ),
@@ -196,16 +202,18 @@ FOLLOW_UP_OPERATIONS: tuple[Operation, ...] = (
         "ReporterAccessFunction",
         "Ask for an upload slot for one photo",
         "Answers a presigned S3 POST for one object: POST its fields and then the file (`file`, last) to its url "
-        "as multipart/form-data within 5 minutes; S3 refuses another content type or more than 10 MB. The bytes "
+        "as multipart/form-data within ${slot_minutes} minutes; S3 refuses another content type or more than "
+        "${photo_mb} MB. The bytes "
         "never pass through this API. The photo is then checked from its bytes (JPEG, PNG or WebP), stripped of "
         "all metadata (EXIF with GPS, camera make and serial, XMP, IPTC, ICC profiles, comments), scaled to at "
-        "most 2560 px on the long side and stored as JPEG; it appears in `photos` of the private view, as "
-        "stored or refused with a reason. At most 3 photos per report from the reporter (uploads still pending "
+        "most ${photo_side} px on the long side and stored as JPEG; it appears in `photos` of the private view, as "
+        "stored or refused with a reason. At most ${max_photos} photos per report from the reporter (uploads still "
+        "pending "
         "count); 409 beyond, or once the report is closed or rejected.",
         "citizen",
         success_status=201,
-        response=models.AttachmentSlot,
-        request=models.AttachmentRequest,
+        response="AttachmentSlot",
+        request="AttachmentRequest",
         parameters=(TRACKING_ID, ACCESS_CODE),
         errors=(400, 403, 404, 409, 413, 422, 429),
     ),
@@ -218,7 +226,7 @@ FOLLOW_UP_OPERATIONS: tuple[Operation, ...] = (
         "Adds one to support_count. Nothing about the supporter is stored, so the count is not deduplicated. "
         "Confidential reports cannot be supported (409).",
         "citizen",
-        response=models.SupportCount,
+        response="SupportCount",
         parameters=(TRACKING_ID,),
         errors=(404, 409, 429),
     ),
@@ -238,7 +246,7 @@ TRANSPARENCY_OPERATIONS: tuple[Operation, ...] = (
         "take them; escalated: reports escalated away from it because a deadline passed; "
         "median_first_response_working_days: from submission to first response (null before any).",
         "directory",
-        response=models.Stats,
+        response="Stats",
         errors=(429,),
     ),
 )
@@ -253,16 +261,19 @@ AGENCY_OPERATIONS: tuple[Operation, ...] = (
         "An officer sees the reports their agency is responsible for; a dispatcher also those of every agency "
         "below theirs. Page with `cursor` from `next_cursor`.",
         "agency",
-        response=models.InboxPage,
+        response="InboxPage",
         parameters=(
             Parameter(
                 "status",
                 "query",
-                {"type": "string", "enum": ["submitted", "verified", "in_progress", "responded", "closed", "rejected"]},
+                {"type": "string", "enum": list(STATUSES)},
                 "Only reports in this status",
             ),
             Parameter(
-                "limit", "query", {"type": "string", "pattern": "^([1-9]|[1-9][0-9]|100)$"}, "1 to 100, default 20"
+                "limit",
+                "query",
+                {"type": "string", "pattern": "^([1-9]|[1-9][0-9]|100)$"},
+                "1 to ${max_page}, default ${page_size}",
             ),
             Parameter(
                 "cursor",
@@ -283,7 +294,7 @@ AGENCY_OPERATIONS: tuple[Operation, ...] = (
         "Content even when confidential, the reporter (absent when anonymous), every message, and `version` "
         "(also the ETag) for If-Match.",
         "agency",
-        response=models.AgencyReportView,
+        response="AgencyReportView",
         parameters=(TRACKING_ID,),
         errors=(401, 403, 404, 429),
         response_headers={"ETag": "The report's version, for If-Match"},
@@ -297,11 +308,12 @@ AGENCY_OPERATIONS: tuple[Operation, ...] = (
         "Act on a report: verify, transfer, start, respond, extend, reject, close",
         "Transitions: verify submitted->verified; transfer submitted|verified|in_progress->submitted (agency_id); "
         "start verified->in_progress; respond verified|in_progress->responded (message); extend "
-        "verified|in_progress (due_at at most 60 days after submission, message); reject submitted|verified->"
+        "verified|in_progress (due_at at most ${max_total_days} days after submission, message); reject "
+        "submitted|verified->"
         "rejected (message); close responded->closed. Any other transition, or a stale If-Match, is 409.",
         "agency",
-        response=models.AgencyReportView,
-        request=models.AgencyAction,
+        response="AgencyReportView",
+        request="AgencyAction",
         parameters=(
             TRACKING_ID,
             Parameter("If-Match", "header", {"type": "string", "pattern": '^(W/)?"?[0-9]{1,12}"?$'}, "Version"),
@@ -317,12 +329,13 @@ AGENCY_OPERATIONS: tuple[Operation, ...] = (
         "AgencyReportsFunction",
         "Ask for an upload slot for one photo of the agency",
         "The same presigned S3 POST as the reporter's, for a photo the agency attaches to its handling of an "
-        "open report (at most 3 per report from the agency). Processed and stripped the same way; listed in "
+        "open report (at most ${max_photos} per report from the agency). Processed and stripped the same way; listed "
+        "in "
         "`photos` with author agency.",
         "agency",
         success_status=201,
-        response=models.AttachmentSlot,
-        request=models.AttachmentRequest,
+        response="AttachmentSlot",
+        request="AttachmentRequest",
         parameters=(TRACKING_ID,),
         errors=(400, 401, 403, 404, 409, 413, 422, 429),
         agency_token=True,
@@ -348,7 +361,7 @@ AGENCY_TOOL_OPERATIONS: tuple[Operation, ...] = (
             Parameter(
                 "status",
                 "query",
-                {"type": "string", "enum": ["submitted", "verified", "in_progress", "responded", "closed", "rejected"]},
+                {"type": "string", "enum": list(STATUSES)},
                 "Only reports in this status",
             ),
             Parameter("category", "query", {"type": "string", "maxLength": 64}, "Only this category (code)"),
@@ -366,7 +379,7 @@ AGENCY_TOOL_OPERATIONS: tuple[Operation, ...] = (
         "The caller's agency's saved replies",
         "Reply templates that fill the response composer; each agency sees and edits its own only.",
         "agency",
-        response=models.SavedReplies,
+        response="SavedReplies",
         errors=(401, 403, 429),
         agency_token=True,
     ),
@@ -376,11 +389,11 @@ AGENCY_TOOL_OPERATIONS: tuple[Operation, ...] = (
         "/agency/replies",
         "AgencyReportsFunction",
         "Save a reply for the caller's agency",
-        "At most 50 per agency (409 beyond).",
+        "At most ${max_replies} per agency (409 beyond).",
         "agency",
         success_status=201,
-        response=models.SavedReply,
-        request=models.SavedReplyInput,
+        response="SavedReply",
+        request="SavedReplyInput",
         errors=(400, 401, 403, 409, 413, 422, 429),
         agency_token=True,
     ),
@@ -392,8 +405,8 @@ AGENCY_TOOL_OPERATIONS: tuple[Operation, ...] = (
         "Change one of the agency's saved replies",
         "Another agency's reply id, or an unknown one, is 404.",
         "agency",
-        response=models.SavedReply,
-        request=models.SavedReplyInput,
+        response="SavedReply",
+        request="SavedReplyInput",
         parameters=(REPLY_ID,),
         errors=(400, 401, 403, 404, 413, 422, 429),
         agency_token=True,
@@ -657,7 +670,7 @@ SERVICE_OPERATIONS: tuple[Operation, ...] = (
         "Liveness",
         "Answers while the API and its functions are up.",
         "operations",
-        response=models.Health,
+        response="Health",
         errors=(429,),
     ),
     Operation(
@@ -713,7 +726,7 @@ OPEN311_LIST_PARAMETERS = (
         "service_request_id",
         "query",
         {"type": "string", "minLength": 1},
-        "Comma-separated Tracking IDs, at most 100; overrides every other filter. Unknown, malformed and "
+        "Comma-separated Tracking IDs, at most ${open311_ids}; overrides every other filter. Unknown, malformed and "
         "confidential ones are left out alike.",
     ),
     OPEN311_SERVICE_CODES,
@@ -721,13 +734,13 @@ OPEN311_LIST_PARAMETERS = (
         "start_date",
         "query",
         {"type": "string", "format": "date-time"},
-        "Submitted at or after (W3C date-time with an offset); with end_date at most 90 days apart",
+        "Submitted at or after (W3C date-time with an offset); with end_date at most ${open311_days} days apart",
     ),
     Parameter(
         "end_date",
         "query",
         {"type": "string", "format": "date-time"},
-        "Submitted at or before; without either date, the last 90 days",
+        "Submitted at or before; without either date, the last ${open311_days} days",
     ),
     Parameter(
         "status",
@@ -738,9 +751,10 @@ OPEN311_LIST_PARAMETERS = (
     JURISDICTION,
 )
 OPEN311_LIST = (
-    "Public (never confidential) reports, newest first, at most 1,000, read from a sparse index of public "
+    "Public (never confidential) reports, newest first, at most ${open311_listed}, read from a sparse index of public "
     "reports (never a scan). No reporter data: there is none to show. A query that no schema can rule out is "
-    "refused with 400: start_date and end_date more than 90 days apart, end_date before start_date, an unknown "
+    "refused with 400: start_date and end_date more than ${open311_days} days apart, end_date before start_date, an "
+    "unknown "
     "service_code."
 )
 OPEN311_FILE = (
@@ -766,7 +780,7 @@ def _open311(fmt: str) -> tuple[Operation, ...]:
             f"Open311 service discovery ({upper})",
             "This endpoint, its specification and formats.",
             "open311",
-            response=models.Open311Discovery,
+            response="Open311Discovery",
             parameters=(JURISDICTION,),
             errors=(404, 429),
             formats=(fmt,),
@@ -780,7 +794,7 @@ def _open311(fmt: str) -> tuple[Operation, ...]:
             "service_code is the category code, group the agency that receives its reports by default, type "
             "realtime, metadata true (see services/{service_code}).",
             "open311",
-            response=(models.Open311Service,),
+            response=("Open311Service",),
             parameters=(JURISDICTION,),
             errors=(404, 429),
             formats=(fmt,),
@@ -793,7 +807,7 @@ def _open311(fmt: str) -> tuple[Operation, ...]:
             f"Open311 service requests: public reports ({upper})",
             OPEN311_LIST,
             "open311",
-            response=(models.Open311ServiceRequest,),
+            response=("Open311ServiceRequest",),
             parameters=OPEN311_LIST_PARAMETERS,
             errors=(400, 404, 429),
             formats=(fmt,),
@@ -807,8 +821,8 @@ def _open311(fmt: str) -> tuple[Operation, ...]:
             OPEN311_FILE,
             "open311",
             success_status=201,
-            response=(models.Open311Filed,),
-            request=models.Open311RequestForm,
+            response=("Open311Filed",),
+            request="Open311RequestForm",
             request_content_type="application/x-www-form-urlencoded",
             parameters=(IDEMPOTENCY_KEY,),
             errors=(400, 403, 404, 409, 429),
@@ -830,7 +844,7 @@ OPEN311_OPERATIONS: tuple[Operation, ...] = (
         "service_file is `<service_code>.json` or `<service_code>.xml` (another suffix: 404). Attributes: kind "
         "(complaint, aspiration, information_request), title, anonymous and confidential.",
         "open311",
-        response=models.Open311ServiceDefinition,
+        response="Open311ServiceDefinition",
         parameters=(
             Parameter(
                 "service_file",
@@ -853,7 +867,7 @@ OPEN311_OPERATIONS: tuple[Operation, ...] = (
         "request_file is `<Tracking ID>.json` or `.xml`. Unknown, malformed and confidential reports answer 404 "
         "alike: a confidential report cannot be told from a missing one here.",
         "open311",
-        response=(models.Open311ServiceRequest,),
+        response=("Open311ServiceRequest",),
         parameters=(
             Parameter(
                 "request_file",

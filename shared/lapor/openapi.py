@@ -11,6 +11,7 @@ import copy
 import json
 from functools import cache
 from pathlib import Path
+from string import Template
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ STATUS_TITLES = {
     403: "Not allowed for this report",
     404: "Not found (unknown or malformed Tracking ID alike)",
     409: "Not allowed now (state or version), or the same request is still in progress",
-    413: "Body larger than 64 KiB",
+    413: "Body larger than ${max_body_kib} KiB",
     422: "A field or combination of fields is not valid",
     429: "Rate limit hit; see Retry-After",
 }
@@ -39,7 +40,7 @@ lapor: public-service complaints for Indonesian local governments, in the spirit
   problem, each with `loc` and `msg`. Unknown fields in a request body are refused (422).
 * Timestamps are ISO 8601 with an offset, shown in the deployment's time zone.
 * Optional request fields are either absent or valid: `null` is not accepted for them.
-* Bodies over 64 KiB are refused with 413; bodies that are not JSON with 400.
+* Bodies over ${max_body_kib} KiB are refused with 413; bodies that are not JSON with 400.
 * Tracking IDs are public and safe to share; access codes are secret, shown once, stored only as a hash.
 * `Idempotency-Key` must be unguessable: a random version-4 UUID or 22 to 255 base64url characters; any
   other value is 400 with one `errors` entry at `["header", "Idempotency-Key"]`. The server keys its record
@@ -59,15 +60,56 @@ XML_SCHEMA = {
 }
 
 
+@cache
+def facts() -> dict[str, object]:
+    """The figures the descriptions quote (`${name}`), read from the constants and defaults that enforce them."""
+    from lapor import agency, open311, photos, replies, reporter
+    from lapor.config import Settings
+    from lapor.http import MAX_BODY_BYTES
+
+    defaults = Settings.from_env({})
+    return {
+        "max_body_kib": MAX_BODY_BYTES // 1024,
+        "idempotency_hours": defaults.idempotency_ttl_seconds // 3600,
+        "max_wrong_codes": reporter.MAX_WRONG_CODES,
+        "wrong_code_minutes": int(reporter.WRONG_CODE_WINDOW.total_seconds()) // 60,
+        "messages_per_day": defaults.reporter_messages_per_day,
+        "messages_per_report": defaults.reporter_messages_per_report,
+        "max_total_days": defaults.max_total_days,
+        "slot_minutes": photos.SLOT_SECONDS // 60,
+        "photo_mb": photos.MAX_BYTES // (1024 * 1024),
+        "photo_side": photos.MAX_SIDE,
+        "max_photos": photos.MAX_PHOTOS,
+        "max_page": agency.MAX_PAGE,
+        "page_size": agency.PAGE_SIZE,
+        "max_replies": replies.MAX_REPLIES,
+        "open311_ids": open311.MAX_IDS,
+        "open311_days": open311.MAX_RANGE.days,
+        "open311_listed": f"{open311.MAX_LISTED:,}",
+    }
+
+
+def _text(template: str) -> str:
+    return Template(template).substitute(facts())
+
+
+def model(name: str) -> type[BaseModel]:
+    """The class of `lapor.models` a contract operation names."""
+    from lapor import models
+
+    found: type[BaseModel] = getattr(models, name)
+    return found
+
+
 def _models() -> list[type[BaseModel]]:
     from lapor.contract import OPERATIONS
     from lapor.models import Open311Error, Problem
 
     found: list[type[BaseModel]] = [Problem, Open311Error]
     for op in OPERATIONS:
-        for model in (op.request, op.response[0] if isinstance(op.response, tuple) else op.response):
-            if model is not None and model not in found:
-                found.append(model)
+        for name in (op.request, op.response[0] if isinstance(op.response, tuple) else op.response):
+            if name is not None and model(name) not in found:
+                found.append(model(name))
     return found
 
 
@@ -131,7 +173,7 @@ def generate_openapi() -> dict[str, Any]:
         paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, keys)
     return {
         "openapi": "3.1.0",
-        "info": {"title": "lapor API", "version": "1.0.0", "description": DESCRIPTION},
+        "info": {"title": "lapor API", "version": "1.0.0", "description": _text(DESCRIPTION)},
         "servers": [{"url": "/"}],
         "tags": [
             {"name": "citizen", "description": "Public endpoints for reporters, no login"},
@@ -155,15 +197,16 @@ def generate_openapi() -> dict[str, Any]:
     }
 
 
-def _is_request(model: type[BaseModel]) -> bool:
+def _is_request(cls: type[BaseModel]) -> bool:
     from lapor.contract import OPERATIONS
 
-    return any(op.request is model for op in OPERATIONS)
+    return any(op.request == cls.__name__ for op in OPERATIONS)
 
 
-def _ref(keys: dict[Any, Any], model: type[BaseModel]) -> dict[str, Any]:
-    mode = "validation" if _is_request(model) else "serialization"
-    return dict(keys[(model, mode)])
+def _ref(keys: dict[Any, Any], cls: type[BaseModel] | str) -> dict[str, Any]:
+    cls = model(cls) if isinstance(cls, str) else cls
+    mode = "validation" if _is_request(cls) else "serialization"
+    return dict(keys[(cls, mode)])
 
 
 def _content(op: Operation, schema: dict[str, Any], keys: dict[Any, Any], error: bool) -> dict[str, Any]:
@@ -206,7 +249,9 @@ def _operation(op: Operation, keys: dict[Any, Any]) -> dict[str, Any]:
     responses: dict[str, Any] = {str(op.success_status): success}
     for status in op.errors:
         entry: dict[str, Any] = {
-            "description": OPEN311_TITLES.get(status, STATUS_TITLES[status]) if op.formats else STATUS_TITLES[status],
+            "description": _text(
+                OPEN311_TITLES.get(status, STATUS_TITLES[status]) if op.formats else STATUS_TITLES[status]
+            ),
             "content": _content(op, {}, keys, error=True),
         }
         if status == 429:
@@ -217,7 +262,7 @@ def _operation(op: Operation, keys: dict[Any, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {
         "operationId": op.operation_id,
         "summary": op.summary,
-        "description": op.description,
+        "description": _text(op.description),
         "tags": [op.tag],
         "responses": responses,
     }
@@ -229,7 +274,7 @@ def _operation(op: Operation, keys: dict[Any, Any]) -> dict[str, Any]:
                 "name": p.name,
                 "in": p.location,
                 "required": p.required,
-                "description": p.description,
+                "description": _text(p.description),
                 "schema": p.schema,
             }
             for p in op.parameters

@@ -38,7 +38,7 @@ def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
     module = load_function("console")
     yield module
     module._sign_in.cache_clear()
-    module._page.cache_clear()
+    module.SITE.page.cache_clear()
 
 
 def call(app: ModuleType, resource: str, **kwargs: Any) -> dict[str, Any]:
@@ -71,8 +71,8 @@ def test_console_pages_load_only_their_own_assets_and_may_fetch_only_from_the_si
     assert '<html lang="id">' in page and f'data-auth="{AUTH}" data-client="client-abc"' in page
     links = Links()
     links.feed(page)
-    assert f"{root}console/assets/console.js?v={app._version()}" in links.urls
-    assert f"{root}console/assets/console.css?v={app._version()}" in links.urls
+    assert f"{root}console/assets/console.js?v={app.SITE.version()}" in links.urls
+    assert f"{root}console/assets/console.css?v={app.SITE.version()}" in links.urls
     assert all(url == "data:," or not re.match(r"^[a-z]+:|^//|^/", url) for url in links.urls), links.urls
     assert links.inline_scripts == [{"type": "application/json", "id": "strings"}]
     policy = response["headers"]["Content-Security-Policy"]

@@ -15,15 +15,15 @@ from tests.events import api_event
 def make_router() -> Router:
     router = Router("test")
 
-    @router.route("POST", "/things")
+    @router.operation("submitReport")
     def create(request: Request) -> Response:
-        return Response(201, {"got": request.json()})
+        return Response(201, {"got": request.parsed})
 
-    @router.route("GET", "/boom")
+    @router.operation("health")
     def boom(request: Request) -> Response:
         raise RuntimeError("secret-email@example.org leaked into an exception message")
 
-    @router.route("GET", "/png")
+    @router.operation("getReportQrPng")
     def png(request: Request) -> Response:
         return Response(200, b"\x89PNG", content_type="image/png")
 
@@ -31,7 +31,7 @@ def make_router() -> Router:
 
 
 def test_json_body_reaches_the_route() -> None:
-    response = make_router()(api_event("POST", "/things", body={"a": 1}))
+    response = make_router()(api_event("POST", "/reports", body={"a": 1}))
     assert response["statusCode"] == 201 and json.loads(response["body"]) == {"got": {"a": 1}}
     assert response["headers"]["X-Content-Type-Options"] == "nosniff"
     assert response["headers"]["Referrer-Policy"] == "no-referrer"
@@ -40,20 +40,20 @@ def test_json_body_reaches_the_route() -> None:
 def test_body_limit_is_64_kib() -> None:
     router = make_router()
     at_limit = json.dumps({"a": "x" * (MAX_BODY_BYTES - 10)})
-    assert router(api_event("POST", "/things", body=at_limit))["statusCode"] == 201
+    assert router(api_event("POST", "/reports", body=at_limit))["statusCode"] == 201
     over = json.dumps({"a": "x" * MAX_BODY_BYTES})
-    response = router(api_event("POST", "/things", body=over))
+    response = router(api_event("POST", "/reports", body=over))
     assert response["statusCode"] == 413 and response["headers"]["Content-Type"] == "application/problem+json"
 
 
 def test_lone_surrogates_are_not_json() -> None:
-    response = make_router()(api_event("POST", "/things", body='{"a": "\\ud800"}'))
+    response = make_router()(api_event("POST", "/reports", body='{"a": "\\ud800"}'))
     assert response["statusCode"] == 400
 
 
 def test_base64_bodies_are_decoded_and_binary_garbage_is_a_400() -> None:
     router = make_router()
-    event = api_event("POST", "/things", body="eyJhIjogMX0=")
+    event = api_event("POST", "/reports", body="eyJhIjogMX0=")
     event["isBase64Encoded"] = True
     assert router(event)["statusCode"] == 201
     event["body"] = "//79/A=="
@@ -61,7 +61,7 @@ def test_base64_bodies_are_decoded_and_binary_garbage_is_a_400() -> None:
 
 
 def test_unexpected_errors_are_500_problems_logged_without_their_message(captured_logs: CapturedLogs) -> None:
-    response = make_router()(api_event("GET", "/boom"))
+    response = make_router()(api_event("GET", "/health"))
     assert response["statusCode"] == 500
     body = json.loads(response["body"])
     assert body["title"] == "Internal error" and "secret-email" not in response["body"]
@@ -70,7 +70,7 @@ def test_unexpected_errors_are_500_problems_logged_without_their_message(capture
 
 
 def test_binary_bodies_are_base64_encoded() -> None:
-    response = make_router()(api_event("GET", "/png"))
+    response = make_router()(api_event("GET", "/reports/{tracking_id}/qr.png"))
     assert response["isBase64Encoded"] is True and response["body"] == "iVBORw=="
 
 

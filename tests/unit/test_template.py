@@ -356,8 +356,9 @@ def test_every_function_uses_the_shared_layer_and_a_python_3_12_or_newer_runtime
 
 
 def test_template_routes_and_the_contract_agree() -> None:
-    contract = {(op.method, op.path, op.function) for op in OPERATIONS}
-    assert api_routes() == contract
+    contract = [(op.method, op.path, op.function) for op in OPERATIONS]
+    assert len({op.operation_id for op in OPERATIONS}) == len({(m, p) for m, p, _ in contract}) == len(contract)
+    assert api_routes() == set(contract)
 
 
 @pytest.mark.parametrize("logical_id", sorted({route[2] for route in api_routes()}))

@@ -159,20 +159,20 @@ def test_pages_load_only_their_own_relative_assets_and_run_no_inline_script(
         if url == "data:,":
             continue  # the empty favicon: it spares the browser a request
         assert not re.match(r"^[a-z][a-z0-9+.-]*:|^//|^/", url, re.IGNORECASE), f"{url} is not relative"
-    assert f"{root}assets/lapor.js?v={app._version()}" in links.urls
-    assert f"{root}assets/lapor.css?v={app._version()}" in links.urls
+    assert f"{root}assets/lapor.js?v={app.SITE.version()}" in links.urls
+    assert f"{root}assets/lapor.css?v={app.SITE.version()}" in links.urls
     inline = [s for s in links.scripts if "src" not in s]
     assert inline == [{"type": "application/json", "id": "strings"}]  # data, never run
     assert links.inline_styles == 0
 
 
 def test_the_strings_block_cannot_end_the_script_element(app: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(app._strings("id"), "form.intro", "</script><script>alert(1)</script>")
-    app._page.cache_clear()
+    monkeypatch.setitem(app.SITE.strings("id"), "form.intro", "</script><script>alert(1)</script>")
+    app.SITE.page.cache_clear()
     try:
         page = call(app, "/")["body"]
     finally:
-        app._page.cache_clear()
+        app.SITE.page.cache_clear()
     links = Links()
     links.feed(page)
     assert len(links.scripts) == 2  # the page's script and the strings block: nothing was injected
@@ -210,7 +210,7 @@ def test_a_stage_url_without_its_slash_is_sent_to_the_slash_so_relative_links_ke
 
 
 def test_versioned_assets_are_cached_for_a_year_and_others_revalidate(app: ModuleType) -> None:
-    version = app._version()
+    version = app.SITE.version()
     script = call(app, "/assets/lapor.js", query={"v": version})
     assert script["headers"]["Content-Type"] == "application/javascript; charset=utf-8"
     assert script["headers"]["Cache-Control"] == "public, max-age=31536000, immutable"

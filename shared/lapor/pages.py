@@ -1,0 +1,99 @@
+"""Static pages of a function's folder (the citizen pages, the agency console): files read once per warm
+function, the chosen language's strings written into the HTML (text and a JSON block, so the first paint
+needs no extra round trip), one version for the cache of every asset, and ETags with 304s.
+
+Style sheets are served as `base.css` (next to this file: what every page shares) followed by their own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+from collections.abc import Callable, Mapping
+from functools import cache
+from pathlib import Path
+
+from lapor.http import Request, Response
+
+LANGUAGES = ("id", "en")
+HTML = "text/html; charset=utf-8"
+# A versioned asset URL (?v=<version>) never changes: cache it for a year. Anything else: revalidate soon.
+IMMUTABLE = "public, max-age=31536000, immutable"
+SHORT = "public, max-age=300"
+BASE_CSS = Path(__file__).with_name("base.css")
+_TEXT_SLOT = re.compile(r'data-t="([\w.]+)"[^>]*>')
+
+
+def etag(content: str | bytes) -> str:
+    data = content.encode() if isinstance(content, str) else content
+    return '"' + hashlib.sha256(data).hexdigest()[:24] + '"'
+
+
+def not_modified(request: Request, tag: str) -> bool:
+    return tag in (t.strip() for t in (request.header("If-None-Match") or "").split(","))
+
+
+def cached(request: Request, body: str | bytes, content_type: str, headers: Mapping[str, str]) -> Response:
+    """200 with an ETag, or 304 when the browser already holds this very body (cheap on a slow line)."""
+    headers = {**headers, "ETag": etag(body)}
+    if not_modified(request, headers["ETag"]):
+        return Response(304, None, headers, content_type)
+    return Response(200, body, headers, content_type)
+
+
+def language(request: Request) -> str:
+    """The `lang` asked for; anything unknown shows Bahasa Indonesia."""
+    lang = request.query.get("lang", "")
+    return lang if lang in LANGUAGES else LANGUAGES[0]
+
+
+class Site:
+    """The static files under `folder`: `assets/<name>` (`assets` maps each to its content type),
+    `strings/<lang>.json`, and pages with `data-t` text slots and `{{slot}}` placeholders."""
+
+    def __init__(self, folder: Path, assets: Mapping[str, str]) -> None:
+        self.folder = folder
+        self.assets = dict(assets)
+        self.file: Callable[..., str] = cache(self._read)
+        self.strings: Callable[[str], dict[str, str]] = cache(self._strings)
+        self.version: Callable[[], str] = cache(self._version)
+        self.page = cache(self._page)
+
+    def _read(self, *parts: str) -> str:
+        text = self.folder.joinpath(*parts).read_text(encoding="utf-8")
+        if parts[-1].endswith(".css"):
+            return BASE_CSS.read_text(encoding="utf-8") + text
+        return text
+
+    def _strings(self, lang: str) -> dict[str, str]:
+        return dict(json.loads(self.file("strings", f"{lang}.json")))
+
+    def _version(self) -> str:
+        """The assets' cache key: changes whenever a script, a style or a language's strings change."""
+        digest = hashlib.sha256()
+        for parts in [("assets", name) for name in sorted(self.assets)] + [("strings", f"{x}.json") for x in LANGUAGES]:
+            digest.update(self.file(*parts).encode())
+        return digest.hexdigest()[:12]
+
+    def _page(self, name: str, lang: str, **slots: str) -> str:
+        """A page in one language: every `data-t` element filled with its text, the strings as a JSON block,
+        and `{{lang}}`, `{{other}}`, `{{version}}`, `{{strings}}` and `slots` filled in."""
+        strings = self.strings(lang)
+        page = _TEXT_SLOT.sub(lambda m: m.group(0) + html.escape(strings[m.group(1)], quote=False), self.file(name))
+        block = json.dumps(strings, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+        slots = {"lang": lang, "other": strings["_other"], "version": self.version(), **slots, "strings": block}
+        for slot, value in slots.items():
+            page = page.replace("{{" + slot + "}}", value)
+        return page
+
+    def asset(self, request: Request, name: str) -> Response:
+        """One of the assets, cached for a year when asked for with the current version."""
+        cache_control = IMMUTABLE if request.query.get("v") == self.version() else SHORT
+        return cached(request, self.file("assets", name), self.assets[name], {"Cache-Control": cache_control})
+
+    def strings_file(self, request: Request, lang: str) -> Response:
+        cache_control = IMMUTABLE if request.query.get("v") == self.version() else SHORT
+        body = self.file("strings", f"{lang}.json")
+        return cached(request, body, "application/json; charset=utf-8", {"Cache-Control": cache_control})
