@@ -24,10 +24,10 @@ from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
 from lapor.errors import FieldProblem, ValidationFailed
+from lapor.views import ReportStatus
 
 ReportKind = Literal["complaint", "aspiration", "information_request"]
 Channel = Literal["web", "qr", "api", "open311"]
-ReportStatus = Literal["submitted", "verified", "in_progress", "responded", "closed", "rejected"]
 TimelineEvent = Literal[
     "submitted",
     "agency_notified",
@@ -330,30 +330,28 @@ Timestamp = Annotated[
 ]
 
 
+# Which fields an action needs: field -> (the actions that require it, whether no other action may send it).
+# Both the JSON Schema and the check below are made from this one table.
+ACTION_FIELDS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "message": (("respond", "extend", "reject"), False),
+    "agency_id": (("transfer",), True),
+    "due_at": (("extend",), True),
+}
+
+
+def _action_rule(name: str, actions: tuple[str, ...], exclusive: bool) -> JsonDict:
+    action: JsonDict = {"const": actions[0]} if len(actions) == 1 else {"enum": list(actions)}
+    rule: JsonDict = {"if": {"properties": {"action": action}}, "then": {"required": [name]}}
+    if exclusive:
+        rule["else"] = {"not": {"required": [name]}}
+    return rule
+
+
 class AgencyAction(Strict):
     """The body of `POST /agency/reports/{tracking_id}/actions`."""
 
     model_config = ConfigDict(
-        json_schema_extra=strict_schema(
-            {
-                "allOf": [
-                    {
-                        "if": {"properties": {"action": {"enum": ["respond", "extend", "reject"]}}},
-                        "then": {"required": ["message"]},
-                    },
-                    {
-                        "if": {"properties": {"action": {"const": "transfer"}}},
-                        "then": {"required": ["agency_id"]},
-                        "else": {"not": {"required": ["agency_id"]}},
-                    },
-                    {
-                        "if": {"properties": {"action": {"const": "extend"}}},
-                        "then": {"required": ["due_at"]},
-                        "else": {"not": {"required": ["due_at"]}},
-                    },
-                ]
-            }
-        )
+        json_schema_extra=strict_schema({"allOf": [_action_rule(n, *rule) for n, rule in ACTION_FIELDS.items()]})
     )
 
     action: AgencyActionName
@@ -364,16 +362,11 @@ class AgencyAction(Strict):
 
     def combination_problems(self) -> list[FieldProblem]:
         problems = []
-        if self.action in ("respond", "extend", "reject") and self.message is None:
-            problems.append(FieldProblem(("body", "message"), f"Field required for {self.action}"))
-        if self.action == "transfer" and self.agency_id is None:
-            problems.append(FieldProblem(("body", "agency_id"), "Field required for transfer"))
-        if self.action != "transfer" and self.agency_id is not None:
-            problems.append(FieldProblem(("body", "agency_id"), "only allowed with transfer"))
-        if self.action == "extend" and self.due_at is None:
-            problems.append(FieldProblem(("body", "due_at"), "Field required for extend"))
-        if self.action != "extend" and self.due_at is not None:
-            problems.append(FieldProblem(("body", "due_at"), "only allowed with extend"))
+        for name, (actions, exclusive) in ACTION_FIELDS.items():
+            if self.action in actions and getattr(self, name) is None:
+                problems.append(FieldProblem(("body", name), f"Field required for {self.action}"))
+            if exclusive and self.action not in actions and getattr(self, name) is not None:
+                problems.append(FieldProblem(("body", name), f"only allowed with {' or '.join(actions)}"))
         return problems
 
 
