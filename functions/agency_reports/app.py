@@ -3,17 +3,12 @@ Callers are authenticated by the API's authorizer (Cognito); which reports they 
 `lapor.agency`, whose replies in `lapor.replies`.
 """
 
-import re
-
 from lapor import agency, aws, replies
-from lapor.contract import CURSOR_PATTERN
-from lapor.errors import FieldProblem, ValidationFailed
 from lapor.http import Request, Response, Router, if_match
 from lapor.ids import parse_tracking_id
 from lapor.lifecycle import ActionRequest
 from lapor.observability import logger
 from lapor.timefmt import from_store
-from lapor.views import STATUSES
 
 aws.prepare("dynamodb", "kms")  # INIT: every route reads and decrypts reports (SQS: actions only, on first use)
 
@@ -25,44 +20,19 @@ def _with_etag(view: dict) -> Response:
     return Response(200, view, {**PRIVATE, "ETag": f'"{view["version"]}"'})
 
 
-def _query(request: Request) -> tuple[str | None, list[FieldProblem]]:
-    """The `status` filter of the inbox and its export, and what is wrong with the query's common fields."""
-    status, problems = request.query.get("status"), []
-    if status is not None and status not in STATUSES:
-        problems.append(FieldProblem(("query", "status"), f"Input should be one of {', '.join(STATUSES)}"))
-    return status, problems
-
-
-def _checked(problems: list[FieldProblem]) -> None:
-    if problems:
-        raise ValidationFailed(problems, "Query is not valid")
-
-
 @router.operation("listAgencyReports")
 def list_reports(request: Request) -> Response:
-    status, problems = _query(request)
-    limit = request.query.get("limit", str(agency.PAGE_SIZE))
-    if not limit.isdigit() or not 1 <= int(limit) <= agency.MAX_PAGE:
-        problems.append(FieldProblem(("query", "limit"), f"Input should be a whole number from 1 to {agency.MAX_PAGE}"))
-    # The cursor is the position after which the next page starts: any string is a position.
-    cursor = request.query.get("cursor") or None
-    if cursor is not None and (len(cursor) > 200 or not re.match(CURSOR_PATTERN, cursor)):
-        problems.append(FieldProblem(("query", "cursor"), "is not a cursor from a previous page"))
-    _checked(problems)
-    return Response(200, agency.list_inbox(request.claims, status, int(limit), cursor), PRIVATE)
+    query = request.checked_query()
+    limit, cursor = int(query.get("limit", agency.PAGE_SIZE)), query.get("cursor") or None
+    return Response(200, agency.list_inbox(request.claims, query.get("status"), limit, cursor), PRIVATE)
 
 
 @router.operation("exportAgencyReports")
 def export_reports(request: Request) -> Response:
+    query = request.checked_query()
+    status, category, agency_id = query.get("status"), query.get("category"), query.get("agency")
+    csv = agency.export_csv(request.claims, status, category, agency_id, query.get("overdue") == "1")
     headers = {**PRIVATE, "Content-Disposition": 'attachment; filename="lapor-reports.csv"'}
-    status, problems = _query(request)
-    category, overdue = request.query.get("category"), request.query.get("overdue")
-    if category is not None and len(category) > 64:
-        problems.append(FieldProblem(("query", "category"), "String should have at most 64 characters"))
-    if overdue is not None and overdue not in ("1", "0"):
-        problems.append(FieldProblem(("query", "overdue"), "Input should be 1 or 0"))
-    _checked(problems)
-    csv = agency.export_csv(request.claims, status, category, request.query.get("agency"), overdue == "1")
     return Response(200, csv, headers, "text/csv; charset=utf-8")
 
 

@@ -88,7 +88,7 @@ def strings(request: Request) -> Response:
     lang = request.path_params.get("lang", "")
     if lang not in LANGUAGES:
         raise NotFound("No strings for this language.")
-    return SITE.strings_file(request, lang)
+    return SITE.asset(request, f"{lang}.json", "strings")
 
 
 def _agency_url(request: Request) -> str:

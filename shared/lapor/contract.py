@@ -14,9 +14,6 @@ from typing import Any
 from lapor.http import IDEMPOTENCY_KEY_BASE64URL, IDEMPOTENCY_KEY_UUID4, IDEMPOTENCY_KEY_UUID_SHAPE
 from lapor.views import STATUSES
 
-# Where an inbox page starts: the position after which it continues; any printable ASCII is a position.
-CURSOR_PATTERN = "^[\\x20-\\x7E]*$"
-
 
 @dataclass(frozen=True)
 class Parameter:
@@ -42,7 +39,7 @@ class Operation:
     content_type: str = "application/json"
     request: str | None = None  # a JSON body is validated with it before the handler runs
     parameters: tuple[Parameter, ...] = ()
-    errors: tuple[int, ...] = ()
+    errors: tuple[int, ...] = ()  # besides 429: API Gateway's throttle may answer any operation
     response_headers: dict[str, str] = field(default_factory=dict)
     agency_token: bool = False  # needs `Authorization: Bearer <JWT>` of an agency officer
     request_content_type: str = "application/json"
@@ -93,7 +90,7 @@ CITIZEN_OPERATIONS: tuple[Operation, ...] = (
         response="SubmissionReceipt",
         request="ReportSubmission",
         parameters=(IDEMPOTENCY_KEY,),
-        errors=(400, 409, 413, 422, 429),
+        errors=(400, 409, 413, 422),
         response_headers={"Location": "The report's public URL, /reports/{tracking_id}"},
     ),
     Operation(
@@ -107,7 +104,7 @@ CITIZEN_OPERATIONS: tuple[Operation, ...] = (
         "citizen",
         response="PublicReportView",
         parameters=(TRACKING_ID,),
-        errors=(404, 429),
+        errors=(404,),
     ),
 )
 
@@ -121,7 +118,6 @@ DIRECTORY_OPERATIONS: tuple[Operation, ...] = (
         "Each with its parent (the escalation path) and level.",
         "directory",
         response=("AgencyOut",),
-        errors=(429,),
     ),
     Operation(
         "listCategories",
@@ -132,7 +128,6 @@ DIRECTORY_OPERATIONS: tuple[Operation, ...] = (
         "Each with the agency that receives its reports by default.",
         "directory",
         response=("CategoryOut",),
-        errors=(429,),
     ),
 )
 
@@ -158,7 +153,7 @@ FOLLOW_UP_OPERATIONS: tuple[Operation, ...] = (
         "citizen",
         response="ReporterReportView",
         parameters=(TRACKING_ID, ACCESS_CODE),
-        errors=(403, 404, 429),
+        errors=(403, 404),
     ),
     Operation(
         "postReporterMessage",
@@ -179,7 +174,7 @@ FOLLOW_UP_OPERATIONS: tuple[Operation, ...] = (
         response="ReporterReportView",
         request="ReporterMessage",
         parameters=(TRACKING_ID, ACCESS_CODE),
-        errors=(400, 403, 404, 409, 413, 422, 429),
+        errors=(400, 403, 404, 409, 413, 422),
     ),
     Operation(
         "postRating",
@@ -193,7 +188,7 @@ FOLLOW_UP_OPERATIONS: tuple[Operation, ...] = (
         response="ReporterReportView",
         request="RatingRequest",
         parameters=(TRACKING_ID, ACCESS_CODE),
-        errors=(400, 403, 404, 409, 413, 422, 429),
+        errors=(400, 403, 404, 409, 413, 422),
     ),
     Operation(
         "postReporterAttachment",
@@ -215,7 +210,7 @@ FOLLOW_UP_OPERATIONS: tuple[Operation, ...] = (
         response="AttachmentSlot",
         request="AttachmentRequest",
         parameters=(TRACKING_ID, ACCESS_CODE),
-        errors=(400, 403, 404, 409, 413, 422, 429),
+        errors=(400, 403, 404, 409, 413, 422),
     ),
     Operation(
         "supportReport",
@@ -228,7 +223,7 @@ FOLLOW_UP_OPERATIONS: tuple[Operation, ...] = (
         "citizen",
         response="SupportCount",
         parameters=(TRACKING_ID,),
-        errors=(404, 409, 429),
+        errors=(404, 409),
     ),
 )
 
@@ -247,7 +242,6 @@ TRANSPARENCY_OPERATIONS: tuple[Operation, ...] = (
         "median_first_response_working_days: from submission to first response (null before any).",
         "directory",
         response="Stats",
-        errors=(429,),
     ),
 )
 
@@ -278,11 +272,12 @@ AGENCY_OPERATIONS: tuple[Operation, ...] = (
             Parameter(
                 "cursor",
                 "query",
-                {"type": "string", "maxLength": 200, "pattern": CURSOR_PATTERN},
+                # An inbox_sk (a timestamp and a Tracking ID): printable ASCII.
+                {"type": "string", "maxLength": 200, "pattern": "^[\\x20-\\x7E]*$"},
                 "next_cursor of the previous page (opaque, printable ASCII)",
             ),
         ),
-        errors=(401, 403, 422, 429),
+        errors=(401, 403, 422),
         agency_token=True,
     ),
     Operation(
@@ -296,7 +291,7 @@ AGENCY_OPERATIONS: tuple[Operation, ...] = (
         "agency",
         response="AgencyReportView",
         parameters=(TRACKING_ID,),
-        errors=(401, 403, 404, 429),
+        errors=(401, 403, 404),
         response_headers={"ETag": "The report's version, for If-Match"},
         agency_token=True,
     ),
@@ -318,7 +313,7 @@ AGENCY_OPERATIONS: tuple[Operation, ...] = (
             TRACKING_ID,
             Parameter("If-Match", "header", {"type": "string", "pattern": '^(W/)?"?[0-9]{1,12}"?$'}, "Version"),
         ),
-        errors=(400, 401, 403, 404, 409, 413, 422, 429),
+        errors=(400, 401, 403, 404, 409, 413, 422),
         response_headers={"ETag": "The report's new version"},
         agency_token=True,
     ),
@@ -337,7 +332,7 @@ AGENCY_OPERATIONS: tuple[Operation, ...] = (
         response="AttachmentSlot",
         request="AttachmentRequest",
         parameters=(TRACKING_ID,),
-        errors=(400, 401, 403, 404, 409, 413, 422, 429),
+        errors=(400, 401, 403, 404, 409, 413, 422),
         agency_token=True,
     ),
 )
@@ -368,7 +363,7 @@ AGENCY_TOOL_OPERATIONS: tuple[Operation, ...] = (
             Parameter("agency", "query", {"type": "string", "maxLength": 64}, "Only this agency of the caller's scope"),
             Parameter("overdue", "query", {"type": "string", "enum": ["0", "1"]}, "1: only overdue open reports"),
         ),
-        errors=(401, 403, 422, 429),
+        errors=(401, 403, 422),
         agency_token=True,
     ),
     Operation(
@@ -380,7 +375,7 @@ AGENCY_TOOL_OPERATIONS: tuple[Operation, ...] = (
         "Reply templates that fill the response composer; each agency sees and edits its own only.",
         "agency",
         response="SavedReplies",
-        errors=(401, 403, 429),
+        errors=(401, 403),
         agency_token=True,
     ),
     Operation(
@@ -394,7 +389,7 @@ AGENCY_TOOL_OPERATIONS: tuple[Operation, ...] = (
         success_status=201,
         response="SavedReply",
         request="SavedReplyInput",
-        errors=(400, 401, 403, 409, 413, 422, 429),
+        errors=(400, 401, 403, 409, 413, 422),
         agency_token=True,
     ),
     Operation(
@@ -408,7 +403,7 @@ AGENCY_TOOL_OPERATIONS: tuple[Operation, ...] = (
         response="SavedReply",
         request="SavedReplyInput",
         parameters=(REPLY_ID,),
-        errors=(400, 401, 403, 404, 413, 422, 429),
+        errors=(400, 401, 403, 404, 413, 422),
         agency_token=True,
     ),
     Operation(
@@ -421,7 +416,7 @@ AGENCY_TOOL_OPERATIONS: tuple[Operation, ...] = (
         "agency",
         success_status=204,
         parameters=(REPLY_ID,),
-        errors=(401, 403, 404, 429),
+        errors=(401, 403, 404),
         agency_token=True,
     ),
 )
@@ -431,6 +426,14 @@ LANG = Parameter(
     "lang", "query", {"type": "string"}, "Language: id (default) or en; anything else shows Bahasa Indonesia"
 )
 ASSET_VERSION = Parameter("v", "query", {"type": "string"}, "Asset version, from the page (for caching)")
+PAGE_TRACKING_ID = Parameter(
+    "tracking_id",
+    "path",
+    {"type": "string", "minLength": 1},
+    "As typed or scanned; the page itself tells an unknown or malformed one",
+    required=True,
+)
+AGENCY_ID = Parameter("agency_id", "path", {"type": "string", "minLength": 1, "maxLength": 64}, "An agency id", True)
 
 # The landing page, tracking page and QR codes (HTML, SVG, PNG).
 WEB_OPERATIONS: tuple[Operation, ...] = (
@@ -460,7 +463,6 @@ WEB_OPERATIONS: tuple[Operation, ...] = (
                 "qr when opened from a QR code: the report is then submitted with channel qr (anything else: web)",
             ),
         ),
-        errors=(429,),
     ),
     Operation(
         "trackingPage",
@@ -474,16 +476,9 @@ WEB_OPERATIONS: tuple[Operation, ...] = (
         "citizen",
         content_type="text/html",
         parameters=(
-            Parameter(
-                "tracking_id",
-                "path",
-                {"type": "string", "minLength": 1},
-                "As typed or scanned; the page itself tells an unknown or malformed one",
-                required=True,
-            ),
+            PAGE_TRACKING_ID,
             LANG,
         ),
-        errors=(429,),
     ),
     Operation(
         "getPageScript",
@@ -495,7 +490,6 @@ WEB_OPERATIONS: tuple[Operation, ...] = (
         "citizen",
         content_type="application/javascript",
         parameters=(ASSET_VERSION,),
-        errors=(429,),
     ),
     Operation(
         "getPageStyle",
@@ -507,7 +501,6 @@ WEB_OPERATIONS: tuple[Operation, ...] = (
         "citizen",
         content_type="text/css",
         parameters=(ASSET_VERSION,),
-        errors=(429,),
     ),
     Operation(
         "getPageStrings",
@@ -521,7 +514,7 @@ WEB_OPERATIONS: tuple[Operation, ...] = (
             Parameter("lang", "path", {"type": "string", "minLength": 1, "maxLength": 8}, "id or en", required=True),
             ASSET_VERSION,
         ),
-        errors=(404, 429),
+        errors=(404,),
     ),
     Operation(
         "statisticsPage",
@@ -534,7 +527,6 @@ WEB_OPERATIONS: tuple[Operation, ...] = (
         "citizen",
         content_type="text/html",
         parameters=(LANG,),
-        errors=(429,),
     ),
     Operation(
         "getStatisticsScript",
@@ -546,7 +538,6 @@ WEB_OPERATIONS: tuple[Operation, ...] = (
         "citizen",
         content_type="application/javascript",
         parameters=(ASSET_VERSION,),
-        errors=(429,),
     ),
     Operation(
         "getAgencyQrSvg",
@@ -557,10 +548,8 @@ WEB_OPERATIONS: tuple[Operation, ...] = (
         "Opens <public base>/?agency=<agency_id>&channel=qr. Unknown agency: 404. Immutable for a given URL.",
         "citizen",
         content_type="image/svg+xml",
-        parameters=(
-            Parameter("agency_id", "path", {"type": "string", "minLength": 1, "maxLength": 64}, "An agency id", True),
-        ),
-        errors=(404, 429),
+        parameters=(AGENCY_ID,),
+        errors=(404,),
     ),
     Operation(
         "getAgencyQrPng",
@@ -571,10 +560,8 @@ WEB_OPERATIONS: tuple[Operation, ...] = (
         "Opens <public base>/?agency=<agency_id>&channel=qr. Unknown agency: 404. Immutable for a given URL.",
         "citizen",
         content_type="image/png",
-        parameters=(
-            Parameter("agency_id", "path", {"type": "string", "minLength": 1, "maxLength": 64}, "An agency id", True),
-        ),
-        errors=(404, 429),
+        parameters=(AGENCY_ID,),
+        errors=(404,),
     ),
     Operation(
         "getReportQrSvg",
@@ -587,7 +574,7 @@ WEB_OPERATIONS: tuple[Operation, ...] = (
         "citizen",
         content_type="image/svg+xml",
         parameters=(TRACKING_ID,),
-        errors=(404, 429),
+        errors=(404,),
     ),
     Operation(
         "getReportQrPng",
@@ -600,7 +587,7 @@ WEB_OPERATIONS: tuple[Operation, ...] = (
         "citizen",
         content_type="image/png",
         parameters=(TRACKING_ID,),
-        errors=(404, 429),
+        errors=(404,),
     ),
 )
 
@@ -618,7 +605,6 @@ CONSOLE_OPERATIONS: tuple[Operation, ...] = (
         "agency",
         content_type="text/html",
         parameters=(LANG,),
-        errors=(429,),
     ),
     Operation(
         "consoleReport",
@@ -633,7 +619,6 @@ CONSOLE_OPERATIONS: tuple[Operation, ...] = (
             Parameter("tracking_id", "path", {"type": "string", "minLength": 1}, "A Tracking ID", required=True),
             LANG,
         ),
-        errors=(429,),
     ),
     Operation(
         "getConsoleScript",
@@ -645,7 +630,6 @@ CONSOLE_OPERATIONS: tuple[Operation, ...] = (
         "agency",
         content_type="application/javascript",
         parameters=(ASSET_VERSION,),
-        errors=(429,),
     ),
     Operation(
         "getConsoleStyle",
@@ -657,7 +641,6 @@ CONSOLE_OPERATIONS: tuple[Operation, ...] = (
         "agency",
         content_type="text/css",
         parameters=(ASSET_VERSION,),
-        errors=(429,),
     ),
 )
 
@@ -671,7 +654,6 @@ SERVICE_OPERATIONS: tuple[Operation, ...] = (
         "Answers while the API and its functions are up.",
         "operations",
         response="Health",
-        errors=(429,),
     ),
     Operation(
         "getOpenApi",
@@ -681,7 +663,6 @@ SERVICE_OPERATIONS: tuple[Operation, ...] = (
         "This OpenAPI document",
         "Generated from the code. Category codes and agency ids list the current directory.",
         "operations",
-        errors=(429,),
     ),
     Operation(
         "getDocs",
@@ -692,7 +673,6 @@ SERVICE_OPERATIONS: tuple[Operation, ...] = (
         "Served entirely by this API: it works without internet access.",
         "operations",
         content_type="text/html",
-        errors=(429,),
     ),
     Operation(
         "getDocsAsset",
@@ -704,7 +684,7 @@ SERVICE_OPERATIONS: tuple[Operation, ...] = (
         "operations",
         content_type="application/javascript",
         parameters=(Parameter("asset", "path", {"type": "string", "minLength": 1}, "File name", required=True),),
-        errors=(404, 429),
+        errors=(404,),
     ),
 )
 
@@ -782,7 +762,7 @@ def _open311(fmt: str) -> tuple[Operation, ...]:
             "open311",
             response="Open311Discovery",
             parameters=(JURISDICTION,),
-            errors=(404, 429),
+            errors=(404,),
             formats=(fmt,),
         ),
         Operation(
@@ -796,7 +776,7 @@ def _open311(fmt: str) -> tuple[Operation, ...]:
             "open311",
             response=("Open311Service",),
             parameters=(JURISDICTION,),
-            errors=(404, 429),
+            errors=(404,),
             formats=(fmt,),
         ),
         Operation(
@@ -809,7 +789,7 @@ def _open311(fmt: str) -> tuple[Operation, ...]:
             "open311",
             response=("Open311ServiceRequest",),
             parameters=OPEN311_LIST_PARAMETERS,
-            errors=(400, 404, 429),
+            errors=(400, 404),
             formats=(fmt,),
         ),
         Operation(
@@ -825,7 +805,7 @@ def _open311(fmt: str) -> tuple[Operation, ...]:
             request="Open311RequestForm",
             request_content_type="application/x-www-form-urlencoded",
             parameters=(IDEMPOTENCY_KEY,),
-            errors=(400, 403, 404, 409, 429),
+            errors=(400, 403, 404, 409),
             response_headers={"Location": "The request's Open311 URL, requests/{service_request_id}"},
             formats=(fmt,),
         ),
@@ -855,7 +835,7 @@ OPEN311_OPERATIONS: tuple[Operation, ...] = (
             ),
             JURISDICTION,
         ),
-        errors=(404, 429),
+        errors=(404,),
         formats=("json", "xml"),
     ),
     Operation(
@@ -878,7 +858,7 @@ OPEN311_OPERATIONS: tuple[Operation, ...] = (
             ),
             JURISDICTION,
         ),
-        errors=(404, 429),
+        errors=(404,),
         formats=("json", "xml"),
     ),
 )
@@ -898,9 +878,4 @@ OPERATIONS: tuple[Operation, ...] = (
 )
 
 
-def operation(operation_id: str) -> Operation:
-    """The operation with this id."""
-    for op in OPERATIONS:
-        if op.operation_id == operation_id:
-            return op
-    raise KeyError(operation_id)
+BY_ID = {op.operation_id: op for op in OPERATIONS}

@@ -17,12 +17,15 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
 from lapor import errors
 from lapor.config import settings
 from lapor.observability import flush_metrics, log_unexpected, logger
+
+if TYPE_CHECKING:
+    from lapor.contract import Operation
 
 MAX_BODY_BYTES = 64 * 1024
 JSON = "application/json; charset=utf-8"
@@ -220,7 +223,7 @@ class Request:
         context = event.get("requestContext") or {}
         self.claims: dict[str, str] = dict((context.get("authorizer") or {}).get("claims") or {})
         self._domain = str(context.get("domainName") or "")
-        self.model: str | None = None  # the contract's request model of the operation served, set by the Router
+        self.operation: Operation | None = None  # the contract's operation being served, set by the Router
         self._stage = str(context.get("stage") or "")
 
     def header(self, name: str) -> str | None:
@@ -246,8 +249,28 @@ class Request:
         Only functions with a body to validate pay for pydantic, on their first body."""
         from lapor import models
 
-        assert self.model is not None, "the operation has no JSON request body"
-        return models.validate_body(getattr(models, self.model), self.parsed)
+        assert self.operation is not None and self.operation.request is not None, "the operation has no JSON body"
+        return models.validate_body(getattr(models, self.operation.request), self.parsed)
+
+    def checked_query(self) -> dict[str, str]:
+        """The query parameters the operation declares, each checked against its schema in the contract (422)."""
+        assert self.operation is not None
+        found, problems = {}, []
+        for parameter in [p for p in self.operation.parameters if p.location == "query" and p.name in self.query]:
+            value, schema = self.query[parameter.name], parameter.schema
+            if "enum" in schema and value not in schema["enum"]:
+                problem = f"Input should be one of {', '.join(schema['enum'])}"
+            elif len(value) > schema.get("maxLength", len(value)):
+                problem = f"String should have at most {schema['maxLength']} characters"
+            elif not re.search(schema.get("pattern", "").removesuffix("$") + r"\Z", value):
+                problem = f"String should match pattern '{schema['pattern']}'"
+            else:
+                found[parameter.name] = value
+                continue
+            problems.append(errors.FieldProblem(("query", parameter.name), problem))
+        if problems:
+            raise errors.ValidationFailed(problems, "Query is not valid")
+        return found
 
     @property
     def base_url(self) -> str:
@@ -293,18 +316,17 @@ class Router:
 
     def __init__(self, name: str, errors: ErrorRenderer = _problem_or_no_route) -> None:
         self.name = name
-        self._routes: dict[tuple[str, str], tuple[str | None, Handler]] = {}  # -> (request model, function)
+        self._routes: dict[tuple[str, str], tuple[Operation, Handler]] = {}
         self._errors = errors
 
     def operation(self, operation_id: str) -> Callable[[Handler], Handler]:
         """Serve the contract's operation `operation_id` (its method, path and request body) with the function."""
-        from lapor.contract import operation
+        from lapor.contract import BY_ID
 
-        op = operation(operation_id)
-        body = op.request if op.request_content_type == "application/json" else None
+        op = BY_ID[operation_id]
 
         def register(fn: Handler) -> Handler:
-            self._routes[(op.method, op.path)] = (body, fn)
+            self._routes[(op.method, op.path)] = (op, fn)
             return fn
 
         return register
@@ -319,7 +341,7 @@ class Router:
             found = self._routes.get(("GET", request.resource))
         if found is None:
             return self._errors(None, request)
-        request.model, fn = found
+        request.operation, fn = found
         return fn(request)
 
     def __call__(self, event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:

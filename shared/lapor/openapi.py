@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 from functools import cache
+from importlib import import_module
 from pathlib import Path
 from string import Template
 from typing import TYPE_CHECKING, Any
@@ -95,10 +96,7 @@ def _text(template: str) -> str:
 
 def model(name: str) -> type[BaseModel]:
     """The class of `lapor.models` a contract operation names."""
-    from lapor import models
-
-    found: type[BaseModel] = getattr(models, name)
-    return found
+    return getattr(import_module("lapor.models"), name)  # type: ignore[no-any-return]
 
 
 def _models() -> list[type[BaseModel]]:
@@ -247,7 +245,7 @@ def _operation(op: Operation, keys: dict[Any, Any]) -> dict[str, Any]:
             name: {"description": text, "schema": {"type": "string"}} for name, text in op.response_headers.items()
         }
     responses: dict[str, Any] = {str(op.success_status): success}
-    for status in op.errors:
+    for status in (*op.errors, 429):
         entry: dict[str, Any] = {
             "description": _text(
                 OPEN311_TITLES.get(status, STATUS_TITLES[status]) if op.formats else STATUS_TITLES[status]

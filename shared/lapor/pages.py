@@ -88,12 +88,8 @@ class Site:
             page = page.replace("{{" + slot + "}}", value)
         return page
 
-    def asset(self, request: Request, name: str) -> Response:
-        """One of the assets, cached for a year when asked for with the current version."""
+    def asset(self, request: Request, name: str, folder: str = "assets") -> Response:
+        """An asset (or `strings/<lang>.json`), cached for a year when asked for with the current version."""
         cache_control = IMMUTABLE if request.query.get("v") == self.version() else SHORT
-        return cached(request, self.file("assets", name), self.assets[name], {"Cache-Control": cache_control})
-
-    def strings_file(self, request: Request, lang: str) -> Response:
-        cache_control = IMMUTABLE if request.query.get("v") == self.version() else SHORT
-        body = self.file("strings", f"{lang}.json")
-        return cached(request, body, "application/json; charset=utf-8", {"Cache-Control": cache_control})
+        content_type = self.assets.get(name, "application/json; charset=utf-8")
+        return cached(request, self.file(folder, name), content_type, {"Cache-Control": cache_control})

@@ -596,10 +596,6 @@ def settle_attachment(tracking_id: str, record: Mapping[str, Any]) -> bool:
     return True
 
 
-# An inbox cursor is an inbox_sk (a timestamp and a Tracking ID): printable ASCII only.
-CURSOR_PATTERN = "^[\\x20-\\x7E]*$"
-
-
 def inbox_page(agency_id: str, status: str | None, before: str | None, limit: int) -> list[dict[str, Any]]:
     """Up to `limit` reports an agency is responsible for, newest first, older than `before` (inbox_sk)."""
     if status:

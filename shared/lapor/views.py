@@ -18,24 +18,18 @@ STATUSES: tuple[ReportStatus, ...] = get_args(ReportStatus)
 def public_timeline(item: dict[str, Any], time_zone: str) -> list[dict[str, Any]]:
     """The timeline, oldest first, with every message that is not for the public left out, and without the
     internal entries (a notification that could not be delivered) that only the agency sees."""
-    confidential = bool(item.get("confidential"))
-    entries = []
-    for entry in item.get("timeline", []):
-        if entry.get("internal"):
-            continue
-        message = entry.get("message")
-        if confidential or entry.get("private"):
-            message = None
-        entries.append(
-            {
-                "at": to_public(entry["at"], time_zone),
-                "event": entry["event"],
-                "status": entry["status"],
-                "actor": entry["actor"],
-                "message": message,
-            }
-        )
-    return entries
+    hide_all = bool(item.get("confidential"))
+    return [
+        _entry(entry, time_zone, None if hide_all or entry.get("private") else entry.get("message"))
+        for entry in item.get("timeline", [])
+        if not entry.get("internal")
+    ]
+
+
+def _entry(entry: dict[str, Any], time_zone: str, message: str | None) -> dict[str, Any]:
+    """A timeline entry as every audience sees it, with the message this audience may read."""
+    keys = ("event", "status", "actor")
+    return {"at": to_public(entry["at"], time_zone), **{k: entry[k] for k in keys}, "message": message}
 
 
 def public_view(item: dict[str, Any], time_zone: str) -> dict[str, Any]:
@@ -104,16 +98,7 @@ def full_view(
         message = entry.get("message")
         if entry.get("sealed") is not None and data_key is not None:
             message = open_message(data_key, tracking_id, entry["sealed"])
-        timeline.append(
-            {
-                "at": to_public(entry["at"], time_zone),
-                "event": entry["event"],
-                "status": entry["status"],
-                "actor": entry["actor"],
-                "message": message,
-                "private": bool(entry.get("private")),
-            }
-        )
+        timeline.append({**_entry(entry, time_zone, message), "private": bool(entry.get("private"))})
     view["timeline"] = timeline
     rating = item.get("rating")
     if rating:

@@ -176,3 +176,21 @@ def test_base_url_comes_from_configuration_or_the_request(monkeypatch: pytest.Mo
     settings.cache_clear()
     assert Request(api_event("GET", "/x")).base_url == "https://lapor.baritoutarakab.go.id"
     settings.cache_clear()
+
+
+def test_query_parameters_are_checked_against_the_contracts_schemas() -> None:
+    router = Router("test")
+
+    @router.operation("listAgencyReports")
+    def inbox(request: Request) -> Response:
+        return Response(200, request.checked_query())
+
+    ok = router(api_event("GET", "/agency/reports", query={"status": "verified", "limit": "100", "x": "1"}))
+    assert ok["statusCode"] == 200 and json.loads(ok["body"]) == {"status": "verified", "limit": "100"}
+    bad = router(api_event("GET", "/agency/reports", query={"status": "open", "limit": "101", "cursor": "\n"}))
+    assert bad["statusCode"] == 422
+    assert [e["loc"] for e in json.loads(bad["body"])["errors"]] == [
+        ["query", "status"],
+        ["query", "limit"],
+        ["query", "cursor"],
+    ]
