@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from lapor.contract import BY_ID
 from lapor.http import Request, Response, Router
 from lapor.observability import logger
 from lapor.pages import HTML, SHORT, Site, cached, language
@@ -75,7 +76,7 @@ def style(request: Request) -> Response:
 def _trailing_slash_redirect(event: dict[str, Any]) -> dict[str, Any] | None:
     """`.../console/` reaches the same route, but its relative links would point one folder too deep."""
     visible = str((event.get("requestContext") or {}).get("path") or event.get("path") or "")
-    if event.get("resource") != "/console" or not visible.endswith("/"):
+    if event.get("resource") != BY_ID["consoleInbox"].path or not visible.endswith("/"):
         return None
     return Response(301, None, {"Location": "../console", "Cache-Control": SHORT}, HTML).to_proxy()
 

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from lapor import qr
+from lapor.contract import BY_ID
 from lapor.directory import current_directory
 from lapor.errors import NotFound
 from lapor.http import Request, Response, Router
@@ -139,7 +140,7 @@ def _stage_root_redirect(event: dict[str, Any]) -> dict[str, Any] | None:
     Send the browser to `v1/` (relative: right behind any custom domain too), keeping the query string.
     """
     visible = str((event.get("requestContext") or {}).get("path") or "")
-    if event.get("resource") != "/" or not visible or visible.endswith("/"):
+    if event.get("resource") != BY_ID["landingPage"].path or not visible or visible.endswith("/"):
         return None
     query = urlencode(event.get("queryStringParameters") or {})
     location = visible.rsplit("/", 1)[-1] + "/" + (f"?{query}" if query else "")
