@@ -219,6 +219,18 @@ def test_versioned_assets_are_cached_for_a_year_and_others_revalidate(app: Modul
     assert style["headers"]["Cache-Control"] == "public, max-age=300"
 
 
+def test_both_style_sheets_start_with_the_rules_every_page_shares(app: ModuleType) -> None:
+    base = (ROOT / "shared" / "lapor" / "base.css").read_text(encoding="utf-8")
+    citizen = call(app, "/assets/lapor.css")["body"]
+    console = load_function("console").lambda_handler(api_event("GET", "/console/assets/console.css"), LambdaContext())[
+        "body"
+    ]
+    assert citizen.startswith(base) and console.startswith(base)
+    own = citizen.removeprefix(base)
+    assert own == (HERE / "assets" / "lapor.css").read_text(encoding="utf-8")
+    assert not set(base.splitlines()) & set(own.splitlines()) - {"}", ":root {"}, "no rule is written twice"
+
+
 def test_a_browser_holding_the_same_body_gets_304_without_a_body(app: ModuleType) -> None:
     first = call(app, "/")
     again = call(app, "/", headers={"If-None-Match": first["headers"]["ETag"]})
