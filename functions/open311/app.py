@@ -4,9 +4,11 @@ Like the public lookup, this function cannot write or decrypt, and it reads repo
 public attributes: confidential content and reporter data are out of its reach.
 """
 
-from lapor import open311
+from lapor import aws, open311
 from lapor.http import Request, Response, Router, open311_errors, open311_response
 from lapor.observability import logger
+
+aws.prepare("dynamodb")  # INIT: every route but discovery reads the table (made here, it is in the snapshot)
 
 router = Router("open311", errors=open311_errors)
 DIRECTORY_CACHE = {"Cache-Control": "public, max-age=300"}

@@ -26,6 +26,8 @@ API_FUNCTIONS = {
     "AgencyReportsFunction",
     "ReporterAccessFunction",
     "SupportReportFunction",
+    "Open311Function",
+    "Open311SubmitFunction",
 }
 # What each function creates during INIT: the clients every one of its requests needs, nothing more.
 INIT_CLIENTS = {
@@ -39,6 +41,8 @@ INIT_CLIENTS = {
     "relay_events": ["dynamodb"],
     "api_docs": [],
     "web_pages": [],
+    "open311": ["dynamodb"],
+    "open311_submit": ["dynamodb", "sqs"],
 }
 
 
