@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import logging
 import os
@@ -21,6 +20,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from lapor_local.runtime import LambdaContext
+from lapor_local.runtime import load_function as _load_function
 
 ROOT = Path(__file__).resolve().parents[1]
 for path in (ROOT / "shared", ROOT / "infra"):
@@ -142,37 +143,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def load_function(name: str) -> ModuleType:
-    """Import `functions/<name>/app.py` as its own module, as Lambda would."""
-    module_name = f"lapor_test_fn_{name}"
-    spec = importlib.util.spec_from_file_location(module_name, ROOT / "functions" / name / "app.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    folder = str(ROOT / "functions" / name)
-    sys.path.insert(0, folder)  # as Lambda's /var/task: a function may import its own modules
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(folder)
-        # Its own modules are imported afresh with it next time, bound to the layer as it is then (some tests
-        # import the layer anew, as a new Lambda process would).
-        for other, loaded in list(sys.modules.items()):
-            if other != module_name and str(getattr(loaded, "__file__", "") or "").startswith(folder + "/"):
-                del sys.modules[other]
-    return module
-
-
-class LambdaContext:
-    """The parts of a Lambda context that Powertools reads."""
-
-    function_name = "test-function"
-    memory_limit_in_mb = 128
-    invoked_function_arn = "arn:aws:lambda:ap-southeast-3:123456789012:function:test-function"
-    aws_request_id = "00000000-0000-0000-0000-000000000000"
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 10_000
+    """Import `functions/<name>/app.py` as its own module, as Lambda would (and the local stack does)."""
+    return _load_function(ROOT / "functions" / name, f"lapor_test_fn_{name}")
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
 """API Gateway (REST, v1 proxy integration) in front of the local functions.
 
-Routes come from the functions' `Type: Api` events; each request becomes the proxy event that API Gateway
+Routes come from the functions' `Type: Api` events on the template's API: a method and a path of literal
+segments and `{parameter}` segments, as the template writes them (a greedy `{proxy+}`, `ANY` or SAM's
+implicit API stop the start with a TemplateError). Each request becomes the proxy event that API Gateway
 would send, and the function's proxy response becomes the HTTP response. Cognito authorizers are stood in
 for by tokens from `lapor dev-token`.
 """
@@ -24,13 +26,13 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from lapor_local.devtoken import InvalidDevToken, verify_dev_token
-from lapor_local.template import ACCOUNT_ID, TemplateError, resource_properties
+from lapor_local.runtime import ACCOUNT_ID
+from lapor_local.template import TemplateError, resource_properties
 
 log = logging.getLogger("lapor.local")
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's own payload limit
 STAGE = "local"
-IMPLICIT_API = "ServerlessRestApi"
 
 Invoke = Callable[[str, dict[str, Any]], Any]
 # Pages only the local stack has (its stand-in for Cognito's sign-in): (method, path, query, body) -> answer.
@@ -55,28 +57,24 @@ class Route:
         """The URL-decoded path parameters when `segments` (still percent-encoded) fit this template."""
         parameters: dict[str, str] = {}
         template = self.segments
-        for index, part in enumerate(template):
-            if part.startswith("{") and part.endswith("+}"):
-                rest = segments[index:]
-                if not rest:
-                    return None
-                parameters[part[1:-2]] = unquote("/".join(rest))
-                return parameters
-            if index >= len(segments) or not segments[index]:
+        if len(segments) != len(template):
+            return None
+        for part, segment in zip(template, segments, strict=True):
+            if not segment:
                 return None
-            if part.startswith("{") and part.endswith("}"):
-                parameters[part[1:-1]] = unquote(segments[index])
-            elif unquote(segments[index]) != part:
+            if part.startswith("{"):
+                parameters[part[1:-1]] = unquote(segment)
+            elif unquote(segment) != part:
                 return None
-        return parameters if len(segments) == len(template) else None
+        return parameters
 
     @property
     def specificity(self) -> tuple[int, ...]:
-        """Smaller is more specific: literal segments beat parameters, which beat a greedy `{proxy+}`."""
-        return tuple(2 if part.endswith("+}") else 1 if part.startswith("{") else 0 for part in self.segments)
+        """Smaller is more specific: literal segments beat parameters."""
+        return tuple(1 if part.startswith("{") else 0 for part in self.segments)
 
     def allows(self, method: str) -> bool:
-        return self.method in ("ANY", method) or (method == "HEAD" and self.method == "GET")
+        return self.method == method or (method == "HEAD" and self.method == "GET")
 
 
 def _segments(path: str) -> tuple[str, ...]:
@@ -85,20 +83,26 @@ def _segments(path: str) -> tuple[str, ...]:
 
 
 def routes_from_template(template: Mapping[str, Any], functions: Mapping[str, Mapping[str, Any]]) -> list[Route]:
-    """Every `Type: Api` event of the given functions (logical id → merged properties)."""
+    """Every `Type: Api` event of the given functions (logical id → merged, unresolved properties)."""
     routes: dict[tuple[str, str], Route] = {}
     for function_id, properties in functions.items():
-        for event in (properties.get("Events") or {}).values():
+        for event_name, event in (properties.get("Events") or {}).items():
             if event.get("Type") != "Api":
                 continue
-            event_props = event.get("Properties") or {}
-            api_ref = event_props.get("RestApiId")
-            api_id = api_ref["Ref"] if isinstance(api_ref, dict) else api_ref or IMPLICIT_API
+            event_props = event["Properties"]
+            api_id = event_props.get("RestApiId")  # resolved: the logical id of the template's API
+            method, path = str(event_props["Method"]).upper(), event_props["Path"]
+            if api_id not in template["Resources"] or "+}" in path or method == "ANY":
+                raise TemplateError(
+                    f"{function_id} {event_name}: the local stack serves one method on a path of literal and "
+                    f"{{parameter}} segments of an API in the template (RestApiId), not {method} {path}"
+                    + ("" if api_id else " on SAM's implicit API")
+                )
             route = Route(
                 function=function_id,
                 api=api_id,
-                method=str(event_props["Method"]).upper(),
-                path=event_props["Path"],
+                method=method,
+                path=path,
                 token_header=_token_header(template, api_id, event_props.get("Auth") or {}),
             )
             key = (route.method, "/" + "/".join(route.segments))
@@ -112,14 +116,10 @@ def routes_from_template(template: Mapping[str, Any], functions: Mapping[str, Ma
 
 def _token_header(template: Mapping[str, Any], api_id: str, event_auth: Mapping[str, Any]) -> str | None:
     """The header that the Cognito authorizer guarding a route reads, or None for a public route."""
-    if api_id in template["Resources"]:
-        api_props = resource_properties(template, api_id)
-    else:
-        api_props = (template.get("Globals") or {}).get("Api") or {}
-    api_auth = api_props.get("Auth") or {}
-    name = event_auth.get("Authorizer", api_auth.get("DefaultAuthorizer"))
-    if name is None or name == "NONE":
+    name = event_auth.get("Authorizer")
+    if name is None:
         return None
+    api_auth = resource_properties(template, api_id).get("Auth") or {}
     definition = (api_auth.get("Authorizers") or {}).get(name)
     if definition is None:
         raise TemplateError(f"authorizer {name!r} is not defined on {api_id}")
@@ -262,7 +262,7 @@ class ApiGateway:
         allowed = [(route, params) for route, params in matching if route.allows(method)]
         if not allowed:
             return None, {}, sorted({route.method for route, _ in matching})
-        route, params = min(allowed, key=lambda pair: (pair[0].specificity, pair[0].method == "ANY"))
+        route, params = min(allowed, key=lambda pair: pair[0].specificity)
         return route, params, []
 
     def authorize(self, headers: list[tuple[str, str]], header: str) -> dict[str, str] | None:
@@ -337,20 +337,6 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes | None:
         """The request body, or None when it is over API Gateway's limit (it is read and dropped)."""
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks, size = [], 0
-            while True:
-                length = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if length == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    break
-                chunk = self.rfile.read(length)
-                self.rfile.readline()
-                size += length
-                if size <= MAX_BODY_BYTES:
-                    chunks.append(chunk)
-            return b"".join(chunks) if size <= MAX_BODY_BYTES else None
         length = int(self.headers.get("Content-Length") or 0)
         if length <= MAX_BODY_BYTES:
             return self.rfile.read(length)
@@ -366,9 +352,17 @@ class _RequestHandler(BaseHTTPRequestHandler):
         """One request: log method, route template, status and duration only (never personal data)."""
         started = time.monotonic()
         method = self.command.upper()
-        body = self._read_body()
         route: Route | None = None
-        if body is None:
+        # Browsers and HTTP clients send a Content-Length with a body they hold whole; a chunked body is
+        # refused, and the connection closed (its chunks would look like a next request).
+        chunked = "Transfer-Encoding" in self.headers
+        if chunked:
+            self.close_connection = True
+            status, problem_headers, data = problem(
+                411, "Length required", "The local stack reads request bodies with a Content-Length only."
+            )
+            headers = [*problem_headers.items(), ("Connection", "close")]
+        elif (body := self._read_body()) is None:
             status, problem_headers, data = problem(
                 413, "Payload too large", f"The request body is over {MAX_BODY_BYTES} bytes."
             )
@@ -397,6 +391,19 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if method != "HEAD":
             self.wfile.write(data)
+        if chunked:
+            self._drain()
+
+    def _drain(self) -> None:
+        """Take in what the client still sends (for a moment, up to the body limit) before closing: closing a
+        socket with unread data resets the connection, and the client might lose the answer."""
+        self.wfile.flush()
+        self.connection.shutdown(socket.SHUT_WR)
+        self.connection.settimeout(2)
+        received = 0
+        with contextlib.suppress(OSError):
+            while received <= MAX_BODY_BYTES and (chunk := self.connection.recv(1 << 16)):
+                received += len(chunk)
 
     def __getattr__(self, name: str) -> Any:
         # Every method, even one http.server has never heard of (QUERY, PROPFIND ...), gets an answer

@@ -9,7 +9,6 @@ from typing import Any
 
 from lapor_local.functions import LocalFunction
 from lapor_local.stack import STATE_FILE
-from lapor_local.template import ACCOUNT_ID
 
 
 class NoRunningStack(Exception):
@@ -49,5 +48,4 @@ def local_function(state: dict[str, Any], logical_id: str, timeout_s: float = 30
         timeout_s=timeout_s,
         function_name=logical_id,
         region=state["region"],
-        account_id=ACCOUNT_ID,
     )

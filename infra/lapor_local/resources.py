@@ -1,9 +1,10 @@
 """Create the template's tables, queues, keys ... on a moto endpoint, from the template's own properties.
 
 moto's CloudFormation cannot run a SAM template (it silently skips `AWS::Serverless::*` and ignores TTL),
-so each resource type that moto can hold has a small creator here. Add a type by adding a creator to
-`CREATORS`; types the local stack stands in for itself (functions, the API, layers, IAM ...) are listed in
-`NOTHING_TO_CREATE`.
+so each resource type of the template that moto can hold has a small creator here, reading the properties
+the template sets. Add a type by adding a creator to `CREATORS`; types the local stack stands in for itself
+(functions, the API, the layer) or that only matter in AWS are listed in `NOTHING_TO_CREATE`; any other type
+stops the start with a TemplateError that names it.
 """
 
 from __future__ import annotations
@@ -82,15 +83,9 @@ def _physical_name(logical_id: str) -> str:
 
 def _create_kms_key(aws: AwsClients, logical_id: str, props: dict[str, Any]) -> CreatedResource:
     kms = aws("kms")
-    arguments: dict[str, Any] = {
-        "Description": props.get("Description", ""),
-        "KeyUsage": props.get("KeyUsage", "ENCRYPT_DECRYPT"),
-        "KeySpec": props.get("KeySpec", "SYMMETRIC_DEFAULT"),
-        "Tags": [{"TagKey": tag["Key"], "TagValue": tag["Value"]} for tag in props.get("Tags", [])],
-    }
+    arguments = {"Description": props.get("Description", "")}
     if "KeyPolicy" in props:
-        policy = props["KeyPolicy"]
-        arguments["Policy"] = policy if isinstance(policy, str) else json.dumps(policy)
+        arguments["Policy"] = json.dumps(props["KeyPolicy"])
     metadata = kms.create_key(**arguments)["KeyMetadata"]
     if props.get("EnableKeyRotation"):
         kms.enable_key_rotation(KeyId=metadata["KeyId"])
@@ -103,44 +98,23 @@ def _create_kms_key(aws: AwsClients, logical_id: str, props: dict[str, Any]) -> 
     )
 
 
-def _create_kms_alias(aws: AwsClients, logical_id: str, props: dict[str, Any]) -> CreatedResource:
-    aws("kms").create_alias(AliasName=props["AliasName"], TargetKeyId=props["TargetKeyId"])
-    return CreatedResource(logical_id, "AWS::KMS::Alias", ref=props["AliasName"], name=props["AliasName"])
-
-
-_GSI_KEYS = ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput", "OnDemandThroughput")
-_LSI_KEYS = ("IndexName", "KeySchema", "Projection")
-
-
 def _create_dynamodb_table(aws: AwsClients, logical_id: str, props: dict[str, Any]) -> CreatedResource:
     dynamodb = aws("dynamodb")
-    name = props.get("TableName") or _physical_name(logical_id)
+    name = _physical_name(logical_id)
     arguments: dict[str, Any] = {
         "TableName": name,
         "AttributeDefinitions": props["AttributeDefinitions"],
         "KeySchema": props["KeySchema"],
-        "BillingMode": props.get("BillingMode", "PROVISIONED"),
+        "BillingMode": props["BillingMode"],
     }
-    for key in ("ProvisionedThroughput", "TableClass", "DeletionProtectionEnabled", "Tags"):
-        if key in props:
-            arguments[key] = props[key]
     if "GlobalSecondaryIndexes" in props:
-        arguments["GlobalSecondaryIndexes"] = [
-            {key: index[key] for key in _GSI_KEYS if key in index} for index in props["GlobalSecondaryIndexes"]
-        ]
-    if "LocalSecondaryIndexes" in props:
-        arguments["LocalSecondaryIndexes"] = [
-            {key: index[key] for key in _LSI_KEYS if key in index} for index in props["LocalSecondaryIndexes"]
-        ]
+        arguments["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
     sse = props.get("SSESpecification")
     if sse:
-        arguments["SSESpecification"] = {"Enabled": bool(sse.get("SSEEnabled"))}
-        for key in ("SSEType", "KMSMasterKeyId"):
-            if key in sse:
-                arguments["SSESpecification"][key] = sse[key]
-    stream = props.get("StreamSpecification")
-    if stream:
-        arguments["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
+        arguments["SSESpecification"] = {
+            "Enabled": bool(sse.get("SSEEnabled")),
+            **{key: sse[key] for key in ("SSEType", "KMSMasterKeyId") if key in sse},
+        }
     description = dynamodb.create_table(**arguments)["TableDescription"]
 
     ttl = props.get("TimeToLiveSpecification")
@@ -155,39 +129,17 @@ def _create_dynamodb_table(aws: AwsClients, logical_id: str, props: dict[str, An
             TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
         )
     attributes = {"Arn": description["TableArn"]}
-    if "LatestStreamArn" in description:
-        attributes["StreamArn"] = description["LatestStreamArn"]
     return CreatedResource(logical_id, "AWS::DynamoDB::Table", ref=name, name=name, attributes=attributes)
-
-
-_QUEUE_ATTRIBUTES = (
-    "ContentBasedDeduplication",
-    "DeduplicationScope",
-    "DelaySeconds",
-    "FifoQueue",
-    "FifoThroughputLimit",
-    "KmsDataKeyReusePeriodSeconds",
-    "KmsMasterKeyId",
-    "MaximumMessageSize",
-    "MessageRetentionPeriod",
-    "ReceiveMessageWaitTimeSeconds",
-    "RedriveAllowPolicy",
-    "RedrivePolicy",
-    "SqsManagedSseEnabled",
-    "VisibilityTimeout",
-)
 
 
 def _create_sqs_queue(aws: AwsClients, logical_id: str, props: dict[str, Any]) -> CreatedResource:
     sqs = aws("sqs")
-    name = props.get("QueueName") or _physical_name(logical_id) + (".fifo" if props.get("FifoQueue") else "")
+    name = _physical_name(logical_id)
+    # The template's queue properties (VisibilityTimeout, RedrivePolicy ...) are all queue attributes.
     attributes = {
-        key: value if isinstance(value, str) else json.dumps(value) if isinstance(value, dict) else as_string(value)
-        for key, value in props.items()
-        if key in _QUEUE_ATTRIBUTES
+        key: json.dumps(value) if isinstance(value, dict) else as_string(value) for key, value in props.items()
     }
-    tags = {tag["Key"]: tag["Value"] for tag in props.get("Tags", [])}
-    url = sqs.create_queue(QueueName=name, Attributes=attributes, tags=tags)["QueueUrl"]
+    url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     return CreatedResource(
         logical_id,
@@ -198,34 +150,15 @@ def _create_sqs_queue(aws: AwsClients, logical_id: str, props: dict[str, Any]) -
     )
 
 
-def _create_sns_topic(aws: AwsClients, logical_id: str, props: dict[str, Any]) -> CreatedResource:
-    sns = aws("sns")
-    name = props.get("TopicName") or _physical_name(logical_id) + (".fifo" if props.get("FifoTopic") else "")
-    attributes = {
-        key: as_string(props[key])
-        for key in ("DisplayName", "FifoTopic", "ContentBasedDeduplication", "KmsMasterKeyId")
-        if key in props
-    }
-    arn = sns.create_topic(Name=name, Attributes=attributes)["TopicArn"]
-    for subscription in props.get("Subscription", []):
-        sns.subscribe(TopicArn=arn, Protocol=subscription["Protocol"], Endpoint=subscription["Endpoint"])
-    return CreatedResource(
-        logical_id, "AWS::SNS::Topic", ref=arn, name=name, attributes={"TopicArn": arn, "TopicName": name}
-    )
-
-
 def _create_ses_email_identity(aws: AwsClients, logical_id: str, props: dict[str, Any]) -> CreatedResource:
     identity = props["EmailIdentity"]
-    if "@" in identity:
-        aws("ses").verify_email_identity(EmailAddress=identity)
-    else:
-        aws("ses").verify_domain_identity(Domain=identity)
+    aws("ses").verify_email_identity(EmailAddress=identity)
     return CreatedResource(logical_id, "AWS::SES::EmailIdentity", ref=identity, name=identity)
 
 
 def _create_s3_bucket(aws: AwsClients, logical_id: str, props: dict[str, Any]) -> CreatedResource:
     s3 = aws("s3")
-    name = props.get("BucketName") or _physical_name(logical_id).lower()
+    name = _physical_name(logical_id).lower()
     arguments: dict[str, Any] = {"Bucket": name}
     if aws.region != "us-east-1":
         arguments["CreateBucketConfiguration"] = {"LocationConstraint": aws.region}
@@ -236,11 +169,7 @@ def _create_s3_bucket(aws: AwsClients, logical_id: str, props: dict[str, Any]) -
         "AWS::S3::Bucket",
         ref=name,
         name=name,
-        attributes={
-            "Arn": f"arn:aws:s3:::{name}",
-            "DomainName": f"{name}.s3.amazonaws.com",
-            "RegionalDomainName": f"{name}.s3.{aws.region}.amazonaws.com",
-        },
+        attributes={"Arn": f"arn:aws:s3:::{name}"},
     )
 
 
@@ -314,44 +243,19 @@ def _create_queue_policy(aws: AwsClients, logical_id: str, props: dict[str, Any]
     return CreatedResource(logical_id, "AWS::SQS::QueuePolicy", ref=logical_id, name=logical_id)
 
 
-_PASSWORD_OPTIONS = (
-    "PasswordLength",
-    "ExcludeCharacters",
-    "ExcludeNumbers",
-    "ExcludePunctuation",
-    "ExcludeUppercase",
-    "ExcludeLowercase",
-    "IncludeSpace",
-    "RequireEachIncludedType",
-)
-
-
 def _create_secret(aws: AwsClients, logical_id: str, props: dict[str, Any]) -> CreatedResource:
     secrets = aws("secretsmanager")
-    name = props.get("Name") or _physical_name(logical_id)
-    value = props.get("SecretString")
-    generate = props.get("GenerateSecretString")
-    if value is None and generate is not None:
-        options = {key: generate[key] for key in _PASSWORD_OPTIONS if key in generate}
-        password = secrets.get_random_password(**options)["RandomPassword"]
-        if "SecretStringTemplate" in generate:
-            document = json.loads(generate["SecretStringTemplate"])
-            document[generate["GenerateStringKey"]] = password
-            password = json.dumps(document)
-        value = password
-    arguments = {"Name": name, "Description": props.get("Description", ""), "SecretString": value or ""}
-    if "KmsKeyId" in props:
-        arguments["KmsKeyId"] = props["KmsKeyId"]
-    arn = secrets.create_secret(**arguments)["ARN"]
+    name = _physical_name(logical_id)
+    # GenerateSecretString's options (PasswordLength, ExcludePunctuation ...) are get_random_password's.
+    value = secrets.get_random_password(**props["GenerateSecretString"])["RandomPassword"]
+    arn = secrets.create_secret(Name=name, Description=props.get("Description", ""), SecretString=value)["ARN"]
     return CreatedResource(logical_id, "AWS::SecretsManager::Secret", ref=arn, name=name, attributes={"Id": arn})
 
 
 CREATORS: dict[str, Creator] = {
     "AWS::KMS::Key": _create_kms_key,
-    "AWS::KMS::Alias": _create_kms_alias,
     "AWS::DynamoDB::Table": _create_dynamodb_table,
     "AWS::SQS::Queue": _create_sqs_queue,
-    "AWS::SNS::Topic": _create_sns_topic,
     "AWS::SES::EmailIdentity": _create_ses_email_identity,
     "AWS::S3::Bucket": _create_s3_bucket,
     "AWS::S3::BucketPolicy": _create_bucket_policy,
@@ -360,28 +264,23 @@ CREATORS: dict[str, Creator] = {
 }
 
 # The local stack stands in for these itself (it runs the functions and serves the API) or they only
-# matter in AWS (permissions, log groups, alarms and who they email, the web firewall in front of the API,
-# user pools whose tokens `lapor dev-token` replaces).
+# matter in AWS (log groups, alarms and the topic they email, the web firewall in front of the API, user
+# pools whose tokens `lapor dev-token` replaces).
 NOTHING_TO_CREATE = frozenset(
     {
         "AWS::Serverless::Function",
         "AWS::Serverless::Api",
-        "AWS::Serverless::HttpApi",
         "AWS::Serverless::LayerVersion",
-        "AWS::Lambda::Permission",
         "AWS::Logs::LogGroup",
-        "AWS::IAM::Role",
-        "AWS::IAM::Policy",
-        "AWS::IAM::ManagedPolicy",
         "AWS::Cognito::UserPool",
         "AWS::Cognito::UserPoolClient",
         "AWS::Cognito::UserPoolDomain",
         "AWS::Cognito::ManagedLoginBranding",
-        "AWS::Cognito::UserPoolGroup",
         "AWS::CloudWatch::Alarm",
+        "AWS::SNS::Topic",
+        "AWS::SNS::Subscription",
         "AWS::WAFv2::WebACL",
         "AWS::WAFv2::WebACLAssociation",
-        "AWS::SNS::Subscription",
     }
 )
 
@@ -395,10 +294,8 @@ def _references(value: Any, names: Mapping[str, Any]) -> Iterator[str]:
         for key, argument in value.items():
             if key == "Ref" and argument in names:
                 yield argument
-            elif key == "Fn::GetAtt":
-                target = argument.split(".", 1)[0] if isinstance(argument, str) else argument[0]
-                if target in names:
-                    yield target
+            elif key == "Fn::GetAtt" and argument[0] in names:
+                yield argument[0]
             elif key == "Fn::Sub":
                 text = argument[0] if isinstance(argument, list) else argument
                 for variable in re.findall(r"\$\{([^}!][^}]*)\}", text):
@@ -427,20 +324,20 @@ def creation_order(template: Mapping[str, Any]) -> list[str]:
 
 def create_resources(template: Mapping[str, Any], resolver: Resolver, aws: AwsClients) -> list[CreatedResource]:
     """Create every resource moto can hold, in dependency order, and register its Ref/GetAtt values."""
+    unknown = sorted(
+        f"{logical_id} ({resource['Type']})"
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] not in CREATORS and resource["Type"] not in NOTHING_TO_CREATE
+    )
+    if unknown:
+        raise TemplateError(f"resource types the local stack does not support: {', '.join(unknown)}")
     created: list[CreatedResource] = []
-    unknown: list[str] = []
     for logical_id in creation_order(template):
-        resource_type = template["Resources"][logical_id].get("Type", "")
-        if not resolver.is_active(logical_id) or resource_type in NOTHING_TO_CREATE:
-            continue
-        creator = CREATORS.get(resource_type)
-        if creator is None:
-            unknown.append(f"{logical_id} ({resource_type})")
+        resource_type = template["Resources"][logical_id]["Type"]
+        if resource_type in NOTHING_TO_CREATE or not resolver.is_active(logical_id):
             continue
         properties = resolver.resolve(resource_properties(template, logical_id))
-        resource = creator(aws, logical_id, properties)
+        resource = CREATORS[resource_type](aws, logical_id, properties)
         resolver.register(logical_id, resource.ref, resource.attributes)
         created.append(resource)
-    if unknown:
-        log.debug("not created locally (no local equivalent): %s", ", ".join(unknown))
     return created

@@ -31,7 +31,6 @@ class SqsEventSource:
     queue_arn: str
     batch_size: int = 10
     report_batch_item_failures: bool = False
-    enabled: bool = True
 
 
 def sqs_event_sources(functions: Mapping[str, Mapping[str, Any]]) -> list[SqsEventSource]:
@@ -41,7 +40,7 @@ def sqs_event_sources(functions: Mapping[str, Mapping[str, Any]]) -> list[SqsEve
         for event in (properties.get("Events") or {}).values():
             if event.get("Type") != "SQS":
                 continue
-            event_props = event.get("Properties") or {}
+            event_props = event["Properties"]
             sources.append(
                 SqsEventSource(
                     function=function_id,
@@ -49,7 +48,6 @@ def sqs_event_sources(functions: Mapping[str, Mapping[str, Any]]) -> list[SqsEve
                     batch_size=int(event_props.get("BatchSize", 10)),
                     report_batch_item_failures="ReportBatchItemFailures"
                     in (event_props.get("FunctionResponseTypes") or []),
-                    enabled=event_props.get("Enabled", True) not in (False, "false", "False"),
                 )
             )
     return sources

@@ -29,27 +29,12 @@ from lapor_local.devtoken import dev_token_secret
 from lapor_local.functions import LocalFunction
 from lapor_local.mail import MailFolder
 from lapor_local.resources import AwsClients, CreatedResource, create_resources
-from lapor_local.schedule import (
-    ScheduleRunner,
-    ScheduleSource,
-    UnsupportedSchedule,
-    next_fire,
-    schedule_sources,
-    scheduled_event,
-)
+from lapor_local.runtime import DEFAULT_REGION
+from lapor_local.schedule import ScheduleRunner, ScheduleSource, schedule_sources, scheduled_event
 from lapor_local.signin import PREFIX as SIGN_IN_PREFIX
 from lapor_local.signin import LocalSignIn
 from lapor_local.sqs import SqsPoller, sqs_event_sources
-from lapor_local.template import (
-    ACCOUNT_ID,
-    DEFAULT_REGION,
-    STACK_NAME,
-    Resolver,
-    TemplateError,
-    as_string,
-    load_template,
-    resource_properties,
-)
+from lapor_local.template import STACK_NAME, Resolver, TemplateError, as_string, load_template, resource_properties
 
 log = logging.getLogger("lapor.local")
 
@@ -58,6 +43,13 @@ LAYER_TYPE = "AWS::Serverless::LayerVersion"
 # Only what the stack needs from a function; the rest (Policies ...) may use intrinsics it cannot evaluate.
 _FUNCTION_KEYS = ("CodeUri", "Handler", "MemorySize", "Timeout", "Environment", "Events", "Layers")
 _JOIN_SECONDS = 3.0
+# What each event type of a function may say; anything else (ScheduleV2, a schedule's Input, an SQS event's
+# Enabled ...) stops the start instead of being silently left out.
+_EVENT_PROPERTIES = {
+    "Api": {"RestApiId", "Path", "Method", "Auth"},
+    "SQS": {"Queue", "BatchSize", "MaximumBatchingWindowInSeconds", "FunctionResponseTypes"},
+    "Schedule": {"Schedule", "Description"},
+}
 
 
 def _url_host(host: str) -> str:
@@ -77,6 +69,18 @@ def _directory_agencies() -> list[tuple[str, str]]:
 
     agencies = current_directory().agencies.values()
     return sorted(((agency.id, agency.name) for agency in agencies), key=lambda pair: pair[1])
+
+
+def _check_events(function_props: Mapping[str, Mapping[str, Any]]) -> None:
+    for logical_id, props in function_props.items():
+        for name, event in (props.get("Events") or {}).items():
+            allowed = _EVENT_PROPERTIES.get(event.get("Type"))
+            extra = sorted(set(event.get("Properties") or {}) - (allowed or set()))
+            if allowed is None or extra:
+                raise TemplateError(
+                    f"{logical_id} {name}: the local stack does not support "
+                    + (f"{event.get('Type')} events" if allowed is None else f"{', '.join(extra)} on this event")
+                )
 
 
 def _ensure_port_free(host: str, port: int) -> None:
@@ -192,11 +196,13 @@ class LocalStack:
             logical_id: resolver.resolve({key: props[key] for key in _FUNCTION_KEYS if key in props})
             for logical_id, props in self._function_properties(template, resolver).items()
         }
+        _check_events(function_props)
         environment = {
             **self._function_environment(function_props),
             **self._local_settings(),
             AUTH_ENV: self.api_url + SIGN_IN_PREFIX,
         }
+        self.schedule_sources = schedule_sources(function_props)
         self._set_environment(environment)
         self._add_layers_to_path(template, function_props)
         if "REPORTS_TABLE" in environment:
@@ -209,15 +215,14 @@ class LocalStack:
         self._start_thread(threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.1}))
         self._serving = True
         for source in sqs_event_sources(function_props):
-            if source.enabled:
-                queue_url = aws("sqs").get_queue_url(QueueName=source.queue_arn.rsplit(":", 1)[-1])["QueueUrl"]
-                poller = SqsPoller(
-                    source, aws("sqs"), queue_url, self.invoke, self.region, self.retry_delay_seconds, self._stop
-                )
-                self._start_thread(poller)
-        self.schedule_sources = schedule_sources(function_props)
+            queue_url = aws("sqs").get_queue_url(QueueName=source.queue_arn.rsplit(":", 1)[-1])["QueueUrl"]
+            poller = SqsPoller(
+                source, aws("sqs"), queue_url, self.invoke, self.region, self.retry_delay_seconds, self._stop
+            )
+            self._start_thread(poller)
         if self.schedules:
-            self._start_schedules()
+            for schedule in self.schedule_sources:
+                self._start_thread(ScheduleRunner(schedule, self._fire, self._stop, self.schedule_period_override))
         self.mail = MailFolder(self.state_dir / "mail", self.region, self._stop)
         self._start_thread(self.mail)
         self._write_state_file(environment)
@@ -332,7 +337,7 @@ class LocalStack:
 
     def _seed(self) -> None:
         _forget_layer_clients()
-        from lapor.seed import seed_directory
+        from lapor_local.seed import seed_directory
 
         counts = seed_directory()
         log.info("directory seeded into %s: %s", os.environ["REPORTS_TABLE"], counts)
@@ -349,20 +354,7 @@ class LocalStack:
             timeout_s=float(props.get("Timeout", 3)),
             function_name=f"{STACK_NAME}-{logical_id}",
             region=self.region,
-            account_id=ACCOUNT_ID,
         )
-
-    def _start_schedules(self) -> None:
-        for source in self.schedule_sources:
-            if not source.enabled:
-                continue
-            if self.schedule_period_override is None:
-                try:
-                    next_fire(source, datetime.now(UTC))
-                except UnsupportedSchedule as error:
-                    log.warning("%s %s is not fired locally: %s", source.function, source.name, error)
-                    continue
-            self._start_thread(ScheduleRunner(source, self._fire, self._stop, self.schedule_period_override))
 
     def _fire(self, source: ScheduleSource, at: datetime) -> Any:
         return self.invoke(source.function, scheduled_event(source, at, self.region, STACK_NAME))

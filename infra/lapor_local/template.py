@@ -2,38 +2,27 @@
 
 The loader turns CloudFormation's short tags (`!Ref`, `!GetAtt`, `!Sub` ...) into their long forms; the
 `Resolver` evaluates those long forms against parameter values, pseudo parameters and the physical ids of
-the resources that the local stack created.
+the resources that the local stack created. It evaluates what the template uses (Ref, GetAtt, Sub, If,
+Select, Split, and Equals and Not in Conditions); any other intrinsic is a TemplateError that names it.
 """
 
 from __future__ import annotations
 
-import base64
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-ACCOUNT_ID = "123456789012"
-DEFAULT_REGION = "ap-southeast-3"  # Jakarta, where an Indonesian deployment would live
+from lapor_local.runtime import ACCOUNT_ID
+
 STACK_NAME = "lapor-local"
 PARTITION = "aws"
-URL_SUFFIX = "amazonaws.com"
 
 
 class TemplateError(Exception):
     """The template cannot be evaluated locally (unknown parameter, unsupported intrinsic, cycle ...)."""
-
-
-class _NoValue:
-    """`AWS::NoValue`: the property it stands for is removed."""
-
-    def __repr__(self) -> str:
-        return "AWS::NoValue"
-
-
-NO_VALUE = _NoValue()
 
 
 class CfnLoader(yaml.SafeLoader):
@@ -45,56 +34,22 @@ CfnLoader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
-_SHORT_TAGS = (
-    "Ref",
-    "Condition",
-    "Base64",
-    "Cidr",
-    "FindInMap",
-    "GetAZs",
-    "ImportValue",
-    "Join",
-    "Select",
-    "Split",
-    "Sub",
-    "Transform",
-    "And",
-    "Equals",
-    "If",
-    "Not",
-    "Or",
-    "ToJsonString",
-    "Length",
-)
 
-
-def _construct_node(loader: CfnLoader, node: yaml.Node) -> Any:
+def _construct_short_tag(loader: CfnLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    """`!Name x` is `{"Fn::Name": x}` (`!Ref` is `{"Ref": x}`, `!GetAtt A.b` is `{"Fn::GetAtt": ["A", "b"]}`)."""
+    value: Any
     if isinstance(node, yaml.ScalarNode):
-        return loader.construct_scalar(node)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node, deep=True)
-    return loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
-
-
-def _short_tag_constructor(name: str) -> Callable[[CfnLoader, yaml.Node], dict[str, Any]]:
-    key = name if name in ("Ref", "Condition") else f"Fn::{name}"
-
-    def construct(loader: CfnLoader, node: yaml.Node) -> dict[str, Any]:
-        return {key: _construct_node(loader, node)}
-
-    return construct
-
-
-def _construct_get_att(loader: CfnLoader, node: yaml.Node) -> dict[str, Any]:
-    value = _construct_node(loader, node)
-    if isinstance(value, str):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    if suffix == "GetAtt" and isinstance(value, str):
         value = value.split(".", 1)
-    return {"Fn::GetAtt": value}
+    return {suffix if suffix == "Ref" else f"Fn::{suffix}": value}
 
 
-for _tag in _SHORT_TAGS:
-    CfnLoader.add_constructor(f"!{_tag}", _short_tag_constructor(_tag))
-CfnLoader.add_constructor("!GetAtt", _construct_get_att)
+CfnLoader.add_multi_constructor("!", _construct_short_tag)
 
 
 def load_template(path: Path) -> dict[str, Any]:
@@ -104,16 +59,6 @@ def load_template(path: Path) -> dict[str, Any]:
     if not isinstance(template, dict) or not isinstance(template.get("Resources"), dict):
         raise TemplateError(f"{path} is not a CloudFormation template (no Resources section)")
     return template
-
-
-_GLOBALS_SECTION = {
-    "AWS::Serverless::Function": "Function",
-    "AWS::Serverless::Api": "Api",
-    "AWS::Serverless::HttpApi": "HttpApi",
-    "AWS::Serverless::SimpleTable": "SimpleTable",
-    "AWS::Serverless::StateMachine": "StateMachine",
-    "AWS::Serverless::LayerVersion": "LayerVersion",
-}
 
 
 def is_intrinsic(value: Any) -> bool:
@@ -139,12 +84,12 @@ def merge_globals(global_value: Any, local_value: Any) -> Any:
 
 
 def resource_properties(template: Mapping[str, Any], logical_id: str) -> dict[str, Any]:
-    """A resource's Properties, with the template's Globals applied to `AWS::Serverless::*` resources."""
+    """A resource's Properties, with the template's Globals applied to `AWS::Serverless::Function`s."""
     resource = template["Resources"][logical_id]
     properties = dict(resource.get("Properties") or {})
-    section = _GLOBALS_SECTION.get(resource.get("Type", ""))
-    globals_ = ((template.get("Globals") or {}).get(section) or {}) if section else {}
-    return merge_globals(globals_, properties) if globals_ else properties
+    if resource.get("Type") != "AWS::Serverless::Function":
+        return properties
+    return merge_globals((template.get("Globals") or {}).get("Function") or {}, properties)
 
 
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
@@ -154,56 +99,31 @@ class Resolver:
     """Evaluates intrinsic functions the way CloudFormation would for this one local stack."""
 
     def __init__(
-        self,
-        template: Mapping[str, Any],
-        *,
-        region: str,
-        parameters: Mapping[str, Any] | None = None,
-        account_id: str = ACCOUNT_ID,
-        stack_name: str = STACK_NAME,
+        self, template: Mapping[str, Any], *, region: str, parameters: Mapping[str, Any] | None = None
     ) -> None:
         self.template = template
         self.region = region
-        self.account_id = account_id
-        self.stack_name = stack_name
         self.parameters = self._parameter_values(parameters or {})
         self.refs: dict[str, Any] = {}
         self.attributes: dict[str, dict[str, Any]] = {}
         self._conditions: dict[str, bool] = {}
 
-    def _parameter_values(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
+    def _parameter_values(self, overrides: Mapping[str, Any]) -> dict[str, str]:
         declared = self.template.get("Parameters") or {}
         unknown = sorted(set(overrides) - set(declared))
         if unknown:
             raise TemplateError(f"unknown template parameters: {', '.join(unknown)}")
-        values: dict[str, Any] = {}
-        for name, spec in declared.items():
-            if name in overrides:
-                value = overrides[name]
-            elif "Default" in spec:
-                value = spec["Default"]
-            else:
-                continue
-            if spec.get("Type") == "CommaDelimitedList" or str(spec.get("Type", "")).startswith("List<"):
-                value = value if isinstance(value, list) else [item.strip() for item in str(value).split(",")]
-            else:
-                value = as_string(value)
-            values[name] = value
-        return values
+        values = {name: spec["Default"] for name, spec in declared.items() if "Default" in spec}
+        return {name: as_string(value) for name, value in {**values, **overrides}.items()}
 
     @property
-    def pseudo_parameters(self) -> dict[str, Any]:
+    def pseudo_parameters(self) -> dict[str, str]:
         return {
             "AWS::Region": self.region,
-            "AWS::AccountId": self.account_id,
+            "AWS::AccountId": ACCOUNT_ID,
             "AWS::Partition": PARTITION,
-            "AWS::StackName": self.stack_name,
-            "AWS::StackId": (
-                f"arn:{PARTITION}:cloudformation:{self.region}:{self.account_id}:stack/{self.stack_name}/local"
-            ),
-            "AWS::URLSuffix": URL_SUFFIX,
-            "AWS::NotificationARNs": [],
-            "AWS::NoValue": NO_VALUE,
+            "AWS::StackName": STACK_NAME,
+            "AWS::StackId": f"arn:{PARTITION}:cloudformation:{self.region}:{ACCOUNT_ID}:stack/{STACK_NAME}/local",
         }
 
     def register(self, logical_id: str, ref: Any, attributes: Mapping[str, Any]) -> None:
@@ -226,33 +146,24 @@ class Resolver:
         return True if name is None else self.condition(name)
 
     def _evaluate_condition(self, expression: Any) -> bool:
-        if isinstance(expression, dict) and len(expression) == 1:
+        if is_intrinsic(expression):
             ((key, argument),) = expression.items()
-            if key == "Condition":
-                return self.condition(argument)
             if key == "Fn::Equals":
                 left, right = (self.resolve(item) for item in argument)
                 return as_string(left) == as_string(right)
             if key == "Fn::Not":
                 return not self._evaluate_condition(argument[0])
-            if key == "Fn::And":
-                return all(self._evaluate_condition(item) for item in argument)
-            if key == "Fn::Or":
-                return any(self._evaluate_condition(item) for item in argument)
-        if isinstance(expression, bool):
-            return expression
-        raise TemplateError(f"not a condition: {expression!r}")
+        raise TemplateError(f"not a condition the local stack evaluates (Fn::Equals, Fn::Not): {expression!r}")
 
     def resolve(self, value: Any) -> Any:
-        """Evaluate every intrinsic inside `value`; `AWS::NoValue` removes the key or list item."""
+        """Evaluate every intrinsic inside `value`."""
         if isinstance(value, dict):
             if is_intrinsic(value):
                 ((key, argument),) = value.items()
                 return self._intrinsic(key, argument)
-            resolved = {key: self.resolve(item) for key, item in value.items()}
-            return {key: item for key, item in resolved.items() if item is not NO_VALUE}
+            return {key: self.resolve(item) for key, item in value.items()}
         if isinstance(value, list):
-            return [item for item in (self.resolve(item) for item in value) if item is not NO_VALUE]
+            return [self.resolve(item) for item in value]
         return value
 
     def ref(self, name: str) -> Any:
@@ -297,8 +208,6 @@ class Resolver:
 
         def substitute(match: re.Match[str]) -> str:
             name = match.group(1).strip()
-            if name.startswith("!"):
-                return "${" + name[1:] + "}"
             if name in variables:
                 return as_string(variables[name])
             if "." in name and name not in self.parameters:
@@ -311,22 +220,6 @@ class Resolver:
         name, when_true, when_false = argument
         return self.resolve(when_true if self.condition(name) else when_false)
 
-    def _fn_equals(self, argument: Any) -> bool:
-        return self._evaluate_condition({"Fn::Equals": argument})
-
-    def _fn_not(self, argument: Any) -> bool:
-        return self._evaluate_condition({"Fn::Not": argument})
-
-    def _fn_and(self, argument: Any) -> bool:
-        return self._evaluate_condition({"Fn::And": argument})
-
-    def _fn_or(self, argument: Any) -> bool:
-        return self._evaluate_condition({"Fn::Or": argument})
-
-    def _fn_join(self, argument: Any) -> str:
-        delimiter, items = argument[0], self.resolve(argument[1])
-        return delimiter.join(as_string(item) for item in items)
-
     def _fn_select(self, argument: Any) -> Any:
         index, items = self.resolve(argument[0]), self.resolve(argument[1])
         return items[int(index)]
@@ -334,20 +227,6 @@ class Resolver:
     def _fn_split(self, argument: Any) -> list[str]:
         delimiter, text = argument[0], self.resolve(argument[1])
         return text.split(delimiter)
-
-    def _fn_findinmap(self, argument: Any) -> Any:
-        map_name, top_key, second_key = (self.resolve(item) for item in argument[:3])
-        try:
-            return self.template["Mappings"][map_name][top_key][second_key]
-        except KeyError as error:
-            raise TemplateError(f"Fn::FindInMap: no {map_name}/{top_key}/{second_key}") from error
-
-    def _fn_base64(self, argument: Any) -> str:
-        return base64.b64encode(as_string(self.resolve(argument)).encode()).decode()
-
-    def _fn_getazs(self, argument: Any) -> list[str]:
-        region = self.resolve(argument) or self.region
-        return [f"{region}{zone}" for zone in "abc"]
 
 
 def as_string(value: Any) -> str:

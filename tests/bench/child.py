@@ -2,56 +2,30 @@
 
 Run as `python tests/bench/child.py <spec.json>` by `tests/bench/run.py`, never by hand. Before the timed
 import this file loads nothing beyond what every child needs to read its spec (importlib, json, os, sys,
-time), the same for the baseline and for every function, so that the figures compare like with like; the
-bench's own helpers (and `typing`) are imported only after the clock stopped. The result is one JSON line
-on the real stdout; the functions' logs (Powertools writes them to stdout) go to /dev/null.
+time) and `lapor_local.runtime` (the loader and context the local stack and the tests use too, which loads
+nothing more), the same for the baseline and for every function, so that the figures compare like with like;
+the bench's own helpers (and `typing`) are imported only after the clock stopped. The result is one JSON
+line on the real stdout; the functions' logs (Powertools writes them to stdout) go to /dev/null.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import sys
 import time
+
+# infra/ on the path for this one import only: the function's INIT sees the layer and its own folder.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "infra"))
+from lapor_local.runtime import LambdaContext, load_function
+
+del sys.path[0]
 
 # `typing` is not loaded before the timed import (the baseline and the functions would pay it at different
 # moments); the annotations are never evaluated, so this is enough for the type checker.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
-
-
-class LambdaContext:
-    """The parts of Lambda's context object that Powertools and the handlers read."""
-
-    def __init__(self, function_name: str, memory_mb: int, timeout_s: float) -> None:
-        self.function_name = function_name
-        self.function_version = "$LATEST"
-        self.memory_limit_in_mb = memory_mb
-        self.invoked_function_arn = f"arn:aws:lambda:ap-southeast-3:123456789012:function:{function_name}"
-        self.aws_request_id = "00000000-0000-4000-8000-000000000000"
-        self.log_group_name = f"/aws/lambda/{function_name}"
-        self.log_stream_name = "bench"
-        self._deadline = time.monotonic() + timeout_s
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
-
-
-def import_function(module_name: str, source: str, code_dir: str) -> Any:
-    """Import the handler's file under its own name with its folder first on sys.path, as Lambda does."""
-    spec = importlib.util.spec_from_file_location(module_name, source)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot import {source}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    sys.path.insert(0, code_dir)
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(code_dir)
-    return module
 
 
 def timed_init(spec: dict[str, Any]) -> tuple[Any, float]:
@@ -62,10 +36,8 @@ def timed_init(spec: dict[str, Any]) -> tuple[Any, float]:
 
         boto3.client("dynamodb")
         return None, time.perf_counter() - started
-    code_dir = str(spec["code_dir"])
-    source = os.path.join(code_dir, f"{spec['module']}.py")
     started = time.perf_counter()
-    module = import_function(f"lapor_bench_{spec['kind']}", source, code_dir)
+    module = load_function(str(spec["code_dir"]), f"lapor_bench_{spec['kind']}", str(spec["module"]))
     handler = getattr(module, str(spec["handler"]))
     return handler, time.perf_counter() - started
 

@@ -91,7 +91,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
             monkeypatch.setenv(name, str(value))
         monkeypatch.setenv("PUBLIC_BASE_URL", PUBLIC_BASE_URL)
         reset_lapor_caches()
-        from lapor.seed import seed_directory
+        from lapor_local.seed import seed_directory
 
         seed_directory()
         yield Aws(

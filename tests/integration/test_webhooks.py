@@ -240,7 +240,7 @@ def test_only_https_webhooks_are_accepted_outside_the_local_stack(
     from lapor.channels import DeliveryRejected, post_webhook
     from lapor.directory import Directory
     from lapor.errors import ConfigurationError
-    from lapor.seed import seed_directory
+    from lapor_local.seed import seed_directory
 
     data = json.loads((ROOT / "infra" / "directory.json").read_text())
     agency = next(a for a in data["agencies"] if a["id"] == "dpupr-barito-utara")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
-import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -59,7 +57,7 @@ def stack(make_stack: Callable[..., LocalStack]) -> LocalStack:
 
 @pytest.fixture
 def stub_seed(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """Replace `lapor.seed` with a stub that records each call and the environment it ran in."""
+    """Replace the directory's seeding with a stub that records each call and the environment it ran in."""
     calls: list[dict[str, Any]] = []
 
     def seed_directory(path: Path | None = None) -> tuple[int, int]:
@@ -68,7 +66,5 @@ def stub_seed(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
         )
         return 6, 4
 
-    module = types.ModuleType("lapor.seed")
-    module.seed_directory = seed_directory  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "lapor.seed", module)
+    monkeypatch.setattr("lapor_local.seed.seed_directory", seed_directory)
     return calls

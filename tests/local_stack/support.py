@@ -68,7 +68,6 @@ Resources:
         Echo: {Type: Api, Properties: {RestApiId: !Ref Api, Path: "/echo/{name}", Method: get}}
         EchoPost: {Type: Api, Properties: {RestApiId: !Ref Api, Path: "/echo/{name}", Method: post}}
         Mine: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /echo/mine, Method: get}}
-        Files: {Type: Api, Properties: {RestApiId: !Ref Api, Path: "/files/{proxy+}", Method: any}}
         Binary: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /binary, Method: get}}
         Boom: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /boom, Method: get}}
         Agency:
@@ -113,7 +112,6 @@ Resources:
         - {AttributeName: pk, AttributeType: S}
         - {AttributeName: sk, AttributeType: S}
         - {AttributeName: status, AttributeType: S}
-        - {AttributeName: created, AttributeType: N}
       KeySchema:
         - {AttributeName: pk, KeyType: HASH}
         - {AttributeName: sk, KeyType: RANGE}
@@ -123,15 +121,8 @@ Resources:
             - {AttributeName: status, KeyType: HASH}
             - {AttributeName: sk, KeyType: RANGE}
           Projection: {ProjectionType: KEYS_ONLY}
-      LocalSecondaryIndexes:
-        - IndexName: by_created
-          KeySchema:
-            - {AttributeName: pk, KeyType: HASH}
-            - {AttributeName: created, KeyType: RANGE}
-          Projection: {ProjectionType: ALL}
       TimeToLiveSpecification: {AttributeName: expires_at, Enabled: true}
       PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true}
-      StreamSpecification: {StreamViewType: NEW_IMAGE}
       SSESpecification: {SSEEnabled: true, SSEType: KMS, KMSMasterKeyId: !Ref ItemsKey}
   WorkQueue:
     Type: AWS::SQS::Queue
@@ -151,8 +142,6 @@ Resources:
     Type: AWS::SES::EmailIdentity
     Properties:
       EmailIdentity: noreply@example.org
-  Alerts:
-    Type: AWS::SNS::Topic
   Uploads:
     Type: AWS::S3::Bucket
   SigningSecret:
@@ -160,16 +149,6 @@ Resources:
     Properties:
       Description: generated like the webhook secret
       GenerateSecretString: {PasswordLength: 64, ExcludePunctuation: true}
-  DatabaseSecret:
-    Type: AWS::SecretsManager::Secret
-    Properties:
-      Name: synthetic/database
-      GenerateSecretString:
-        SecretStringTemplate: '{"username": "lapor"}'
-        GenerateStringKey: password
-        PasswordLength: 20
-  SomethingNew:
-    Type: AWS::Pipes::Pipe
 """
 
 HTTP_FUNCTION = """

@@ -76,17 +76,6 @@ def test_public_routes_ignore_authorization(stack: LocalStack) -> None:
     assert call(stack.api_url, "GET", "/echo/x", headers={"Authorization": "Bearer junk"}).status == 200
 
 
-def test_a_default_authorizer_guards_every_route_but_those_marked_none(
-    tmp_path: Path, make_stack: Callable[..., LocalStack]
-) -> None:
-    text = TEMPLATE.replace("        Authorizers:", "        DefaultAuthorizer: AgencyPool\n        Authorizers:")
-    text = text.replace("Path: /binary, Method: get}", "Path: /binary, Method: get, Auth: {Authorizer: NONE}}")
-    stack = make_stack(root=write_tree(tmp_path / "default-auth", template=text))
-
-    assert call(stack.api_url, "GET", "/echo/x").status == 401
-    assert call(stack.api_url, "GET", "/binary").status == 200
-
-
 def test_authorizers_other_than_cognito_are_refused_at_start(
     tmp_path: Path, make_stack: Callable[..., LocalStack]
 ) -> None:

@@ -1,16 +1,17 @@
-"""Scheduled functions on the local stack: rate and cron expressions, EventBridge's event, run_schedule."""
+"""Scheduled functions on the local stack: rate expressions, EventBridge's event, run_schedule."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from lapor_local.schedule import Cron, ScheduleSource, UnsupportedSchedule, next_fire, parse_rate
+from lapor_local.schedule import parse_rate
 from lapor_local.stack import LocalStack
+from lapor_local.template import TemplateError
 
-from tests.local_stack.support import TEMPLATE, lines, wait_for, write_tree
+from tests.local_stack.support import lines, wait_for
 
 
 @pytest.mark.parametrize(
@@ -28,42 +29,12 @@ def test_rate_expressions(expression: str, period: timedelta) -> None:
     assert parse_rate(expression) == period
 
 
-@pytest.mark.parametrize("expression", ["rate(0 minutes)", "rate(1 week)", "rate(minute)", "every minute"])
-def test_bad_rate_expressions(expression: str) -> None:
-    with pytest.raises(UnsupportedSchedule):
-        parse_rate(expression)
-
-
-def cron_next(expression: str, after: datetime) -> datetime | None:
-    return Cron.parse(expression).next_after(after)
-
-
-def test_cron_expressions_use_aws_six_fields_and_weekday_numbers() -> None:
-    saturday = datetime(2026, 11, 28, 10, 7)
-
-    assert cron_next("cron(0/15 * * * ? *)", saturday) == datetime(2026, 11, 28, 10, 15)
-    assert cron_next("cron(0 1 * * ? *)", saturday) == datetime(2026, 11, 29, 1, 0)
-    assert cron_next("cron(30 8 ? * MON-FRI *)", saturday) == datetime(2026, 11, 30, 8, 30)
-    assert cron_next("cron(0 0 ? * 1 *)", saturday) == datetime(2026, 11, 29, 0, 0), "1 is Sunday"
-    assert cron_next("cron(0 9 1 JAN,JUL ? *)", saturday) == datetime(2027, 1, 1, 9, 0)
-    assert cron_next("cron(0 9 1 1 ? 2026)", saturday) is None
-
-
 @pytest.mark.parametrize(
-    "expression",
-    ["cron(0 9 * * * *)", "cron(0 9 L * ? *)", "cron(0 9 ? * 6#3 *)", "cron(0 9 * *)", "cron(61 9 * * ? *)"],
+    "expression", ["rate(0 minutes)", "rate(1 week)", "rate(minute)", "every minute", "cron(0/15 * * * ? *)"]
 )
-def test_cron_expressions_the_local_stack_cannot_compute_are_refused(expression: str) -> None:
-    with pytest.raises(UnsupportedSchedule):
-        Cron.parse(expression)
-
-
-def test_schedule_v2_honours_its_time_zone() -> None:
-    source = ScheduleSource(
-        function="F", name="Daily", expression="cron(0 8 * * ? *)", timezone="Asia/Jakarta", kind="ScheduleV2"
-    )
-
-    assert next_fire(source, datetime(2026, 11, 28, 0, 30, tzinfo=UTC)) == datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
+def test_expressions_other_than_rates_are_refused(expression: str) -> None:
+    with pytest.raises(TemplateError, match="rate"):
+        parse_rate(expression)
 
 
 def ticks(out_dir: Path) -> list[dict[str, Any]]:
@@ -92,18 +63,6 @@ def test_without_schedules_nothing_fires_but_run_schedule_runs_once_at_the_given
     assert response == {"ok": True}
     (event,) = ticks(out_dir)
     assert event["time"] == "2026-12-01T08:00:00Z"
-
-
-def test_an_input_replaces_the_scheduled_event(tmp_path: Path, make_stack: Any, out_dir: Path) -> None:
-    text = TEMPLATE.replace(
-        "Properties: {Schedule: rate(1 minute)}",
-        """Properties: {Schedule: rate(1 minute), Input: '{"job": "escalate"}'}""",
-    )
-    stack = make_stack(root=write_tree(tmp_path / "input", template=text))
-
-    stack.run_schedule("TickFunction")
-
-    assert ticks(out_dir) == [{"job": "escalate"}]
 
 
 def test_run_schedule_needs_a_function_with_a_schedule(stack: LocalStack) -> None:

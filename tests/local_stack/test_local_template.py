@@ -1,26 +1,21 @@
-"""Reading template.yaml: short tags, intrinsic functions, conditions, parameters and Globals."""
+"""Reading template.yaml: the short tags, intrinsic functions and conditions it uses, parameters and Globals."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from lapor_local.template import NO_VALUE, Resolver, TemplateError, load_template, merge_globals, resource_properties
+from lapor_local.template import Resolver, TemplateError, load_template, merge_globals, resource_properties
 
 SHORT_TAGS = """\
 Parameters:
   Stage: {Type: String, Default: v1}
   Count: {Type: Number, Default: 3}
-  Zones: {Type: CommaDelimitedList, Default: "a,b"}
   NoDefault: {Type: String}
-Mappings:
-  Sizes:
-    dev: {memory: 128}
 Conditions:
   IsV1: !Equals [!Ref Stage, v1]
-  NotV1: !Not [!Condition IsV1]
-  Both: !And [!Condition IsV1, !Equals ["x", "x"]]
-  Either: !Or [!Condition NotV1, !Equals [!Ref Count, "3"]]
+  NotV1: !Not [!Equals [!Ref Stage, v1]]
+  HasStage: !Not [!Equals [!Ref Stage, ""]]
 Resources:
   Queue:
     Type: AWS::SQS::Queue
@@ -28,17 +23,12 @@ Resources:
       Ref: !Ref Queue
       Arn: !GetAtt Queue.Arn
       ArnList: !GetAtt [Queue, Arn]
-      Sub: !Sub "${AWS::StackName}-${Stage}-${Queue}-${Queue.Arn}-${!Literal}"
-      SubMap: !Sub ["${Name}.${AWS::URLSuffix}", {Name: !Ref Stage}]
+      Sub: !Sub "${AWS::StackName}-${Stage}-${Queue}-${Queue.Arn}-${AWS::Partition}:${AWS::AccountId}"
+      SubMap: !Sub ["lapor-${Id}", {Id: !Select [2, !Split ["/", !Ref "AWS::StackId"]]}]
       If: !If [IsV1, first, second]
-      Gone: !If [NotV1, here, !Ref AWS::NoValue]
-      List: [keep, !If [NotV1, drop, !Ref "AWS::NoValue"]]
-      Join: !Join [":", [!Ref AWS::Partition, !Ref AWS::Region, !Ref AWS::AccountId]]
-      Select: !Select [1, !Ref Zones]
-      Split: !Split [",", "x,y,z"]
-      Map: !FindInMap [Sizes, dev, memory]
-      Base64: !Base64 hi
+      Nested: !If [HasStage, [!Sub "${Stage}/console"], ["*"]]
       Version: 2012-10-17
+      Join: !Join [":", [a, b]]
 """
 
 
@@ -56,9 +46,9 @@ def test_short_tags_become_long_form_intrinsics(tmp_path: Path) -> None:
     assert props["Ref"] == {"Ref": "Queue"}
     assert props["Arn"] == {"Fn::GetAtt": ["Queue", "Arn"]}
     assert props["ArnList"] == {"Fn::GetAtt": ["Queue", "Arn"]}
-    assert props["SubMap"] == {"Fn::Sub": ["${Name}.${AWS::URLSuffix}", {"Name": {"Ref": "Stage"}}]}
     assert props["If"] == {"Fn::If": ["IsV1", "first", "second"]}
-    assert template["Conditions"]["NotV1"] == {"Fn::Not": [{"Condition": "IsV1"}]}
+    assert template["Conditions"]["NotV1"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "Stage"}, "v1"]}]}
+    assert props["Join"] == {"Fn::Join": [":", ["a", "b"]]}, "every tag loads; evaluating says what is unsupported"
     assert props["Version"] == "2012-10-17", "dates stay strings, as in CloudFormation"
 
 
@@ -66,20 +56,14 @@ def test_intrinsics_resolve_against_parameters_pseudo_parameters_and_created_res
     template, resolver = resolver_for(tmp_path, SHORT_TAGS)
     resolver.register("Queue", "https://queue-url", {"Arn": "arn:aws:sqs:ap-southeast-3:123456789012:q"})
 
-    props = resolver.resolve(template["Resources"]["Queue"]["Properties"])
+    props = resolver.resolve({k: v for k, v in template["Resources"]["Queue"]["Properties"].items() if k != "Join"})
 
     assert props["Ref"] == "https://queue-url"
     assert props["Arn"] == props["ArnList"] == "arn:aws:sqs:ap-southeast-3:123456789012:q"
-    assert props["Sub"] == "lapor-local-v1-https://queue-url-arn:aws:sqs:ap-southeast-3:123456789012:q-${Literal}"
-    assert props["SubMap"] == "v1.amazonaws.com"
+    assert props["Sub"] == "lapor-local-v1-https://queue-url-arn:aws:sqs:ap-southeast-3:123456789012:q-aws:123456789012"
+    assert props["SubMap"] == "lapor-local", "the stack id's third part, as the user pool domain takes it"
     assert props["If"] == "first"
-    assert "Gone" not in props
-    assert props["List"] == ["keep"]
-    assert props["Join"] == "aws:ap-southeast-3:123456789012"
-    assert props["Select"] == "b"
-    assert props["Split"] == ["x", "y", "z"]
-    assert props["Map"] == 128
-    assert props["Base64"] == "aGk="
+    assert props["Nested"] == ["v1/console"]
 
 
 def test_conditions_and_parameter_overrides(tmp_path: Path) -> None:
@@ -87,22 +71,20 @@ def test_conditions_and_parameter_overrides(tmp_path: Path) -> None:
 
     assert resolver.condition("IsV1") is False
     assert resolver.condition("NotV1") is True
-    assert resolver.condition("Both") is False
-    assert resolver.condition("Either") is True
+    assert resolver.condition("HasStage") is True
     assert resolver.ref("Count") == "3", "numbers are strings once referenced, as in CloudFormation"
     assert resolver.ref("NoDefault") == "given"
-    assert resolver.resolve({"Ref": "AWS::NoValue"}) is NO_VALUE
 
 
-def test_unusable_references_fail_clearly(tmp_path: Path) -> None:
-    _, resolver = resolver_for(tmp_path, SHORT_TAGS)
+def test_unusable_references_and_unsupported_intrinsics_fail_clearly(tmp_path: Path) -> None:
+    template, resolver = resolver_for(tmp_path, SHORT_TAGS)
 
     with pytest.raises(TemplateError, match="no default"):
         resolver.ref("NoDefault")
     with pytest.raises(TemplateError, match="unknown name"):
         resolver.ref("Nope")
-    with pytest.raises(TemplateError, match="not supported"):
-        resolver.resolve({"Fn::ImportValue": "x"})
+    with pytest.raises(TemplateError, match="Fn::Join is not supported by the local stack"):
+        resolver.resolve(template["Resources"]["Queue"]["Properties"]["Join"])
     with pytest.raises(TemplateError, match="unknown template parameters: Typo"):
         resolver_for(tmp_path, SHORT_TAGS, parameters={"Typo": "x"})
 

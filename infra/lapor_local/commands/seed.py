@@ -24,14 +24,14 @@ def run(args: argparse.Namespace) -> int:
         print("lapor seed: give --table or set REPORTS_TABLE", file=sys.stderr)
         return 2
     if args.endpoint_url:
-        from lapor_local.template import DEFAULT_REGION
+        from lapor_local.runtime import DEFAULT_REGION
 
         # A local endpoint takes any credentials, but boto3 still wants some and a region.
         os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
         os.environ.setdefault("AWS_DEFAULT_REGION", DEFAULT_REGION)
-    from lapor.seed import seed_directory
+    from lapor_local.seed import seed_directory
 
     agencies, categories = seed_directory(args.file)
     print(f"seeded {agencies} agencies and {categories} categories into {os.environ['REPORTS_TABLE']}")

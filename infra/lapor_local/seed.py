@@ -1,4 +1,5 @@
-"""Seeding the directory (agencies and categories) from its data file into the store."""
+"""Seeding the directory (agencies and categories) from its data file into the store: tooling for `lapor seed`
+and the local stack, never part of the Lambda layer (the functions only read the directory)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 from lapor import store
 from lapor.directory import Directory, forget_directory
 
-DEFAULT_DIRECTORY = Path(__file__).resolve().parents[2] / "infra" / "directory.json"
+DEFAULT_DIRECTORY = Path(__file__).resolve().parents[1] / "directory.json"
 
 
 def seed_directory(path: Path | None = None) -> tuple[int, int]:
