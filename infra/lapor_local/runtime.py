@@ -30,7 +30,7 @@ class LambdaContext:
         self,
         function_name: str = "test-function",
         memory_mb: int = 128,
-        timeout_s: float = 10.0,
+        timeout_s: float = 900.0,  # Lambda's longest: a test's handler never runs out of time
         region: str = DEFAULT_REGION,
     ) -> None:
         self.function_name = function_name

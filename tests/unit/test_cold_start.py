@@ -58,7 +58,8 @@ def _lambda_env(tmp_path: Path) -> dict[str, str]:
             "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
             "AWS_CONFIG_FILE": str(tmp_path / "none"),
             "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
-            "PYTHONPATH": str(ROOT / "shared"),
+            # The layer, and infra/ for the function loader alone (lapor_local.runtime, which loads nothing more).
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "shared"), str(ROOT / "infra")]),
             "WEBHOOK_SECRET_ARN": "arn:aws:secretsmanager:ap-southeast-3:123456789012:secret:lapor-master",
         }
     )
@@ -82,8 +83,9 @@ def _run(code: str, tmp_path: Path, *args: str) -> Any:
 def test_init_creates_the_clients_every_request_needs_and_calls_no_aws(tmp_path: Path) -> None:
     found = _run(
         """
-        import importlib.util, json, sys
+        import json, sys
         from botocore.client import BaseClient
+        from lapor_local.runtime import load_function
 
         def refuse(self, operation, params):
             raise AssertionError(f"AWS call during INIT: {operation}")
@@ -94,12 +96,7 @@ def test_init_creates_the_clients_every_request_needs_and_calls_no_aws(tmp_path:
         created = {}
         for name in sys.argv[1:]:
             aws.reset_clients()
-            source = f"functions/{name}/app.py"
-            spec = importlib.util.spec_from_file_location(f"init_{name}", source)
-            module = importlib.util.module_from_spec(spec)
-            sys.path.insert(0, f"functions/{name}")
-            spec.loader.exec_module(module)
-            sys.path.pop(0)
+            load_function(f"functions/{name}", f"init_{name}")
             created[name] = sorted(aws._clients)
         print(json.dumps(created))
         """,
@@ -112,17 +109,14 @@ def test_init_creates_the_clients_every_request_needs_and_calls_no_aws(tmp_path:
 def test_routes_that_validate_no_body_do_not_import_pydantic(tmp_path: Path) -> None:
     found = _run(
         """
-        import importlib.util, json, sys
+        import json, sys
+        from lapor_local.runtime import load_function
 
         loaded = {}
         for name in sys.argv[1:]:
             for module in [m for m in sys.modules if m.startswith(("pydantic", "lapor"))]:
                 del sys.modules[module]
-            spec = importlib.util.spec_from_file_location(f"init_{name}", f"functions/{name}/app.py")
-            module = importlib.util.module_from_spec(spec)
-            sys.path.insert(0, f"functions/{name}")
-            spec.loader.exec_module(module)
-            sys.path.pop(0)
+            load_function(f"functions/{name}", f"init_{name}")
             loaded[name] = "pydantic" in sys.modules
         print(json.dumps(loaded))
         """,
@@ -145,12 +139,10 @@ def test_two_processes_restored_from_one_initialized_state_never_share_an_id_cod
     """
     draws = _run(
         """
-        import importlib.util, json, os, sys
+        import json, os, sys
+        from lapor_local.runtime import load_function
 
-        spec = importlib.util.spec_from_file_location("submit_app", "functions/submit_report/app.py")
-        app = importlib.util.module_from_spec(spec)
-        sys.path.insert(0, "functions/submit_report")
-        spec.loader.exec_module(app)  # INIT, as before the snapshot
+        load_function("functions/submit_report", "submit_app")  # INIT, as before the snapshot
         from lapor import crypto, ids
 
         # The master secret as the first request with an Idempotency-Key reads it (not unique: may be shared).
