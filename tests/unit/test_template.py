@@ -584,7 +584,7 @@ def test_gateway_responses_say_their_real_status_in_the_problem_body() -> None:
     assert all(500 <= int(responses[name]["StatusCode"]) < 600 for name in GATEWAY_5XX)
 
 
-def test_layer_ships_the_zone_database_and_no_jwt() -> None:
+def test_layer_ships_the_zone_database_and_no_jwt_or_tooling() -> None:
     layer = (ROOT / "shared" / "requirements.txt").read_text().lower()
     assert re.search(r"^tzdata\b", layer, re.M)
     assert "pyjwt" not in layer
@@ -593,6 +593,8 @@ def test_layer_ships_the_zone_database_and_no_jwt() -> None:
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
             names += [node.module or ""] if isinstance(node, ast.ImportFrom) else []
             assert not any(n.split(".")[0] == "jwt" for n in names), f"{path} imports jwt: the layer has no PyJWT"
+            # Seeding, dev tokens and the local stack live in infra/, which is never deployed.
+            assert not any(n.split(".")[0] == "lapor_local" for n in names), f"{path} imports the local tooling"
 
 
 def test_layer_claims_only_the_runtime_it_was_built_for() -> None:
@@ -638,7 +640,7 @@ def test_the_local_stack_knows_every_resource_type_of_the_template() -> None:
     from lapor_local.resources import CREATORS, NOTHING_TO_CREATE
 
     unknown = {v["Type"] for v in RESOURCES.values()} - set(CREATORS) - NOTHING_TO_CREATE
-    assert unknown == set(), "the local stack would skip these silently: give each a creator or list it"
+    assert unknown == set(), "the local stack would refuse to start: give each a creator or list it"
 
 
 def test_only_the_agency_function_may_touch_saved_replies() -> None:
