@@ -44,7 +44,8 @@ LAYER_TYPE = "AWS::Serverless::LayerVersion"
 _FUNCTION_KEYS = ("CodeUri", "Handler", "MemorySize", "Timeout", "Environment", "Events", "Layers")
 _JOIN_SECONDS = 3.0
 # What each event type of a function may say; anything else (ScheduleV2, a schedule's Input, an SQS event's
-# Enabled ...) stops the start instead of being silently left out.
+# Enabled ...) stops the start instead of being silently left out. A batching window is not waited for:
+# the pollers deliver what they receive at once.
 _EVENT_PROPERTIES = {
     "Api": {"RestApiId", "Path", "Method", "Auth"},
     "SQS": {"Queue", "BatchSize", "MaximumBatchingWindowInSeconds", "FunctionResponseTypes"},
