@@ -82,27 +82,31 @@ def _segments(path: str) -> tuple[str, ...]:
     return tuple(stripped.split("/")) if stripped else ()
 
 
+def check_api_event(function_id: str, event_name: str, event_props: Mapping[str, Any]) -> None:
+    """Refuse what the local stack does not route: a greedy path, `ANY`, SAM's implicit API."""
+    method, path = str(event_props["Method"]).upper(), event_props["Path"]
+    if "RestApiId" not in event_props or "+}" in path or method == "ANY":
+        raise TemplateError(
+            f"{function_id} {event_name}: the local stack serves one method on a path of literal and "
+            f"{{parameter}} segments of an API in the template (RestApiId), not {method} {path}"
+            + ("" if "RestApiId" in event_props else " on SAM's implicit API")
+        )
+
+
 def routes_from_template(template: Mapping[str, Any], functions: Mapping[str, Mapping[str, Any]]) -> list[Route]:
-    """Every `Type: Api` event of the given functions (logical id → merged, unresolved properties)."""
+    """Every `Type: Api` event of the given functions (logical id → merged, resolved properties)."""
     routes: dict[tuple[str, str], Route] = {}
     for function_id, properties in functions.items():
-        for event_name, event in (properties.get("Events") or {}).items():
+        for event in (properties.get("Events") or {}).values():
             if event.get("Type") != "Api":
                 continue
             event_props = event["Properties"]
-            api_id = event_props.get("RestApiId")  # resolved: the logical id of the template's API
-            method, path = str(event_props["Method"]).upper(), event_props["Path"]
-            if api_id not in template["Resources"] or "+}" in path or method == "ANY":
-                raise TemplateError(
-                    f"{function_id} {event_name}: the local stack serves one method on a path of literal and "
-                    f"{{parameter}} segments of an API in the template (RestApiId), not {method} {path}"
-                    + ("" if api_id else " on SAM's implicit API")
-                )
+            api_id = event_props["RestApiId"]  # resolved: the logical id of the template's API
             route = Route(
                 function=function_id,
                 api=api_id,
-                method=method,
-                path=path,
+                method=str(event_props["Method"]).upper(),
+                path=event_props["Path"],
                 token_header=_token_header(template, api_id, event_props.get("Auth") or {}),
             )
             key = (route.method, "/" + "/".join(route.segments))

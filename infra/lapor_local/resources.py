@@ -322,8 +322,8 @@ def creation_order(template: Mapping[str, Any]) -> list[str]:
     return order
 
 
-def create_resources(template: Mapping[str, Any], resolver: Resolver, aws: AwsClients) -> list[CreatedResource]:
-    """Create every resource moto can hold, in dependency order, and register its Ref/GetAtt values."""
+def check_resource_types(template: Mapping[str, Any]) -> None:
+    """Refuse a resource type that has no creator and is not stood in for."""
     unknown = sorted(
         f"{logical_id} ({resource['Type']})"
         for logical_id, resource in template["Resources"].items()
@@ -331,6 +331,11 @@ def create_resources(template: Mapping[str, Any], resolver: Resolver, aws: AwsCl
     )
     if unknown:
         raise TemplateError(f"resource types the local stack does not support: {', '.join(unknown)}")
+
+
+def create_resources(template: Mapping[str, Any], resolver: Resolver, aws: AwsClients) -> list[CreatedResource]:
+    """Create every resource moto can hold, in dependency order, and register its Ref/GetAtt values."""
+    check_resource_types(template)
     created: list[CreatedResource] = []
     for logical_id in creation_order(template):
         resource_type = template["Resources"][logical_id]["Type"]

@@ -46,7 +46,7 @@ _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 
 def parse_rate(expression: str) -> timedelta:
     """The period of `rate(N minute|minutes|hour|hours|day|days)`."""
-    match = _RATE.match(expression.strip())
+    match = _RATE.match(str(expression).strip())
     if not match or int(match.group(1)) < 1:
         raise TemplateError(f"the local stack fires rate(...) schedules only, not {expression!r}")
     return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2).rstrip("s")])

@@ -23,14 +23,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, ClassVar
 
-from lapor_local.api import ApiGateway, LocalHttpServer, routes_from_template
+from lapor_local.api import ApiGateway, LocalHttpServer, check_api_event, routes_from_template
 from lapor_local.atomic import serialized_dynamodb
 from lapor_local.devtoken import dev_token_secret
 from lapor_local.functions import LocalFunction
 from lapor_local.mail import MailFolder
-from lapor_local.resources import AwsClients, CreatedResource, create_resources
+from lapor_local.resources import AwsClients, CreatedResource, check_resource_types, create_resources
 from lapor_local.runtime import DEFAULT_REGION
-from lapor_local.schedule import ScheduleRunner, ScheduleSource, schedule_sources, scheduled_event
+from lapor_local.schedule import ScheduleRunner, ScheduleSource, parse_rate, schedule_sources, scheduled_event
 from lapor_local.signin import PREFIX as SIGN_IN_PREFIX
 from lapor_local.signin import LocalSignIn
 from lapor_local.sqs import SqsPoller, sqs_event_sources
@@ -72,16 +72,24 @@ def _directory_agencies() -> list[tuple[str, str]]:
     return sorted(((agency.id, agency.name) for agency in agencies), key=lambda pair: pair[1])
 
 
-def _check_events(function_props: Mapping[str, Mapping[str, Any]]) -> None:
-    for logical_id, props in function_props.items():
-        for name, event in (props.get("Events") or {}).items():
-            allowed = _EVENT_PROPERTIES.get(event.get("Type"))
-            extra = sorted(set(event.get("Properties") or {}) - (allowed or set()))
-            if allowed is None or extra:
+def check_template(template: Mapping[str, Any]) -> None:
+    """Refuse, before anything starts, a resource type or function event the local stack does not emulate."""
+    check_resource_types(template)
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] != FUNCTION_TYPE:
+            continue
+        for name, event in (resource_properties(template, logical_id).get("Events") or {}).items():
+            kind, props = event.get("Type"), event.get("Properties") or {}
+            extra = sorted(set(props) - _EVENT_PROPERTIES.get(kind, set()))
+            if kind not in _EVENT_PROPERTIES or extra:
                 raise TemplateError(
                     f"{logical_id} {name}: the local stack does not support "
-                    + (f"{event.get('Type')} events" if allowed is None else f"{', '.join(extra)} on this event")
+                    + (f"{', '.join(extra)} on this event" if kind in _EVENT_PROPERTIES else f"{kind} events")
                 )
+            if kind == "Api":
+                check_api_event(logical_id, name, props)
+            elif kind == "Schedule":
+                parse_rate(props["Schedule"])
 
 
 def _ensure_port_free(host: str, port: int) -> None:
@@ -176,6 +184,7 @@ class LocalStack:
             LocalStack._active = self
         self._stop.clear()
         template = load_template(self.root / "template.yaml")
+        check_template(template)
         self._atomic.enter_context(serialized_dynamodb())
         self._start_moto()
         self._set_environment(self._aws_environment())
@@ -197,7 +206,6 @@ class LocalStack:
             logical_id: resolver.resolve({key: props[key] for key in _FUNCTION_KEYS if key in props})
             for logical_id, props in self._function_properties(template, resolver).items()
         }
-        _check_events(function_props)
         environment = {
             **self._function_environment(function_props),
             **self._local_settings(),
