@@ -38,6 +38,20 @@ def running_stack(root: Path) -> dict[str, Any]:
     return state
 
 
+def target(root: Path, deployed: dict[str, str | None], options: str) -> str | None:
+    """Point this process at a deployed stack where the operator named its resources (environment variable ->
+    value, given by `options`), else at the running local stack; an error message when there is neither."""
+    named = {name: value for name, value in deployed.items() if value}
+    if named:
+        os.environ.update(named)
+        return None
+    try:
+        running_stack(root)
+    except NoRunningStack as error:
+        return f"{error} (or give {options} for a deployed stack)"
+    return None
+
+
 def local_function(state: dict[str, Any], logical_id: str, timeout_s: float = 300) -> LocalFunction:
     """A function of the running stack's template, to invoke in this process against its AWS endpoint."""
     return LocalFunction(

@@ -139,3 +139,30 @@ def test_python_dash_m_lapor_local_lists_the_subcommands() -> None:
         "open311-key",
         "outbox",
     ]
+
+
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [
+        (["audit", "--tracking-id", "LPR-7KQ2-M9XD-3FHW"], "--table"),
+        (["webhook-secret", "--agency", "pemkab-barito-utara"], "--secret-arn"),
+        (["open311-key", "list"], "--table"),
+        (["outbox"], "--table and --queue-url"),
+    ],
+)
+def test_operator_commands_without_a_stack_say_how_to_name_one(
+    command: list[str],
+    options: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Given no running local stack and no deployed resources named, the command refuses (2) and says which
+    options name a deployed stack's, touching nothing."""
+    monkeypatch.setenv("LAPOR_STATE_DIR", str(tmp_path / "no-stack"))
+
+    code = main([*command[:1], "--root", str(tmp_path), *command[1:]])
+
+    assert code == 2
+    error = capsys.readouterr().err
+    assert "no local stack is running" in error and f"(or give {options} for a deployed stack)" in error

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 
 NAME = "audit"
@@ -17,16 +16,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.table:
-        os.environ["REPORTS_TABLE"] = args.table
-    else:
-        from lapor_local.attach import NoRunningStack, running_stack
+    from lapor_local.attach import target
 
-        try:
-            running_stack(args.root)
-        except NoRunningStack as error:
-            print(f"lapor audit: {error}", file=sys.stderr)
-            return 2
+    problem = target(args.root, {"REPORTS_TABLE": args.table}, "--table")
+    if problem:
+        print(f"lapor audit: {problem}", file=sys.stderr)
+        return 2
     from lapor import errors
     from lapor.ids import parse_tracking_id
     from lapor.store import audit_trail

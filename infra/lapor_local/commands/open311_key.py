@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 
 NAME = "open311-key"
@@ -27,22 +26,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     revoke.add_argument("--key-id", required=True)
 
 
-def _attach(args: argparse.Namespace) -> str | None:
-    """Point this process at the table; an error message when there is none."""
-    if args.table:
-        os.environ["REPORTS_TABLE"] = args.table
-        return None
-    from lapor_local.attach import NoRunningStack, running_stack
-
-    try:
-        running_stack(args.root)
-    except NoRunningStack as error:
-        return str(error)
-    return None
-
-
 def run(args: argparse.Namespace) -> int:
-    problem = _attach(args)
+    from lapor_local.attach import target
+
+    problem = target(args.root, {"REPORTS_TABLE": args.table}, "--table")
     if problem:
         print(f"lapor open311-key: {problem}", file=sys.stderr)
         return 2

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 
 NAME = "outbox"
@@ -26,21 +25,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.table:
-        os.environ["REPORTS_TABLE"] = args.table
-        if args.queue_url:
-            os.environ["EVENTS_QUEUE_URL"] = args.queue_url
-        elif args.redrive is not None:
-            print("lapor outbox: --redrive on a deployed stack needs --queue-url", file=sys.stderr)
-            return 2
-    else:
-        from lapor_local.attach import NoRunningStack, running_stack
+    if args.table and not args.queue_url and args.redrive is not None:
+        print("lapor outbox: --redrive on a deployed stack needs --queue-url", file=sys.stderr)
+        return 2
+    from lapor_local.attach import target
 
-        try:
-            running_stack(args.root)
-        except NoRunningStack as error:
-            print(f"lapor outbox: {error} (or give --table for a deployed stack)", file=sys.stderr)
-            return 2
+    deployed = {"REPORTS_TABLE": args.table, "EVENTS_QUEUE_URL": args.queue_url if args.table else None}
+    problem = target(args.root, deployed, "--table and --queue-url")
+    if problem:
+        print(f"lapor outbox: {problem}", file=sys.stderr)
+        return 2
     from lapor.relay import redrive_stuck, stuck_events
 
     if args.redrive is None:

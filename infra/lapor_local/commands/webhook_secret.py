@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 NAME = "webhook-secret"
@@ -16,16 +15,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.secret_arn:
-        os.environ["WEBHOOK_SECRET_ARN"] = args.secret_arn
-    else:
-        from lapor_local.attach import NoRunningStack, running_stack
+    from lapor_local.attach import target
 
-        try:
-            running_stack(args.root)
-        except NoRunningStack as error:
-            print(f"lapor webhook-secret: {error}", file=sys.stderr)
-            return 2
+    problem = target(args.root, {"WEBHOOK_SECRET_ARN": args.secret_arn}, "--secret-arn")
+    if problem:
+        print(f"lapor webhook-secret: {problem}", file=sys.stderr)
+        return 2
     from lapor.channels import webhook_secret
 
     print(webhook_secret(args.agency))
