@@ -4,27 +4,10 @@ Partial batch failures are reported per record, so one failing notification neve
 a record that keeps failing ends in the dead-letter queue after the queue's maxReceiveCount.
 """
 
-import json
-
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from lapor import aws
+from lapor.consumer import sqs_consumer
 from lapor.notify import handle_event
-from lapor.observability import flush_metrics, logger
 
 aws.prepare("dynamodb", "ses")  # INIT: the clients every request needs; no AWS call
 
-processor = BatchProcessor(event_type=EventType.SQS)
-
-
-def record_handler(record: object) -> str:
-    return handle_event(json.loads(record.body))  # type: ignore[attr-defined]
-
-
-@logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict, context: object) -> dict:
-    try:
-        return process_partial_response(
-            event=event, record_handler=record_handler, processor=processor, context=context
-        )
-    finally:
-        flush_metrics()
+lambda_handler = sqs_consumer(handle_event)

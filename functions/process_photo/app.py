@@ -5,20 +5,19 @@ One upload per batch (BatchSize 1): a 10 MB photo takes the whole function. A re
 ends in the dead-letter queue after the queue's maxReceiveCount; the lifecycle rule removes its original.
 """
 
-import json
+from typing import Any
 from urllib.parse import unquote_plus
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from cleaner import clean_image
-from lapor.observability import flush_metrics, logger
+from lapor import aws
+from lapor.consumer import sqs_consumer
 from lapor.photos import process_upload
 from lapor.timefmt import from_store
 
-processor = BatchProcessor(event_type=EventType.SQS)
+aws.prepare("dynamodb", "s3")  # INIT: every upload reads and updates its report and moves its photo
 
 
-def record_handler(record: object) -> list[str]:
-    notification = json.loads(record.body)  # type: ignore[attr-defined]
+def handle_notification(notification: dict[str, Any]) -> list[str]:
     outcomes = []
     # S3's s3:TestEvent, sent when the notification is configured, has no Records.
     for upload in notification.get("Records", []):
@@ -28,11 +27,4 @@ def record_handler(record: object) -> list[str]:
     return outcomes
 
 
-@logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict, context: object) -> dict:
-    try:
-        return process_partial_response(
-            event=event, record_handler=record_handler, processor=processor, context=context
-        )
-    finally:
-        flush_metrics()
+lambda_handler = sqs_consumer(handle_notification)

@@ -43,6 +43,7 @@ INIT_CLIENTS = {
     "web_pages": [],
     "open311": ["dynamodb"],
     "open311_submit": ["dynamodb", "sqs"],
+    "process_photo": ["dynamodb", "s3"],
 }
 
 
