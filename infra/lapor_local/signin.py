@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from lapor.contract import BY_ID
+
 from lapor_local.devtoken import ROLES, mint_dev_token
 
 PREFIX = "/local-auth"
@@ -104,8 +106,8 @@ class LocalSignIn:
 
     @staticmethod
     def _console_url(url: str) -> bool:
-        parts = urlsplit(url)
-        return parts.scheme in ("http", "https") and parts.path.endswith("/console") and not parts.query
+        parts, console = urlsplit(url), BY_ID["consoleInbox"].path
+        return parts.scheme in ("http", "https") and parts.path.endswith(console) and not parts.query
 
     def _check_request(self, params: dict[str, str]) -> str | None:
         if params.get("response_type") != "code":

@@ -218,26 +218,16 @@ def put_reply(agency_id: str, reply: Mapping[str, Any], must_exist: bool) -> boo
     """Create (the id must be new) or replace (it must exist) a saved reply; False when that was not so."""
     item = {**_reply_key(agency_id, reply["reply_id"]), **to_item(reply)}
     condition = "attribute_exists(pk)" if must_exist else "attribute_not_exists(pk)"
-    ddb = client("dynamodb")
-    try:
-        ddb.put_item(TableName=settings().reports_table, Item=item, ConditionExpression=condition)
-    except ddb.exceptions.ConditionalCheckFailedException:
-        return False
-    return True
+    return _unless_refused("put_item", Item=item, ConditionExpression=condition)
 
 
 def delete_reply(agency_id: str, reply_id: str) -> bool:
     """Delete a saved reply; False when it did not exist."""
-    ddb = client("dynamodb")
-    try:
-        ddb.delete_item(
-            TableName=settings().reports_table,
-            Key=_reply_key(agency_id, reply_id),
-            ConditionExpression="attribute_exists(pk)",
-        )
-    except ddb.exceptions.ConditionalCheckFailedException:
-        return False
-    return True
+    return _unless_refused(
+        "delete_item",
+        Key=_reply_key(agency_id, reply_id),
+        ConditionExpression="attribute_exists(pk)",
+    )
 
 
 # ---------------------------------------------------------------- reports
@@ -572,28 +562,23 @@ def reserve_attachment(tracking_id: str, slot: Mapping[str, Any], seen_rev: int,
 
 def settle_attachment(tracking_id: str, record: Mapping[str, Any]) -> bool:
     """Replace a pending slot by its outcome in one conditional write; False if it was no longer pending."""
-    ddb = client("dynamodb")
-    try:
-        ddb.update_item(
-            TableName=settings().reports_table,
-            Key=report_key(tracking_id),
-            UpdateExpression="SET #a.#id = :record ADD #r :one",
-            ConditionExpression="#a.#id.#s = :pending",
-            ExpressionAttributeNames={
-                "#a": "attachments",
-                "#id": record["id"],
-                "#s": "status",
-                "#r": "attachments_rev",
-            },
-            ExpressionAttributeValues={
-                ":record": to_attr(dict(record)),
-                ":pending": {"S": "pending"},
-                ":one": {"N": "1"},
-            },
-        )
-    except ddb.exceptions.ConditionalCheckFailedException:
-        return False
-    return True
+    return _unless_refused(
+        "update_item",
+        Key=report_key(tracking_id),
+        UpdateExpression="SET #a.#id = :record ADD #r :one",
+        ConditionExpression="#a.#id.#s = :pending",
+        ExpressionAttributeNames={
+            "#a": "attachments",
+            "#id": record["id"],
+            "#s": "status",
+            "#r": "attachments_rev",
+        },
+        ExpressionAttributeValues={
+            ":record": to_attr(dict(record)),
+            ":pending": {"S": "pending"},
+            ":one": {"N": "1"},
+        },
+    )
 
 
 def inbox_page(agency_id: str, status: str | None, before: str | None, limit: int) -> list[dict[str, Any]]:
@@ -685,42 +670,32 @@ def count_wrong_code(tracking_id: str, window: str, limit: int, seen: Iterable[s
     stale = sorted(a for a in seen if a.startswith(WRONG_CODES_PREFIX) and a < current)
     names = {"#c": current, **{f"#s{i}": attribute for i, attribute in enumerate(stale)}}
     expression = "ADD #c :one" + (" REMOVE " + ", ".join(f"#s{i}" for i in range(len(stale))) if stale else "")
-    ddb = client("dynamodb")
-    try:
-        ddb.update_item(
-            TableName=settings().reports_table,
-            Key=report_key(tracking_id),
-            UpdateExpression=expression,
-            ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(#c) OR #c < :limit)",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues={":one": {"N": "1"}, ":limit": {"N": str(limit)}},
-        )
-    except ddb.exceptions.ConditionalCheckFailedException:
-        return False
-    return True
+    return _unless_refused(
+        "update_item",
+        Key=report_key(tracking_id),
+        UpdateExpression=expression,
+        ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(#c) OR #c < :limit)",
+        ExpressionAttributeNames=names,
+        ExpressionAttributeValues={":one": {"N": "1"}, ":limit": {"N": str(limit)}},
+    )
 
 
 def claim_reply_notice(tracking_id: str, event_id: str, at: str, quiet_since: str) -> bool:
     """Claim the one "the reporter replied" email a report may send in a quiet period: True when no other
     event sent one after `quiet_since` (or this very event holds the claim, on a retry)."""
-    ddb = client("dynamodb")
-    try:
-        ddb.update_item(
-            TableName=settings().reports_table,
-            Key=report_key(tracking_id),
-            UpdateExpression="SET #n = :notice",
-            ConditionExpression="attribute_exists(pk) AND "
-            "(attribute_not_exists(#n) OR #n.#at <= :since OR #n.#event = :event)",
-            ExpressionAttributeNames={"#n": "reply_notice", "#at": "at", "#event": "event_id"},
-            ExpressionAttributeValues={
-                ":notice": to_attr({"at": at, "event_id": event_id}),
-                ":since": {"S": quiet_since},
-                ":event": {"S": event_id},
-            },
-        )
-    except ddb.exceptions.ConditionalCheckFailedException:
-        return False
-    return True
+    return _unless_refused(
+        "update_item",
+        Key=report_key(tracking_id),
+        UpdateExpression="SET #n = :notice",
+        ConditionExpression="attribute_exists(pk) AND "
+        "(attribute_not_exists(#n) OR #n.#at <= :since OR #n.#event = :event)",
+        ExpressionAttributeNames={"#n": "reply_notice", "#at": "at", "#event": "event_id"},
+        ExpressionAttributeValues={
+            ":notice": to_attr({"at": at, "event_id": event_id}),
+            ":since": {"S": quiet_since},
+            ":event": {"S": event_id},
+        },
+    )
 
 
 def append_audit(tracking_id: str, at: str, entry: Mapping[str, Any]) -> None:
@@ -871,18 +846,13 @@ def put_partner_key(key_hash: str, record: Mapping[str, Any]) -> None:
 
 def use_partner_key(key_hash: str, at: str) -> bool:
     """Count one use of a partner key; False when no such key exists or it was revoked (nothing counted)."""
-    ddb = client("dynamodb")
-    try:
-        ddb.update_item(
-            TableName=settings().reports_table,
-            Key=_partner_key(key_hash),
-            UpdateExpression="ADD uses :one SET last_used_at = :at",
-            ConditionExpression="attribute_exists(pk) AND attribute_not_exists(revoked_at)",
-            ExpressionAttributeValues={":one": {"N": "1"}, ":at": {"S": at}},
-        )
-        return True
-    except ddb.exceptions.ConditionalCheckFailedException:
-        return False
+    return _unless_refused(
+        "update_item",
+        Key=_partner_key(key_hash),
+        UpdateExpression="ADD uses :one SET last_used_at = :at",
+        ConditionExpression="attribute_exists(pk) AND attribute_not_exists(revoked_at)",
+        ExpressionAttributeValues={":one": {"N": "1"}, ":at": {"S": at}},
+    )
 
 
 def list_partner_keys() -> list[dict[str, Any]]:
@@ -892,18 +862,13 @@ def list_partner_keys() -> list[dict[str, Any]]:
 
 def revoke_partner_key(key_hash: str, at: str) -> bool:
     """Revoke a partner key; False when it does not exist or was revoked before."""
-    ddb = client("dynamodb")
-    try:
-        ddb.update_item(
-            TableName=settings().reports_table,
-            Key=_partner_key(key_hash),
-            UpdateExpression="SET revoked_at = :at",
-            ConditionExpression="attribute_exists(pk) AND attribute_not_exists(revoked_at)",
-            ExpressionAttributeValues={":at": {"S": at}},
-        )
-        return True
-    except ddb.exceptions.ConditionalCheckFailedException:
-        return False
+    return _unless_refused(
+        "update_item",
+        Key=_partner_key(key_hash),
+        UpdateExpression="SET revoked_at = :at",
+        ConditionExpression="attribute_exists(pk) AND attribute_not_exists(revoked_at)",
+        ExpressionAttributeValues={":at": {"S": at}},
+    )
 
 
 # ---------------------------------------------------------------- deliveries (notifications sent once)
@@ -999,39 +964,29 @@ def pending_outbox(due_by: str, limit: int = 100) -> Iterator[dict[str, Any]]:
 
 def claim_outbox(tracking_id: str, seen_at: str, next_at: str) -> bool:
     """Move a report's outbox time from `seen_at` to `next_at`; False if another relay got there first."""
-    ddb = client("dynamodb")
-    try:
-        ddb.update_item(
-            TableName=settings().reports_table,
-            Key=report_key(tracking_id),
-            UpdateExpression="SET outbox_at = :next ADD outbox_attempts :one",
-            ConditionExpression="outbox_at = :seen",
-            ExpressionAttributeValues={":next": {"S": next_at}, ":seen": {"S": seen_at}, ":one": {"N": "1"}},
-        )
-        return True
-    except ddb.exceptions.ConditionalCheckFailedException:
-        return False
+    return _unless_refused(
+        "update_item",
+        Key=report_key(tracking_id),
+        UpdateExpression="SET outbox_at = :next ADD outbox_attempts :one",
+        ConditionExpression="outbox_at = :seen",
+        ExpressionAttributeValues={":next": {"S": next_at}, ":seen": {"S": seen_at}, ":one": {"N": "1"}},
+    )
 
 
 def mark_outbox_stuck(tracking_id: str, seen_at: str) -> bool:
     """Move a report whose events the relay gave up on into the stuck partition of the outbox index, where
     the relay no longer looks and `lapor outbox` does; False if something changed it meanwhile."""
-    ddb = client("dynamodb")
-    try:
-        ddb.update_item(
-            TableName=settings().reports_table,
-            Key=report_key(tracking_id),
-            UpdateExpression="SET outbox_pk = :stuck",
-            ConditionExpression="outbox_pk = :live AND outbox_at = :seen",
-            ExpressionAttributeValues={
-                ":stuck": {"S": STUCK_OUTBOX_PK},
-                ":live": {"S": OUTBOX_PK},
-                ":seen": {"S": seen_at},
-            },
-        )
-        return True
-    except ddb.exceptions.ConditionalCheckFailedException:
-        return False
+    return _unless_refused(
+        "update_item",
+        Key=report_key(tracking_id),
+        UpdateExpression="SET outbox_pk = :stuck",
+        ConditionExpression="outbox_pk = :live AND outbox_at = :seen",
+        ExpressionAttributeValues={
+            ":stuck": {"S": STUCK_OUTBOX_PK},
+            ":live": {"S": OUTBOX_PK},
+            ":seen": {"S": seen_at},
+        },
+    )
 
 
 def stuck_outbox() -> Iterator[dict[str, Any]]:
@@ -1070,18 +1025,13 @@ def redrive_outbox(tracking_id: str, next_at: str) -> dict[str, Any] | None:
 
 def drop_outbox_index(tracking_id: str) -> bool:
     """Take a report out of the outbox index once every event in it was handled."""
-    ddb = client("dynamodb")
-    try:
-        ddb.update_item(
-            TableName=settings().reports_table,
-            Key=report_key(tracking_id),
-            UpdateExpression="REMOVE outbox_pk, outbox_at, outbox_attempts",
-            ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(outbox) OR size(outbox) = :zero)",
-            ExpressionAttributeValues={":zero": {"N": "0"}},
-        )
-        return True
-    except ddb.exceptions.ConditionalCheckFailedException:
-        return False
+    return _unless_refused(
+        "update_item",
+        Key=report_key(tracking_id),
+        UpdateExpression="REMOVE outbox_pk, outbox_at, outbox_attempts",
+        ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(outbox) OR size(outbox) = :zero)",
+        ExpressionAttributeValues={":zero": {"N": "0"}},
+    )
 
 
 # ---------------------------------------------------------------- helpers
@@ -1094,6 +1044,16 @@ def _partition(pk: str, max_items: int | None = None, **kwargs: Any) -> Iterator
     return _query(
         max_items, TableName=table, KeyConditionExpression="pk = :pk", ExpressionAttributeValues=values, **kwargs
     )
+
+
+def _unless_refused(operation: str, **request: Any) -> bool:
+    """One conditional write on the reports table; False when its condition refused it (nothing changed)."""
+    ddb = client("dynamodb")
+    try:
+        getattr(ddb, operation)(TableName=settings().reports_table, **request)
+    except ddb.exceptions.ConditionalCheckFailedException:
+        return False
+    return True
 
 
 def _query(max_items: int | None = None, **kwargs: Any) -> Iterator[dict[str, Any]]:
