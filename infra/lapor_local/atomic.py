@@ -4,6 +4,10 @@ DynamoDB checks a condition and writes as one step; moto checks and then writes 
 concurrent conditional writes (retries of one submission, two officers acting at once, two escalation
 runs) could both pass. The local stack and the tests serialise moto's DynamoDB operations so that they
 see what DynamoDB would do, and the product code is tested against real semantics.
+
+The lock covers each whole request, not only the backend: moto's UpdateItem handler deep-copies the live
+item before the backend updates it, and a copy taken while another thread's write changed the item raised
+"dictionary changed size during iteration", a 500 (seen once in 50 parallel wrong access codes).
 """
 
 from __future__ import annotations
@@ -27,22 +31,24 @@ _OPERATIONS = (
 
 @contextmanager
 def serialized_dynamodb() -> Iterator[None]:
-    """While active, moto's DynamoDB backend handles one read or write at a time."""
+    """While active, moto's DynamoDB handles one read or write at a time, request handler and backend."""
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.responses import DynamoHandler
 
     lock = threading.RLock()
-    originals: dict[str, Callable[..., Any]] = {}
-    for name in _OPERATIONS:
-        original = getattr(DynamoDBBackend, name)
-        originals[name] = original
+    originals: list[tuple[type, str, Callable[..., Any]]] = []
+    for owner in (DynamoHandler, DynamoDBBackend):
+        for name in _OPERATIONS:
+            original = getattr(owner, name)
+            originals.append((owner, name, original))
 
-        def locked(self: Any, *args: Any, __original: Callable[..., Any] = original, **kwargs: Any) -> Any:
-            with lock:
-                return __original(self, *args, **kwargs)
+            def locked(self: Any, *args: Any, __original: Callable[..., Any] = original, **kwargs: Any) -> Any:
+                with lock:
+                    return __original(self, *args, **kwargs)
 
-        setattr(DynamoDBBackend, name, locked)
+            setattr(owner, name, locked)
     try:
         yield
     finally:
-        for name, original in originals.items():
-            setattr(DynamoDBBackend, name, original)
+        for owner, name, original in originals:
+            setattr(owner, name, original)
