@@ -284,14 +284,3 @@ def encode_params(value: Any) -> Any:
     return value
 
 
-def decode_params(value: Any) -> Any:
-    """The inverse of `encode_params`."""
-    import base64
-
-    if isinstance(value, dict):
-        if set(value) == {"__b64__"}:
-            return base64.b64decode(value["__b64__"])
-        return {k: decode_params(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [decode_params(v) for v in value]
-    return value
