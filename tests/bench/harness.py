@@ -282,5 +282,3 @@ def encode_params(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [encode_params(v) for v in value]
     return value
-
-
