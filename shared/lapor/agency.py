@@ -22,11 +22,11 @@ from lapor.errors import Conflict, FieldProblem, Forbidden, ReportNotFound, Unau
 from lapor.events import commit
 from lapor.lifecycle import ActionRequest, plan_action
 from lapor.observability import count, log_fields, logger
+from lapor.statuses import AGENCY_OWES, OPEN
 from lapor.timefmt import to_public, to_store, utcnow
 from lapor.views import full_view
 
 ROLES = ("officer", "dispatcher")
-OPEN_STATUSES = ("submitted", "verified", "in_progress")  # the agency owes the next step
 PAGE_SIZE, MAX_PAGE = 20, 100  # inbox reports per page: by default, at most
 MAX_EXPORT = 5000  # rows of one CSV export: a regency's month is far below this
 EXPORT_COLUMNS = (
@@ -104,13 +104,12 @@ def get_report(claims: dict[str, str], tracking_id: str) -> dict[str, Any]:
 
 def request_photo_slot(claims: dict[str, str], tracking_id: str, content_type: str) -> dict[str, Any]:
     """An upload slot for one photo the officer attaches to an open report their agency may act on."""
-    from lapor.lifecycle import OPEN_STATUSES
     from lapor.photos import reserve_slot
 
     directory = current_directory()
     officer = Officer.from_claims(claims, directory)
     item = _authorized_report(officer, tracking_id, directory)
-    if item["status"] not in OPEN_STATUSES:
+    if item["status"] not in OPEN:
         raise Conflict(f"The report is {item['status']}; it takes no more photos.")
     return reserve_slot(item, "agency", content_type)
 
@@ -142,7 +141,7 @@ def list_inbox(claims: dict[str, str], status: str | None, limit: int, before: s
 
 def _is_overdue(item: dict[str, Any], now: str) -> bool:
     """Flagged at the top of the hierarchy, or past its deadline and not yet escalated by the schedule."""
-    if item["status"] not in OPEN_STATUSES:
+    if item["status"] not in AGENCY_OWES:
         return False
     return bool(item.get("overdue")) or bool(item.get("due_pk") and item.get("due_at") and item["due_at"] < now)
 

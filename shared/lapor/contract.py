@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lapor.http import IDEMPOTENCY_KEY_BASE64URL, IDEMPOTENCY_KEY_UUID4, IDEMPOTENCY_KEY_UUID_SHAPE
-from lapor.views import STATUSES
+from lapor.statuses import STATUSES
 
 
 @dataclass(frozen=True)

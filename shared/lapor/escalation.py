@@ -19,6 +19,7 @@ from lapor.directory import Directory, current_directory
 from lapor.events import new_event, publish
 from lapor.lifecycle import timeline_entry
 from lapor.observability import count, logger
+from lapor.statuses import AGENCY_OWES
 from lapor.timefmt import to_store, utcnow
 
 STAGE_DAYS = {"verify": "verify_working_days", "respond": "respond_working_days"}
@@ -75,7 +76,7 @@ def plan_deadline(item: dict[str, Any], directory: Directory, s: Settings, now: 
         deltas = stats.deltas(before, {**before, "status": "closed", "overdue": False})
         change.event = new_event("report.closed", item["tracking_id"], item["agency_id"], now, stats=deltas)
         return "closed", change
-    if status not in ("submitted", "verified", "in_progress") or stage not in STAGE_DAYS:
+    if status not in AGENCY_OWES or stage not in STAGE_DAYS:
         change.unenforce_deadline, change.bump_version = True, False  # nothing to enforce: stop reading it
         return "skipped", change
     current = directory.agency(item["agency_id"])

@@ -20,8 +20,6 @@ from lapor.events import new_event
 from lapor.store import Change
 from lapor.timefmt import from_store, to_store
 
-OPEN_STATUSES = ("submitted", "verified", "in_progress", "responded")
-
 
 @dataclass(frozen=True)
 class Transition:

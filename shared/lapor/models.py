@@ -8,7 +8,8 @@ build their responses as plain dicts and never import this module.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal, TypeVar
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -24,7 +25,7 @@ from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
 from lapor.errors import FieldProblem, ValidationFailed
-from lapor.views import ReportStatus
+from lapor.statuses import ReportStatus
 
 ReportKind = Literal["complaint", "aspiration", "information_request"]
 Channel = Literal["web", "qr", "api", "open311"]
@@ -213,10 +214,49 @@ def build(*models: type[BaseModel]) -> None:
         model.model_rebuild(force=True)
 
 
+@dataclass(frozen=True)
+class Rule:
+    """A rule over several fields, written once: `schema` is what the OpenAPI document says, and the check
+    evaluates that same schema on the parsed body. When it fails, the problem names `field` (None: the object
+    itself) with `message`, formatted with the body's values."""
+
+    schema: dict[str, Any]
+    field: str | None
+    message: str
+
+
+def holds(schema: dict[str, Any], values: dict[str, Any]) -> bool:
+    """Whether `values` (None: absent) satisfy `schema`, in the subset of JSON Schema that rules use."""
+    present = {name for name, value in values.items() if value is not None}
+
+    def matches(name: str, prop: Any) -> bool:
+        value = values[name]
+        return value == prop.get("const", value) and value in prop.get("enum", [value])
+
+    if "if" in schema:
+        branch = schema.get("then" if holds(schema["if"], values) else "else")
+        if branch is not None and not holds(branch, values):
+            return False
+    dependent = schema.get("dependentRequired", {})
+    return (
+        set(schema.get("required", ())) <= present
+        and ("not" not in schema or not holds(schema["not"], values))
+        and ("anyOf" not in schema or any(holds(s, values) for s in schema["anyOf"]))
+        and all(set(dependent[name]) <= present for name in present & dependent.keys())
+        and all(matches(name, prop) for name, prop in schema.get("properties", {}).items() if name in present)
+    )
+
+
+def rules_schema(rules: tuple[Rule, ...]) -> Any:
+    return strict_schema({"allOf": [rule.schema for rule in rules]} if rules else None)
+
+
 class Strict(Model):
-    """Strict types (no "1.5" for a number, no 0 for false), no unknown fields, no nulls."""
+    """Strict types (no "1.5" for a number, no 0 for false), no unknown fields, no nulls, and the model's
+    `RULES` over several fields (checked after validation, nested models included)."""
 
     model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False, json_schema_extra=strict_schema())
+    RULES: ClassVar[tuple[Rule, ...]] = ()
 
     @field_validator("*", mode="before")
     @classmethod
@@ -224,6 +264,19 @@ class Strict(Model):
         if value is None:
             raise PydanticCustomError("null", "Input should not be null; leave the field out instead")
         return value
+
+    def combination_problems(self, at: tuple[str, ...] = ("body",)) -> list[FieldProblem]:
+        """What breaks a rule, this model's first, then its nested models' (in field order)."""
+        values = {name: getattr(self, name) for name in type(self).model_fields}
+        problems = [
+            FieldProblem((*at, rule.field) if rule.field else at, rule.message.format(**values))
+            for rule in self.RULES
+            if not holds(rule.schema, values)
+        ]
+        for name, value in values.items():
+            if isinstance(value, Strict):
+                problems += value.combination_problems((*at, name))
+        return problems
 
 
 def _centimetre(value: float) -> float:
@@ -235,46 +288,55 @@ Latitude = Annotated[float, Field(ge=-90, le=90), AfterValidator(_centimetre)]
 Longitude = Annotated[float, Field(ge=-180, le=180), AfterValidator(_centimetre)]
 
 
+_LOCATION_RULES = (
+    Rule({"dependentRequired": {"lat": ["lon"], "lon": ["lat"]}}, None, "lat and lon go together"),
+    Rule({"anyOf": [{"required": ["lat"]}, {"required": ["address"]}]}, None, "give lat and lon, an address, or both"),
+)
+
+
 class Location(Strict):
     """Where the problem is: coordinates, an address, or both."""
 
-    model_config = ConfigDict(
-        json_schema_extra=strict_schema(
-            {
-                "anyOf": [{"required": ["lat"]}, {"required": ["address"]}],
-                "dependentRequired": {"lat": ["lon"], "lon": ["lat"]},
-            }
-        )
-    )
+    model_config = ConfigDict(json_schema_extra=rules_schema(_LOCATION_RULES))
+    RULES = _LOCATION_RULES
 
     lat: Latitude | None = Field(default=None, description="Latitude, WGS 84")
     lon: Longitude | None = Field(default=None, description="Longitude, WGS 84")
     address: Address | None = None
 
 
+_REPORTER_RULES = (
+    Rule({"anyOf": [{"required": ["email"]}, {"required": ["phone"]}]}, None, "give at least one of email or phone"),
+)
+
+
 class Reporter(Strict):
     """Who reports. Never shown publicly; shown to the responsible agency only; stored encrypted."""
 
-    model_config = ConfigDict(
-        json_schema_extra=strict_schema({"anyOf": [{"required": ["email"]}, {"required": ["phone"]}]})
-    )
+    model_config = ConfigDict(json_schema_extra=rules_schema(_REPORTER_RULES))
+    RULES = _REPORTER_RULES
 
     name: PersonName
     email: Email | None = Field(default=None, description="An ASCII address, checked with email-validator")
     phone: str | None = Field(default=None, pattern=PHONE_PATTERN, description="E.164, e.g. +6281234567890")
 
 
-_ANONYMOUS_RULE: JsonDict = {
-    "if": {"properties": {"anonymous": {"const": True}}, "required": ["anonymous"]},
-    "then": {"not": {"required": ["reporter"]}},
-    "else": {"required": ["reporter"]},
-}
+_ANONYMOUS: JsonDict = {"properties": {"anonymous": {"const": True}}, "required": ["anonymous"]}
+_SUBMISSION_RULES = (
+    Rule(
+        {"if": _ANONYMOUS, "then": {"not": {"required": ["reporter"]}}},
+        "reporter",
+        "must not be sent when anonymous is true",
+    ),
+    Rule({"if": _ANONYMOUS, "else": {"required": ["reporter"]}}, "reporter", "Field required unless anonymous is true"),
+)
 
 
 class ReportSubmission(Strict):
     """The body of `POST /reports`."""
 
-    model_config = ConfigDict(json_schema_extra=strict_schema(_ANONYMOUS_RULE))
+    model_config = ConfigDict(json_schema_extra=rules_schema(_SUBMISSION_RULES))
+    RULES = _SUBMISSION_RULES
 
     kind: ReportKind = "complaint"
     title: Title
@@ -288,23 +350,6 @@ class ReportSubmission(Strict):
     confidential: bool = Field(default=False, description="True: content never shown publicly, stored encrypted")
     reporter: Reporter | None = Field(default=None, description="Required unless anonymous; forbidden when anonymous")
     channel: Channel = "api"
-
-    def combination_problems(self) -> list[FieldProblem]:
-        """Rules that concern several fields at once."""
-        problems: list[FieldProblem] = []
-        if self.anonymous and self.reporter is not None:
-            problems.append(FieldProblem(("body", "reporter"), "must not be sent when anonymous is true"))
-        if not self.anonymous and self.reporter is None:
-            problems.append(FieldProblem(("body", "reporter"), "Field required unless anonymous is true"))
-        if self.reporter is not None and not (self.reporter.email or self.reporter.phone):
-            problems.append(FieldProblem(("body", "reporter"), "give at least one of email or phone"))
-        loc = self.location
-        if loc is not None:
-            if (loc.lat is None) != (loc.lon is None):
-                problems.append(FieldProblem(("body", "location"), "lat and lon go together"))
-            if loc.lat is None and not loc.address:
-                problems.append(FieldProblem(("body", "location"), "give lat and lon, an address, or both"))
-        return problems
 
 
 AgencyActionName = Literal["verify", "transfer", "start", "respond", "extend", "reject", "close"]
@@ -331,7 +376,6 @@ Timestamp = Annotated[
 
 
 # Which fields an action needs: field -> (the actions that require it, whether no other action may send it).
-# Both the JSON Schema and the check below are made from this one table.
 ACTION_FIELDS: dict[str, tuple[tuple[str, ...], bool]] = {
     "message": (("respond", "extend", "reject"), False),
     "agency_id": (("transfer",), True),
@@ -339,35 +383,27 @@ ACTION_FIELDS: dict[str, tuple[tuple[str, ...], bool]] = {
 }
 
 
-def _action_rule(name: str, actions: tuple[str, ...], exclusive: bool) -> JsonDict:
-    action: JsonDict = {"const": actions[0]} if len(actions) == 1 else {"enum": list(actions)}
-    rule: JsonDict = {"if": {"properties": {"action": action}}, "then": {"required": [name]}}
-    if exclusive:
-        rule["else"] = {"not": {"required": [name]}}
-    return rule
+def _action_rules(name: str, actions: tuple[str, ...], exclusive: bool) -> tuple[Rule, ...]:
+    when: JsonDict = {"properties": {"action": {"enum": list(actions)}}}
+    needs = Rule({"if": when, "then": {"required": [name]}}, name, "Field required for {action}")
+    only = Rule({"if": when, "else": {"not": {"required": [name]}}}, name, f"only allowed with {' or '.join(actions)}")
+    return (needs, only) if exclusive else (needs,)
+
+
+_ACTION_RULES = tuple(rule for name, spec in ACTION_FIELDS.items() for rule in _action_rules(name, *spec))
 
 
 class AgencyAction(Strict):
     """The body of `POST /agency/reports/{tracking_id}/actions`."""
 
-    model_config = ConfigDict(
-        json_schema_extra=strict_schema({"allOf": [_action_rule(n, *rule) for n, rule in ACTION_FIELDS.items()]})
-    )
+    model_config = ConfigDict(json_schema_extra=rules_schema(_ACTION_RULES))
+    RULES = _ACTION_RULES
 
     action: AgencyActionName
     message: Message | None = Field(default=None, description="Required for respond, extend (the reason) and reject")
     private: bool = Field(default=False, description="True: the message is shown to the reporter only, not publicly")
     agency_id: Slug | None = Field(default=None, description="transfer only: the new responsible agency")
     due_at: Timestamp | None = Field(default=None, description="extend only: the new deadline")
-
-    def combination_problems(self) -> list[FieldProblem]:
-        problems = []
-        for name, (actions, exclusive) in ACTION_FIELDS.items():
-            if self.action in actions and getattr(self, name) is None:
-                problems.append(FieldProblem(("body", name), f"Field required for {self.action}"))
-            if exclusive and self.action not in actions and getattr(self, name) is not None:
-                problems.append(FieldProblem(("body", name), f"only allowed with {' or '.join(actions)}"))
-        return problems
 
 
 ReplyTitle = Annotated[str, _trim_check(1, 80, SHORT_TEXT_REFUSED), _trim_schema(1, 80, SHORT_TEXT_REFUSED)]

@@ -22,6 +22,7 @@ from lapor.directory import Directory, current_directory
 from lapor.errors import FieldProblem, Forbidden, NotFound, PayloadTooLarge, ReportNotFound, ValidationFailed
 from lapor.ids import parse_tracking_id
 from lapor.observability import count, logger
+from lapor.statuses import CLOSED
 from lapor.timefmt import from_store, to_public, to_store, utcnow
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -189,7 +190,7 @@ def request_view(item: Mapping[str, Any], directory: Directory) -> dict[str, Any
     location = item.get("location") or {}
     return {
         "service_request_id": item["tracking_id"],
-        "status": "closed" if item["status"] in store.CLOSED_STATUSES else "open",
+        "status": "closed" if item["status"] in CLOSED else "open",
         "status_notes": status_notes(item),
         "service_name": category.name if category else item["category"],
         "service_code": item["category"],

@@ -26,6 +26,7 @@ from lapor.aws import client
 from lapor.config import settings
 from lapor.errors import Conflict
 from lapor.observability import count, logger
+from lapor.statuses import PHOTOS_PUBLIC
 from lapor.timefmt import from_store, to_public, to_store, utcnow
 
 MAX_PHOTOS = 3  # per report and author (the reporter, the agency), as FixMyStreet does
@@ -41,9 +42,6 @@ STORED_TYPE = "image/jpeg"
 ORIGINALS = "originals/"
 OPEN_PHOTOS = "photos/"
 CONFIDENTIAL_PHOTOS = "confidential-photos/"
-# The public view shows photos only once the agency has verified the report: filing a report must not
-# be a way to publish arbitrary pictures.
-SHOWN_PUBLICLY_IN = ("verified", "in_progress", "responded", "closed")
 
 # What the sender is told when an upload is refused (the code is stable, the text is for people).
 REFUSALS = {
@@ -251,7 +249,7 @@ def photo_views(item: dict[str, Any], audience: str, time_zone: str) -> list[dic
     report that is not confidential and has been verified, nothing else.
     """
     attachments = sorted((item.get("attachments") or {}).values(), key=lambda a: (a["created_at"], a["id"]))
-    if audience == "public" and (item.get("confidential") or item.get("status") not in SHOWN_PUBLICLY_IN):
+    if audience == "public" and (item.get("confidential") or item.get("status") not in PHOTOS_PUBLIC):
         return []
     now = utcnow()
     views = []

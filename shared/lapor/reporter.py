@@ -25,8 +25,9 @@ from lapor.crypto import message_sealer, report_data_key
 from lapor.errors import Conflict, Forbidden, RateLimited, ReportNotFound
 from lapor.events import commit, new_event
 from lapor.ids import access_code_matches, parse_tracking_id
-from lapor.lifecycle import OPEN_STATUSES, MessageSealer, timeline_entry
+from lapor.lifecycle import MessageSealer, timeline_entry
 from lapor.observability import count
+from lapor.statuses import OPEN, RATABLE
 from lapor.timefmt import to_store, utcnow
 from lapor.views import full_view
 
@@ -101,7 +102,7 @@ def post_message(tracking_id: str, access_code: str | None, message: str) -> dic
 def plan_message(item: dict[str, Any], message: str, now: datetime, s: Settings, key: bytes | None) -> store.Change:
     """What one reporter message changes. Raises `Conflict` when the report is closed, `RateLimited` past a cap."""
     status = item["status"]
-    if status not in OPEN_STATUSES:
+    if status not in OPEN:
         raise Conflict(f"The report is {status}; it takes no more messages.")
     day, today = _ensure_message_allowed(item, now, s)
     # The version condition makes the caps exact: of two messages sent at once, one waits for a retry (409).
@@ -149,7 +150,7 @@ def plan_rating(
     change = store.Change(
         item,
         expected_version=int(item.get("version", 1)),
-        expected_status=("responded", "closed"),
+        expected_status=RATABLE,
         require_absent=("rating",),
     )
     change.set_fields.update({"rating": rating, "updated_at": to_store(now)})
@@ -159,7 +160,7 @@ def plan_rating(
 
 
 def _ensure_ratable(item: dict[str, Any]) -> None:
-    if item["status"] not in ("responded", "closed"):
+    if item["status"] not in RATABLE:
         raise Conflict("A report can be rated once it has been responded to.")
     if item.get("rating"):
         raise Conflict("This report was already rated.")
@@ -170,7 +171,7 @@ def request_photo_slot(tracking_id: str, access_code: str | None, content_type: 
     from lapor.photos import reserve_slot
 
     item = _unlocked_report(tracking_id, access_code, utcnow())
-    if item["status"] not in OPEN_STATUSES:
+    if item["status"] not in OPEN:
         raise Conflict(f"The report is {item['status']}; it takes no more photos.")
     return reserve_slot(item, "reporter", content_type)
 

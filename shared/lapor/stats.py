@@ -20,8 +20,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from lapor.statuses import CLOSED, OPEN
+
 COUNTERS = ("received", "open", "responded", "closed", "rejected", "overdue", "escalated")
-OPEN = ("submitted", "verified", "in_progress", "responded")
 HISTOGRAM_PREFIX = "frd_"  # frd_<working days> = how many first responses took that long
 
 
@@ -49,7 +50,7 @@ def deltas(
     if after.get("overdue"):
         changes[new_agency]["overdue"] += 1
     status_changed = before is None or before["status"] != after["status"]
-    if status_changed and after["status"] in ("closed", "rejected"):
+    if status_changed and after["status"] in CLOSED:
         changes[new_agency][after["status"]] += 1
     if escalated and old_agency:
         changes[old_agency]["escalated"] += 1

@@ -42,6 +42,7 @@ from typing import Any
 from lapor.aws import client
 from lapor.config import settings
 from lapor.errors import ConfigurationError
+from lapor.statuses import CLOSED
 from lapor.timefmt import from_store, to_store
 
 REPORT_PREFIX = "REPORT#"
@@ -60,7 +61,6 @@ STATS_PK = "STATS"
 AUDIT_PREFIX = "AUDIT#"
 PARTNER_KEY_PK = "OPEN311_KEY"
 DELIVERY_PREFIX = "delivery:"
-CLOSED_STATUSES = ("closed", "rejected")
 MAX_PAGE = 1000  # items per page of a public listing (DynamoDB also stops a page at 1 MB)
 # What the Open311 public indexes project (template.yaml says the same) and what Open311 reads ask for.
 OPEN311_ATTRIBUTES = (
@@ -438,7 +438,7 @@ def layout(change: Change) -> tuple[dict[str, Any], list[str]]:
     if change.status is not None or change.agency is not None:
         status = change.status or seen["status"]
         sets.update(status=status, status_pk=_status_pk(sets.get("agency_id") or seen["agency_id"], status))
-        if (status in CLOSED_STATUSES) != (seen["status"] in CLOSED_STATUSES):
+        if (status in CLOSED) != (seen["status"] in CLOSED):
             sets.update(_public_keys(seen, status))  # the public listing shows it open or closed
     if change.due_at is not None:
         sets.update(due_at=to_store(change.due_at), due_stage=change.due_stage, due_pk=DUE_PK)
@@ -720,7 +720,7 @@ def _public_keys(report: Mapping[str, Any], status: str) -> dict[str, str]:
     """The public indexes' keys of a report in `status`: none for a confidential report (never listed)."""
     if report.get("confidential"):
         return {}
-    state = "closed" if status in CLOSED_STATUSES else "open"
+    state = "closed" if status in CLOSED else "open"
     return {
         "public_pk": PUBLIC_PREFIX + state,
         "service_pk": f"{PUBLIC_PREFIX}{report['category']}#{state}",

@@ -7,12 +7,9 @@ description, location, any message text or any photo; photos of other reports on
 
 from __future__ import annotations
 
-from typing import Any, Literal, get_args
+from typing import Any
 
 from lapor.timefmt import to_public
-
-ReportStatus = Literal["submitted", "verified", "in_progress", "responded", "closed", "rejected"]
-STATUSES: tuple[ReportStatus, ...] = get_args(ReportStatus)
 
 
 def public_timeline(item: dict[str, Any], time_zone: str) -> list[dict[str, Any]]:

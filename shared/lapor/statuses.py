@@ -1,0 +1,18 @@
+"""A report's statuses and the groups the rules read, each written once (DOMAIN.md, "Lifecycle").
+
+No imports beyond `typing`: the public lookup, the store and the pydantic models all read this module.
+Which status an action moves a report from and to is `lifecycle.TRANSITIONS`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+ReportStatus = Literal["submitted", "verified", "in_progress", "responded", "closed", "rejected"]
+STATUSES: tuple[ReportStatus, ...] = get_args(ReportStatus)
+CLOSED: tuple[ReportStatus, ...] = ("closed", "rejected")  # listed as closed; no messages, photos or deadlines
+OPEN = tuple(s for s in STATUSES if s not in CLOSED)  # counted as open; the reporter can still write
+AGENCY_OWES = tuple(s for s in OPEN if s != "responded")  # the agency owes the next step: its deadline runs
+RATABLE: tuple[ReportStatus, ...] = ("responded", "closed")  # the reporter may rate the response
+# Photos show publicly only once the agency has verified the report: filing must not be a way to publish.
+PHOTOS_PUBLIC = tuple(s for s in STATUSES if s not in ("submitted", "rejected"))
