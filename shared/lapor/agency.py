@@ -22,9 +22,10 @@ from lapor.errors import Conflict, FieldProblem, Forbidden, ReportNotFound, Unau
 from lapor.events import commit
 from lapor.lifecycle import ActionRequest, plan_action
 from lapor.observability import count, log_fields, logger
+from lapor.shapes import AgencyReportView, AttachmentSlot, InboxPage
 from lapor.statuses import AGENCY_OWES, OPEN
 from lapor.timefmt import to_public, to_store, utcnow
-from lapor.views import full_view
+from lapor.views import for_agency
 
 ROLES = ("officer", "dispatcher")
 PAGE_SIZE, MAX_PAGE = 20, 100  # inbox reports per page: by default, at most
@@ -77,10 +78,10 @@ class Officer:
         return agencies
 
 
-def agency_view(item: dict[str, Any], data_key: bytes | None = None) -> dict[str, Any]:
+def agency_view(item: dict[str, Any], data_key: bytes | None = None) -> AgencyReportView:
     """The agency's view of a stored report (decrypting it needs one KMS call)."""
     key = data_key if data_key is not None else report_data_key(item)
-    return full_view(item, settings().time_zone, "agency", key)
+    return for_agency(item, settings().time_zone, key)
 
 
 def _authorized_report(officer: Officer, tracking_id: str, directory: Directory, whole: bool = True) -> dict[str, Any]:
@@ -93,7 +94,7 @@ def _authorized_report(officer: Officer, tracking_id: str, directory: Directory,
     return item
 
 
-def get_report(claims: dict[str, str], tracking_id: str) -> dict[str, Any]:
+def get_report(claims: dict[str, str], tracking_id: str) -> AgencyReportView:
     """One report, everything decrypted, if the officer's agency may see it."""
     directory = current_directory()
     officer = Officer.from_claims(claims, directory)
@@ -102,7 +103,7 @@ def get_report(claims: dict[str, str], tracking_id: str) -> dict[str, Any]:
     return agency_view(item)
 
 
-def request_photo_slot(claims: dict[str, str], tracking_id: str, content_type: str) -> dict[str, Any]:
+def request_photo_slot(claims: dict[str, str], tracking_id: str, content_type: str) -> AttachmentSlot:
     """An upload slot for one photo the officer attaches to an open report their agency may act on."""
     from lapor.photos import reserve_slot
 
@@ -114,7 +115,7 @@ def request_photo_slot(claims: dict[str, str], tracking_id: str, content_type: s
     return reserve_slot(item, "agency", content_type)
 
 
-def list_inbox(claims: dict[str, str], status: str | None, limit: int, before: str | None) -> dict[str, Any]:
+def list_inbox(claims: dict[str, str], status: str | None, limit: int, before: str | None) -> InboxPage:
     """A page of `limit` reports of the officer's inbox (in `status`, after the cursor `before`), newest first;
     a dispatcher's spans the agencies below too."""
     directory = current_directory()
@@ -126,7 +127,7 @@ def list_inbox(claims: dict[str, str], status: str | None, limit: int, before: s
     merged.sort(key=lambda item: item["inbox_sk"], reverse=True)
     page, more = merged[:limit], len(merged) > limit
 
-    def shown(item: dict[str, Any]) -> dict[str, Any]:
+    def shown(item: dict[str, Any]) -> AgencyReportView:
         officer.record(item, "inbox", version=int(item.get("version", 1)))
         return agency_view(item)
 
@@ -192,7 +193,7 @@ def export_csv(
     return out.getvalue()
 
 
-def act(claims: dict[str, str], tracking_id: str, request: ActionRequest, if_match: int | None) -> dict[str, Any]:
+def act(claims: dict[str, str], tracking_id: str, request: ActionRequest, if_match: int | None) -> AgencyReportView:
     """Apply one action; exactly one of two concurrent actions on a report wins, the other gets 409."""
     directory = current_directory()
     officer = Officer.from_claims(claims, directory)

@@ -18,7 +18,7 @@ import hmac
 import json
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from lapor.aws import client
@@ -139,7 +139,7 @@ def _replay_key(key: str) -> bytes:
     return keyed_digest("lapor-idempotency-replay", key.encode("utf-8"))
 
 
-def seal_replay(key: str, response: dict[str, Any]) -> bytes:
+def seal_replay(key: str, response: Mapping[str, Any]) -> bytes:
     """Encrypt a response so that only a retry carrying the same Idempotency-Key can read it."""
     nonce = os.urandom(12)
     plaintext = json.dumps(response, ensure_ascii=False).encode("utf-8")

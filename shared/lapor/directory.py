@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from lapor import store
 from lapor.config import settings
 from lapor.errors import ConfigurationError
+from lapor.shapes import AgencyLevel, AgencyOut, CategoryOut
 
 LEVELS = ("national", "province", "regency", "office")
 
@@ -41,12 +42,12 @@ class Agency:
     id: str
     name: str
     parent_id: str | None
-    level: str
+    level: AgencyLevel
     region_code: str | None
     email: str | None = None
     webhook_url: str | None = None
 
-    def public(self) -> dict[str, Any]:
+    def public(self) -> AgencyOut:
         """What `GET /agencies` shows: no contact address, no webhook."""
         return {
             "id": self.id,
@@ -63,7 +64,7 @@ class Category:
     name: str
     default_agency_id: str
 
-    def public(self) -> dict[str, Any]:
+    def public(self) -> CategoryOut:
         return {"code": self.code, "name": self.name, "default_agency_id": self.default_agency_id}
 
 

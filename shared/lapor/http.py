@@ -26,6 +26,7 @@ from lapor.observability import flush_metrics, log_unexpected, logger
 
 if TYPE_CHECKING:
     from lapor.contract import Operation
+    from lapor.shapes import Open311Error, Problem
 
 MAX_BODY_BYTES = 64 * 1024
 JSON = "application/json; charset=utf-8"
@@ -76,7 +77,7 @@ def problem(
     headers: Mapping[str, str] | None = None,
 ) -> Response:
     """An RFC 9457 problem response."""
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    body: Problem = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     if problems is not None:
         body["errors"] = [{"loc": list(p.loc), "msg": p.msg} for p in problems]
     return Response(status=status, body=body, headers=dict(headers or {}), content_type=PROBLEM)
@@ -193,6 +194,7 @@ def open311_error_for(exc: BaseException | None, fmt: str) -> Response:
     base = problem_for(exc) if exc is not None else problem(404, "Not found", "No such Open311 resource.")
     status = _OPEN311_STATUS.get(base.status, base.status)
     body = base.body
+    entries: list[Open311Error]
     if body.get("errors"):
         entries = [
             {"code": status, "description": f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}"}

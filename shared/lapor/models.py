@@ -1,8 +1,7 @@
-"""The HTTP contract's bodies as pydantic v2 models: strict types, unknown fields rejected.
+"""The HTTP contract's request bodies as pydantic v2 models: strict types, unknown fields rejected.
 
-Request models validate what comes in; response models document what goes out (the OpenAPI document
-is generated from them, and tests check every response against them). Handlers that must start fast
-build their responses as plain dicts and never import this module.
+They validate what comes in, and the OpenAPI document renders them. What goes out is typed once in
+`lapor.shapes` (plain dicts, no pydantic), so handlers that must start fast never import this module.
 """
 
 from __future__ import annotations
@@ -25,25 +24,7 @@ from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
 from lapor.errors import FieldProblem, ValidationFailed
-from lapor.statuses import ReportStatus
-
-ReportKind = Literal["complaint", "aspiration", "information_request"]
-Channel = Literal["web", "qr", "api", "open311"]
-TimelineEvent = Literal[
-    "submitted",
-    "agency_notified",
-    "verified",
-    "transferred",
-    "in_progress",
-    "responded",
-    "reporter_replied",
-    "escalated",
-    "extended",
-    "rated",
-    "reopened",
-    "closed",
-    "rejected",
-]
+from lapor.shapes import Channel, ReportKind
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 # White space exactly as Python's str.strip() and str.isspace() see it, spelled out: `\s` means different
@@ -200,8 +181,8 @@ def strict_schema(extra: JsonDict | None = None) -> Any:
 
 
 class Model(BaseModel):
-    """Every model of the API. Built on first use (validation, or the OpenAPI document), not at import: each
-    function validates one or two of them, and building all twenty took more of a cold start at 128 MB's
+    """Every request model. Built on first use (validation, or the OpenAPI document), not at import: each
+    function validates one or two of them, and building them all took more of a cold start at 128 MB's
     CPU share than the function's own AWS client. A function builds the ones it validates during INIT.
     """
 
@@ -442,210 +423,6 @@ class AttachmentRequest(Strict):
     content_type: Literal["image/jpeg", "image/png", "image/webp"]
 
 
-# ---------------------------------------------------------------- responses
-
-
-class AgencyRef(Model):
-    id: str
-    name: str
-
-
-class SubmissionReceipt(Model):
-    """The 201 answer to a submission. The access code is shown here once and never again."""
-
-    tracking_id: str = Field(pattern=r"^LPR-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
-    access_code: str
-    status: ReportStatus
-    submitted_at: str
-    due_at: str
-    agency: AgencyRef
-    tracking_url: str
-
-
-class TimelineEntry(Model):
-    at: str
-    event: TimelineEvent
-    status: ReportStatus
-    actor: str
-    message: str | None = None
-
-
-class PublicLocation(Model):
-    lat: float | None = None
-    lon: float | None = None
-    address: str | None = None
-
-
-class Photo(Model):
-    """A photo of a report. Stored photos carry a short-lived link; the reporter and the agency also see
-    uploads being processed (pending) and refusals with their reason."""
-
-    id: str
-    author: Literal["reporter", "agency"]
-    status: Literal["pending", "stored", "refused"]
-    type: Literal["image/jpeg"] | None = None
-    size: int | None = Field(default=None, ge=1)
-    width: int | None = Field(default=None, ge=1)
-    height: int | None = Field(default=None, ge=1)
-    sha256: str | None = None
-    url: str | None = None
-    url_expires_at: str | None = None
-    reason: Literal["expired", "too_large", "not_an_image", "other_content", "too_many_pixels", "unreadable"] | None = (
-        None
-    )
-    detail: str | None = None
-
-
-class UploadForm(Model):
-    url: str
-    fields: dict[str, str]
-
-
-class AttachmentSlot(Model):
-    """Where to upload one photo: POST `upload.fields` plus the file (last, as `file`) to `upload.url`
-    as multipart/form-data before `expires_at`. The result appears in the report's `photos`."""
-
-    attachment_id: str
-    upload: UploadForm
-    content_type: str
-    max_bytes: int
-    expires_at: str
-
-
-class PublicReportView(Model):
-    """`GET /reports/{tracking_id}`. Title, description and location only when not confidential."""
-
-    tracking_id: str
-    kind: ReportKind
-    category: str
-    agency: AgencyRef
-    status: ReportStatus
-    submitted_at: str
-    updated_at: str
-    due_at: str | None
-    escalation_level: int = Field(ge=0)
-    anonymous: bool
-    confidential: bool
-    support_count: int = Field(ge=0)
-    timeline: list[TimelineEntry]
-    photos: list[Photo]
-    title: str | None = None
-    description: str | None = None
-    location: PublicLocation | None = None
-
-
-class FullTimelineEntry(TimelineEntry):
-    private: bool
-
-
-class Rating(Model):
-    score: int = Field(ge=1, le=5)
-    at: str
-    comment: str | None = None
-
-
-class ReporterReportView(PublicReportView):
-    """`GET /reports/{tracking_id}/private`: the reporter's own view, content and private messages included."""
-
-    timeline: list[FullTimelineEntry]  # type: ignore[assignment]
-    reporter: dict[str, str] | None = None
-    rating: Rating | None = None
-
-
-# Timeline events only the agency sees: a notification (email, webhook) was refused for good.
-AgencyOnlyTimelineEvent = Literal["notification_failed"]
-
-
-class AgencyTimelineEntry(FullTimelineEntry):
-    event: TimelineEvent | AgencyOnlyTimelineEvent = Field(  # type: ignore[assignment]
-        description="As in the public timeline, plus `notification_failed` (agency only): an email or webhook "
-        "was refused for good (e.g. an address SES rejects); the event was acknowledged anyway."
-    )
-
-
-class AgencyReportView(ReporterReportView):
-    """The responsible agency's view: everything, decrypted, with the version for If-Match."""
-
-    timeline: list[AgencyTimelineEntry]  # type: ignore[assignment]
-    version: int = Field(ge=1)
-    original_agency_id: str
-    overdue: bool
-    channel: str | None = None
-
-
-class InboxPage(Model):
-    items: list[AgencyReportView]
-    next_cursor: str | None
-
-
-class SavedReply(Model):
-    reply_id: str
-    title: str
-    text: str
-    updated_at: str
-
-
-class SavedReplies(Model):
-    items: list[SavedReply]
-
-
-class SupportCount(Model):
-    tracking_id: str
-    support_count: int = Field(ge=0)
-
-
-class AgencyFigures(Model):
-    """One agency's public figures (see the operation's description for what each counts)."""
-
-    agency_id: str
-    name: str
-    received: int = Field(ge=0)
-    open: int = Field(ge=0)
-    responded: int = Field(ge=0)
-    closed: int = Field(ge=0)
-    rejected: int = Field(ge=0)
-    overdue: int = Field(ge=0)
-    escalated: int = Field(ge=0)
-    median_first_response_working_days: float | None
-
-
-class Stats(Model):
-    agencies: list[AgencyFigures]
-
-
-class AgencyOut(Model):
-    id: str
-    name: str
-    parent_id: str | None
-    level: Literal["national", "province", "regency", "office"]
-    region_code: str | None
-
-
-class CategoryOut(Model):
-    code: str
-    name: str
-    default_agency_id: str
-
-
-class Health(Model):
-    status: Literal["ok"]
-
-
-class ProblemError(Model):
-    loc: list[str | int]
-    msg: str
-
-
-class Problem(Model):
-    """RFC 9457 problem details, the body of every 4xx and 5xx."""
-
-    type: str
-    title: str
-    status: int
-    detail: str
-    errors: list[ProblemError] | None = None
-
-
 # ---------------------------------------------------------------- validation
 
 
@@ -720,86 +497,3 @@ class Open311RequestForm(BaseModel):
         alias="attribute[confidential]",
         description="true: never shown publicly, never listed through Open311, stored encrypted",
     )
-
-
-class Open311Service(BaseModel):
-    service_code: str
-    service_name: str
-    description: str
-    metadata: bool
-    type: Literal["realtime"]
-    keywords: str
-    group: str
-
-
-class Open311Value(BaseModel):
-    key: str
-    name: str
-
-
-class Open311Attribute(BaseModel):
-    variable: bool
-    code: str
-    datatype: Literal["string", "singlevaluelist"]
-    required: bool
-    datatype_description: str | None
-    order: int
-    description: str
-    values: list[Open311Value] | None = None
-
-
-class Open311ServiceDefinition(BaseModel):
-    service_code: str
-    attributes: list[Open311Attribute]
-
-
-class Open311Endpoint(BaseModel):
-    specification: str
-    url: str
-    changeset: str
-    type: Literal["production"]
-    formats: list[str]
-
-
-class Open311Discovery(BaseModel):
-    changeset: str
-    contact: str
-    key_service: str
-    endpoints: list[Open311Endpoint]
-
-
-class Open311ServiceRequest(BaseModel):
-    """One public report as an Open311 service request: never confidential, never any reporter data."""
-
-    service_request_id: str
-    status: Literal["open", "closed"]
-    status_notes: str
-    service_name: str
-    service_code: str
-    description: str | None
-    agency_responsible: str | None
-    service_notice: str | None
-    requested_datetime: str
-    updated_datetime: str | None
-    expected_datetime: str | None = Field(description="The current deadline")
-    address: str | None
-    address_id: str | None
-    zipcode: str | None
-    lat: float | None
-    long: float | None
-    media_url: str | None
-
-
-class Open311Filed(BaseModel):
-    """The answer to POST requests; access_code (shown this once) and tracking_url are extras."""
-
-    service_request_id: str
-    service_notice: str
-    account_id: str | None
-    access_code: str
-    tracking_url: str
-
-
-class Open311Error(BaseModel):
-    code: int
-    description: str

@@ -22,6 +22,14 @@ from lapor.directory import Directory, current_directory
 from lapor.errors import FieldProblem, Forbidden, NotFound, PayloadTooLarge, ReportNotFound, ValidationFailed
 from lapor.ids import parse_tracking_id
 from lapor.observability import count, logger
+from lapor.shapes import (
+    Open311Attribute,
+    Open311Discovery,
+    Open311Filed,
+    Open311Service,
+    Open311ServiceDefinition,
+    Open311ServiceRequest,
+)
 from lapor.statuses import CLOSED
 from lapor.timefmt import from_store, to_public, to_store, utcnow
 
@@ -87,7 +95,7 @@ def check_jurisdiction(value: str | None) -> None:
 # ---------------------------------------------------------------- discovery and services
 
 
-def discovery(base_url: str) -> dict[str, Any]:
+def discovery(base_url: str) -> Open311Discovery:
     """Service Discovery: this one production endpoint, in both formats."""
     return {
         "changeset": "2026-11-29T00:00:00Z",
@@ -105,10 +113,10 @@ def discovery(base_url: str) -> dict[str, Any]:
     }
 
 
-def services(directory: Directory | None = None) -> list[dict[str, Any]]:
+def services(directory: Directory | None = None) -> list[Open311Service]:
     """One service per category, its group the agency that receives its reports."""
     directory = directory or current_directory()
-    found = []
+    found: list[Open311Service] = []
     for category in sorted(directory.categories.values(), key=lambda c: c.code):
         agency = directory.agency(category.default_agency_id)
         group = agency.name if agency else category.default_agency_id
@@ -127,7 +135,7 @@ def services(directory: Directory | None = None) -> list[dict[str, Any]]:
     return found
 
 
-def _list_attribute(code: str, order: int, description: str, values: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+def _list_attribute(code: str, order: int, description: str, values: tuple[tuple[str, str], ...]) -> Open311Attribute:
     return {
         "variable": True,
         "code": code,
@@ -140,7 +148,7 @@ def _list_attribute(code: str, order: int, description: str, values: tuple[tuple
     }
 
 
-def service_definition(code: str, directory: Directory | None = None) -> dict[str, Any]:
+def service_definition(code: str, directory: Directory | None = None) -> Open311ServiceDefinition:
     """The attributes a request of this service may carry (attribute[<code>] in the POST form)."""
     directory = directory or current_directory()
     if directory.category(code) is None:
@@ -183,7 +191,7 @@ def status_notes(item: Mapping[str, Any]) -> str:
     return STATUS_WORDS.get(str(item.get("status")), "")
 
 
-def request_view(item: Mapping[str, Any], directory: Directory) -> dict[str, Any]:
+def request_view(item: Mapping[str, Any], directory: Directory) -> Open311ServiceRequest:
     """One public report as an Open311 service request: no reporter data exists in it to show."""
     tz = settings().time_zone
     category = directory.category(str(item["category"]))
@@ -209,7 +217,7 @@ def request_view(item: Mapping[str, Any], directory: Directory) -> dict[str, Any
     }
 
 
-def get_request(raw_id: str) -> list[dict[str, Any]]:
+def get_request(raw_id: str) -> list[Open311ServiceRequest]:
     """`GET requests/{id}`: an array of one; unknown, malformed and confidential alike are 404."""
     item = store.get_public_report(parse_tracking_id(raw_id))
     if item is None or item.get("confidential"):
@@ -249,7 +257,7 @@ def _choices(query: Mapping[str, str], name: str, allowed: Any) -> list[str] | N
 
 def find_requests(
     query: Mapping[str, str], now: datetime | None = None, read: store.ReadCount | None = None
-) -> list[dict[str, Any]]:
+) -> list[Open311ServiceRequest]:
     """`GET requests`: newest first, at most 1,000, from the public indexes only (never a scan).
 
     `service_request_id` (comma-separated, at most 100) overrides every other filter, as the spec says.
@@ -451,7 +459,7 @@ def _form_problems(exc: ValidationFailed) -> ValidationFailed:
     return ValidationFailed(problems, exc.title)
 
 
-def submit_request(body: str | None, *, base_url: str, idempotency_key: str | None, fmt: str) -> dict[str, Any]:
+def submit_request(body: str | None, *, base_url: str, idempotency_key: str | None, fmt: str) -> Open311Filed:
     """`POST requests`: check the partner's key, then submit exactly as `POST /reports` does.
 
     Returns the Open311 answer (with the one-time access code as an extra field clients may ignore).

@@ -1,4 +1,4 @@
-"""The OpenAPI 3.1 document, generated from `lapor.contract` and the pydantic models.
+"""The OpenAPI 3.1 document, generated from `lapor.contract`, the request models and the response shapes.
 
 Generating it imports pydantic and builds every model: more than a whole cold start at 128 MB's CPU share.
 So the layer carries it generated (openapi.json next to this file, `make openapi`; a unit test fails when
@@ -16,8 +16,6 @@ from string import Template
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
-
     from lapor.contract import Operation
     from lapor.directory import Directory
 
@@ -94,16 +92,19 @@ def _text(template: str) -> str:
     return Template(template).substitute(facts())
 
 
-def model(name: str) -> type[BaseModel]:
-    """The class of `lapor.models` a contract operation names."""
-    return getattr(import_module("lapor.models"), name)  # type: ignore[no-any-return]
+def model(name: str) -> type:
+    """The response shape (`lapor.shapes`) or request model (`lapor.models`) a contract operation names."""
+    from lapor import shapes
+
+    found: type = getattr(shapes, name, None) or getattr(import_module("lapor.models"), name)
+    return found
 
 
-def _models() -> list[type[BaseModel]]:
+def _models() -> list[type]:
     from lapor.contract import OPERATIONS
-    from lapor.models import Open311Error, Problem
+    from lapor.shapes import Open311Error, Problem
 
-    found: list[type[BaseModel]] = [Problem, Open311Error]
+    found: list[type] = [Problem, Open311Error]
     for op in OPERATIONS:
         for name in (op.request, op.response[0] if isinstance(op.response, tuple) else op.response):
             if name is not None and model(name) not in found:
@@ -158,13 +159,15 @@ def for_deployment(
 
 def generate_openapi() -> dict[str, Any]:
     """The document as the contract and the models describe it, before any deployment's details."""
-    from pydantic.json_schema import models_json_schema
+    from pydantic import TypeAdapter
+    from pydantic.json_schema import JsonSchemaMode
 
     from lapor.contract import OPERATIONS
 
-    all_models = _models()
-    mode_models = [(m, "validation" if _is_request(m) else "serialization") for m in all_models]
-    keys, definitions = models_json_schema(mode_models, ref_template="#/components/schemas/{model}")  # type: ignore[arg-type]
+    inputs: list[tuple[type, JsonSchemaMode, TypeAdapter[Any]]] = [
+        (m, "validation" if _is_request(m) else "serialization", TypeAdapter(m)) for m in _models()
+    ]
+    keys, definitions = TypeAdapter.json_schemas(inputs, ref_template="#/components/schemas/{model}")
     schemas: dict[str, Any] = copy.deepcopy(definitions.get("$defs", {}))
     paths: dict[str, Any] = {}
     for op in OPERATIONS:
@@ -195,13 +198,13 @@ def generate_openapi() -> dict[str, Any]:
     }
 
 
-def _is_request(cls: type[BaseModel]) -> bool:
+def _is_request(cls: type) -> bool:
     from lapor.contract import OPERATIONS
 
     return any(op.request == cls.__name__ for op in OPERATIONS)
 
 
-def _ref(keys: dict[Any, Any], cls: type[BaseModel] | str) -> dict[str, Any]:
+def _ref(keys: dict[Any, Any], cls: type | str) -> dict[str, Any]:
     cls = model(cls) if isinstance(cls, str) else cls
     mode = "validation" if _is_request(cls) else "serialization"
     return dict(keys[(cls, mode)])
@@ -209,7 +212,7 @@ def _ref(keys: dict[Any, Any], cls: type[BaseModel] | str) -> dict[str, Any]:
 
 def _content(op: Operation, schema: dict[str, Any], keys: dict[Any, Any], error: bool) -> dict[str, Any]:
     """The media types of one response: Open311 operations answer in the format asked for, even errors."""
-    from lapor.models import Open311Error, Problem
+    from lapor.shapes import Open311Error, Problem
 
     if not op.formats:
         if error:
@@ -225,7 +228,7 @@ def _content(op: Operation, schema: dict[str, Any], keys: dict[Any, Any], error:
 
 
 def _operation(op: Operation, keys: dict[Any, Any]) -> dict[str, Any]:
-    from lapor.models import Problem
+    from lapor.shapes import Problem
 
     if isinstance(op.response, tuple):
         success_schema: dict[str, Any] = {"type": "array", "items": _ref(keys, op.response[0])}

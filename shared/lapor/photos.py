@@ -26,6 +26,7 @@ from lapor.aws import client
 from lapor.config import settings
 from lapor.errors import Conflict
 from lapor.observability import count, logger
+from lapor.shapes import AttachmentSlot, Photo
 from lapor.statuses import PHOTOS_PUBLIC
 from lapor.timefmt import from_store, to_public, to_store, utcnow
 
@@ -107,7 +108,7 @@ def bucket_origin() -> str:
 # ---------------------------------------------------------------- slots
 
 
-def reserve_slot(item: dict[str, Any], author: str, content_type: str) -> dict[str, Any]:
+def reserve_slot(item: dict[str, Any], author: str, content_type: str) -> AttachmentSlot:
     """A presigned POST for one new photo of `author` ("reporter" or "agency") on an authorized report.
 
     Refused (409) when the author already has `MAX_PHOTOS` photos stored or on the way.
@@ -241,7 +242,7 @@ def process_upload(key: str, size: int, uploaded_at: datetime, cleaner: Cleaner)
 # ---------------------------------------------------------------- views
 
 
-def photo_views(item: dict[str, Any], audience: str, time_zone: str) -> list[dict[str, Any]]:
+def photo_views(item: dict[str, Any], audience: str, time_zone: str) -> list[Photo]:
     """The photos of a report as `audience` (public, reporter, agency) sees them, oldest first.
 
     Stored photos come with a presigned link valid `LINK_SECONDS`; the reporter and the agency also see
@@ -259,11 +260,18 @@ def photo_views(item: dict[str, Any], audience: str, time_zone: str) -> list[dic
             continue  # a slot that was never used
         if audience == "public" and status != "stored":
             continue
-        view: dict[str, Any] = {"id": attachment["id"], "author": attachment["author"], "status": status}
+        view: Photo = {"id": attachment["id"], "author": attachment["author"], "status": status}
         if status == "stored":
-            view.update({k: attachment[k] for k in ("type", "size", "width", "height", "sha256")})
-            view["url"] = _link(attachment["key"])
-            view["url_expires_at"] = to_public(to_store(now + timedelta(seconds=LINK_SECONDS)), time_zone)
+            view = {
+                **view,
+                "type": attachment["type"],
+                "size": attachment["size"],
+                "width": attachment["width"],
+                "height": attachment["height"],
+                "sha256": attachment["sha256"],
+                "url": _link(attachment["key"]),
+                "url_expires_at": to_public(to_store(now + timedelta(seconds=LINK_SECONDS)), time_zone),
+            }
         elif status == "refused":
             view["reason"] = attachment["reason"]
             view["detail"] = REFUSALS.get(attachment["reason"], "The file was refused.")

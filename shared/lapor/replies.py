@@ -16,6 +16,7 @@ from lapor.agency import Officer
 from lapor.config import settings
 from lapor.directory import current_directory
 from lapor.errors import Conflict, NotFound
+from lapor.shapes import SavedReplies, SavedReply
 from lapor.timefmt import to_public, to_store, utcnow
 
 if TYPE_CHECKING:  # the inbox and report routes never pay for pydantic
@@ -29,7 +30,7 @@ def _agency(claims: dict[str, str]) -> str:
     return Officer.from_claims(claims, current_directory()).agency_id
 
 
-def _view(item: dict[str, Any]) -> dict[str, Any]:
+def _view(item: dict[str, Any]) -> SavedReply:
     return {
         "reply_id": item["reply_id"],
         "title": item["title"],
@@ -44,11 +45,11 @@ def _checked_id(reply_id: str) -> str:
     return reply_id
 
 
-def list_replies(claims: dict[str, str]) -> dict[str, Any]:
+def list_replies(claims: dict[str, str]) -> SavedReplies:
     return {"items": [_view(item) for item in store.list_replies(_agency(claims), MAX_REPLIES)]}
 
 
-def create_reply(claims: dict[str, str], body: SavedReplyInput) -> dict[str, Any]:
+def create_reply(claims: dict[str, str], body: SavedReplyInput) -> SavedReply:
     agency_id = _agency(claims)
     if len(store.list_replies(agency_id, MAX_REPLIES)) >= MAX_REPLIES:
         raise Conflict(f"An agency keeps at most {MAX_REPLIES} saved replies; delete one first.")
@@ -64,7 +65,7 @@ def create_reply(claims: dict[str, str], body: SavedReplyInput) -> dict[str, Any
     return _view(reply)
 
 
-def update_reply(claims: dict[str, str], reply_id: str, body: SavedReplyInput) -> dict[str, Any]:
+def update_reply(claims: dict[str, str], reply_id: str, body: SavedReplyInput) -> SavedReply:
     agency_id = _agency(claims)
     reply = {
         "reply_id": _checked_id(reply_id),

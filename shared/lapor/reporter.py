@@ -27,9 +27,10 @@ from lapor.events import commit, new_event
 from lapor.ids import access_code_matches, parse_tracking_id
 from lapor.lifecycle import MessageSealer, timeline_entry
 from lapor.observability import count
+from lapor.shapes import AttachmentSlot, ReporterReportView, SupportCount
 from lapor.statuses import OPEN, RATABLE
 from lapor.timefmt import to_store, utcnow
-from lapor.views import full_view
+from lapor.views import for_reporter
 
 WRONG_CODE_WINDOW = timedelta(minutes=15)
 MAX_WRONG_CODES = 10  # wrong codes evaluated per report and window; more get 429 until the window ends
@@ -80,23 +81,23 @@ def _ensure_message_allowed(item: dict[str, Any], now: datetime, s: Settings) ->
     return day, today + 1
 
 
-def reporter_view(tracking_id: str, access_code: str | None) -> dict[str, Any]:
+def reporter_view(tracking_id: str, access_code: str | None) -> ReporterReportView:
     """`GET /reports/{id}/private`: the reporter's own report, decrypted, private messages included."""
     item = _unlocked_report(tracking_id, access_code, utcnow())
     whole = store.read_report(item["tracking_id"])
     if whole is None:
         raise ReportNotFound()
-    return full_view(whole, settings().time_zone, "reporter", report_data_key(whole))
+    return for_reporter(whole, settings().time_zone, report_data_key(whole))
 
 
-def post_message(tracking_id: str, access_code: str | None, message: str) -> dict[str, Any]:
+def post_message(tracking_id: str, access_code: str | None, message: str) -> ReporterReportView:
     """The reporter answers or adds information; after a response this reopens the report."""
     now = utcnow()
     item = _unlocked_report(tracking_id, access_code, now)
     key = report_data_key(item)
     updated = commit(item["tracking_id"], plan_message(item, message, now, settings(), key))
     count("ReporterMessage")
-    return full_view(updated, settings().time_zone, "reporter", key)
+    return for_reporter(updated, settings().time_zone, key)
 
 
 def plan_message(item: dict[str, Any], message: str, now: datetime, s: Settings, key: bytes | None) -> store.Change:
@@ -124,7 +125,7 @@ def plan_message(item: dict[str, Any], message: str, now: datetime, s: Settings,
     return change
 
 
-def rate(tracking_id: str, access_code: str | None, score: int, comment: str | None) -> dict[str, Any]:
+def rate(tracking_id: str, access_code: str | None, score: int, comment: str | None) -> ReporterReportView:
     """Rate the response, once per report, when it is responded or closed."""
     now = utcnow()
     item = _unlocked_report(tracking_id, access_code, now)
@@ -133,7 +134,7 @@ def rate(tracking_id: str, access_code: str | None, score: int, comment: str | N
     change = plan_rating(item, score, comment, now, message_sealer(item, key))
     updated = commit(item["tracking_id"], change, "The report changed meanwhile, or was already rated.")
     count("ReportRated")
-    return full_view(updated, settings().time_zone, "reporter", key)
+    return for_reporter(updated, settings().time_zone, key)
 
 
 def plan_rating(
@@ -166,7 +167,7 @@ def _ensure_ratable(item: dict[str, Any]) -> None:
         raise Conflict("This report was already rated.")
 
 
-def request_photo_slot(tracking_id: str, access_code: str | None, content_type: str) -> dict[str, Any]:
+def request_photo_slot(tracking_id: str, access_code: str | None, content_type: str) -> AttachmentSlot:
     """An upload slot for one photo of the reporter's open report (at most `photos.MAX_PHOTOS`)."""
     from lapor.photos import reserve_slot
 
@@ -176,7 +177,7 @@ def request_photo_slot(tracking_id: str, access_code: str | None, content_type: 
     return reserve_slot(item, "reporter", content_type)
 
 
-def support(tracking_id: str) -> dict[str, Any]:
+def support(tracking_id: str) -> SupportCount:
     """ "Dukung": one more supporter of a public report. Nothing about the supporter is stored."""
     canonical = parse_tracking_id(tracking_id)
     try:

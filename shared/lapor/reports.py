@@ -6,7 +6,7 @@ import hmac
 import json
 import time
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from lapor import stats, store
 from lapor.calendar import add_working_days
@@ -18,6 +18,7 @@ from lapor.events import new_event, publish
 from lapor.ids import hash_access_code, new_access_code, new_tracking_id
 from lapor.models import ReportSubmission
 from lapor.observability import count, log_fields, logger
+from lapor.shapes import SubmissionReceipt
 from lapor.timefmt import to_public, to_store, utcnow
 
 _RETRIES = 5
@@ -40,7 +41,7 @@ def submit_report(
     idempotency_key: str | None = None,
     fingerprint: str | None = None,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> SubmissionReceipt:
     """Store a new report and tell its agency; returns the receipt (shown once: it holds the access code).
 
     With an Idempotency-Key, a retry of the same body returns the first receipt again and creates
@@ -67,7 +68,7 @@ def submit_report(
         counters = stats.deltas(None, {"status": "submitted", "agency_id": agency.id, "overdue": False})
         event = new_event("report.submitted", tracking_id, agency.id, now, stats=counters)
         item = _new_report(submission, tracking_id, access_code, agency.id, agency.name, now, due_at)
-        receipt = {
+        receipt: SubmissionReceipt = {
             "tracking_id": tracking_id,
             "access_code": access_code,
             "status": "submitted",
@@ -120,14 +121,14 @@ def submit_report(
     raise RequestInProgress()
 
 
-def _replay(key: str, fingerprint: str) -> dict[str, Any] | None:
+def _replay(key: str, fingerprint: str) -> SubmissionReceipt | None:
     record = store.get_idempotency_record(idempotency_record_id(key))
     if record is None:
         return None
     if not hmac.compare_digest(str(record.get("body_hash", "")), fingerprint):
         raise IdempotencyKeyReused()
     count("SubmissionReplayed")
-    return open_replay(key, record["sealed_response"])
+    return cast("SubmissionReceipt", open_replay(key, record["sealed_response"]))  # what seal_replay sealed
 
 
 def _new_report(

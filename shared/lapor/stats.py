@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from lapor.shapes import AgencyFigures
 from lapor.statuses import CLOSED, OPEN
 
 COUNTERS = ("received", "open", "responded", "closed", "rejected", "overdue", "escalated")
@@ -89,14 +90,23 @@ def median_from_histogram(histogram: dict[int, int]) -> float | None:
     return (nth(total // 2 - 1) + nth(total // 2)) / 2
 
 
-def public_figures(row: dict[str, Any], name: str) -> dict[str, Any]:
+def public_figures(row: dict[str, Any], name: str) -> AgencyFigures:
     """One agency's counters as `GET /stats` shows them."""
     histogram = {
         int(key[len(HISTOGRAM_PREFIX) :]): int(value)
         for key, value in row.items()
         if key.startswith(HISTOGRAM_PREFIX) and int(value) > 0
     }
-    figures: dict[str, Any] = {"agency_id": row["sk"], "name": name}
-    figures.update({counter: max(0, int(row.get(counter, 0))) for counter in COUNTERS})
-    figures["median_first_response_working_days"] = median_from_histogram(histogram)
-    return figures
+    counters = {counter: max(0, int(row.get(counter, 0))) for counter in COUNTERS}
+    return {
+        "agency_id": row["sk"],
+        "name": name,
+        "received": counters["received"],
+        "open": counters["open"],
+        "responded": counters["responded"],
+        "closed": counters["closed"],
+        "rejected": counters["rejected"],
+        "overdue": counters["overdue"],
+        "escalated": counters["escalated"],
+        "median_first_response_working_days": median_from_histogram(histogram),
+    }

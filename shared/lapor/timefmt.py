@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import overload
 from zoneinfo import ZoneInfo
 
 
@@ -24,6 +25,10 @@ def from_store(text: str) -> datetime:
     return moment
 
 
+@overload
+def to_public(text: str, time_zone: str) -> str: ...
+@overload
+def to_public(text: str | None, time_zone: str) -> str | None: ...
 def to_public(text: str | None, time_zone: str) -> str | None:
     """A stored timestamp shown in the deployment's time zone, e.g. ``2026-11-09T10:15:00+07:00``."""
     if not text:

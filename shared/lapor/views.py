@@ -1,4 +1,5 @@
-"""What each audience sees of a stored report. Plain dicts, no pydantic: the public lookup must start fast.
+"""What each audience sees of a stored report, as the dicts `lapor.shapes` types. No pydantic: the public
+lookup must start fast.
 
 The public view never holds the reporter, private messages, or (for confidential reports) the title,
 description, location, any message text or any photo; photos of other reports only once verified (see
@@ -7,12 +8,28 @@ description, location, any message text or any photo; photos of other reports on
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Literal
 
+from lapor.shapes import (
+    AgencyReportView,
+    AgencyTimelineEntry,
+    FullTimelineEntry,
+    Photo,
+    Private,
+    PublicReportView,
+    Rating,
+    ReportCore,
+    ReporterReportView,
+    TimelineEntry,
+)
 from lapor.timefmt import to_public
 
+Audience = Literal["public", "reporter", "agency"]
+CONTENT: tuple[Literal["title", "description", "location"], ...] = ("title", "description", "location")
 
-def public_timeline(item: dict[str, Any], time_zone: str) -> list[dict[str, Any]]:
+
+def public_timeline(item: dict[str, Any], time_zone: str) -> list[TimelineEntry]:
     """The timeline, oldest first, with every message that is not for the public left out, and without the
     internal entries (a notification that could not be delivered) that only the agency sees."""
     hide_all = bool(item.get("confidential"))
@@ -23,15 +40,15 @@ def public_timeline(item: dict[str, Any], time_zone: str) -> list[dict[str, Any]
     ]
 
 
-def _entry(entry: dict[str, Any], time_zone: str, message: str | None) -> dict[str, Any]:
+def _entry(entry: dict[str, Any], time_zone: str, message: str | None) -> TimelineEntry:
     """A timeline entry as every audience sees it, with the message this audience may read."""
-    keys = ("event", "status", "actor")
-    return {"at": to_public(entry["at"], time_zone), **{k: entry[k] for k in keys}, "message": message}
+    at = to_public(entry["at"], time_zone)
+    return {"at": at, "event": entry["event"], "status": entry["status"], "actor": entry["actor"], "message": message}
 
 
-def public_view(item: dict[str, Any], time_zone: str) -> dict[str, Any]:
-    """`GET /reports/{tracking_id}`: status and timeline for anyone; content only when not confidential."""
-    view: dict[str, Any] = {
+def _core(item: dict[str, Any], time_zone: str, audience: Audience) -> ReportCore:
+    """What every audience sees besides the timeline and the content."""
+    return {
         "tracking_id": item["tracking_id"],
         "kind": item["kind"],
         "category": item["category"],
@@ -44,17 +61,26 @@ def public_view(item: dict[str, Any], time_zone: str) -> dict[str, Any]:
         "anonymous": bool(item.get("anonymous")),
         "confidential": bool(item.get("confidential")),
         "support_count": int(item.get("support_count", 0)),
-        "timeline": public_timeline(item, time_zone),
-        "photos": _photos(item, "public", time_zone),
+        "photos": _photos(item, audience, time_zone),
     }
+
+
+def _show_content(view: ReportCore, source: Mapping[str, Any]) -> None:
+    """Title, description and location, those `source` holds."""
+    for name in CONTENT:
+        if source.get(name) is not None:
+            view[name] = source[name]
+
+
+def public_view(item: dict[str, Any], time_zone: str) -> PublicReportView:
+    """`GET /reports/{tracking_id}`: status and timeline for anyone; content only when not confidential."""
+    view: PublicReportView = {**_core(item, time_zone, "public"), "timeline": public_timeline(item, time_zone)}
     if not item.get("confidential"):
-        for name in ("title", "description", "location"):
-            if item.get(name) is not None:
-                view[name] = item[name]
+        _show_content(view, item)
     return view
 
 
-def _photos(item: dict[str, Any], audience: str, time_zone: str) -> list[dict[str, Any]]:
+def _photos(item: dict[str, Any], audience: Audience, time_zone: str) -> list[Photo]:
     if not item.get("attachments"):
         return []
     from lapor.photos import photo_views  # only reports with photos pay for the S3 client
@@ -62,52 +88,67 @@ def _photos(item: dict[str, Any], audience: str, time_zone: str) -> list[dict[st
     return photo_views(item, audience, time_zone)
 
 
-def full_view(
-    item: dict[str, Any],
-    time_zone: str,
-    audience: str,
-    data_key: bytes | None,
-) -> dict[str, Any]:
-    """What the responsible agency (`audience="agency"`) or the reporter (`"reporter"`) sees.
+def for_reporter(item: dict[str, Any], time_zone: str, data_key: bytes | None) -> ReporterReportView:
+    """What the reporter sees: everything, decrypted (see `_decrypted`)."""
+    view, private, messages = _decrypted(item, time_zone, "reporter", data_key)
+    timeline: list[FullTimelineEntry] = [
+        {**_entry(entry, time_zone, message), "private": bool(entry.get("private"))} for entry, message in messages
+    ]
+    return {**view, **private, "timeline": timeline}
 
-    Everything, decrypted: title, description, location, the reporter block (absent when anonymous)
-    and every message including private ones; internal timeline entries for the agency only. `data_key`
-    opens the report's envelope (None when the report has nothing sealed).
-    """
+
+def for_agency(item: dict[str, Any], time_zone: str, data_key: bytes | None) -> AgencyReportView:
+    """What the responsible agency sees: everything decrypted, its internal entries, and the version for
+    If-Match."""
+    view, private, messages = _decrypted(item, time_zone, "agency", data_key)
+    timeline: list[AgencyTimelineEntry] = [
+        {**_entry(entry, time_zone, message), "private": bool(entry.get("private"))} for entry, message in messages
+    ]
+    return {
+        **view,
+        **private,
+        "timeline": timeline,
+        "version": int(item.get("version", 1)),
+        "original_agency_id": item.get("original_agency_id", item["agency_id"]),
+        "overdue": bool(item.get("overdue")),
+        "channel": item.get("channel"),
+    }
+
+
+def _decrypted(
+    item: dict[str, Any], time_zone: str, audience: Audience, data_key: bytes | None
+) -> tuple[ReportCore, Private, list[tuple[dict[str, Any], str | None]]]:
+    """Everything but the timeline, decrypted: title, description, location, the reporter block (absent when
+    anonymous) and the rating; and each timeline entry `audience` sees (internal ones for the agency only)
+    with its message, private ones included. `data_key` opens the report's envelope (None when the report
+    has nothing sealed)."""
     from lapor.crypto import open_fields, open_message
 
     tracking_id = item["tracking_id"]
-    view = public_view({**item, "confidential": False, "attachments": None}, time_zone)
-    view["confidential"] = bool(item.get("confidential"))
-    view["photos"] = _photos(item, audience, time_zone)
+    view = _core(item, time_zone, audience)
+    _show_content(view, item)
     secret: dict[str, Any] = {}
     if item.get("sealed") is not None and data_key is not None:
         secret = open_fields(tracking_id, item["sealed"], data_key)
-    for name in ("title", "description", "location"):
-        if secret.get(name) is not None:
-            view[name] = secret[name]
+    _show_content(view, secret)
+    private: Private = {}
     if secret.get("reporter") is not None:
-        view["reporter"] = secret["reporter"]
-    timeline = []
+        private["reporter"] = secret["reporter"]
+    messages = []
     for entry in item.get("timeline", []):
         if entry.get("internal") and audience != "agency":
             continue
         message = entry.get("message")
         if entry.get("sealed") is not None and data_key is not None:
             message = open_message(data_key, tracking_id, entry["sealed"])
-        timeline.append({**_entry(entry, time_zone, message), "private": bool(entry.get("private"))})
-    view["timeline"] = timeline
+        messages.append((entry, message))
     rating = item.get("rating")
     if rating:
-        view["rating"] = {"score": int(rating["score"]), "at": to_public(rating["at"], time_zone)}
+        rated: Rating = {"score": int(rating["score"]), "at": to_public(rating["at"], time_zone)}
         comment = rating.get("comment")
         if rating.get("sealed") is not None and data_key is not None:
             comment = open_message(data_key, tracking_id, rating["sealed"])
         if comment is not None:
-            view["rating"]["comment"] = comment
-    if audience == "agency":
-        view["version"] = int(item.get("version", 1))
-        view["original_agency_id"] = item.get("original_agency_id", item["agency_id"])
-        view["overdue"] = bool(item.get("overdue"))
-        view["channel"] = item.get("channel")
-    return view
+            rated["comment"] = comment
+        private["rating"] = rated
+    return view, private, messages

@@ -135,10 +135,12 @@ class Api:
     modules: dict[str, Any]
 
     def call(self, function: str, method: str, resource: str, **kwargs: Any) -> tuple[int, Any, dict[str, str]]:
+        from tests.conforms import check_response
         from tests.events import api_event
 
         response = self.modules[function].lambda_handler(api_event(method, resource, **kwargs), self.context)
         body = response["body"]
+        check_response(method, resource, response["statusCode"], response["headers"]["Content-Type"], body)
         parsed = (
             json.loads(body) if body and response["headers"]["Content-Type"].split(";")[0].endswith("json") else body
         )

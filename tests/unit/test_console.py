@@ -17,7 +17,7 @@ from typing import Any, get_args
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
-from lapor import models
+from lapor import models, shapes
 from lapor_local.devtoken import verify_dev_token
 from lapor_local.signin import LocalSignIn
 from lapor_local.template import load_template
@@ -89,8 +89,8 @@ def test_both_languages_cover_every_text_of_the_console() -> None:
         "lapor.console.token",
         "lapor.console.pkce",
     }
-    used |= {f"status.{s}" for s in get_args(models.ReportStatus)} | {f"kind.{k}" for k in get_args(models.ReportKind)}
-    used |= {f"event.{e}" for e in get_args(models.TimelineEvent)}
+    used |= {f"status.{s}" for s in get_args(shapes.ReportStatus)} | {f"kind.{k}" for k in get_args(shapes.ReportKind)}
+    used |= {f"event.{e}" for e in get_args(shapes.TimelineEvent)}
     used |= {f"action.{a}{part}" for a in get_args(models.AgencyActionName) for part in ("", ".hint", ".submit")}
     assert used - indonesian.keys() == set()
 

@@ -13,7 +13,7 @@ from types import ModuleType
 from typing import Any, get_args
 
 import pytest
-from lapor import models, qr
+from lapor import qr, shapes
 from lapor.config import settings
 from lapor.directory import Directory
 from lapor.errors import ReportNotFound
@@ -136,14 +136,14 @@ def test_both_languages_have_the_same_strings_and_cover_every_text_the_pages_use
     metrics = re.search(r"const METRICS = \[([^\]]+)\]", charts)
     assert metrics
     for metric in re.findall(r'"(\w+)"', metrics.group(1)):
-        assert metric in models.AgencyFigures.model_fields
+        assert metric in shapes.AgencyFigures.__annotations__
         used |= {f"stats.metric.{metric}", f"stats.explain.{metric}"}
     script = (HERE / "assets" / "lapor.js").read_text(encoding="utf-8")
     used |= set(re.findall(r'"((?:[a-z_]+\.)+[a-z_0-9]+)"', script)) - {"p.error"}  # a CSS selector
-    for status in get_args(models.ReportStatus):
+    for status in get_args(shapes.ReportStatus):
         used |= {f"status.{status}", f"status.{status}.explain"}
-    used |= {f"event.{event}" for event in get_args(models.TimelineEvent)}
-    used |= {f"kind.{kind}" for kind in get_args(models.ReportKind)}
+    used |= {f"event.{event}" for event in get_args(shapes.TimelineEvent)}
+    used |= {f"kind.{kind}" for kind in get_args(shapes.ReportKind)}
     assert used - indonesian.keys() == set()
 
 

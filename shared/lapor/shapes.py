@@ -1,0 +1,362 @@
+"""Every response body's shape, written once: the views build these dicts, mypy checks each view against its
+shape, and `lapor.openapi` renders them (with pydantic) into the OpenAPI document. No pydantic here: the
+public lookup imports this module and must start fast.
+
+`Doc` and `Limits` are markers pydantic reads when it renders or checks a shape; they cost nothing here.
+"""
+
+from typing import Annotated, Any, Literal, NotRequired
+
+# pydantic reads typing's TypedDict only from Python 3.12 (Lambda runs 3.12, development may run 3.11);
+# boto3 imports typing_extensions anyway.
+from typing_extensions import TypedDict
+
+from lapor.statuses import ReportStatus
+
+
+class Doc:
+    """A field's description in the OpenAPI document."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __get_pydantic_json_schema__(self, schema: Any, handler: Any) -> Any:
+        return {**handler(schema), "description": self.text}
+
+
+class Limits:
+    """Bounds of a value (pydantic core schema keys: ge, le, pattern), documented and checked alike."""
+
+    def __init__(self, **bounds: object) -> None:
+        self.bounds = bounds
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        return {**handler(source), **self.bounds}
+
+
+Count = Annotated[int, Limits(ge=0)]
+ReportKind = Literal["complaint", "aspiration", "information_request"]
+Channel = Literal["web", "qr", "api", "open311"]
+TimelineEvent = Literal[
+    "submitted",
+    "agency_notified",
+    "verified",
+    "transferred",
+    "in_progress",
+    "responded",
+    "reporter_replied",
+    "escalated",
+    "extended",
+    "rated",
+    "reopened",
+    "closed",
+    "rejected",
+]
+# Timeline events only the agency sees: a notification (email, webhook) was refused for good.
+AgencyOnlyTimelineEvent = Literal["notification_failed"]
+PhotoRefusal = Literal["expired", "too_large", "not_an_image", "other_content", "too_many_pixels", "unreadable"]
+
+
+class AgencyRef(TypedDict):
+    id: str
+    name: str
+
+
+class SubmissionReceipt(TypedDict):
+    """The 201 answer to a submission. The access code is shown here once and never again."""
+
+    tracking_id: Annotated[
+        str, Limits(pattern=r"^LPR-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
+    ]
+    access_code: str
+    status: ReportStatus
+    submitted_at: str
+    due_at: str
+    agency: AgencyRef
+    tracking_url: str
+
+
+class TimelineEntry(TypedDict):
+    at: str
+    event: TimelineEvent
+    status: ReportStatus
+    actor: str
+    message: NotRequired[str | None]
+
+
+class FullTimelineEntry(TimelineEntry):
+    private: bool
+
+
+class AgencyTimelineEntry(TypedDict):
+    at: str
+    event: Annotated[
+        TimelineEvent | AgencyOnlyTimelineEvent,
+        Doc(
+            "As in the public timeline, plus `notification_failed` (agency only): an email or webhook was refused "
+            "for good (e.g. an address SES rejects); the event was acknowledged anyway."
+        ),
+    ]
+    status: ReportStatus
+    actor: str
+    message: NotRequired[str | None]
+    private: bool
+
+
+class PublicLocation(TypedDict):
+    lat: NotRequired[float | None]
+    lon: NotRequired[float | None]
+    address: NotRequired[str | None]
+
+
+class Photo(TypedDict):
+    """A photo of a report. Stored photos carry a short-lived link; the reporter and the agency also see
+    uploads being processed (pending) and refusals with their reason."""
+
+    id: str
+    author: Literal["reporter", "agency"]
+    status: Literal["pending", "stored", "refused"]
+    type: NotRequired[Literal["image/jpeg"] | None]
+    size: NotRequired[Annotated[int, Limits(ge=1)] | None]
+    width: NotRequired[Annotated[int, Limits(ge=1)] | None]
+    height: NotRequired[Annotated[int, Limits(ge=1)] | None]
+    sha256: NotRequired[str | None]
+    url: NotRequired[str | None]
+    url_expires_at: NotRequired[str | None]
+    reason: NotRequired[PhotoRefusal | None]
+    detail: NotRequired[str | None]
+
+
+class UploadForm(TypedDict):
+    url: str
+    fields: dict[str, str]
+
+
+class AttachmentSlot(TypedDict):
+    """Where to upload one photo: POST `upload.fields` plus the file (last, as `file`) to `upload.url`
+    as multipart/form-data before `expires_at`. The result appears in the report's `photos`."""
+
+    attachment_id: str
+    upload: UploadForm
+    content_type: str
+    max_bytes: int
+    expires_at: str
+
+
+class ReportCore(TypedDict):
+    """What every audience's view holds besides the timeline; title, description and location only when
+    the audience may read them."""
+
+    tracking_id: str
+    kind: ReportKind
+    category: str
+    agency: AgencyRef
+    status: ReportStatus
+    submitted_at: str
+    updated_at: str
+    due_at: str | None
+    escalation_level: Count
+    anonymous: bool
+    confidential: bool
+    support_count: Count
+    photos: list[Photo]
+    title: NotRequired[str | None]
+    description: NotRequired[str | None]
+    location: NotRequired[PublicLocation | None]
+
+
+class PublicReportView(ReportCore):
+    """`GET /reports/{tracking_id}`. Title, description and location only when not confidential."""
+
+    timeline: list[TimelineEntry]
+
+
+class Rating(TypedDict):
+    score: Annotated[int, Limits(ge=1, le=5)]
+    at: str
+    comment: NotRequired[str | None]
+
+
+class Private(TypedDict):
+    """What the reporter and the agency see beyond the public view's fields."""
+
+    reporter: NotRequired[dict[str, str] | None]
+    rating: NotRequired[Rating | None]
+
+
+class ReporterReportView(ReportCore, Private):
+    """`GET /reports/{tracking_id}/private`: the reporter's own view, content and private messages included."""
+
+    timeline: list[FullTimelineEntry]
+
+
+class AgencyReportView(ReportCore, Private):
+    """The responsible agency's view: everything, decrypted, with the version for If-Match."""
+
+    timeline: list[AgencyTimelineEntry]
+    version: Annotated[int, Limits(ge=1)]
+    original_agency_id: str
+    overdue: bool
+    channel: NotRequired[str | None]
+
+
+class InboxPage(TypedDict):
+    items: list[AgencyReportView]
+    next_cursor: str | None
+
+
+class SavedReply(TypedDict):
+    reply_id: str
+    title: str
+    text: str
+    updated_at: str
+
+
+class SavedReplies(TypedDict):
+    items: list[SavedReply]
+
+
+class SupportCount(TypedDict):
+    tracking_id: str
+    support_count: Count
+
+
+class AgencyFigures(TypedDict):
+    """One agency's public figures (see the operation's description for what each counts)."""
+
+    agency_id: str
+    name: str
+    received: Count
+    open: Count
+    responded: Count
+    closed: Count
+    rejected: Count
+    overdue: Count
+    escalated: Count
+    median_first_response_working_days: float | None
+
+
+class Stats(TypedDict):
+    agencies: list[AgencyFigures]
+
+
+AgencyLevel = Literal["national", "province", "regency", "office"]
+
+
+class AgencyOut(TypedDict):
+    id: str
+    name: str
+    parent_id: str | None
+    level: AgencyLevel
+    region_code: str | None
+
+
+class CategoryOut(TypedDict):
+    code: str
+    name: str
+    default_agency_id: str
+
+
+class Health(TypedDict):
+    status: Literal["ok"]
+
+
+class ProblemError(TypedDict):
+    loc: list[str | int]
+    msg: str
+
+
+class Problem(TypedDict):
+    """RFC 9457 problem details, the body of every 4xx and 5xx."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: NotRequired[list[ProblemError] | None]
+
+
+# ---------------------------------------------------------------- Open311 GeoReport v2
+
+
+class Open311Service(TypedDict):
+    service_code: str
+    service_name: str
+    description: str
+    metadata: bool
+    type: Literal["realtime"]
+    keywords: str
+    group: str
+
+
+class Open311Value(TypedDict):
+    key: str
+    name: str
+
+
+class Open311Attribute(TypedDict):
+    variable: bool
+    code: str
+    datatype: Literal["string", "singlevaluelist"]
+    required: bool
+    datatype_description: str | None
+    order: int
+    description: str
+    values: NotRequired[list[Open311Value] | None]
+
+
+class Open311ServiceDefinition(TypedDict):
+    service_code: str
+    attributes: list[Open311Attribute]
+
+
+class Open311Endpoint(TypedDict):
+    specification: str
+    url: str
+    changeset: str
+    type: Literal["production"]
+    formats: list[str]
+
+
+class Open311Discovery(TypedDict):
+    changeset: str
+    contact: str
+    key_service: str
+    endpoints: list[Open311Endpoint]
+
+
+class Open311ServiceRequest(TypedDict):
+    """One public report as an Open311 service request: never confidential, never any reporter data."""
+
+    service_request_id: str
+    status: Literal["open", "closed"]
+    status_notes: str
+    service_name: str
+    service_code: str
+    description: str | None
+    agency_responsible: str | None
+    service_notice: str | None
+    requested_datetime: str
+    updated_datetime: str | None
+    expected_datetime: Annotated[str | None, Doc("The current deadline")]
+    address: str | None
+    address_id: str | None
+    zipcode: str | None
+    lat: float | None
+    long: float | None
+    media_url: str | None
+
+
+class Open311Filed(TypedDict):
+    """The answer to POST requests; access_code (shown this once) and tracking_url are extras."""
+
+    service_request_id: str
+    service_notice: str
+    account_id: str | None
+    access_code: str
+    tracking_url: str
+
+
+class Open311Error(TypedDict):
+    code: int
+    description: str
