@@ -16,20 +16,12 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
-from lapor import store
+from lapor import shapes, store
 from lapor.config import settings
 from lapor.directory import Directory, current_directory
 from lapor.errors import FieldProblem, Forbidden, NotFound, PayloadTooLarge, ReportNotFound, ValidationFailed
 from lapor.ids import parse_tracking_id
 from lapor.observability import count, logger
-from lapor.shapes import (
-    Open311Attribute,
-    Open311Discovery,
-    Open311Filed,
-    Open311Service,
-    Open311ServiceDefinition,
-    Open311ServiceRequest,
-)
 from lapor.statuses import CLOSED
 from lapor.timefmt import from_store, to_public, to_store, utcnow
 
@@ -95,7 +87,7 @@ def check_jurisdiction(value: str | None) -> None:
 # ---------------------------------------------------------------- discovery and services
 
 
-def discovery(base_url: str) -> Open311Discovery:
+def discovery(base_url: str) -> shapes.Open311Discovery:
     """Service Discovery: this one production endpoint, in both formats."""
     return {
         "changeset": "2026-11-29T00:00:00Z",
@@ -113,10 +105,10 @@ def discovery(base_url: str) -> Open311Discovery:
     }
 
 
-def services(directory: Directory | None = None) -> list[Open311Service]:
+def services(directory: Directory | None = None) -> list[shapes.Open311Service]:
     """One service per category, its group the agency that receives its reports."""
     directory = directory or current_directory()
-    found: list[Open311Service] = []
+    found: list[shapes.Open311Service] = []
     for category in sorted(directory.categories.values(), key=lambda c: c.code):
         agency = directory.agency(category.default_agency_id)
         group = agency.name if agency else category.default_agency_id
@@ -135,7 +127,9 @@ def services(directory: Directory | None = None) -> list[Open311Service]:
     return found
 
 
-def _list_attribute(code: str, order: int, description: str, values: tuple[tuple[str, str], ...]) -> Open311Attribute:
+def _list_attribute(
+    code: str, order: int, description: str, values: tuple[tuple[str, str], ...]
+) -> shapes.Open311Attribute:
     return {
         "variable": True,
         "code": code,
@@ -148,7 +142,7 @@ def _list_attribute(code: str, order: int, description: str, values: tuple[tuple
     }
 
 
-def service_definition(code: str, directory: Directory | None = None) -> Open311ServiceDefinition:
+def service_definition(code: str, directory: Directory | None = None) -> shapes.Open311ServiceDefinition:
     """The attributes a request of this service may carry (attribute[<code>] in the POST form)."""
     directory = directory or current_directory()
     if directory.category(code) is None:
@@ -191,7 +185,7 @@ def status_notes(item: Mapping[str, Any]) -> str:
     return STATUS_WORDS.get(str(item.get("status")), "")
 
 
-def request_view(item: Mapping[str, Any], directory: Directory) -> Open311ServiceRequest:
+def request_view(item: Mapping[str, Any], directory: Directory) -> shapes.Open311ServiceRequest:
     """One public report as an Open311 service request: no reporter data exists in it to show."""
     tz = settings().time_zone
     category = directory.category(str(item["category"]))
@@ -217,7 +211,7 @@ def request_view(item: Mapping[str, Any], directory: Directory) -> Open311Servic
     }
 
 
-def get_request(raw_id: str) -> list[Open311ServiceRequest]:
+def get_request(raw_id: str) -> list[shapes.Open311ServiceRequest]:
     """`GET requests/{id}`: an array of one; unknown, malformed and confidential alike are 404."""
     item = store.get_public_report(parse_tracking_id(raw_id))
     if item is None or item.get("confidential"):
@@ -257,7 +251,7 @@ def _choices(query: Mapping[str, str], name: str, allowed: Any) -> list[str] | N
 
 def find_requests(
     query: Mapping[str, str], now: datetime | None = None, read: store.ReadCount | None = None
-) -> list[Open311ServiceRequest]:
+) -> list[shapes.Open311ServiceRequest]:
     """`GET requests`: newest first, at most 1,000, from the public indexes only (never a scan).
 
     `service_request_id` (comma-separated, at most 100) overrides every other filter, as the spec says.
@@ -459,7 +453,7 @@ def _form_problems(exc: ValidationFailed) -> ValidationFailed:
     return ValidationFailed(problems, exc.title)
 
 
-def submit_request(body: str | None, *, base_url: str, idempotency_key: str | None, fmt: str) -> Open311Filed:
+def submit_request(body: str | None, *, base_url: str, idempotency_key: str | None, fmt: str) -> shapes.Open311Filed:
     """`POST requests`: check the partner's key, then submit exactly as `POST /reports` does.
 
     Returns the Open311 answer (with the one-time access code as an extra field clients may ignore).

@@ -161,13 +161,16 @@ def generate_openapi() -> dict[str, Any]:
     """The document as the contract and the models describe it, before any deployment's details."""
     from pydantic import TypeAdapter
     from pydantic.json_schema import JsonSchemaMode
+    from typing_extensions import is_typeddict
 
     from lapor.contract import OPERATIONS
 
+    # Responses are shapes (TypedDicts), requests are models.
     inputs: list[tuple[type, JsonSchemaMode, TypeAdapter[Any]]] = [
-        (m, "validation" if _is_request(m) else "serialization", TypeAdapter(m)) for m in _models()
+        (m, "serialization" if is_typeddict(m) else "validation", TypeAdapter(m)) for m in _models()
     ]
-    keys, definitions = TypeAdapter.json_schemas(inputs, ref_template="#/components/schemas/{model}")
+    found, definitions = TypeAdapter.json_schemas(inputs, ref_template="#/components/schemas/{model}")
+    keys = {cls: ref for (cls, _), ref in found.items()}
     schemas: dict[str, Any] = copy.deepcopy(definitions.get("$defs", {}))
     paths: dict[str, Any] = {}
     for op in OPERATIONS:
@@ -198,16 +201,8 @@ def generate_openapi() -> dict[str, Any]:
     }
 
 
-def _is_request(cls: type) -> bool:
-    from lapor.contract import OPERATIONS
-
-    return any(op.request == cls.__name__ for op in OPERATIONS)
-
-
-def _ref(keys: dict[Any, Any], cls: type | str) -> dict[str, Any]:
-    cls = model(cls) if isinstance(cls, str) else cls
-    mode = "validation" if _is_request(cls) else "serialization"
-    return dict(keys[(cls, mode)])
+def _ref(refs: dict[Any, Any], cls: type | str) -> dict[str, Any]:
+    return dict(refs[model(cls) if isinstance(cls, str) else cls])
 
 
 def _content(op: Operation, schema: dict[str, Any], keys: dict[Any, Any], error: bool) -> dict[str, Any]:

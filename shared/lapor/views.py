@@ -11,25 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from lapor.shapes import (
-    AgencyReportView,
-    AgencyTimelineEntry,
-    FullTimelineEntry,
-    Photo,
-    Private,
-    PublicReportView,
-    Rating,
-    ReportCore,
-    ReporterReportView,
-    TimelineEntry,
-)
+from lapor import shapes
 from lapor.timefmt import to_public
 
-Audience = Literal["public", "reporter", "agency"]
 CONTENT: tuple[Literal["title", "description", "location"], ...] = ("title", "description", "location")
 
 
-def public_timeline(item: dict[str, Any], time_zone: str) -> list[TimelineEntry]:
+def public_timeline(item: dict[str, Any], time_zone: str) -> list[shapes.TimelineEntry]:
     """The timeline, oldest first, with every message that is not for the public left out, and without the
     internal entries (a notification that could not be delivered) that only the agency sees."""
     hide_all = bool(item.get("confidential"))
@@ -40,15 +28,16 @@ def public_timeline(item: dict[str, Any], time_zone: str) -> list[TimelineEntry]
     ]
 
 
-def _entry(entry: dict[str, Any], time_zone: str, message: str | None) -> TimelineEntry:
+def _entry(entry: dict[str, Any], time_zone: str, message: str | None) -> shapes.TimelineEntry:
     """A timeline entry as every audience sees it, with the message this audience may read."""
     at = to_public(entry["at"], time_zone)
     return {"at": at, "event": entry["event"], "status": entry["status"], "actor": entry["actor"], "message": message}
 
 
-def _core(item: dict[str, Any], time_zone: str, audience: Audience) -> ReportCore:
-    """What every audience sees besides the timeline and the content."""
-    return {
+def _core(item: dict[str, Any], time_zone: str, audience: str, *content: Mapping[str, Any]) -> shapes.ReportCore:
+    """What every audience sees besides the timeline; title, description and location from `content` (a later
+    source wins)."""
+    view: shapes.ReportCore = {
         "tracking_id": item["tracking_id"],
         "kind": item["kind"],
         "category": item["category"],
@@ -63,24 +52,20 @@ def _core(item: dict[str, Any], time_zone: str, audience: Audience) -> ReportCor
         "support_count": int(item.get("support_count", 0)),
         "photos": _photos(item, audience, time_zone),
     }
-
-
-def _show_content(view: ReportCore, source: Mapping[str, Any]) -> None:
-    """Title, description and location, those `source` holds."""
-    for name in CONTENT:
-        if source.get(name) is not None:
-            view[name] = source[name]
-
-
-def public_view(item: dict[str, Any], time_zone: str) -> PublicReportView:
-    """`GET /reports/{tracking_id}`: status and timeline for anyone; content only when not confidential."""
-    view: PublicReportView = {**_core(item, time_zone, "public"), "timeline": public_timeline(item, time_zone)}
-    if not item.get("confidential"):
-        _show_content(view, item)
+    for source in content:
+        for name in CONTENT:
+            if source.get(name) is not None:
+                view[name] = source[name]
     return view
 
 
-def _photos(item: dict[str, Any], audience: Audience, time_zone: str) -> list[Photo]:
+def public_view(item: dict[str, Any], time_zone: str) -> shapes.PublicReportView:
+    """`GET /reports/{tracking_id}`: status and timeline for anyone; content only when not confidential."""
+    core = _core(item, time_zone, "public", {} if item.get("confidential") else item)
+    return {**core, "timeline": public_timeline(item, time_zone)}
+
+
+def _photos(item: dict[str, Any], audience: str, time_zone: str) -> list[shapes.Photo]:
     if not item.get("attachments"):
         return []
     from lapor.photos import photo_views  # only reports with photos pay for the S3 client
@@ -88,20 +73,20 @@ def _photos(item: dict[str, Any], audience: Audience, time_zone: str) -> list[Ph
     return photo_views(item, audience, time_zone)
 
 
-def for_reporter(item: dict[str, Any], time_zone: str, data_key: bytes | None) -> ReporterReportView:
+def for_reporter(item: dict[str, Any], time_zone: str, data_key: bytes | None) -> shapes.ReporterReportView:
     """What the reporter sees: everything, decrypted (see `_decrypted`)."""
     view, private, messages = _decrypted(item, time_zone, "reporter", data_key)
-    timeline: list[FullTimelineEntry] = [
+    timeline: list[shapes.FullTimelineEntry] = [
         {**_entry(entry, time_zone, message), "private": bool(entry.get("private"))} for entry, message in messages
     ]
     return {**view, **private, "timeline": timeline}
 
 
-def for_agency(item: dict[str, Any], time_zone: str, data_key: bytes | None) -> AgencyReportView:
-    """What the responsible agency sees: everything decrypted, its internal entries, and the version for
+def for_agency(item: dict[str, Any], time_zone: str, data_key: bytes | None) -> shapes.AgencyReportView:
+    """What the responsible agency sees: everything, decrypted, its internal entries, and the version for
     If-Match."""
     view, private, messages = _decrypted(item, time_zone, "agency", data_key)
-    timeline: list[AgencyTimelineEntry] = [
+    timeline: list[shapes.AgencyTimelineEntry] = [
         {**_entry(entry, time_zone, message), "private": bool(entry.get("private"))} for entry, message in messages
     ]
     return {
@@ -116,8 +101,8 @@ def for_agency(item: dict[str, Any], time_zone: str, data_key: bytes | None) -> 
 
 
 def _decrypted(
-    item: dict[str, Any], time_zone: str, audience: Audience, data_key: bytes | None
-) -> tuple[ReportCore, Private, list[tuple[dict[str, Any], str | None]]]:
+    item: dict[str, Any], time_zone: str, audience: str, data_key: bytes | None
+) -> tuple[shapes.ReportCore, shapes.Private, list[tuple[dict[str, Any], str | None]]]:
     """Everything but the timeline, decrypted: title, description, location, the reporter block (absent when
     anonymous) and the rating; and each timeline entry `audience` sees (internal ones for the agency only)
     with its message, private ones included. `data_key` opens the report's envelope (None when the report
@@ -125,30 +110,21 @@ def _decrypted(
     from lapor.crypto import open_fields, open_message
 
     tracking_id = item["tracking_id"]
-    view = _core(item, time_zone, audience)
-    _show_content(view, item)
-    secret: dict[str, Any] = {}
-    if item.get("sealed") is not None and data_key is not None:
-        secret = open_fields(tracking_id, item["sealed"], data_key)
-    _show_content(view, secret)
-    private: Private = {}
-    if secret.get("reporter") is not None:
-        private["reporter"] = secret["reporter"]
-    messages = []
-    for entry in item.get("timeline", []):
-        if entry.get("internal") and audience != "agency":
-            continue
-        message = entry.get("message")
-        if entry.get("sealed") is not None and data_key is not None:
-            message = open_message(data_key, tracking_id, entry["sealed"])
-        messages.append((entry, message))
+
+    def opened(holder: dict[str, Any], plain: str | None) -> str | None:
+        if holder.get("sealed") is not None and data_key is not None:
+            return open_message(data_key, tracking_id, holder["sealed"])
+        return plain
+
+    sealed = item.get("sealed") is not None and data_key is not None
+    secret: dict[str, Any] = open_fields(tracking_id, item["sealed"], data_key) if sealed else {}
+    private: shapes.Private = {"reporter": secret["reporter"]} if secret.get("reporter") is not None else {}
+    timeline = item.get("timeline", [])
+    messages = [(e, opened(e, e.get("message"))) for e in timeline if audience == "agency" or not e.get("internal")]
     rating = item.get("rating")
     if rating:
-        rated: Rating = {"score": int(rating["score"]), "at": to_public(rating["at"], time_zone)}
-        comment = rating.get("comment")
-        if rating.get("sealed") is not None and data_key is not None:
-            comment = open_message(data_key, tracking_id, rating["sealed"])
+        private["rating"] = rated = shapes.Rating(score=int(rating["score"]), at=to_public(rating["at"], time_zone))
+        comment = opened(rating, rating.get("comment"))
         if comment is not None:
             rated["comment"] = comment
-        private["rating"] = rated
-    return view, private, messages
+    return _core(item, time_zone, audience, item, secret), private, messages
