@@ -12,7 +12,7 @@ import csv
 import io
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lapor import store
 from lapor.config import settings
@@ -22,10 +22,12 @@ from lapor.errors import Conflict, FieldProblem, Forbidden, ReportNotFound, Unau
 from lapor.events import commit
 from lapor.lifecycle import ActionRequest, plan_action
 from lapor.observability import count, log_fields, logger
-from lapor.shapes import AgencyReportView, AttachmentSlot, InboxPage
 from lapor.statuses import AGENCY_OWES, OPEN
 from lapor.timefmt import to_public, to_store, utcnow
 from lapor.views import for_agency
+
+if TYPE_CHECKING:
+    from lapor.shapes import AgencyReportView, AttachmentSlot, InboxPage
 
 ROLES = ("officer", "dispatcher")
 PAGE_SIZE, MAX_PAGE = 20, 100  # inbox reports per page: by default, at most

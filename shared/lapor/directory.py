@@ -11,13 +11,15 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from lapor import store
 from lapor.config import settings
 from lapor.errors import ConfigurationError
-from lapor.shapes import AgencyLevel, AgencyOut, CategoryOut
+
+if TYPE_CHECKING:
+    from lapor.shapes import AgencyLevel, AgencyOut, CategoryOut
 
 LEVELS = ("national", "province", "regency", "office")
 

@@ -24,7 +24,7 @@ from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
 from lapor.errors import FieldProblem, ValidationFailed
-from lapor.shapes import Channel, ReportKind
+from lapor.statuses import Channel, ReportKind
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 # White space exactly as Python's str.strip() and str.isspace() see it, spelled out: `\s` means different

@@ -13,10 +13,10 @@ import re
 import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from lapor import shapes, store
+from lapor import store
 from lapor.config import settings
 from lapor.directory import Directory, current_directory
 from lapor.errors import FieldProblem, Forbidden, NotFound, PayloadTooLarge, ReportNotFound, ValidationFailed
@@ -24,6 +24,9 @@ from lapor.ids import parse_tracking_id
 from lapor.observability import count, logger
 from lapor.statuses import CLOSED
 from lapor.timefmt import from_store, to_public, to_store, utcnow
+
+if TYPE_CHECKING:
+    from lapor import shapes
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = ("json", "xml")

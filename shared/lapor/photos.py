@@ -19,16 +19,18 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lapor import store
 from lapor.aws import client
 from lapor.config import settings
 from lapor.errors import Conflict
 from lapor.observability import count, logger
-from lapor.shapes import AttachmentSlot, Photo
 from lapor.statuses import PHOTOS_PUBLIC
 from lapor.timefmt import from_store, to_public, to_store, utcnow
+
+if TYPE_CHECKING:
+    from lapor.shapes import AttachmentSlot, Photo
 
 MAX_PHOTOS = 3  # per report and author (the reporter, the agency), as FixMyStreet does
 MAX_ATTEMPTS = 10  # slots and refusals kept per report, so the report item stays small

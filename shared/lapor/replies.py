@@ -16,11 +16,11 @@ from lapor.agency import Officer
 from lapor.config import settings
 from lapor.directory import current_directory
 from lapor.errors import Conflict, NotFound
-from lapor.shapes import SavedReplies, SavedReply
 from lapor.timefmt import to_public, to_store, utcnow
 
 if TYPE_CHECKING:  # the inbox and report routes never pay for pydantic
     from lapor.models import SavedReplyInput
+    from lapor.shapes import SavedReplies, SavedReply
 
 MAX_REPLIES = 50  # "a few" per agency: a list people still read before choosing
 _REPLY_ID = re.compile(r"^[0-9a-f]{17}$")

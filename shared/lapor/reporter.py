@@ -15,7 +15,7 @@ fill the report, and the agency can always act on it.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from lapor import store
@@ -27,10 +27,12 @@ from lapor.events import commit, new_event
 from lapor.ids import access_code_matches, parse_tracking_id
 from lapor.lifecycle import MessageSealer, timeline_entry
 from lapor.observability import count
-from lapor.shapes import AttachmentSlot, ReporterReportView, SupportCount
 from lapor.statuses import OPEN, RATABLE
 from lapor.timefmt import to_store, utcnow
 from lapor.views import for_reporter
+
+if TYPE_CHECKING:
+    from lapor.shapes import AttachmentSlot, ReporterReportView, SupportCount
 
 WRONG_CODE_WINDOW = timedelta(minutes=15)
 MAX_WRONG_CODES = 10  # wrong codes evaluated per report and window; more get 429 until the window ends

@@ -6,7 +6,7 @@ import hmac
 import json
 import time
 from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from lapor import stats, store
 from lapor.calendar import add_working_days
@@ -18,8 +18,10 @@ from lapor.events import new_event, publish
 from lapor.ids import hash_access_code, new_access_code, new_tracking_id
 from lapor.models import ReportSubmission
 from lapor.observability import count, log_fields, logger
-from lapor.shapes import SubmissionReceipt
 from lapor.timefmt import to_public, to_store, utcnow
+
+if TYPE_CHECKING:
+    from lapor.shapes import SubmissionReceipt
 
 _RETRIES = 5
 

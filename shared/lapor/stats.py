@@ -18,10 +18,12 @@ Per agency:
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lapor.shapes import AgencyFigures
 from lapor.statuses import CLOSED, OPEN
+
+if TYPE_CHECKING:
+    from lapor.shapes import AgencyFigures
 
 COUNTERS = ("received", "open", "responded", "closed", "rejected", "overdue", "escalated")
 HISTOGRAM_PREFIX = "frd_"  # frd_<working days> = how many first responses took that long

@@ -1,4 +1,5 @@
-"""A report's statuses and the groups the rules read, each written once (DOMAIN.md, "Lifecycle").
+"""A report's statuses and the groups the rules read, its kinds and channels, each written once (DOMAIN.md,
+"Lifecycle").
 
 No imports beyond `typing`: the public lookup, the store and the pydantic models all read this module.
 Which status an action moves a report from and to is `lifecycle.TRANSITIONS`.
@@ -9,6 +10,8 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 ReportStatus = Literal["submitted", "verified", "in_progress", "responded", "closed", "rejected"]
+ReportKind = Literal["complaint", "aspiration", "information_request"]
+Channel = Literal["web", "qr", "api", "open311"]
 STATUSES: tuple[ReportStatus, ...] = get_args(ReportStatus)
 CLOSED: tuple[ReportStatus, ...] = ("closed", "rejected")  # listed as closed; no messages, photos or deadlines
 OPEN = tuple(s for s in STATUSES if s not in CLOSED)  # counted as open; the reporter can still write

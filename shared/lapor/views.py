@@ -9,10 +9,12 @@ description, location, any message text or any photo; photos of other reports on
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from lapor import shapes
 from lapor.timefmt import to_public
+
+if TYPE_CHECKING:
+    from lapor import shapes
 
 CONTENT: tuple[Literal["title", "description", "location"], ...] = ("title", "description", "location")
 
@@ -123,8 +125,9 @@ def _decrypted(
     messages = [(e, opened(e, e.get("message"))) for e in timeline if audience == "agency" or not e.get("internal")]
     rating = item.get("rating")
     if rating:
-        private["rating"] = rated = shapes.Rating(score=int(rating["score"]), at=to_public(rating["at"], time_zone))
+        rated: shapes.Rating = {"score": int(rating["score"]), "at": to_public(rating["at"], time_zone)}
         comment = opened(rating, rating.get("comment"))
         if comment is not None:
             rated["comment"] = comment
+        private["rating"] = rated
     return _core(item, time_zone, audience, item, secret), private, messages
