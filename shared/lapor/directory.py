@@ -11,7 +11,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from lapor import store
@@ -19,9 +19,10 @@ from lapor.config import settings
 from lapor.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from lapor.shapes import AgencyLevel, AgencyOut, CategoryOut
+    from lapor.shapes import AgencyOut, CategoryOut
 
-LEVELS = ("national", "province", "regency", "office")
+AgencyLevel = Literal["national", "province", "regency", "office"]
+LEVELS: tuple[AgencyLevel, ...] = get_args(AgencyLevel)
 
 
 def webhook_url_problem(url: str, allow_http: bool) -> str | None:

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, NotRequired
 # boto3 imports typing_extensions anyway.
 from typing_extensions import TypedDict
 
+from lapor.directory import AgencyLevel
 from lapor.statuses import ReportKind, ReportStatus
 
 
@@ -237,9 +238,6 @@ class AgencyFigures(TypedDict):
 
 class Stats(TypedDict):
     agencies: list[AgencyFigures]
-
-
-AgencyLevel = Literal["national", "province", "regency", "office"]
 
 
 class AgencyOut(TypedDict):
