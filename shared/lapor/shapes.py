@@ -8,8 +8,7 @@ start about 10 ms for nothing at run time.
 
 from typing import Annotated, Any, Literal, NotRequired
 
-# pydantic reads typing's TypedDict only from Python 3.12 (Lambda runs 3.12, development may run 3.11);
-# boto3 imports typing_extensions anyway.
+# pydantic reads typing's TypedDict only from Python 3.12 (Lambda runs 3.12, development may run 3.11).
 from typing_extensions import TypedDict
 
 from lapor.directory import AgencyLevel
