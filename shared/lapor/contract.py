@@ -245,6 +245,8 @@ TRANSPARENCY_OPERATIONS: tuple[Operation, ...] = (
     ),
 )
 
+STATUS_FILTER = Parameter("status", "query", {"type": "string", "enum": list(STATUSES)}, "Only reports in this status")
+
 AGENCY_OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "listAgencyReports",
@@ -257,12 +259,7 @@ AGENCY_OPERATIONS: tuple[Operation, ...] = (
         "agency",
         response="InboxPage",
         parameters=(
-            Parameter(
-                "status",
-                "query",
-                {"type": "string", "enum": list(STATUSES)},
-                "Only reports in this status",
-            ),
+            STATUS_FILTER,
             Parameter(
                 "limit",
                 "query",
@@ -353,12 +350,7 @@ AGENCY_TOOL_OPERATIONS: tuple[Operation, ...] = (
         "agency",
         content_type="text/csv",
         parameters=(
-            Parameter(
-                "status",
-                "query",
-                {"type": "string", "enum": list(STATUSES)},
-                "Only reports in this status",
-            ),
+            STATUS_FILTER,
             Parameter("category", "query", {"type": "string", "maxLength": 64}, "Only this category (code)"),
             Parameter("agency", "query", {"type": "string", "maxLength": 64}, "Only this agency of the caller's scope"),
             Parameter("overdue", "query", {"type": "string", "enum": ["0", "1"]}, "1: only overdue open reports"),
@@ -426,6 +418,25 @@ LANG = Parameter(
     "lang", "query", {"type": "string"}, "Language: id (default) or en; anything else shows Bahasa Indonesia"
 )
 ASSET_VERSION = Parameter("v", "query", {"type": "string"}, "Asset version, from the page (for caching)")
+
+
+def _asset(
+    operation_id: str, path: str, function: str, tag: str, summary: str, loaded_by: str = "the page does"
+) -> Operation:
+    """A script or style sheet of the pages, its type told by its suffix; versioned so it can be cached."""
+    return Operation(
+        operation_id,
+        "GET",
+        path,
+        function,
+        summary,
+        f"Cached for a year when requested with the current version (v), as {loaded_by}.",
+        tag,
+        content_type={"js": "application/javascript", "css": "text/css"}[path.rpartition(".")[2]],
+        parameters=(ASSET_VERSION,),
+    )
+
+
 PAGE_TRACKING_ID = Parameter(
     "tracking_id",
     "path",
@@ -434,6 +445,26 @@ PAGE_TRACKING_ID = Parameter(
     required=True,
 )
 AGENCY_ID = Parameter("agency_id", "path", {"type": "string", "minLength": 1, "maxLength": 64}, "An agency id", True)
+
+
+def _qr_codes(subject: str, path: str, printed_on: str, opens: str, parameter: Parameter) -> tuple[Operation, ...]:
+    """The QR code of `path` as SVG and as PNG (`subject` names the operations: getAgencyQrSvg, ...)."""
+    return tuple(
+        Operation(
+            f"get{subject}Qr{fmt.capitalize()}",
+            "GET",
+            f"{path}/qr.{fmt}",
+            "WebPagesFunction",
+            f"QR code for {printed_on} ({fmt.upper()})",
+            f"{opens} Immutable for a given URL.",
+            "citizen",
+            content_type=content_type,
+            parameters=(parameter,),
+            errors=(404,),
+        )
+        for fmt, content_type in (("svg", "image/svg+xml"), ("png", "image/png"))
+    )
+
 
 # The landing page, tracking page and QR codes (HTML, SVG, PNG).
 WEB_OPERATIONS: tuple[Operation, ...] = (
@@ -480,27 +511,14 @@ WEB_OPERATIONS: tuple[Operation, ...] = (
             LANG,
         ),
     ),
-    Operation(
-        "getPageScript",
-        "GET",
-        "/assets/lapor.js",
-        "WebPagesFunction",
-        "The pages' script",
-        "Cached for a year when requested with the current version (v), as the pages do.",
-        "citizen",
-        content_type="application/javascript",
-        parameters=(ASSET_VERSION,),
-    ),
-    Operation(
+    _asset("getPageScript", "/assets/lapor.js", "WebPagesFunction", "citizen", "The pages' script", "the pages do"),
+    _asset(
         "getPageStyle",
-        "GET",
         "/assets/lapor.css",
         "WebPagesFunction",
-        "The pages' style sheet (screen and print)",
-        "Cached for a year when requested with the current version (v), as the pages do.",
         "citizen",
-        content_type="text/css",
-        parameters=(ASSET_VERSION,),
+        "The pages' style sheet (screen and print)",
+        "the pages do",
     ),
     Operation(
         "getPageStrings",
@@ -528,66 +546,23 @@ WEB_OPERATIONS: tuple[Operation, ...] = (
         content_type="text/html",
         parameters=(LANG,),
     ),
-    Operation(
-        "getStatisticsScript",
-        "GET",
-        "/assets/statistik.js",
-        "WebPagesFunction",
-        "The statistics page's script",
-        "Cached for a year when requested with the current version (v), as the page does.",
-        "citizen",
-        content_type="application/javascript",
-        parameters=(ASSET_VERSION,),
+    _asset(
+        "getStatisticsScript", "/assets/statistik.js", "WebPagesFunction", "citizen", "The statistics page's script"
     ),
-    Operation(
-        "getAgencyQrSvg",
-        "GET",
-        "/agencies/{agency_id}/qr.svg",
-        "WebPagesFunction",
-        "QR code for an agency's poster (SVG)",
-        "Opens <public base>/?agency=<agency_id>&channel=qr. Unknown agency: 404. Immutable for a given URL.",
-        "citizen",
-        content_type="image/svg+xml",
-        parameters=(AGENCY_ID,),
-        errors=(404,),
+    *_qr_codes(
+        "Agency",
+        "/agencies/{agency_id}",
+        "an agency's poster",
+        "Opens <public base>/?agency=<agency_id>&channel=qr. Unknown agency: 404.",
+        AGENCY_ID,
     ),
-    Operation(
-        "getAgencyQrPng",
-        "GET",
-        "/agencies/{agency_id}/qr.png",
-        "WebPagesFunction",
-        "QR code for an agency's poster (PNG)",
-        "Opens <public base>/?agency=<agency_id>&channel=qr. Unknown agency: 404. Immutable for a given URL.",
-        "citizen",
-        content_type="image/png",
-        parameters=(AGENCY_ID,),
-        errors=(404,),
-    ),
-    Operation(
-        "getReportQrSvg",
-        "GET",
-        "/reports/{tracking_id}/qr.svg",
-        "WebPagesFunction",
-        "QR code for a receipt (SVG)",
+    *_qr_codes(
+        "Report",
+        "/reports/{tracking_id}",
+        "a receipt",
         "Opens <public base>/track/<canonical Tracking ID>. The report is not looked up: a well-formed ID always "
-        "gets its code, a malformed one 404 exactly like an unknown report. Immutable for a given URL.",
-        "citizen",
-        content_type="image/svg+xml",
-        parameters=(TRACKING_ID,),
-        errors=(404,),
-    ),
-    Operation(
-        "getReportQrPng",
-        "GET",
-        "/reports/{tracking_id}/qr.png",
-        "WebPagesFunction",
-        "QR code for a receipt (PNG)",
-        "Opens <public base>/track/<canonical Tracking ID>. The report is not looked up: a well-formed ID always "
-        "gets its code, a malformed one 404 exactly like an unknown report. Immutable for a given URL.",
-        "citizen",
-        content_type="image/png",
-        parameters=(TRACKING_ID,),
-        errors=(404,),
+        "gets its code, a malformed one 404 exactly like an unknown report.",
+        TRACKING_ID,
     ),
 )
 
@@ -620,28 +595,8 @@ CONSOLE_OPERATIONS: tuple[Operation, ...] = (
             LANG,
         ),
     ),
-    Operation(
-        "getConsoleScript",
-        "GET",
-        "/console/assets/console.js",
-        "ConsoleFunction",
-        "The console's script",
-        "Cached for a year when requested with the current version (v), as the page does.",
-        "agency",
-        content_type="application/javascript",
-        parameters=(ASSET_VERSION,),
-    ),
-    Operation(
-        "getConsoleStyle",
-        "GET",
-        "/console/assets/console.css",
-        "ConsoleFunction",
-        "The console's style sheet",
-        "Cached for a year when requested with the current version (v), as the page does.",
-        "agency",
-        content_type="text/css",
-        parameters=(ASSET_VERSION,),
-    ),
+    _asset("getConsoleScript", "/console/assets/console.js", "ConsoleFunction", "agency", "The console's script"),
+    _asset("getConsoleStyle", "/console/assets/console.css", "ConsoleFunction", "agency", "The console's style sheet"),
 )
 
 SERVICE_OPERATIONS: tuple[Operation, ...] = (
