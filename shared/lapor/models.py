@@ -452,13 +452,14 @@ def _problems(exc: ValidationError) -> list[FieldProblem]:
     return problems
 
 
-# ---------------------------------------------------------------- Open311 GeoReport v2 (documentation only)
+# ---------------------------------------------------------------- Open311 GeoReport v2 (the form's fields)
 
 # Decimal degrees as form text, within range (what float() then reads).
 LATITUDE_TEXT = r"^-?([0-8]?[0-9](\.[0-9]{1,15})?|90(\.0{1,15})?)$"
 LONGITUDE_TEXT = r"^-?((1[0-7][0-9]|[0-9]?[0-9])(\.[0-9]{1,15})?|180(\.0{1,15})?)$"
 
 
+# Its fields are the ones `lapor.open311` accepts, and no others.
 class Open311RequestForm(BaseModel):
     """The form-encoded body of `POST /open311/v2/requests.{json,xml}` (read by `lapor.open311`, described here).
 
@@ -485,9 +486,7 @@ class Open311RequestForm(BaseModel):
     device_id: str | None = Field(default=None, description="Accepted for compatibility, never stored")
     account_id: str | None = Field(default=None, description="Accepted for compatibility, never stored")
     address_id: str | None = Field(default=None, description="Accepted for compatibility, never stored")
-    attribute_kind: Literal["complaint", "aspiration", "information_request"] | None = Field(
-        default=None, alias="attribute[kind]", description="Default complaint"
-    )
+    attribute_kind: ReportKind | None = Field(default=None, alias="attribute[kind]", description="Default complaint")
     attribute_title: Title | None = Field(
         default=None, alias="attribute[title]", description="Default: the description's first words"
     )

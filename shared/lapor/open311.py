@@ -52,22 +52,7 @@ STATUS_WORDS = {
     "closed": "Laporan selesai dan ditutup.",
     "rejected": "Laporan ditolak.",
 }
-# Form fields of POST requests: those of the spec this deployment uses, and those it accepts and ignores.
-FORM_FIELDS = (
-    "api_key",
-    "jurisdiction_id",
-    "service_code",
-    "lat",
-    "long",
-    "address_string",
-    "email",
-    "first_name",
-    "last_name",
-    "phone",
-    "description",
-)
 IGNORED_FIELDS = ("device_id", "account_id", "address_id")  # identifiers: accepted for compatibility, never stored
-ATTRIBUTES = ("kind", "title", "anonymous", "confidential")
 
 
 # ---------------------------------------------------------------- formats and jurisdiction
@@ -301,7 +286,11 @@ def find_requests(
 
 
 def _form(body: str | None) -> dict[str, str]:
-    """The form-encoded body: each field once; unknown fields refused (but see IGNORED_FIELDS)."""
+    """The form-encoded body: each field of `Open311RequestForm` at most once, any other field refused (but
+    see IGNORED_FIELDS)."""
+    from lapor.models import Open311RequestForm
+
+    known = {field.alias or name for name, field in Open311RequestForm.model_fields.items()}
     text = body or ""
     if len(text.encode("utf-8")) > MAX_FORM_BYTES:
         raise PayloadTooLarge()
@@ -315,14 +304,13 @@ def _form(body: str | None) -> dict[str, str]:
             "Request body is not valid",
         ) from None
     for name, value in pairs:
-        attribute = name[len("attribute[") : -1] if name.startswith("attribute[") and name.endswith("]") else None
         if name in fields:
             problems.append(FieldProblem(("body", name), "is given more than once"))
         elif name in IGNORED_FIELDS:
             continue
         elif name == "media_url":
             problems.append(FieldProblem(("body", name), "photos cannot be sent through Open311 here"))
-        elif name not in FORM_FIELDS and attribute not in ATTRIBUTES:
+        elif name not in known:
             problems.append(FieldProblem(("body", name), "is not a field of this endpoint"))
         else:
             fields[name] = value
