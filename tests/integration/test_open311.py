@@ -202,6 +202,7 @@ def test_form_fields_choose_kind_title_anonymity_and_confidentiality(open311_api
         ({"attribute[kind]": "praise"}, ["attribute[kind]"]),
         ({"media_url": "https://example.org/a.jpg"}, ["media_url"]),
         ({"favourite_colour": "blue"}, ["favourite_colour"]),
+        ({"attribute[colour]": "blue"}, ["attribute[colour]"]),
     ],
 )
 def test_fields_that_are_not_valid_are_400_one_error_each(
