@@ -112,18 +112,10 @@ def _models() -> list[type]:
     return found
 
 
-def build_openapi(
-    directory: Directory | None = None, server_url: str = "/", jurisdiction_id: str | None = None
-) -> dict[str, Any]:
-    """The whole API's OpenAPI document. With a directory, category codes and agency ids become enums;
-    with a jurisdiction_id, Open311's jurisdiction_id parameter accepts that one only."""
-    return for_deployment(generate_openapi(), directory, server_url, jurisdiction_id)
-
-
 def published_openapi(
     directory: Directory | None = None, server_url: str = "/", jurisdiction_id: str | None = None
 ) -> dict[str, Any]:
-    """`build_openapi`'s document from the generated file: no pydantic on the request path."""
+    """`for_deployment` of the generated file (what `generate_openapi` makes): no pydantic on the request path."""
     return for_deployment(_published(), directory, server_url, jurisdiction_id)
 
 
@@ -136,8 +128,8 @@ def _published() -> dict[str, Any]:
 def for_deployment(
     document: dict[str, Any], directory: Directory | None, server_url: str, jurisdiction_id: str | None = None
 ) -> dict[str, Any]:
-    """A copy of the generated document with this deployment's server URL, directory enums and Open311
-    jurisdiction."""
+    """A copy of the generated document with this deployment's server URL and Open311 jurisdiction; with a
+    directory, category codes and agency ids become enums."""
     document = copy.deepcopy(document)
     document["servers"] = [{"url": server_url}]
     schemas = document["components"]["schemas"]

@@ -39,7 +39,6 @@ MAX_SIDE = 2560  # the long side of a stored photo, in pixels
 MAX_PIXELS = 64_000_000  # refused before decoding: more is a decompression bomb, not a phone photo
 SLOT_SECONDS = 300
 LINK_SECONDS = 300
-TYPES = ("image/jpeg", "image/png", "image/webp")
 STORED_TYPE = "image/jpeg"
 
 ORIGINALS = "originals/"

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from lapor.contract import OPERATIONS
 from lapor.directory import Directory
-from lapor.openapi import PUBLISHED, build_openapi, generate_openapi, published_openapi
+from lapor.openapi import PUBLISHED, for_deployment, generate_openapi, published_openapi
 
 DIRECTORY = Directory.from_file(Path(__file__).resolve().parents[2] / "infra" / "directory.json")
+
+
+def build_openapi(
+    directory: Directory | None = None, server_url: str = "/", jurisdiction_id: str | None = None
+) -> dict[str, Any]:
+    """The document generated now (not the published file) for a deployment."""
+    return for_deployment(generate_openapi(), directory, server_url, jurisdiction_id)
 
 
 def test_every_operation_is_documented_with_problem_errors() -> None:
