@@ -45,6 +45,11 @@ def _checked_id(reply_id: str) -> str:
     return reply_id
 
 
+def _stored(reply_id: str, body: SavedReplyInput) -> dict[str, Any]:
+    """A saved reply as stored; the model has already trimmed its title and text."""
+    return {"reply_id": reply_id, "title": body.title, "text": body.text, "updated_at": to_store(utcnow())}
+
+
 def list_replies(claims: dict[str, str]) -> SavedReplies:
     return {"items": [_view(item) for item in store.list_replies(_agency(claims), MAX_REPLIES)]}
 
@@ -54,12 +59,7 @@ def create_reply(claims: dict[str, str], body: SavedReplyInput) -> SavedReply:
     if len(store.list_replies(agency_id, MAX_REPLIES)) >= MAX_REPLIES:
         raise Conflict(f"An agency keeps at most {MAX_REPLIES} saved replies; delete one first.")
     # Time first, so that ids sort by creation; the random part keeps two at the same millisecond apart.
-    reply = {
-        "reply_id": f"{int(time.time() * 1000):011x}{secrets.token_hex(3)}",
-        "title": body.title.strip(),
-        "text": body.text.strip(),
-        "updated_at": to_store(utcnow()),
-    }
+    reply = _stored(f"{int(time.time() * 1000):011x}{secrets.token_hex(3)}", body)
     if not store.put_reply(agency_id, reply, must_exist=False):
         raise Conflict("A saved reply with this id was created at the same moment; try again.")
     return _view(reply)
@@ -67,12 +67,7 @@ def create_reply(claims: dict[str, str], body: SavedReplyInput) -> SavedReply:
 
 def update_reply(claims: dict[str, str], reply_id: str, body: SavedReplyInput) -> SavedReply:
     agency_id = _agency(claims)
-    reply = {
-        "reply_id": _checked_id(reply_id),
-        "title": body.title.strip(),
-        "text": body.text.strip(),
-        "updated_at": to_store(utcnow()),
-    }
+    reply = _stored(_checked_id(reply_id), body)
     if not store.put_reply(agency_id, reply, must_exist=True):
         raise NotFound("No saved reply has this id.")
     return _view(reply)

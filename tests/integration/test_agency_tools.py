@@ -43,9 +43,11 @@ def test_saved_replies_are_shared_by_an_agencys_officers_and_by_nobody_else(api:
     assert reply_call(api, DINKES, "DELETE", created["reply_id"])[0] == 404
     assert replies(api, DPUPR) == [created]
 
-    changed = {"title": "Ditambal", "text": "Sudah diperbaiki."}
+    changed = {"title": "  Ditambal ", "text": "\nSudah diperbaiki.\t"}  # stored trimmed
     status, updated, _ = reply_call(api, DPUPR_COLLEAGUE, "PUT", created["reply_id"], body=changed)
-    assert status == 200 and updated["reply_id"] == created["reply_id"] and updated["text"] == "Sudah diperbaiki."
+    assert status == 200 and updated["reply_id"] == created["reply_id"]
+    assert (updated["title"], updated["text"]) == ("Ditambal", "Sudah diperbaiki.")
+    assert replies(api, DPUPR) == [updated]
     assert reply_call(api, DPUPR, "DELETE", created["reply_id"])[0] == 204
     assert replies(api, DPUPR) == []
     assert reply_call(api, DPUPR, "DELETE", created["reply_id"])[0] == 404
