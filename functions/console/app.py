@@ -19,10 +19,7 @@ from lapor.http import Request, Response, Router
 from lapor.observability import logger
 from lapor.pages import HTML, SHORT, Site, cached, language
 
-SITE = Site(
-    Path(__file__).parent,
-    {"console.js": "application/javascript; charset=utf-8", "console.css": "text/css; charset=utf-8"},
-)
+SITE = Site(Path(__file__).parent, ("console.js", "console.css"))
 router = Router("console")
 
 

@@ -22,14 +22,7 @@ from lapor.observability import logger
 from lapor.pages import HTML, IMMUTABLE, LANGUAGES, SHORT, Site, cached, etag, language, not_modified
 from lapor.photos import bucket_origin
 
-SITE = Site(
-    Path(__file__).parent,
-    {
-        "lapor.js": "application/javascript; charset=utf-8",
-        "lapor.css": "text/css; charset=utf-8",
-        "statistik.js": "application/javascript; charset=utf-8",
-    },
-)
+SITE = Site(Path(__file__).parent, ("lapor.js", "lapor.css", "statistik.js"))
 
 
 # Scripts, styles, images and calls from this origin only (data: for the empty favicon that saves a request),

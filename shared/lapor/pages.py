@@ -50,12 +50,12 @@ def language(request: Request) -> str:
 
 
 class Site:
-    """The static files under `folder`: `assets/<name>` (`assets` maps each to its content type),
-    `strings/<lang>.json`, and pages with `data-t` text slots and `{{slot}}` placeholders."""
+    """The static files under `folder`: `assets/<name>` for each name of `assets`, `strings/<lang>.json`, and
+    pages with `data-t` text slots and `{{slot}}` placeholders."""
 
-    def __init__(self, folder: Path, assets: Mapping[str, str]) -> None:
+    def __init__(self, folder: Path, assets: tuple[str, ...]) -> None:
         self.folder = folder
-        self.assets = dict(assets)
+        self.assets = assets
         self.file: Callable[..., str] = cache(self._read)
         self.strings: Callable[[str], dict[str, str]] = cache(self._strings)
         self.version: Callable[[], str] = cache(self._version)
@@ -89,7 +89,9 @@ class Site:
         return page
 
     def asset(self, request: Request, name: str, folder: str = "assets") -> Response:
-        """An asset (or `strings/<lang>.json`), cached for a year when asked for with the current version."""
+        """An asset (or `strings/<lang>.json`) as the operation serving it declares it (`content_type`), cached
+        for a year when asked for with the current version."""
+        assert request.operation is not None
         cache_control = IMMUTABLE if request.query.get("v") == self.version() else SHORT
-        content_type = self.assets.get(name, "application/json; charset=utf-8")
+        content_type = f"{request.operation.content_type}; charset=utf-8"
         return cached(request, self.file(folder, name), content_type, {"Cache-Control": cache_control})

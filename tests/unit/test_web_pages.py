@@ -222,9 +222,9 @@ def test_versioned_assets_are_cached_for_a_year_and_others_revalidate(app: Modul
 def test_both_style_sheets_start_with_the_rules_every_page_shares(app: ModuleType) -> None:
     base = (ROOT / "shared" / "lapor" / "base.css").read_text(encoding="utf-8")
     citizen = call(app, "/assets/lapor.css")["body"]
-    console = load_function("console").lambda_handler(api_event("GET", "/console/assets/console.css"), LambdaContext())[
-        "body"
-    ]
+    served = load_function("console").lambda_handler(api_event("GET", "/console/assets/console.css"), LambdaContext())
+    console = served["body"]
+    assert served["headers"]["Content-Type"] == "text/css; charset=utf-8"
     assert citizen.startswith(base) and console.startswith(base)
     own = citizen.removeprefix(base)
     assert own == (HERE / "assets" / "lapor.css").read_text(encoding="utf-8")
@@ -241,6 +241,7 @@ def test_a_browser_holding_the_same_body_gets_304_without_a_body(app: ModuleType
 def test_strings_of_a_language_are_served_for_switching_in_place(app: ModuleType) -> None:
     response = call(app, "/assets/strings/{lang}", path_params={"lang": "en"})
     assert response["statusCode"] == 200
+    assert response["headers"]["Content-Type"] == "application/json; charset=utf-8"
     assert json.loads(response["body"])["form.heading"] == "Send your report"
     missing = call(app, "/assets/strings/{lang}", path_params={"lang": "fr"})
     assert missing["statusCode"] == 404
