@@ -97,10 +97,13 @@ def _tracking_url(request: Request) -> str:
     return qr.tracking_url(request.base_url, parse_tracking_id(request.path_params.get("tracking_id", "")))
 
 
-def _qr_image(request: Request, url: str, kind: str) -> Response:
-    """A QR code never changes for a given URL: cacheable for a year, and 304 without drawing it again."""
+def _qr_image(request: Request, url: str) -> Response:
+    """A QR code never changes for a given URL: cacheable for a year, and 304 without drawing it again.
+
+    The operation says the format: its path ends in qr.svg or qr.png, and its content type matches."""
+    assert request.operation is not None
+    kind, content_type = request.operation.path.rpartition(".")[2], request.operation.content_type
     headers = {"Cache-Control": IMMUTABLE, "ETag": etag(f"{kind} {url}")}
-    content_type = "image/svg+xml" if kind == "svg" else "image/png"
     if not_modified(request, headers["ETag"]):
         return Response(304, None, headers, content_type)
     body: str | bytes = qr.svg(url) if kind == "svg" else qr.png(url)
@@ -108,23 +111,15 @@ def _qr_image(request: Request, url: str, kind: str) -> Response:
 
 
 @router.operation("getAgencyQrSvg")
-def agency_qr_svg(request: Request) -> Response:
-    return _qr_image(request, _agency_url(request), "svg")
-
-
 @router.operation("getAgencyQrPng")
-def agency_qr_png(request: Request) -> Response:
-    return _qr_image(request, _agency_url(request), "png")
+def agency_qr(request: Request) -> Response:
+    return _qr_image(request, _agency_url(request))
 
 
 @router.operation("getReportQrSvg")
-def report_qr_svg(request: Request) -> Response:
-    return _qr_image(request, _tracking_url(request), "svg")
-
-
 @router.operation("getReportQrPng")
-def report_qr_png(request: Request) -> Response:
-    return _qr_image(request, _tracking_url(request), "png")
+def report_qr(request: Request) -> Response:
+    return _qr_image(request, _tracking_url(request))
 
 
 def _stage_root_redirect(event: dict[str, Any]) -> dict[str, Any] | None:
