@@ -43,7 +43,9 @@ KINDS = (
     ("information_request", "Permintaan informasi"),
 )
 YES_NO = (("false", "Tidak"), ("true", "Ya"))
-# The latest public status in words (status_notes), in Bahasa Indonesia like the rest of the public side.
+# The latest public status in words (status_notes), in Bahasa Indonesia like the rest of the public side. Not
+# the latest message: texts are items of their own in the report's partition, which the public indexes do not
+# hold, and the words must be the same whether a report is listed or read alone.
 STATUS_WORDS = {
     "submitted": "Laporan diterima dan menunggu verifikasi instansi.",
     "verified": "Laporan diverifikasi dan sedang ditindaklanjuti.",
@@ -167,12 +169,6 @@ def service_definition(code: str, directory: Directory | None = None) -> shapes.
 # ---------------------------------------------------------------- service requests (read)
 
 
-def status_notes(item: Mapping[str, Any]) -> str:
-    """The latest public status in words. Message texts are items of their own in the report's partition,
-    which the public indexes do not hold: the words are the same whether a report is listed or read alone."""
-    return STATUS_WORDS.get(str(item.get("status")), "")
-
-
 def request_view(item: Mapping[str, Any], directory: Directory) -> shapes.Open311ServiceRequest:
     """One public report as an Open311 service request: no reporter data exists in it to show."""
     tz = settings().time_zone
@@ -181,7 +177,7 @@ def request_view(item: Mapping[str, Any], directory: Directory) -> shapes.Open31
     return {
         "service_request_id": item["tracking_id"],
         "status": "closed" if item["status"] in CLOSED else "open",
-        "status_notes": status_notes(item),
+        "status_notes": STATUS_WORDS.get(str(item["status"]), ""),
         "service_name": category.name if category else item["category"],
         "service_code": item["category"],
         "description": item.get("description"),
@@ -201,7 +197,7 @@ def request_view(item: Mapping[str, Any], directory: Directory) -> shapes.Open31
 
 def get_request(raw_id: str) -> list[shapes.Open311ServiceRequest]:
     """`GET requests/{id}`: an array of one; unknown, malformed and confidential alike are 404."""
-    item = store.get_public_report(parse_tracking_id(raw_id))
+    item = store.get_report(parse_tracking_id(raw_id), store.OPEN311_ATTRIBUTES)
     if item is None or item.get("confidential"):
         raise ReportNotFound()
     return [request_view(item, current_directory())]

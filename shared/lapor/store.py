@@ -233,11 +233,12 @@ def delete_reply(agency_id: str, reply_id: str) -> bool:
 # ---------------------------------------------------------------- reports
 
 
-def get_report(tracking_id: str) -> dict[str, Any] | None:
+def get_report(tracking_id: str, attributes: tuple[str, ...] = ()) -> dict[str, Any] | None:
     """One report item by Tracking ID (a single strongly consistent GetItem): everything but the timeline
-    entries written after its creation."""
+    entries written after its creation, or only `attributes` (the rest, a sealed envelope too, is never fetched)."""
+    projection = _projection(attributes) if attributes else {}
     result = client("dynamodb").get_item(
-        TableName=settings().reports_table, Key=report_key(tracking_id), ConsistentRead=True
+        TableName=settings().reports_table, Key=report_key(tracking_id), ConsistentRead=True, **projection
     )
     item = result.get("Item")
     return from_item(item) if item else None
@@ -277,13 +278,11 @@ PUBLIC_ATTRIBUTES = (
 
 def read_public_report(tracking_id: str) -> dict[str, Any] | None:
     """One report as the public lookup may read it: one Query from sk PUBLIC# on, public attributes only."""
-    names = {f"#p{i}": attribute for i, attribute in enumerate(PUBLIC_ATTRIBUTES)}
     return _assemble(
         _query(
             TableName=settings().reports_table,
             KeyConditionExpression="pk = :pk AND sk >= :public",
-            ProjectionExpression=", ".join(names),
-            ExpressionAttributeNames=names,
+            **_projection(PUBLIC_ATTRIBUTES),
             ExpressionAttributeValues={":pk": {"S": REPORT_PREFIX + tracking_id}, ":public": {"S": PUBLIC_PREFIX}},
             ConsistentRead=True,
         )
@@ -546,18 +545,15 @@ def reserve_attachment(tracking_id: str, slot: Mapping[str, Any], seen_rev: int,
             removed.append(f"#a.#d{index}")
         if removed:
             update = "SET #a.#id = :slot REMOVE " + ", ".join(removed) + " ADD #r :one"
-    ddb = client("dynamodb")
-    try:
-        ddb.update_item(
-            TableName=settings().reports_table,
-            Key=report_key(tracking_id),
-            UpdateExpression=update,
-            ConditionExpression=condition,
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        )
-    except ddb.exceptions.ConditionalCheckFailedException as exc:
-        raise StaleReport() from exc
+    if not _unless_refused(
+        "update_item",
+        Key=report_key(tracking_id),
+        UpdateExpression=update,
+        ConditionExpression=condition,
+        ExpressionAttributeNames=names,
+        ExpressionAttributeValues=values,
+    ):
+        raise StaleReport()
 
 
 def settle_attachment(tracking_id: str, record: Mapping[str, Any]) -> bool:
@@ -613,23 +609,17 @@ def ack_event(
 
     False when the event was no longer in the outbox (a duplicate delivery already acknowledged it).
     """
-    table = settings().reports_table
     ack = {
-        "TableName": table,
         "Key": report_key(tracking_id),
         "UpdateExpression": "SET #t = list_append(if_not_exists(#t, :empty), :entries) REMOVE #o.#e",
         "ConditionExpression": "attribute_exists(#o.#e)",
         "ExpressionAttributeNames": {"#t": "timeline", "#o": "outbox", "#e": event_id},
         "ExpressionAttributeValues": {":empty": {"L": []}, ":entries": to_attr(timeline)},
     }
-    ddb = client("dynamodb")
     if not counters:
-        try:
-            ddb.update_item(**ack)
-        except ddb.exceptions.ConditionalCheckFailedException:
-            return False
-        return True
-    items: list[dict[str, Any]] = [{"Update": ack}]
+        return _unless_refused("update_item", **ack)
+    table = settings().reports_table
+    items: list[dict[str, Any]] = [{"Update": {"TableName": table, **ack}}]
     for agency_id, changes in sorted(counters.items()):
         names = {f"#c{i}": counter for i, counter in enumerate(changes)}
         values = {f":c{i}": {"N": str(int(delta))} for i, delta in enumerate(changes.values())}
@@ -644,6 +634,7 @@ def ack_event(
                 }
             }
         )
+    ddb = client("dynamodb")
     try:
         ddb.transact_write_items(TransactItems=items)
     except ddb.exceptions.TransactionCanceledException as exc:
@@ -735,12 +726,6 @@ def public_partitions(categories: list[str] | None, states: list[str]) -> tuple[
     return "public_service", [f"{PUBLIC_PREFIX}{code}#{state}" for code in categories for state in states]
 
 
-_PROJECTION = {
-    "ProjectionExpression": ", ".join(f"#p{i}" for i in range(len(OPEN311_ATTRIBUTES))),
-    "ExpressionAttributeNames": {f"#p{i}": name for i, name in enumerate(OPEN311_ATTRIBUTES)},
-}
-
-
 @dataclass
 class ReadCount:
     """Items DynamoDB read for a listing (ScannedCount summed over pages)."""
@@ -805,9 +790,8 @@ def get_public_reports(tracking_ids: list[str]) -> list[dict[str, Any]]:
     if not tracking_ids:
         return []
     table = settings().reports_table
-    pending: dict[str, Any] = {
-        table: {"Keys": [report_key(tid) for tid in dict.fromkeys(tracking_ids)], "ConsistentRead": True, **_PROJECTION}
-    }
+    keys = [report_key(tid) for tid in dict.fromkeys(tracking_ids)]
+    pending: dict[str, Any] = {table: {"Keys": keys, "ConsistentRead": True, **_projection(OPEN311_ATTRIBUTES)}}
     found: list[dict[str, Any]] = []
     for attempt in range(8):
         result = client("dynamodb").batch_get_item(RequestItems=pending)
@@ -817,15 +801,6 @@ def get_public_reports(tracking_ids: list[str]) -> list[dict[str, Any]]:
             return found
         time.sleep(0.05 * 2**attempt)
     raise ConfigurationError("could not read the requested reports")
-
-
-def get_public_report(tracking_id: str) -> dict[str, Any] | None:
-    """One report's public attributes: a GetItem that never even fetches the sealed envelope."""
-    result = client("dynamodb").get_item(
-        TableName=settings().reports_table, Key=report_key(tracking_id), ConsistentRead=True, **_PROJECTION
-    )
-    item = result.get("Item")
-    return from_item(item) if item else None
 
 
 # ---------------------------------------------------------------- Open311 partner keys
@@ -1044,6 +1019,12 @@ def _partition(pk: str, max_items: int | None = None, **kwargs: Any) -> Iterator
     return _query(
         max_items, TableName=table, KeyConditionExpression="pk = :pk", ExpressionAttributeValues=values, **kwargs
     )
+
+
+def _projection(attributes: tuple[str, ...]) -> dict[str, Any]:
+    """The parameters of a read of `attributes` only (by placeholder: some are reserved words, such as status)."""
+    names = {f"#p{i}": attribute for i, attribute in enumerate(attributes)}
+    return {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
 
 
 def _unless_refused(operation: str, **request: Any) -> bool:
