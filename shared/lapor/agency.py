@@ -174,23 +174,19 @@ def export_csv(
             rows.append(item)
     rows.sort(key=lambda item: item["inbox_sk"], reverse=True)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
+    writer = csv.DictWriter(out, EXPORT_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
     for item in rows[:MAX_EXPORT]:
         writer.writerow(
-            [
-                item["tracking_id"],
-                item["kind"],
-                item["category"],
-                item["status"],
-                to_public(item["submitted_at"], time_zone),
-                to_public(item["updated_at"], time_zone),
-                to_public(item.get("due_at"), time_zone) or "",
-                "1" if _is_overdue(item, now) else "0",
-                int(item.get("escalation_level", 0)),
-                item["agency_id"],
-                item.get("original_agency_id", item["agency_id"]),
-            ]
+            {
+                **{column: item.get(column) for column in EXPORT_COLUMNS},  # as stored, unless shown otherwise:
+                "submitted_at": to_public(item["submitted_at"], time_zone),
+                "updated_at": to_public(item["updated_at"], time_zone),
+                "due_at": to_public(item.get("due_at"), time_zone) or "",
+                "overdue": "1" if _is_overdue(item, now) else "0",
+                "escalation_level": int(item.get("escalation_level", 0)),
+                "original_agency_id": item.get("original_agency_id", item["agency_id"]),
+            }
         )
     return out.getvalue()
 

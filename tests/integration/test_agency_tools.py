@@ -89,6 +89,12 @@ def test_the_csv_export_lists_the_scope_without_content_or_reporter(api: Api) ->
     assert [row["tracking_id"] for row in rows] == [confidential["tracking_id"]]
     assert rows[0]["status"] == "submitted" and rows[0]["overdue"] == "0" and rows[0]["escalation_level"] == "0"
     assert rows[0]["agency_id"] == "dpupr-barito-utara" and rows[0]["category"] == "jalan-jembatan"
+    assert text.split("\r\n")[0] == (
+        "tracking_id,kind,category,status,submitted_at,updated_at,due_at,overdue,escalation_level,agency_id,"
+        "original_agency_id"
+    )
+    assert rows[0]["kind"] == "complaint" and rows[0]["original_agency_id"] == "dpupr-barito-utara"
+    assert rows[0]["submitted_at"] == confidential["submitted_at"] and rows[0]["due_at"] == confidential["due_at"]
     for private in ("Jalan berlubang", "Lubang besar", "Siti", "siti@example.org", "Yetro"):
         assert private not in text
 
