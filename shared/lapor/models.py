@@ -158,26 +158,25 @@ Email = Annotated[
 ]
 
 
-def strict_schema(extra: JsonDict | None = None) -> Any:
+def strict_schema(schema: dict[str, Any], model: type) -> None:
     """JSON Schema of a strict model: optional fields are absent or valid, never null, so the schema says
-    exactly what is accepted (generated clients and fuzzers then agree with the server)."""
-
-    def adjust(schema: dict[str, Any]) -> None:
-        properties: dict[str, dict[str, Any]] = schema.get("properties", {})
-        for prop in properties.values():
-            any_of = prop.get("anyOf")
-            if isinstance(any_of, list) and {"type": "null"} in any_of:
-                rest = [s for s in any_of if s != {"type": "null"}]
-                del prop["anyOf"]
-                if len(rest) == 1:
-                    prop.update(rest[0])
-                else:
-                    prop["anyOf"] = rest
-            if "default" in prop and prop["default"] is None:
-                del prop["default"]
-        schema.update(extra or {})
-
-    return adjust
+    exactly what is accepted (generated clients and fuzzers then agree with the server); the model's `RULES`
+    (see `Strict`) are its `allOf`."""
+    properties: dict[str, dict[str, Any]] = schema.get("properties", {})
+    for prop in properties.values():
+        any_of = prop.get("anyOf")
+        if isinstance(any_of, list) and {"type": "null"} in any_of:
+            rest = [s for s in any_of if s != {"type": "null"}]
+            del prop["anyOf"]
+            if len(rest) == 1:
+                prop.update(rest[0])
+            else:
+                prop["anyOf"] = rest
+        if "default" in prop and prop["default"] is None:
+            del prop["default"]
+    rules: tuple[Rule, ...] = getattr(model, "RULES", ())
+    if rules:
+        schema["allOf"] = [rule.schema for rule in rules]
 
 
 class Model(BaseModel):
@@ -228,15 +227,11 @@ def holds(schema: dict[str, Any], values: dict[str, Any]) -> bool:
     )
 
 
-def rules_schema(rules: tuple[Rule, ...]) -> Any:
-    return strict_schema({"allOf": [rule.schema for rule in rules]} if rules else None)
-
-
 class Strict(Model):
     """Strict types (no "1.5" for a number, no 0 for false), no unknown fields, no nulls, and the model's
     `RULES` over several fields (checked after validation, nested models included)."""
 
-    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False, json_schema_extra=strict_schema())
+    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False, json_schema_extra=strict_schema)
     RULES: ClassVar[tuple[Rule, ...]] = ()
 
     @field_validator("*", mode="before")
@@ -269,33 +264,29 @@ Latitude = Annotated[float, Field(ge=-90, le=90), AfterValidator(_centimetre)]
 Longitude = Annotated[float, Field(ge=-180, le=180), AfterValidator(_centimetre)]
 
 
-_LOCATION_RULES = (
-    Rule({"dependentRequired": {"lat": ["lon"], "lon": ["lat"]}}, None, "lat and lon go together"),
-    Rule({"anyOf": [{"required": ["lat"]}, {"required": ["address"]}]}, None, "give lat and lon, an address, or both"),
-)
-
-
 class Location(Strict):
     """Where the problem is: coordinates, an address, or both."""
 
-    model_config = ConfigDict(json_schema_extra=rules_schema(_LOCATION_RULES))
-    RULES = _LOCATION_RULES
+    RULES = (
+        Rule({"dependentRequired": {"lat": ["lon"], "lon": ["lat"]}}, None, "lat and lon go together"),
+        Rule(
+            {"anyOf": [{"required": ["lat"]}, {"required": ["address"]}]}, None, "give lat and lon, an address, or both"
+        ),
+    )
 
     lat: Latitude | None = Field(default=None, description="Latitude, WGS 84")
     lon: Longitude | None = Field(default=None, description="Longitude, WGS 84")
     address: Address | None = None
 
 
-_REPORTER_RULES = (
-    Rule({"anyOf": [{"required": ["email"]}, {"required": ["phone"]}]}, None, "give at least one of email or phone"),
-)
-
-
 class Reporter(Strict):
     """Who reports. Never shown publicly; shown to the responsible agency only; stored encrypted."""
 
-    model_config = ConfigDict(json_schema_extra=rules_schema(_REPORTER_RULES))
-    RULES = _REPORTER_RULES
+    RULES = (
+        Rule(
+            {"anyOf": [{"required": ["email"]}, {"required": ["phone"]}]}, None, "give at least one of email or phone"
+        ),
+    )
 
     name: PersonName
     email: Email | None = Field(default=None, description="An ASCII address, checked with email-validator")
@@ -303,21 +294,23 @@ class Reporter(Strict):
 
 
 _ANONYMOUS: JsonDict = {"properties": {"anonymous": {"const": True}}, "required": ["anonymous"]}
-_SUBMISSION_RULES = (
-    Rule(
-        {"if": _ANONYMOUS, "then": {"not": {"required": ["reporter"]}}},
-        "reporter",
-        "must not be sent when anonymous is true",
-    ),
-    Rule({"if": _ANONYMOUS, "else": {"required": ["reporter"]}}, "reporter", "Field required unless anonymous is true"),
-)
 
 
 class ReportSubmission(Strict):
     """The body of `POST /reports`."""
 
-    model_config = ConfigDict(json_schema_extra=rules_schema(_SUBMISSION_RULES))
-    RULES = _SUBMISSION_RULES
+    RULES = (
+        Rule(
+            {"if": _ANONYMOUS, "then": {"not": {"required": ["reporter"]}}},
+            "reporter",
+            "must not be sent when anonymous is true",
+        ),
+        Rule(
+            {"if": _ANONYMOUS, "else": {"required": ["reporter"]}},
+            "reporter",
+            "Field required unless anonymous is true",
+        ),
+    )
 
     kind: ReportKind = "complaint"
     title: Title
@@ -371,14 +364,10 @@ def _action_rules(name: str, actions: tuple[str, ...], exclusive: bool) -> tuple
     return (needs, only) if exclusive else (needs,)
 
 
-_ACTION_RULES = tuple(rule for name, spec in ACTION_FIELDS.items() for rule in _action_rules(name, *spec))
-
-
 class AgencyAction(Strict):
     """The body of `POST /agency/reports/{tracking_id}/actions`."""
 
-    model_config = ConfigDict(json_schema_extra=rules_schema(_ACTION_RULES))
-    RULES = _ACTION_RULES
+    RULES = tuple(rule for name, spec in ACTION_FIELDS.items() for rule in _action_rules(name, *spec))
 
     action: AgencyActionName
     message: Message | None = Field(default=None, description="Required for respond, extend (the reason) and reject")
@@ -468,7 +457,7 @@ class Open311RequestForm(BaseModel):
     make the reporter (a name and an email or phone), none of them makes the report anonymous.
     """
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=False, json_schema_extra=strict_schema())
+    model_config = ConfigDict(extra="forbid", populate_by_name=False, json_schema_extra=strict_schema)
 
     api_key: str = Field(description="The partner key an operator issued with `lapor open311-key create`")
     jurisdiction_id: str | None = Field(default=None, description="Optional; when given, this deployment's own")
