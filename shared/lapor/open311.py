@@ -258,7 +258,7 @@ def find_requests(
     if end < start:
         raise _bad_query("end_date", "must not be before start_date")
     if end - start > MAX_RANGE:
-        raise _bad_query("end_date", "may be at most 90 days after start_date")
+        raise _bad_query("end_date", f"may be at most {MAX_RANGE.days} days after start_date")
     ids = query.get("service_request_id")
     if ids is not None:
         wanted = [part for part in ids.split(",") if part]
