@@ -599,8 +599,7 @@ def test_layer_ships_the_zone_database_and_no_jwt_or_tooling() -> None:
 
 def test_layer_claims_only_the_runtime_it_was_built_for() -> None:
     layer = RESOURCES["SharedLayer"]
-    assert layer["Properties"]["CompatibleRuntimes"] == [layer["Metadata"]["BuildMethod"]]
-    assert layer["Metadata"]["BuildMethod"] == TEMPLATE["Globals"]["Function"]["Runtime"]
+    assert layer["Properties"]["CompatibleRuntimes"] == [TEMPLATE["Globals"]["Function"]["Runtime"]]
     assert layer["Properties"]["CompatibleArchitectures"] == TEMPLATE["Globals"]["Function"]["Architectures"]
 
 
