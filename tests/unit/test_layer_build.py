@@ -9,10 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from lapor_local.template import load_template
+
 from tests.conftest import ROOT
-from tests.unit.test_template import TEMPLATE
 
 MAKEFILE = (ROOT / "shared" / "Makefile").read_text()
+TEMPLATE = load_template(ROOT / "template.yaml")
 
 
 def _layer(tmp_path: Path) -> Path:
