@@ -178,7 +178,7 @@ def captured_logs() -> Iterator[CapturedLogs]:
     """Capture every log line (stdout JSON and stdlib records) while a test runs."""
     logs = CapturedLogs()
     handler = _ListHandler(logs.records)
-    # The Powertools logger ("lapor") does not propagate to the root logger: listen on both.
+    # The "lapor" logger (lapor.observability) does not propagate to the root logger: listen on both.
     loggers = [logging.getLogger(), logging.getLogger("lapor")]
     levels = [lg.level for lg in loggers]
     # Our own logger at DEBUG (everything lapor could ever log); libraries at INFO, as deployed

@@ -3,10 +3,11 @@ and the one place where domain errors become HTTP (RFC 9457 problem details).
 
 Hand-written rather than Powertools' resolver, for cold starts. Importing the resolver with validation
 (pydantic included) takes about 0.85x of the floor (a bare interpreter importing boto3 and creating one
-client); this module, Powertools' logger included, about 0.23x, and the contract it routes by 0.06x more
-(medians of 7 subprocess starts, November 2026). The resolver would fit the public lookup's budget of
-1.2x the floor only with nothing else in it. The price: routing, body validation (`Request.validated`,
-pydantic on first use) and this error mapping are ours to keep, in about 300 lines.
+client); this module took about 0.23x with Powertools' logger (0.11x of a floor on its own at 512 MB's CPU
+share: lapor.observability now logs without it), and the contract it routes by 0.06x more (medians of 7
+subprocess starts, November 2026). The resolver would fit the public lookup's budget of 1.2x the floor
+only with nothing else in it. The price: routing, body validation (`Request.validated`, pydantic on first
+use) and this error mapping are ours to keep, in about 300 lines.
 """
 
 from __future__ import annotations
@@ -16,15 +17,16 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
-from xml.etree import ElementTree
 
 from lapor import errors
 from lapor.config import settings
 from lapor.observability import flush_metrics, log_unexpected, logger
 
 if TYPE_CHECKING:
+    from xml.etree import ElementTree
+
     from lapor.contract import Operation
     from lapor.shapes import Open311Error, Problem
 
@@ -144,17 +146,24 @@ XML_ITEMS = {
     "endpoints": "endpoint",
     "formats": "format",
 }
-# Characters XML 1.0 cannot carry at all, even escaped: shown as U+FFFD so the document stays well-formed.
-_NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+@cache
+def _not_xml() -> re.Pattern[str]:
+    """Characters XML 1.0 cannot carry at all, even escaped: shown as U+FFFD so the document stays
+    well-formed. Compiled on first use (only Open311's XML needs it, and it takes milliseconds)."""
+    return re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _xml_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return _NOT_XML.sub("\ufffd", str(value))
+    return _not_xml().sub("\ufffd", str(value))
 
 
 def _xml_fill(element: ElementTree.Element, value: Any) -> None:
+    from xml.etree import ElementTree
+
     if isinstance(value, dict):
         for name, member in value.items():
             _xml_fill(ElementTree.SubElement(element, name), member)
@@ -168,6 +177,8 @@ def _xml_fill(element: ElementTree.Element, value: Any) -> None:
 
 def xml_document(root: str, value: Any) -> str:
     """`value` as a UTF-8 XML document under `root`, lists in the spec's element names, null as empty."""
+    from xml.etree import ElementTree  # only Open311's XML responses: not every function's INIT
+
     element = ElementTree.Element(root)
     _xml_fill(element, value)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ElementTree.tostring(element, encoding="unicode")

@@ -1,4 +1,4 @@
-"""Logging and metrics (Powertools), with one rule: no personal data, ever.
+"""Logging and metrics, with one rule: no personal data, ever.
 
 Log lines carry what an operator needs to follow a request (operation, Tracking ID, status, kind,
 category, agency, error type) and never report text, contact data, IP addresses, user agents, tokens,
@@ -9,43 +9,142 @@ stack frames only.
 
 from __future__ import annotations
 
+import functools
+import json
+import logging
 import os
+import sys
+import time
 import traceback
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools.logging import Logger
-
-logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "lapor"))
-
-_metrics: Any = None
-_pending = False
+SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "lapor")
+NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Lapor")
 
 
-def _get_metrics() -> Any:
-    global _metrics
-    if _metrics is None:
-        # Imported on first use: the public lookup never emits metrics and should not pay for them.
-        from aws_lambda_powertools.metrics import Metrics
+class _JsonLines(logging.Handler):
+    """One JSON object per line on standard output (what CloudWatch Logs stores and Logs Insights reads), with
+    the keys Powertools' Logger writes: level, location, message, timestamp, service, the invocation's
+    context, then the line's own fields. Only the functions' own lines: those of other loggers under
+    `lapor` (the local stack's `lapor.local`) are their configuration's business, never mixed into the
+    standard output of a command such as `lapor dev-token`."""
 
-        _metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Lapor"))
-    return _metrics
+    def __init__(self, owner: Logger) -> None:
+        super().__init__()
+        self.owner = owner
+        self.addFilter(lambda record: record.name == owner.name)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = {
+                "level": record.levelname,
+                "location": f"{record.funcName}:{record.lineno}",
+                "message": record.getMessage(),
+                "timestamp": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+                "service": SERVICE,
+                **self.owner.context,
+                **getattr(record, "fields", {}),
+            }
+            sys.stdout.write(json.dumps(line, default=str, ensure_ascii=False) + "\n")
+        except Exception:  # a log line must never fail a request
+            self.handleError(record)
+
+
+class Logger:
+    """Structured logging on the standard library (the `lapor` logger), in Powertools' format.
+
+    Powertools' Logger would cost every cold start 0.11 x its floor at Lambda's CPU share (importing the
+    package imports its metrics and tracer too), for the few keys below: measured with `make bench`.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._logger = logging.getLogger(name)
+        self._logger.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
+        self._logger.propagate = False
+        self.context: dict[str, Any] = {}
+        for handler in [h for h in self._logger.handlers if isinstance(h, _JsonLines)]:
+            self._logger.removeHandler(handler)  # a module reloaded (the tests' fresh INIT) replaces its own
+        self._logger.addHandler(_JsonLines(self))
+        self._cold = True
+
+    def _log(self, level: int, message: str, extra: dict[str, Any] | None) -> None:
+        if self._logger.isEnabledFor(level):
+            self._logger.log(level, message, extra={"fields": dict(extra or {})}, stacklevel=3)
+
+    def debug(self, message: str, extra: dict[str, Any] | None = None) -> None:
+        self._log(logging.DEBUG, message, extra)
+
+    def info(self, message: str, extra: dict[str, Any] | None = None) -> None:
+        self._log(logging.INFO, message, extra)
+
+    def warning(self, message: str, extra: dict[str, Any] | None = None) -> None:
+        self._log(logging.WARNING, message, extra)
+
+    def error(self, message: str, extra: dict[str, Any] | None = None) -> None:
+        self._log(logging.ERROR, message, extra)
+
+    def inject_lambda_context(self, clear_state: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """A handler's decorator: every line of the invocation carries the function, the request id, whether
+        it is the process's first invocation, and the X-Ray trace id (`clear_state`: nothing of the last)."""
+
+        def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
+            @functools.wraps(handler)
+            def wrapped(event: Any, context: Any) -> Any:
+                if clear_state:
+                    self.context = {}
+                self.context.update(
+                    cold_start=self._cold,
+                    function_name=getattr(context, "function_name", None),
+                    function_memory_size=getattr(context, "memory_limit_in_mb", None),
+                    function_arn=getattr(context, "invoked_function_arn", None),
+                    function_request_id=getattr(context, "aws_request_id", None),
+                )
+                trace = os.environ.get("_X_AMZN_TRACE_ID", "").split(";")[0].removeprefix("Root=")
+                if trace:
+                    self.context["xray_trace_id"] = trace
+                self._cold = False
+                return handler(event, context)
+
+            return wrapped
+
+        return decorate
+
+
+logger = Logger(SERVICE)
+
+# Metrics in CloudWatch's embedded metric format (EMF), as Powertools' Metrics writes them: the count of each
+# name added during the invocation, one JSON line at its end, dimension `service`, namespace NAMESPACE.
+_pending: dict[str, list[float]] = {}
 
 
 def count(name: str, value: int = 1) -> None:
     """Add to a CloudWatch metric (EMF); flushed at the end of the invocation."""
-    global _pending
-    from aws_lambda_powertools.metrics import MetricUnit
-
-    _get_metrics().add_metric(name=name, unit=MetricUnit.Count, value=value)
-    _pending = True
+    _pending.setdefault(name, []).append(value)
 
 
 def flush_metrics() -> None:
     """Write the invocation's metrics, if any were added."""
-    global _pending
-    if _pending:
-        _get_metrics().flush_metrics()
-        _pending = False
+    if not _pending:
+        return
+    document = {
+        "_aws": {
+            "Timestamp": int(time.time() * 1000),
+            "CloudWatchMetrics": [
+                {
+                    "Namespace": NAMESPACE,
+                    "Dimensions": [["service"]],
+                    "Metrics": [{"Name": name, "Unit": "Count"} for name in _pending],
+                }
+            ],
+        },
+        "service": SERVICE,
+        **_pending,
+    }
+    _pending.clear()
+    sys.stdout.write(json.dumps(document) + "\n")
 
 
 def log_fields(report: dict[str, Any], **fields: Any) -> dict[str, Any]:

@@ -46,7 +46,8 @@ lapor: public-service complaints for Indonesian local governments, in the spirit
   of a key with a secret of its own, so neither a guessed key nor a copy of its tables yields a receipt.
 * Free text: titles and names refuse control characters, bidirectional overrides and isolates and
   zero-width characters; longer texts (description, message, comment, address) refuse control characters
-  other than newline and tab. Email addresses are checked with email-validator (ASCII addresses only).
+  other than newline and tab. Email addresses are ASCII, of the form the schema's pattern states (every one
+  of which email-validator accepts), stored with the domain in lower case.
 * Every agency read of a report and every action is recorded with the officer's token subject (`sub`) in
   an internal audit trail that no endpoint shows.
 * Open311 GeoReport v2 lives under `/open311/v2/`, in JSON or XML (the path's suffix). Its errors are Open311's

@@ -17,6 +17,7 @@ from lapor.models import (
     RatingRequest,
     ReporterMessage,
     ReportSubmission,
+    normalized_email,
     validate_body,
 )
 
@@ -176,7 +177,28 @@ def test_the_schema_of_each_text_field_says_exactly_what_is_accepted(model: Any,
 @settings(max_examples=300, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow], deadline=None)
 @given(st.from_regex(re.compile(EMAIL_PATTERN), fullmatch=True))
 def test_every_email_the_schema_allows_passes_email_validator(email: str) -> None:
+    """The form is the whole check at run time (email-validator is not loaded there): every address of the
+    form is one email-validator accepts, and is stored as email-validator normalizes it."""
     if len(email) > 254 or re.search(EMAIL_REFUSED_PATTERN, email):
+        assert problems(ReportSubmission, with_reporter(email=email))
         return
-    validate_email(email, check_deliverability=False)
+    expected = validate_email(email, check_deliverability=False).normalized
     assert not problems(ReportSubmission, with_reporter(email=email))
+    assert normalized_email(email) == expected
+    assert validate_body(ReportSubmission, with_reporter(email=email)).reporter.email == expected
+
+
+@pytest.mark.parametrize(
+    "email", ["Siti@Example.ORG", "a.b+c@Sub.EXAMPLE.co.id", "o'brien@mail.Example.com", "x@abc-def.ID"]
+)
+def test_an_email_is_stored_as_email_validator_normalizes_it(email: str) -> None:
+    expected = validate_email(email, check_deliverability=False).normalized
+    assert expected != email  # each has a capital in its domain, which email-validator lowers
+    assert validate_body(ReportSubmission, with_reporter(email=email)).reporter.email == expected
+
+
+@pytest.mark.parametrize("email", ["a@xn--p1ai.com", "a@b.local", "a..b@example.org", "a@-x.org", "a@x.123", "é@x.org"])
+def test_emails_outside_the_form_are_refused(email: str) -> None:
+    assert problems(ReportSubmission, with_reporter(email=email)) == [
+        (("body", "reporter", "email"), "is not a valid email address")
+    ]

@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
 
     logger = logging.getLogger("lapor.local")
     logger.setLevel(logging.INFO)
-    logger.propagate = False  # "lapor" is also the functions' Powertools logger: keep these lines out of it
+    logger.propagate = False  # "lapor" is also the functions' logger: keep these lines out of it
     if not logger.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
