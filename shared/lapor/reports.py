@@ -144,7 +144,10 @@ def _new_report(
 ) -> dict[str, Any]:
     """A new report's attributes (the store places it in its indexes)."""
     submitted_at = to_store(now)
-    location = submission.location.model_dump(exclude_none=True) if submission.location is not None else None
+    # Dumped through the submission's own serializer: the nested models' are built only on first use (a
+    # schema generation in a citizen's cold request).
+    nested = submission.model_dump(include={"location", "reporter"}, exclude_none=True)
+    location = nested.get("location")
     item: dict[str, Any] = {
         "tracking_id": tracking_id,
         "kind": submission.kind,
@@ -172,7 +175,7 @@ def _new_report(
     else:
         item.update({"title": submission.title, "description": submission.description, "location": location})
     if submission.reporter is not None:
-        secret["reporter"] = submission.reporter.model_dump(exclude_none=True)
+        secret["reporter"] = nested["reporter"]
     if secret:
         item["sealed"] = seal_fields(tracking_id, secret)
     return item

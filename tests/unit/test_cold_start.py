@@ -134,6 +134,67 @@ def test_routes_that_validate_no_body_do_not_import_pydantic(tmp_path: Path) -> 
     assert found == {name: ["pydantic"] if name == "submit_report" else [] for name in found}
 
 
+def test_api_functions_load_neither_boto3_nor_powertools_nor_email_validator(tmp_path: Path) -> None:
+    """Each cost an API function's cold start for nothing it used (README, "What a citizen waits for"):
+    boto3 over botocore's own clients, Powertools' Logger over lapor's JSON lines, email-validator over
+    the one form the schema allows."""
+    found = _run(
+        """
+        import json, sys
+        from lapor_local.runtime import load_function
+
+        unwanted = ("boto3", "s3transfer", "aws_lambda_powertools", "email_validator")
+        loaded = {}
+        for name in sys.argv[1:]:
+            load_function(f"functions/{name}", f"init_{name}")
+            loaded[name] = sorted({m.split(".")[0] for m in sys.modules if m.startswith(unwanted)})
+        print(json.dumps(loaded))
+        """,
+        tmp_path,
+        "submit_report",
+        "track_report",
+        "agency_reports",
+        "reporter_access",
+        "support_report",
+        "web_pages",
+        "open311",
+        "open311_submit",
+    )
+    assert found == {name: [] for name in found} and len(found) == 8
+
+
+def test_a_submission_builds_no_model_while_a_citizen_waits(tmp_path: Path) -> None:
+    """submit_report builds its body's model during INIT; the request itself must not build another (the
+    nested models' own serializers would be, on their first dump)."""
+    found = _run(
+        """
+        import json
+        from datetime import UTC, datetime
+        import lapor.reports as reports
+        from lapor import models
+
+        models.build(models.ReportSubmission)  # as functions/submit_report/app.py does
+        reports.seal_fields = lambda tracking_id, secret: secret  # no KMS here
+        body = {
+            "title": "Jalan berlubang di depan sekolah", "description": "Lubang besar sejak dua minggu lalu.",
+            "category": "jalan-jembatan", "location": {"lat": -0.95, "lon": 114.9, "address": "Jl. Yetro"},
+            "reporter": {"name": "Siti Rahma", "email": "siti@Example.org"},
+        }
+        submission = models.validate_body(models.ReportSubmission, body)
+        now = datetime.now(UTC)
+        item = reports._new_report(submission, "LPR-TEST", "AAAAA-AAAAA-AAAAA-AAAAA", "a", "A", now, now)
+        built = [m.__name__ for m in (models.Location, models.Reporter) if m.__pydantic_complete__]
+        print(json.dumps({"built": built, "location": item["location"], "reporter": item["sealed"]["reporter"]}))
+        """,
+        tmp_path,
+    )
+    assert found == {
+        "built": [],
+        "location": {"lat": -0.95, "lon": 114.9, "address": "Jl. Yetro"},
+        "reporter": {"name": "Siti Rahma", "email": "siti@example.org"},
+    }
+
+
 def test_two_processes_restored_from_one_initialized_state_never_share_an_id_code_or_nonce(tmp_path: Path) -> None:
     """SnapStart resumes many execution environments from one snapshot taken after INIT: anything unique
     drawn before the snapshot (or from a generator seeded then) would repeat. os.fork() after INIT gives
