@@ -6,6 +6,7 @@ only after its timed import, and the unit tests import it without paying for AWS
 
 from __future__ import annotations
 
+import copy
 import json
 import statistics
 import time
@@ -121,6 +122,9 @@ def counting_aws_calls(record: bool = False) -> Iterator[CallCounter]:
 
     def counted(self: Any, operation_name: str, api_params: Any) -> Any:
         service = self.meta.service_model.service_name
+        # The parameters as the caller passed them: botocore's handlers change them in place (S3 turns a
+        # body's bytes into a file object).
+        sent = copy.deepcopy(api_params) if counter.log is not None else api_params
         started = time.perf_counter()
         response = None
         try:
@@ -129,7 +133,7 @@ def counting_aws_calls(record: bool = False) -> Iterator[CallCounter]:
         finally:
             counter.record(service, operation_name, time.perf_counter() - started)
             if counter.log is not None and not counter.paused:
-                counter.log.append((service, operation_name, api_params, response))
+                counter.log.append((service, operation_name, sent, response))
 
     BaseClient._make_api_call = counted  # type: ignore[method-assign]
     try:

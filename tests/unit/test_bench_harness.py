@@ -138,6 +138,28 @@ def test_a_cgroup_share_is_made_joined_and_removed() -> None:
     assert not Path(path).exists()
 
 
+def test_a_call_is_recorded_as_the_caller_sent_it_even_when_botocore_changes_its_parameters() -> None:
+    """S3 turns a body's bytes into a file object in place: the floor must replay the bytes (and JSON can
+    carry only them)."""
+    from botocore.session import Session
+    from botocore.stub import ANY, Stubber
+
+    s3 = Session().create_client(
+        "s3", region_name="ap-southeast-3", aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+    with Stubber(s3) as stub, harness.counting_aws_calls(record=True) as counter:
+        stub.add_response("put_object", {}, {"Bucket": "photos", "Key": "a.jpg", "Body": ANY})
+        s3.put_object(Bucket="photos", Key="a.jpg", Body=b"\xff\xd8jpeg")
+    assert counter.log is not None
+    [(service, operation, params, _)] = counter.log
+    assert (service, operation, params) == (
+        "s3",
+        "PutObject",
+        {"Bucket": "photos", "Key": "a.jpg", "Body": b"\xff\xd8jpeg"},
+    )
+    json.dumps(harness.encode_params(params))
+
+
 def test_recorded_parameters_survive_json_for_the_floor() -> None:
     from tests.bench.floor import decode_params
 
