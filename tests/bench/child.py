@@ -191,6 +191,9 @@ def run_share(spec: dict[str, Any], handler: Any, init_done: float) -> dict[str,
     context = LambdaContext(str(spec["function_name"]), int(spec["memory_mb"]), 300.0)
     response, error, _ = call(handler, spec["first_event"], context)
     done = time.monotonic()
+    from tests.bench.harness import library_modules
+
+    libraries = library_modules()  # what the cold request loaded, before any warm one
     outcomes = [(response, error)]
     warm = []
     for event in spec["warm_events"]:
@@ -201,7 +204,14 @@ def run_share(spec: dict[str, Any], handler: Any, init_done: float) -> dict[str,
 
     failed = [err or "unsuccessful response" for resp, err in outcomes if err is not None or not outcome_ok(resp)]
     first_error = failed[0] if failed else None
-    return {"init_done": init_done, "done": done, "warm_s": warm, "ok": not failed, "first_error": first_error}
+    return {
+        "init_done": init_done,
+        "done": done,
+        "warm_s": warm,
+        "ok": not failed,
+        "first_error": first_error,
+        "libraries": libraries,
+    }
 
 
 def main() -> None:

@@ -272,6 +272,30 @@ def parallel_children(memory_mb: int, cpus: float, most: int) -> int:
     return max(1, min(most, int(cpus * CPU_PERIOD_US // cpu_quota_us(memory_mb))))
 
 
+# ---------------------------------------------------------------- what the libraries alone cost
+
+
+def library_modules() -> list[str]:
+    """Every module of a third-party library this process loaded, in import order: not the standard library,
+    not lapor (or the function's own module, loaded as lapor_bench_*), not the bench's own, no private names
+    (a library's extension modules come with it). The libraries' floor imports exactly these."""
+    import sys
+
+    found = []
+    for name in list(sys.modules):
+        top = name.partition(".")[0]
+        if top in sys.stdlib_module_names or top.startswith(("_", "lapor", "tests")):
+            continue
+        found.append(name)
+    return found
+
+
+def library_names(modules: Sequence[str], besides: Sequence[str] = ()) -> list[str]:
+    """The top-level names of `modules` that `besides` (e.g. what the floor itself loads) does not have."""
+    tops = {name.partition(".")[0] for name in besides}
+    return sorted({name.partition(".")[0] for name in modules} - tops)
+
+
 # ---------------------------------------------------------------- recorded AWS calls (the floor replays them)
 
 

@@ -143,6 +143,17 @@ def share_figures(share: dict[str, Any], functions: dict[str, Any], report: Repo
                 "floor_ms_all": [1000 * r["cold_s"] for r in floor],
                 "failures": failures,
             }
+            libraries = [r for r in roles.get("libraries", []) if r.get("ok") and "cold_s" in r]
+            if libraries:
+                with_libraries = _ms([r["cold_s"] for r in libraries])
+                cells[size].update(
+                    {
+                        "libraries_ms": with_libraries,
+                        "libraries_ratio": with_libraries / base if with_libraries and base else None,
+                        "own_ratio": cold / with_libraries if cold and with_libraries else None,
+                        "libraries_ms_all": [1000 * r["cold_s"] for r in libraries],
+                    }
+                )
         full = (cells.get("1024") or {}).get("cold_ms")
         rule = next(
             (
@@ -196,8 +207,42 @@ def share_figures(share: dict[str, Any], functions: dict[str, Any], report: Repo
         rows,
     )
     report.lines += ["  (* = the function's MemorySize in template.yaml)", ""]
+    report.lines += libraries_summary(figures, share.get("libraries") or {})
     report.lines += memory_summary(figures)
     report.figures["lambda_share"] = {"cgroups": cgroups, "samples": samples, "floors": share.get("floors"), **figures}
+
+
+def libraries_summary(figures: dict[str, Any], libraries: dict[str, list[str]]) -> list[str]:
+    """What the third-party libraries alone cost each function at its MemorySize, and what lapor's own code
+    does: the floor, the floor importing the libraries' modules the function loaded, the function."""
+    rows = []
+    for kind, entry in figures.items():
+        cell = (entry["sizes"] or {}).get(str(entry["memory_size_mb"])) or {}
+        if cell.get("libraries_ms") is None:
+            continue
+        rows.append(
+            [
+                kind,
+                str(entry["memory_size_mb"]),
+                _fmt(cell["floor_ms"], 0),
+                _fmt(cell["libraries_ms"], 0),
+                _fmt(cell["libraries_ratio"]),
+                _fmt(cell["cold_ms"], 0),
+                _fmt(cell["ratio"]),
+                _fmt(cell["own_ratio"]),
+                ", ".join(harness.library_names(libraries.get(kind) or [])),
+            ]
+        )
+    if not rows:
+        return []
+    lines = [
+        "What the libraries alone cost: the floor again, first importing every module of the libraries the",
+        "  function's cold request loaded beyond boto3's (same cgroup, same AWS calls), at the MemorySize. 'own' =",
+        "  cold invoke / that: what lapor's own code costs.",
+        "",
+    ]
+    headers = ["function", "MB", "floor ms", "+ libraries ms", "ratio", "cold ms", "ratio", "own", "libraries"]
+    return [*lines, *harness.render_table(headers, rows), ""]
 
 
 def memory_summary(figures: dict[str, Any]) -> list[str]:

@@ -6,6 +6,11 @@ the bench's moto, and the clock runs from just before the interpreter is started
 tests/bench/floor.py in an identical cgroup: boto3, the clients, and the very AWS calls the function's first
 request made (recorded in the parent). A few warm requests follow in the same process.
 
+At each function's own MemorySize a third kind of sample, the libraries' floor, is the floor importing every
+module of the third-party libraries (pydantic, cryptography ...) the function's cold request loaded (found by
+one unthrottled probe of each function first): what those libraries alone cost, so that the function's
+ratio to it is what lapor's own code costs.
+
 Throttled children barely use the CPU, so several run side by side (as many as fit in `CPUS` of CPU): the
 128 MB figures would otherwise take most of the bench's time. Where no cgroup can be made (no root, no CPU
 controller) the mode says so and runs each sample once, unthrottled.
@@ -120,6 +125,8 @@ class ShareRunner:
     floors: dict[str, list[list[Any]]]
     cgroups: Cgroups | None
     warm: int = WARM_REQUESTS
+    # Per function: the library modules its cold request loaded (`probe_libraries`), for the libraries' floor.
+    libraries: dict[str, list[str]] = field(default_factory=dict)
     _names: Iterator[int] = field(default_factory=itertools.count, init=False)
     _pool_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
@@ -132,6 +139,8 @@ class ShareRunner:
         }
         if role == "floor":
             return {**spec, "calls": self.floors[kind], "warm": self.warm}
+        if role == "libraries":
+            return {**spec, "calls": self.floors[kind], "warm": self.warm, "preload": self.libraries[kind]}
         info, bench = self.functions[kind], scenarios.BENCHES[kind]
         one = scenarios.pool_needs(bench, "cold")
         with self._pool_lock:  # children are started from several threads
@@ -153,7 +162,7 @@ class ShareRunner:
         number = next(self._names)
         spec_file = self.work_dir / f"share-{number:04d}.json"
         spec_file.write_text(json.dumps(self._spec(kind, role, memory_mb)), encoding="utf-8")
-        argv = [sys.executable, str(FLOOR if role == "floor" else CHILD), str(spec_file)]
+        argv = [sys.executable, str(CHILD if role == "function" else FLOOR), str(spec_file)]
         if self.cgroups is None or memory_mb == UNTHROTTLED:
             return self._timed(argv)
         with self.cgroups.share(memory_mb, f"lapor-bench-{os.getpid()}-{number}") as path:
@@ -182,29 +191,56 @@ class ShareRunner:
 
 
 def share_pool_needs(kinds: list[str], children: int, warm: int = WARM_REQUESTS) -> dict[str, int]:
-    """Pool items the mode consumes: each function child's first and warm requests, and one recording."""
+    """Pool items the mode consumes: each function child's first and warm requests, one recording and one
+    probe."""
     total: dict[str, int] = {}
     for kind in kinds:
         bench = scenarios.BENCHES.get(kind)
         if bench is None:
             continue
         for pool, count in scenarios.pool_needs(bench, "cold").items():
-            total[pool] = total.get(pool, 0) + count * (children * (1 + warm) + 1)
+            total[pool] = total.get(pool, 0) + count * ((children + 1) * (1 + warm) + 1)
     return total
+
+
+def probe_libraries(runner: ShareRunner, kinds: list[str]) -> dict[str, list[str]]:
+    """The modules of the libraries each function's cold request loads beyond those of the floor (boto3 and
+    what it brings): one unthrottled child of each function and of one floor, whose figures are not used.
+    A function with no such library, or whose probe failed, gets no libraries' floor."""
+    if not kinds:
+        return {}
+    floor = runner.run(kinds[0], "floor", UNTHROTTLED)
+    floor_tops = set(harness.library_names(floor.get("libraries") or []))
+    found = {}
+    for kind in kinds:
+        result = runner.run(kind, "function", UNTHROTTLED)
+        extra = [m for m in result.get("libraries") or [] if m.partition(".")[0] not in floor_tops]
+        if result.get("ok") and extra:
+            found[kind] = extra
+    return found
 
 
 def run_share(
     runner: ShareRunner, kinds: list[str], sizes: list[int], samples: int, progress: Callable[[str], None]
 ) -> dict[str, Any]:
-    """Every size, every kind: `samples` function children and as many floors, interleaved."""
+    """Every size, every kind: `samples` function children and as many floors, interleaved; at the function's
+    MemorySize as many libraries' floors too."""
     results: dict[str, Any] = {kind: {} for kind in kinds}
+    progress(f"Lambda CPU share: which libraries {len(kinds)} functions load (one unthrottled probe each)")
+    runner.libraries = probe_libraries(runner, kinds)
     for memory_mb in sizes:
         at_once = 1 if memory_mb == UNTHROTTLED else harness.parallel_children(memory_mb, CPUS, MOST_AT_ONCE)
         label = "unthrottled" if memory_mb == UNTHROTTLED else f"{memory_mb} MB"
         progress(f"Lambda CPU share {label}: {samples} x {len(kinds)} functions and floors, {at_once} at a time")
-        jobs = [(kind, role) for _ in range(samples) for kind in kinds for role in ("function", "floor")]
+
+        def roles(kind: str, size: int = memory_mb) -> tuple[str, ...]:
+            own = size in (UNTHROTTLED, runner.functions[kind].memory_mb)
+            return ("function", "floor", "libraries") if own and kind in runner.libraries else ("function", "floor")
+
+        jobs = [(kind, role) for _ in range(samples) for kind in kinds for role in roles(kind)]
         with ThreadPoolExecutor(max_workers=at_once) as pool:
             done = list(zip(jobs, pool.map(runner.run, *zip(*jobs, strict=True), [memory_mb] * len(jobs)), strict=True))
         for (kind, role), result in done:
-            results[kind].setdefault(str(memory_mb), {"function": [], "floor": []})[role].append(result)
-    return {"sizes": sizes, "samples": samples, "results": results}
+            cell = results[kind].setdefault(str(memory_mb), {"function": [], "floor": []})
+            cell.setdefault(role, []).append(result)
+    return {"sizes": sizes, "samples": samples, "results": results, "libraries": runner.libraries}

@@ -206,3 +206,53 @@ def test_the_memory_summary_says_per_function_whether_its_target_holds_at_its_me
         for line in lines
         if line.strip()
     )
+
+
+def test_library_modules_are_third_party_modules_only_and_names_what_the_floor_lacks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+
+    stdlib_and_ours = ["json", "os.path", "_cffi_backend", "lapor.models", "lapor_bench_submit", "tests.bench"]
+    libraries = ["botocore.client", "pydantic", "pydantic.main", "pydantic_core._pydantic_core", "cryptography.x509"]
+    loaded = dict.fromkeys([*stdlib_and_ours, *libraries])
+    monkeypatch.setattr(sys, "modules", loaded)
+    found = harness.library_modules()
+    assert found == [
+        "botocore.client",
+        "pydantic",
+        "pydantic.main",
+        "pydantic_core._pydantic_core",
+        "cryptography.x509",
+    ]
+    assert harness.library_names(found, besides=["botocore", "botocore.session", "urllib3"]) == [
+        "cryptography",
+        "pydantic",
+        "pydantic_core",
+    ]
+
+
+def test_the_libraries_summary_shows_what_libraries_and_lapor_each_cost_at_the_memory_size() -> None:
+    from tests.bench.report import libraries_summary
+
+    cell = {"floor_ms": 1000.0, "libraries_ms": 1250.0, "libraries_ratio": 1.25, "cold_ms": 1400.0, "ratio": 1.4}
+    lines = libraries_summary(
+        {
+            "SubmitReportFunction": {"memory_size_mb": 512, "sizes": {"512": {**cell, "own_ratio": 1.12}}},
+            "TrackReportFunction": {"memory_size_mb": 512, "sizes": {"512": {"floor_ms": 900.0, "ratio": 1.1}}},
+        },
+        {"SubmitReportFunction": ["pydantic.main", "pydantic_core", "cryptography.hazmat"]},
+    )
+    [row] = [line.split() for line in lines if line.strip().startswith("Submit")]
+    figures = ["SubmitReportFunction", "512", "1000", "1250", "1.25", "1400", "1.40", "1.12"]
+    assert row == [*figures, "cryptography,", "pydantic,", "pydantic_core"]
+    assert not any(line.strip().startswith("Track") for line in lines)  # no libraries' floor: no row
+    assert libraries_summary({}, {}) == []
+
+
+def test_the_share_mode_consumes_a_probe_more_per_function() -> None:
+    from tests.bench import share
+
+    needs = share.share_pool_needs(["AgencyReportsFunction"], children=3, warm=5)
+    per_request = scenarios.pool_needs(scenarios.BENCHES["AgencyReportsFunction"], "cold")
+    assert needs == {pool: n * ((3 + 1) * 6 + 1) for pool, n in per_request.items()}
