@@ -181,7 +181,10 @@ def _run_phases(
         rounds = options.warmup + options.runs if "cold" in options.phases else 0
         needs = plan_pool_needs(list(functions), rounds, loads=int("load" in options.phases))
         share_kinds = [kind for kind in functions if kind in scenarios.BENCHES]
-        share_children = options.share_samples * len(options.share_sizes)
+        # Each size's samples, and at the MemorySize (one of the sizes) the target's samples instead.
+        share_children = options.share_samples * len(options.share_sizes) + max(
+            0, options.target_samples - options.share_samples
+        )
         for pool, count in share.share_pool_needs(share_kinds, share_children).items():
             needs[pool] = needs.get(pool, 0) + count
         fixtures, pools = local.make_fixtures(stack, needs)
@@ -257,7 +260,7 @@ def lambda_share(
         floors=floors,
         cgroups=cgroups,
     )
-    figures = share.run_share(share_runner, kinds, sizes, options.share_samples, progress)
+    figures = share.run_share(share_runner, kinds, sizes, options.share_samples, progress, options.target_samples)
     figures["cgroups"] = found if isinstance(found, str) else f"cgroup v{found.version} at {found.base}"
     figures["floors"] = {kind: [f"{service}:{op}" for service, op, _ in calls] for kind, calls in floors.items()}
     return figures

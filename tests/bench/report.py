@@ -108,13 +108,15 @@ def share_figures(share: dict[str, Any], functions: dict[str, Any], report: Repo
     memory each function would get by the rule (smallest size within 1.2 x of its 1,024 MB cold invoke).
     """
     samples, cgroups = share.get("samples"), share.get("cgroups", "")
+    target_samples = share.get("target_samples") or samples
     report.lines += [
         f"Lambda CPU share: cold invoke = one fresh interpreter in a cgroup with the CPU share of the memory size "
         f"({cgroups}),",
         "  from before the interpreter starts to the first response (INIT: to the handler built; INVOKE: the",
         "  request); floor = a bare boto3 script in the same kind of cgroup making the same AWS calls. Medians of",
-        f"  {samples} per cell; warm p50 = the next {WARM_REQUESTS} requests in the same process. Target at the",
-        "  function's MemorySize; 'rule' = smallest size whose cold invoke is within 1.2 x of 1,024 MB's.",
+        f"  {samples} per cell, {target_samples} at the MemorySize (*), where the target is checked; warm p50 = the",
+        f"  next {WARM_REQUESTS} requests in the same process. 'rule' = smallest size whose cold invoke is within",
+        "  1.2 x of 1,024 MB's.",
         "",
     ]
     rows, figures = [], {}
@@ -209,7 +211,13 @@ def share_figures(share: dict[str, Any], functions: dict[str, Any], report: Repo
     report.lines += ["  (* = the function's MemorySize in template.yaml)", ""]
     report.lines += libraries_summary(figures, share.get("libraries") or {})
     report.lines += memory_summary(figures)
-    report.figures["lambda_share"] = {"cgroups": cgroups, "samples": samples, "floors": share.get("floors"), **figures}
+    report.figures["lambda_share"] = {
+        "cgroups": cgroups,
+        "samples": samples,
+        "target_samples": target_samples,
+        "floors": share.get("floors"),
+        **figures,
+    }
 
 
 def libraries_summary(figures: dict[str, Any], libraries: dict[str, list[str]]) -> list[str]:

@@ -55,6 +55,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="memory sizes (MB) whose Lambda CPU share the cold requests are emulated at (empty: skip)",
     )
     parser.add_argument("--share-samples", type=int, default=3, help="cold requests per function and size")
+    parser.add_argument(
+        "--target-samples",
+        type=int,
+        default=7,
+        help="cold requests per function at its own MemorySize, where its target is checked",
+    )
     parser.add_argument("--cost-reports", type=int, default=10, help="report lives measured for the cost table")
     parser.add_argument("--due", type=int, default=20, help="overdue reports added for each escalation run")
     parser.add_argument(
@@ -81,8 +87,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         options.share_sizes = []
     if "escalation" not in options.phases:
         options.sizes = []
-    if options.runs < 1 or options.warmup < 0 or options.due < 1 or options.share_samples < 1:
-        parser.error("--runs, --share-samples and --due must be at least 1, --warmup at least 0")
+    counts = (options.runs, options.due, options.share_samples, options.target_samples)
+    if min(counts) < 1 or options.warmup < 0:
+        parser.error("--runs, --share-samples, --target-samples and --due must be at least 1, --warmup at least 0")
     if options.open311_reports < 1:
         parser.error("--open311-reports must be at least 1")
     if any(size < 128 for size in options.share_sizes):

@@ -221,26 +221,53 @@ def probe_libraries(runner: ShareRunner, kinds: list[str]) -> dict[str, list[str
 
 
 def run_share(
-    runner: ShareRunner, kinds: list[str], sizes: list[int], samples: int, progress: Callable[[str], None]
+    runner: ShareRunner,
+    kinds: list[str],
+    sizes: list[int],
+    samples: int,
+    progress: Callable[[str], None],
+    target_samples: int | None = None,
 ) -> dict[str, Any]:
-    """Every size, every kind: `samples` function children and as many floors, interleaved; at the function's
-    MemorySize as many libraries' floors too."""
+    """Every size, every kind: `samples` function children and as many floors, interleaved. At the function's
+    MemorySize, where its target is checked, `target_samples` of each (a single slow child moves a median of
+    three) and as many libraries' floors."""
+    target_samples = max(samples, target_samples or samples)
     results: dict[str, Any] = {kind: {} for kind in kinds}
     progress(f"Lambda CPU share: which libraries {len(kinds)} functions load (one unthrottled probe each)")
     runner.libraries = probe_libraries(runner, kinds)
     for memory_mb in sizes:
         at_once = 1 if memory_mb == UNTHROTTLED else harness.parallel_children(memory_mb, CPUS, MOST_AT_ONCE)
         label = "unthrottled" if memory_mb == UNTHROTTLED else f"{memory_mb} MB"
-        progress(f"Lambda CPU share {label}: {samples} x {len(kinds)} functions and floors, {at_once} at a time")
 
-        def roles(kind: str, size: int = memory_mb) -> tuple[str, ...]:
-            own = size in (UNTHROTTLED, runner.functions[kind].memory_mb)
-            return ("function", "floor", "libraries") if own and kind in runner.libraries else ("function", "floor")
+        def own(kind: str, size: int = memory_mb) -> bool:
+            return size in (UNTHROTTLED, runner.functions[kind].memory_mb)
 
-        jobs = [(kind, role) for _ in range(samples) for kind in kinds for role in roles(kind)]
+        def roles(kind: str) -> tuple[str, ...]:
+            if own(kind) and kind in runner.libraries:
+                return ("function", "floor", "libraries")
+            return ("function", "floor")
+
+        count = {kind: target_samples if own(kind) else samples for kind in kinds}
+        progress(
+            f"Lambda CPU share {label}: {sum(count.values())} children of {len(kinds)} functions, as many floors, "
+            f"{at_once} at a time"
+        )
+        jobs = [
+            (kind, role)
+            for index in range(max(count.values(), default=0))
+            for kind in kinds
+            if index < count[kind]
+            for role in roles(kind)
+        ]
         with ThreadPoolExecutor(max_workers=at_once) as pool:
             done = list(zip(jobs, pool.map(runner.run, *zip(*jobs, strict=True), [memory_mb] * len(jobs)), strict=True))
         for (kind, role), result in done:
             cell = results[kind].setdefault(str(memory_mb), {"function": [], "floor": []})
             cell.setdefault(role, []).append(result)
-    return {"sizes": sizes, "samples": samples, "results": results, "libraries": runner.libraries}
+    return {
+        "sizes": sizes,
+        "samples": samples,
+        "target_samples": target_samples,
+        "results": results,
+        "libraries": runner.libraries,
+    }

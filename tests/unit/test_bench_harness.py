@@ -256,3 +256,30 @@ def test_the_share_mode_consumes_a_probe_more_per_function() -> None:
     needs = share.share_pool_needs(["AgencyReportsFunction"], children=3, warm=5)
     per_request = scenarios.pool_needs(scenarios.BENCHES["AgencyReportsFunction"], "cold")
     assert needs == {pool: n * ((3 + 1) * 6 + 1) for pool, n in per_request.items()}
+
+
+def test_the_share_mode_takes_more_samples_and_the_libraries_floor_at_each_functions_memory_size() -> None:
+    from types import SimpleNamespace
+
+    from tests.bench import share
+
+    calls: list[tuple[str, str, int]] = []
+
+    def run(kind: str, role: str, memory_mb: int) -> dict[str, object]:
+        calls.append((kind, role, memory_mb))
+        if memory_mb == share.UNTHROTTLED:  # the probes
+            loaded = ["botocore.client"] + (["pydantic.main"] if (kind, role) == ("Submit", "function") else [])
+            return {"ok": True, "libraries": loaded}
+        return {"ok": True, "cold_s": 1.0}
+
+    functions = {"Submit": SimpleNamespace(memory_mb=512), "Notify": SimpleNamespace(memory_mb=128)}
+    runner = SimpleNamespace(run=run, functions=functions, libraries={})
+    figures = share.run_share(runner, ["Submit", "Notify"], [128, 512], 3, lambda _: None, target_samples=7)  # type: ignore[arg-type]
+    assert figures["libraries"] == {"Submit": ["pydantic.main"]}  # Notify loads nothing the floor does not
+    results = figures["results"]
+    assert {role: len(r) for role, r in results["Submit"]["512"].items()} == {"function": 7, "floor": 7, "libraries": 7}
+    assert {role: len(r) for role, r in results["Submit"]["128"].items()} == {"function": 3, "floor": 3}
+    assert {role: len(r) for role, r in results["Notify"]["128"].items()} == {"function": 7, "floor": 7}
+    assert {role: len(r) for role, r in results["Notify"]["512"].items()} == {"function": 3, "floor": 3}
+    probes = [c for c in calls if c[2] == share.UNTHROTTLED]
+    assert probes == [("Submit", "floor", 0), ("Submit", "function", 0), ("Notify", "function", 0)]
