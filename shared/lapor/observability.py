@@ -31,10 +31,11 @@ class _JsonLines(logging.Handler):
     `lapor` (the local stack's `lapor.local`) are their configuration's business, never mixed into the
     standard output of a command such as `lapor dev-token`."""
 
-    def __init__(self, owner: Logger) -> None:
+    marks_lapor_lines = True  # what a reloaded module's Logger recognises (its class is a new object)
+
+    def __init__(self, name: str) -> None:
         super().__init__()
-        self.owner = owner
-        self.addFilter(lambda record: record.name == owner.name)
+        self.addFilter(lambda record: record.name == name)
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -44,7 +45,7 @@ class _JsonLines(logging.Handler):
                 "message": record.getMessage(),
                 "timestamp": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
                 "service": SERVICE,
-                **self.owner.context,
+                **getattr(record, "context", {}),
                 **getattr(record, "fields", {}),
             }
             sys.stdout.write(json.dumps(line, default=str, ensure_ascii=False) + "\n")
@@ -65,14 +66,16 @@ class Logger:
         self._logger.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
         self._logger.propagate = False
         self.context: dict[str, Any] = {}
-        for handler in [h for h in self._logger.handlers if isinstance(h, _JsonLines)]:
-            self._logger.removeHandler(handler)  # a module reloaded (the tests' fresh INIT) replaces its own
-        self._logger.addHandler(_JsonLines(self))
+        for handler in [h for h in self._logger.handlers if getattr(h, "marks_lapor_lines", False)]:
+            # A reloaded module (the local stack's and the tests' fresh INIT) replaces the handler, never adds one.
+            self._logger.removeHandler(handler)
+        self._logger.addHandler(_JsonLines(name))
         self._cold = True
 
     def _log(self, level: int, message: str, extra: dict[str, Any] | None) -> None:
         if self._logger.isEnabledFor(level):
-            self._logger.log(level, message, extra={"fields": dict(extra or {})}, stacklevel=3)
+            fields = {"fields": dict(extra or {}), "context": self.context}
+            self._logger.log(level, message, extra=fields, stacklevel=3)
 
     def debug(self, message: str, extra: dict[str, Any] | None = None) -> None:
         self._log(logging.DEBUG, message, extra)

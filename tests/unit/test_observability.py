@@ -88,3 +88,17 @@ def test_other_loggers_under_lapor_are_not_written_as_the_functions_lines() -> N
     with redirect_stdout(out):
         logging.getLogger("lapor.local").warning("local stack ready")
     assert out.getvalue() == ""
+
+
+def test_a_fresh_init_replaces_the_handler_and_never_doubles_a_line() -> None:
+    """The local stack and the tests load a function afresh (a new INIT), which runs this module again."""
+    import importlib
+
+    import lapor.observability as observability
+
+    for _ in range(3):
+        observability = importlib.reload(observability)
+    out = io.StringIO()
+    with redirect_stdout(out):
+        observability.logger.info("once")
+    assert [line["message"] for line in lines(out.getvalue())] == ["once"]
