@@ -19,14 +19,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
+from xml.etree import ElementTree
 
 from lapor import errors
 from lapor.config import settings
 from lapor.observability import flush_metrics, log_unexpected, logger
 
 if TYPE_CHECKING:
-    from xml.etree import ElementTree
-
     from lapor.contract import Operation
     from lapor.shapes import Open311Error, Problem
 
@@ -162,8 +161,6 @@ def _xml_text(value: Any) -> str:
 
 
 def _xml_fill(element: ElementTree.Element, value: Any) -> None:
-    from xml.etree import ElementTree
-
     if isinstance(value, dict):
         for name, member in value.items():
             _xml_fill(ElementTree.SubElement(element, name), member)
@@ -177,8 +174,6 @@ def _xml_fill(element: ElementTree.Element, value: Any) -> None:
 
 def xml_document(root: str, value: Any) -> str:
     """`value` as a UTF-8 XML document under `root`, lists in the spec's element names, null as empty."""
-    from xml.etree import ElementTree  # only Open311's XML responses: not every function's INIT
-
     element = ElementTree.Element(root)
     _xml_fill(element, value)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ElementTree.tostring(element, encoding="unicode")
