@@ -49,11 +49,11 @@ def post_action(request: Request) -> Response:
     version = if_match(request)
     body = request.validated()
     action = ActionRequest(
-        action=body.action,
-        message=body.message,
-        private=body.private,
-        agency_id=body.agency_id,
-        due_at=from_store(body.due_at) if body.due_at else None,
+        action=body["action"],
+        message=body["message"],
+        private=body["private"],
+        agency_id=body["agency_id"],
+        due_at=from_store(body["due_at"]) if body["due_at"] else None,
     )
     return _with_etag(agency.act(request.claims, tracking_id, action, version))
 
@@ -62,7 +62,7 @@ def post_action(request: Request) -> Response:
 def post_attachment(request: Request) -> Response:
     tracking_id = parse_tracking_id(request.path_params.get("tracking_id", ""))
     body = request.validated()
-    return Response(201, agency.request_photo_slot(request.claims, tracking_id, body.content_type), PRIVATE)
+    return Response(201, agency.request_photo_slot(request.claims, tracking_id, body["content_type"]), PRIVATE)
 
 
 @router.operation("listSavedReplies")

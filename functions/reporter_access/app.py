@@ -27,21 +27,21 @@ def private_view(request: Request) -> Response:
 def post_message(request: Request) -> Response:
     # Bodies are validated on the POST routes only: the private view never pays for pydantic.
     body = request.validated()
-    view = reporter.post_message(request.path_params.get("tracking_id", ""), _code(request), body.message)
+    view = reporter.post_message(request.path_params.get("tracking_id", ""), _code(request), body["message"])
     return Response(201, view, PRIVATE)
 
 
 @router.operation("postRating")
 def post_rating(request: Request) -> Response:
     body = request.validated()
-    view = reporter.rate(request.path_params.get("tracking_id", ""), _code(request), body.score, body.comment)
+    view = reporter.rate(request.path_params.get("tracking_id", ""), _code(request), body["score"], body["comment"])
     return Response(201, view, PRIVATE)
 
 
 @router.operation("postReporterAttachment")
 def post_attachment(request: Request) -> Response:
     body = request.validated()
-    slot = reporter.request_photo_slot(request.path_params.get("tracking_id", ""), _code(request), body.content_type)
+    slot = reporter.request_photo_slot(request.path_params.get("tracking_id", ""), _code(request), body["content_type"])
     return Response(201, slot, PRIVATE)
 
 

@@ -1,14 +1,13 @@
 """POST /reports: a citizen submits a report and gets a Tracking ID and a one-time access code."""
 
-from lapor import aws
+from lapor import aws, bodies
 from lapor.http import Request, Response, Router, idempotency_key
-from lapor.models import ReportSubmission, build
 from lapor.observability import logger
 from lapor.reports import body_fingerprint, submit_report
 
 # INIT: what every submission needs (KMS only seals identified and confidential reports: made on first use).
 aws.prepare("dynamodb", "sqs")
-build(ReportSubmission)
+bodies.prepare("ReportSubmission")
 
 router = Router("submit_report")
 

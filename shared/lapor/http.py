@@ -251,14 +251,12 @@ class Request:
             raise errors.BadRequestBody() from exc
         return parsed
 
-    def validated(self) -> Any:
-        """The JSON body validated with the operation's request model (`lapor.models`, by name in the contract).
-
-        Only functions with a body to validate pay for pydantic, on their first body."""
-        from lapor import models
+    def validated(self) -> dict[str, Any]:
+        """The JSON body validated as the operation's request body (`lapor.bodies`, by name in the contract)."""
+        from lapor import bodies
 
         assert self.operation is not None and self.operation.request is not None, "the operation has no JSON body"
-        return models.validate_body(getattr(models, self.operation.request), self.parsed)
+        return bodies.validate_body(self.operation.request, self.parsed)
 
     def checked_query(self) -> dict[str, str]:
         """The query parameters the operation declares, each checked against its schema in the contract (422)."""

@@ -1,83 +1,54 @@
 """The HTTP contract's request bodies as pydantic v2 models: strict types, unknown fields rejected.
 
-They validate what comes in, and the OpenAPI document renders them. What goes out is typed once in
-`lapor.shapes` (plain dicts, no pydantic), so handlers that must start fast never import this module.
+They are the one place the rules of what comes in are written. The OpenAPI document renders them, and
+`make openapi` compiles them (`body_schemas_source`) into `lapor.body_schemas`, which `lapor.bodies` checks
+bodies with at run time, so no function imports this module or pydantic. What goes out is typed once in
+`lapor.shapes` (plain dicts, no pydantic).
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, Literal, TypeVar
+import pprint
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidationError,
-    WithJsonSchema,
-    field_validator,
-)
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
 from pydantic.config import JsonDict
-from pydantic_core import PydanticCustomError
 
-from lapor.errors import FieldProblem, ValidationFailed
+from lapor.bodies import (
+    EMAIL_PATTERN,
+    EMAIL_REFUSED_PATTERN,
+    FUNCTIONS,
+    LATITUDE_TEXT,
+    LONG_TEXT_REFUSED,
+    LONGITUDE_TEXT,
+    SHORT_TEXT_REFUSED,
+    WS,
+    WS_WIDE,
+    Refuse,
+    Rule,
+    TrimCheck,
+    aware_timestamp,
+    centimetre,
+    no_nulls,
+    normalized_email,
+    whole_number,
+)
 from lapor.statuses import Channel, ReportKind
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
-# White space exactly as Python's str.strip() and str.isspace() see it, spelled out: `\s` means different
-# things in Python and in the ECMA-262 regexes of JSON Schema, and the schema must say what we accept.
-_WS_WIDE = r"\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-WS = rf"\t\n\x0b\x0c\r\x1c-\x20{_WS_WIDE}"
 PHONE_PATTERN = r"^\+[1-9][0-9]{6,14}$"
 
-# Characters free text refuses. Control characters (C0) everywhere, except newline and tab in long text;
-# in titles and names also those that reorder or hide text (bidi overrides and isolates, zero-width).
-CONTROL = r"\x00-\x1f"
-CONTROL_BUT_NEWLINE_AND_TAB = r"\x00-\x08\x0b-\x1f"
-BIDI_AND_ZERO_WIDTH = r"\u202a-\u202e\u2066-\u2069\u200b-\u200d\u2060\ufeff"
-SHORT_TEXT_REFUSED = CONTROL + BIDI_AND_ZERO_WIDTH
-LONG_TEXT_REFUSED = CONTROL_BUT_NEWLINE_AND_TAB
-_REFUSED_MESSAGES = {
-    SHORT_TEXT_REFUSED: "must not contain control, bidirectional-override or zero-width characters",
-    LONG_TEXT_REFUSED: "must not contain control characters other than newline and tab",
-}
 
-
-def _refuse(refused: str) -> Any:
-    """A check that a string holds none of the `refused` characters (a regex class body)."""
-    found = re.compile(f"[{refused}]")
-    message = _REFUSED_MESSAGES[refused]
-
-    def check(value: str) -> str:
-        if found.search(value):
-            raise PydanticCustomError("refused_character", message)
-        return value
-
-    return check
-
-
-def _trim_check(minimum: int, maximum: int, refused: str) -> Any:
+def _trim_check(minimum: int, maximum: int, refused: str) -> AfterValidator:
     """A string whose length counts after trimming surrounding white space; stored trimmed."""
-    refuse = _refuse(refused)
-
-    def check(value: str) -> str:
-        value = refuse(value).strip()
-        if len(value) < minimum:
-            raise PydanticCustomError("string_too_short", "String should have at least {n} characters", {"n": minimum})
-        if len(value) > maximum:
-            raise PydanticCustomError("string_too_long", "String should have at most {n} characters", {"n": maximum})
-        return value
-
-    return AfterValidator(check)
+    return AfterValidator(TrimCheck(minimum, maximum, refused))
 
 
 def _trim_schema(minimum: int, maximum: int, refused: str) -> WithJsonSchema:
     """The same rule as a JSON Schema pattern, so generated clients and fuzzers agree with us."""
     # White space that may surround the text: what strip() removes, less what is refused outright.
-    edge = rf"[ {_WS_WIDE}\t\n]" if refused == LONG_TEXT_REFUSED else rf"[ {_WS_WIDE}]"
+    edge = rf"[ {WS_WIDE}\t\n]" if refused == LONG_TEXT_REFUSED else rf"[ {WS_WIDE}]"
     solid, any_char = f"[^{WS}{refused}]", f"[^{refused}]"
     core = f"{solid}{any_char}{{{max(minimum - 2, 0)},{maximum - 2}}}{solid}"
     if minimum <= 1:
@@ -103,43 +74,18 @@ PersonName = Annotated[str, _trim_check(2, 100, SHORT_TEXT_REFUSED), _trim_schem
 Address = Annotated[
     str,
     Field(min_length=1, max_length=300),
-    AfterValidator(_refuse(LONG_TEXT_REFUSED)),
+    AfterValidator(Refuse(LONG_TEXT_REFUSED)),
     _plain_schema(LONG_TEXT_REFUSED, 1, 300),
 ]
 Comment = Annotated[
     str,
     Field(max_length=1000),
-    AfterValidator(_refuse(LONG_TEXT_REFUSED)),
+    AfterValidator(Refuse(LONG_TEXT_REFUSED)),
     _plain_schema(LONG_TEXT_REFUSED, 0, 1000),
 ]
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
 
-# Email addresses: what email-validator (the checker behind pydantic's EmailStr) accepts, within a form
-# the schema can state exactly: an ASCII dot-atom local part of at most 64 characters, and a domain of
-# letter-digit-hyphen labels (at most 63 characters, no double hyphen, so no IDNA labels) under an
-# alphabetic top-level domain that is not special-use. Within that form email-validator refuses nothing and
-# normalizes only the domain's case, so the form is the whole check and email-validator is not loaded at
-# run time (its import compiles regexes worth a tenth of a cold submission). tests/unit/test_models.py
-# checks both facts against email-validator itself.
-_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
-_LABEL = r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*"
-EMAIL_PATTERN = rf"^{_ATEXT}+(?:\.{_ATEXT}+)*@(?:{_LABEL}\.)+[A-Za-z]{{2,63}}$"
-_SPECIAL_USE = "|".join(
-    "".join(f"[{c.upper()}{c}]" for c in name) for name in ("arpa", "invalid", "local", "localhost", "onion", "test")
-)
-EMAIL_REFUSED_PATTERN = rf"^[^@]{{65,}}@|[.@][A-Za-z0-9-]{{64,}}|\.(?:{_SPECIAL_USE})$"
-_EMAIL_FORM = re.compile(EMAIL_PATTERN)
-_EMAIL_REFUSED = re.compile(EMAIL_REFUSED_PATTERN)
-
-
-def normalized_email(value: str) -> str:
-    """`value` checked against the form above, with its domain in lower case (email-validator's `normalized`)."""
-    if not _EMAIL_FORM.fullmatch(value) or _EMAIL_REFUSED.search(value):
-        raise PydanticCustomError("email", "is not a valid email address")
-    local, domain = value.rsplit("@", 1)
-    return f"{local}@{domain.lower()}"
-
-
+# Email addresses: see `lapor.bodies` (the form the schema states, and why it is the whole check).
 Email = Annotated[
     str,
     Field(max_length=254),
@@ -178,88 +124,24 @@ def strict_schema(schema: dict[str, Any], model: type) -> None:
 
 
 class Model(BaseModel):
-    """Every request model. Built on first use (validation, or the OpenAPI document), not at import: each
-    function validates one or two of them, and building them all took more of a cold start at 128 MB's
-    CPU share than the function's own AWS client. A function builds the ones it validates during INIT.
-    """
+    """Every request model: built on first use (the OpenAPI document, or compiling `lapor.body_schemas`)."""
 
     model_config = ConfigDict(defer_build=True)
 
 
-def build(*models: type[BaseModel]) -> None:
-    """Build the validators of `models` now (a function's INIT, for the bodies each of its requests has)."""
-    for model in models:
-        model.model_rebuild(force=True)
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A rule over several fields, written once: `schema` is what the OpenAPI document says, and the check
-    evaluates that same schema on the parsed body. When it fails, the problem names `field` (None: the object
-    itself) with `message`, formatted with the body's values."""
-
-    schema: dict[str, Any]
-    field: str | None
-    message: str
-
-
-def holds(schema: dict[str, Any], values: dict[str, Any]) -> bool:
-    """Whether `values` (None: absent) satisfy `schema`, in the subset of JSON Schema that rules use."""
-    present = {name for name, value in values.items() if value is not None}
-
-    def matches(name: str, prop: Any) -> bool:
-        value = values[name]
-        return value == prop.get("const", value) and value in prop.get("enum", [value])
-
-    if "if" in schema:
-        branch = schema.get("then" if holds(schema["if"], values) else "else")
-        if branch is not None and not holds(branch, values):
-            return False
-    dependent = schema.get("dependentRequired", {})
-    return (
-        set(schema.get("required", ())) <= present
-        and ("not" not in schema or not holds(schema["not"], values))
-        and ("anyOf" not in schema or any(holds(s, values) for s in schema["anyOf"]))
-        and all(set(dependent[name]) <= present for name in present & dependent.keys())
-        and all(matches(name, prop) for name, prop in schema.get("properties", {}).items() if name in present)
-    )
-
-
 class Strict(Model):
     """Strict types (no "1.5" for a number, no 0 for false), no unknown fields, no nulls, and the model's
-    `RULES` over several fields (checked after validation, nested models included)."""
+    `RULES` over several fields (checked after validation, nested objects included: `lapor.bodies`)."""
 
     model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False, json_schema_extra=strict_schema)
     RULES: ClassVar[tuple[Rule, ...]] = ()
 
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_nulls(cls, value: Any) -> Any:
-        if value is None:
-            raise PydanticCustomError("null", "Input should not be null; leave the field out instead")
-        return value
-
-    def combination_problems(self, at: tuple[str, ...] = ("body",)) -> list[FieldProblem]:
-        """What breaks a rule, this model's first, then its nested models' (in field order)."""
-        values = {name: getattr(self, name) for name in type(self).model_fields}
-        problems = [
-            FieldProblem((*at, rule.field) if rule.field else at, rule.message.format(**values))
-            for rule in self.RULES
-            if not holds(rule.schema, values)
-        ]
-        for name, value in values.items():
-            if isinstance(value, Strict):
-                problems += value.combination_problems((*at, name))
-        return problems
+    # Every field: absent or valid, never null.
+    _no_nulls = field_validator("*", mode="before")(staticmethod(no_nulls))
 
 
-def _centimetre(value: float) -> float:
-    """Seven decimals are about a centimetre: more is noise, and DynamoDB cannot store numbers below 1e-130."""
-    return round(value, 7)
-
-
-Latitude = Annotated[float, Field(ge=-90, le=90), AfterValidator(_centimetre)]
-Longitude = Annotated[float, Field(ge=-180, le=180), AfterValidator(_centimetre)]
+Latitude = Annotated[float, Field(ge=-90, le=90), AfterValidator(centimetre)]
+Longitude = Annotated[float, Field(ge=-180, le=180), AfterValidator(centimetre)]
 
 
 class Location(Strict):
@@ -328,21 +210,9 @@ AgencyActionName = Literal["verify", "transfer", "start", "respond", "extend", "
 Message = Annotated[str, _trim_check(1, 4000, LONG_TEXT_REFUSED), _trim_schema(1, 4000, LONG_TEXT_REFUSED)]
 
 
-def _aware_timestamp(value: str) -> str:
-    from lapor.timefmt import from_store
-
-    try:
-        from_store(value)
-    except ValueError:
-        raise PydanticCustomError(
-            "timestamp", "Input should be an ISO 8601 timestamp with an offset, e.g. 2026-12-01T17:00:00+07:00"
-        ) from None
-    return value
-
-
 Timestamp = Annotated[
     str,
-    AfterValidator(_aware_timestamp),
+    AfterValidator(aware_timestamp),
     WithJsonSchema({"type": "string", "format": "date-time", "description": "ISO 8601 with an offset"}),
 ]
 
@@ -390,17 +260,10 @@ class ReporterMessage(Strict):
     message: Message
 
 
-def _whole_number(value: Any) -> Any:
-    """JSON Schema counts 4.0 as an integer; so do we (but never true, nor "4")."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
 class RatingRequest(Strict):
     """The body of `POST /reports/{tracking_id}/rating`."""
 
-    score: Annotated[int, BeforeValidator(_whole_number)] = Field(ge=1, le=5)
+    score: Annotated[int, BeforeValidator(whole_number)] = Field(ge=1, le=5)
     comment: Comment | None = None
 
 
@@ -410,40 +273,7 @@ class AttachmentRequest(Strict):
     content_type: Literal["image/jpeg", "image/png", "image/webp"]
 
 
-# ---------------------------------------------------------------- validation
-
-
-M = TypeVar("M", bound=BaseModel)
-
-
-def validate_body(model: type[M], data: Any) -> M:
-    """Validate a parsed JSON body; every problem becomes one `errors` entry located under ``body``."""
-    try:
-        parsed = model.model_validate(data)
-    except ValidationError as exc:
-        raise ValidationFailed(_problems(exc), "Request body is not valid") from None
-    combination = getattr(parsed, "combination_problems", None)
-    if combination is not None:
-        problems = combination()
-        if problems:
-            raise ValidationFailed(problems, "Request body is not valid")
-    return parsed
-
-
-def _problems(exc: ValidationError) -> list[FieldProblem]:
-    problems = []
-    for error in exc.errors(include_url=False, include_input=False):
-        loc = ("body", *error["loc"])
-        msg = re.sub(r"^(Value|Assertion) error, ", "", error["msg"])
-        problems.append(FieldProblem(loc, msg))
-    return problems
-
-
 # ---------------------------------------------------------------- Open311 GeoReport v2 (the form's fields)
-
-# Decimal degrees as form text, within range (what float() then reads).
-LATITUDE_TEXT = r"^-?([0-8]?[0-9](\.[0-9]{1,15})?|90(\.0{1,15})?)$"
-LONGITUDE_TEXT = r"^-?((1[0-7][0-9]|[0-9]?[0-9])(\.[0-9]{1,15})?|180(\.0{1,15})?)$"
 
 
 # Its fields are the ones `lapor.open311` accepts, and no others.
@@ -483,4 +313,127 @@ class Open311RequestForm(BaseModel):
         default=None,
         alias="attribute[confidential]",
         description="true: never shown publicly, never listed through Open311, stored encrypted",
+    )
+
+
+# ---------------------------------------------------------------- the compiled bodies (lapor.body_schemas)
+
+BODY_SCHEMAS = Path(__file__).with_name("body_schemas.py")
+
+
+class _Code:
+    """A value rendered as the code that makes it (a check of `lapor.bodies`)."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+
+    def __repr__(self) -> str:
+        return self.code
+
+
+def _check_code(function: Any) -> _Code:
+    if isinstance(function, (Refuse, TrimCheck)):
+        return _Code(repr(function))
+    name = getattr(function, "__name__", "")
+    if FUNCTIONS.get(name) is function:
+        return _Code(name)
+    raise TypeError(f"{function!r} is not a check of lapor.bodies: a compiled schema could not name it")
+
+
+def _compiled(schema: Any) -> Any:
+    """A model's pydantic-core schema with every model as a typed dict (a plain dict comes out), the checks
+    named as code, and what only the JSON Schema reads (metadata) left out."""
+    if isinstance(schema, dict):
+        if schema.get("type") in ("definitions", "definition-ref"):
+            raise TypeError("a body model used twice is a definition: compile it before using it here")
+        if schema.get("type") == "model":
+            config, fields = schema["config"], schema["schema"]["fields"]
+            for field in fields.values():
+                if set(field) - {"type", "schema", "metadata"}:
+                    raise TypeError(f"field settings a typed dict would drop: {sorted(field)}")
+            return {
+                "type": "typed-dict",
+                "fields": {
+                    name: {
+                        "type": "typed-dict-field",
+                        "schema": _compiled(field["schema"]),
+                        "required": field["schema"]["type"] != "default",
+                    }
+                    for name, field in fields.items()
+                },
+                "extra_behavior": config.get("extra_fields_behavior", "ignore"),
+                "config": config,
+            }
+        return {key: _compiled(value) for key, value in schema.items() if key not in ("metadata", "ref")}
+    if isinstance(schema, list):
+        return [_compiled(item) for item in schema]
+    if callable(schema):
+        return _check_code(schema)
+    return schema
+
+
+def _rules(model: type[Strict], path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Rule]]:
+    """The model's rules, then its nested models' in field order, each with where its object is."""
+    found = [(path, rule) for rule in model.RULES]
+    for name, field in model.model_fields.items():
+        nested = [t for t in getattr(field.annotation, "__args__", (field.annotation,)) if isinstance(t, type)]
+        for kind in nested:
+            if issubclass(kind, Strict):
+                found += _rules(kind, (*path, name))
+    return found
+
+
+def _codes(value: Any) -> list[_Code]:
+    if isinstance(value, _Code):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    return [code for item in value for code in _codes(item)] if isinstance(value, list) else []
+
+
+def _request_models() -> list[str]:
+    from lapor.contract import OPERATIONS
+
+    return sorted({op.request for op in OPERATIONS if op.request})
+
+
+def validated_bodies() -> list[str]:
+    """The request bodies functions validate: every strict model a contract operation names (the Open311
+    form is read by `lapor.open311`, then validated as a ReportSubmission)."""
+    return [name for name in _request_models() if issubclass(globals()[name], Strict)]
+
+
+def form_fields() -> dict[str, list[str]]:
+    """The fields of every other request model (a form `lapor.open311` reads field by field)."""
+    others = [globals()[name] for name in _request_models() if not issubclass(globals()[name], Strict)]
+    return {m.__name__: [f.alias or name for name, f in m.model_fields.items()] for m in others}
+
+
+def body_schemas_source() -> str:
+    """The source of `lapor.body_schemas`: what `make openapi` writes, and a test compares with the file."""
+    schemas, rules = {}, {}
+    for name in validated_bodies():
+        model: type[Strict] = globals()[name]
+        model.model_rebuild(force=True)
+        schemas[name] = _compiled(model.__pydantic_core_schema__)
+        rules[name] = _rules(model)
+    used = sorted({code.code for code in _codes(schemas) if code.code in FUNCTIONS})
+    render = pprint.PrettyPrinter(width=120, sort_dicts=False).pformat
+    return "\n".join(
+        [
+            '"""Generated by `make openapi` from lapor.models: do not edit (tests/unit/test_bodies.py checks that it',
+            "is current). The pydantic-core schema of every request body, its rules over several fields, and the",
+            'fields of forms."""',
+            "",
+            "from typing import Any",
+            "",
+            f"from lapor.bodies import {', '.join(['Refuse', 'Rule', 'TrimCheck', *used])}",
+            "",
+            f"SCHEMAS: dict[str, Any] = {render(schemas)}",
+            "",
+            f"RULES: dict[str, list[tuple[tuple[str, ...], Rule]]] = {render(rules)}",
+            "",
+            f"FORM_FIELDS: dict[str, list[str]] = {render(form_fields())}",
+            "",
+        ]
     )

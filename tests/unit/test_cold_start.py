@@ -107,8 +107,10 @@ def test_init_creates_the_clients_every_request_needs_and_calls_no_aws(tmp_path:
     assert found == {name: sorted(services) for name, services in INIT_CLIENTS.items()}
 
 
-def test_routes_that_validate_no_body_do_not_import_pydantic(tmp_path: Path) -> None:
-    """Nor does any function import the response shapes (`lapor.shapes`): they are for mypy and the document."""
+def test_no_function_imports_pydantic_or_the_models(tmp_path: Path) -> None:
+    """Bodies are checked by pydantic-core with the schemas compiled from the models (`lapor.bodies`), so
+    neither pydantic nor `lapor.models` is loaded; nor are the response shapes (`lapor.shapes`): they are for
+    mypy and the document. Only the functions that validate a body in INIT load pydantic-core."""
     found = _run(
         """
         import json, sys
@@ -119,7 +121,8 @@ def test_routes_that_validate_no_body_do_not_import_pydantic(tmp_path: Path) -> 
             for module in [m for m in sys.modules if m.startswith(("pydantic", "lapor"))]:
                 del sys.modules[module]
             load_function(f"functions/{name}", f"init_{name}")
-            loaded[name] = [m for m in ("pydantic", "lapor.shapes") if m in sys.modules]
+            watched = ("pydantic", "pydantic_core", "lapor.models", "lapor.shapes")
+            loaded[name] = [m for m in watched if m in sys.modules]
         print(json.dumps(loaded))
         """,
         tmp_path,
@@ -129,9 +132,12 @@ def test_routes_that_validate_no_body_do_not_import_pydantic(tmp_path: Path) -> 
         "support_report",
         "api_docs",
         "web_pages",
+        "open311",
         "submit_report",
+        "open311_submit",
     )
-    assert found == {name: ["pydantic"] if name == "submit_report" else [] for name in found}
+    assert found == {name: ["pydantic_core"] if "submit" in name else [] for name in found}
+    assert len(found) == 9
 
 
 def test_api_functions_load_neither_boto3_nor_powertools_nor_email_validator(tmp_path: Path) -> None:
@@ -163,33 +169,39 @@ def test_api_functions_load_neither_boto3_nor_powertools_nor_email_validator(tmp
     assert found == {name: [] for name in found} and len(found) == 8
 
 
-def test_a_submission_builds_no_model_while_a_citizen_waits(tmp_path: Path) -> None:
-    """submit_report builds its body's model during INIT; the request itself must not build another (the
-    nested models' own serializers would be, on their first dump)."""
+def test_checking_and_storing_bodies_never_imports_pydantic(tmp_path: Path) -> None:
+    """A submission checked and stored as submit_report does, and every other body checked: pydantic-core
+    only, and the stored location and reporter have no nulls for the fields left out."""
     found = _run(
         """
-        import json
+        import json, sys
         from datetime import UTC, datetime
         import lapor.reports as reports
-        from lapor import models
+        from lapor import bodies
 
-        models.build(models.ReportSubmission)  # as functions/submit_report/app.py does
+        bodies.prepare("ReportSubmission")  # as functions/submit_report/app.py does
         reports.seal_fields = lambda tracking_id, secret: secret  # no KMS here
         body = {
             "title": "Jalan berlubang di depan sekolah", "description": "Lubang besar sejak dua minggu lalu.",
             "category": "jalan-jembatan", "location": {"lat": -0.95, "lon": 114.9, "address": "Jl. Yetro"},
             "reporter": {"name": "Siti Rahma", "email": "siti@Example.org"},
         }
-        submission = models.validate_body(models.ReportSubmission, body)
+        submission = bodies.validate_body("ReportSubmission", body)
         now = datetime.now(UTC)
         item = reports._new_report(submission, "LPR-TEST", "AAAAA-AAAAA-AAAAA-AAAAA", "a", "A", now, now)
-        built = [m.__name__ for m in (models.Location, models.Reporter) if m.__pydantic_complete__]
-        print(json.dumps({"built": built, "location": item["location"], "reporter": item["sealed"]["reporter"]}))
+        due = "2026-12-01T17:00:00+07:00"
+        bodies.validate_body("AgencyAction", {"action": "extend", "message": "Menunggu anggaran.", "due_at": due})
+        bodies.validate_body("RatingRequest", {"score": 4.0, "comment": "Cepat"})
+        bodies.validate_body("SavedReplyInput", {"title": "Terima kasih", "text": "Laporan diterima."})
+        bodies.validate_body("ReporterMessage", {"message": "Masih rusak."})
+        bodies.validate_body("AttachmentRequest", {"content_type": "image/jpeg"})
+        loaded = sorted(m for m in ("pydantic", "lapor.models") if m in sys.modules)
+        print(json.dumps({"loaded": loaded, "location": item["location"], "reporter": item["sealed"]["reporter"]}))
         """,
         tmp_path,
     )
     assert found == {
-        "built": [],
+        "loaded": [],
         "location": {"lat": -0.95, "lon": 114.9, "address": "Jl. Yetro"},
         "reporter": {"name": "Siti Rahma", "email": "siti@example.org"},
     }
