@@ -650,3 +650,6 @@ FORM_FIELDS: dict[str, list[str]] = {
         "attribute[confidential]",
     ]
 }
+
+# The pydantic-core these schemas are for: the layer ships exactly this one.
+PYDANTIC_CORE_VERSION = "2.46.5"

@@ -12,6 +12,7 @@ import pprint
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
+import pydantic_core
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
 from pydantic.config import JsonDict
 
@@ -434,6 +435,9 @@ def body_schemas_source() -> str:
             f"RULES: dict[str, list[tuple[tuple[str, ...], Rule]]] = {render(rules)}",
             "",
             f"FORM_FIELDS: dict[str, list[str]] = {render(form_fields())}",
+            "",
+            "# The pydantic-core these schemas are for: the layer ships exactly this one.",
+            f"PYDANTIC_CORE_VERSION = {pydantic_core.__version__!r}",
             "",
         ]
     )

@@ -5,6 +5,7 @@ model gives."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from tests.events import valid_submission
 
+ROOT = Path(__file__).resolve().parents[2]
 BODIES = models.validated_bodies()
 # A valid body of each: the generated inputs change some of its fields, so that most reach every check.
 EXAMPLES: dict[str, dict[str, Any]] = {
@@ -111,8 +113,18 @@ def test_the_compiled_file_is_current() -> None:
     """`make openapi` writes it; run that after changing a model."""
     fresh: dict[str, Any] = {}
     exec(compile(models.body_schemas_source(), "body_schemas", "exec"), fresh)
-    for name in ("SCHEMAS", "RULES", "FORM_FIELDS"):
+    for name in ("SCHEMAS", "RULES", "FORM_FIELDS", "PYDANTIC_CORE_VERSION"):
         assert repr(fresh[name]) == repr(getattr(body_schemas, name)), f"run `make openapi`: {name} is stale"
+
+
+def test_the_layer_ships_the_pydantic_core_the_bodies_were_compiled_for() -> None:
+    """A schema is read by the pydantic-core it was made with: the layer pins that one (and no pydantic)."""
+    import pydantic_core
+
+    layer = (ROOT / "shared" / "requirements.txt").read_text().splitlines()
+    assert pydantic_core.__version__ == body_schemas.PYDANTIC_CORE_VERSION
+    assert f"pydantic-core=={pydantic_core.__version__}" in layer
+    assert not [line for line in layer if line.startswith("pydantic>") or line.startswith("pydantic=")]
 
 
 def test_every_body_a_function_validates_is_compiled() -> None:
