@@ -45,7 +45,7 @@ def get_report(request: Request) -> Response:
 @router.operation("postAgencyAction")
 def post_action(request: Request) -> Response:
     tracking_id = parse_tracking_id(request.path_params.get("tracking_id", ""))
-    # Only actions validate a body: the inbox and the report views never pay for pydantic.
+    # Only actions validate a body: the inbox and the report views never pay for pydantic-core.
     version = if_match(request)
     body = request.validated()
     action = ActionRequest(

@@ -25,7 +25,7 @@ def private_view(request: Request) -> Response:
 
 @router.operation("postReporterMessage")
 def post_message(request: Request) -> Response:
-    # Bodies are validated on the POST routes only: the private view never pays for pydantic.
+    # Bodies are validated on the POST routes only: the private view never pays for pydantic-core.
     body = request.validated()
     view = reporter.post_message(request.path_params.get("tracking_id", ""), _code(request), body["message"])
     return Response(201, view, PRIVATE)

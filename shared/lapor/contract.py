@@ -34,7 +34,7 @@ class Operation:
     description: str
     tag: str
     success_status: int = 200
-    # Bodies name classes of `lapor.models` (importing pydantic here would cost every function's cold start).
+    # Bodies name models of `lapor.models` (checked at run time by `lapor.bodies`, which never imports pydantic).
     response: str | tuple[str] | None = None  # a tuple means "a list of"
     content_type: str = "application/json"
     request: str | None = None  # a JSON body is validated with it before the handler runs

@@ -6,8 +6,8 @@ Hand-written rather than Powertools' resolver, for cold starts. Importing the re
 client); this module took about 0.23x with Powertools' logger (0.11x of a floor on its own at 512 MB's CPU
 share: lapor.observability now logs without it), and the contract it routes by 0.06x more (medians of 7
 subprocess starts, November 2026). The resolver would fit the public lookup's budget of 1.2x the floor
-only with nothing else in it. The price: routing, body validation (`Request.validated`, pydantic on first
-use) and this error mapping are ours to keep, in about 300 lines.
+only with nothing else in it. The price: routing, body validation (`Request.validated`, pydantic-core with
+the schemas compiled from the models: `lapor.bodies`) and this error mapping are ours to keep, in about 300 lines.
 """
 
 from __future__ import annotations
