@@ -22,7 +22,6 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 from lapor.errors import FieldProblem, ValidationFailed
@@ -82,12 +81,9 @@ class Refuse:
         self.refused = refused
         self.message = _REFUSED_MESSAGES[refused]
 
-    @cached_property
-    def _found(self) -> re.Pattern[str]:  # compiled on first use: a function checks few of the bodies
-        return re.compile(f"[{self.refused}]")
-
     def __call__(self, value: str) -> str:
-        if self._found.search(value):
+        # `re` compiles the class on first use and keeps it: a function checks few of the bodies.
+        if re.search(f"[{self.refused}]", value):
             raise _refusal("refused_character", self.message)
         return value
 
@@ -113,15 +109,9 @@ class TrimCheck:
         return f"TrimCheck({self.minimum}, {self.maximum}, {self.refuse.refused!r})"
 
 
-_email_patterns: list[re.Pattern[str]] = []
-
-
 def normalized_email(value: str) -> str:
     """`value` checked against the form above, with its domain in lower case (email-validator's `normalized`)."""
-    if not _email_patterns:
-        _email_patterns[:] = [re.compile(EMAIL_PATTERN), re.compile(EMAIL_REFUSED_PATTERN)]
-    form, refused = _email_patterns
-    if not form.fullmatch(value) or refused.search(value):
+    if not re.fullmatch(EMAIL_PATTERN, value) or re.search(EMAIL_REFUSED_PATTERN, value):
         raise _refusal("email", "is not a valid email address")
     local, domain = value.rsplit("@", 1)
     return f"{local}@{domain.lower()}"

@@ -286,7 +286,8 @@ class Open311RequestForm(BaseModel):
     make the reporter (a name and an email or phone), none of them makes the report anonymous.
     """
 
-    # Never validated (lapor.open311 reads the form): built only for the OpenAPI document.
+    # Never validated (lapor.open311 reads the form): built for the OpenAPI document and for the form's field
+    # names in lapor.body_schemas.
     model_config = ConfigDict(extra="forbid", populate_by_name=False, json_schema_extra=strict_schema, defer_build=True)
 
     api_key: str = Field(description="The partner key an operator issued with `lapor open311-key create`")
