@@ -18,6 +18,7 @@ def api_event(
     source_ip: str = "203.0.113.77",
     user_agent: str = "Mozilla/5.0 (Linux; Android 10; Redmi 9A) UniqueAgent/4242",
     claims: dict[str, str] | None = None,
+    stage_variables: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     path = resource
     for name, value in (path_params or {}).items():
@@ -44,7 +45,7 @@ def api_event(
         "queryStringParameters": query,
         "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
         "pathParameters": path_params,
-        "stageVariables": None,
+        "stageVariables": stage_variables,
         "requestContext": context,
         "body": text,
         "isBase64Encoded": False,

@@ -23,15 +23,20 @@ SITE = Site(Path(__file__).parent, ("console.js", "console.css"))
 router = Router("console")
 
 
+# The app client's id arrives with each request as this stage variable (template.yaml, LaporApi): the
+# client's callback URL names the API, so the function's environment cannot name the client.
+CLIENT_STAGE_VARIABLE = "consoleClientId"
+
+
 @cache
-def _sign_in() -> tuple[str, str]:
-    """The user pool's managed login (its https origin) and the console's app client id."""
-    return os.environ.get("CONSOLE_AUTH_URL", "").rstrip("/"), os.environ.get("CONSOLE_CLIENT_ID", "")
+def _auth_url() -> str:
+    """The user pool's managed login (its https origin)."""
+    return os.environ.get("CONSOLE_AUTH_URL", "").rstrip("/")
 
 
 def _headers() -> dict[str, str]:
     # The token is fetched from the sign-in origin; everything else comes from this origin only.
-    auth = urlsplit(_sign_in()[0])
+    auth = urlsplit(_auth_url())
     token_origin = f" {auth.scheme}://{auth.netloc}" if auth.scheme == "https" else ""
     return {
         "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -42,9 +47,9 @@ def _headers() -> dict[str, str]:
 
 
 def _html(request: Request, root: str) -> Response:
-    auth_url, client_id = _sign_in()
+    client_id = request.stage_variables.get(CLIENT_STAGE_VARIABLE, "")
     page = SITE.page(
-        "console.html", language(request), root=root, auth=html.escape(auth_url), client=html.escape(client_id)
+        "console.html", language(request), root=root, auth=html.escape(_auth_url()), client=html.escape(client_id)
     )
     return cached(request, page, HTML, _headers())
 

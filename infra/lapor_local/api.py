@@ -48,6 +48,7 @@ class Route:
     method: str
     path: str
     token_header: str | None = None  # the header a Cognito authorizer reads; None for a public route
+    stage_variables: tuple[tuple[str, str], ...] = ()  # the stage's `Variables`, resolved, as the event has them
 
     @property
     def segments(self) -> tuple[str, ...]:
@@ -93,8 +94,13 @@ def check_api_event(function_id: str, event_name: str, event_props: Mapping[str,
         )
 
 
-def routes_from_template(template: Mapping[str, Any], functions: Mapping[str, Mapping[str, Any]]) -> list[Route]:
-    """Every `Type: Api` event of the given functions (logical id → merged, resolved properties)."""
+def routes_from_template(
+    template: Mapping[str, Any],
+    functions: Mapping[str, Mapping[str, Any]],
+    stage_variables: Mapping[str, Mapping[str, str]] | None = None,
+) -> list[Route]:
+    """Every `Type: Api` event of the given functions (logical id → merged, resolved properties), with the
+    resolved stage variables of each API (its logical id → `Variables`)."""
     routes: dict[tuple[str, str], Route] = {}
     for function_id, properties in functions.items():
         for event in (properties.get("Events") or {}).values():
@@ -108,6 +114,7 @@ def routes_from_template(template: Mapping[str, Any], functions: Mapping[str, Ma
                 method=str(event_props["Method"]).upper(),
                 path=event_props["Path"],
                 token_header=_token_header(template, api_id, event_props.get("Auth") or {}),
+                stage_variables=tuple(sorted(((stage_variables or {}).get(api_id) or {}).items())),
             )
             key = (route.method, "/" + "/".join(route.segments))
             if key in routes:
@@ -215,7 +222,7 @@ def proxy_event(
         "queryStringParameters": query_single or None,
         "multiValueQueryStringParameters": query_multi or None,
         "pathParameters": dict(path_parameters) or None,
-        "stageVariables": None,
+        "stageVariables": dict(route.stage_variables) or None,
         "requestContext": request_context,
         "body": event_body,
         "isBase64Encoded": is_base64,

@@ -103,9 +103,10 @@ def _ensure_port_free(host: str, port: int) -> None:
 
 
 STATE_FILE = "local-stack.json"
-# The console finds the sign-in endpoints and its app client through these (see functions/console).
+# The console finds the sign-in endpoint in its environment and its app client id in a stage variable
+# (see functions/console and the template's LaporApi).
 AUTH_ENV = "CONSOLE_AUTH_URL"
-CLIENT_ENV = "CONSOLE_CLIENT_ID"
+CLIENT_STAGE_VARIABLE = "consoleClientId"
 
 
 class LocalStack:
@@ -146,6 +147,7 @@ class LocalStack:
         self.outputs: dict[str, Any] = {}
         self.resources: list[CreatedResource] = []
         self.functions: dict[str, LocalFunction] = {}
+        self.stage_variables: dict[str, dict[str, str]] = {}  # each API's logical id → its resolved Variables
         self.schedule_sources: list[ScheduleSource] = []
         self._resolver: Resolver | None = None
         self._moto: Any = None
@@ -188,7 +190,7 @@ class LocalStack:
         self._atomic.enter_context(serialized_dynamodb())
         self._start_moto()
         self._set_environment(self._aws_environment())
-        sign_in = LocalSignIn(self._dev_token_secret, _directory_agencies, lambda: os.environ.get(CLIENT_ENV, ""))
+        sign_in = LocalSignIn(self._dev_token_secret, _directory_agencies, self._console_client_id)
         gateway = ApiGateway([], self.invoke, self._dev_token_secret, sign_in.handle)
         try:
             self._http = LocalHttpServer((self.host, self.api_port), gateway)
@@ -220,7 +222,14 @@ class LocalStack:
         self.functions = {
             logical_id: self._local_function(logical_id, props) for logical_id, props in function_props.items()
         }
-        self._http.gateway.routes = routes_from_template(template, function_props)
+        self.stage_variables = {
+            logical_id: {name: as_string(value) for name, value in resolver.resolve(variables).items()}
+            for logical_id, resource in template["Resources"].items()
+            if resource.get("Type") == "AWS::Serverless::Api"
+            and resolver.is_active(logical_id)
+            and (variables := resource_properties(template, logical_id).get("Variables"))
+        }
+        self._http.gateway.routes = routes_from_template(template, function_props, self.stage_variables)
         self._start_thread(threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.1}))
         self._serving = True
         for source in sqs_event_sources(function_props):
@@ -280,6 +289,10 @@ class LocalStack:
             for logical_id, resource in template["Resources"].items()
             if resource.get("Type") == FUNCTION_TYPE and resolver.is_active(logical_id)
         }
+
+    def _console_client_id(self) -> str:
+        """The app client the console signs in with: what the API's stage variable gives the console."""
+        return next((v[CLIENT_STAGE_VARIABLE] for v in self.stage_variables.values() if CLIENT_STAGE_VARIABLE in v), "")
 
     @staticmethod
     def _function_environment(function_props: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:

@@ -230,6 +230,8 @@ class Request:
         self.body: str | None = raw
         context = event.get("requestContext") or {}
         self.claims: dict[str, str] = dict((context.get("authorizer") or {}).get("claims") or {})
+        # The stage's `Variables` (template.yaml, LaporApi): deploy-time settings no environment may name.
+        self.stage_variables: dict[str, str] = dict(event.get("stageVariables") or {})
         self._domain = str(context.get("domainName") or "")
         self.operation: Operation | None = None  # the contract's operation being served, set by the Router
         self._stage = str(context.get("stage") or "")

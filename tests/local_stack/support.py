@@ -52,6 +52,8 @@ Resources:
     Type: AWS::Serverless::Api
     Properties:
       StageName: test
+      Variables:
+        greeting: !Ref Greeting
       Auth:
         Authorizers:
           AgencyPool:

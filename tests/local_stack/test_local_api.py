@@ -33,7 +33,7 @@ def test_a_request_becomes_the_proxy_event_api_gateway_would_send(stack: LocalSt
     assert event["multiValueQueryStringParameters"] == {"lang": ["en"], "tag": ["a", "b"], "empty": [""]}
     assert event["headers"]["X-Trace"] == "abc", "header names as the client sent them"
     assert event["multiValueHeaders"]["X-Trace"] == ["abc"]
-    assert event["stageVariables"] is None
+    assert event["stageVariables"] == {"greeting": "halo"}, "the API's Variables, resolved, as its stage passes them"
     assert event["body"] is None
     assert event["isBase64Encoded"] is False
     context = event["requestContext"]

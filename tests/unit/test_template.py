@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import copy
 import json
 import re
 import shutil
@@ -18,6 +17,7 @@ from lapor.contract import OPERATIONS
 from lapor_local.template import Resolver, load_template
 
 from tests import iam
+from tests.cfn import sam_transformed
 from tests.conftest import ROOT, load_function
 
 TEMPLATE = load_template(ROOT / "template.yaml")
@@ -403,27 +403,8 @@ def test_functions_that_read_the_directory_may_query_it(logical_id: str) -> None
 # ---------------------------------------------------------------- issue 8.6: promises kept on a real account
 
 
-def sam_transformed(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """What CloudFormation receives after SAM's transform (aws-sam-translator, offline)."""
-    from samtranslator.translator.transform import transform
-
-    class NoManagedPolicies:
-        def load(self) -> dict[str, str]:
-            return {}
-
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-southeast-3")
-    template = copy.deepcopy(TEMPLATE)
-    for resource in template["Resources"].values():
-        props = resource.get("Properties", {})
-        if resource["Type"] == "AWS::Serverless::Function":
-            props["CodeUri"] = "s3://lapor-artifacts/function.zip"  # what `sam package` writes
-        if resource["Type"] == "AWS::Serverless::LayerVersion":
-            props["ContentUri"] = "s3://lapor-artifacts/layer.zip"
-    return transform(template, {}, NoManagedPolicies())  # type: ignore[no-any-return]
-
-
-def test_sam_creates_one_stage_only_the_throttled_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    resources = sam_transformed(monkeypatch)["Resources"]
+def test_sam_creates_one_stage_only_the_throttled_one() -> None:
+    resources = sam_transformed(TEMPLATE)["Resources"]
     stages = {k: v for k, v in resources.items() if v["Type"] == "AWS::ApiGateway::Stage"}
     assert len(stages) == 1, sorted(stages)
     ((stage_id, stage),) = stages.items()
