@@ -41,7 +41,9 @@ format: venv
 typecheck: venv
 	$(BIN)/mypy
 
+# The browser is found or installed once, before the test workers start (tests/provision.py).
 test: venv lint typecheck
+	$(BIN)/python -m tests.provision
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 bench: venv

@@ -311,7 +311,11 @@ def creation_order(template: Mapping[str, Any]) -> list[str]:
     for logical_id, resource in resources.items():
         explicit = resource.get("DependsOn", [])
         explicit = [explicit] if isinstance(explicit, str) else explicit
-        depends[logical_id] = (set(_references(resource.get("Properties"), resources)) | set(explicit)) - {logical_id}
+        properties = dict(resource.get("Properties") or {})
+        if resource.get("Type") == "AWS::Serverless::Api":
+            # SAM puts an API's Variables on its stage, which depends on the API: they may name what names the API.
+            properties.pop("Variables", None)
+        depends[logical_id] = (set(_references(properties, resources)) | set(explicit)) - {logical_id}
     order: list[str] = []
     while len(order) < len(resources):
         ready = [name for name in resources if name not in order and depends[name] <= set(order)]

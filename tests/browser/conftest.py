@@ -1,17 +1,12 @@
 """Browser tests: Chromium driven by Playwright, against the local stack in a subprocess.
 
-The browser is found or fetched by itself: the system's Chromium when there is one, else Playwright's own
-(`playwright install chromium`), else, as root on Debian, Debian's `chromium` package. Only when all three
-fail do the tests fail (never skip), saying what to run. One browser serves the whole session; each test
-gets a fresh profile. Pages are 360 px wide, as on a small phone, unless a test says otherwise.
+The browser is found or installed by `tests.provision` (under a lock every worker waits on); only when
+none can be had do the tests fail (never skip), saying what to run. One browser serves the whole session;
+each test gets a fresh profile. Pages are 360 px wide, as on a small phone, unless a test says otherwise.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 import threading
 import urllib.error
 import urllib.request
@@ -22,11 +17,10 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
+from tests import provision
 from tests.conftest import ROOT, RunningStack
 from tests.qrdecode import read_qr_codes
 
-SYSTEM_BROWSERS = ("chromium", "chromium-browser")
-INSTALL_HINT = "sudo apt-get install -y --no-install-recommends chromium   (or: python -m playwright install chromium)"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -101,33 +95,12 @@ def staged_api(local_stack: RunningStack) -> Iterator[str]:
     server.server_close()
 
 
-def _system_browser() -> str | None:
-    return next((path for name in SYSTEM_BROWSERS if (path := shutil.which(name))), None)
-
-
-def _quiet(command: list[str], timeout: int) -> bool:
-    try:
-        return subprocess.run(command, capture_output=True, timeout=timeout).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-
-
 def browser_executable() -> str | None:
-    """The Chromium to launch: a path, or None for Playwright's own download. Fails when there is none."""
-    found = _system_browser()
-    if found:
-        return found
-    if _quiet([sys.executable, "-m", "playwright", "install", "chromium"], timeout=600):
-        return None
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"]
-        if subprocess.run(["apt-get", "update", "-qq"], capture_output=True, env=env, timeout=600).returncode == 0:
-            subprocess.run(install, capture_output=True, env=env, timeout=900)
-        found = _system_browser()
-        if found:
-            return found
-    pytest.fail(f"No Chromium for the browser tests, and none could be installed. Run: {INSTALL_HINT}", pytrace=False)
+    """The Chromium to launch (None: Playwright's own); the tests fail with what to run when there is none."""
+    try:
+        return provision.chromium()
+    except provision.Unavailable as missing:
+        pytest.fail(str(missing), pytrace=False)
 
 
 @pytest.fixture(scope="session")

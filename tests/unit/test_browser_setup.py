@@ -1,60 +1,131 @@
-"""`make test` finds or installs its browser: system Chromium, else Playwright's, else Debian's as root."""
+"""`make test` finds or installs its browser once: system Chromium, else Playwright's, else Debian's as root.
+
+The machine is pretend (which browsers exist, what installing does, whether we are root); the lock is real.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser import conftest as browser_setup
+from tests import provision
 
 
 @pytest.fixture
-def machine(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """A pretend machine: which browsers exist, what installing does, whether we are root; and what ran."""
-    state: dict[str, Any] = {"browsers": {}, "playwright_ok": False, "apt_installs": None, "root": False, "ran": []}
+def machine(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Any]:
+    """A pretend machine whose state lives in files, so that forked workers share it as real ones would:
+    a browser exists when its file does; apt-get takes `install_seconds` and, like dpkg, fails at once
+    while another apt-get holds its lock."""
+    state: dict[str, Any] = {
+        "dir": tmp_path,
+        "playwright_ok": False,
+        "apt_works": False,
+        "root": False,
+        "install_seconds": 0.0,
+        "lock": tmp_path / "provision.lock",
+    }
+    browser_file, dpkg_lock, ran = tmp_path / "chromium", tmp_path / "dpkg.lock", tmp_path / "ran.log"
 
     def which(name: str) -> str | None:
-        return state["browsers"].get(name)
+        if name == "apt-get":
+            return "/usr/bin/apt-get"
+        return str(browser_file) if name == "chromium" and browser_file.exists() else None
 
     def run(command: list[str], **kwargs: Any) -> Any:
-        state["ran"].append(command)
+        with ran.open("a") as log:
+            log.write(" ".join(command[-3:]) + "\n")
         ok = True
-        if command[:3] == [browser_setup.sys.executable, "-m", "playwright"]:
+        if command[1:3] == ["-m", "playwright"]:
             ok = state["playwright_ok"]
-        elif command[:2] == ["apt-get", "install"] and state["apt_installs"]:
-            state["browsers"]["chromium"] = state["apt_installs"]
-        elif command[0] == "apt-get" and state["apt_installs"] is None:
-            ok = False
+        elif command[0] == "apt-get":
+            ok = state["apt_works"]
+            if ok and "install" in command:
+                try:
+                    held = os.open(dpkg_lock, os.O_CREAT | os.O_EXCL)
+                except FileExistsError:
+                    ok = False  # "Could not get lock /var/lib/dpkg/lock-frontend"
+                else:
+                    time.sleep(state["install_seconds"])
+                    browser_file.write_text("#!/bin/sh\n")
+                    os.close(held)
+                    dpkg_lock.unlink()
         return type("Done", (), {"returncode": 0 if ok else 1})()
 
-    monkeypatch.setattr(
-        browser_setup.shutil, "which", lambda name: which(name) if name != "apt-get" else "/usr/bin/apt-get"
-    )
-    monkeypatch.setattr(browser_setup.subprocess, "run", run)
-    monkeypatch.setattr(browser_setup.os, "geteuid", lambda: 0 if state["root"] else 1000)
+    monkeypatch.setattr(provision.shutil, "which", which)
+    monkeypatch.setattr(provision.subprocess, "run", run)
+    monkeypatch.setattr(provision.os, "geteuid", lambda: 0 if state["root"] else 1000)
+    state["ran"] = lambda: ran.read_text().splitlines() if ran.exists() else []
+    state["browser"] = str(browser_file)
     return state
 
 
 def test_the_system_chromium_is_used_when_there_is_one(machine: dict[str, Any]) -> None:
-    machine["browsers"]["chromium"] = "/usr/bin/chromium"
-    assert browser_setup.browser_executable() == "/usr/bin/chromium"
-    assert machine["ran"] == []
+    Path(machine["browser"]).write_text("")
+    assert provision.chromium(machine["lock"]) == machine["browser"]
+    assert machine["ran"]() == []
 
 
 def test_else_playwright_installs_its_own(machine: dict[str, Any]) -> None:
     machine["playwright_ok"] = True
-    assert browser_setup.browser_executable() is None  # Playwright's own build
-    assert machine["ran"][0][-3:] == ["playwright", "install", "chromium"]
+    assert provision.chromium(machine["lock"]) is None  # Playwright's own build
+    assert machine["ran"]() == ["playwright install chromium"]
 
 
-def test_else_root_on_debian_installs_the_chromium_package(machine: dict[str, Any]) -> None:
-    machine["root"], machine["apt_installs"] = True, "/usr/bin/chromium"
-    assert browser_setup.browser_executable() == "/usr/bin/chromium"
-    assert ["apt-get", "update", "-qq"] in machine["ran"]
+def test_else_root_on_debian_installs_the_chromium_package_waiting_for_dpkgs_lock(machine: dict[str, Any]) -> None:
+    machine["root"], machine["apt_works"] = True, True
+    assert provision.chromium(machine["lock"]) == machine["browser"]
+    ran = machine["ran"]()
+    assert "-qq --no-install-recommends chromium" in ran and "update -qq" in ran[1]
 
 
-def test_when_all_three_fail_the_tests_fail_with_the_command_to_run(machine: dict[str, Any]) -> None:
-    with pytest.raises(pytest.fail.Exception, match="apt-get install -y --no-install-recommends chromium"):
-        browser_setup.browser_executable()
-    assert not any(command[0] == "apt-get" for command in machine["ran"]), "not root: nothing is installed"
+def test_when_nothing_works_one_line_says_what_to_run(machine: dict[str, Any]) -> None:
+    with pytest.raises(provision.Unavailable, match="apt-get install -y --no-install-recommends chromium") as caught:
+        provision.chromium(machine["lock"])
+    assert "\n" not in str(caught.value)
+    assert machine["ran"]() == ["playwright install chromium"], "not root: apt-get is never run"
+
+
+def _worker(lock: Path, results: Any) -> None:
+    try:
+        results.put(provision.chromium(lock))
+    except provision.Unavailable as missing:
+        results.put(f"failed: {missing}")
+
+
+def test_two_workers_asking_at_once_both_get_the_browser_and_it_is_installed_once(machine: dict[str, Any]) -> None:
+    """What broke a newcomer's first `make test`: two xdist workers ran apt-get at the same moment, one lost
+    dpkg's lock and failed every browser test it held."""
+    machine["root"], machine["apt_works"], machine["install_seconds"] = True, True, 1.0
+    forked = multiprocessing.get_context("fork")  # the workers inherit this pretend machine
+    results = forked.Queue()
+    workers = [forked.Process(target=_worker, args=(machine["lock"], results)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    answers = [results.get(timeout=30) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=30)
+    assert answers == [machine["browser"], machine["browser"]]
+    installs = [line for line in machine["ran"]() if line.endswith("--no-install-recommends chromium")]
+    assert len(installs) == 1, "the second worker waited and found the first one's browser"
+
+
+def test_without_the_lock_the_same_two_workers_would_race(machine: dict[str, Any], monkeypatch: Any) -> None:
+    """The pretend machine reproduces the failure, so the test above can fail."""
+    import contextlib
+
+    monkeypatch.setattr(provision, "held", lambda lock: contextlib.nullcontext())
+    machine["root"], machine["apt_works"], machine["install_seconds"] = True, True, 3.0
+    forked = multiprocessing.get_context("fork")
+    results = forked.Queue()
+    workers = [forked.Process(target=_worker, args=(machine["lock"], results)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    answers = sorted(str(results.get(timeout=30)) for _ in workers)
+    for worker in workers:
+        worker.join(timeout=30)
+    assert answers[0] == machine["browser"] and answers[1].startswith("failed: No Chromium")
