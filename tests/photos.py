@@ -8,7 +8,9 @@ and with exiv2 (a second, independent reader), and how to upload through a presi
 from __future__ import annotations
 
 import io
+import json
 import struct
+import subprocess
 import urllib.request
 import uuid
 from typing import Any
@@ -124,6 +126,16 @@ def decompression_bomb(side: int = 12_000) -> bytes:
     return out.getvalue()
 
 
+def webp_memory_bomb() -> bytes:
+    """8000 x 8000 RGBA WebP of a few hundred KB, turned by its EXIF: under the old 64-megapixel cap its
+    cleaning peaked at 1 GB (the second audit's finding)."""
+    out = io.BytesIO()
+    Image.new("RGBA", (8000, 8000), (10, 20, 30, 128)).save(
+        out, "WEBP", quality=10, exif=identifying_exif(orientation=6)
+    )
+    return out.getvalue()
+
+
 def oversized(megabytes: int = 12) -> bytes:
     """A JPEG header followed by `megabytes` of filler: too large whatever it is."""
     return b"\xff\xd8\xff\xe0" + b"\x00" * (megabytes * 1024 * 1024)
@@ -219,3 +231,52 @@ def near_limit_jpeg(limit: int = 10 * 1024 * 1024) -> bytes:
             best = out.getvalue()
             break
     return best
+
+
+# ---------------------------------------------------------------- the worst pictures the cleaner accepts
+
+# What each accepted format can hold at most: every mode of it that costs the most memory to decode.
+WORST_KINDS = (("JPEG", "RGB"), ("PNG", "RGB"), ("PNG", "RGBA"), ("WEBP", "RGB"), ("WEBP", "RGBA"))
+ORIENTATIONS = tuple(range(1, 9))
+
+
+def worst_accepted(kind: str, mode: str, orientation: int) -> bytes:
+    """A picture of exactly `MAX_PIXELS` (as 3:2, a phone's shape) with EXIF orientation `orientation`:
+    the most the cleaner must decode for that format and mode."""
+    from lapor.photos import MAX_PIXELS
+
+    width = int((MAX_PIXELS * 3 / 2) ** 0.5)
+    size = (width, MAX_PIXELS // width)
+    image = Image.new(mode, size, (90, 120, 200, 160)[: len(mode)])
+    ImageDraw.Draw(image).rectangle((0, 0, size[0] // 2, size[1] // 2), fill=(200, 40, 40, 255)[: len(mode)])
+    out = io.BytesIO()
+    image.save(out, kind, exif=identifying_exif(orientation=orientation), **({"quality": 50} if kind != "PNG" else {}))
+    return out.getvalue()
+
+
+_MEASURE = """
+import json, sys
+sys.path[:0] = [sys.argv[1] + "/functions/process_photo", sys.argv[1] + "/shared"]
+from cleaner import clean_image
+from lapor.photos import PhotoRefused
+data = sys.stdin.buffer.read()
+try:
+    clean = clean_image(data)
+    outcome = f"{clean.width}x{clean.height}"
+except PhotoRefused as refused:
+    outcome = f"refused: {refused.code}"
+with open("/proc/self/status", encoding="ascii") as status:
+    peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+print(json.dumps({"outcome": outcome, "peak_mb": peak}))
+"""
+
+
+def cleaning_peak(data: bytes, root: Any) -> dict[str, Any]:
+    """Clean `data` in a fresh interpreter: its outcome and the peak memory of that process (VmHWM, MB,
+    the interpreter and Pillow included), as the photo function would use it."""
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURE, str(root)], input=data, capture_output=True, timeout=120, check=True
+    )
+    return dict(json.loads(done.stdout))

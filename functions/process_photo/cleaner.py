@@ -2,7 +2,9 @@
 
 The type comes from the bytes, never from the name or the declared type. The size is checked before
 decoding (a decompression bomb is refused without allocating it); JPEGs are decoded at a reduced scale
-when they are larger than needed. The EXIF orientation is applied to the pixels, colours are converted
+when they are larger than needed, and any other picture is shrunk by a whole factor right after decoding,
+before it is turned or converted, so no second full-size copy exists. The EXIF orientation is applied to
+the pixels, colours are converted
 to sRGB, and a brand-new image is built from the pixel values alone, so EXIF (GPS, make, serial), XMP,
 IPTC, ICC profiles, maker notes and comments cannot survive: there is nowhere for them to go.
 """
@@ -13,7 +15,7 @@ import io
 import warnings
 
 from lapor.photos import MAX_PIXELS, MAX_SIDE, STORED_TYPE, CleanImage, PhotoRefused
-from PIL import Image, ImageCms, ImageOps
+from PIL import Image, ImageCms
 
 # Formats recognised by their first bytes; WebP is RIFF....WEBP.
 _MAGIC = ((b"\xff\xd8\xff", "JPEG"), (b"\x89PNG\r\n\x1a\n", "PNG"))
@@ -21,8 +23,20 @@ _MAGIC = ((b"\xff\xd8\xff", "JPEG"), (b"\x89PNG\r\n\x1a\n", "PNG"))
 # picture is a polyglot, and is refused even though its picture would be re-encoded harmlessly.
 _FOREIGN = (b"<html", b"<script", b"<svg", b"<!doctype", b"<?php", b"<iframe", b"<body", b"%pdf-", b"<object")
 JPEG_QUALITY = 85
+_REDUCIBLE = ("L", "LA", "RGB", "RGBA", "CMYK", "I", "F", "YCbCr")
 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow's own guard too: it raises beyond twice this
+_ORIENTATION = 0x0112
+# EXIF orientation → the turn that shows the picture upright (as ImageOps.exif_transpose does).
+_TURNS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 
 
 def sniff(data: bytes) -> str:
@@ -54,9 +68,13 @@ def clean_image(data: bytes) -> CleanImage:
                 scale = MAX_SIDE / max(width, height)
                 if scale < 1:
                     image.draft("RGB", (max(1, int(width * scale)), max(1, int(height * scale))))
-            image.load()
             icc = image.info.get("icc_profile")
-            image = ImageOps.exif_transpose(image) or image
+            turn = _TURNS.get(image.getexif().get(_ORIENTATION, 1))
+            image.load()
+            # Shrink before any turn or conversion, so that no second full-size copy is ever made.
+            image = _reduced(image)
+            if turn is not None:
+                image = image.transpose(turn)
     except PhotoRefused:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -70,6 +88,19 @@ def clean_image(data: bytes) -> CleanImage:
     out = io.BytesIO()
     pixels.save(out, "JPEG", quality=JPEG_QUALITY)
     return CleanImage(out.getvalue(), STORED_TYPE, pixels.width, pixels.height)
+
+
+def _reduced(image: Image.Image) -> Image.Image:
+    """The decoded picture shrunk by a whole factor while its long side stays at MAX_SIDE or more (a box
+    filter, cheap); the full-size pixels are released at once. Modes `reduce` cannot take are widened first."""
+    factor = max(image.size) // MAX_SIDE
+    if factor < 2:
+        return image
+    if image.mode not in _REDUCIBLE:
+        image = image.convert("RGBA" if image.mode == "P" and "transparency" in image.info else "RGB")
+    reduced = image.reduce(factor)
+    image.close()
+    return reduced
 
 
 def _srgb(image: Image.Image, icc: bytes | None) -> Image.Image:

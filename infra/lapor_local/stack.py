@@ -48,7 +48,8 @@ _JOIN_SECONDS = 3.0
 # the pollers deliver what they receive at once.
 _EVENT_PROPERTIES = {
     "Api": {"RestApiId", "Path", "Method", "Auth"},
-    "SQS": {"Queue", "BatchSize", "MaximumBatchingWindowInSeconds", "FunctionResponseTypes"},
+    # ScalingConfig caps concurrent invocations: the local pollers deliver one batch at a time anyway.
+    "SQS": {"Queue", "BatchSize", "MaximumBatchingWindowInSeconds", "FunctionResponseTypes", "ScalingConfig"},
     "Schedule": {"Schedule", "Description"},
 }
 

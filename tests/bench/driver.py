@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.bench import cost, harness, local, scenarios, share
+from tests.bench import cost, harness, local, photo_memory, scenarios, share
 
 CHILD = Path(__file__).with_name("child.py")
 LAUNCHER = Path(__file__).with_name("launcher.py")
@@ -158,6 +158,8 @@ def run_all(root: Path, work_dir: Path, options: Any, progress: Callable[[str], 
             raise ValueError(f"no such function in the template: {', '.join(sorted(unknown))}")
         functions = {kind: info for kind, info in functions.items() if kind in only}
     phases: dict[str, Any] = {"functions": {kind: asdict(info) for kind, info in functions.items()}}
+    if "photos" in options.phases and "ProcessPhotoFunction" in functions:
+        _phase(phases, "photos", progress, lambda: photo_memory.measure(root, progress))
     launcher = Launcher()
     try:
         _run_phases(root, work_dir, options, progress, functions, launcher, phases)

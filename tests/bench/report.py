@@ -559,6 +559,29 @@ def open311_figures(runs: list[dict[str, Any]], report: Report) -> None:
     report.figures["open311_listing"] = runs
 
 
+def photo_memory_figures(photos: dict[str, Any], functions: dict[str, Any], report: Report) -> None:
+    """The worst accepted picture of each format and mode, by EXIF orientation: peak MB of the MemorySize."""
+    memory_mb = (functions.get("ProcessPhotoFunction") or {}).get("memory_mb")
+    rows, worst = [], 0.0
+    for name, by_orientation in photos.items():
+        peaks = [result["peak_mb"] for result in by_orientation.values()]
+        refused = [str(o) for o, result in by_orientation.items() if not result["outcome"][0].isdigit()]
+        worst = max(worst, *peaks)
+        rows.append([name, *(f"{peak:.0f}" for peak in peaks), _fmt(max(peaks) / memory_mb if memory_mb else None)])
+        if refused:
+            report.problems.append(f"photo memory: {name} refused at orientation {', '.join(refused)}")
+    if memory_mb and worst > memory_mb / 2:
+        report.problems.append(f"photo memory: the worst accepted picture peaks at {worst:.0f} MB of {memory_mb} MB")
+    orientations = list(next(iter(photos.values()), {}))
+    report.lines += [
+        "",
+        f"ProcessPhotoFunction, the worst accepted picture (MAX_PIXELS, 3:2) by EXIF orientation: peak MB of the "
+        f"process (VmHWM), and the largest against its {memory_mb} MB (target at most 0.5)",
+        *harness.render_table(["format mode", *(f"o{o}" for o in orientations), "max / MemorySize"], rows),
+    ]
+    report.figures["photo_memory"] = photos
+
+
 def build_report(phases: dict[str, Any]) -> Report:
     report = Report()
     report.problems.extend(phases.get("errors", []))
@@ -574,4 +597,6 @@ def build_report(phases: dict[str, Any]) -> Report:
         escalation_figures(phases["escalation"], report)
     if phases.get("open311"):
         open311_figures(phases["open311"], report)
+    if phases.get("photos"):
+        photo_memory_figures(phases["photos"], phases.get("functions", {}), report)
     return report

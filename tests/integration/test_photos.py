@@ -188,10 +188,11 @@ def test_png_text_and_webp_exif_do_not_survive(photo_api: Api, make: Any, conten
         (photos.polyglot, "other_content"),
         (photos.decompression_bomb, "too_many_pixels"),
         (lambda: photos.decompression_bomb(side=9_000), "too_many_pixels"),
+        (photos.webp_memory_bomb, "too_many_pixels"),
         (photos.oversized, "too_large"),
         (lambda: b"\xff\xd8\xff\xe0 this is no jpeg at all", "unreadable"),
     ],
-    ids=["pdf", "html", "polyglot", "bomb-144mp", "bomb-81mp", "12mb", "broken-jpeg"],
+    ids=["pdf", "html", "polyglot", "bomb-144mp", "bomb-81mp", "webp-rgba-64mp-turned", "12mb", "broken-jpeg"],
 )
 def test_what_is_not_a_plain_picture_is_refused_with_a_reason_and_nothing_is_stored(
     photo_api: Api, make: Any, reason: str
