@@ -33,7 +33,9 @@ if TYPE_CHECKING:
     from lapor.shapes import AttachmentSlot, Photo
 
 MAX_PHOTOS = 3  # per report and author (the reporter, the agency), as FixMyStreet does
-MAX_ATTEMPTS = 10  # slots and refusals kept per report, so the report item stays small
+# Slots and refusals kept per report and author, so the report item stays small; each side has its own, so
+# one cannot use up the other's.
+MAX_ATTEMPTS = 10
 MAX_BYTES = 10 * 1024 * 1024
 MAX_SIDE = 2560  # the long side of a stored photo, in pixels
 # Refused before decoding: a phone photo has 12 to 24 million pixels; more is a decompression bomb (an
@@ -114,7 +116,8 @@ def bucket_origin() -> str:
 def reserve_slot(item: dict[str, Any], author: str, content_type: str) -> AttachmentSlot:
     """A presigned POST for one new photo of `author` ("reporter" or "agency") on an authorized report.
 
-    Refused (409) when the author already has `MAX_PHOTOS` photos stored or on the way.
+    Refused (409) when the author already has `MAX_PHOTOS` photos stored or on the way, or `MAX_ATTEMPTS`
+    uploads kept (refusals included).
     """
     now = utcnow()
     attachments: dict[str, Any] = item.get("attachments") or {}
@@ -122,8 +125,9 @@ def reserve_slot(item: dict[str, Any], author: str, content_type: str) -> Attach
     if sum(1 for a in live if a["author"] == author) >= MAX_PHOTOS:
         raise Conflict(f"A report takes at most {MAX_PHOTOS} photos from each side.")
     drop = [a["id"] for a in attachments.values() if a["status"] == "pending" and not _counts(a, now)]
-    if len(attachments) - len(drop) >= MAX_ATTEMPTS:
-        raise Conflict("This report has had too many photo uploads.")
+    kept = [a for a in attachments.values() if a["author"] == author and a["id"] not in drop]
+    if len(kept) >= MAX_ATTEMPTS:
+        raise Conflict("This report has had too many photo uploads from your side.")
     tracking_id = item["tracking_id"]
     attachment_id = _new_attachment_id()
     expires = now + timedelta(seconds=SLOT_SECONDS)

@@ -333,3 +333,23 @@ def test_an_officer_attaches_a_photo_the_same_way(photo_api: Api) -> None:
         body={"content_type": "image/jpeg"},
     )
     assert status == 403
+
+
+def test_the_reporters_refused_uploads_never_use_up_the_agencys_budget(photo_api: Api) -> None:
+    """Each side keeps its own MAX_ATTEMPTS: ten refusals by the reporter left the agency a 409 (audit item 5)."""
+    from lapor.photos import MAX_ATTEMPTS
+
+    receipt = photo_api.submit(valid_submission())
+    for _ in range(MAX_ATTEMPTS):
+        assert send(photo_api, receipt, photos.pdf_named_jpg())["status"] == "refused"
+    status, problem = slot_for(photo_api, receipt)
+    assert status == 409 and "too many photo uploads" in problem["detail"]
+    officer = claims("dpupr-barito-utara")
+    status, slot, _ = photo_api.agency(
+        officer,
+        "POST",
+        "/agency/reports/{tracking_id}/attachments",
+        receipt["tracking_id"],
+        body={"content_type": "image/jpeg"},
+    )
+    assert status == 201, slot
