@@ -38,12 +38,13 @@ class Unavailable(Exception):
 def held(lock: Path) -> Iterator[None]:
     """An exclusive lock on `lock` for this block, waited for as long as another process holds it."""
     lock.parent.mkdir(parents=True, exist_ok=True)
-    with lock.open("a") as handle:
+    # Read-only and readable by all: another user's run (root's, say) may have made the file.
+    handle = os.open(lock, os.O_RDONLY | os.O_CREAT, 0o644)
+    try:
         fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+        yield
+    finally:
+        os.close(handle)  # releases the lock
 
 
 def system_browser() -> str | None:

@@ -129,3 +129,35 @@ def test_without_the_lock_the_same_two_workers_would_race(machine: dict[str, Any
     for worker in workers:
         worker.join(timeout=30)
     assert answers[0] == machine["browser"] and answers[1].startswith("failed: No Chromium")
+
+
+def _take_as(uid: int | None, lock: Path) -> int:
+    """Take the lock in a forked child, as user `uid` (None: as this user); its exit status."""
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child's exit status is the result
+        status = 1
+        try:
+            if uid is not None:
+                os.setgid(uid)
+                os.setuid(uid)
+            with provision.held(lock):
+                status = 0
+        finally:
+            os._exit(status)
+    return os.waitstatus_to_exitcode(os.waitpid(child, 0)[1])
+
+
+def test_a_lock_file_another_user_made_can_still_be_waited_on() -> None:
+    """A root run leaves the lock file behind, 0644 and root's: a normal user's run must still take it."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="lapor-lock-"))
+    try:
+        folder.chmod(0o755)
+        lock = folder / "provision.lock"
+        lock.touch()
+        lock.chmod(0o444)  # what a normal user sees of root's file: not writable
+        assert _take_as(65534 if os.geteuid() == 0 else None, lock) == 0
+    finally:
+        shutil.rmtree(folder)
