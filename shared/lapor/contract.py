@@ -100,7 +100,11 @@ CITIZEN_OPERATIONS: tuple[Operation, ...] = (
         "TrackReportFunction",
         "Follow a report by its Tracking ID (public view)",
         "Status, deadline, escalation level and timeline. Title, description and location only when the report "
-        "is not confidential. Never the reporter, never private messages.",
+        "is not confidential. Never the reporter, never private messages. Latitude and longitude are rounded to "
+        "${public_decimals} decimal places (about 110 m) for every report, anonymous or not: the public sees the "
+        "area, the responsible agency the exact point. A rejected report shows its status, dates, timeline events "
+        "and the rejection reason (the `rejected` entry's message, unless the agency made it private) only: no "
+        "title, description, location or photos, and no earlier messages.",
         "citizen",
         response="PublicReportView",
         parameters=(TRACKING_ID,),
@@ -687,7 +691,10 @@ OPEN311_LIST_PARAMETERS = (
 )
 OPEN311_LIST = (
     "Public (never confidential) reports, newest first, at most ${open311_listed}, read from a sparse index of public "
-    "reports (never a scan). No reporter data: there is none to show. A query that no schema can rule out is "
+    "reports (never a scan). No reporter data: there is none to show. lat and long are rounded to "
+    "${public_decimals} decimal places (about 110 m), as on every public endpoint. A rejected report is listed "
+    "(status closed) with its dates and status_notes only: description, address, lat, long and media_url are "
+    "null; its reason is in the public view, GET /reports/{tracking_id}. A query that no schema can rule out is "
     "refused with 400: start_date and end_date more than ${open311_days} days apart, end_date before start_date, an "
     "unknown "
     "service_code."
@@ -800,7 +807,8 @@ OPEN311_OPERATIONS: tuple[Operation, ...] = (
         "Open311Function",
         "One Open311 service request (an array of one)",
         "request_file is `<Tracking ID>.json` or `.xml`. Unknown, malformed and confidential reports answer 404 "
-        "alike: a confidential report cannot be told from a missing one here.",
+        "alike: a confidential report cannot be told from a missing one here. As in the listing, lat and long are "
+        "rounded to ${public_decimals} decimal places and a rejected report carries no description or location.",
         "open311",
         response=("Open311ServiceRequest",),
         parameters=(

@@ -24,6 +24,7 @@ from lapor.ids import parse_tracking_id
 from lapor.observability import count, logger
 from lapor.statuses import CLOSED
 from lapor.timefmt import from_store, to_public, to_store, utcnow
+from lapor.views import public_content
 
 if TYPE_CHECKING:
     from lapor import shapes
@@ -170,17 +171,20 @@ def service_definition(code: str, directory: Directory | None = None) -> shapes.
 
 
 def request_view(item: Mapping[str, Any], directory: Directory) -> shapes.Open311ServiceRequest:
-    """One public report as an Open311 service request: no reporter data exists in it to show."""
+    """One public report as an Open311 service request: no reporter data exists in it to show. Description
+    and location are what the public view shows (`lapor.views.public_content`): none for a rejected report,
+    lat and long rounded."""
     tz = settings().time_zone
     category = directory.category(str(item["category"]))
-    location = item.get("location") or {}
+    content = public_content(item)
+    location = content.get("location") or {}
     return {
         "service_request_id": item["tracking_id"],
         "status": "closed" if item["status"] in CLOSED else "open",
         "status_notes": STATUS_WORDS.get(str(item["status"]), ""),
         "service_name": category.name if category else item["category"],
         "service_code": item["category"],
-        "description": item.get("description"),
+        "description": content.get("description"),
         "agency_responsible": item.get("agency_name"),
         "service_notice": None,
         "requested_datetime": to_public(item["submitted_at"], tz),

@@ -63,7 +63,7 @@ XML_SCHEMA = {
 @cache
 def facts() -> dict[str, object]:
     """The figures the descriptions quote (`${name}`), read from the constants and defaults that enforce them."""
-    from lapor import agency, open311, photos, replies, reporter
+    from lapor import agency, open311, photos, replies, reporter, views
     from lapor.config import Settings
     from lapor.http import MAX_BODY_BYTES
 
@@ -86,6 +86,7 @@ def facts() -> dict[str, object]:
         "open311_ids": open311.MAX_IDS,
         "open311_days": open311.MAX_RANGE.days,
         "open311_listed": f"{open311.MAX_LISTED:,}",
+        "public_decimals": views.PUBLIC_DECIMALS,
     }
 
 

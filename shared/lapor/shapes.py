@@ -103,6 +103,9 @@ class AgencyTimelineEntry(TypedDict):
 
 
 class PublicLocation(TypedDict):
+    """Where the report is about. On public endpoints lat and lon are rounded to the area (see the
+    operation); the reporter's and the agency's views hold the point as submitted."""
+
     lat: NotRequired[float | None]
     lon: NotRequired[float | None]
     address: NotRequired[str | None]
@@ -165,7 +168,8 @@ class ReportCore(TypedDict):
 
 
 class PublicReportView(ReportCore):
-    """`GET /reports/{tracking_id}`. Title, description and location only when not confidential."""
+    """`GET /reports/{tracking_id}`. Title, description and location only when not confidential and not
+    rejected; the location rounded to the area."""
 
     timeline: list[TimelineEntry]
 
@@ -322,7 +326,8 @@ class Open311Discovery(TypedDict):
 
 
 class Open311ServiceRequest(TypedDict):
-    """One public report as an Open311 service request: never confidential, never any reporter data."""
+    """One public report as an Open311 service request: never confidential, never any reporter data; lat and
+    long rounded to the area; a rejected one without description or location."""
 
     service_request_id: str
     status: Literal["open", "closed"]

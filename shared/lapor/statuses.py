@@ -17,5 +17,8 @@ CLOSED: tuple[ReportStatus, ...] = ("closed", "rejected")  # listed as closed; n
 OPEN = tuple(s for s in STATUSES if s not in CLOSED)  # counted as open; the reporter can still write
 AGENCY_OWES = tuple(s for s in OPEN if s != "responded")  # the agency owes the next step: its deadline runs
 RATABLE: tuple[ReportStatus, ...] = ("responded", "closed")  # the reporter may rate the response
+# A rejected report shows the public its status, dates and the rejection reason only: no title, description,
+# location or photo (it may name a third party; issue 23). `lapor.views.public_content` reads this.
+CONTENT_WITHHELD: tuple[ReportStatus, ...] = ("rejected",)
 # Photos show publicly only once the agency has verified the report: filing must not be a way to publish.
-PHOTOS_PUBLIC = tuple(s for s in STATUSES if s not in ("submitted", "rejected"))
+PHOTOS_PUBLIC = tuple(s for s in STATUSES if s != "submitted" and s not in CONTENT_WITHHELD)

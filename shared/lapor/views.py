@@ -3,7 +3,9 @@ lookup must start fast.
 
 The public view never holds the reporter, private messages, or (for confidential reports) the title,
 description, location, any message text or any photo; photos of other reports only once verified (see
-`lapor.photos`). It is built only from plaintext attributes: the sealed envelope is never even looked at here.
+`lapor.photos`). A rejected report shows its status, dates and the rejection reason only. Every public
+location is rounded to `PUBLIC_DECIMALS` (`public_location`; Open311 uses it too). It is built only from
+plaintext attributes: the sealed envelope is never even looked at here.
 """
 
 from __future__ import annotations
@@ -11,23 +13,62 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
+from lapor.statuses import CONTENT_WITHHELD
 from lapor.timefmt import to_public
 
 if TYPE_CHECKING:
     from lapor import shapes
 
 CONTENT: tuple[Literal["title", "description", "location"], ...] = ("title", "description", "location")
+# Decimal places of latitude and longitude on every public endpoint (issue 23): 3 is about 110 m, the area
+# and not the doorstep. The phone's position (about 1 m) is often where the reporter lives; only the agency
+# (and the reporter) see the exact point. The same for identified reports: their identity is never public,
+# and an exact point would name where they stand as surely as a name would.
+PUBLIC_DECIMALS = 3
+
+
+def public_location(location: Mapping[str, Any] | None) -> shapes.PublicLocation | None:
+    """A stored location as every public endpoint shows it: lat and lon rounded to `PUBLIC_DECIMALS`, the
+    address (what the reporter wrote for people to read) as written. None stays None."""
+    if location is None:
+        return None
+    shown: shapes.PublicLocation = {}
+    for name in ("lat", "lon"):
+        value = location.get(name)
+        if value is not None:
+            shown[name] = round(float(value), PUBLIC_DECIMALS)
+    if location.get("address") is not None:
+        shown["address"] = location["address"]
+    return shown
+
+
+def public_content(item: Mapping[str, Any]) -> dict[str, Any]:
+    """Title, description and location as the public may see them: none for a confidential report or one
+    in `CONTENT_WITHHELD` (rejected: it may name a third party), the location rounded."""
+    if item.get("confidential") or item.get("status") in CONTENT_WITHHELD:
+        return {}
+    content = {name: item[name] for name in ("title", "description") if item.get(name) is not None}
+    location = public_location(item.get("location"))
+    if location is not None:
+        content["location"] = location
+    return content
 
 
 def public_timeline(item: dict[str, Any], time_zone: str) -> list[shapes.TimelineEntry]:
     """The timeline, oldest first, with every message that is not for the public left out, and without the
-    internal entries (a notification that could not be delivered) that only the agency sees."""
+    internal entries (a notification that could not be delivered) that only the agency sees. Of a report
+    whose content is withheld (rejected) only the reason for that status is shown: earlier messages may
+    quote what is withheld."""
     hide_all = bool(item.get("confidential"))
-    return [
-        _entry(entry, time_zone, None if hide_all or entry.get("private") else entry.get("message"))
-        for entry in item.get("timeline", [])
-        if not entry.get("internal")
-    ]
+    withheld = item.get("status") in CONTENT_WITHHELD
+
+    def shown(entry: dict[str, Any]) -> str | None:
+        if hide_all or entry.get("private") or (withheld and entry.get("event") != item.get("status")):
+            return None
+        message: str | None = entry.get("message")
+        return message
+
+    return [_entry(entry, time_zone, shown(entry)) for entry in item.get("timeline", []) if not entry.get("internal")]
 
 
 def _entry(entry: dict[str, Any], time_zone: str, message: str | None) -> shapes.TimelineEntry:
@@ -62,8 +103,8 @@ def _core(item: dict[str, Any], time_zone: str, audience: str, *content: Mapping
 
 
 def public_view(item: dict[str, Any], time_zone: str) -> shapes.PublicReportView:
-    """`GET /reports/{tracking_id}`: status and timeline for anyone; content only when not confidential."""
-    core = _core(item, time_zone, "public", {} if item.get("confidential") else item)
+    """`GET /reports/{tracking_id}`: status and timeline for anyone; content as `public_content` allows."""
+    core = _core(item, time_zone, "public", public_content(item))
     return {**core, "timeline": public_timeline(item, time_zone)}
 
 

@@ -369,3 +369,39 @@ def test_a_photo_added_on_the_form_shows_on_the_tracking_page_once_verified(
     width, height = image.evaluate("img => [img.naturalWidth, img.naturalHeight]")
     assert (width, height) == (1920, 2560)  # upright as shown on the phone, capped at 2560 px
     assert complaints == []
+
+
+def test_the_form_says_the_public_sees_only_the_area_and_can_send_only_the_area(
+    page: Page,
+    context: BrowserContext,
+    local_stack: RunningStack,
+    assert_accessible: Callable[[Page, str], None],
+) -> None:
+    """Issue 23: next to "Gunakan lokasi saya" the form says what the public sees of the point, and "Kirim
+    area saja" makes the browser send 3 decimals; the tracking page shows the area and says so."""
+    context.grant_permissions(["geolocation"], origin=local_stack.api_url)
+    context.set_geolocation({"latitude": -0.95531, "longitude": 114.89562})
+    page.goto(local_stack.api_url + "/")
+    page.get_by_label("Kategori").select_option("jalan-jembatan")
+    page.get_by_label("Judul laporan").fill(TITLE)
+    page.get_by_label("Isi laporan", exact=True).fill(DESCRIPTION)
+    page.get_by_label("Kirim tanpa identitas (anonim)").check()
+    expect(page.locator("#area-explain")).to_have_text(
+        "Publik hanya melihat perkiraan areanya (sekitar 100 m), juga untuk laporan anonim; "
+        "instansi melihat titik persisnya."
+    )
+    page.get_by_role("button", name="Gunakan lokasi saya").click()
+    expect(page.locator("#location-status")).to_have_text("Titik lokasi terpasang: -0.95531, 114.89562")
+    page.get_by_label("Kirim area saja (sekitar 100 m)").check()
+    expect(page.locator("#location-status")).to_have_text("Titik lokasi terpasang: -0.955, 114.896")
+    assert_accessible(page, "landing page with a location, area only")
+
+    with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/reports")) as sent:
+        page.get_by_role("button", name="Kirim laporan").click()
+    assert sent.value.post_data_json["location"] == {"lat": -0.955, "lon": 114.896}
+    expect(page.locator("#receipt")).to_be_focused()
+    tracking_id = page.locator("#receipt-id").inner_text()
+
+    page.goto(f"{local_stack.api_url}/track/{tracking_id}")
+    expect(page.locator("#report")).to_contain_text("-0.955, 114.896 · perkiraan area, sekitar 100 m")
+    expect(page.locator("#report")).not_to_contain_text("-0.9553")

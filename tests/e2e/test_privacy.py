@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import urllib.request
 
 from tests import photos
@@ -111,3 +112,56 @@ def test_an_anonymous_photo_leaves_no_trace_of_the_sender(local_stack: RunningSt
         assert secret.encode() not in everything, f"found: {secret[:12]}..."
     for degrees in ("115.0123", "-0.8123", "0.8123"):  # the GPS position in any spelling we store
         assert degrees.encode() not in served
+
+
+def test_the_public_sees_the_area_of_an_anonymous_report_and_nothing_of_a_rejected_one(
+    local_stack: RunningStack,
+) -> None:
+    """Issue 23 over HTTP: a phone's position (5 decimals) reaches the agency exactly and every public route
+    (lookup, Open311 listing and single request, JSON and XML) to 3 decimals at most; once rejected, no
+    public route carries its title, description or location, and the lookup shows the reason."""
+    api = local_stack.api_url
+    title, description = (
+        "Tetangga Budi Santoso membakar sampah",
+        "Budi Santoso di Jl. Pramuka 17 membakar sampah plastik.",
+    )
+    body = valid_submission(
+        title=title,
+        description=description,
+        anonymous=True,
+        reporter=None,
+        category="jalan-jembatan",
+        agency_id="dpupr-barito-utara",
+        location={"lat": -0.81234, "lon": 115.01236},
+    )
+    tid = call(api, "POST", "/reports", body).json["tracking_id"]
+    token = local_stack.cli("dev-token", "--agency", "dpupr-barito-utara").strip()
+    officer = {"Authorization": f"Bearer {token}"}
+    public_routes = [
+        f"/reports/{tid}",
+        f"/open311/v2/requests/{tid}.json",
+        f"/open311/v2/requests/{tid}.xml",
+        f"/open311/v2/requests.json?service_request_id={tid}",
+        f"/open311/v2/requests.xml?service_request_id={tid}",
+    ]
+    for path in public_routes:
+        reply = call(api, "GET", path)
+        text = reply.raw.decode("utf-8")
+        assert reply.status == 200 and tid in text, path
+        assert not re.search(r"\d\.\d{4,}", text) and "-0.812" in text and "115.012" in text, path
+    assert call(api, "GET", f"/agency/reports/{tid}", headers=officer).json["location"] == {
+        "lat": -0.81234,
+        "lon": 115.01236,
+    }
+
+    reason = "Sengketa antarwarga, bukan pelayanan publik."
+    rejected = call(api, "POST", f"/agency/reports/{tid}/actions", {"action": "reject", "message": reason}, officer)
+    assert rejected.status == 200
+    view = call(api, "GET", f"/reports/{tid}").json
+    assert view["status"] == "rejected" and view["photos"] == []
+    assert {"title", "description", "location"}.isdisjoint(view)
+    assert view["timeline"][-1]["event"] == "rejected" and view["timeline"][-1]["message"] == reason
+    for path in public_routes:
+        text = call(api, "GET", path).raw.decode("utf-8")
+        for withheld in ("Budi", "Pramuka", "sampah", "-0.81", "115.01"):
+            assert withheld not in text, f"{path}: {withheld}"

@@ -239,7 +239,7 @@ def test_listing_shows_public_reports_only_and_follows_them_to_closed(open311_ap
     assert status == 200 and {r["service_request_id"] for r in listed} == {health, public}
     item = next(r for r in listed if r["service_request_id"] == public)
     assert item["status"] == "open" and item["status_notes"].startswith("Laporan diterima")
-    assert item["description"] == DESCRIPTION and item["lat"] == -0.9553 and item["long"] == 114.8956
+    assert item["description"] == DESCRIPTION and item["lat"] == -0.955 and item["long"] == 114.896  # the area
     assert item["agency_responsible"].startswith("Dinas Pekerjaan Umum") and item["expected_datetime"].endswith(
         "+07:00"
     )

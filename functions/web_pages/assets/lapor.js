@@ -209,9 +209,17 @@
       $("reporter").hidden = $("anonymous").checked;
     }
 
+    /* Area only: 3 decimals (~110 m), as the public sees it. */
+    function point() {
+      const area = (x) => Math.round(x * 1e3) / 1e3;
+      return coords && $("area-only").checked ? { lat: area(coords.lat), lon: area(coords.lon) } : coords;
+    }
+
     function showLocation() {
-      $("unlocate").hidden = !coords;
-      if (coords) say($("location-status"), "location.found", { lat: coords.lat.toFixed(5), lon: coords.lon.toFixed(5) });
+      const p = point();
+      const n = $("area-only").checked ? 3 : 5;
+      $("unlocate").hidden = !p;
+      if (p) say($("location-status"), "location.found", { lat: p.lat.toFixed(n), lon: p.lon.toFixed(n) });
       else say($("location-status"), null);
     }
 
@@ -235,7 +243,7 @@
       if ($("category").value) body.category = $("category").value;
       if ($("agency").value) body.agency_id = $("agency").value;
       const address = $("address").value.trim();
-      if (coords || address) body.location = { ...coords, ...(address ? { address } : {}) };
+      if (coords || address) body.location = { ...point(), ...(address ? { address } : {}) };
       if (!anonymous) {
         body.reporter = { name: $("name").value };
         const email = $("email").value.trim();
@@ -481,7 +489,8 @@
     $("description").addEventListener("input", showCount);
     $("anonymous").addEventListener("change", showReporter);
 
-    if (navigator.geolocation && window.isSecureContext) $("locate").hidden = false;
+    if (navigator.geolocation && window.isSecureContext) $("locate").hidden = $("area").hidden = false;
+    $("area-only").addEventListener("change", showLocation);
     $("locate").addEventListener("click", () => {
       say($("location-status"), "location.locating");
       const round = (x) => Math.round(x * 1e5) / 1e5;
@@ -564,12 +573,13 @@
     const fact = (key, ...value) => [h("dt", {}, t(key)), h("dd", {}, ...value)];
     const actor = (name) => (name === "reporter" || name === "system" ? t(`actor.${name}`) : name);
 
-    function place(location) {
+    function place(location, approximate) {
       const parts = [];
       if (location.address) parts.push(h("span", {}, location.address));
       if (typeof location.lat === "number") {
-        const text = `${location.lat.toFixed(5)}, ${location.lon.toFixed(5)}`;
+        const text = `${location.lat}, ${location.lon}`;
         parts.push(h("a", { href: `geo:${location.lat},${location.lon}` }, text));
+        if (approximate) parts.push(h("small", {}, t("track.location_approx")));
       }
       return h("p", {}, ...parts.flatMap((part, i) => (i ? [" · ", part] : [part])));
     }
@@ -579,7 +589,7 @@
       if (view.confidential) section.append(h("p", { class: "hint" }, t("track.confidential")));
       if (view.title) section.append(h("h3", {}, view.title));
       if (view.description) section.append(h("p", { class: "text" }, view.description));
-      if (view.location) section.append(h("h3", {}, t("track.location")), place(view.location));
+      if (view.location) section.append(h("h3", {}, t("track.location")), place(view.location, !mine));
       return section;
     }
 
