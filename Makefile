@@ -13,7 +13,7 @@ help:
 	@echo "make lint       ruff (lint and format check)"
 	@echo "make typecheck  mypy on shared/"
 	@echo "make holidays   regenerate the layer's Indonesian holiday table from the holidays package"
-	@echo "make openapi    regenerate the layer's OpenAPI document and compiled request bodies from the contract and the models"
+	@echo "make openapi    regenerate the layer's OpenAPI document from the contract, the models and the shapes"
 	@echo "make deploy     sam build && sam deploy --guided (needs the AWS SAM CLI and credentials)"
 	@echo "make clean      remove the virtualenv and local state"
 
@@ -54,8 +54,6 @@ holidays: venv
 
 openapi: venv
 	$(BIN)/python -c 'import json; from lapor.openapi import PUBLISHED, generate_openapi; PUBLISHED.write_text(json.dumps(generate_openapi(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")'
-	$(BIN)/python -c 'from lapor.models import BODY_SCHEMAS, body_schemas_source; BODY_SCHEMAS.write_text(body_schemas_source(), encoding="utf-8")'
-	$(BIN)/ruff format --quiet shared/lapor/body_schemas.py
 
 deploy:
 	sam build && sam deploy --guided

@@ -7,6 +7,7 @@ from lapor import agency, aws, replies
 from lapor.http import Request, Response, Router, if_match
 from lapor.ids import parse_tracking_id
 from lapor.lifecycle import ActionRequest
+from lapor.models import AgencyAction, AttachmentRequest, SavedReplyInput
 from lapor.observability import logger
 from lapor.timefmt import from_store
 
@@ -45,24 +46,18 @@ def get_report(request: Request) -> Response:
 @router.operation("postAgencyAction")
 def post_action(request: Request) -> Response:
     tracking_id = parse_tracking_id(request.path_params.get("tracking_id", ""))
-    # Only actions validate a body: the inbox and the report views never pay for pydantic-core.
     version = if_match(request)
-    body = request.validated()
-    action = ActionRequest(
-        action=body["action"],
-        message=body["message"],
-        private=body["private"],
-        agency_id=body["agency_id"],
-        due_at=from_store(body["due_at"]) if body["due_at"] else None,
-    )
+    body = request.body_as(AgencyAction)
+    due_at = from_store(body.due_at) if body.due_at else None
+    action = ActionRequest(body.action, body.message, body.private, body.agency_id, due_at)
     return _with_etag(agency.act(request.claims, tracking_id, action, version))
 
 
 @router.operation("postAgencyAttachment")
 def post_attachment(request: Request) -> Response:
     tracking_id = parse_tracking_id(request.path_params.get("tracking_id", ""))
-    body = request.validated()
-    return Response(201, agency.request_photo_slot(request.claims, tracking_id, body["content_type"]), PRIVATE)
+    content_type = request.body_as(AttachmentRequest).content_type
+    return Response(201, agency.request_photo_slot(request.claims, tracking_id, content_type), PRIVATE)
 
 
 @router.operation("listSavedReplies")
@@ -72,12 +67,12 @@ def list_replies(request: Request) -> Response:
 
 @router.operation("createSavedReply")
 def create_reply(request: Request) -> Response:
-    return Response(201, replies.create_reply(request.claims, request.validated()), PRIVATE)
+    return Response(201, replies.create_reply(request.claims, request.body_as(SavedReplyInput)), PRIVATE)
 
 
 @router.operation("updateSavedReply")
 def update_reply(request: Request) -> Response:
-    body = request.validated()
+    body = request.body_as(SavedReplyInput)
     return Response(200, replies.update_reply(request.claims, request.path_params.get("reply_id", ""), body), PRIVATE)
 
 

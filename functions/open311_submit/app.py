@@ -4,13 +4,13 @@ The same use case as POST /reports (lapor.reports.submit_report), with the same 
 counting the use of a partner key.
 """
 
-from lapor import aws, bodies, open311
+import lapor.models  # noqa: F401  (INIT: every filing is validated as a ReportSubmission, built on import)
+from lapor import aws, open311
 from lapor.http import Request, Response, Router, idempotency_key, open311_errors, open311_response
 from lapor.observability import logger
 
 # INIT: what every filing needs, as POST /reports (KMS only seals identified and confidential reports).
 aws.prepare("dynamodb", "sqs")
-bodies.prepare("ReportSubmission")
 
 router = Router("open311_submit", errors=open311_errors)
 

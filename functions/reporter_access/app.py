@@ -5,6 +5,7 @@ Every route needs the access code (X-Access-Code); it is never logged and never 
 
 from lapor import aws, reporter
 from lapor.http import Request, Response, Router
+from lapor.models import AttachmentRequest, RatingRequest, ReporterMessage
 from lapor.observability import logger
 
 aws.prepare("dynamodb", "kms")  # INIT: every route opens the report (SQS: messages only, on first use)
@@ -25,23 +26,22 @@ def private_view(request: Request) -> Response:
 
 @router.operation("postReporterMessage")
 def post_message(request: Request) -> Response:
-    # Bodies are validated on the POST routes only: the private view never pays for pydantic-core.
-    body = request.validated()
-    view = reporter.post_message(request.path_params.get("tracking_id", ""), _code(request), body["message"])
+    message = request.body_as(ReporterMessage).message
+    view = reporter.post_message(request.path_params.get("tracking_id", ""), _code(request), message)
     return Response(201, view, PRIVATE)
 
 
 @router.operation("postRating")
 def post_rating(request: Request) -> Response:
-    body = request.validated()
-    view = reporter.rate(request.path_params.get("tracking_id", ""), _code(request), body["score"], body["comment"])
+    body = request.body_as(RatingRequest)
+    view = reporter.rate(request.path_params.get("tracking_id", ""), _code(request), body.score, body.comment)
     return Response(201, view, PRIVATE)
 
 
 @router.operation("postReporterAttachment")
 def post_attachment(request: Request) -> Response:
-    body = request.validated()
-    slot = reporter.request_photo_slot(request.path_params.get("tracking_id", ""), _code(request), body["content_type"])
+    content_type = request.body_as(AttachmentRequest).content_type
+    slot = reporter.request_photo_slot(request.path_params.get("tracking_id", ""), _code(request), content_type)
     return Response(201, slot, PRIVATE)
 
 

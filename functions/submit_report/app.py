@@ -1,13 +1,14 @@
 """POST /reports: a citizen submits a report and gets a Tracking ID and a one-time access code."""
 
-from lapor import aws, bodies
+from lapor import aws
 from lapor.http import Request, Response, Router, idempotency_key
+from lapor.models import ReportSubmission
 from lapor.observability import logger
 from lapor.reports import body_fingerprint, submit_report
 
-# INIT: what every submission needs (KMS only seals identified and confidential reports: made on first use).
+# INIT: what every submission needs (KMS only seals identified and confidential reports: made on first use);
+# the router's registration builds the body's model (lapor.models).
 aws.prepare("dynamodb", "sqs")
-bodies.prepare("ReportSubmission")
 
 router = Router("submit_report")
 
@@ -16,7 +17,7 @@ router = Router("submit_report")
 def post_report(request: Request) -> Response:
     key = idempotency_key(request)
     receipt = submit_report(
-        request.validated(),
+        request.body_as(ReportSubmission),
         base_url=request.base_url,
         idempotency_key=key,
         fingerprint=body_fingerprint("POST /reports", request.parsed) if key else None,

@@ -34,10 +34,10 @@ class Operation:
     description: str
     tag: str
     success_status: int = 200
-    # Bodies name models of `lapor.models` (checked at run time by `lapor.bodies`, which never imports pydantic).
+    # Bodies name models of `lapor.models` (the router validates a JSON request body with it: `lapor.http.Router`).
     response: str | tuple[str] | None = None  # a tuple means "a list of"
     content_type: str = "application/json"
-    request: str | None = None  # a JSON body is validated with it before the handler runs
+    request: str | None = None  # a JSON body is validated with it before the handler runs (a form: lapor.open311)
     parameters: tuple[Parameter, ...] = ()
     errors: tuple[int, ...] = ()  # besides 429: API Gateway's throttle may answer any operation
     response_headers: dict[str, str] = field(default_factory=dict)

@@ -6,8 +6,8 @@ Hand-written rather than Powertools' resolver, for cold starts. Importing the re
 client); this module took about 0.23x with Powertools' logger (0.11x of a floor on its own at 512 MB's CPU
 share: lapor.observability now logs without it), and the contract it routes by 0.06x more (medians of 7
 subprocess starts, November 2026). The resolver would fit the public lookup's budget of 1.2x the floor
-only with nothing else in it. The price: routing, body validation (`Request.validated`, pydantic-core with
-the schemas compiled from the models: `lapor.bodies`) and this error mapping are ours to keep, in about 300 lines.
+only with nothing else in it. The price: routing, body validation (the contract's request model, before the
+handler runs: `Router`) and this error mapping are ours to keep, in about 300 lines.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from xml.etree import ElementTree
 
 from lapor import errors
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from lapor.contract import Operation
     from lapor.shapes import Open311Error, Problem
 
+M = TypeVar("M")
 MAX_BODY_BYTES = 64 * 1024
 JSON = "application/json; charset=utf-8"
 PROBLEM = "application/problem+json"
@@ -234,6 +235,7 @@ class Request:
         self.stage_variables: dict[str, str] = dict(event.get("stageVariables") or {})
         self._domain = str(context.get("domainName") or "")
         self.operation: Operation | None = None  # the contract's operation being served, set by the Router
+        self.body_model: Any = None  # its JSON body as the contract's model, validated by the Router
         self._stage = str(context.get("stage") or "")
 
     def header(self, name: str) -> str | None:
@@ -253,12 +255,10 @@ class Request:
             raise errors.BadRequestBody() from exc
         return parsed
 
-    def validated(self) -> dict[str, Any]:
-        """The JSON body validated as the operation's request body (`lapor.bodies`, by name in the contract)."""
-        from lapor import bodies
-
-        assert self.operation is not None and self.operation.request is not None, "the operation has no JSON body"
-        return bodies.validate_body(self.operation.request, self.parsed)
+    def body_as(self, model: type[M]) -> M:
+        """The JSON body as the operation's request model: the Router validated it before the handler ran."""
+        assert isinstance(self.body_model, model), f"the operation's JSON body is not a {model.__name__}"
+        return self.body_model
 
     def checked_query(self) -> dict[str, str]:
         """The query parameters the operation declares, each checked against its schema in the contract (422)."""
@@ -318,13 +318,17 @@ def open311_errors(exc: BaseException | None, request: Request) -> Response:
 class Router:
     """Serves operations of `lapor.contract` by id and turns every outcome into a proxy response.
 
+    An operation with a JSON request body gets it validated as the contract's model before its handler runs
+    (`Request.body_as`); registering the operation imports the models (a function's INIT, so the snapshot
+    holds their validators).
+
     Errors become problem details, unless `errors` renders them otherwise (Open311 has its own
     format); it gets None for a request no route serves.
     """
 
     def __init__(self, name: str, errors: ErrorRenderer = _problem_or_no_route) -> None:
         self.name = name
-        self._routes: dict[tuple[str, str], tuple[Operation, Handler]] = {}
+        self._routes: dict[tuple[str, str], tuple[Operation, Handler, Any]] = {}
         self._errors = errors
 
     def operation(self, operation_id: str) -> Callable[[Handler], Handler]:
@@ -332,9 +336,14 @@ class Router:
         from lapor.contract import BY_ID
 
         op = BY_ID[operation_id]
+        model = None
+        if op.request and op.request_content_type == "application/json":
+            from lapor.models import BODIES
+
+            model = BODIES[op.request]
 
         def register(fn: Handler) -> Handler:
-            self._routes[(op.method, op.path)] = (op, fn)
+            self._routes[(op.method, op.path)] = (op, fn, model)
             return fn
 
         return register
@@ -349,7 +358,11 @@ class Router:
             found = self._routes.get(("GET", request.resource))
         if found is None:
             return self._errors(None, request)
-        request.operation, fn = found
+        request.operation, fn, model = found
+        if model is not None:
+            from lapor.models import parse
+
+            request.body_model = parse(model, request.parsed)
         return fn(request)
 
     def __call__(self, event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:

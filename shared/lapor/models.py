@@ -1,41 +1,180 @@
 """The HTTP contract's request bodies as pydantic v2 models: strict types, unknown fields rejected.
 
-They are the one place the rules of what comes in are written. The OpenAPI document renders them, and
-`make openapi` compiles them (`body_schemas_source`) into `lapor.body_schemas`, which `lapor.bodies` checks
-bodies with at run time, so no function imports this module or pydantic. What goes out is typed once in
+They are the one place the rules of what comes in are written: the OpenAPI document renders them, and the
+router (`lapor.http.Router`) validates every JSON body with them before the handler runs, which then gets
+the model. Every model is built when this module is imported, in a function's INIT (so SnapStart's snapshot
+holds the validators); functions without a JSON body never import it. What goes out is typed once in
 `lapor.shapes` (plain dicts, no pydantic).
 """
 
 from __future__ import annotations
 
-import pprint
-from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 
-import pydantic_core
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 from pydantic.config import JsonDict
 
-from lapor.bodies import (
-    EMAIL_PATTERN,
-    EMAIL_REFUSED_PATTERN,
-    FUNCTIONS,
-    LATITUDE_TEXT,
-    LONG_TEXT_REFUSED,
-    LONGITUDE_TEXT,
-    SHORT_TEXT_REFUSED,
-    WS,
-    WS_WIDE,
-    Refuse,
-    Rule,
-    TrimCheck,
-    aware_timestamp,
-    centimetre,
-    no_nulls,
-    normalized_email,
-    whole_number,
-)
+from lapor.errors import FieldProblem, ValidationFailed
 from lapor.statuses import Channel, ReportKind
+
+# White space exactly as Python's str.strip() and str.isspace() see it, spelled out: `\s` means different
+# things in Python and in the ECMA-262 regexes of JSON Schema, and the schema must say what we accept.
+WS_WIDE = r"\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+WS = rf"\t\n\x0b\x0c\r\x1c-\x20{WS_WIDE}"
+
+# Characters free text refuses. Control characters (C0) everywhere, except newline and tab in long text;
+# in titles and names also those that reorder or hide text (bidi overrides and isolates, zero-width).
+CONTROL = r"\x00-\x1f"
+CONTROL_BUT_NEWLINE_AND_TAB = r"\x00-\x08\x0b-\x1f"
+BIDI_AND_ZERO_WIDTH = r"\u202a-\u202e\u2066-\u2069\u200b-\u200d\u2060\ufeff"
+SHORT_TEXT_REFUSED = CONTROL + BIDI_AND_ZERO_WIDTH
+LONG_TEXT_REFUSED = CONTROL_BUT_NEWLINE_AND_TAB
+_REFUSED_MESSAGES = {
+    SHORT_TEXT_REFUSED: "must not contain control, bidirectional-override or zero-width characters",
+    LONG_TEXT_REFUSED: "must not contain control characters other than newline and tab",
+}
+
+# Email addresses: what email-validator (the checker behind pydantic's EmailStr) accepts, within a form
+# the schema can state exactly: an ASCII dot-atom local part of at most 64 characters, and a domain of
+# letter-digit-hyphen labels (at most 63 characters, no double hyphen, so no IDNA labels) under an
+# alphabetic top-level domain that is not special-use. Within that form email-validator refuses nothing and
+# normalizes only the domain's case, so the form is the whole check and email-validator is not loaded at
+# run time (its import compiles regexes worth a tenth of a cold submission). tests/unit/test_models.py
+# checks both facts against email-validator itself.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
+_LABEL = r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*"
+EMAIL_PATTERN = rf"^{_ATEXT}+(?:\.{_ATEXT}+)*@(?:{_LABEL}\.)+[A-Za-z]{{2,63}}$"
+_SPECIAL_USE = "|".join(
+    "".join(f"[{c.upper()}{c}]" for c in name) for name in ("arpa", "invalid", "local", "localhost", "onion", "test")
+)
+EMAIL_REFUSED_PATTERN = rf"^[^@]{{65,}}@|[.@][A-Za-z0-9-]{{64,}}|\.(?:{_SPECIAL_USE})$"
+
+# Decimal degrees as form text, within range (what float() then reads).
+LATITUDE_TEXT = r"^-?([0-8]?[0-9](\.[0-9]{1,15})?|90(\.0{1,15})?)$"
+LONGITUDE_TEXT = r"^-?((1[0-7][0-9]|[0-9]?[0-9])(\.[0-9]{1,15})?|180(\.0{1,15})?)$"
+
+
+# ---------------------------------------------------------------- checks (what the models' validators call)
+# Each raises ValueError with the public message (`problems` drops pydantic's "Value error, " before it).
+
+
+class Refuse:
+    """A check that a string holds none of the `refused` characters (a regex class body)."""
+
+    def __init__(self, refused: str) -> None:
+        self.refused = refused
+        self.message = _REFUSED_MESSAGES[refused]
+
+    def __call__(self, value: str) -> str:
+        if re.search(f"[{self.refused}]", value):
+            raise ValueError(self.message)
+        return value
+
+
+class TrimCheck:
+    """A string whose length counts after trimming surrounding white space; stored trimmed."""
+
+    def __init__(self, minimum: int, maximum: int, refused: str) -> None:
+        self.minimum, self.maximum, self.refuse = minimum, maximum, Refuse(refused)
+
+    def __call__(self, value: str) -> str:
+        value = self.refuse(value).strip()
+        if len(value) < self.minimum:
+            raise ValueError(f"String should have at least {self.minimum} characters")
+        if len(value) > self.maximum:
+            raise ValueError(f"String should have at most {self.maximum} characters")
+        return value
+
+
+def normalized_email(value: str) -> str:
+    """`value` checked against the form above, with its domain in lower case (email-validator's `normalized`)."""
+    if not re.fullmatch(EMAIL_PATTERN, value) or re.search(EMAIL_REFUSED_PATTERN, value):
+        raise ValueError("is not a valid email address")
+    local, domain = value.rsplit("@", 1)
+    return f"{local}@{domain.lower()}"
+
+
+def no_nulls(value: Any) -> Any:
+    """Every field of a strict body: absent or valid, never null."""
+    if value is None:
+        raise ValueError("Input should not be null; leave the field out instead")
+    return value
+
+
+def centimetre(value: float) -> float:
+    """Seven decimals are about a centimetre: more is noise, and DynamoDB cannot store numbers below 1e-130."""
+    return round(value, 7)
+
+
+def whole_number(value: Any) -> Any:
+    """JSON Schema counts 4.0 as an integer; so do we (but never true, nor "4")."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def aware_timestamp(value: str) -> str:
+    """An ISO 8601 timestamp with an offset (kept as sent)."""
+    from lapor.timefmt import from_store
+
+    try:
+        from_store(value)
+    except ValueError:
+        raise ValueError(
+            "Input should be an ISO 8601 timestamp with an offset, e.g. 2026-12-01T17:00:00+07:00"
+        ) from None
+    return value
+
+
+# ---------------------------------------------------------------- rules over several fields
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule over several fields, written once: `schema` is what the OpenAPI document says, and the check
+    evaluates that same schema on the parsed body. When it fails, the problem names `field` (None: the object
+    itself) with `message`, formatted with the body's values."""
+
+    schema: dict[str, Any]
+    field: str | None
+    message: str
+
+
+def holds(schema: dict[str, Any], values: dict[str, Any]) -> bool:
+    """Whether `values` (None: absent) satisfy `schema`, in the subset of JSON Schema that rules use."""
+    present = {name for name, value in values.items() if value is not None}
+
+    def matches(name: str, prop: Any) -> bool:
+        value = values[name]
+        return value == prop.get("const", value) and value in prop.get("enum", [value])
+
+    if "if" in schema:
+        branch = schema.get("then" if holds(schema["if"], values) else "else")
+        if branch is not None and not holds(branch, values):
+            return False
+    dependent = schema.get("dependentRequired", {})
+    return (
+        set(schema.get("required", ())) <= present
+        and ("not" not in schema or not holds(schema["not"], values))
+        and ("anyOf" not in schema or any(holds(s, values) for s in schema["anyOf"]))
+        and all(set(dependent[name]) <= present for name in present & dependent.keys())
+        and all(matches(name, prop) for name, prop in schema.get("properties", {}).items() if name in present)
+    )
+
+
+# ---------------------------------------------------------------- the models
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 PHONE_PATTERN = r"^\+[1-9][0-9]{6,14}$"
@@ -86,7 +225,7 @@ Comment = Annotated[
 ]
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
 
-# Email addresses: see `lapor.bodies` (the form the schema states, and why it is the whole check).
+# Email addresses: see EMAIL_PATTERN (the form the schema states, and why it is the whole check).
 Email = Annotated[
     str,
     Field(max_length=254),
@@ -124,21 +263,32 @@ def strict_schema(schema: dict[str, Any], model: type) -> None:
         schema["allOf"] = [rule.schema for rule in rules]
 
 
-class Model(BaseModel):
-    """Every request model: built on first use (the OpenAPI document, or compiling `lapor.body_schemas`)."""
-
-    model_config = ConfigDict(defer_build=True)
-
-
-class Strict(Model):
+class Strict(BaseModel):
     """Strict types (no "1.5" for a number, no 0 for false), no unknown fields, no nulls, and the model's
-    `RULES` over several fields (checked after validation, nested objects included: `lapor.bodies`)."""
+    `RULES` over several fields: checked once its fields are valid, each broken one a problem at its field."""
 
     model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False, json_schema_extra=strict_schema)
     RULES: ClassVar[tuple[Rule, ...]] = ()
 
     # Every field: absent or valid, never null.
     _no_nulls = field_validator("*", mode="before")(staticmethod(no_nulls))
+
+    @model_validator(mode="after")
+    def _rules_hold(self) -> Self:
+        values = {name: getattr(self, name) for name in type(self).model_fields}
+        broken = [
+            {
+                "type": "value_error",
+                "loc": (rule.field,) if rule.field else (),
+                "input": None,
+                "ctx": {"error": rule.message.format(**values)},
+            }
+            for rule in self.RULES
+            if not holds(rule.schema, values)
+        ]
+        if broken:
+            raise ValidationError.from_exception_data(type(self).__name__, broken)  # type: ignore[arg-type]
+        return self
 
 
 Latitude = Annotated[float, Field(ge=-90, le=90), AfterValidator(centimetre)]
@@ -286,8 +436,8 @@ class Open311RequestForm(BaseModel):
     make the reporter (a name and an email or phone), none of them makes the report anonymous.
     """
 
-    # Never validated (lapor.open311 reads the form): built for the OpenAPI document and for the form's field
-    # names in lapor.body_schemas.
+    # Never validated (lapor.open311 reads the form and validates a ReportSubmission): built only for the
+    # OpenAPI document.
     model_config = ConfigDict(extra="forbid", populate_by_name=False, json_schema_extra=strict_schema, defer_build=True)
 
     api_key: str = Field(description="The partner key an operator issued with `lapor open311-key create`")
@@ -318,127 +468,33 @@ class Open311RequestForm(BaseModel):
     )
 
 
-# ---------------------------------------------------------------- the compiled bodies (lapor.body_schemas)
+# ---------------------------------------------------------------- validation
 
-BODY_SCHEMAS = Path(__file__).with_name("body_schemas.py")
-
-
-class _Code:
-    """A value rendered as the code that makes it (a check of `lapor.bodies`)."""
-
-    def __init__(self, code: str) -> None:
-        self.code = code
-
-    def __repr__(self) -> str:
-        return self.code
+# The JSON bodies of the contract (`Operation.request`), by the name it gives them.
+BODIES: dict[str, type[Strict]] = {
+    model.__name__: model
+    for model in (ReportSubmission, AgencyAction, SavedReplyInput, ReporterMessage, RatingRequest, AttachmentRequest)
+}
+M = TypeVar("M", bound=Strict)
 
 
-def _check_code(function: Any) -> _Code:
-    if isinstance(function, (Refuse, TrimCheck)):
-        return _Code(repr(function))
-    name = getattr(function, "__name__", "")
-    if FUNCTIONS.get(name) is function:
-        return _Code(name)
-    raise TypeError(f"{function!r} is not a check of lapor.bodies: a compiled schema could not name it")
+def parse(model: type[M], data: Any) -> M:
+    """A parsed JSON body as `model` (defaults filled in, text trimmed and normalized), or ValidationFailed
+    with every problem located under ``body``."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed(problems(exc), "Request body is not valid") from None
 
 
-def _compiled(schema: Any) -> Any:
-    """A model's pydantic-core schema with every model as a typed dict (a plain dict comes out), the checks
-    named as code, and what only the JSON Schema reads (metadata) left out."""
-    if isinstance(schema, dict):
-        if schema.get("type") in ("definitions", "definition-ref"):
-            raise TypeError("a body model used twice is a definition: compile it before using it here")
-        if schema.get("type") == "model":
-            config, fields = schema["config"], schema["schema"]["fields"]
-            for field in fields.values():
-                if set(field) - {"type", "schema", "metadata"}:
-                    raise TypeError(f"field settings a typed dict would drop: {sorted(field)}")
-            return {
-                "type": "typed-dict",
-                "fields": {
-                    name: {
-                        "type": "typed-dict-field",
-                        "schema": _compiled(field["schema"]),
-                        "required": field["schema"]["type"] != "default",
-                    }
-                    for name, field in fields.items()
-                },
-                "extra_behavior": config.get("extra_fields_behavior", "ignore"),
-                "config": config,
-            }
-        return {key: _compiled(value) for key, value in schema.items() if key not in ("metadata", "ref")}
-    if isinstance(schema, list):
-        return [_compiled(item) for item in schema]
-    if callable(schema):
-        return _check_code(schema)
-    return schema
-
-
-def _rules(model: type[Strict], path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Rule]]:
-    """The model's rules, then its nested models' in field order, each with where its object is."""
-    found = [(path, rule) for rule in model.RULES]
-    for name, field in model.model_fields.items():
-        nested = [t for t in getattr(field.annotation, "__args__", (field.annotation,)) if isinstance(t, type)]
-        for kind in nested:
-            if issubclass(kind, Strict):
-                found += _rules(kind, (*path, name))
-    return found
-
-
-def _codes(value: Any) -> list[_Code]:
-    if isinstance(value, _Code):
-        return [value]
-    if isinstance(value, dict):
-        value = list(value.values())
-    return [code for item in value for code in _codes(item)] if isinstance(value, list) else []
-
-
-def _request_models() -> list[str]:
-    from lapor.contract import OPERATIONS
-
-    return sorted({op.request for op in OPERATIONS if op.request})
-
-
-def validated_bodies() -> list[str]:
-    """The request bodies functions validate: every strict model a contract operation names (the Open311
-    form is read by `lapor.open311`, then validated as a ReportSubmission)."""
-    return [name for name in _request_models() if issubclass(globals()[name], Strict)]
-
-
-def form_fields() -> dict[str, list[str]]:
-    """The fields of every other request model (a form `lapor.open311` reads field by field)."""
-    others = [globals()[name] for name in _request_models() if not issubclass(globals()[name], Strict)]
-    return {m.__name__: [f.alias or name for name, f in m.model_fields.items()] for m in others}
-
-
-def body_schemas_source() -> str:
-    """The source of `lapor.body_schemas`: what `make openapi` writes, and a test compares with the file."""
-    schemas, rules = {}, {}
-    for name in validated_bodies():
-        model: type[Strict] = globals()[name]
-        model.model_rebuild(force=True)
-        schemas[name] = _compiled(model.__pydantic_core_schema__)
-        rules[name] = _rules(model)
-    used = sorted({code.code for code in _codes(schemas) if code.code in FUNCTIONS})
-    render = pprint.PrettyPrinter(width=120, sort_dicts=False).pformat
-    return "\n".join(
-        [
-            '"""Generated by `make openapi` from lapor.models: do not edit (tests/unit/test_bodies.py checks that it',
-            "is current). The pydantic-core schema of every request body, its rules over several fields, and the",
-            'fields of forms."""',
-            "",
-            "from typing import Any",
-            "",
-            f"from lapor.bodies import {', '.join(['Refuse', 'Rule', 'TrimCheck', *used])}",
-            "",
-            f"SCHEMAS: dict[str, Any] = {render(schemas)}",
-            "",
-            f"RULES: dict[str, list[tuple[tuple[str, ...], Rule]]] = {render(rules)}",
-            "",
-            f"FORM_FIELDS: dict[str, list[str]] = {render(form_fields())}",
-            "",
-            "# The pydantic-core these schemas are for: the layer ships exactly this one.",
-            f"PYDANTIC_CORE_VERSION = {pydantic_core.__version__!r}",
-            "",
-        ]
-    )
+def problems(exc: ValidationError) -> list[FieldProblem]:
+    """pydantic's errors as the contract's problems, in words that name no Python class."""
+    return [
+        FieldProblem(
+            ("body", *error["loc"]),
+            "Input should be a valid dictionary"  # pydantic adds "or instance of <the model>"
+            if error["type"] == "model_type"
+            else re.sub(r"^(Value|Assertion) error, ", "", error["msg"]),
+        )
+        for error in exc.errors(include_url=False, include_input=False)
+    ]

@@ -288,9 +288,9 @@ def find_requests(
 def _form(body: str | None) -> dict[str, str]:
     """The form-encoded body: each field of `Open311RequestForm` at most once, any other field refused (but
     see IGNORED_FIELDS)."""
-    from lapor.body_schemas import FORM_FIELDS
+    from lapor.models import Open311RequestForm
 
-    known = set(FORM_FIELDS["Open311RequestForm"])
+    known = {field.alias or name for name, field in Open311RequestForm.model_fields.items()}
     text = body or ""
     if len(text.encode("utf-8")) > MAX_FORM_BYTES:
         raise PayloadTooLarge()
@@ -386,7 +386,7 @@ def submission_body(fields: Mapping[str, str], directory: Directory) -> dict[str
     description = fields.get("description")
     if description is None:
         problems.append(FieldProblem(("body", "description"), "Field required"))
-    from lapor.bodies import LATITUDE_TEXT, LONGITUDE_TEXT
+    from lapor.models import LATITUDE_TEXT, LONGITUDE_TEXT
 
     lat = _coordinate(fields, "lat", LATITUDE_TEXT, problems)
     lon = _coordinate(fields, "long", LONGITUDE_TEXT, problems)
@@ -449,7 +449,7 @@ def submit_request(body: str | None, *, base_url: str, idempotency_key: str | No
 
     Returns the Open311 answer (with the one-time access code as an extra field clients may ignore).
     """
-    from lapor.bodies import validate_body
+    from lapor.models import ReportSubmission, parse
     from lapor.reports import body_fingerprint, submit_report
 
     fields = _form(body)
@@ -458,7 +458,7 @@ def submit_request(body: str | None, *, base_url: str, idempotency_key: str | No
     directory = current_directory()
     submission_fields = submission_body(fields, directory)
     try:
-        submission = validate_body("ReportSubmission", submission_fields)
+        submission = parse(ReportSubmission, submission_fields)
     except ValidationFailed as exc:
         raise _form_problems(exc) from None
     # The same body sent as .json or .xml is the same request: the format is not part of it.

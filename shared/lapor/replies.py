@@ -19,6 +19,7 @@ from lapor.errors import Conflict, NotFound
 from lapor.timefmt import to_public, to_store, utcnow
 
 if TYPE_CHECKING:
+    from lapor.models import SavedReplyInput
     from lapor.shapes import SavedReplies, SavedReply
 
 MAX_REPLIES = 50  # "a few" per agency: a list people still read before choosing
@@ -44,16 +45,16 @@ def _checked_id(reply_id: str) -> str:
     return reply_id
 
 
-def _stored(reply_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def _stored(reply_id: str, body: SavedReplyInput) -> dict[str, Any]:
     """A saved reply as stored; the model has already trimmed its title and text."""
-    return {"reply_id": reply_id, "title": body["title"], "text": body["text"], "updated_at": to_store(utcnow())}
+    return {"reply_id": reply_id, "title": body.title, "text": body.text, "updated_at": to_store(utcnow())}
 
 
 def list_replies(claims: dict[str, str]) -> SavedReplies:
     return {"items": [_view(item) for item in store.list_replies(_agency(claims), MAX_REPLIES)]}
 
 
-def create_reply(claims: dict[str, str], body: dict[str, Any]) -> SavedReply:
+def create_reply(claims: dict[str, str], body: SavedReplyInput) -> SavedReply:
     agency_id = _agency(claims)
     if len(store.list_replies(agency_id, MAX_REPLIES)) >= MAX_REPLIES:
         raise Conflict(f"An agency keeps at most {MAX_REPLIES} saved replies; delete one first.")
@@ -64,7 +65,7 @@ def create_reply(claims: dict[str, str], body: dict[str, Any]) -> SavedReply:
     return _view(reply)
 
 
-def update_reply(claims: dict[str, str], reply_id: str, body: dict[str, Any]) -> SavedReply:
+def update_reply(claims: dict[str, str], reply_id: str, body: SavedReplyInput) -> SavedReply:
     agency_id = _agency(claims)
     reply = _stored(_checked_id(reply_id), body)
     if not store.put_reply(agency_id, reply, must_exist=True):

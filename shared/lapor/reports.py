@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from lapor import stats, store
-from lapor.bodies import without_nulls
 from lapor.calendar import add_working_days
 from lapor.config import settings
 from lapor.crypto import idempotency_record_id, keyed_digest, open_replay, seal_fields, seal_replay
@@ -21,6 +20,7 @@ from lapor.observability import count, log_fields, logger
 from lapor.timefmt import to_public, to_store, utcnow
 
 if TYPE_CHECKING:
+    from lapor.models import ReportSubmission
     from lapor.shapes import SubmissionReceipt
 
 _RETRIES = 5
@@ -37,7 +37,7 @@ def body_fingerprint(operation: str, body: Any) -> str:
 
 
 def submit_report(
-    submission: dict[str, Any],
+    submission: ReportSubmission,
     *,
     base_url: str,
     idempotency_key: str | None = None,
@@ -51,10 +51,10 @@ def submit_report(
     """
     directory = current_directory()
     problems = []
-    category = directory.category(submission["category"])
+    category = directory.category(submission.category)
     if category is None:
         problems.append(FieldProblem(("body", "category"), "is not a category of GET /categories"))
-    agency_id = submission["agency_id"] or (category.default_agency_id if category else None)
+    agency_id = submission.agency_id or (category.default_agency_id if category else None)
     agency = directory.agency(agency_id) if agency_id else None
     if agency_id and agency is None:
         problems.append(FieldProblem(("body", "agency_id"), "is not an agency of GET /agencies"))
@@ -112,11 +112,11 @@ def submit_report(
         count("ReportSubmitted")
         fields = log_fields(
             item,
-            kind=submission["kind"],
+            kind=submission.kind,
             category=category.code if category else None,
             agency_id=agency.id,
-            channel=submission["channel"],
-            confidential=submission["confidential"],
+            channel=submission.channel,
+            confidential=submission.confidential,
         )
         logger.info("report submitted", extra=fields)
         return receipt
@@ -134,7 +134,7 @@ def _replay(key: str, fingerprint: str) -> SubmissionReceipt | None:
 
 
 def _new_report(
-    submission: dict[str, Any],
+    submission: ReportSubmission,
     tracking_id: str,
     access_code: str,
     agency_id: str,
@@ -144,18 +144,19 @@ def _new_report(
 ) -> dict[str, Any]:
     """A new report's attributes (the store places it in its indexes)."""
     submitted_at = to_store(now)
-    location = without_nulls(submission["location"])
+    # Stored as sent: the optional fields that were left out stay out.
+    location = submission.location.model_dump(exclude_none=True) if submission.location else None
     item: dict[str, Any] = {
         "tracking_id": tracking_id,
-        "kind": submission["kind"],
-        "category": submission["category"],
+        "kind": submission.kind,
+        "category": submission.category,
         "agency_id": agency_id,
         "agency_name": agency_name,
         "original_agency_id": agency_id,
         "status": "submitted",
-        "channel": submission["channel"],
-        "anonymous": submission["anonymous"],
-        "confidential": submission["confidential"],
+        "channel": submission.channel,
+        "anonymous": submission.anonymous,
+        "confidential": submission.confidential,
         "submitted_at": submitted_at,
         "updated_at": submitted_at,
         "due_at": to_store(due_at),
@@ -167,12 +168,10 @@ def _new_report(
         "timeline": [{"at": submitted_at, "event": "submitted", "status": "submitted", "actor": "reporter"}],
     }
     secret: dict[str, Any] = {}
-    if submission["confidential"]:
-        secret.update({"title": submission["title"], "description": submission["description"], "location": location})
-    else:
-        item.update({"title": submission["title"], "description": submission["description"], "location": location})
-    if submission["reporter"] is not None:
-        secret["reporter"] = without_nulls(submission["reporter"])
+    text = {"title": submission.title, "description": submission.description, "location": location}
+    (secret if submission.confidential else item).update(text)
+    if submission.reporter is not None:
+        secret["reporter"] = submission.reporter.model_dump(exclude_none=True)
     if secret:
         item["sealed"] = seal_fields(tracking_id, secret)
     return item

@@ -107,10 +107,11 @@ def test_init_creates_the_clients_every_request_needs_and_calls_no_aws(tmp_path:
     assert found == {name: sorted(services) for name, services in INIT_CLIENTS.items()}
 
 
-def test_no_function_imports_pydantic_or_the_models(tmp_path: Path) -> None:
-    """Bodies are checked by pydantic-core with the schemas compiled from the models (`lapor.bodies`), so
-    neither pydantic nor `lapor.models` is loaded; nor are the response shapes (`lapor.shapes`): they are for
-    mypy and the document. Only the functions that validate a body in INIT load pydantic-core."""
+def test_functions_with_a_json_body_build_its_model_in_init_and_the_others_load_no_pydantic(tmp_path: Path) -> None:
+    """Registering an operation with a JSON body imports the models (`lapor.http.Router`), so pydantic and every
+    validator are built in INIT, inside SnapStart's snapshot; open311_submit imports them for the filings it
+    validates as a ReportSubmission. Functions without a body load neither pydantic nor the models, nor the
+    response shapes (`lapor.shapes`: for mypy and the document)."""
     found = _run(
         """
         import json, sys
@@ -121,8 +122,10 @@ def test_no_function_imports_pydantic_or_the_models(tmp_path: Path) -> None:
             for module in [m for m in sys.modules if m.startswith(("pydantic", "lapor"))]:
                 del sys.modules[module]
             load_function(f"functions/{name}", f"init_{name}")
-            watched = ("pydantic", "pydantic_core", "lapor.models", "lapor.shapes")
+            watched = ("pydantic", "lapor.models", "lapor.shapes")
             loaded[name] = [m for m in watched if m in sys.modules]
+            if "lapor.models" in sys.modules:
+                assert all(m.__pydantic_complete__ for m in sys.modules["lapor.models"].BODIES.values())
         print(json.dumps(loaded))
         """,
         tmp_path,
@@ -136,7 +139,8 @@ def test_no_function_imports_pydantic_or_the_models(tmp_path: Path) -> None:
         "submit_report",
         "open311_submit",
     )
-    assert found == {name: ["pydantic_core"] if "submit" in name else [] for name in found}
+    with_bodies = {"agency_reports", "reporter_access", "submit_report", "open311_submit"}
+    assert found == {name: ["pydantic", "lapor.models"] if name in with_bodies else [] for name in found}
     assert len(found) == 9
 
 
@@ -169,39 +173,52 @@ def test_api_functions_load_neither_boto3_nor_powertools_nor_email_validator(tmp
     assert found == {name: [] for name in found} and len(found) == 8
 
 
-def test_checking_and_storing_bodies_never_imports_pydantic(tmp_path: Path) -> None:
-    """A submission checked and stored as submit_report does, and every other body checked: pydantic-core
-    only, and the stored location and reporter have no nulls for the fields left out."""
+def test_a_first_request_after_init_builds_no_validator_and_imports_no_pydantic_module(tmp_path: Path) -> None:
+    """submit_report's INIT (the snapshot) holds what its first requests validate with: a refused body and a
+    valid one generate no schema and import nothing of pydantic's. The stored location and reporter leave out
+    the optional fields that were left out."""
     found = _run(
         """
         import json, sys
         from datetime import UTC, datetime
-        import lapor.reports as reports
-        from lapor import bodies
+        from lapor_local.runtime import load_function
 
-        bodies.prepare("ReportSubmission")  # as functions/submit_report/app.py does
+        app = load_function("functions/submit_report", "submit_app")  # INIT, as before the snapshot
+        import lapor.reports as reports
+        from pydantic._internal import _generate_schema
+        from lapor.models import ReportSubmission
+
+        built, before = [], {m for m in sys.modules if m.startswith("pydantic")}
+        original = _generate_schema.GenerateSchema.__init__
+        def counting(self, *args, **kwargs):
+            built.append(1)
+            original(self, *args, **kwargs)
+        _generate_schema.GenerateSchema.__init__ = counting
+
+        refused = app.lambda_handler({"httpMethod": "POST", "resource": "/reports", "body": '{"title": 1}'}, None)
         reports.seal_fields = lambda tracking_id, secret: secret  # no KMS here
         body = {
             "title": "Jalan berlubang di depan sekolah", "description": "Lubang besar sejak dua minggu lalu.",
             "category": "jalan-jembatan", "location": {"lat": -0.95, "lon": 114.9, "address": "Jl. Yetro"},
             "reporter": {"name": "Siti Rahma", "email": "siti@Example.org"},
         }
-        submission = bodies.validate_body("ReportSubmission", body)
         now = datetime.now(UTC)
+        submission = ReportSubmission.model_validate(body)
         item = reports._new_report(submission, "LPR-TEST", "AAAAA-AAAAA-AAAAA-AAAAA", "a", "A", now, now)
-        due = "2026-12-01T17:00:00+07:00"
-        bodies.validate_body("AgencyAction", {"action": "extend", "message": "Menunggu anggaran.", "due_at": due})
-        bodies.validate_body("RatingRequest", {"score": 4.0, "comment": "Cepat"})
-        bodies.validate_body("SavedReplyInput", {"title": "Terima kasih", "text": "Laporan diterima."})
-        bodies.validate_body("ReporterMessage", {"message": "Masih rusak."})
-        bodies.validate_body("AttachmentRequest", {"content_type": "image/jpeg"})
-        loaded = sorted(m for m in ("pydantic", "lapor.models") if m in sys.modules)
-        print(json.dumps({"loaded": loaded, "location": item["location"], "reporter": item["sealed"]["reporter"]}))
+        print(json.dumps({
+            "refused": refused["statusCode"],
+            "schemas_built": len(built),
+            "new_pydantic_modules": sorted({m for m in sys.modules if m.startswith("pydantic")} - before),
+            "location": item["location"],
+            "reporter": item["sealed"]["reporter"],
+        }))
         """,
         tmp_path,
     )
     assert found == {
-        "loaded": [],
+        "refused": 422,
+        "schemas_built": 0,
+        "new_pydantic_modules": [],
         "location": {"lat": -0.95, "lon": 114.9, "address": "Jl. Yetro"},
         "reporter": {"name": "Siti Rahma", "email": "siti@example.org"},
     }
@@ -327,3 +344,12 @@ def test_snapstart_is_on_by_default() -> None:
     assert template["Conditions"]["SnapStartOn"] == {"Fn::Equals": [{"Ref": "SnapStart"}, "on"]}
     runtime = template["Globals"]["Function"]["Runtime"].removeprefix("python")
     assert tuple(map(int, runtime.split("."))) >= (3, 12)  # SnapStart for Python: 3.12 and newer
+
+
+def test_building_the_models_in_init_scans_no_plugin_entry_points() -> None:
+    """pydantic looks for plugins in every installed distribution when it builds the first model, unless told
+    there are none: lapor uses none."""
+    from lapor_local.template import load_template
+
+    variables = load_template(ROOT / "template.yaml")["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["PYDANTIC_DISABLE_PLUGINS"] == "__all__"

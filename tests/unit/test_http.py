@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
 from lapor import errors
 from lapor.http import MAX_BODY_BYTES, Request, Response, Router, idempotency_key, problem_for
+from lapor.models import ReportSubmission
 
 from tests.conftest import CapturedLogs
-from tests.events import api_event
+from tests.events import api_event, valid_submission
 
 
 def make_router() -> Router:
@@ -17,7 +19,7 @@ def make_router() -> Router:
 
     @router.operation("submitReport")
     def create(request: Request) -> Response:
-        return Response(201, {"got": request.parsed})
+        return Response(201, {"got": request.parsed, "title": request.body_as(ReportSubmission).title})
 
     @router.operation("health")
     def boom(request: Request) -> Response:
@@ -31,8 +33,10 @@ def make_router() -> Router:
 
 
 def test_json_body_reaches_the_route() -> None:
-    response = make_router()(api_event("POST", "/reports", body={"a": 1}))
-    assert response["statusCode"] == 201 and json.loads(response["body"]) == {"got": {"a": 1}}
+    body = valid_submission(title="  Jalan berlubang di depan SDN 1  ")
+    response = make_router()(api_event("POST", "/reports", body=body))
+    assert response["statusCode"] == 201
+    assert json.loads(response["body"]) == {"got": body, "title": "Jalan berlubang di depan SDN 1"}
     assert response["headers"]["X-Content-Type-Options"] == "nosniff"
     assert response["headers"]["Referrer-Policy"] == "no-referrer"
 
@@ -40,7 +44,7 @@ def test_json_body_reaches_the_route() -> None:
 def test_body_limit_is_64_kib() -> None:
     router = make_router()
     at_limit = json.dumps({"a": "x" * (MAX_BODY_BYTES - 10)})
-    assert router(api_event("POST", "/reports", body=at_limit))["statusCode"] == 201
+    assert router(api_event("POST", "/reports", body=at_limit))["statusCode"] == 422  # read, then refused
     over = json.dumps({"a": "x" * MAX_BODY_BYTES})
     response = router(api_event("POST", "/reports", body=over))
     assert response["statusCode"] == 413 and response["headers"]["Content-Type"] == "application/problem+json"
@@ -53,7 +57,7 @@ def test_lone_surrogates_are_not_json() -> None:
 
 def test_base64_bodies_are_decoded_and_binary_garbage_is_a_400() -> None:
     router = make_router()
-    event = api_event("POST", "/reports", body="eyJhIjogMX0=")
+    event = api_event("POST", "/reports", body=base64.b64encode(json.dumps(valid_submission()).encode()).decode())
     event["isBase64Encoded"] = True
     assert router(event)["statusCode"] == 201
     event["body"] = "//79/A=="
@@ -194,3 +198,41 @@ def test_query_parameters_are_checked_against_the_contracts_schemas() -> None:
         ["query", "limit"],
         ["query", "cursor"],
     ]
+
+
+def test_a_body_is_validated_before_its_handler_even_one_that_does_nothing() -> None:
+    """Validation cannot be forgotten: the router checks every JSON body the contract declares, before the
+    handler runs; a handler that ignores its body still answers the contract's 422."""
+    router, ran = Router("test"), []
+
+    @router.operation("postRating")
+    def ignore(request: Request) -> Response:
+        ran.append(request)
+        return Response(204)
+
+    path = "/reports/{tracking_id}/rating"
+    response = router(api_event("POST", path, body={"score": "5", "comment": "Cepat", "extra": 1}))
+    assert response["statusCode"] == 422 and response["headers"]["Content-Type"] == "application/problem+json"
+    assert json.loads(response["body"]) == {
+        "type": "about:blank",
+        "title": "Request body is not valid",
+        "status": 422,
+        "detail": "2 fields are not valid",
+        "errors": [
+            {"loc": ["body", "score"], "msg": "Input should be a valid integer"},
+            {"loc": ["body", "extra"], "msg": "Extra inputs are not permitted"},
+        ],
+    }
+    assert router(api_event("POST", path, body=[]))["statusCode"] == 422
+    assert router(api_event("POST", path, body="not json"))["statusCode"] == 400
+    assert not ran
+    assert router(api_event("POST", path, body={"score": 5}))["statusCode"] == 204 and len(ran) == 1
+
+
+def test_every_json_body_of_the_contract_has_its_model() -> None:
+    """The router finds the model by the contract's name for it (a name without one fails at INIT)."""
+    from lapor.contract import OPERATIONS
+    from lapor.models import BODIES
+
+    json_bodies = {op.request for op in OPERATIONS if op.request and op.request_content_type == "application/json"}
+    assert json_bodies == set(BODIES)
