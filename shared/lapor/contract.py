@@ -11,7 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from lapor.http import IDEMPOTENCY_KEY_BASE64URL, IDEMPOTENCY_KEY_UUID4, IDEMPOTENCY_KEY_UUID_SHAPE
+from lapor.http import (
+    IDEMPOTENCY_KEY_BASE64URL,
+    IDEMPOTENCY_KEY_ONE_SYMBOL,
+    IDEMPOTENCY_KEY_UUID4,
+    IDEMPOTENCY_KEY_UUID_ONE_SYMBOL,
+    IDEMPOTENCY_KEY_UUID_SHAPE,
+)
 from lapor.statuses import STATUSES
 
 
@@ -62,13 +68,18 @@ IDEMPOTENCY_KEY = Parameter(
     {
         "type": "string",
         "anyOf": [
-            {"pattern": IDEMPOTENCY_KEY_UUID4},
-            {"pattern": IDEMPOTENCY_KEY_BASE64URL, "not": {"pattern": IDEMPOTENCY_KEY_UUID_SHAPE}},
+            {"pattern": IDEMPOTENCY_KEY_UUID4, "not": {"pattern": IDEMPOTENCY_KEY_UUID_ONE_SYMBOL}},
+            {
+                "pattern": IDEMPOTENCY_KEY_BASE64URL,
+                "not": {"anyOf": [{"pattern": IDEMPOTENCY_KEY_UUID_SHAPE}, {"pattern": IDEMPOTENCY_KEY_ONE_SYMBOL}]},
+            },
         ],
         "examples": ["3b0e7c52-9a4f-4d1e-8c27-5f0a9e6b1d43"],
     },
     "Optional. It must carry at least 122 random bits: a random version-4 UUID, or 22 to 255 base64url "
-    "characters from a secure random source (any other UUID version is refused); anything else is 400. "
+    "characters from a secure random source (any other UUID version is refused). A key must be random: one "
+    "whose random part is a single symbol repeated (such as the nil UUID's digits) is refused. Anything else "
+    "is 400. "
     "A retry with the same key and the same body returns the first response again and creates nothing; "
     "the same key with a different body is refused with 422. Keys are remembered for ${idempotency_hours} hours. The "
     "server "

@@ -401,6 +401,14 @@ def if_match(request: Request) -> int | None:
 IDEMPOTENCY_KEY_UUID4 = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-4[0-9A-Fa-f]{3}-[89ABab][0-9A-Fa-f]{3}-[0-9A-Fa-f]{12}$"
 IDEMPOTENCY_KEY_BASE64URL = r"^[A-Za-z0-9_-]{22,255}$"
 IDEMPOTENCY_KEY_UUID_SHAPE = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
+# A key that matches a pattern may still be made by hand: one whose random part is a single symbol repeated
+# ("aaaaaaaaaaaaaaaaaaaaaa", the nil UUID's digits around a version 4) is refused too.
+IDEMPOTENCY_KEY_ONE_SYMBOL = r"^(.)\1*$"
+IDEMPOTENCY_KEY_UUID_ONE_SYMBOL = r"^([0-9A-Fa-f])\1{7}-\1{4}-4\1{3}-[89ABab]\1{3}-\1{12}$"
+
+
+def _matches(pattern: str, key: str) -> bool:
+    return re.fullmatch(pattern[1:-1], key, re.ASCII) is not None
 
 
 def idempotency_key(request: Request) -> str | None:
@@ -413,15 +421,16 @@ def idempotency_key(request: Request) -> str | None:
     key = request.header("Idempotency-Key")
     if key is None:
         return None
-    uuid4 = re.fullmatch(IDEMPOTENCY_KEY_UUID4[1:-1], key, re.ASCII)
-    other = re.fullmatch(IDEMPOTENCY_KEY_BASE64URL[1:-1], key, re.ASCII) and not re.fullmatch(
-        IDEMPOTENCY_KEY_UUID_SHAPE[1:-1], key, re.ASCII
+    uuid4 = _matches(IDEMPOTENCY_KEY_UUID4, key) and not _matches(IDEMPOTENCY_KEY_UUID_ONE_SYMBOL, key)
+    other = _matches(IDEMPOTENCY_KEY_BASE64URL, key) and not (
+        _matches(IDEMPOTENCY_KEY_UUID_SHAPE, key) or _matches(IDEMPOTENCY_KEY_ONE_SYMBOL, key)
     )
     if not (uuid4 or other):
         raise errors.InvalidHeader(
             errors.FieldProblem(
                 ("header", "Idempotency-Key"),
-                "must be a random version-4 UUID or 22 to 255 random base64url characters",
+                "must be a random version-4 UUID or 22 to 255 random base64url characters "
+                "(a key made by hand, such as one symbol repeated or the nil UUID's digits, is refused)",
             ),
             "Idempotency-Key is not valid",
         )

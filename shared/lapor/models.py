@@ -34,10 +34,11 @@ from lapor.statuses import Channel, ReportKind
 WS_WIDE = r"\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 WS = rf"\t\n\x0b\x0c\r\x1c-\x20{WS_WIDE}"
 
-# Characters free text refuses. Control characters (C0) everywhere, except newline and tab in long text;
-# in titles and names also those that reorder or hide text (bidi overrides and isolates, zero-width).
-CONTROL = r"\x00-\x1f"
-CONTROL_BUT_NEWLINE_AND_TAB = r"\x00-\x08\x0b-\x1f"
+# Characters free text refuses. Control characters (C0, DEL and C1) everywhere, except newline and tab in
+# long text; in titles and names also those that reorder or hide text (bidi overrides and isolates,
+# zero-width). C1's U+0085 is a line break to some readers and U+009B a terminal's escape (CSI).
+CONTROL = r"\x00-\x1f\x7f-\x9f"
+CONTROL_BUT_NEWLINE_AND_TAB = r"\x00-\x08\x0b-\x1f\x7f-\x9f"
 BIDI_AND_ZERO_WIDTH = r"\u202a-\u202e\u2066-\u2069\u200b-\u200d\u2060\ufeff"
 SHORT_TEXT_REFUSED = CONTROL + BIDI_AND_ZERO_WIDTH
 LONG_TEXT_REFUSED = CONTROL_BUT_NEWLINE_AND_TAB

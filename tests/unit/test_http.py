@@ -121,7 +121,7 @@ GOOD_KEYS = [
     "52B32565-6EA3-48EF-B6B0-201A07F361AA",
     "c32a93263bda4af99d03cea1ae9ee9de",  # 128 random bits in hex
     "OyR9GSuoWGjUKMCPgZ1igQ",  # 16 random bytes, base64url without padding
-    "A" * 22,
+    "A" * 21 + "B",
     "-_" * 127 + "x",
 ]
 BAD_KEYS = [
@@ -137,6 +137,12 @@ BAD_KEYS = [
     "H8Kign8usHkAMI7SR46zTw==",  # padded: "=" is not base64url's alphabet
     "f8051dd0-ec52-11f1-8e88-02fc00000001",  # a time-based UUID (version 1): guessable
     "00000000-0000-0000-0000-000000000000",
+    # Shaped right, made by hand (the second audit): the random part is one symbol repeated.
+    "aaaaaaaaaaaaaaaaaaaaaa",
+    "A" * 22,
+    "-" * 40,
+    "00000000-0000-4000-8000-000000000000",
+    "ffffffff-ffff-4fff-bfff-ffffffffffff",
     "1c0a7d55 ca26 4563 8fa7 b3ae0346492c",
 ]
 

@@ -25,7 +25,8 @@ from tests.events import valid_submission
 
 BIDI = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"]
 ZERO_WIDTH = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]
-CONTROL = [chr(c) for c in range(0x20)]
+# C0, DEL and C1 (U+0085 is a line break to some readers, U+009B a terminal escape).
+CONTROL = [chr(c) for c in (*range(0x20), *range(0x7F, 0xA0))]
 SHORT_MSG = "must not contain control, bidirectional-override or zero-width characters"
 LONG_MSG = "must not contain control characters other than newline and tab"
 TITLE = "Jalan berlubang di depan SDN 1"
@@ -149,7 +150,8 @@ def field_schema(model: Any, *path: str) -> dict[str, Any]:
 
 SAMPLES = (
     [TITLE, f"  {TITLE}\u3000", f"\t{TITLE}", f"{TITLE}\n", "x" * 10, "x" * 150, "x" * 151, " " * 12]
-    + [TITLE[:5] + c + TITLE[5:] for c in ["\n", "\t", "\r", "\x00", "\x1f", "\x85", "\u2028", "\u202e", "\u200b"]]
+    + [TITLE[:5] + c + TITLE[5:] for c in ["\n", "\t", "\r", "\x00", "\x1f", "\x7f", "\x85", "\x9b", "\u2028"]]
+    + [TITLE[:5] + c + TITLE[5:] for c in ["\u202e", "\u200b"]]
     + ["Lubang besar sejak dua minggu.\n\tSudah ada motor jatuh.", "a", "ab", " a ", "\ta\n", "\x0b" + "a" * 30]
 )
 
