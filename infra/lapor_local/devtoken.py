@@ -49,13 +49,23 @@ def dev_token_secret(root: Path) -> str:
     return secret
 
 
-def mint_dev_token(secret: str, agency_id: str, role: str = "officer", hours: float = 8.0) -> str:
-    """A JWT with the claims a Cognito ID token of an agency user would carry."""
+def mint_dev_token(
+    secret: str,
+    agency_id: str,
+    role: str = "officer",
+    hours: float = 1.0,
+    *,
+    sub: str | None = None,
+    email: str | None = None,
+) -> str:
+    """A JWT with the claims a Cognito ID token of an agency user would carry (one hour, as the pool's
+    IdTokenValidity, unless told otherwise)."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     now = int(time.time())
     claims = {
-        "sub": str(uuid.uuid4()),
+        "sub": sub or str(uuid.uuid4()),
+        "email": email or f"{role}@{agency_id}.lapor.local",
         "custom:agency_id": agency_id,
         "custom:role": role,
         "token_use": "id",

@@ -15,8 +15,10 @@ import json
 import secrets
 import threading
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from lapor.contract import BY_ID
@@ -42,6 +44,33 @@ STYLE = (
     "color:#fff;border:0;border-radius:4px;min-height:2.75rem;font-weight:700;margin-top:1rem}"
     ".note{border-left:5px solid #9a5b00;background:#fff4e0;padding:.5rem 1rem}"
 )
+
+
+# Cognito's defaults for an app client that does not set them: ID token one hour, refresh token 30 days.
+_UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+_DEFAULTS = {"IdToken": (1, "hours"), "RefreshToken": (30, "days")}
+
+
+def token_lifetimes(client: Mapping[str, Any]) -> tuple[int, int]:
+    """The ID and refresh token lifetimes, in seconds, of an AWS::Cognito::UserPoolClient's properties."""
+    units = client.get("TokenValidityUnits") or {}
+    lifetimes = []
+    for token in ("IdToken", "RefreshToken"):
+        amount, unit = client.get(f"{token}Validity"), units.get(token)
+        default_amount, default_unit = _DEFAULTS[token]
+        lifetimes.append(int(amount or default_amount) * _UNIT_SECONDS[unit or default_unit])
+    return lifetimes[0], lifetimes[1]
+
+
+@dataclass(frozen=True)
+class _Session:
+    """What a refresh token stands for: the officer it was issued to, for this client, until `expires`."""
+
+    agency_id: str
+    role: str
+    sub: str
+    client_id: str
+    expires: float
 
 
 @dataclass(frozen=True)
@@ -79,11 +108,14 @@ class LocalSignIn:
         token_secret: Callable[[], str],
         agencies: Callable[[], list[tuple[str, str]]],
         client_id: Callable[[], str],
+        lifetimes: tuple[int, int] = (3600, 12 * 3600),
     ) -> None:
         self.token_secret = token_secret
         self.agencies = agencies
         self.client_id = client_id
+        self.id_seconds, self.refresh_seconds = lifetimes  # the template's app client says them
         self._grants: dict[str, _Grant] = {}
+        self._sessions: dict[str, _Session] = {}
         self._lock = threading.Lock()
 
     def handle(self, method: str, path: str, query: str, body: bytes) -> Answer | None:
@@ -170,6 +202,8 @@ class LocalSignIn:
         return 302, [("Location", f"{form['redirect_uri']}?{query}"), ("Cache-Control", "no-store")], b""
 
     def _token(self, form: dict[str, str]) -> Answer:
+        if form.get("grant_type") == "refresh_token":
+            return self._refresh(form)
         with self._lock:
             grant = self._grants.pop(form.get("code", ""), None)  # a code is good for one exchange only
         if form.get("grant_type") != "authorization_code" or grant is None or grant.expires < time.time():
@@ -178,6 +212,27 @@ class LocalSignIn:
             return _oauth_error("invalid_grant")
         if _s256(form.get("code_verifier", "")) != grant.challenge:
             return _oauth_error("invalid_grant")
-        token = mint_dev_token(self.token_secret(), grant.agency_id, grant.role)
-        body = {"id_token": token, "access_token": token, "token_type": "Bearer", "expires_in": 8 * 3600}
+        session = _Session(
+            grant.agency_id, grant.role, str(uuid.uuid4()), grant.client_id, time.time() + self.refresh_seconds
+        )
+        refresh = secrets.token_urlsafe(48)
+        with self._lock:
+            self._sessions[refresh] = session
+        return self._tokens(session, refresh)
+
+    def _refresh(self, form: dict[str, str]) -> Answer:
+        """A new ID token for a refresh token, as Cognito's token endpoint gives (no new refresh token)."""
+        with self._lock:
+            session = self._sessions.get(form.get("refresh_token", ""))
+        if session is None or session.expires < time.time() or form.get("client_id") != session.client_id:
+            return _oauth_error("invalid_grant")
+        return self._tokens(session, None)
+
+    def _tokens(self, session: _Session, refresh: str | None) -> Answer:
+        token = mint_dev_token(
+            self.token_secret(), session.agency_id, session.role, self.id_seconds / 3600, sub=session.sub
+        )
+        body = {"id_token": token, "access_token": token, "token_type": "Bearer", "expires_in": self.id_seconds}
+        if refresh is not None:
+            body["refresh_token"] = refresh
         return 200, [("Content-Type", "application/json"), ("Cache-Control", "no-store")], json.dumps(body).encode()

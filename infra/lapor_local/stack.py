@@ -32,7 +32,7 @@ from lapor_local.resources import AwsClients, CreatedResource, check_resource_ty
 from lapor_local.runtime import DEFAULT_REGION
 from lapor_local.schedule import ScheduleRunner, ScheduleSource, parse_rate, schedule_sources, scheduled_event
 from lapor_local.signin import PREFIX as SIGN_IN_PREFIX
-from lapor_local.signin import LocalSignIn
+from lapor_local.signin import LocalSignIn, token_lifetimes
 from lapor_local.sqs import SqsPoller, sqs_event_sources
 from lapor_local.template import STACK_NAME, Resolver, TemplateError, as_string, load_template, resource_properties
 
@@ -191,7 +191,9 @@ class LocalStack:
         self._atomic.enter_context(serialized_dynamodb())
         self._start_moto()
         self._set_environment(self._aws_environment())
-        sign_in = LocalSignIn(self._dev_token_secret, _directory_agencies, self._console_client_id)
+        sign_in = LocalSignIn(
+            self._dev_token_secret, _directory_agencies, self._console_client_id, self._token_lifetimes(template)
+        )
         gateway = ApiGateway([], self.invoke, self._dev_token_secret, sign_in.handle)
         try:
             self._http = LocalHttpServer((self.host, self.api_port), gateway)
@@ -290,6 +292,12 @@ class LocalStack:
             for logical_id, resource in template["Resources"].items()
             if resource.get("Type") == FUNCTION_TYPE and resolver.is_active(logical_id)
         }
+
+    def _token_lifetimes(self, template: Mapping[str, Any]) -> tuple[int, int]:
+        """The console's app client's ID and refresh token lifetimes, as the template gives them."""
+        resolver = Resolver(template, region=self.region, parameters=self.parameters)
+        clients = [k for k, r in template["Resources"].items() if r.get("Type") == "AWS::Cognito::UserPoolClient"]
+        return token_lifetimes(resolver.resolve(resource_properties(template, clients[0])) if clients else {})
 
     def _console_client_id(self) -> str:
         """The app client the console signs in with: what the API's stage variable gives the console."""

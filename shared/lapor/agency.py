@@ -53,7 +53,9 @@ class Officer:
 
     agency_id: str
     role: str
-    sub: str  # the token's subject: who the officer is, without their name
+    sub: str  # the token's subject: who the officer is in this user pool
+    # The name they sign in with (their work email): the audit trail stays readable if the pool is replaced.
+    username: str
 
     @classmethod
     def from_claims(cls, claims: dict[str, str], directory: Directory) -> Officer:
@@ -65,11 +67,18 @@ class Officer:
             raise Unauthorized("The token carries no subject.")
         if role not in ROLES or directory.agency(agency_id) is None:
             raise Forbidden("This token's agency or role is not known here.")
-        return cls(agency_id=agency_id, role=role, sub=sub)
+        username = claims.get("email") or claims.get("cognito:username") or sub
+        return cls(agency_id=agency_id, role=role, sub=sub, username=username)
 
     def record(self, item: dict[str, Any], access: str, **details: Any) -> None:
         """Record in the report's audit trail that this officer is about to see or change it."""
-        entry = {"officer_sub": self.sub, "officer_agency_id": self.agency_id, "role": self.role, "access": access}
+        entry = {
+            "officer_sub": self.sub,
+            "officer_username": self.username,
+            "officer_agency_id": self.agency_id,
+            "role": self.role,
+            "access": access,
+        }
         store.append_audit(item["tracking_id"], to_store(utcnow()), {**entry, **details})
 
     def scope(self, directory: Directory) -> set[str]:

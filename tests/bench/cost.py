@@ -49,9 +49,12 @@ PRICES = {
     "waf_rule_month": 1.00,
     "waf_request": 0.60 / 1e6,
     "alarm_month": 0.10,
+    "cognito_plus_mau": 0.02,  # the user pool's Plus plan (threat protection), per monthly active user, no free tier
     "logs_ingest_gb": 0.67,
 }
 SECONDS_PER_MONTH = 30 * 24 * 3600
+# Officers who sign in in a month: a regency's 30 to 50 offices, about one each (threat protection's price).
+OFFICERS = 50
 REPORTS = 1000
 # Lambda's own START/END/REPORT lines per invocation, in CloudWatch Logs.
 RUNTIME_LOG_BYTES = 350
@@ -423,6 +426,13 @@ def fixed_lines(
             cached_gb_s,
             "GB-s",
             cached_gb_s * PRICES["snapstart_cache_gb_s"],
+        ),
+        # OfficerThreatProtection=on (the default) puts the officers' user pool on the Plus plan.
+        Line(
+            f"Cognito threat protection (Plus plan), {OFFICERS} officers",
+            OFFICERS * count["AWS::Cognito::UserPool"],
+            "MAU",
+            OFFICERS * count["AWS::Cognito::UserPool"] * PRICES["cognito_plus_mau"],
         ),
         # The event source mapping long-polls the queue (20 s) with about five pollers even when it is empty.
         Line(

@@ -114,7 +114,7 @@ def test_a_citizen_and_an_officer_close_the_loop_in_two_browsers(
     sign_in(officer, local_stack, DPUPR)
     expect(officer.locator("#who")).to_have_text(f"{DPUPR_NAME} (petugas)")
     assert officer.context.cookies() == [] and officer.evaluate("localStorage.length") == 0
-    assert officer.evaluate("Object.keys(sessionStorage)") == ["lapor.console.token"]
+    assert sorted(officer.evaluate("Object.keys(sessionStorage)")) == ["lapor.console.refresh", "lapor.console.token"]
     officer.get_by_label("Nama").fill("Lubang ditambal")
     officer.get_by_label("Teks").fill(SAVED_REPLY)
     officer.get_by_role("button", name="Simpan balasan").click()
@@ -348,3 +348,25 @@ def test_the_citizen_page_links_to_statistik(new_person: Callable[[], Page], loc
     page.goto(local_stack.api_url + "/")
     page.get_by_role("link", name="Angka per instansi").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Bagaimana instansi menangani laporan")
+
+
+def test_an_hour_old_sign_in_is_renewed_unseen_and_signing_out_forgets_it(
+    new_person: Callable[[], Page], local_stack: RunningStack
+) -> None:
+    """ID tokens last an hour (the pool's IdTokenValidity): the console renews its token with the refresh
+    token instead of sending an officer with a queue of reports back to the sign-in page."""
+    tracking_id = report_for(local_stack, agency=DPUPR)["tracking_id"]
+    officer = new_person()
+    sign_in(officer, local_stack, DPUPR)
+    # An hour later: the kept ID token has expired (only its payload is read in the browser).
+    officer.evaluate("sessionStorage.setItem('lapor.console.token', 'x.' + btoa(JSON.stringify({exp: 1})) + '.y')")
+    officer.reload()
+    expect(officer.locator("#sign-out")).to_be_visible()
+    open_from_inbox(officer, tracking_id)
+    renewed = officer.evaluate("sessionStorage.getItem('lapor.console.token')")
+    assert renewed and not renewed.startswith("x."), "a new ID token from the token endpoint"
+    # Signing out forgets both tokens: nothing in this tab can renew the session any more.
+    officer.locator("#sign-out").click()
+    officer.goto(local_stack.api_url + "/console")
+    expect(officer.get_by_role("button", name="Masuk")).to_be_visible()
+    assert officer.evaluate("sessionStorage.getItem('lapor.console.refresh')") is None

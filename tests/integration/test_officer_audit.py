@@ -1,7 +1,7 @@
 """Who saw a reporter's identity is answerable: every officer read and action is in an internal audit trail.
 
-The trail holds the officer's `sub` (the token's subject), never their name, and no view shows it: not the
-public one, not the reporter's, not the agency's.
+The trail holds the officer's `sub` (the token's subject) and the name they sign in with (their work
+email), and no view shows it: not the public one, not the reporter's, not the agency's.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ PRIVATE = "/reports/{tracking_id}/private"
 
 
 def officer(sub: str, agency_id: str = "dpupr-barito-utara", role: str = "officer") -> dict[str, str]:
-    return {**claims(agency_id, role), "sub": sub}
+    return {**claims(agency_id, role), "sub": sub, "email": f"{sub}@dpupr.example"}
 
 
 def trail(tracking_id: str) -> list[dict[str, Any]]:
@@ -52,6 +52,12 @@ def test_every_officer_read_and_action_is_recorded_with_the_officers_sub(api: Ap
         ("0b7d4e21-actor", "action", "verify", 3),
     ]
     assert {e["officer_agency_id"] for e in trail(tid)} == {"dpupr-barito-utara", "pemkab-barito-utara"}
+    # The name each signed in with too: the trail stays readable when a replaced user pool issues new subs.
+    assert {e["officer_sub"]: e["officer_username"] for e in trail(tid)} == {
+        "6f1c2a9e-reader": "6f1c2a9e-reader@dpupr.example",
+        "0b7d4e21-actor": "0b7d4e21-actor@dpupr.example",
+        "93aa51f0-dispatcher": "93aa51f0-dispatcher@dpupr.example",
+    }
 
     # No view shows who looked: not the public one, the reporter's or the agency's.
     views = [

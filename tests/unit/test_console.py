@@ -87,6 +87,7 @@ def test_both_languages_cover_every_text_of_the_console() -> None:
     script = (HERE / "assets" / "console.js").read_text(encoding="utf-8")
     used |= set(re.findall(r'"((?:[a-z_]+\.)+[a-z_0-9]+)"', script)) - {
         "lapor.console.token",
+        "lapor.console.refresh",
         "lapor.console.pkce",
     }
     used |= {f"status.{s}" for s in get_args(shapes.ReportStatus)} | {f"kind.{k}" for k in get_args(shapes.ReportKind)}
@@ -168,6 +169,58 @@ def test_the_local_sign_in_is_the_authorization_code_flow_with_pkce(local_sign_i
     assert (claims["custom:agency_id"], claims["custom:role"]) == ("pemkab-barito-utara", "dispatcher")
 
 
+def signed_in(local_sign_in: LocalSignIn) -> dict[str, Any]:
+    """The token endpoint's answer to a console that just signed in as a dispatcher."""
+    verifier, challenge = pkce()
+    query = authorize_query(challenge)
+    form = urlencode({**query, "agency_id": "pemkab-barito-utara", "role": "dispatcher"}).encode()
+    _, headers, _ = local_sign_in.handle("POST", "/local-auth/oauth2/authorize", "", form)
+    code = parse_qs(urlsplit(dict(headers)["Location"]).query)["code"][0]
+    exchange = {"grant_type": "authorization_code", "client_id": "client-abc", "redirect_uri": CONSOLE}
+    body = urlencode({**exchange, "code": code, "code_verifier": verifier}).encode()
+    status, _, answer = local_sign_in.handle("POST", "/local-auth/oauth2/token", "", body)
+    assert status == 200
+    return dict(json.loads(answer))
+
+
+def test_the_id_token_lasts_an_hour_and_the_refresh_token_renews_it_for_the_same_officer(
+    local_sign_in: LocalSignIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lapor_local import signin
+
+    tokens = signed_in(local_sign_in)
+    first = verify_dev_token(SECRET, tokens["id_token"])
+    assert tokens["expires_in"] == first["exp"] - first["iat"] == 3600 and tokens["refresh_token"]
+    assert first["email"], "an ID token names who signed in, as Cognito's does with the email scope"
+
+    def refresh(token: str, client: str = "client-abc") -> tuple[int, dict[str, Any]]:
+        form = urlencode({"grant_type": "refresh_token", "client_id": client, "refresh_token": token}).encode()
+        status, _, answer = local_sign_in.handle("POST", "/local-auth/oauth2/token", "", form)
+        return status, json.loads(answer)
+
+    status, renewed = refresh(tokens["refresh_token"])
+    assert status == 200 and "refresh_token" not in renewed  # Cognito keeps the first refresh token
+    again = verify_dev_token(SECRET, renewed["id_token"])
+    assert (again["sub"], again["custom:agency_id"], again["custom:role"]) == (
+        first["sub"],
+        first["custom:agency_id"],
+        first["custom:role"],
+    )
+    assert refresh(tokens["refresh_token"], client="other") == (400, {"error": "invalid_grant"})
+    assert refresh("made-up") == (400, {"error": "invalid_grant"})
+    later = signin.time.time() + 12 * 3600 + 1  # past the refresh token's twelve hours
+    monkeypatch.setattr(signin.time, "time", lambda: later)
+    assert refresh(tokens["refresh_token"]) == (400, {"error": "invalid_grant"})
+
+
+def test_the_local_token_lifetimes_are_the_templates() -> None:
+    from lapor_local.signin import token_lifetimes
+
+    client = RESOURCES["AgencyUserPoolClient"]["Properties"]
+    assert token_lifetimes(client) == (3600, 12 * 3600)
+    assert token_lifetimes({}) == (3600, 30 * 86400), "Cognito's own defaults when the template says nothing"
+
+
 @pytest.mark.parametrize(
     "changes",
     [
@@ -220,6 +273,23 @@ def test_the_console_function_is_static_and_signs_in_with_the_user_pool_domain()
     stage_variables = RESOURCES["LaporApi"]["Properties"]["Variables"]
     assert stage_variables["consoleClientId"] == {"Ref": "AgencyUserPoolClient"}
     assert RESOURCES["AgencyUserPoolDomain"]["Properties"]["UserPoolId"] == {"Ref": "AgencyUserPool"}
+
+
+def test_officer_tokens_are_short_lived_and_the_pool_is_protected() -> None:
+    """Second audit, item 7: an hour's ID token, a working day's refresh, deletion protection, threat
+    protection on by default (the Plus plan), all in the template, not only in the local stack."""
+    client = RESOURCES["AgencyUserPoolClient"]["Properties"]
+    units = client["TokenValidityUnits"]
+    assert (client["IdTokenValidity"], units["IdToken"]) == (1, "hours")
+    assert (client["AccessTokenValidity"], units["AccessToken"]) == (1, "hours")
+    assert (client["RefreshTokenValidity"], units["RefreshToken"]) == (12, "hours")
+    pool = RESOURCES["AgencyUserPool"]["Properties"]
+    assert pool["DeletionProtection"] == "ACTIVE"
+    assert pool["UserPoolTier"] == {"Fn::If": ["OfficerThreatProtectionOn", "PLUS", "ESSENTIALS"]}
+    assert pool["UserPoolAddOns"]["AdvancedSecurityMode"] == {
+        "Fn::If": ["OfficerThreatProtectionOn", "ENFORCED", "OFF"]
+    }
+    assert TEMPLATE["Parameters"]["OfficerThreatProtection"]["Default"] == "on"
 
 
 def test_the_app_client_allows_only_the_code_flow_back_to_the_console() -> None:

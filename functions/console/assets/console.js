@@ -12,6 +12,8 @@
   const { root, auth, client } = document.body.dataset;
   const S = JSON.parse($("strings").textContent);
   const TOKEN = "lapor.console.token";
+  // The refresh token (the pool's RefreshTokenValidity, 12 hours) renews the one-hour ID token unseen.
+  const REFRESH = "lapor.console.refresh";
   const PKCE = "lapor.console.pkce";
   const callbackUrl = new URL(`${root}console`, location.href).href;
   const STATUSES = ["submitted", "verified", "in_progress", "responded", "closed", "rejected"];
@@ -134,24 +136,49 @@
     if (!response.ok) return notice("signin.failed");
     const tokens = await response.json();
     sessionStorage.setItem(TOKEN, tokens.id_token);
+    if (tokens.refresh_token) sessionStorage.setItem(REFRESH, tokens.refresh_token);
     location.replace(new URL(saved.back || `${root}console`, location.href).href);
   }
 
+  /* The ID token's claims while it has a minute left, else null. */
   function claims() {
     const token = sessionStorage.getItem(TOKEN);
     if (!token) return null;
     try {
       const payload = JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
-      if (payload.exp * 1000 <= Date.now()) throw new Error("expired");
-      return payload;
+      return payload.exp * 1000 > Date.now() + 60_000 ? payload : null;
     } catch {
-      sessionStorage.removeItem(TOKEN);
       return null;
     }
   }
 
+  /* A usable ID token: the one kept, or a new one for the refresh token; null means sign in again. */
+  async function currentToken() {
+    if (claims()) return sessionStorage.getItem(TOKEN);
+    const refresh = sessionStorage.getItem(REFRESH);
+    sessionStorage.removeItem(TOKEN);
+    if (!refresh) return null;
+    try {
+      const response = await fetch(`${auth}/oauth2/token`, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ grant_type: "refresh_token", client_id: client, refresh_token: refresh }),
+        cache: "no-store",
+      });
+      if (response.ok) {
+        sessionStorage.setItem(TOKEN, (await response.json()).id_token);
+        return claims() ? sessionStorage.getItem(TOKEN) : null;
+      }
+      if (response.status === 400) sessionStorage.removeItem(REFRESH); // expired or revoked
+    } catch {
+      /* offline: the next request tries again */
+    }
+    return null;
+  }
+
   function signOut() {
     sessionStorage.removeItem(TOKEN);
+    sessionStorage.removeItem(REFRESH);
     const url = new URL(`${auth}/logout`);
     url.search = new URLSearchParams({ client_id: client, logout_uri: callbackUrl });
     location.assign(url.href);
@@ -162,8 +189,8 @@
   /* One call: {status, data, headers}; status 0 when the network failed. A 401 asks for a new sign-in. */
   async function api(method, path, body, headers) {
     const init = { method, cache: "no-store", headers: { Accept: "application/json", ...headers } };
-    const token = sessionStorage.getItem(TOKEN);
-    if (token && path.startsWith("agency/")) init.headers.Authorization = `Bearer ${token}`;
+    const token = path.startsWith("agency/") ? await currentToken() : null;
+    if (token) init.headers.Authorization = `Bearer ${token}`;
     if (body !== undefined) {
       init.body = JSON.stringify(body);
       init.headers["Content-Type"] = "application/json";
@@ -176,6 +203,7 @@
     }
     if (response.status === 401 && init.headers.Authorization) {
       sessionStorage.removeItem(TOKEN);
+      sessionStorage.removeItem(REFRESH);
       showSignIn("signin.expired");
     }
     const type = response.headers.get("Content-Type") || "";
@@ -584,7 +612,7 @@
     $("sign-out").addEventListener("click", signOut);
     const params = new URLSearchParams(location.search);
     if (params.has("code") && params.has("state")) return finishSignIn(params);
-    const who = claims();
+    const who = (await currentToken()) && claims();
     if (!who) return showSignIn(params.has("error") ? "signin.failed" : null);
     const me = { agency: who["custom:agency_id"], role: who["custom:role"] || "officer" };
     await loadDirectory();
