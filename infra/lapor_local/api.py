@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import gzip
 import json
 import logging
 import socket
@@ -49,6 +50,7 @@ class Route:
     path: str
     token_header: str | None = None  # the header a Cognito authorizer reads; None for a public route
     stage_variables: tuple[tuple[str, str], ...] = ()  # the stage's `Variables`, resolved, as the event has them
+    minimum_compression: int | None = None  # the API's MinimumCompressionSize: gzip from this many bytes on
 
     @property
     def segments(self) -> tuple[str, ...]:
@@ -115,6 +117,7 @@ def routes_from_template(
                 path=event_props["Path"],
                 token_header=_token_header(template, api_id, event_props.get("Auth") or {}),
                 stage_variables=tuple(sorted(((stage_variables or {}).get(api_id) or {}).items())),
+                minimum_compression=_minimum_compression(template, api_id),
             )
             key = (route.method, "/" + "/".join(route.segments))
             if key in routes:
@@ -123,6 +126,36 @@ def routes_from_template(
                 )
             routes[key] = route
     return list(routes.values())
+
+
+def _minimum_compression(template: Mapping[str, Any], api_id: str) -> int | None:
+    size = resource_properties(template, api_id).get("MinimumCompressionSize")
+    return None if size is None else int(size)
+
+
+def accepts_gzip(headers: list[tuple[str, str]]) -> bool:
+    """Whether Accept-Encoding names gzip (or *) without q=0."""
+    for name, value in headers:
+        if name.lower() != "accept-encoding":
+            continue
+        for part in value.split(","):
+            coding, _, params = part.strip().partition(";")
+            refused = params.replace(" ", "").lower() in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+            if coding.strip().lower() in ("gzip", "*") and not refused:
+                return True
+    return False
+
+
+def compressed(
+    route: Route, request_headers: list[tuple[str, str]], headers: list[tuple[str, str]], data: bytes
+) -> tuple[list[tuple[str, str]], bytes]:
+    """The response as API Gateway sends it with MinimumCompressionSize: gzip when the client takes it and the
+    body is at least that large (and not encoded already)."""
+    if route.minimum_compression is None or len(data) < route.minimum_compression:
+        return headers, data
+    if not accepts_gzip(request_headers) or any(name.lower() == "content-encoding" for name, _ in headers):
+        return headers, data
+    return [*headers, ("Content-Encoding", "gzip")], gzip.compress(data, mtime=0)
 
 
 def _token_header(template: Mapping[str, Any], api_id: str, event_auth: Mapping[str, Any]) -> str | None:
@@ -330,7 +363,8 @@ class ApiGateway:
             claims=claims,
         )
         try:
-            return route, *proxy_response(self.invoke(route.function, event))
+            status, response_headers, data = proxy_response(self.invoke(route.function, event))
+            return route, status, *compressed(route, headers, response_headers, data)
         except Exception:
             traceback.print_exc()
             status, response_headers, data = problem(

@@ -187,3 +187,25 @@ def test_each_request_is_logged_by_route_without_personal_data(
     messages = [record.getMessage() for record in caplog.records if record.name == "lapor.local"]
     assert [message.rsplit(" ", 2)[0] for message in messages] == ["GET /echo/{name} 200", "GET (no route) 404"]
     assert not any(secret in json.dumps(messages) for secret in ("Siti", "0812", "203.0.113.7"))
+
+
+def test_bodies_from_the_minimum_compression_size_on_go_out_gzipped_to_clients_that_take_it() -> None:
+    """API Gateway's MinimumCompressionSize, as the local gateway applies it."""
+    import gzip
+
+    from lapor_local.api import Route, accepts_gzip, compressed
+
+    route = Route(function="F", api="Api", method="GET", path="/x", minimum_compression=1024)
+    big, small = b"a" * 1024, b"a" * 1023
+    headers = [("Content-Type", "text/html")]
+    takes = [("Accept-Encoding", "br, gzip;q=0.8")]
+    (*_, encoding), body = compressed(route, takes, headers, big)
+    assert encoding == ("Content-Encoding", "gzip") and gzip.decompress(body) == big
+    assert compressed(route, takes, headers, small) == (headers, small)
+    assert compressed(route, [("Accept-Encoding", "gzip;q=0")], headers, big) == (headers, big)
+    assert compressed(route, [], headers, big) == (headers, big)
+    encoded = [*headers, ("Content-Encoding", "br")]
+    assert compressed(route, takes, encoded, big) == (encoded, big)
+    unset = Route(function="F", api="Api", method="GET", path="/x")
+    assert compressed(unset, takes, headers, big) == (headers, big)
+    assert accepts_gzip([("accept-encoding", "*")]) and not accepts_gzip([("Accept-Encoding", "identity")])

@@ -403,6 +403,10 @@ def test_functions_that_read_the_directory_may_query_it(logical_id: str) -> None
 # ---------------------------------------------------------------- issue 8.6: promises kept on a real account
 
 
+def test_the_api_gzips_what_is_worth_it() -> None:
+    assert RESOURCES["LaporApi"]["Properties"]["MinimumCompressionSize"] == 1024
+
+
 def test_sam_creates_one_stage_only_the_throttled_one() -> None:
     resources = sam_transformed(TEMPLATE)["Resources"]
     stages = {k: v for k, v in resources.items() if v["Type"] == "AWS::ApiGateway::Stage"}
