@@ -604,10 +604,7 @@ def test_waf_is_optional_on_by_default_and_limits_rate_and_body_size() -> None:
     assert acl["Scope"] == "REGIONAL" and acl["DefaultAction"] == {"Allow": {}}
     rules = {rule["Name"]: rule for rule in acl["Rules"]}
     rate = [r["Statement"]["RateBasedStatement"] for r in rules.values() if "RateBasedStatement" in r["Statement"]]
-    assert len(rate) == 1 and rate[0]["AggregateKeyType"] == "IP"
-    # The officers' routes are not counted: only the citizens'.
-    excluded = rate[0]["ScopeDownStatement"]["NotStatement"]["Statement"]["ByteMatchStatement"]
-    assert excluded["SearchString"] == "/agency/" and "UriPath" in excluded["FieldToMatch"]
+    assert len(rate) == 2 and all(r["AggregateKeyType"] == "IP" for r in rate)
     (size,) = [
         r["Statement"]["SizeConstraintStatement"] for r in rules.values() if "SizeConstraintStatement" in r["Statement"]
     ]
@@ -618,6 +615,69 @@ def test_waf_is_optional_on_by_default_and_limits_rate_and_body_size() -> None:
     assert not any(v["Type"] == "AWS::WAFv2::LoggingConfiguration" for v in RESOURCES.values())
     configs = [acl["VisibilityConfig"], *(r["VisibilityConfig"] for r in rules.values())]
     assert all(c["SampledRequestsEnabled"] is False for c in configs)
+
+
+def waf_matches(statement: dict[str, Any], request: dict[str, Any]) -> bool:
+    """Whether a WAF statement of the kinds the template uses matches a request (path, query, headers)."""
+    from urllib.parse import unquote
+
+    ((kind, spec),) = statement.items()
+    if kind in ("AndStatement", "OrStatement"):
+        results = [waf_matches(s, request) for s in spec["Statements"]]
+        return all(results) if kind == "AndStatement" else any(results)
+    if kind == "NotStatement":
+        return not waf_matches(spec["Statement"], request)
+    ((field, options),) = spec["FieldToMatch"].items()
+    value = {"UriPath": request["path"], "QueryString": request.get("query", "")}.get(field)
+    if field == "SingleHeader":
+        value = request.get("headers", {}).get(options["Name"])
+        if value is None:
+            return False  # a missing header matches no size constraint
+    for step in sorted(spec["TextTransformations"], key=lambda s: s["Priority"]):
+        value = {"LOWERCASE": str.lower, "URL_DECODE": unquote, "NONE": str}[step["Type"]](value)
+    if kind == "ByteMatchStatement":
+        assert spec["PositionalConstraint"] == "CONTAINS"
+        return spec["SearchString"] in value
+    if kind == "RegexMatchStatement":
+        return re.search(spec["RegexString"], value) is not None
+    if kind == "SizeConstraintStatement":
+        assert spec["ComparisonOperator"] == "GT"
+        return len(value) > spec["Size"]
+    raise AssertionError(f"a WAF statement this test does not know: {kind}")
+
+
+@pytest.mark.parametrize(
+    ("request_", "counted_by"),
+    [
+        ({"path": "/v1/reports", "query": ""}, {"CitizenRequestsPerIp"}),
+        ({"path": "/v1/reports/LPR-7KQ2-M9XD-3FHW"}, {"CitizenRequestsPerIp", "LookupsPerIp"}),
+        ({"path": "/reports/LPR-7KQ2-M9XD-3FHW"}, {"CitizenRequestsPerIp", "LookupsPerIp"}),  # a custom domain
+        ({"path": "/v1/reports/LPR-7KQ2-M9XD-3FHW/private"}, {"CitizenRequestsPerIp"}),
+        ({"path": "/v1/open311/v2/requests/LPR-7KQ2-M9XD-3FHW.json"}, {"CitizenRequestsPerIp", "LookupsPerIp"}),
+        (
+            {"path": "/v1/open311/v2/requests.json", "query": "service_request_id=LPR-A%2CLPR-B"},
+            {"CitizenRequestsPerIp", "LookupsPerIp"},
+        ),
+        ({"path": "/v1/open311/v2/requests.json", "query": "status=open"}, {"CitizenRequestsPerIp"}),
+        ({"path": "/v1/agency/reports", "headers": {"authorization": "Bearer x"}}, set()),
+        ({"path": "/v1/agency/reports", "headers": {}}, {"CitizenRequestsPerIp"}),  # no token: no exemption
+    ],
+)
+def test_waf_counts_citizens_and_lookups_per_address_and_exempts_only_officers_with_a_token(
+    request_: dict[str, Any], counted_by: set[str]
+) -> None:
+    """Second audit, item 6: one crowd cannot fill the lookup bucket for everyone, and /agency/ without a token
+    is no way around the per-address limit."""
+    (acl,) = [v["Properties"] for v in RESOURCES.values() if v["Type"] == "AWS::WAFv2::WebACL"]
+    counting = {
+        rule["Name"]
+        for rule in acl["Rules"]
+        if "RateBasedStatement" in rule["Statement"]
+        and waf_matches(rule["Statement"]["RateBasedStatement"]["ScopeDownStatement"], request_)
+    }
+    assert counting == counted_by
+    lookups = next(r for r in acl["Rules"] if r["Name"] == "LookupsPerIp")["Statement"]["RateBasedStatement"]
+    assert lookups["Limit"] == {"Ref": "WafLookupRateLimit"} and lookups["EvaluationWindowSec"] == 300
 
 
 def test_the_local_stack_knows_every_resource_type_of_the_template() -> None:
