@@ -44,6 +44,7 @@ EXPORT_COLUMNS = (
     "escalation_level",
     "agency_id",
     "original_agency_id",
+    "open311_key_id",
 )
 
 

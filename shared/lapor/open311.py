@@ -324,9 +324,13 @@ def key_hash(api_key: str) -> str:
     return hashlib.sha256(f"lapor-open311-key:{api_key}".encode()).hexdigest()
 
 
-def _authorize(api_key: str | None) -> None:
-    if not api_key or len(api_key) > 200 or not store.use_partner_key(key_hash(api_key), to_store(utcnow())):
+def _authorize(api_key: str | None) -> tuple[str, str]:
+    """The partner key's id and hash, its use counted; Forbidden when it is missing, unknown or revoked."""
+    hashed = key_hash(api_key) if api_key and len(api_key) <= 200 else None
+    key_id = store.use_partner_key(hashed, to_store(utcnow())) if hashed else None
+    if hashed is None or key_id is None:
         raise Forbidden("A valid api_key is required to file a service request.")
+    return key_id, hashed
 
 
 def _flag(fields: Mapping[str, str], name: str, problems: list[FieldProblem]) -> bool:
@@ -454,7 +458,7 @@ def submit_request(body: str | None, *, base_url: str, idempotency_key: str | No
 
     fields = _form(body)
     check_jurisdiction(fields.get("jurisdiction_id"))
-    _authorize(fields.get("api_key"))
+    partner = _authorize(fields.get("api_key"))
     directory = current_directory()
     submission_fields = submission_body(fields, directory)
     try:
@@ -463,7 +467,9 @@ def submit_request(body: str | None, *, base_url: str, idempotency_key: str | No
         raise _form_problems(exc) from None
     # The same body sent as .json or .xml is the same request: the format is not part of it.
     fingerprint = body_fingerprint("POST /open311/v2/requests", submission_fields) if idempotency_key else None
-    receipt = submit_report(submission, base_url=base_url, idempotency_key=idempotency_key, fingerprint=fingerprint)
+    receipt = submit_report(
+        submission, base_url=base_url, idempotency_key=idempotency_key, fingerprint=fingerprint, partner=partner
+    )
     count("Open311RequestFiled")
     logger.info("open311 request filed", extra={"format": fmt})
     return {
@@ -498,6 +504,7 @@ def partner_keys() -> list[dict[str, Any]]:
             "name": record.get("name"),
             "created_at": record.get("created_at"),
             "uses": int(record.get("uses", 0)),
+            "reports": int(record.get("reports", 0)),
             "last_used_at": record.get("last_used_at"),
             "revoked_at": record.get("revoked_at"),
         }

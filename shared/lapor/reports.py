@@ -43,11 +43,13 @@ def submit_report(
     idempotency_key: str | None = None,
     fingerprint: str | None = None,
     now: datetime | None = None,
+    partner: tuple[str, str] | None = None,
 ) -> SubmissionReceipt:
     """Store a new report and tell its agency; returns the receipt (shown once: it holds the access code).
 
     With an Idempotency-Key, a retry of the same body returns the first receipt again and creates
-    nothing; the same key with another body is refused.
+    nothing; the same key with another body is refused. `partner` is the (key id, key hash) of the Open311
+    partner filing it: the report keeps the id (the agency sees who filed it) and the key counts it.
     """
     directory = current_directory()
     problems = []
@@ -70,6 +72,8 @@ def submit_report(
         counters = stats.deltas(None, {"status": "submitted", "agency_id": agency.id, "overdue": False})
         event = new_event("report.submitted", tracking_id, agency.id, now, stats=counters)
         item = _new_report(submission, tracking_id, access_code, agency.id, agency.name, now, due_at)
+        if partner is not None:
+            item["open311_key_id"] = partner[0]
         receipt: SubmissionReceipt = {
             "tracking_id": tracking_id,
             "access_code": access_code,
@@ -108,6 +112,8 @@ def submit_report(
             if replayed is not None:
                 return replayed
             continue
+        if partner is not None:
+            _count_for_partner(partner[1])
         publish(event)
         count("ReportSubmitted")
         fields = log_fields(
@@ -121,6 +127,14 @@ def submit_report(
         logger.info("report submitted", extra=fields)
         return receipt
     raise RequestInProgress()
+
+
+def _count_for_partner(key_hash: str) -> None:
+    """The partner key's count of reports; a failure here loses one count, never the report."""
+    try:
+        store.count_partner_report(key_hash)
+    except Exception:  # the report is stored and acknowledged: a count is not worth a 5xx
+        logger.warning("partner report count failed")
 
 
 def _replay(key: str, fingerprint: str) -> SubmissionReceipt | None:

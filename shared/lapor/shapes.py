@@ -201,6 +201,7 @@ class AgencyReportView(ReportCore, Private):
     original_agency_id: str
     overdue: bool
     channel: NotRequired[str | None]
+    open311_key_id: NotRequired[str | None]  # the Open311 partner key that filed it (`lapor open311-key list`)
 
 
 class InboxPage(TypedDict):

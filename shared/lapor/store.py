@@ -819,14 +819,32 @@ def put_partner_key(key_hash: str, record: Mapping[str, Any]) -> None:
     )
 
 
-def use_partner_key(key_hash: str, at: str) -> bool:
-    """Count one use of a partner key; False when no such key exists or it was revoked (nothing counted)."""
-    return _unless_refused(
-        "update_item",
+def use_partner_key(key_hash: str, at: str) -> str | None:
+    """Count one use of a partner key: its key id, or None when no such key exists or it was revoked (nothing
+    counted)."""
+    ddb = client("dynamodb")
+    try:
+        updated = ddb.update_item(
+            TableName=settings().reports_table,
+            Key=_partner_key(key_hash),
+            UpdateExpression="ADD uses :one SET last_used_at = :at",
+            ConditionExpression="attribute_exists(pk) AND attribute_not_exists(revoked_at)",
+            ExpressionAttributeValues={":one": {"N": "1"}, ":at": {"S": at}},
+            ReturnValues="ALL_NEW",
+        )
+    except ddb.exceptions.ConditionalCheckFailedException:
+        return None
+    return str(updated["Attributes"]["key_id"]["S"])
+
+
+def count_partner_report(key_hash: str) -> None:
+    """One more report filed with a partner key (a replay is no new report and is not counted)."""
+    client("dynamodb").update_item(
+        TableName=settings().reports_table,
         Key=_partner_key(key_hash),
-        UpdateExpression="ADD uses :one SET last_used_at = :at",
-        ConditionExpression="attribute_exists(pk) AND attribute_not_exists(revoked_at)",
-        ExpressionAttributeValues={":one": {"N": "1"}, ":at": {"S": at}},
+        UpdateExpression="ADD reports :one",
+        ConditionExpression="attribute_exists(pk)",
+        ExpressionAttributeValues={":one": {"N": "1"}},
     )
 
 

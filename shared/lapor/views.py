@@ -140,6 +140,7 @@ def for_agency(item: dict[str, Any], time_zone: str, data_key: bytes | None) -> 
         "original_agency_id": item.get("original_agency_id", item["agency_id"]),
         "overdue": bool(item.get("overdue")),
         "channel": item.get("channel"),
+        "open311_key_id": item.get("open311_key_id"),
     }
 
 

@@ -91,7 +91,7 @@ def test_the_csv_export_lists_the_scope_without_content_or_reporter(api: Api) ->
     assert rows[0]["agency_id"] == "dpupr-barito-utara" and rows[0]["category"] == "jalan-jembatan"
     assert text.split("\r\n")[0] == (
         "tracking_id,kind,category,status,submitted_at,updated_at,due_at,overdue,escalation_level,agency_id,"
-        "original_agency_id"
+        "original_agency_id,open311_key_id"
     )
     assert rows[0]["kind"] == "complaint" and rows[0]["original_agency_id"] == "dpupr-barito-utara"
     assert rows[0]["submitted_at"] == confidential["submitted_at"] and rows[0]["due_at"] == confidential["due_at"]

@@ -10,6 +10,7 @@ from xml.etree import ElementTree
 import pytest
 
 from tests.conftest import load_function
+from tests.events import valid_submission
 from tests.integration.conftest import Api, Aws, claims
 
 DESCRIPTION = "Lampu jalan di depan pasar Muara Teweh mati sejak seminggu, gelap sekali di malam hari."
@@ -331,3 +332,29 @@ def test_a_listing_reads_only_about_what_it_lists(
     listed = open311.find_requests({}, read=read)
     assert len(listed) == 5 and read.items <= 5 + 1  # the other partition's (empty) page
     assert [r["requested_datetime"] for r in listed] == sorted((r["requested_datetime"] for r in listed), reverse=True)
+
+
+def test_each_report_names_the_partner_key_that_filed_it_and_each_key_counts_its_reports(
+    open311_api: Api, aws: Aws
+) -> None:
+    """Second audit, item 9: a partner's spam can be found (agency view, CSV) and counted (`open311-key list`)."""
+    import csv
+    import io
+
+    from lapor.open311 import create_partner_key, partner_keys
+
+    key_id, key = create_partner_key("Aplikasi Warga")
+    headers = {"Idempotency-Key": "3f0c1f84-4b9a-4c55-9a59-0d3f1c7b1e42"}
+    filed = post(open311_api, "json", form(key), headers)[1][0]["service_request_id"]
+    assert post(open311_api, "xml", form(key), headers)[0] == 201  # a replay: no new report, not counted
+    assert post(open311_api, "json", form(key, description="pendek"))[0] == 400  # a use, no report
+    web = open311_api.submit(valid_submission())["tracking_id"]
+    officer = claims("dpupr-barito-utara")
+    view = open311_api.agency(officer, "GET", "/agency/reports/{tracking_id}", filed)[1]
+    assert view["open311_key_id"] == key_id and view["channel"] == "open311"
+    assert open311_api.agency(officer, "GET", "/agency/reports/{tracking_id}", web)[1]["open311_key_id"] is None
+    status, text, _ = open311_api.agency(officer, "GET", "/agency/reports.csv")
+    rows = {row["tracking_id"]: row for row in csv.DictReader(io.StringIO(text))}
+    assert status == 200 and rows[filed]["open311_key_id"] == key_id and rows[web]["open311_key_id"] == ""
+    (record,) = [r for r in partner_keys() if r["key_id"] == key_id]
+    assert (record["uses"], record["reports"]) == (3, 1)
