@@ -20,7 +20,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     create = actions.add_parser("create", help="issue a key for a partner and print it (this once)", parents=[where])
     create.add_argument("--name", required=True, help="the partner, e.g. 'FixMyStreet Barito Utara'")
     actions.add_parser(
-        "list", help="every key: id, partner, created, uses, reports filed, last use, revoked (never the key)", parents=[where]
+        "list",
+        help="every key: id, partner, created, uses, reports filed, last use, revoked (never the key)",
+        parents=[where],
     )
     revoke = actions.add_parser("revoke", help="revoke a key by its id (from create or list)", parents=[where])
     revoke.add_argument("--key-id", required=True)
