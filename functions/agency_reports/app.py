@@ -7,7 +7,7 @@ from lapor import agency, aws, replies
 from lapor.http import Request, Response, Router, if_match
 from lapor.ids import parse_tracking_id
 from lapor.lifecycle import ActionRequest
-from lapor.models import AgencyAction, AttachmentRequest, SavedReplyInput
+from lapor.models import AgencyAction, AttachmentRequest, PhotoVisibility, SavedReplyInput
 from lapor.observability import logger
 from lapor.timefmt import from_store
 
@@ -58,6 +58,14 @@ def post_attachment(request: Request) -> Response:
     tracking_id = parse_tracking_id(request.path_params.get("tracking_id", ""))
     content_type = request.body_as(AttachmentRequest).content_type
     return Response(201, agency.request_photo_slot(request.claims, tracking_id, content_type), PRIVATE)
+
+
+@router.operation("putAgencyPhotoVisibility")
+def put_photo_visibility(request: Request) -> Response:
+    tracking_id = parse_tracking_id(request.path_params.get("tracking_id", ""))
+    public = request.body_as(PhotoVisibility).public
+    attachment_id = request.path_params.get("attachment_id", "")
+    return _with_etag(agency.set_photo_visibility(request.claims, tracking_id, attachment_id, public))
 
 
 @router.operation("listSavedReplies")

@@ -18,6 +18,7 @@ from lapor.contract import BY_ID
 from lapor.http import Request, Response, Router
 from lapor.observability import logger
 from lapor.pages import HTML, SHORT, Site, cached, language
+from lapor.photos import bucket_origin
 
 SITE = Site(Path(__file__).parent, ("console.js", "console.css"))
 router = Router("console")
@@ -38,8 +39,10 @@ def _headers() -> dict[str, str]:
     # The token is fetched from the sign-in origin; everything else comes from this origin only.
     auth = urlsplit(_auth_url())
     token_origin = f" {auth.scheme}://{auth.netloc}" if auth.scheme == "https" else ""
+    # Photos come from the bucket through presigned links.
     return {
-        "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
+        f"img-src 'self' data: {bucket_origin()}; "
         f"connect-src 'self'{token_origin}; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
         "Permissions-Policy": "geolocation=(), camera=(), microphone=(), payment=(), usb=()",
         "Cache-Control": "no-cache",

@@ -18,7 +18,15 @@ from lapor import store
 from lapor.config import settings
 from lapor.crypto import message_sealer, report_data_key
 from lapor.directory import Directory, current_directory
-from lapor.errors import Conflict, FieldProblem, Forbidden, ReportNotFound, Unauthorized, ValidationFailed
+from lapor.errors import (
+    Conflict,
+    FieldProblem,
+    Forbidden,
+    NotFound,
+    ReportNotFound,
+    Unauthorized,
+    ValidationFailed,
+)
 from lapor.events import commit
 from lapor.lifecycle import ActionRequest, plan_action
 from lapor.observability import count, log_fields, logger
@@ -122,9 +130,26 @@ def request_photo_slot(claims: dict[str, str], tracking_id: str, content_type: s
     directory = current_directory()
     officer = Officer.from_claims(claims, directory)
     item = _authorized_report(officer, tracking_id, directory)
+    officer.record(item, "attach_photo")
     if item["status"] not in OPEN:
         raise Conflict(f"The report is {item['status']}; it takes no more photos.")
     return reserve_slot(item, "agency", content_type)
+
+
+def set_photo_visibility(
+    claims: dict[str, str], tracking_id: str, attachment_id: str, public: bool
+) -> AgencyReportView:
+    """Show one stored photo on public pages or take it off them, as an officer of the report's agency."""
+    directory = current_directory()
+    officer = Officer.from_claims(claims, directory)
+    item = _authorized_report(officer, tracking_id, directory, whole=False)
+    officer.record(item, "photo_visibility", attachment_id=attachment_id, public=public)
+    attachment = (item.get("attachments") or {}).get(attachment_id)
+    if attachment is None:
+        raise NotFound("This report has no photo with that id.")
+    if not store.set_photo_public(tracking_id, attachment_id, public, officer.sub, to_store(utcnow())):
+        raise Conflict("Only a stored photo can be shown; this one is being processed or was refused.")
+    return agency_view(store.read_report(tracking_id) or item)
 
 
 def list_inbox(claims: dict[str, str], status: str | None, limit: int, before: str | None) -> InboxPage:

@@ -402,7 +402,8 @@ IDEMPOTENCY_KEY_UUID4 = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-4[0-9A-Fa-f]{3}-[89ABab
 IDEMPOTENCY_KEY_BASE64URL = r"^[A-Za-z0-9_-]{22,255}$"
 IDEMPOTENCY_KEY_UUID_SHAPE = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
 # A key that matches a pattern may still be made by hand: one whose random part is a single symbol repeated
-# ("aaaaaaaaaaaaaaaaaaaaaa", the nil UUID's digits around a version 4) is refused too.
+# ("aaaaaaaaaaaaaaaaaaaaaa", the nil UUID's digits around a version 4) is refused too. The OpenAPI document says
+# so in words: as a schema `not`, it made schemathesis' coverage phase offer keys such as "0" as valid.
 IDEMPOTENCY_KEY_ONE_SYMBOL = r"^(.)\1*$"
 IDEMPOTENCY_KEY_UUID_ONE_SYMBOL = r"^([0-9A-Fa-f])\1{7}-\1{4}-4\1{3}-[89ABab]\1{3}-\1{12}$"
 

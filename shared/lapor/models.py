@@ -33,6 +33,8 @@ from lapor.statuses import Channel, ReportKind
 # things in Python and in the ECMA-262 regexes of JSON Schema, and the schema must say what we accept.
 WS_WIDE = r"\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 WS = rf"\t\n\x0b\x0c\r\x1c-\x20{WS_WIDE}"
+# What may surround text: that white space less U+0085, which is C1 and refused wherever it stands.
+WS_EDGE = WS_WIDE.removeprefix(r"\x85")
 
 # Characters free text refuses. Control characters (C0, DEL and C1) everywhere, except newline and tab in
 # long text; in titles and names also those that reorder or hide text (bidi overrides and isolates,
@@ -189,7 +191,7 @@ def _trim_check(minimum: int, maximum: int, refused: str) -> AfterValidator:
 def _trim_schema(minimum: int, maximum: int, refused: str) -> WithJsonSchema:
     """The same rule as a JSON Schema pattern, so generated clients and fuzzers agree with us."""
     # White space that may surround the text: what strip() removes, less what is refused outright.
-    edge = rf"[ {WS_WIDE}\t\n]" if refused == LONG_TEXT_REFUSED else rf"[ {WS_WIDE}]"
+    edge = rf"[ {WS_EDGE}\t\n]" if refused == LONG_TEXT_REFUSED else rf"[ {WS_EDGE}]"
     solid, any_char = f"[^{WS}{refused}]", f"[^{refused}]"
     core = f"{solid}{any_char}{{{max(minimum - 2, 0)},{maximum - 2}}}{solid}"
     if minimum <= 1:
@@ -425,6 +427,12 @@ class AttachmentRequest(Strict):
     content_type: Literal["image/jpeg", "image/png", "image/webp"]
 
 
+class PhotoVisibility(Strict):
+    """The body of `PUT /agency/reports/{id}/photos/{attachment_id}/visibility`: show the photo publicly or not."""
+
+    public: bool = Field(description="True: the photo is shown on public pages (once the report is verified)")
+
+
 # ---------------------------------------------------------------- Open311 GeoReport v2 (the form's fields)
 
 
@@ -474,7 +482,15 @@ class Open311RequestForm(BaseModel):
 # The JSON bodies of the contract (`Operation.request`), by the name it gives them.
 BODIES: dict[str, type[Strict]] = {
     model.__name__: model
-    for model in (ReportSubmission, AgencyAction, SavedReplyInput, ReporterMessage, RatingRequest, AttachmentRequest)
+    for model in (
+        ReportSubmission,
+        AgencyAction,
+        SavedReplyInput,
+        ReporterMessage,
+        RatingRequest,
+        AttachmentRequest,
+        PhotoVisibility,
+    )
 }
 M = TypeVar("M", bound=Strict)
 

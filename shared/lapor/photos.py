@@ -253,8 +253,9 @@ def photo_views(item: dict[str, Any], audience: str, time_zone: str) -> list[Pho
     """The photos of a report as `audience` (public, reporter, agency) sees them, oldest first.
 
     Stored photos come with a presigned link valid `LINK_SECONDS`; the reporter and the agency also see
-    uploads still being processed and refusals with their reason. The public sees stored photos of a
-    report that is not confidential and has been verified, nothing else.
+    uploads still being processed and refusals with their reason, and whether each is public. The public
+    sees stored photos an officer has shown (`is_public`) of a report that is not confidential and has been
+    verified, nothing else.
     """
     attachments = sorted((item.get("attachments") or {}).values(), key=lambda a: (a["created_at"], a["id"]))
     if audience == "public" and (item.get("confidential") or item.get("status") not in PHOTOS_PUBLIC):
@@ -265,9 +266,11 @@ def photo_views(item: dict[str, Any], audience: str, time_zone: str) -> list[Pho
         status = attachment["status"]
         if status == "pending" and not _counts(attachment, now):
             continue  # a slot that was never used
-        if audience == "public" and status != "stored":
+        if audience == "public" and (status != "stored" or not is_public(attachment)):
             continue
         view: Photo = {"id": attachment["id"], "author": attachment["author"], "status": status}
+        if audience != "public" and status == "stored":
+            view["public"] = is_public(attachment)
         if status == "stored":
             view = {
                 **view,
@@ -284,6 +287,13 @@ def photo_views(item: dict[str, Any], audience: str, time_zone: str) -> list[Pho
             view["detail"] = REFUSALS.get(attachment["reason"], "The file was refused.")
         views.append(view)
     return views
+
+
+def is_public(attachment: dict[str, Any]) -> bool:
+    """Whether a stored photo may be on public pages: an officer has seen it and said so. The agency's own
+    photos are seen by an officer as they are attached; a reporter's waits for one (nobody can publish a
+    picture on a public page by filing a report)."""
+    return bool(attachment.get("public", attachment["author"] == "agency"))
 
 
 def _link(key: str) -> str:

@@ -127,6 +127,7 @@ class Photo(TypedDict):
     url_expires_at: NotRequired[str | None]
     reason: NotRequired[PhotoRefusal | None]
     detail: NotRequired[str | None]
+    public: NotRequired[bool | None]  # the reporter's and the agency's views: shown on public pages or not
 
 
 class UploadForm(TypedDict):

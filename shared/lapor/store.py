@@ -577,6 +577,31 @@ def settle_attachment(tracking_id: str, record: Mapping[str, Any]) -> bool:
     )
 
 
+def set_photo_public(tracking_id: str, attachment_id: str, public: bool, by: str, at: str) -> bool:
+    """Show a stored photo on public pages or take it off them (who decided, and when); False when the
+    report has no stored photo with that id."""
+    return _unless_refused(
+        "update_item",
+        Key=report_key(tracking_id),
+        UpdateExpression="SET #a.#id.#p = :public, #a.#id.#by = :by, #a.#id.#at = :at",
+        ConditionExpression="#a.#id.#s = :stored",
+        ExpressionAttributeNames={
+            "#a": "attachments",
+            "#id": attachment_id,
+            "#s": "status",
+            "#p": "public",
+            "#by": "public_set_by",
+            "#at": "public_set_at",
+        },
+        ExpressionAttributeValues={
+            ":public": {"BOOL": public},
+            ":by": {"S": by},
+            ":at": {"S": at},
+            ":stored": {"S": "stored"},
+        },
+    )
+
+
 def inbox_page(agency_id: str, status: str | None, before: str | None, limit: int) -> list[dict[str, Any]]:
     """Up to `limit` reports an agency is responsible for, newest first, older than `before` (inbox_sk)."""
     if status:

@@ -366,6 +366,19 @@ def test_a_photo_added_on_the_form_shows_on_the_tracking_page_once_verified(
         {"Authorization": f"Bearer {token}"},
     )
     page.reload()
+    expect(page.locator(".status-name")).to_have_text("Diverifikasi")
+    expect(page.locator(".gallery")).to_have_count(0)  # verified, but no officer has shown the photo yet
+    (photo,) = api(local_stack, "GET", f"/agency/reports/{tracking_id}", headers={"Authorization": f"Bearer {token}"})[
+        "photos"
+    ]
+    api(
+        local_stack,
+        "PUT",
+        f"/agency/reports/{tracking_id}/photos/{photo['id']}/visibility",
+        {"public": True},
+        {"Authorization": f"Bearer {token}"},
+    )
+    page.reload()
     image = page.locator(".gallery img")
     expect(image).to_have_count(1)
     expect(image).to_have_js_property("complete", True)

@@ -18,6 +18,7 @@ import pytest
 from lapor_local.devtoken import dev_token_secret, mint_dev_token
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from tests import photos
 from tests.browser.conftest import SCREENSHOTS, VIEWPORT, WAIT_MS, RunningStack
 from tests.conftest import ROOT
 from tests.e2e.client import eventually
@@ -370,3 +371,46 @@ def test_an_hour_old_sign_in_is_renewed_unseen_and_signing_out_forgets_it(
     officer.goto(local_stack.api_url + "/console")
     expect(officer.get_by_role("button", name="Masuk")).to_be_visible()
     assert officer.evaluate("sessionStorage.getItem('lapor.console.refresh')") is None
+
+
+def test_an_officer_looks_at_a_reporters_photo_and_shows_it_to_the_public(
+    new_person: Callable[[], Page], local_stack: RunningStack, assert_accessible: Callable[[Page, str], None]
+) -> None:
+    """Second audit, item 1: a reporter's photo reaches public pages only by an officer's button."""
+    report = report_for(local_stack, agency=DPUPR)
+    tracking_id = report["tracking_id"]
+    ask = urllib.request.Request(
+        f"{local_stack.api_url}/reports/{tracking_id}/attachments",
+        data=json.dumps({"content_type": "image/jpeg"}).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "X-Access-Code": report["access_code"]},
+    )
+    with urllib.request.urlopen(ask, timeout=10) as response:
+        slot = json.loads(response.read())
+    assert photos.post_upload(slot, photos.phone_jpeg()) == 204
+    api(local_stack, "POST", f"/agency/reports/{tracking_id}/actions", {"action": "verify"}, token(DPUPR))
+
+    def public_photos() -> list[dict[str, Any]]:
+        return list(api(local_stack, "GET", f"/reports/{tracking_id}")["photos"])
+
+    officer = new_person()
+    sign_in(officer, local_stack, DPUPR, path=f"/console/reports/{tracking_id}")
+    expect(officer.locator(".photos li")).to_contain_text("Foto 1 (dari pelapor)")
+    for _ in range(60):  # processing is asynchronous: reload until the photo is stored
+        if officer.get_by_role("button", name="Tampilkan foto ini untuk publik").count():
+            break
+        officer.wait_for_timeout(500)
+        officer.reload()
+    image = officer.locator(".photos img")
+    expect(image).to_have_js_property("complete", True)
+    assert image.evaluate("img => img.naturalWidth") > 0, "the bucket's link loads under the console's CSP"
+    expect(officer.locator(".photos li")).to_contain_text("belum tampil untuk publik")
+    assert public_photos() == []
+    assert_accessible(officer, "console report with a photo")
+    officer.get_by_role("button", name="Tampilkan foto ini untuk publik").click()
+    expect(officer.locator("#notice")).to_contain_text("Foto ditampilkan untuk publik")
+    expect(officer.locator(".photos li")).to_contain_text("tampil untuk publik")
+    assert len(public_photos()) == 1
+    officer.get_by_role("button", name="Sembunyikan dari publik").click()
+    expect(officer.locator("#notice")).to_have_text("Foto tidak lagi tampil untuk publik.")
+    assert public_photos() == []

@@ -92,7 +92,11 @@ def test_an_anonymous_photo_leaves_no_trace_of_the_sender(local_stack: RunningSt
 
     (photo,) = eventually(stored, message="the photo was not processed")
     token = local_stack.cli("dev-token", "--agency", "dpupr-barito-utara").strip()
-    call(api, "POST", f"/agency/reports/{tid}/actions", {"action": "verify"}, {"Authorization": f"Bearer {token}"})
+    officer = {"Authorization": f"Bearer {token}"}
+    call(api, "POST", f"/agency/reports/{tid}/actions", {"action": "verify"}, officer)
+    assert call(api, "GET", f"/reports/{tid}").json["photos"] == []  # until an officer shows it
+    shown_path = f"/agency/reports/{tid}/photos/{photo['id']}/visibility"
+    assert call(api, "PUT", shown_path, {"public": True}, officer).status == 200
     (shown,) = call(api, "GET", f"/reports/{tid}").json["photos"]
     with urllib.request.urlopen(shown["url"], timeout=10) as response:
         served = response.read()

@@ -264,6 +264,19 @@ def drive_every_function(aws: Aws, recorder: Recorder, lambda_context: Any) -> N
     upload(slot)
     assert api.process_photos() == 3
     assert api.act(DPUPR, public["tracking_id"], action="verify")[0] == 200
+    # An officer shows the reporter's photo on public pages (nothing is public before an officer looks).
+    status, seen, _ = api.agency(DPUPR, "GET", "/agency/reports/{tracking_id}", public["tracking_id"])
+    (shown,) = [p["id"] for p in seen["photos"] if p["status"] == "stored"]
+    visibility = "/agency/reports/{tracking_id}/photos/{attachment_id}/visibility"
+    status, _, _ = api.call(
+        "agency_reports",
+        "PUT",
+        visibility,
+        path_params={"tracking_id": public["tracking_id"], "attachment_id": shown},
+        claims=DPUPR,
+        body={"public": True},
+    )
+    assert status == 200
     get("track_report", "/reports/{tracking_id}", tracking_id=public["tracking_id"])
     for report in (public, confidential):
         assert (

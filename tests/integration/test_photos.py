@@ -282,11 +282,47 @@ def test_the_same_upload_processed_twice_is_recorded_once(photo_api: Api) -> Non
     assert len(objects("photos/")) == 1 and objects("originals/") == []
 
 
+def visibility(api: Api, who: dict[str, str], receipt: dict[str, Any], attachment_id: str, public: Any) -> tuple:
+    return api.call(
+        "agency_reports",
+        "PUT",
+        "/agency/reports/{tracking_id}/photos/{attachment_id}/visibility",
+        path_params={"tracking_id": receipt["tracking_id"], "attachment_id": attachment_id},
+        claims=who,
+        body={"public": public},
+    )
+
+
+def test_the_public_sees_a_reporters_photo_only_once_an_officer_has_shown_it(photo_api: Api) -> None:
+    """Second audit, item 1: a photo uploaded after verification was public at once, unseen by anyone."""
+    from lapor.store import audit_trail
+
+    receipt = photo_api.submit(valid_submission())
+    officer = claims("dpupr-barito-utara")
+    assert photo_api.act(officer, receipt["tracking_id"], action="verify")[0] == 200
+    photo = send(photo_api, receipt, photos.phone_jpeg())  # after verification
+    assert photo["public"] is False and photo_api.public(receipt["tracking_id"])["photos"] == []
+    status, view, _ = visibility(photo_api, officer, receipt, photo["id"], True)
+    assert status == 200 and [(p["id"], p["public"]) for p in view["photos"]] == [(photo["id"], True)]
+    assert [p["id"] for p in photo_api.public(receipt["tracking_id"])["photos"]] == [photo["id"]]
+    assert visibility(photo_api, officer, receipt, photo["id"], False)[0] == 200
+    assert photo_api.public(receipt["tracking_id"])["photos"] == []
+    recorded = [(e["access"], e.get("public")) for e in audit_trail(receipt["tracking_id"])]
+    assert recorded[-2:] == [("photo_visibility", True), ("photo_visibility", False)]
+    # Another agency may not, an unknown photo is 404, a refused one 409, and "yes" is no boolean.
+    assert visibility(photo_api, claims("dinkes-barito-utara"), receipt, photo["id"], True)[0] == 403
+    assert visibility(photo_api, officer, receipt, "0" * 16, True)[0] == 404
+    refused = send(photo_api, receipt, photos.pdf_named_jpg())
+    assert visibility(photo_api, officer, receipt, refused["id"], True)[0] == 409
+    assert visibility(photo_api, officer, receipt, photo["id"], "yes")[0] == 422
+
+
 def test_the_public_sees_photos_only_of_a_verified_report_that_is_not_confidential(photo_api: Api) -> None:
     receipt = photo_api.submit(valid_submission())
     photo = send(photo_api, receipt, photos.phone_jpeg())
-    assert photo_api.public(receipt["tracking_id"])["photos"] == []
     officer = claims("dpupr-barito-utara")
+    assert visibility(photo_api, officer, receipt, photo["id"], True)[0] == 200
+    assert photo_api.public(receipt["tracking_id"])["photos"] == []  # shown, but not yet verified
     status, view, _ = photo_api.act(officer, receipt["tracking_id"], action="verify")
     assert status == 200 and [p["id"] for p in view["photos"]] == [photo["id"]]
     (shown,) = photo_api.public(receipt["tracking_id"])["photos"]

@@ -23,6 +23,7 @@ from tests.events import valid_submission
 EXAMPLES: dict[str, dict[str, Any]] = {
     "AgencyAction": {"action": "respond", "message": "Sudah kami perbaiki."},
     "AttachmentRequest": {"content_type": "image/png"},
+    "PhotoVisibility": {"public": True},
     "RatingRequest": {"score": 5, "comment": "Cepat"},
     "ReportSubmission": valid_submission(),
     "ReporterMessage": {"message": "Masih rusak."},

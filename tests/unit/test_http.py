@@ -162,8 +162,13 @@ def test_random_idempotency_keys_are_accepted(key: str) -> None:
     assert idempotency_key(Request(api_event("POST", "/x", headers={"Idempotency-Key": key}))) == key
 
 
+# Shaped right, made by hand: the description says they are refused, the schema cannot (see lapor.http).
+HAND_MADE = {"aaaaaaaaaaaaaaaaaaaaaa", "A" * 22, "-" * 40, "00000000-0000-4000-8000-000000000000"}
+HAND_MADE.add("ffffffff-ffff-4fff-bfff-ffffffffffff")
+
+
 @pytest.mark.parametrize("key", GOOD_KEYS + BAD_KEYS)
-def test_the_openapi_pattern_says_exactly_which_keys_are_accepted(key: str) -> None:
+def test_the_openapi_pattern_says_which_keys_are_accepted_but_for_hand_made_ones(key: str) -> None:
     from jsonschema import Draft202012Validator
     from lapor.contract import IDEMPOTENCY_KEY
 
@@ -172,7 +177,8 @@ def test_the_openapi_pattern_says_exactly_which_keys_are_accepted(key: str) -> N
         accepted = True
     except errors.InvalidHeader:
         accepted = False
-    assert Draft202012Validator(IDEMPOTENCY_KEY.schema).is_valid(key) is accepted
+    assert Draft202012Validator(IDEMPOTENCY_KEY.schema).is_valid(key) is (accepted or key in HAND_MADE)
+    assert "single symbol repeated" in IDEMPOTENCY_KEY.description
 
 
 def test_base_url_comes_from_configuration_or_the_request(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -479,6 +479,7 @@
       h("p", { class: "title" }, report.title || "—"),
       h("p", { class: "description" }, report.description || ""),
       facts([[t("report.location"), mapLink(report.location)]]),
+      ...photoSection(report),
       h("h2", {}, t("reporter.heading")),
       reporter,
       h("h2", {}, t("timeline.heading")),
@@ -499,6 +500,37 @@
       ),
     );
     drawActions(report);
+  }
+
+  /* The report's photos: each stored one with whether the public sees it, and the button that decides. */
+  function photoSection(report) {
+    const photos = report.photos || [];
+    if (!photos.length) return [];
+    const item = (photo, n) => {
+      const label = t("photo.label", { n, author: t(`photo.author.${photo.author}`) });
+      if (photo.status !== "stored") return h("li", {}, `${label}: ${t(`photo.${photo.status}`)}${photo.detail ? ` (${photo.detail})` : ""}`);
+      const button = h("button", { type: "button", class: "secondary" }, t(photo.public ? "photo.hide" : "photo.show"));
+      button.addEventListener("click", () => showPhoto(photo, !photo.public));
+      return h(
+        "li",
+        {},
+        h("a", { href: photo.url }, h("img", { src: photo.url, alt: label, width: "160", loading: "lazy" })),
+        h("p", {}, `${label}: ${t(photo.public ? "photo.public" : "photo.not_public")}`),
+        button,
+      );
+    };
+    return [h("h2", {}, t("photo.heading")), h("ul", { class: "photos" }, photos.map((photo, i) => item(photo, i + 1)))];
+  }
+
+  async function showPhoto(photo, shown) {
+    const path = `agency/reports/${encodeURIComponent(current.id)}/photos/${encodeURIComponent(photo.id)}/visibility`;
+    const { status, data } = await api("PUT", path, { public: shown });
+    if (status === 200) {
+      drawReport(data);
+      notice(shown ? "photo.shown" : "photo.hidden");
+      return;
+    }
+    if (status !== 401) notice(failure(status));
   }
 
   function field(id, label, control, hint) {
