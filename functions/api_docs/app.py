@@ -9,11 +9,11 @@ from functools import lru_cache
 from importlib import resources
 
 from lapor.config import settings
-from lapor.directory import current_directory
 from lapor.errors import NotFound
 from lapor.http import Request, Response, Router
 from lapor.observability import logger
 from lapor.openapi import published_openapi
+from lapor.store import current_directory
 
 router = Router("api_docs")
 ASSETS = {

@@ -14,13 +14,13 @@ from urllib.parse import urlencode
 
 from lapor import qr
 from lapor.contract import BY_ID
-from lapor.directory import current_directory
 from lapor.errors import NotFound
 from lapor.http import Request, Response, Router
 from lapor.ids import parse_tracking_id
 from lapor.observability import logger
 from lapor.pages import HTML, IMMUTABLE, LANGUAGES, SHORT, Site, cached, etag, language, not_modified
 from lapor.photos import bucket_origin
+from lapor.store import current_directory
 
 SITE = Site(Path(__file__).parent, ("lapor.js", "lapor.css", "statistik.js"))
 

@@ -11,14 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from lapor.http import (
-    IDEMPOTENCY_KEY_BASE64URL,
-    IDEMPOTENCY_KEY_ONE_SYMBOL,
-    IDEMPOTENCY_KEY_UUID4,
-    IDEMPOTENCY_KEY_UUID_ONE_SYMBOL,
-    IDEMPOTENCY_KEY_UUID_SHAPE,
-)
 from lapor.statuses import STATUSES
+
+# An Idempotency-Key must be unguessable (at least 122 random bits): a version-4 UUID, or 22 to 255
+# base64url characters that are not shaped like another kind of UUID (time-based or nil ones are guessable).
+IDEMPOTENCY_KEY_UUID4 = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-4[0-9A-Fa-f]{3}-[89ABab][0-9A-Fa-f]{3}-[0-9A-Fa-f]{12}$"
+IDEMPOTENCY_KEY_BASE64URL = r"^[A-Za-z0-9_-]{22,255}$"
+IDEMPOTENCY_KEY_UUID_SHAPE = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
+# A key that matches a pattern may still be made by hand: one whose random part is a single symbol repeated
+# ("aaaaaaaaaaaaaaaaaaaaaa", the nil UUID's digits around a version 4) is refused too.
+IDEMPOTENCY_KEY_ONE_SYMBOL = r"^(.)\1*$"
+IDEMPOTENCY_KEY_UUID_ONE_SYMBOL = r"^([0-9A-Fa-f])\1{7}-\1{4}-4\1{3}-[89ABab]\1{3}-\1{12}$"
 
 
 @dataclass(frozen=True)
@@ -284,7 +287,7 @@ AGENCY_OPERATIONS: tuple[Operation, ...] = (
             Parameter(
                 "cursor",
                 "query",
-                # An inbox_sk (a timestamp and a Tracking ID): printable ASCII.
+                # An inbox cursor (a timestamp and a Tracking ID): printable ASCII.
                 {"type": "string", "maxLength": 200, "pattern": "^[\\x20-\\x7E]*$"},
                 "next_cursor of the previous page (opaque, printable ASCII)",
             ),

@@ -15,11 +15,12 @@ from typing import Any
 from lapor import stats, store
 from lapor.calendar import add_working_days
 from lapor.config import Settings, settings
-from lapor.directory import Directory, current_directory
-from lapor.events import new_event, publish
-from lapor.lifecycle import timeline_entry
+from lapor.directory import Directory
+from lapor.events import publish
+from lapor.lifecycle import Change, new_event, timeline_entry
 from lapor.observability import count, logger
 from lapor.statuses import AGENCY_OWES
+from lapor.store import current_directory
 from lapor.timefmt import to_store, utcnow
 
 STAGE_DAYS = {"verify": "verify_working_days", "respond": "respond_working_days"}
@@ -53,14 +54,14 @@ def escalate_due_reports(
     return summary
 
 
-def plan_deadline(item: dict[str, Any], directory: Directory, s: Settings, now: datetime) -> tuple[str, store.Change]:
+def plan_deadline(item: dict[str, Any], directory: Directory, s: Settings, now: datetime) -> tuple[str, Change]:
     """What a passed deadline changes, and the outcome: "closed" (answered, no reply from the reporter),
     "escalated" (one level up), "overdue" (nobody above) or "skipped" (nothing to enforce in its state).
 
     Conditional on the deadline and version as read, so that each report changes once.
     """
     status, stage = item["status"], item.get("due_stage")
-    change = store.Change(
+    change = Change(
         item,
         expected_version=int(item.get("version", 1)),
         expected_status=(status,),

@@ -23,6 +23,13 @@ from xml.etree import ElementTree
 
 from lapor import errors
 from lapor.config import settings
+from lapor.contract import (
+    IDEMPOTENCY_KEY_BASE64URL,
+    IDEMPOTENCY_KEY_ONE_SYMBOL,
+    IDEMPOTENCY_KEY_UUID4,
+    IDEMPOTENCY_KEY_UUID_ONE_SYMBOL,
+    IDEMPOTENCY_KEY_UUID_SHAPE,
+)
 from lapor.observability import flush_metrics, log_unexpected, logger
 
 if TYPE_CHECKING:
@@ -396,23 +403,12 @@ def if_match(request: Request) -> int | None:
     return int(text)
 
 
-# An Idempotency-Key must be unguessable (at least 122 random bits): a version-4 UUID, or 22 to 255
-# base64url characters that are not shaped like another kind of UUID (time-based or nil ones are guessable).
-IDEMPOTENCY_KEY_UUID4 = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-4[0-9A-Fa-f]{3}-[89ABab][0-9A-Fa-f]{3}-[0-9A-Fa-f]{12}$"
-IDEMPOTENCY_KEY_BASE64URL = r"^[A-Za-z0-9_-]{22,255}$"
-IDEMPOTENCY_KEY_UUID_SHAPE = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
-# A key that matches a pattern may still be made by hand: one whose random part is a single symbol repeated
-# ("aaaaaaaaaaaaaaaaaaaaaa", the nil UUID's digits around a version 4) is refused too.
-IDEMPOTENCY_KEY_ONE_SYMBOL = r"^(.)\1*$"
-IDEMPOTENCY_KEY_UUID_ONE_SYMBOL = r"^([0-9A-Fa-f])\1{7}-\1{4}-4\1{3}-[89ABab]\1{3}-\1{12}$"
-
-
 def _matches(pattern: str, key: str) -> bool:
     return re.fullmatch(pattern[1:-1], key, re.ASCII) is not None
 
 
 def idempotency_key(request: Request) -> str | None:
-    """The request's Idempotency-Key header, checked (see the patterns above), or None when absent.
+    """The request's Idempotency-Key header, checked (the patterns: `lapor.contract`), or None when absent.
 
     Not Powertools' idempotency utility: a submission's key record is written in the same DynamoDB
     transaction as the report (both or neither), and the replayed receipt holds the access code, so it is

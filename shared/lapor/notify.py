@@ -17,9 +17,10 @@ from lapor import store
 from lapor.channels import DeliveryFailed, DeliveryRejected, post_webhook, send_email
 from lapor.config import settings
 from lapor.crypto import open_fields
-from lapor.directory import Agency, current_directory
+from lapor.directory import Agency
 from lapor.lifecycle import timeline_entry
 from lapor.observability import count, log_fields, logger
+from lapor.store import current_directory
 from lapor.timefmt import to_public, to_store, utcnow
 
 AGENCY_EVENTS = {

@@ -12,11 +12,12 @@ from lapor import stats, store
 from lapor.calendar import add_working_days
 from lapor.config import settings
 from lapor.crypto import idempotency_record_id, keyed_digest, open_replay, seal_fields, seal_replay
-from lapor.directory import current_directory
 from lapor.errors import FieldProblem, IdempotencyKeyReused, RequestInProgress, ValidationFailed
-from lapor.events import new_event, publish
+from lapor.events import publish
 from lapor.ids import hash_access_code, new_access_code, new_tracking_id
+from lapor.lifecycle import new_event
 from lapor.observability import count, log_fields, logger
+from lapor.store import current_directory
 from lapor.timefmt import to_public, to_store, utcnow
 
 if TYPE_CHECKING:

@@ -11,8 +11,7 @@ from typing import Annotated, Any, Literal, NotRequired
 # pydantic reads typing's TypedDict only from Python 3.12 (Lambda runs 3.12, development may run 3.11).
 from typing_extensions import TypedDict
 
-from lapor.directory import AgencyLevel
-from lapor.statuses import ReportKind, ReportStatus
+from lapor.statuses import AgencyLevel, ReportKind, ReportStatus
 
 
 class Doc:
