@@ -315,12 +315,8 @@ AGENCY_OPERATIONS: tuple[Operation, ...] = (
         "POST",
         "/agency/reports/{tracking_id}/actions",
         "AgencyReportsFunction",
-        "Act on a report: verify, transfer, start, respond, extend, reject, close",
-        "Transitions: verify submitted->verified; transfer submitted|verified|in_progress->submitted (agency_id); "
-        "start verified->in_progress; respond verified|in_progress->responded (message); extend "
-        "verified|in_progress (due_at at most ${max_total_days} days after submission, message); reject "
-        "submitted|verified->"
-        "rejected (message); close responded->closed. Any other transition, or a stale If-Match, is 409.",
+        "Act on a report: ${agency_actions}",
+        "Transitions: ${transitions}. Any other transition, or a stale If-Match, is 409.",
         "agency",
         response="AgencyReportView",
         request="AgencyAction",

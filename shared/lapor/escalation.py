@@ -17,7 +17,7 @@ from lapor.calendar import add_working_days
 from lapor.config import Settings, settings
 from lapor.directory import Directory
 from lapor.events import publish
-from lapor.lifecycle import Change, new_event, timeline_entry
+from lapor.lifecycle import AUTO_CLOSE, Change, new_event, timeline_entry
 from lapor.observability import count, logger
 from lapor.statuses import AGENCY_OWES
 from lapor.store import current_directory
@@ -69,13 +69,16 @@ def plan_deadline(item: dict[str, Any], directory: Directory, s: Settings, now: 
         set_fields={"updated_at": to_store(now)},
     )
     before = stats.state(item)
-    if stage == "auto_close" and status == "responded":
-        change.status, change.clear_deadline = "closed", True
+    if stage == "auto_close" and status in AUTO_CLOSE.allowed_from:
+        closed = AUTO_CLOSE.to or status
+        change.status, change.clear_deadline = closed, True
         change.set_fields["closed_at"] = to_store(now)
         message = f"Ditutup otomatis: tidak ada jawaban pelapor dalam {s.auto_close_working_days} hari kerja."
-        change.timeline.append(timeline_entry(now, "closed", "closed", "system", message))
-        deltas = stats.deltas(before, {**before, "status": "closed", "overdue": False})
-        change.event = new_event("report.closed", item["tracking_id"], item["agency_id"], now, stats=deltas)
+        change.timeline.append(timeline_entry(now, AUTO_CLOSE.event, closed, "system", message))
+        deltas = stats.deltas(before, {**before, "status": closed, "overdue": False})
+        change.event = new_event(
+            f"report.{AUTO_CLOSE.event}", item["tracking_id"], item["agency_id"], now, stats=deltas
+        )
         return "closed", change
     if status not in AGENCY_OWES or stage not in STAGE_DAYS:
         change.unenforce_deadline, change.bump_version = True, False  # nothing to enforce: stop reading it

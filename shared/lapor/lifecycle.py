@@ -36,6 +36,11 @@ TRANSITIONS: dict[str, Transition] = {
     "reject": Transition(("submitted", "verified"), "rejected", "rejected"),
     "close": Transition(("responded",), "closed", "closed"),
 }
+# Keyed by the actions `lapor.models.AgencyAction` accepts; the contract states them from here (`lapor.openapi`).
+# Two moves no agency asks for follow the same rules: a reporter's message after a response reopens the report
+# (`reporter.plan_message`), and a response nobody answered in time is closed as `close` would (`escalation`).
+REOPEN = Transition(("responded",), "in_progress", "reopened")
+AUTO_CLOSE = TRANSITIONS["close"]
 
 EVENT_TYPES = (
     "report.submitted",

@@ -66,6 +66,7 @@ def facts() -> dict[str, object]:
     from lapor import agency, open311, photos, replies, reporter, views
     from lapor.config import Settings
     from lapor.http import MAX_BODY_BYTES
+    from lapor.lifecycle import TRANSITIONS
 
     defaults = Settings.from_env({})
     return {
@@ -87,7 +88,23 @@ def facts() -> dict[str, object]:
         "open311_days": open311.MAX_RANGE.days,
         "open311_listed": f"{open311.MAX_LISTED:,}",
         "public_decimals": views.PUBLIC_DECIMALS,
+        "agency_actions": ", ".join(TRANSITIONS),
+        "transitions": _transitions({"due_at": f"due_at at most {defaults.max_total_days} days after submission"}),
     }
+
+
+def _transitions(notes: dict[str, str]) -> str:
+    """`lifecycle.TRANSITIONS` as the contract states it: each action, the statuses it moves a report from (and
+    to), and the fields it needs (`lapor.models.ACTION_FIELDS`, a field said as in `notes`)."""
+    from lapor.lifecycle import TRANSITIONS
+    from lapor.models import ACTION_FIELDS
+
+    def needs(action: str) -> str:
+        fields = [notes.get(name, name) for name, (actions, _) in ACTION_FIELDS.items() if action in actions]
+        return f" ({', '.join(fields)})" if fields else ""
+
+    moves = {action: "|".join(t.allowed_from) + (f"->{t.to}" if t.to else "") for action, t in TRANSITIONS.items()}
+    return "; ".join(f"{action} {move}{needs(action)}" for action, move in moves.items())
 
 
 def _text(template: str) -> str:
@@ -251,7 +268,7 @@ def _operation(op: Operation, keys: dict[Any, Any]) -> dict[str, Any]:
         responses[str(status)] = entry
     result: dict[str, Any] = {
         "operationId": op.operation_id,
-        "summary": op.summary,
+        "summary": _text(op.summary),
         "description": _text(op.description),
         "tags": [op.tag],
         "responses": responses,

@@ -25,7 +25,7 @@ from lapor.crypto import message_sealer, open_report, report_data_key
 from lapor.errors import Conflict, Forbidden, RateLimited, ReportNotFound
 from lapor.events import commit
 from lapor.ids import access_code_matches, parse_tracking_id
-from lapor.lifecycle import Change, MessageSealer, new_event, timeline_entry
+from lapor.lifecycle import REOPEN, Change, MessageSealer, new_event, timeline_entry
 from lapor.observability import count
 from lapor.photos import photo_views, reserve_slot
 from lapor.statuses import OPEN, RATABLE
@@ -125,11 +125,11 @@ def plan_message(item: dict[str, Any], message: str, now: datetime, s: Settings,
         )
     )
     event_type = "report.reporter_replied"
-    if status == "responded":
-        change.status = "in_progress"
+    if status in REOPEN.allowed_from:
+        change.status = REOPEN.to or status
         change.due_stage, change.due_at = "respond", add_working_days(now, s.respond_working_days, s.time_zone)
-        change.timeline.append(timeline_entry(now, "reopened", "in_progress", "reporter"))
-        event_type = "report.reopened"
+        change.timeline.append(timeline_entry(now, REOPEN.event, change.status, "reporter"))
+        event_type = f"report.{REOPEN.event}"
     change.event = new_event(event_type, item["tracking_id"], item["agency_id"], now)
     return change
 
