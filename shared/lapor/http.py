@@ -1,13 +1,9 @@
 """HTTP plumbing for API Gateway (REST, proxy integration): a small router, JSON and problem responses,
 and the one place where domain errors become HTTP (RFC 9457 problem details).
 
-Hand-written rather than Powertools' resolver, for cold starts. Importing the resolver with validation
-(pydantic included) takes about 0.85x of the floor (a bare interpreter importing boto3 and creating one
-client); this module took about 0.23x with Powertools' logger (0.11x of a floor on its own at 512 MB's CPU
-share: lapor.observability now logs without it), and the contract it routes by 0.06x more (medians of 7
-subprocess starts, November 2026). The resolver would fit the public lookup's budget of 1.2x the floor
-only with nothing else in it. The price: routing, body validation (the contract's request model, before the
-handler runs: `Router`) and this error mapping are ours to keep, in about 300 lines.
+Hand-written rather than Powertools' resolver, whose import costs a cold start without SnapStart several times
+this module's (README, "Measured"). The price: routing, body validation (the contract's request model, before
+the handler runs: `Router`) and this error mapping are ours to keep, in about 300 lines.
 """
 
 from __future__ import annotations
@@ -25,6 +21,7 @@ from lapor import errors
 from lapor.config import settings
 from lapor.contract import (
     IDEMPOTENCY_KEY_BASE64URL,
+    IDEMPOTENCY_KEY_CHARACTERS,
     IDEMPOTENCY_KEY_ONE_SYMBOL,
     IDEMPOTENCY_KEY_UUID4,
     IDEMPOTENCY_KEY_UUID_ONE_SYMBOL,
@@ -422,10 +419,11 @@ def idempotency_key(request: Request) -> str | None:
         _matches(IDEMPOTENCY_KEY_UUID_SHAPE, key) or _matches(IDEMPOTENCY_KEY_ONE_SYMBOL, key)
     )
     if not (uuid4 or other):
+        low, high = IDEMPOTENCY_KEY_CHARACTERS
         raise errors.InvalidHeader(
             errors.FieldProblem(
                 ("header", "Idempotency-Key"),
-                "must be a random version-4 UUID or 22 to 255 random base64url characters "
+                f"must be a random version-4 UUID or {low} to {high} random base64url characters "
                 "(a key made by hand, such as one symbol repeated or the nil UUID's digits, is refused)",
             ),
             "Idempotency-Key is not valid",
