@@ -11,7 +11,7 @@ help:
 	@echo "make test       lint, type-check and run the whole test suite"
 	@echo "make bench      cold start, memory and AWS calls per request, as ratios"
 	@echo "make lint       ruff (lint and format check) and the import contracts (lint-imports)"
-	@echo "make typecheck  mypy on shared/"
+	@echo "make typecheck  mypy (strict) on shared/ and functions/"
 	@echo "make holidays   regenerate the layer's Indonesian holiday table from the holidays package"
 	@echo "make openapi    regenerate the layer's OpenAPI document from the contract, the models and the shapes"
 	@echo "make deploy     sam build && sam deploy --guided (needs the AWS SAM CLI and credentials)"

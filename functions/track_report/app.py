@@ -6,7 +6,7 @@ stored encrypted, so even a bug here cannot show it (see `lapor.public`).
 
 from lapor import aws
 from lapor.http import Request, Response, Router
-from lapor.observability import logger
+from lapor.observability import handler
 from lapor.public import public_agencies, public_categories, public_figures, public_report
 
 aws.prepare("dynamodb")  # INIT: the clients every request needs; no AWS call
@@ -40,6 +40,4 @@ def health(request: Request) -> Response:
     return Response(200, {"status": "ok"}, {"Cache-Control": "no-store"})
 
 
-@logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict, context: object) -> dict:
-    return router(event, context)
+lambda_handler = handler(router)

@@ -16,6 +16,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from lapor.config import runtime
+
 _clients: dict[str, Any] = {}
 _session: Any = None
 _lock = threading.Lock()
@@ -50,17 +52,13 @@ def client(service: str) -> Any:
 def _read_timeout() -> float:
     """3 s in a deployment. The local stack's moto, sharing two cores with a test suite, can take far longer
     than DynamoDB to answer a query: it sets LAPOR_AWS_READ_TIMEOUT so that slowness is not a failure there."""
-    import os
-
-    return float(os.environ.get("LAPOR_AWS_READ_TIMEOUT") or 3)
+    return runtime().aws_read_timeout
 
 
 def _s3_addressing() -> str:
     """Presigned URLs on the bucket's regional host in AWS (the global one redirects, which a browser's
     cross-origin upload cannot follow); path style on a local endpoint, which has no bucket subdomains."""
-    import os
-
-    return "path" if os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") else "virtual"
+    return "path" if runtime().s3_endpoint else "virtual"
 
 
 def _shared_session() -> Any:

@@ -27,7 +27,7 @@ from lapor.contract import (
     IDEMPOTENCY_KEY_UUID_ONE_SYMBOL,
     IDEMPOTENCY_KEY_UUID_SHAPE,
 )
-from lapor.observability import flush_metrics, log_unexpected, logger
+from lapor.observability import log_unexpected, logger
 
 if TYPE_CHECKING:
     from lapor.contract import Operation
@@ -381,8 +381,6 @@ class Router:
         except Exception as exc:
             log_unexpected(operation, exc)
             response = self._errors(exc, request)
-        finally:
-            flush_metrics()
         logger.info("request handled", extra={"operation": operation, "status": response.status})
         return response.to_proxy()
 

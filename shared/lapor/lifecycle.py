@@ -42,21 +42,9 @@ TRANSITIONS: dict[str, Transition] = {
 REOPEN = Transition(("responded",), "in_progress", "reopened")
 AUTO_CLOSE = TRANSITIONS["close"]
 
-EVENT_TYPES = (
-    "report.submitted",
-    "report.transferred",
-    "report.verified",
-    "report.in_progress",
-    "report.responded",
-    "report.extended",
-    "report.rejected",
-    "report.closed",
-    "report.reopened",
-    "report.reporter_replied",
-    "report.rated",
-    "report.escalated",
-    "report.overdue",
-)
+# One event type per move above, and one for each step that changes no status.
+STEPS = ("submitted", "reporter_replied", "rated", "escalated", "overdue")
+EVENT_TYPES = frozenset(f"report.{e}" for e in (*STEPS, REOPEN.event, *(t.event for t in TRANSITIONS.values())))
 
 
 @dataclass

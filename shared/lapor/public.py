@@ -1,8 +1,5 @@
-"""What anyone may read without a code: a report's public view, the directory, every agency's figures.
-
-A report's lookup reads only its public attributes and timeline entries, never a sealed envelope or a private
-message, and makes no KMS call: the public lookup's function may read the reports table and nothing else.
-"""
+"""What anyone may read without a code: a report's public view (its public attributes and timeline entries,
+never a sealed envelope, a private message or a KMS call), the directory, every agency's figures."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from lapor.config import settings
 from lapor.crypto import idempotency_record_id, keyed_digest, open_replay, seal_fields, seal_replay
 from lapor.errors import FieldProblem, IdempotencyKeyReused, RequestInProgress, ValidationFailed
 from lapor.events import publish
-from lapor.ids import hash_access_code, new_access_code, new_tracking_id
+from lapor.ids import hash_access_code, new_access_code, new_tracking_id, tracking_url
 from lapor.lifecycle import new_event
 from lapor.observability import count, log_fields, logger
 from lapor.store import current_directory
@@ -82,7 +82,7 @@ def submit_report(
             "submitted_at": to_public(item["submitted_at"], s.time_zone),
             "due_at": to_public(item["due_at"], s.time_zone),
             "agency": {"id": agency.id, "name": agency.name},
-            "tracking_url": f"{base_url}/track/{tracking_id}",
+            "tracking_url": tracking_url(base_url, tracking_id),
         }
         record = None
         if idempotency_key is not None:
