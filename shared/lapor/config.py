@@ -105,7 +105,9 @@ class Runtime:
     log_level: str
     region: str
     s3_endpoint: str  # only the local stack's (moto) has one
-    aws_read_timeout: float  # seconds: 3 in AWS; the local stack's moto can be far slower than DynamoDB
+    # Seconds: 3 in AWS. The local stack's moto, sharing two cores with a test suite, can take far longer than
+    # DynamoDB to answer a query: it sets LAPOR_AWS_READ_TIMEOUT so that slowness is not a failure there.
+    aws_read_timeout: float
     trace_id: str | None  # the invocation's X-Ray trace (the runtime sets it for each)
 
 

@@ -93,7 +93,7 @@ IDEMPOTENCY_KEY = Parameter(
         ],
         "examples": ["3b0e7c52-9a4f-4d1e-8c27-5f0a9e6b1d43"],
     },
-    """Optional. It must carry at least 122 random bits: a random version-4 UUID, or ${key_min} to ${key_max} base64url
+    """Optional. It must carry at least 122 random bits: a random version-4 UUID, or ${key_length} base64url
         characters from a secure random source (any other UUID version is refused). A key must be random: one whose
         random part is a single symbol repeated (such as the nil UUID's digits) is refused. Anything else is 400. A
         retry with the same key and the same body returns the first response again and creates nothing; the same key

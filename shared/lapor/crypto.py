@@ -77,9 +77,8 @@ def open_report(item: dict[str, Any], data_key: bytes | None) -> tuple[dict[str,
     tracking_id = item["tracking_id"]
 
     def opened(holder: dict[str, Any], name: str) -> dict[str, Any]:
-        if holder.get("sealed") is None:
-            return holder
-        return {**holder, name: open_message(data_key, tracking_id, holder["sealed"])}
+        sealed = holder.get("sealed")
+        return holder if sealed is None else {**holder, name: open_message(data_key, tracking_id, sealed)}
 
     shown = {**item, "timeline": [opened(entry, "message") for entry in item.get("timeline", [])]}
     if item.get("rating"):

@@ -17,20 +17,11 @@ from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 from xml.etree import ElementTree
 
-from lapor import errors
+from lapor import contract, errors
 from lapor.config import settings
-from lapor.contract import (
-    IDEMPOTENCY_KEY_BASE64URL,
-    IDEMPOTENCY_KEY_CHARACTERS,
-    IDEMPOTENCY_KEY_ONE_SYMBOL,
-    IDEMPOTENCY_KEY_UUID4,
-    IDEMPOTENCY_KEY_UUID_ONE_SYMBOL,
-    IDEMPOTENCY_KEY_UUID_SHAPE,
-)
 from lapor.observability import log_unexpected, logger
 
 if TYPE_CHECKING:
-    from lapor.contract import Operation
     from lapor.shapes import Open311Error, Problem
 
 M = TypeVar("M")
@@ -238,7 +229,7 @@ class Request:
         # The stage's `Variables` (template.yaml, LaporApi): deploy-time settings no environment may name.
         self.stage_variables: dict[str, str] = dict(event.get("stageVariables") or {})
         self._domain = str(context.get("domainName") or "")
-        self.operation: Operation | None = None  # the contract's operation being served, set by the Router
+        self.operation: contract.Operation | None = None  # the contract's operation being served, set by the Router
         self.body_model: Any = None  # its JSON body as the contract's model, validated by the Router
         self._stage = str(context.get("stage") or "")
 
@@ -332,14 +323,12 @@ class Router:
 
     def __init__(self, name: str, errors: ErrorRenderer = _problem_or_no_route) -> None:
         self.name = name
-        self._routes: dict[tuple[str, str], tuple[Operation, Handler, Any]] = {}
+        self._routes: dict[tuple[str, str], tuple[contract.Operation, Handler, Any]] = {}
         self._errors = errors
 
     def operation(self, operation_id: str) -> Callable[[Handler], Handler]:
         """Serve the contract's operation `operation_id` (its method, path and request body) with the function."""
-        from lapor.contract import BY_ID
-
-        op = BY_ID[operation_id]
+        op = contract.BY_ID[operation_id]
         model = None
         if op.request and op.request_content_type == "application/json":
             from lapor.models import BODIES
@@ -412,12 +401,14 @@ def idempotency_key(request: Request) -> str | None:
     key = request.header("Idempotency-Key")
     if key is None:
         return None
-    uuid4 = _matches(IDEMPOTENCY_KEY_UUID4, key) and not _matches(IDEMPOTENCY_KEY_UUID_ONE_SYMBOL, key)
-    other = _matches(IDEMPOTENCY_KEY_BASE64URL, key) and not (
-        _matches(IDEMPOTENCY_KEY_UUID_SHAPE, key) or _matches(IDEMPOTENCY_KEY_ONE_SYMBOL, key)
+    uuid4 = _matches(contract.IDEMPOTENCY_KEY_UUID4, key) and not _matches(
+        contract.IDEMPOTENCY_KEY_UUID_ONE_SYMBOL, key
+    )
+    other = _matches(contract.IDEMPOTENCY_KEY_BASE64URL, key) and not (
+        _matches(contract.IDEMPOTENCY_KEY_UUID_SHAPE, key) or _matches(contract.IDEMPOTENCY_KEY_ONE_SYMBOL, key)
     )
     if not (uuid4 or other):
-        low, high = IDEMPOTENCY_KEY_CHARACTERS
+        low, high = contract.IDEMPOTENCY_KEY_CHARACTERS
         raise errors.InvalidHeader(
             errors.FieldProblem(
                 ("header", "Idempotency-Key"),

@@ -88,15 +88,10 @@ def new_event(event_type: str, tracking_id: str, agency_id: str, at: datetime, *
     """An event ready for the outbox and the queue."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type}")
-    event = {
-        "event_id": uuid.uuid4().hex,
-        "type": event_type,
-        "tracking_id": tracking_id,
-        "agency_id": agency_id,
-        "at": to_store(at),
-    }
-    event.update({k: v for k, v in extra.items() if v is not None and v != {}})
-    return event
+    event = dict(
+        event_id=uuid.uuid4().hex, type=event_type, tracking_id=tracking_id, agency_id=agency_id, at=to_store(at)
+    )
+    return event | {k: v for k, v in extra.items() if v is not None and v != {}}
 
 
 MessageSealer = Callable[[str], dict[str, Any]]

@@ -55,11 +55,8 @@ class _JsonLines(logging.Handler):
 
 
 class Logger:
-    """Structured logging on the standard library (the `lapor` logger), in Powertools' format.
-
-    Powertools' Logger would cost every cold start 0.11 x its floor at Lambda's CPU share (importing the
-    package imports its metrics and tracer too), for the few keys below: measured with `make bench`.
-    """
+    """Structured logging on the standard library (the `lapor` logger), in Powertools' format: Powertools'
+    Logger would bring its metrics and tracer into every cold start for the few keys below (`make bench`)."""
 
     def __init__(self, name: str) -> None:
         self.name = name

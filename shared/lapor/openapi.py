@@ -41,7 +41,7 @@ lapor: public-service complaints for Indonesian local governments, in the spirit
 * Optional request fields are either absent or valid: `null` is not accepted for them.
 * Bodies over ${max_body_kib} KiB are refused with 413; bodies that are not JSON with 400.
 * Tracking IDs are public and safe to share; access codes are secret, shown once, stored only as a hash.
-* `Idempotency-Key` must be unguessable: a random version-4 UUID or ${key_min} to ${key_max} base64url characters; any
+* `Idempotency-Key` must be unguessable: a random version-4 UUID or ${key_length} base64url characters; any
   other value is 400 with one `errors` entry at `["header", "Idempotency-Key"]`. The server keys its record
   of a key with a secret of its own, so neither a guessed key nor a copy of its tables yields a receipt.
 * Free text: titles and names refuse control characters, bidirectional overrides and isolates and
@@ -91,8 +91,7 @@ def facts() -> dict[str, object]:
         "public_decimals": views.PUBLIC_DECIMALS,
         "max_export": agency.MAX_EXPORT,
         "reply_notice_minutes": int(notify.REPLY_NOTICE_QUIET.total_seconds()) // 60,
-        "key_min": IDEMPOTENCY_KEY_CHARACTERS[0],
-        "key_max": IDEMPOTENCY_KEY_CHARACTERS[1],
+        "key_length": "{} to {}".format(*IDEMPOTENCY_KEY_CHARACTERS),
         "reopened": REOPEN.to,
         "agency_actions": ", ".join(TRANSITIONS),
         "transitions": _transitions({"due_at": f"due_at at most {defaults.max_total_days} days after submission"}),
@@ -105,12 +104,13 @@ def _transitions(notes: dict[str, str]) -> str:
     from lapor.lifecycle import TRANSITIONS
     from lapor.models import ACTION_FIELDS
 
-    def needs(action: str) -> str:
+    def stated(action: str, move: str) -> str:
         fields = [notes.get(name, name) for name, (actions, _) in ACTION_FIELDS.items() if action in actions]
-        return f" ({', '.join(fields)})" if fields else ""
+        return f"{action} {move}" + (f" ({', '.join(fields)})" if fields else "")
 
-    moves = {action: "|".join(t.allowed_from) + (f"->{t.to}" if t.to else "") for action, t in TRANSITIONS.items()}
-    return "; ".join(f"{action} {move}{needs(action)}" for action, move in moves.items())
+    return "; ".join(
+        stated(a, "|".join(t.allowed_from) + (f"->{t.to}" if t.to else "")) for a, t in TRANSITIONS.items()
+    )
 
 
 def _text(template: str) -> str:

@@ -32,7 +32,6 @@ Idempotency table: pk=<hash of the Idempotency-Key>, expires_at (TTL).
 from __future__ import annotations
 
 import heapq
-import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
@@ -186,22 +185,16 @@ def read_directory() -> dict[str, Any]:
 
 
 _directory: tuple[float, Directory] | None = None
-_directory_lock = threading.Lock()
 
 
 def current_directory() -> Directory:
     """The directory as stored, cached for `directory_cache_seconds` per warm function: it changes rarely, and a
     submission should not pay a read for it every time."""
     global _directory
-    ttl = settings().directory_cache_seconds
     now = time.monotonic()
-    cached = _directory
-    if cached is not None and now - cached[0] < ttl:
-        return cached[1]
-    with _directory_lock:
-        directory = Directory.from_data(read_directory())
-        _directory = (now, directory)
-        return directory
+    if _directory is None or now - _directory[0] >= settings().directory_cache_seconds:
+        _directory = (now, Directory.from_data(read_directory()))
+    return _directory[1]
 
 
 def forget_directory() -> None:
