@@ -97,18 +97,16 @@ class Settings:
 
 @dataclass(frozen=True)
 class Runtime:
-    """What the Lambda runtime (or the local stack) sets besides the settings, read anew when asked: logging and
-    the AWS clients need it at import, before and whatever becomes of a valid configuration."""
+    """What the Lambda runtime (or the local stack) sets, read anew when asked: logging and the AWS clients
+    need it at import, before (and whatever becomes of) a valid configuration."""
 
-    service: str  # Powertools' names for these two
+    service: str
     metrics_namespace: str
     log_level: str
     region: str
     s3_endpoint: str  # only the local stack's (moto) has one
-    # Seconds: 3 in AWS. The local stack's moto, sharing two cores with a test suite, can take far longer than
-    # DynamoDB to answer a query: it sets LAPOR_AWS_READ_TIMEOUT so that slowness is not a failure there.
-    aws_read_timeout: float
-    trace_id: str | None  # the invocation's X-Ray trace (the runtime sets it for each)
+    aws_read_timeout: float  # the local stack's moto, sharing two cores with tests, can be far slower than DynamoDB
+    trace_id: str | None  # the invocation's X-Ray trace
 
 
 def runtime() -> Runtime:

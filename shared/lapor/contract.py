@@ -9,6 +9,7 @@ that enforces them. Prose is wrapped freely here: `prose` makes each text one li
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from lapor.statuses import STATUSES
@@ -138,25 +139,22 @@ CITIZEN_OPERATIONS: tuple[Operation, ...] = (
     ),
 )
 
+directory_operation = partial(Operation, function="TrackReportFunction", tag="directory")
 DIRECTORY_OPERATIONS: tuple[Operation, ...] = (
-    Operation(
+    directory_operation(
         operation_id="listAgencies",
         method="GET",
         path="/agencies",
-        function="TrackReportFunction",
         summary="The agencies of this deployment's directory",
         description="Each with its parent (the escalation path) and level.",
-        tag="directory",
         response=("AgencyOut",),
     ),
-    Operation(
+    directory_operation(
         operation_id="listCategories",
         method="GET",
         path="/categories",
-        function="TrackReportFunction",
         summary="Report categories",
         description="Each with the agency that receives its reports by default.",
-        tag="directory",
         response=("CategoryOut",),
     ),
 )
@@ -254,11 +252,10 @@ FOLLOW_UP_OPERATIONS: tuple[Operation, ...] = (
 )
 
 TRANSPARENCY_OPERATIONS: tuple[Operation, ...] = (
-    Operation(
+    directory_operation(
         operation_id="getStats",
         method="GET",
         path="/stats",
-        function="TrackReportFunction",
         summary="Public figures per agency",
         description="""Kept as counters that move with the reports, never computed by scanning. received: reports that
             became the agency's responsibility (submitted, transferred or escalated to it); open: its reports not closed
@@ -266,23 +263,23 @@ TRANSPARENCY_OPERATIONS: tuple[Operation, ...] = (
             rejected while it was responsible; overdue: its reports past their deadline now with nobody above to take
             them; escalated: reports escalated away from it because a deadline passed;
             median_first_response_working_days: from submission to first response (null before any).""",
-        tag="directory",
         response="Stats",
     ),
 )
 
 STATUS_FILTER = Parameter("status", "query", {"type": "string", "enum": list(STATUSES)}, "Only reports in this status")
 
+# Every agency operation is served by one function, to officers with a token.
+agency_operation = partial(Operation, function="AgencyReportsFunction", tag="agency", agency_token=True)
+
 AGENCY_OPERATIONS: tuple[Operation, ...] = (
-    Operation(
+    agency_operation(
         operation_id="listAgencyReports",
         method="GET",
         path="/agency/reports",
-        function="AgencyReportsFunction",
         summary="The agency inbox, newest first",
         description="""An officer sees the reports their agency is responsible for; a dispatcher also those of every
             agency below theirs. Page with `cursor` from `next_cursor`.""",
-        tag="agency",
         response="InboxPage",
         parameters=(
             STATUS_FILTER,
@@ -300,31 +297,25 @@ AGENCY_OPERATIONS: tuple[Operation, ...] = (
             ),
         ),
         errors=(401, 403, 422),
-        agency_token=True,
     ),
-    Operation(
+    agency_operation(
         operation_id="getAgencyReport",
         method="GET",
         path="/agency/reports/{tracking_id}",
-        function="AgencyReportsFunction",
         summary="One report, everything decrypted",
         description="""Content even when confidential, the reporter (absent when anonymous), every message, and
             `version` (also the ETag) for If-Match.""",
-        tag="agency",
         response="AgencyReportView",
         parameters=(TRACKING_ID,),
         errors=(401, 403, 404),
         response_headers={"ETag": "The report's version, for If-Match"},
-        agency_token=True,
     ),
-    Operation(
+    agency_operation(
         operation_id="postAgencyAction",
         method="POST",
         path="/agency/reports/{tracking_id}/actions",
-        function="AgencyReportsFunction",
         summary="Act on a report: ${agency_actions}",
         description="Transitions: ${transitions}. Any other transition, or a stale If-Match, is 409.",
-        tag="agency",
         response="AgencyReportView",
         request="AgencyAction",
         parameters=(
@@ -333,24 +324,20 @@ AGENCY_OPERATIONS: tuple[Operation, ...] = (
         ),
         errors=(400, 401, 403, 404, 409, 413, 422),
         response_headers={"ETag": "The report's new version"},
-        agency_token=True,
     ),
-    Operation(
+    agency_operation(
         operation_id="postAgencyAttachment",
         method="POST",
         path="/agency/reports/{tracking_id}/attachments",
-        function="AgencyReportsFunction",
         summary="Ask for an upload slot for one photo of the agency",
         description="""The same presigned S3 POST as the reporter's, for a photo the agency attaches to its handling of
             an open report (at most ${max_photos} per report from the agency). Processed and stripped the same way;
             listed in `photos` with author agency.""",
-        tag="agency",
         success_status=201,
         response="AttachmentSlot",
         request="AttachmentRequest",
         parameters=(TRACKING_ID,),
         errors=(400, 401, 403, 404, 409, 413, 422),
-        agency_token=True,
     ),
 )
 
@@ -359,16 +346,14 @@ REPLY_ID = Parameter(
 )
 
 AGENCY_TOOL_OPERATIONS: tuple[Operation, ...] = (
-    Operation(
+    agency_operation(
         operation_id="exportAgencyReports",
         method="GET",
         path="/agency/reports.csv",
-        function="AgencyReportsFunction",
         summary="The inbox as CSV, for monthly reports",
         description="""Every report of the caller's scope that matches the filters, newest first (at most ${max_export}
             rows): Tracking ID, kind, category, status, dates, overdue, escalation level and agencies. Never content or
             reporter data.""",
-        tag="agency",
         content_type="text/csv",
         parameters=(
             STATUS_FILTER,
@@ -377,60 +362,47 @@ AGENCY_TOOL_OPERATIONS: tuple[Operation, ...] = (
             Parameter("overdue", "query", {"type": "string", "enum": ["0", "1"]}, "1: only overdue open reports"),
         ),
         errors=(401, 403, 422),
-        agency_token=True,
     ),
-    Operation(
+    agency_operation(
         operation_id="listSavedReplies",
         method="GET",
         path="/agency/replies",
-        function="AgencyReportsFunction",
         summary="The caller's agency's saved replies",
         description="Reply templates that fill the response composer; each agency sees and edits its own only.",
-        tag="agency",
         response="SavedReplies",
         errors=(401, 403),
-        agency_token=True,
     ),
-    Operation(
+    agency_operation(
         operation_id="createSavedReply",
         method="POST",
         path="/agency/replies",
-        function="AgencyReportsFunction",
         summary="Save a reply for the caller's agency",
         description="At most ${max_replies} per agency (409 beyond).",
-        tag="agency",
         success_status=201,
         response="SavedReply",
         request="SavedReplyInput",
         errors=(400, 401, 403, 409, 413, 422),
-        agency_token=True,
     ),
-    Operation(
+    agency_operation(
         operation_id="updateSavedReply",
         method="PUT",
         path="/agency/replies/{reply_id}",
-        function="AgencyReportsFunction",
         summary="Change one of the agency's saved replies",
         description="Another agency's reply id, or an unknown one, is 404.",
-        tag="agency",
         response="SavedReply",
         request="SavedReplyInput",
         parameters=(REPLY_ID,),
         errors=(400, 401, 403, 404, 413, 422),
-        agency_token=True,
     ),
-    Operation(
+    agency_operation(
         operation_id="deleteSavedReply",
         method="DELETE",
         path="/agency/replies/{reply_id}",
-        function="AgencyReportsFunction",
         summary="Delete one of the agency's saved replies",
         description="Another agency's reply id, or an unknown one, is 404.",
-        tag="agency",
         success_status=204,
         parameters=(REPLY_ID,),
         errors=(401, 403, 404),
-        agency_token=True,
     ),
 )
 
@@ -488,17 +460,16 @@ def _qr_codes(subject: str, path: str, printed_on: str, opens: str, parameter: P
 
 
 # The landing page, tracking page and QR codes (HTML, SVG, PNG).
+page = partial(Operation, function="WebPagesFunction", tag="citizen")
 WEB_OPERATIONS: tuple[Operation, ...] = (
-    Operation(
+    page(
         operation_id="landingPage",
         method="GET",
         path="/",
-        function="WebPagesFunction",
         summary="The landing page: the report form for people",
         description="""Mobile-first HTML in Bahasa Indonesia (English with lang=en) that posts to /reports and shows the
             receipt. Uses nothing outside this API: no CDN, fonts, trackers or cookies. Sent with an ETag (304 on a
             match) and a Content-Security-Policy that allows this origin only.""",
-        tag="citizen",
         content_type="text/html",
         parameters=(
             LANG,
@@ -516,16 +487,14 @@ WEB_OPERATIONS: tuple[Operation, ...] = (
             ),
         ),
     ),
-    Operation(
+    page(
         operation_id="trackingPage",
         method="GET",
         path="/track/{tracking_id}",
-        function="WebPagesFunction",
         summary="The tracking page for people",
         description="""HTML that shows a report's status, deadline and timeline in plain language (from GET
             /reports/{tracking_id}) and, with the access code typed in, the reporter's view, replies and rating. The
             same page is served for every Tracking ID; an unknown or malformed one is reported by the page itself.""",
-        tag="citizen",
         content_type="text/html",
         parameters=(
             PAGE_TRACKING_ID,
@@ -541,30 +510,26 @@ WEB_OPERATIONS: tuple[Operation, ...] = (
         "The pages' style sheet (screen and print)",
         "the pages do",
     ),
-    Operation(
+    page(
         operation_id="getPageStrings",
         method="GET",
         path="/assets/strings/{lang}",
-        function="WebPagesFunction",
         summary="The pages' texts in one language",
         description="""What the pages load to switch language in place, without losing what was typed. Unknown language:
             404.""",
-        tag="citizen",
         parameters=(
             Parameter("lang", "path", {"type": "string", "minLength": 1, "maxLength": 8}, "id or en", required=True),
             ASSET_VERSION,
         ),
         errors=(404,),
     ),
-    Operation(
+    page(
         operation_id="statisticsPage",
         method="GET",
         path="/statistik",
-        function="WebPagesFunction",
         summary="The public figures as charts",
         description="""HTML that draws GET /stats per agency as bar charts (inline SVG made by the page itself), each
             with a table of the same figures. Bahasa Indonesia, English with lang=en.""",
-        tag="citizen",
         content_type="text/html",
         parameters=(LANG,),
     ),
@@ -589,28 +554,25 @@ WEB_OPERATIONS: tuple[Operation, ...] = (
 )
 
 # The agency console: static files only (the data comes from the agency operations above).
+console_page = partial(Operation, function="ConsoleFunction", tag="agency")
 CONSOLE_OPERATIONS: tuple[Operation, ...] = (
-    Operation(
+    console_page(
         operation_id="consoleInbox",
         method="GET",
         path="/console",
-        function="ConsoleFunction",
         summary="The agency console: sign-in and the inbox",
         description="""HTML for officers (Bahasa Indonesia, English with lang=en). Signs in with the user pool's managed
             login (authorization code with PKCE; also its callback and sign-out URL) and uses the agency API with the ID
             token, kept in the tab's sessionStorage only.""",
-        tag="agency",
         content_type="text/html",
         parameters=(LANG,),
     ),
-    Operation(
+    console_page(
         operation_id="consoleReport",
         method="GET",
         path="/console/reports/{tracking_id}",
-        function="ConsoleFunction",
         summary="The agency console: one report and its actions",
         description="The same page for every Tracking ID; what the officer may see is decided by the agency API.",
-        tag="agency",
         content_type="text/html",
         parameters=(
             Parameter("tracking_id", "path", {"type": "string", "minLength": 1}, "A Tracking ID", required=True),

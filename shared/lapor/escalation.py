@@ -76,9 +76,7 @@ def plan_deadline(item: dict[str, Any], directory: Directory, s: Settings, now: 
         message = f"Ditutup otomatis: tidak ada jawaban pelapor dalam {s.auto_close_working_days} hari kerja."
         change.timeline.append(timeline_entry(now, AUTO_CLOSE.event, closed, "system", message))
         deltas = stats.deltas(before, {**before, "status": closed, "overdue": False})
-        change.event = new_event(
-            f"report.{AUTO_CLOSE.event}", item["tracking_id"], item["agency_id"], now, stats=deltas
-        )
+        change.event = new_event(AUTO_CLOSE.event, item["tracking_id"], item["agency_id"], now, stats=deltas)
         return "closed", change
     if status not in AGENCY_OWES or stage not in STAGE_DAYS:
         change.unenforce_deadline, change.bump_version = True, False  # nothing to enforce: stop reading it
@@ -89,7 +87,7 @@ def plan_deadline(item: dict[str, Any], directory: Directory, s: Settings, now: 
         # The top of the hierarchy: nobody above to take it. It stays overdue, flagged, out of the index.
         change.overdue = True
         deltas = stats.deltas(before, {**before, "overdue": True})
-        change.event = new_event("report.overdue", item["tracking_id"], item["agency_id"], now, stats=deltas)
+        change.event = new_event("overdue", item["tracking_id"], item["agency_id"], now, stats=deltas)
         return "overdue", change
     change.agency = (parent.id, parent.name)
     change.due_stage = stage
@@ -98,6 +96,6 @@ def plan_deadline(item: dict[str, Any], directory: Directory, s: Settings, now: 
     change.timeline.append(timeline_entry(now, "escalated", status, "system", f"{item['agency_name']} → {parent.name}"))
     deltas = stats.deltas(before, {**before, "agency_id": parent.id, "overdue": False}, escalated=True)
     change.event = new_event(
-        "report.escalated", item["tracking_id"], parent.id, now, previous_agency_id=item["agency_id"], stats=deltas
+        "escalated", item["tracking_id"], parent.id, now, previous_agency_id=item["agency_id"], stats=deltas
     )
     return "escalated", change

@@ -42,9 +42,9 @@ TRANSITIONS: dict[str, Transition] = {
 REOPEN = Transition(("responded",), "in_progress", "reopened")
 AUTO_CLOSE = TRANSITIONS["close"]
 
-# One event type per move above, and one for each step that changes no status.
+# A report's events (`report.<event>`): one per move above, and one for each step that changes no status.
 STEPS = ("submitted", "reporter_replied", "rated", "escalated", "overdue")
-EVENT_TYPES = frozenset(f"report.{e}" for e in (*STEPS, REOPEN.event, *(t.event for t in TRANSITIONS.values())))
+EVENTS = frozenset((*STEPS, REOPEN.event, *(t.event for t in TRANSITIONS.values())))
 
 
 @dataclass
@@ -84,14 +84,14 @@ class Change:
     returns: str = "NONE"  # what apply_change answers: NONE, or UPDATED_NEW for the changed attributes
 
 
-def new_event(event_type: str, tracking_id: str, agency_id: str, at: datetime, **extra: Any) -> dict[str, Any]:
-    """An event ready for the outbox and the queue."""
-    if event_type not in EVENT_TYPES:
-        raise ValueError(f"unknown event type {event_type}")
-    event = dict(
-        event_id=uuid.uuid4().hex, type=event_type, tracking_id=tracking_id, agency_id=agency_id, at=to_store(at)
+def new_event(event: str, tracking_id: str, agency_id: str, at: datetime, **extra: Any) -> dict[str, Any]:
+    """The `report.<event>` event, ready for the outbox and the queue."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown event {event}")
+    created = dict(
+        event_id=uuid.uuid4().hex, type=f"report.{event}", tracking_id=tracking_id, agency_id=agency_id, at=to_store(at)
     )
-    return event | {k: v for k, v in extra.items() if v is not None and v != {}}
+    return created | {k: v for k, v in extra.items() if v is not None and v != {}}
 
 
 MessageSealer = Callable[[str], dict[str, Any]]
@@ -195,5 +195,5 @@ def plan_action(
     overdue = bool(report.get("overdue")) and change.due_at is None and not change.clear_deadline
     after = {"status": new_status, "agency_id": target, "overdue": overdue}
     extra["stats"] = stats.deltas(stats.state(report), after, first_response_days=first_response_days)
-    change.event = new_event(f"report.{transition.event}", report["tracking_id"], target, now, **extra)
+    change.event = new_event(transition.event, report["tracking_id"], target, now, **extra)
     return change

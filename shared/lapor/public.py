@@ -1,5 +1,5 @@
-"""What anyone may read without a code: a report's public view (its public attributes and timeline entries,
-never a sealed envelope, a private message or a KMS call), the directory, every agency's figures."""
+"""What anyone may read without a code: a report's public view (no sealed envelope, private message or KMS
+call), the directory, every agency's figures."""
 
 from __future__ import annotations
 

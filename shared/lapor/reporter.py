@@ -124,13 +124,13 @@ def plan_message(item: dict[str, Any], message: str, now: datetime, s: Settings,
             now, "reporter_replied", status, "reporter", message, private=True, sealer=message_sealer(item, key)
         )
     )
-    event_type = "report.reporter_replied"
+    event = "reporter_replied"
     if status in REOPEN.allowed_from:
         change.status = REOPEN.to or status
         change.due_stage, change.due_at = "respond", add_working_days(now, s.respond_working_days, s.time_zone)
         change.timeline.append(timeline_entry(now, REOPEN.event, change.status, "reporter"))
-        event_type = f"report.{REOPEN.event}"
-    change.event = new_event(event_type, item["tracking_id"], item["agency_id"], now)
+        event = REOPEN.event
+    change.event = new_event(event, item["tracking_id"], item["agency_id"], now)
     return change
 
 
@@ -165,7 +165,7 @@ def plan_rating(
     )
     change.set_fields.update({"rating": rating, "updated_at": to_store(now)})
     change.timeline.append(timeline_entry(now, "rated", item["status"], "reporter", f"{score}/5"))
-    change.event = new_event("report.rated", item["tracking_id"], item["agency_id"], now)
+    change.event = new_event("rated", item["tracking_id"], item["agency_id"], now)
     return change
 
 

@@ -71,7 +71,7 @@ def submit_report(
     for attempt in range(_RETRIES):
         tracking_id, access_code = new_tracking_id(), new_access_code()
         counters = stats.deltas(None, {"status": "submitted", "agency_id": agency.id, "overdue": False})
-        event = new_event("report.submitted", tracking_id, agency.id, now, stats=counters)
+        event = new_event("submitted", tracking_id, agency.id, now, stats=counters)
         item = _new_report(submission, tracking_id, access_code, agency.id, agency.name, now, due_at)
         if partner is not None:
             item["open311_key_id"] = partner[0]

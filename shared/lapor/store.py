@@ -587,8 +587,7 @@ def inbox_page(agency_id: str, status: str | None, before: str | None, limit: in
 
 def inbox_cursor(item: Mapping[str, Any]) -> str:
     """Where an inbox page that ends with `item` goes on (`inbox_page`'s `before`); inboxes are in its order."""
-    cursor: str = item["inbox_sk"]
-    return cursor
+    return str(item["inbox_sk"])
 
 
 def deadline_enforced(item: Mapping[str, Any]) -> bool:
