@@ -10,8 +10,8 @@ help:
 	@echo "make run        start the whole system locally on moto (API :3000, AWS :4566)"
 	@echo "make test       lint, type-check and run the whole test suite"
 	@echo "make bench      cold start, memory and AWS calls per request, as ratios"
-	@echo "make lint       ruff (lint and format check)"
-	@echo "make typecheck  mypy on shared/"
+	@echo "make lint       ruff (lint and format check) and the import contracts (lint-imports)"
+	@echo "make typecheck  mypy (strict) on shared/ and functions/"
 	@echo "make holidays   regenerate the layer's Indonesian holiday table from the holidays package"
 	@echo "make openapi    regenerate the layer's OpenAPI document from the contract, the models and the shapes"
 	@echo "make deploy     sam build && sam deploy --guided (needs the AWS SAM CLI and credentials)"
@@ -33,6 +33,7 @@ run: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: venv
 	$(BIN)/ruff check --fix .

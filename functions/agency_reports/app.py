@@ -3,12 +3,14 @@ Callers are authenticated by the API's authorizer (Cognito); which reports they 
 `lapor.agency`, whose replies in `lapor.replies`.
 """
 
+from collections.abc import Mapping
+
 from lapor import agency, aws, replies
 from lapor.http import Request, Response, Router, if_match
 from lapor.ids import parse_tracking_id
 from lapor.lifecycle import ActionRequest
 from lapor.models import AgencyAction, AttachmentRequest, PhotoVisibility, SavedReplyInput
-from lapor.observability import logger
+from lapor.observability import handler
 from lapor.timefmt import from_store
 
 aws.prepare("dynamodb", "kms")  # INIT: every route reads and decrypts reports (SQS: actions only, on first use)
@@ -17,7 +19,7 @@ router = Router("agency_reports")
 PRIVATE = {"Cache-Control": "no-store"}
 
 
-def _with_etag(view: dict) -> Response:
+def _with_etag(view: Mapping[str, object]) -> Response:
     return Response(200, view, {**PRIVATE, "ETag": f'"{view["version"]}"'})
 
 
@@ -90,6 +92,4 @@ def delete_reply(request: Request) -> Response:
     return Response(204, None, PRIVATE)
 
 
-@logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict, context: object) -> dict:
-    return router(event, context)
+lambda_handler = handler(router)

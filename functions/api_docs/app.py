@@ -9,11 +9,11 @@ from functools import lru_cache
 from importlib import resources
 
 from lapor.config import settings
-from lapor.directory import current_directory
 from lapor.errors import NotFound
 from lapor.http import Request, Response, Router
-from lapor.observability import logger
+from lapor.observability import handler
 from lapor.openapi import published_openapi
+from lapor.store import current_directory
 
 router = Router("api_docs")
 ASSETS = {
@@ -71,6 +71,4 @@ def docs_asset(request: Request) -> Response:
     return Response(200, _asset(name), {"Cache-Control": "public, max-age=86400"}, content_type=ASSETS[name])
 
 
-@logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict, context: object) -> dict:
-    return router(event, context)
+lambda_handler = handler(router)

@@ -8,15 +8,15 @@ reads and changes reports through the agency API with it, like any other API cli
 from __future__ import annotations
 
 import html
-import os
 from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from lapor.config import settings
 from lapor.contract import BY_ID
 from lapor.http import Request, Response, Router
-from lapor.observability import logger
+from lapor.observability import handler
 from lapor.pages import HTML, SHORT, Site, cached, language
 from lapor.photos import bucket_origin
 
@@ -32,7 +32,7 @@ CLIENT_STAGE_VARIABLE = "consoleClientId"
 @cache
 def _auth_url() -> str:
     """The user pool's managed login (its https origin)."""
-    return os.environ.get("CONSOLE_AUTH_URL", "").rstrip("/")
+    return settings().console_auth_url
 
 
 def _headers() -> dict[str, str]:
@@ -86,6 +86,6 @@ def _trailing_slash_redirect(event: dict[str, Any]) -> dict[str, Any] | None:
     return Response(301, None, {"Location": "../console", "Cache-Control": SHORT}, HTML).to_proxy()
 
 
-@logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict, context: object) -> dict:
+@handler
+def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     return _trailing_slash_redirect(event) or router(event, context)

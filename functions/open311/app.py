@@ -6,7 +6,7 @@ public attributes: confidential content and reporter data are out of its reach.
 
 from lapor import aws, open311
 from lapor.http import Request, Response, Router, open311_errors, open311_response
-from lapor.observability import logger
+from lapor.observability import handler
 
 aws.prepare("dynamodb")  # INIT: every route but discovery reads the table (made here, it is in the snapshot)
 
@@ -53,6 +53,4 @@ def get_request(request: Request) -> Response:
     return open311_response(200, "service_requests", open311.get_request(tracking_id), fmt, NO_STORE)
 
 
-@logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict, context: object) -> dict:
-    return router(event, context)
+lambda_handler = handler(router)

@@ -7,7 +7,7 @@ counting the use of a partner key.
 import lapor.models  # noqa: F401  (INIT: every filing is validated as a ReportSubmission, built on import)
 from lapor import aws, open311
 from lapor.http import Request, Response, Router, idempotency_key, open311_errors, open311_response
-from lapor.observability import logger
+from lapor.observability import handler
 
 # INIT: what every filing needs, as POST /reports (KMS only seals identified and confidential reports).
 aws.prepare("dynamodb", "sqs")
@@ -25,6 +25,4 @@ def post_request(request: Request) -> Response:
     return open311_response(201, "service_requests", [answer], fmt, headers)
 
 
-@logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict, context: object) -> dict:
-    return router(event, context)
+lambda_handler = handler(router)

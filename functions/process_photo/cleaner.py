@@ -59,7 +59,7 @@ def clean_image(data: bytes) -> CleanImage:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=[kind])
+            image: Image.Image = Image.open(io.BytesIO(data), formats=[kind])
             width, height = image.size
             if width < 1 or height < 1 or width * height > MAX_PIXELS:
                 raise PhotoRefused("too_many_pixels")

@@ -6,7 +6,7 @@ Every route needs the access code (X-Access-Code); it is never logged and never 
 from lapor import aws, reporter
 from lapor.http import Request, Response, Router
 from lapor.models import AttachmentRequest, RatingRequest, ReporterMessage
-from lapor.observability import logger
+from lapor.observability import handler
 
 aws.prepare("dynamodb", "kms")  # INIT: every route opens the report (SQS: messages only, on first use)
 
@@ -45,6 +45,4 @@ def post_attachment(request: Request) -> Response:
     return Response(201, slot, PRIVATE)
 
 
-@logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict, context: object) -> dict:
-    return router(event, context)
+lambda_handler = handler(router)

@@ -3,7 +3,7 @@
 from lapor import aws
 from lapor.http import Request, Response, Router, idempotency_key
 from lapor.models import ReportSubmission
-from lapor.observability import logger
+from lapor.observability import handler
 from lapor.reports import body_fingerprint, submit_report
 
 # INIT: what every submission needs (KMS only seals identified and confidential reports: made on first use);
@@ -26,6 +26,4 @@ def post_report(request: Request) -> Response:
     return Response(201, receipt, headers)
 
 
-@logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict, context: object) -> dict:
-    return router(event, context)
+lambda_handler = handler(router)

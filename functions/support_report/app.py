@@ -2,7 +2,7 @@
 
 from lapor import aws
 from lapor.http import Request, Response, Router
-from lapor.observability import logger
+from lapor.observability import handler
 from lapor.reporter import support
 
 aws.prepare("dynamodb")  # INIT: the clients every request needs; no AWS call
@@ -15,6 +15,4 @@ def post_support(request: Request) -> Response:
     return Response(200, support(request.path_params.get("tracking_id", "")), {"Cache-Control": "no-store"})
 
 
-@logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict, context: object) -> dict:
-    return router(event, context)
+lambda_handler = handler(router)

@@ -14,13 +14,13 @@ from urllib.parse import urlencode
 
 from lapor import qr
 from lapor.contract import BY_ID
-from lapor.directory import current_directory
 from lapor.errors import NotFound
 from lapor.http import Request, Response, Router
-from lapor.ids import parse_tracking_id
-from lapor.observability import logger
+from lapor.ids import parse_tracking_id, tracking_url
+from lapor.observability import handler
 from lapor.pages import HTML, IMMUTABLE, LANGUAGES, SHORT, Site, cached, etag, language, not_modified
 from lapor.photos import bucket_origin
+from lapor.store import current_directory
 
 SITE = Site(Path(__file__).parent, ("lapor.js", "lapor.css", "statistik.js"))
 
@@ -94,7 +94,7 @@ def _agency_url(request: Request) -> str:
 
 def _tracking_url(request: Request) -> str:
     # Malformed IDs raise ReportNotFound, the very answer an unknown report gets; the table is never read.
-    return qr.tracking_url(request.base_url, parse_tracking_id(request.path_params.get("tracking_id", "")))
+    return tracking_url(request.base_url, parse_tracking_id(request.path_params.get("tracking_id", "")))
 
 
 def _qr_image(request: Request, url: str) -> Response:
@@ -135,6 +135,6 @@ def _stage_root_redirect(event: dict[str, Any]) -> dict[str, Any] | None:
     return Response(301, None, {"Location": location, "Cache-Control": SHORT}, HTML).to_proxy()
 
 
-@logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict, context: object) -> dict:
+@handler
+def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     return _stage_root_redirect(event) or router(event, context)

@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 from lapor import store
-from lapor.directory import Directory, forget_directory
+from lapor.directory import Directory
+from lapor.store import forget_directory
 
 DEFAULT_DIRECTORY = Path(__file__).resolve().parents[1] / "directory.json"
 

@@ -67,7 +67,7 @@ def _forget_layer_clients() -> None:
 
 def _directory_agencies() -> list[tuple[str, str]]:
     """(id, name) of every agency of the seeded directory, for the local sign-in page."""
-    from lapor.directory import current_directory
+    from lapor.store import current_directory
 
     agencies = current_directory().agencies.values()
     return sorted(((agency.id, agency.name) for agency in agencies), key=lambda pair: pair[1])

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from lapor import store
 from lapor.config import settings
-from lapor.crypto import message_sealer, report_data_key
-from lapor.directory import Directory, current_directory
+from lapor.crypto import message_sealer, open_report, report_data_key
+from lapor.directory import Directory
 from lapor.errors import (
     Conflict,
     FieldProblem,
@@ -30,7 +30,9 @@ from lapor.errors import (
 from lapor.events import commit
 from lapor.lifecycle import ActionRequest, plan_action
 from lapor.observability import count, log_fields, logger
+from lapor.photos import photo_views, reserve_slot
 from lapor.statuses import AGENCY_OWES, OPEN
+from lapor.store import current_directory
 from lapor.timefmt import to_public, to_store, utcnow
 from lapor.views import for_agency
 
@@ -101,7 +103,9 @@ class Officer:
 def agency_view(item: dict[str, Any], data_key: bytes | None = None) -> AgencyReportView:
     """The agency's view of a stored report (decrypting it needs one KMS call)."""
     key = data_key if data_key is not None else report_data_key(item)
-    return for_agency(item, settings().time_zone, key)
+    shown, secret = open_report(item, key)
+    time_zone = settings().time_zone
+    return for_agency(shown, time_zone, secret, photo_views(item, "agency", time_zone))
 
 
 def _authorized_report(officer: Officer, tracking_id: str, directory: Directory, whole: bool = True) -> dict[str, Any]:
@@ -125,7 +129,6 @@ def get_report(claims: dict[str, str], tracking_id: str) -> AgencyReportView:
 
 def request_photo_slot(claims: dict[str, str], tracking_id: str, content_type: str) -> AttachmentSlot:
     """An upload slot for one photo the officer attaches to an open report their agency may act on."""
-    from lapor.photos import reserve_slot
 
     directory = current_directory()
     officer = Officer.from_claims(claims, directory)
@@ -161,7 +164,7 @@ def list_inbox(claims: dict[str, str], status: str | None, limit: int, before: s
     merged: list[dict[str, Any]] = []
     for agency_id in sorted(officer.scope(directory)):
         merged.extend(store.inbox_page(agency_id, status, before, limit + 1))
-    merged.sort(key=lambda item: item["inbox_sk"], reverse=True)
+    merged.sort(key=store.inbox_cursor, reverse=True)
     page, more = merged[:limit], len(merged) > limit
 
     def shown(item: dict[str, Any]) -> AgencyReportView:
@@ -173,7 +176,7 @@ def list_inbox(claims: dict[str, str], status: str | None, limit: int, before: s
         items = list(pool.map(shown, page))
     return {
         "items": items,
-        "next_cursor": page[-1]["inbox_sk"] if more and page else None,
+        "next_cursor": store.inbox_cursor(page[-1]) if more and page else None,
     }
 
 
@@ -181,7 +184,8 @@ def _is_overdue(item: dict[str, Any], now: str) -> bool:
     """Flagged at the top of the hierarchy, or past its deadline and not yet escalated by the schedule."""
     if item["status"] not in AGENCY_OWES:
         return False
-    return bool(item.get("overdue")) or bool(item.get("due_pk") and item.get("due_at") and item["due_at"] < now)
+    late = store.deadline_enforced(item) and bool(item.get("due_at")) and item["due_at"] < now
+    return bool(item.get("overdue")) or late
 
 
 def export_csv(
@@ -207,7 +211,7 @@ def export_csv(
             if overdue and not _is_overdue(item, now):
                 continue
             rows.append(item)
-    rows.sort(key=lambda item: item["inbox_sk"], reverse=True)
+    rows.sort(key=store.inbox_cursor, reverse=True)
     out = io.StringIO()
     writer = csv.DictWriter(out, EXPORT_COLUMNS, lineterminator="\r\n")
     writer.writeheader()

@@ -7,14 +7,15 @@ that only some requests need (KMS for a sealed report, SQS for an action) are ma
 Endpoints come from the standard environment (AWS_ENDPOINT_URL locally): the same code on moto and in AWS.
 
 The clients are botocore's, made by a botocore session: what `boto3.client` returns, without importing
-boto3 itself, whose resource layer and s3transfer are never used here (importing boto3 took 135 ms of CPU,
-botocore's session 120 ms: medians of 9 fresh interpreters, November 2026).
+boto3 itself, whose resource layer and s3transfer are never used here (README, "Measured").
 """
 
 from __future__ import annotations
 
 import threading
 from typing import Any
+
+from lapor.config import runtime
 
 _clients: dict[str, Any] = {}
 _session: Any = None
@@ -36,31 +37,17 @@ def client(service: str) -> Any:
             # shortest function Timeout (10 s; tests/unit/test_template.py checks it).
             config = Config(
                 connect_timeout=1,
-                read_timeout=_read_timeout(),
+                read_timeout=runtime().aws_read_timeout,  # 3 s; the local stack's moto sets more (config.Runtime)
                 retries={"mode": "standard", "total_max_attempts": 2},
                 # Presigned S3 links must be SigV4: objects encrypted with a KMS key refuse anything else.
                 signature_version="s3v4" if service == "s3" else None,
-                s3={"addressing_style": _s3_addressing()} if service == "s3" else None,
+                # Presigned URLs on the bucket's regional host in AWS (the global one redirects, which a browser's
+                # cross-origin upload cannot follow); path style on a local endpoint, which has no bucket subdomains.
+                s3={"addressing_style": "path" if runtime().s3_endpoint else "virtual"} if service == "s3" else None,
             )
             found = _shared_session().create_client(service, config=config)
             _clients[service] = found
         return found
-
-
-def _read_timeout() -> float:
-    """3 s in a deployment. The local stack's moto, sharing two cores with a test suite, can take far longer
-    than DynamoDB to answer a query: it sets LAPOR_AWS_READ_TIMEOUT so that slowness is not a failure there."""
-    import os
-
-    return float(os.environ.get("LAPOR_AWS_READ_TIMEOUT") or 3)
-
-
-def _s3_addressing() -> str:
-    """Presigned URLs on the bucket's regional host in AWS (the global one redirects, which a browser's
-    cross-origin upload cannot follow); path style on a local endpoint, which has no bucket subdomains."""
-    import os
-
-    return "path" if os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") else "virtual"
 
 
 def _shared_session() -> Any:

@@ -1,9 +1,5 @@
-"""Configuration: one settings object, read from the environment once and validated.
-
-A frozen dataclass rather than a pydantic model (or Powertools' parameters): importing pydantic takes about
-0.17x of the cold-start floor (a bare interpreter importing boto3 and creating one client), a seventh of the
-public lookup's whole margin (1.2x the floor), for checks that fit in `_int` below.
-"""
+"""Configuration: the one module that reads the environment. The deployment's settings are read once and
+validated (the checks fit in `_int`); what the Lambda runtime sets is read as it is needed (`Runtime`)."""
 
 from __future__ import annotations
 
@@ -54,6 +50,7 @@ class Settings:
     open311_jurisdiction_id: str
     outbox_max_attempts: int
     allow_http_webhooks: bool
+    console_auth_url: str
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -94,7 +91,35 @@ class Settings:
             outbox_max_attempts=_int(env, "LAPOR_OUTBOX_MAX_ATTEMPTS", 8),
             # Plain-http webhooks are for the local stack only, which sets this; deployments never do.
             allow_http_webhooks=env.get("LAPOR_ALLOW_HTTP_WEBHOOKS", "").strip() == "1",
+            console_auth_url=env.get("CONSOLE_AUTH_URL", "").strip().rstrip("/"),  # the user pool's managed login
         )
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What the Lambda runtime (or the local stack) sets, read anew when asked: logging and the AWS clients
+    need it at import, before (and whatever becomes of) a valid configuration."""
+
+    service: str
+    metrics_namespace: str
+    log_level: str
+    region: str
+    s3_endpoint: str  # only the local stack's (moto) has one
+    aws_read_timeout: float  # the local stack's moto, sharing two cores with tests, can be far slower than DynamoDB
+    trace_id: str | None  # the invocation's X-Ray trace
+
+
+def runtime() -> Runtime:
+    env = os.environ
+    return Runtime(
+        service=env.get("POWERTOOLS_SERVICE_NAME", "lapor"),
+        metrics_namespace=env.get("POWERTOOLS_METRICS_NAMESPACE", "Lapor"),
+        log_level=env.get("LOG_LEVEL", "INFO").upper(),
+        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+        s3_endpoint=env.get("AWS_ENDPOINT_URL_S3") or env.get("AWS_ENDPOINT_URL") or "",
+        aws_read_timeout=float(env.get("LAPOR_AWS_READ_TIMEOUT") or 3),
+        trace_id=env.get("_X_AMZN_TRACE_ID", "").split(";")[0].removeprefix("Root=") or None,
+    )
 
 
 @lru_cache(maxsize=1)

@@ -12,7 +12,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
-from lapor.observability import flush_metrics, logger
+from lapor.observability import handler
 
 
 def sqs_consumer(handle: Callable[[Any], Any]) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
@@ -22,15 +22,10 @@ def sqs_consumer(handle: Callable[[Any], Any]) -> Callable[[dict[str, Any], Any]
     def record_handler(record: Any) -> Any:
         return handle(json.loads(record.body))
 
-    @logger.inject_lambda_context(clear_state=True)
+    @handler
     def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        try:
-            return dict(
-                process_partial_response(
-                    event=event, record_handler=record_handler, processor=processor, context=context
-                )
-            )
-        finally:
-            flush_metrics()
+        return dict(
+            process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+        )
 
     return lambda_handler

@@ -3,16 +3,33 @@
 Routers serve operations by their id (`Router.operation`), and a test checks that `template.yaml` routes
 each operation to the function named here. The OpenAPI document is generated from this table (see
 `lapor.openapi`); figures in descriptions are written `${name}` and filled in there from the constant
-that enforces them.
+that enforces them. Prose is wrapped freely here: `prose` makes each text one line.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
-from lapor.http import IDEMPOTENCY_KEY_BASE64URL, IDEMPOTENCY_KEY_UUID4, IDEMPOTENCY_KEY_UUID_SHAPE
 from lapor.statuses import STATUSES
+
+# An Idempotency-Key must be unguessable (at least 122 random bits): a version-4 UUID, or base64url characters
+# (22 to 255) that are not shaped like another kind of UUID (time-based or nil ones are guessable).
+IDEMPOTENCY_KEY_CHARACTERS = (22, 255)
+IDEMPOTENCY_KEY_UUID4 = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-4[0-9A-Fa-f]{3}-[89ABab][0-9A-Fa-f]{3}-[0-9A-Fa-f]{12}$"
+IDEMPOTENCY_KEY_BASE64URL = "^[A-Za-z0-9_-]{%d,%d}$" % IDEMPOTENCY_KEY_CHARACTERS  # noqa: UP031  (regex braces)
+IDEMPOTENCY_KEY_UUID_SHAPE = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
+# A key that matches a pattern may still be made by hand: one whose random part is a single symbol repeated
+# ("aaaaaaaaaaaaaaaaaaaaaa", the nil UUID's digits around a version 4) is refused too. The description says so
+# in words: as a schema `not`, it made schemathesis' coverage phase offer keys such as "0" as valid.
+IDEMPOTENCY_KEY_ONE_SYMBOL = r"^(.)\1*$"
+IDEMPOTENCY_KEY_UUID_ONE_SYMBOL = r"^([0-9A-Fa-f])\1{7}-\1{4}-4\1{3}-[89ABab]\1{3}-\1{12}$"
+
+
+def prose(text: str) -> str:
+    """Text as the document shows it: one line, however this file wraps it."""
+    return " ".join(text.split())
 
 
 @dataclass(frozen=True)
@@ -22,6 +39,9 @@ class Parameter:
     schema: dict[str, Any]
     description: str
     required: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "description", prose(self.description))
 
 
 @dataclass(frozen=True)
@@ -34,10 +54,11 @@ class Operation:
     description: str
     tag: str
     success_status: int = 200
-    # Bodies name models of `lapor.models` (the router validates a JSON request body with it: `lapor.http.Router`).
+    # `response` names a shape of `lapor.shapes`; `request` a model of `lapor.models`, with which the router
+    # validates a JSON body before the handler runs (`lapor.http.Router`; a form: `lapor.open311`).
     response: str | tuple[str] | None = None  # a tuple means "a list of"
     content_type: str = "application/json"
-    request: str | None = None  # a JSON body is validated with it before the handler runs (a form: lapor.open311)
+    request: str | None = None
     parameters: tuple[Parameter, ...] = ()
     errors: tuple[int, ...] = ()  # besides 429: API Gateway's throttle may answer any operation
     response_headers: dict[str, str] = field(default_factory=dict)
@@ -47,13 +68,17 @@ class Operation:
     # format is the suffix of a path parameter. Empty: JSON bodies and problem+json errors.
     formats: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "summary", prose(self.summary))
+        object.__setattr__(self, "description", prose(self.description))
+
 
 TRACKING_ID = Parameter(
     "tracking_id",
     "path",
     {"type": "string", "minLength": 1, "maxLength": 40, "examples": ["LPR-7KQ2-M9XD-3FHW"]},
-    "Tracking ID as printed on the receipt; lower case and missing dashes are accepted. A malformed ID "
-    "answers 404 exactly like an unknown one.",
+    """Tracking ID as printed on the receipt; lower case and missing dashes are accepted. A malformed ID answers 404
+        exactly like an unknown one.""",
     required=True,
 )
 IDEMPOTENCY_KEY = Parameter(
@@ -67,27 +92,25 @@ IDEMPOTENCY_KEY = Parameter(
         ],
         "examples": ["3b0e7c52-9a4f-4d1e-8c27-5f0a9e6b1d43"],
     },
-    "Optional. It must carry at least 122 random bits: a random version-4 UUID, or 22 to 255 base64url "
-    "characters from a secure random source (any other UUID version is refused). A key must be random: one "
-    "whose random part is a single symbol repeated (such as the nil UUID's digits) is refused, a rule this "
-    "schema leaves out (its patterns would need back-references). Anything else is 400. "
-    "A retry with the same key and the same body returns the first response again and creates nothing; "
-    "the same key with a different body is refused with 422. Keys are remembered for ${idempotency_hours} hours. The "
-    "server "
-    "keys its record of a key with a secret of its own, so neither a guessed key nor a copy of its tables "
-    "yields a receipt.",
+    """Optional. It must carry at least 122 random bits: a random version-4 UUID, or ${key_length} base64url
+        characters from a secure random source (any other UUID version is refused). A key must be random: one whose
+        random part is a single symbol repeated (such as the nil UUID's digits) is refused, a rule this schema leaves
+        out (its patterns would need back-references). Anything else is 400. A retry with the same key and the same
+        body returns the first response again and creates nothing; the same key with a different body is refused
+        with 422. Keys are remembered for ${idempotency_hours} hours. The server keys its record of a key with a
+        secret of its own, so neither a guessed key nor a copy of its tables yields a receipt.""",
 )
 
 CITIZEN_OPERATIONS: tuple[Operation, ...] = (
     Operation(
-        "submitReport",
-        "POST",
-        "/reports",
-        "SubmitReportFunction",
-        "Submit a complaint, aspiration or information request",
-        "Stores the report (confidential content and reporter contact encrypted) and notifies the responsible "
-        "agency. The response holds the access code, shown this once only.",
-        "citizen",
+        operation_id="submitReport",
+        method="POST",
+        path="/reports",
+        function="SubmitReportFunction",
+        summary="Submit a complaint, aspiration or information request",
+        description="""Stores the report (confidential content and reporter contact encrypted) and notifies the
+            responsible agency. The response holds the access code, shown this once only.""",
+        tag="citizen",
         success_status=201,
         response="SubmissionReceipt",
         request="ReportSubmission",
@@ -96,43 +119,40 @@ CITIZEN_OPERATIONS: tuple[Operation, ...] = (
         response_headers={"Location": "The report's public URL, /reports/{tracking_id}"},
     ),
     Operation(
-        "getReport",
-        "GET",
-        "/reports/{tracking_id}",
-        "TrackReportFunction",
-        "Follow a report by its Tracking ID (public view)",
-        "Status, deadline, escalation level and timeline. Title, description and location only when the report "
-        "is not confidential. Never the reporter, never private messages. Latitude and longitude are rounded to "
-        "${public_decimals} decimal places (about 110 m) for every report, anonymous or not: the public sees the "
-        "area, the responsible agency the exact point. A rejected report shows its status, dates, timeline events "
-        "and the rejection reason (the `rejected` entry's message, unless the agency made it private) only: no "
-        "title, description, location or photos, and no earlier messages.",
-        "citizen",
+        operation_id="getReport",
+        method="GET",
+        path="/reports/{tracking_id}",
+        function="TrackReportFunction",
+        summary="Follow a report by its Tracking ID (public view)",
+        description="""Status, deadline, escalation level and timeline. Title, description and location only when the
+            report is not confidential. Never the reporter, never private messages. Latitude and longitude are rounded
+            to ${public_decimals} decimal places (about 110 m) for every report, anonymous or not: the public sees the
+            area, the responsible agency the exact point. A rejected report shows its status, dates, timeline events and
+            the rejection reason (the `rejected` entry's message, unless the agency made it private) only: no title,
+            description, location or photos, and no earlier messages.""",
+        tag="citizen",
         response="PublicReportView",
         parameters=(TRACKING_ID,),
         errors=(404,),
     ),
 )
 
+directory_operation = partial(Operation, function="TrackReportFunction", tag="directory")
 DIRECTORY_OPERATIONS: tuple[Operation, ...] = (
-    Operation(
-        "listAgencies",
-        "GET",
-        "/agencies",
-        "TrackReportFunction",
-        "The agencies of this deployment's directory",
-        "Each with its parent (the escalation path) and level.",
-        "directory",
+    directory_operation(
+        operation_id="listAgencies",
+        method="GET",
+        path="/agencies",
+        summary="The agencies of this deployment's directory",
+        description="Each with its parent (the escalation path) and level.",
         response=("AgencyOut",),
     ),
-    Operation(
-        "listCategories",
-        "GET",
-        "/categories",
-        "TrackReportFunction",
-        "Report categories",
-        "Each with the agency that receives its reports by default.",
-        "directory",
+    directory_operation(
+        operation_id="listCategories",
+        method="GET",
+        path="/categories",
+        summary="Report categories",
+        description="Each with the agency that receives its reports by default.",
         response=("CategoryOut",),
     ),
 )
@@ -141,41 +161,39 @@ ACCESS_CODE = Parameter(
     "X-Access-Code",
     "header",
     {"type": "string", "maxLength": 64},
-    "The access code from the receipt. The right code always opens the report, whatever others tried. "
-    "Missing or wrong: 403, and counted per report; past ${max_wrong_codes} wrong codes in a "
-    "${wrong_code_minutes}-minute window every further "
-    "wrong or missing code is 429 with Retry-After (the seconds until the window ends).",
+    """The access code from the receipt. The right code always opens the report, whatever others tried. Missing or
+        wrong: 403, and counted per report; past ${max_wrong_codes} wrong codes in a ${wrong_code_minutes}-minute window
+        every further wrong or missing code is 429 with Retry-After (the seconds until the window ends).""",
 )
 
 FOLLOW_UP_OPERATIONS: tuple[Operation, ...] = (
     Operation(
-        "getPrivateReport",
-        "GET",
-        "/reports/{tracking_id}/private",
-        "ReporterAccessFunction",
-        "The reporter's own view of a report",
-        "The public view plus title, description and location even when confidential, the reporter block as "
-        "submitted (absent when anonymous), private messages and the rating.",
-        "citizen",
+        operation_id="getPrivateReport",
+        method="GET",
+        path="/reports/{tracking_id}/private",
+        function="ReporterAccessFunction",
+        summary="The reporter's own view of a report",
+        description="""The public view plus title, description and location even when confidential, the reporter block
+            as submitted (absent when anonymous), private messages and the rating.""",
+        tag="citizen",
         response="ReporterReportView",
         parameters=(TRACKING_ID, ACCESS_CODE),
         errors=(403, 404),
     ),
     Operation(
-        "postReporterMessage",
-        "POST",
-        "/reports/{tracking_id}/messages",
-        "ReporterAccessFunction",
-        "The reporter answers the agency or adds information",
-        "After a response this reopens the report (in_progress) with a new deadline. Refused (409) once the "
-        "report is closed or rejected. A reporter may send ${messages_per_day} messages a day (the deployment's time "
-        "zone; "
-        "LAPOR_REPORTER_MESSAGES_PER_DAY) and ${messages_per_report} per report (LAPOR_REPORTER_MESSAGES_PER_REPORT): "
-        "past the "
-        "day's cap 429 with Retry-After (the seconds until the next day), past the report's cap 429 without it. "
-        "The agency can always act on the report. The agency is emailed about a reporter's message at most "
-        "once an hour per report. Answers the reporter's updated view.",
-        "citizen",
+        operation_id="postReporterMessage",
+        method="POST",
+        path="/reports/{tracking_id}/messages",
+        function="ReporterAccessFunction",
+        summary="The reporter answers the agency or adds information",
+        description="""After a response this reopens the report (${reopened}) with a new deadline. Refused (409) once
+            the report is closed or rejected. A reporter may send ${messages_per_day} messages a day (the deployment's
+            time zone; LAPOR_REPORTER_MESSAGES_PER_DAY) and ${messages_per_report} per report
+            (LAPOR_REPORTER_MESSAGES_PER_REPORT): past the day's cap 429 with Retry-After (the seconds until the next
+            day), past the report's cap 429 without it. The agency can always act on the report. The agency is emailed
+            about a reporter's message at most once every ${reply_notice_minutes} minutes per report. Answers the
+            reporter's updated view.""",
+        tag="citizen",
         success_status=201,
         response="ReporterReportView",
         request="ReporterMessage",
@@ -183,13 +201,13 @@ FOLLOW_UP_OPERATIONS: tuple[Operation, ...] = (
         errors=(400, 403, 404, 409, 413, 422),
     ),
     Operation(
-        "postRating",
-        "POST",
-        "/reports/{tracking_id}/rating",
-        "ReporterAccessFunction",
-        "The reporter rates the response",
-        "Allowed once per report, when it is responded or closed (409 otherwise).",
-        "citizen",
+        operation_id="postRating",
+        method="POST",
+        path="/reports/{tracking_id}/rating",
+        function="ReporterAccessFunction",
+        summary="The reporter rates the response",
+        description="Allowed once per report, when it is responded or closed (409 otherwise).",
+        tag="citizen",
         success_status=201,
         response="ReporterReportView",
         request="RatingRequest",
@@ -197,21 +215,19 @@ FOLLOW_UP_OPERATIONS: tuple[Operation, ...] = (
         errors=(400, 403, 404, 409, 413, 422),
     ),
     Operation(
-        "postReporterAttachment",
-        "POST",
-        "/reports/{tracking_id}/attachments",
-        "ReporterAccessFunction",
-        "Ask for an upload slot for one photo",
-        "Answers a presigned S3 POST for one object: POST its fields and then the file (`file`, last) to its url "
-        "as multipart/form-data within ${slot_minutes} minutes; S3 refuses another content type or more than "
-        "${photo_mb} MB. The bytes "
-        "never pass through this API. The photo is then checked from its bytes (JPEG, PNG or WebP), stripped of "
-        "all metadata (EXIF with GPS, camera make and serial, XMP, IPTC, ICC profiles, comments), scaled to at "
-        "most ${photo_side} px on the long side and stored as JPEG; it appears in `photos` of the private view, as "
-        "stored or refused with a reason. At most ${max_photos} photos per report from the reporter (uploads still "
-        "pending "
-        "count); 409 beyond, or once the report is closed or rejected.",
-        "citizen",
+        operation_id="postReporterAttachment",
+        method="POST",
+        path="/reports/{tracking_id}/attachments",
+        function="ReporterAccessFunction",
+        summary="Ask for an upload slot for one photo",
+        description="""Answers a presigned S3 POST for one object: POST its fields and then the file (`file`, last) to
+            its url as multipart/form-data within ${slot_minutes} minutes; S3 refuses another content type or more than
+            ${photo_mb} MB. The bytes never pass through this API. The photo is then checked from its bytes (JPEG, PNG
+            or WebP), stripped of all metadata (EXIF with GPS, camera make and serial, XMP, IPTC, ICC profiles,
+            comments), scaled to at most ${photo_side} px on the long side and stored as JPEG; it appears in `photos` of
+            the private view, as stored or refused with a reason. At most ${max_photos} photos per report from the
+            reporter (uploads still pending count); 409 beyond, or once the report is closed or rejected.""",
+        tag="citizen",
         success_status=201,
         response="AttachmentSlot",
         request="AttachmentRequest",
@@ -219,14 +235,14 @@ FOLLOW_UP_OPERATIONS: tuple[Operation, ...] = (
         errors=(400, 403, 404, 409, 413, 422),
     ),
     Operation(
-        "supportReport",
-        "POST",
-        "/reports/{tracking_id}/support",
-        "SupportReportFunction",
-        "Support a public report (Dukung)",
-        "Adds one to support_count. Nothing about the supporter is stored, so the count is not deduplicated. "
-        "Confidential reports cannot be supported (409).",
-        "citizen",
+        operation_id="supportReport",
+        method="POST",
+        path="/reports/{tracking_id}/support",
+        function="SupportReportFunction",
+        summary="Support a public report (Dukung)",
+        description="""Adds one to support_count. Nothing about the supporter is stored, so the count is not
+            deduplicated. Confidential reports cannot be supported (409).""",
+        tag="citizen",
         response="SupportCount",
         parameters=(TRACKING_ID,),
         errors=(404, 409),
@@ -234,35 +250,34 @@ FOLLOW_UP_OPERATIONS: tuple[Operation, ...] = (
 )
 
 TRANSPARENCY_OPERATIONS: tuple[Operation, ...] = (
-    Operation(
-        "getStats",
-        "GET",
-        "/stats",
-        "TrackReportFunction",
-        "Public figures per agency",
-        "Kept as counters that move with the reports, never computed by scanning. received: reports that became "
-        "the agency's responsibility (submitted, transferred or escalated to it); open: its reports not closed or "
-        "rejected now; responded: reports it gave their first response to; closed, rejected: reports closed or "
-        "rejected while it was responsible; overdue: its reports past their deadline now with nobody above to "
-        "take them; escalated: reports escalated away from it because a deadline passed; "
-        "median_first_response_working_days: from submission to first response (null before any).",
-        "directory",
+    directory_operation(
+        operation_id="getStats",
+        method="GET",
+        path="/stats",
+        summary="Public figures per agency",
+        description="""Kept as counters that move with the reports, never computed by scanning. received: reports that
+            became the agency's responsibility (submitted, transferred or escalated to it); open: its reports not closed
+            or rejected now; responded: reports it gave their first response to; closed, rejected: reports closed or
+            rejected while it was responsible; overdue: its reports past their deadline now with nobody above to take
+            them; escalated: reports escalated away from it because a deadline passed;
+            median_first_response_working_days: from submission to first response (null before any).""",
         response="Stats",
     ),
 )
 
 STATUS_FILTER = Parameter("status", "query", {"type": "string", "enum": list(STATUSES)}, "Only reports in this status")
 
+# Every agency operation is served by one function, to officers with a token.
+agency_operation = partial(Operation, function="AgencyReportsFunction", tag="agency", agency_token=True)
+
 AGENCY_OPERATIONS: tuple[Operation, ...] = (
-    Operation(
-        "listAgencyReports",
-        "GET",
-        "/agency/reports",
-        "AgencyReportsFunction",
-        "The agency inbox, newest first",
-        "An officer sees the reports their agency is responsible for; a dispatcher also those of every agency "
-        "below theirs. Page with `cursor` from `next_cursor`.",
-        "agency",
+    agency_operation(
+        operation_id="listAgencyReports",
+        method="GET",
+        path="/agency/reports",
+        summary="The agency inbox, newest first",
+        description="""An officer sees the reports their agency is responsible for; a dispatcher also those of every
+            agency below theirs. Page with `cursor` from `next_cursor`.""",
         response="InboxPage",
         parameters=(
             STATUS_FILTER,
@@ -275,41 +290,30 @@ AGENCY_OPERATIONS: tuple[Operation, ...] = (
             Parameter(
                 "cursor",
                 "query",
-                # An inbox_sk (a timestamp and a Tracking ID): printable ASCII.
                 {"type": "string", "maxLength": 200, "pattern": "^[\\x20-\\x7E]*$"},
                 "next_cursor of the previous page (opaque, printable ASCII)",
             ),
         ),
         errors=(401, 403, 422),
-        agency_token=True,
     ),
-    Operation(
-        "getAgencyReport",
-        "GET",
-        "/agency/reports/{tracking_id}",
-        "AgencyReportsFunction",
-        "One report, everything decrypted",
-        "Content even when confidential, the reporter (absent when anonymous), every message, and `version` "
-        "(also the ETag) for If-Match.",
-        "agency",
+    agency_operation(
+        operation_id="getAgencyReport",
+        method="GET",
+        path="/agency/reports/{tracking_id}",
+        summary="One report, everything decrypted",
+        description="""Content even when confidential, the reporter (absent when anonymous), every message, and
+            `version` (also the ETag) for If-Match.""",
         response="AgencyReportView",
         parameters=(TRACKING_ID,),
         errors=(401, 403, 404),
         response_headers={"ETag": "The report's version, for If-Match"},
-        agency_token=True,
     ),
-    Operation(
-        "postAgencyAction",
-        "POST",
-        "/agency/reports/{tracking_id}/actions",
-        "AgencyReportsFunction",
-        "Act on a report: verify, transfer, start, respond, extend, reject, close",
-        "Transitions: verify submitted->verified; transfer submitted|verified|in_progress->submitted (agency_id); "
-        "start verified->in_progress; respond verified|in_progress->responded (message); extend "
-        "verified|in_progress (due_at at most ${max_total_days} days after submission, message); reject "
-        "submitted|verified->"
-        "rejected (message); close responded->closed. Any other transition, or a stale If-Match, is 409.",
-        "agency",
+    agency_operation(
+        operation_id="postAgencyAction",
+        method="POST",
+        path="/agency/reports/{tracking_id}/actions",
+        summary="Act on a report: ${agency_actions}",
+        description="Transitions: ${transitions}. Any other transition, or a stale If-Match, is 409.",
         response="AgencyReportView",
         request="AgencyAction",
         parameters=(
@@ -318,38 +322,31 @@ AGENCY_OPERATIONS: tuple[Operation, ...] = (
         ),
         errors=(400, 401, 403, 404, 409, 413, 422),
         response_headers={"ETag": "The report's new version"},
-        agency_token=True,
     ),
-    Operation(
-        "postAgencyAttachment",
-        "POST",
-        "/agency/reports/{tracking_id}/attachments",
-        "AgencyReportsFunction",
-        "Ask for an upload slot for one photo of the agency",
-        "The same presigned S3 POST as the reporter's, for a photo the agency attaches to its handling of an "
-        "open report (at most ${max_photos} per report from the agency). Processed and stripped the same way; listed "
-        "in "
-        "`photos` with author agency.",
-        "agency",
+    agency_operation(
+        operation_id="postAgencyAttachment",
+        method="POST",
+        path="/agency/reports/{tracking_id}/attachments",
+        summary="Ask for an upload slot for one photo of the agency",
+        description="""The same presigned S3 POST as the reporter's, for a photo the agency attaches to its handling of
+            an open report (at most ${max_photos} per report from the agency). Processed and stripped the same way;
+            listed in `photos` with author agency.""",
         success_status=201,
         response="AttachmentSlot",
         request="AttachmentRequest",
         parameters=(TRACKING_ID,),
         errors=(400, 401, 403, 404, 409, 413, 422),
-        agency_token=True,
     ),
-    Operation(
+    agency_operation(
         operation_id="putAgencyPhotoVisibility",
         method="PUT",
         path="/agency/reports/{tracking_id}/photos/{attachment_id}/visibility",
-        function="AgencyReportsFunction",
         summary="Show a photo on public pages, or take it off them",
-        description="A reporter's photo is public only after an officer has looked at it and shown it "
-        "(`public: true`); the agency's own photos are public as they are attached. Either may be taken off "
-        "public pages again (`public: false`). Public pages show photos only of reports that are not "
-        "confidential and have been verified. Only a stored photo can be shown (409 otherwise); the decision "
-        "is recorded in the audit trail. Answers the agency's view of the report.",
-        tag="agency",
+        description="""A reporter's photo is public only after an officer has looked at it and shown it (`public:
+            true`); the agency's own photos are public as they are attached. Either may be taken off public pages
+            again (`public: false`). Public pages show photos only of reports that are not confidential and have
+            been verified. Only a stored photo can be shown (409 otherwise); the decision is recorded in the audit
+            trail. Answers the agency's view of the report.""",
         response="AgencyReportView",
         request="PhotoVisibility",
         parameters=(
@@ -363,7 +360,6 @@ AGENCY_OPERATIONS: tuple[Operation, ...] = (
             ),
         ),
         errors=(400, 401, 403, 404, 409, 413, 422),
-        agency_token=True,
     ),
 )
 
@@ -372,15 +368,14 @@ REPLY_ID = Parameter(
 )
 
 AGENCY_TOOL_OPERATIONS: tuple[Operation, ...] = (
-    Operation(
-        "exportAgencyReports",
-        "GET",
-        "/agency/reports.csv",
-        "AgencyReportsFunction",
-        "The inbox as CSV, for monthly reports",
-        "Every report of the caller's scope that matches the filters, newest first (at most 5000 rows): Tracking "
-        "ID, kind, category, status, dates, overdue, escalation level and agencies. Never content or reporter data.",
-        "agency",
+    agency_operation(
+        operation_id="exportAgencyReports",
+        method="GET",
+        path="/agency/reports.csv",
+        summary="The inbox as CSV, for monthly reports",
+        description="""Every report of the caller's scope that matches the filters, newest first (at most ${max_export}
+            rows): Tracking ID, kind, category, status, dates, overdue, escalation level and agencies. Never content or
+            reporter data.""",
         content_type="text/csv",
         parameters=(
             STATUS_FILTER,
@@ -389,60 +384,47 @@ AGENCY_TOOL_OPERATIONS: tuple[Operation, ...] = (
             Parameter("overdue", "query", {"type": "string", "enum": ["0", "1"]}, "1: only overdue open reports"),
         ),
         errors=(401, 403, 422),
-        agency_token=True,
     ),
-    Operation(
-        "listSavedReplies",
-        "GET",
-        "/agency/replies",
-        "AgencyReportsFunction",
-        "The caller's agency's saved replies",
-        "Reply templates that fill the response composer; each agency sees and edits its own only.",
-        "agency",
+    agency_operation(
+        operation_id="listSavedReplies",
+        method="GET",
+        path="/agency/replies",
+        summary="The caller's agency's saved replies",
+        description="Reply templates that fill the response composer; each agency sees and edits its own only.",
         response="SavedReplies",
         errors=(401, 403),
-        agency_token=True,
     ),
-    Operation(
-        "createSavedReply",
-        "POST",
-        "/agency/replies",
-        "AgencyReportsFunction",
-        "Save a reply for the caller's agency",
-        "At most ${max_replies} per agency (409 beyond).",
-        "agency",
+    agency_operation(
+        operation_id="createSavedReply",
+        method="POST",
+        path="/agency/replies",
+        summary="Save a reply for the caller's agency",
+        description="At most ${max_replies} per agency (409 beyond).",
         success_status=201,
         response="SavedReply",
         request="SavedReplyInput",
         errors=(400, 401, 403, 409, 413, 422),
-        agency_token=True,
     ),
-    Operation(
-        "updateSavedReply",
-        "PUT",
-        "/agency/replies/{reply_id}",
-        "AgencyReportsFunction",
-        "Change one of the agency's saved replies",
-        "Another agency's reply id, or an unknown one, is 404.",
-        "agency",
+    agency_operation(
+        operation_id="updateSavedReply",
+        method="PUT",
+        path="/agency/replies/{reply_id}",
+        summary="Change one of the agency's saved replies",
+        description="Another agency's reply id, or an unknown one, is 404.",
         response="SavedReply",
         request="SavedReplyInput",
         parameters=(REPLY_ID,),
         errors=(400, 401, 403, 404, 413, 422),
-        agency_token=True,
     ),
-    Operation(
-        "deleteSavedReply",
-        "DELETE",
-        "/agency/replies/{reply_id}",
-        "AgencyReportsFunction",
-        "Delete one of the agency's saved replies",
-        "Another agency's reply id, or an unknown one, is 404.",
-        "agency",
+    agency_operation(
+        operation_id="deleteSavedReply",
+        method="DELETE",
+        path="/agency/replies/{reply_id}",
+        summary="Delete one of the agency's saved replies",
+        description="Another agency's reply id, or an unknown one, is 404.",
         success_status=204,
         parameters=(REPLY_ID,),
         errors=(401, 403, 404),
-        agency_token=True,
     ),
 )
 
@@ -458,13 +440,13 @@ def _asset(
 ) -> Operation:
     """A script or style sheet of the pages, its type told by its suffix; versioned so it can be cached."""
     return Operation(
-        operation_id,
-        "GET",
-        path,
-        function,
-        summary,
-        f"Cached for a year when requested with the current version (v), as {loaded_by}.",
-        tag,
+        operation_id=operation_id,
+        method="GET",
+        path=path,
+        function=function,
+        summary=summary,
+        description=f"Cached for a year when requested with the current version (v), as {loaded_by}.",
+        tag=tag,
         content_type={"js": "application/javascript", "css": "text/css"}[path.rpartition(".")[2]],
         parameters=(ASSET_VERSION,),
     )
@@ -484,13 +466,13 @@ def _qr_codes(subject: str, path: str, printed_on: str, opens: str, parameter: P
     """The QR code of `path` as SVG and as PNG (`subject` names the operations: getAgencyQrSvg, ...)."""
     return tuple(
         Operation(
-            f"get{subject}Qr{fmt.capitalize()}",
-            "GET",
-            f"{path}/qr.{fmt}",
-            "WebPagesFunction",
-            f"QR code for {printed_on} ({fmt.upper()})",
-            f"{opens} Immutable for a given URL.",
-            "citizen",
+            operation_id=f"get{subject}Qr{fmt.capitalize()}",
+            method="GET",
+            path=f"{path}/qr.{fmt}",
+            function="WebPagesFunction",
+            summary=f"QR code for {printed_on} ({fmt.upper()})",
+            description=f"{opens} Immutable for a given URL.",
+            tag="citizen",
             content_type=content_type,
             parameters=(parameter,),
             errors=(404,),
@@ -500,17 +482,16 @@ def _qr_codes(subject: str, path: str, printed_on: str, opens: str, parameter: P
 
 
 # The landing page, tracking page and QR codes (HTML, SVG, PNG).
+page = partial(Operation, function="WebPagesFunction", tag="citizen")
 WEB_OPERATIONS: tuple[Operation, ...] = (
-    Operation(
-        "landingPage",
-        "GET",
-        "/",
-        "WebPagesFunction",
-        "The landing page: the report form for people",
-        "Mobile-first HTML in Bahasa Indonesia (English with lang=en) that posts to /reports and shows the receipt. "
-        "Uses nothing outside this API: no CDN, fonts, trackers or cookies. Sent with an ETag (304 on a match) and "
-        "a Content-Security-Policy that allows this origin only.",
-        "citizen",
+    page(
+        operation_id="landingPage",
+        method="GET",
+        path="/",
+        summary="The landing page: the report form for people",
+        description="""Mobile-first HTML in Bahasa Indonesia (English with lang=en) that posts to /reports and shows the
+            receipt. Uses nothing outside this API: no CDN, fonts, trackers or cookies. Sent with an ETag (304 on a
+            match) and a Content-Security-Policy that allows this origin only.""",
         content_type="text/html",
         parameters=(
             LANG,
@@ -524,20 +505,18 @@ WEB_OPERATIONS: tuple[Operation, ...] = (
                 "channel",
                 "query",
                 {"type": "string"},
-                "qr when opened from a QR code: the report is then submitted with channel qr (anything else: web)",
+                """qr when opened from a QR code: the report is then submitted with channel qr (anything else: web)""",
             ),
         ),
     ),
-    Operation(
-        "trackingPage",
-        "GET",
-        "/track/{tracking_id}",
-        "WebPagesFunction",
-        "The tracking page for people",
-        "HTML that shows a report's status, deadline and timeline in plain language (from GET /reports/{tracking_id}) "
-        "and, with the access code typed in, the reporter's view, replies and rating. The same page is served for "
-        "every Tracking ID; an unknown or malformed one is reported by the page itself.",
-        "citizen",
+    page(
+        operation_id="trackingPage",
+        method="GET",
+        path="/track/{tracking_id}",
+        summary="The tracking page for people",
+        description="""HTML that shows a report's status, deadline and timeline in plain language (from GET
+            /reports/{tracking_id}) and, with the access code typed in, the reporter's view, replies and rating. The
+            same page is served for every Tracking ID; an unknown or malformed one is reported by the page itself.""",
         content_type="text/html",
         parameters=(
             PAGE_TRACKING_ID,
@@ -553,29 +532,26 @@ WEB_OPERATIONS: tuple[Operation, ...] = (
         "The pages' style sheet (screen and print)",
         "the pages do",
     ),
-    Operation(
-        "getPageStrings",
-        "GET",
-        "/assets/strings/{lang}",
-        "WebPagesFunction",
-        "The pages' texts in one language",
-        "What the pages load to switch language in place, without losing what was typed. Unknown language: 404.",
-        "citizen",
+    page(
+        operation_id="getPageStrings",
+        method="GET",
+        path="/assets/strings/{lang}",
+        summary="The pages' texts in one language",
+        description="""What the pages load to switch language in place, without losing what was typed. Unknown language:
+            404.""",
         parameters=(
             Parameter("lang", "path", {"type": "string", "minLength": 1, "maxLength": 8}, "id or en", required=True),
             ASSET_VERSION,
         ),
         errors=(404,),
     ),
-    Operation(
-        "statisticsPage",
-        "GET",
-        "/statistik",
-        "WebPagesFunction",
-        "The public figures as charts",
-        "HTML that draws GET /stats per agency as bar charts (inline SVG made by the page itself), each with a "
-        "table of the same figures. Bahasa Indonesia, English with lang=en.",
-        "citizen",
+    page(
+        operation_id="statisticsPage",
+        method="GET",
+        path="/statistik",
+        summary="The public figures as charts",
+        description="""HTML that draws GET /stats per agency as bar charts (inline SVG made by the page itself), each
+            with a table of the same figures. Bahasa Indonesia, English with lang=en.""",
         content_type="text/html",
         parameters=(LANG,),
     ),
@@ -600,28 +576,25 @@ WEB_OPERATIONS: tuple[Operation, ...] = (
 )
 
 # The agency console: static files only (the data comes from the agency operations above).
+console_page = partial(Operation, function="ConsoleFunction", tag="agency")
 CONSOLE_OPERATIONS: tuple[Operation, ...] = (
-    Operation(
-        "consoleInbox",
-        "GET",
-        "/console",
-        "ConsoleFunction",
-        "The agency console: sign-in and the inbox",
-        "HTML for officers (Bahasa Indonesia, English with lang=en). Signs in with the user pool's managed login "
-        "(authorization code with PKCE; also its callback and sign-out URL) and uses the agency API with the ID "
-        "token, kept in the tab's sessionStorage only.",
-        "agency",
+    console_page(
+        operation_id="consoleInbox",
+        method="GET",
+        path="/console",
+        summary="The agency console: sign-in and the inbox",
+        description="""HTML for officers (Bahasa Indonesia, English with lang=en). Signs in with the user pool's managed
+            login (authorization code with PKCE; also its callback and sign-out URL) and uses the agency API with the ID
+            token, kept in the tab's sessionStorage only.""",
         content_type="text/html",
         parameters=(LANG,),
     ),
-    Operation(
-        "consoleReport",
-        "GET",
-        "/console/reports/{tracking_id}",
-        "ConsoleFunction",
-        "The agency console: one report and its actions",
-        "The same page for every Tracking ID; what the officer may see is decided by the agency API.",
-        "agency",
+    console_page(
+        operation_id="consoleReport",
+        method="GET",
+        path="/console/reports/{tracking_id}",
+        summary="The agency console: one report and its actions",
+        description="The same page for every Tracking ID; what the officer may see is decided by the agency API.",
         content_type="text/html",
         parameters=(
             Parameter("tracking_id", "path", {"type": "string", "minLength": 1}, "A Tracking ID", required=True),
@@ -634,42 +607,42 @@ CONSOLE_OPERATIONS: tuple[Operation, ...] = (
 
 SERVICE_OPERATIONS: tuple[Operation, ...] = (
     Operation(
-        "health",
-        "GET",
-        "/health",
-        "TrackReportFunction",
-        "Liveness",
-        "Answers while the API and its functions are up.",
-        "operations",
+        operation_id="health",
+        method="GET",
+        path="/health",
+        function="TrackReportFunction",
+        summary="Liveness",
+        description="Answers while the API and its functions are up.",
+        tag="operations",
         response="Health",
     ),
     Operation(
-        "getOpenApi",
-        "GET",
-        "/openapi.json",
-        "ApiDocsFunction",
-        "This OpenAPI document",
-        "Generated from the code. Category codes and agency ids list the current directory.",
-        "operations",
+        operation_id="getOpenApi",
+        method="GET",
+        path="/openapi.json",
+        function="ApiDocsFunction",
+        summary="This OpenAPI document",
+        description="Generated from the code. Category codes and agency ids list the current directory.",
+        tag="operations",
     ),
     Operation(
-        "getDocs",
-        "GET",
-        "/docs",
-        "ApiDocsFunction",
-        "Interactive API documentation (Swagger UI)",
-        "Served entirely by this API: it works without internet access.",
-        "operations",
+        operation_id="getDocs",
+        method="GET",
+        path="/docs",
+        function="ApiDocsFunction",
+        summary="Interactive API documentation (Swagger UI)",
+        description="Served entirely by this API: it works without internet access.",
+        tag="operations",
         content_type="text/html",
     ),
     Operation(
-        "getDocsAsset",
-        "GET",
-        "/docs/{asset}",
-        "ApiDocsFunction",
-        "A script or style sheet of the API documentation",
-        "The Swagger UI bundle, served from the deployment itself.",
-        "operations",
+        operation_id="getDocsAsset",
+        method="GET",
+        path="/docs/{asset}",
+        function="ApiDocsFunction",
+        summary="A script or style sheet of the API documentation",
+        description="The Swagger UI bundle, served from the deployment itself.",
+        tag="operations",
         content_type="application/javascript",
         parameters=(Parameter("asset", "path", {"type": "string", "minLength": 1}, "File name", required=True),),
         errors=(404,),
@@ -681,7 +654,7 @@ JURISDICTION = Parameter(
     "jurisdiction_id",
     "query",
     {"type": "string"},
-    "Optional; when given it must be this deployment's own (template parameter Open311JurisdictionId), else 404",
+    """Optional; when given it must be this deployment's own (template parameter Open311JurisdictionId), else 404""",
 )
 OPEN311_SERVICE_CODES = Parameter(
     "service_code",
@@ -694,15 +667,15 @@ OPEN311_LIST_PARAMETERS = (
         "service_request_id",
         "query",
         {"type": "string", "minLength": 1},
-        "Comma-separated Tracking IDs, at most ${open311_ids}; overrides every other filter. Unknown, malformed and "
-        "confidential ones are left out alike.",
+        """Comma-separated Tracking IDs, at most ${open311_ids}; overrides every other filter. Unknown, malformed and
+            confidential ones are left out alike.""",
     ),
     OPEN311_SERVICE_CODES,
     Parameter(
         "start_date",
         "query",
         {"type": "string", "format": "date-time"},
-        "Submitted at or after (W3C date-time with an offset); with end_date at most ${open311_days} days apart",
+        """Submitted at or after (W3C date-time with an offset); with end_date at most ${open311_days} days apart""",
     ),
     Parameter(
         "end_date",
@@ -718,25 +691,19 @@ OPEN311_LIST_PARAMETERS = (
     ),
     JURISDICTION,
 )
-OPEN311_LIST = (
-    "Public (never confidential) reports, newest first, at most ${open311_listed}, read from a sparse index of public "
-    "reports (never a scan). No reporter data: there is none to show. lat and long are rounded to "
-    "${public_decimals} decimal places (about 110 m), as on every public endpoint. A rejected report is listed "
-    "(status closed) with its dates and status_notes only: description, address, lat, long and media_url are "
-    "null; its reason is in the public view, GET /reports/{tracking_id}. A query that no schema can rule out is "
-    "refused with 400: start_date and end_date more than ${open311_days} days apart, end_date before start_date, an "
-    "unknown "
-    "service_code."
-)
-OPEN311_FILE = (
-    "Form-encoded, as the spec says, with a partner's api_key (issued by an operator with `lapor open311-key "
-    "create`; missing, unknown or revoked: 403; each use counted). The very same submission as POST /reports: "
-    "same rules, routing, deadlines, notification and Idempotency-Key. The title is the description's first "
-    "words unless attribute[title] is given; email, first_name, last_name and phone make the reporter, none of "
-    "them an anonymous report; attribute[confidential]=true keeps it off every public endpoint. A field that is "
-    "not valid is 400, one entry per problem. The answer holds the Tracking ID as service_request_id and, "
-    "as extras, the one-time access_code and the tracking_url."
-)
+OPEN311_LIST = """Public (never confidential) reports, newest first, at most ${open311_listed}, read from a sparse index
+    of public reports (never a scan). No reporter data: there is none to show. lat and long are rounded to
+    ${public_decimals} decimal places (about 110 m), as on every public endpoint. A rejected report is listed (status
+    closed) with its dates and status_notes only: description, address, lat, long and media_url are null; its reason is
+    in the public view, GET /reports/{tracking_id}. A query that no schema can rule out is refused with 400: start_date
+    and end_date more than ${open311_days} days apart, end_date before start_date, an unknown service_code."""
+OPEN311_FILE = """Form-encoded, as the spec says, with a partner's api_key (issued by an operator with `lapor
+    open311-key create`; missing, unknown or revoked: 403; each use counted). The very same submission as POST /reports:
+    same rules, routing, deadlines, notification and Idempotency-Key. The title is the description's first words unless
+    attribute[title] is given; email, first_name, last_name and phone make the reporter, none of them an anonymous
+    report; attribute[confidential]=true keeps it off every public endpoint. A field that is not valid is 400, one entry
+    per problem. The answer holds the Tracking ID as service_request_id and, as extras, the one-time access_code and the
+    tracking_url."""
 
 
 def _open311(fmt: str) -> tuple[Operation, ...]:
@@ -744,53 +711,53 @@ def _open311(fmt: str) -> tuple[Operation, ...]:
     upper = fmt.upper()
     return (
         Operation(
-            f"open311Discovery{upper}",
-            "GET",
-            f"/open311/v2/discovery.{fmt}",
-            "Open311Function",
-            f"Open311 service discovery ({upper})",
-            "This endpoint, its specification and formats.",
-            "open311",
+            operation_id=f"open311Discovery{upper}",
+            method="GET",
+            path=f"/open311/v2/discovery.{fmt}",
+            function="Open311Function",
+            summary=f"Open311 service discovery ({upper})",
+            description="This endpoint, its specification and formats.",
+            tag="open311",
             response="Open311Discovery",
             parameters=(JURISDICTION,),
             errors=(404,),
             formats=(fmt,),
         ),
         Operation(
-            f"open311Services{upper}",
-            "GET",
-            f"/open311/v2/services.{fmt}",
-            "Open311Function",
-            f"Open311 services: one per category ({upper})",
-            "service_code is the category code, group the agency that receives its reports by default, type "
-            "realtime, metadata true (see services/{service_code}).",
-            "open311",
+            operation_id=f"open311Services{upper}",
+            method="GET",
+            path=f"/open311/v2/services.{fmt}",
+            function="Open311Function",
+            summary=f"Open311 services: one per category ({upper})",
+            description="""service_code is the category code, group the agency that receives its reports by default,
+                type realtime, metadata true (see services/{service_code}).""",
+            tag="open311",
             response=("Open311Service",),
             parameters=(JURISDICTION,),
             errors=(404,),
             formats=(fmt,),
         ),
         Operation(
-            f"open311Requests{upper}",
-            "GET",
-            f"/open311/v2/requests.{fmt}",
-            "Open311Function",
-            f"Open311 service requests: public reports ({upper})",
-            OPEN311_LIST,
-            "open311",
+            operation_id=f"open311Requests{upper}",
+            method="GET",
+            path=f"/open311/v2/requests.{fmt}",
+            function="Open311Function",
+            summary=f"Open311 service requests: public reports ({upper})",
+            description=OPEN311_LIST,
+            tag="open311",
             response=("Open311ServiceRequest",),
             parameters=OPEN311_LIST_PARAMETERS,
             errors=(400, 404),
             formats=(fmt,),
         ),
         Operation(
-            f"open311FileRequest{upper}",
-            "POST",
-            f"/open311/v2/requests.{fmt}",
-            "Open311SubmitFunction",
-            f"File an Open311 service request: a report ({upper})",
-            OPEN311_FILE,
-            "open311",
+            operation_id=f"open311FileRequest{upper}",
+            method="POST",
+            path=f"/open311/v2/requests.{fmt}",
+            function="Open311SubmitFunction",
+            summary=f"File an Open311 service request: a report ({upper})",
+            description=OPEN311_FILE,
+            tag="open311",
             success_status=201,
             response=("Open311Filed",),
             request="Open311RequestForm",
@@ -807,14 +774,14 @@ OPEN311_OPERATIONS: tuple[Operation, ...] = (
     *_open311("json"),
     *_open311("xml"),
     Operation(
-        "open311ServiceDefinition",
-        "GET",
-        "/open311/v2/services/{service_file}",
-        "Open311Function",
-        "Open311 service definition: the attributes of a request",
-        "service_file is `<service_code>.json` or `<service_code>.xml` (another suffix: 404). Attributes: kind "
-        "(complaint, aspiration, information_request), title, anonymous and confidential.",
-        "open311",
+        operation_id="open311ServiceDefinition",
+        method="GET",
+        path="/open311/v2/services/{service_file}",
+        function="Open311Function",
+        summary="Open311 service definition: the attributes of a request",
+        description="""service_file is `<service_code>.json` or `<service_code>.xml` (another suffix: 404). Attributes:
+            kind (complaint, aspiration, information_request), title, anonymous and confidential.""",
+        tag="open311",
         response="Open311ServiceDefinition",
         parameters=(
             Parameter(
@@ -830,15 +797,16 @@ OPEN311_OPERATIONS: tuple[Operation, ...] = (
         formats=("json", "xml"),
     ),
     Operation(
-        "open311Request",
-        "GET",
-        "/open311/v2/requests/{request_file}",
-        "Open311Function",
-        "One Open311 service request (an array of one)",
-        "request_file is `<Tracking ID>.json` or `.xml`. Unknown, malformed and confidential reports answer 404 "
-        "alike: a confidential report cannot be told from a missing one here. As in the listing, lat and long are "
-        "rounded to ${public_decimals} decimal places and a rejected report carries no description or location.",
-        "open311",
+        operation_id="open311Request",
+        method="GET",
+        path="/open311/v2/requests/{request_file}",
+        function="Open311Function",
+        summary="One Open311 service request (an array of one)",
+        description="""request_file is `<Tracking ID>.json` or `.xml`. Unknown, malformed and confidential reports
+            answer 404 alike: a confidential report cannot be told from a missing one here. As in the listing, lat and
+            long are rounded to ${public_decimals} decimal places and a rejected report carries no description or
+            location.""",
+        tag="open311",
         response=("Open311ServiceRequest",),
         parameters=(
             Parameter(

@@ -68,6 +68,25 @@ def report_data_key(item: dict[str, Any]) -> bytes | None:
     return open_data_key(item["tracking_id"], item["sealed"]) if item.get("sealed") is not None else None
 
 
+def open_report(item: dict[str, Any], data_key: bytes | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A stored report with its sealed messages opened (a timeline entry's as `message`, the rating's as
+    `comment`), and its sealed fields opened (title, description, location, reporter): what `lapor.views`
+    shows the reporter and the agency. As stored, and no fields, when `data_key` is None."""
+    if data_key is None:
+        return item, {}
+    tracking_id = item["tracking_id"]
+
+    def opened(holder: dict[str, Any], name: str) -> dict[str, Any]:
+        sealed = holder.get("sealed")
+        return holder if sealed is None else {**holder, name: open_message(data_key, tracking_id, sealed)}
+
+    shown = {**item, "timeline": [opened(entry, "message") for entry in item.get("timeline", [])]}
+    if item.get("rating"):
+        shown["rating"] = opened(item["rating"], "comment")
+    secret = open_fields(tracking_id, item["sealed"], data_key) if item.get("sealed") is not None else {}
+    return shown, secret
+
+
 def message_sealer(item: dict[str, Any], data_key: bytes | None) -> Callable[[str], dict[str, Any]] | None:
     """How new messages of a report are stored: sealed under its data key when it is confidential."""
     if not item.get("confidential") or data_key is None:

@@ -1,28 +1,22 @@
 """The directory of agencies and categories: data (seeded from `infra/directory.json`), not code.
 
-Read from the store once and cached for a few minutes per warm function: the directory changes rarely
-and a submission should not pay a read for it every time.
+Pure domain: the store reads it (`store.current_directory`).
 """
 
 from __future__ import annotations
 
 import json
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from lapor import store
 from lapor.config import settings
 from lapor.errors import ConfigurationError
+from lapor.statuses import LEVELS, AgencyLevel
 
 if TYPE_CHECKING:
     from lapor.shapes import AgencyOut, CategoryOut
-
-AgencyLevel = Literal["national", "province", "regency", "office"]
-LEVELS: tuple[AgencyLevel, ...] = get_args(AgencyLevel)
 
 
 def webhook_url_problem(url: str, allow_http: bool) -> str | None:
@@ -144,27 +138,3 @@ class Directory:
     @classmethod
     def from_file(cls, path: Path) -> Directory:
         return cls.from_data(json.loads(path.read_text(encoding="utf-8")))
-
-
-_cache: tuple[float, Directory] | None = None
-_lock = threading.Lock()
-
-
-def current_directory() -> Directory:
-    """The directory as stored, cached for `directory_cache_seconds`."""
-    global _cache
-    ttl = settings().directory_cache_seconds
-    now = time.monotonic()
-    cached = _cache
-    if cached is not None and now - cached[0] < ttl:
-        return cached[1]
-    with _lock:
-        directory = Directory.from_data(store.read_directory())
-        _cache = (now, directory)
-        return directory
-
-
-def forget_directory() -> None:
-    """Drop the cached directory (after seeding, and in tests)."""
-    global _cache
-    _cache = None

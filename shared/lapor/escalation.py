@@ -15,11 +15,12 @@ from typing import Any
 from lapor import stats, store
 from lapor.calendar import add_working_days
 from lapor.config import Settings, settings
-from lapor.directory import Directory, current_directory
-from lapor.events import new_event, publish
-from lapor.lifecycle import timeline_entry
+from lapor.directory import Directory
+from lapor.events import publish
+from lapor.lifecycle import AUTO_CLOSE, Change, new_event, timeline_entry
 from lapor.observability import count, logger
 from lapor.statuses import AGENCY_OWES
+from lapor.store import current_directory
 from lapor.timefmt import to_store, utcnow
 
 STAGE_DAYS = {"verify": "verify_working_days", "respond": "respond_working_days"}
@@ -53,14 +54,14 @@ def escalate_due_reports(
     return summary
 
 
-def plan_deadline(item: dict[str, Any], directory: Directory, s: Settings, now: datetime) -> tuple[str, store.Change]:
+def plan_deadline(item: dict[str, Any], directory: Directory, s: Settings, now: datetime) -> tuple[str, Change]:
     """What a passed deadline changes, and the outcome: "closed" (answered, no reply from the reporter),
     "escalated" (one level up), "overdue" (nobody above) or "skipped" (nothing to enforce in its state).
 
     Conditional on the deadline and version as read, so that each report changes once.
     """
     status, stage = item["status"], item.get("due_stage")
-    change = store.Change(
+    change = Change(
         item,
         expected_version=int(item.get("version", 1)),
         expected_status=(status,),
@@ -68,13 +69,14 @@ def plan_deadline(item: dict[str, Any], directory: Directory, s: Settings, now: 
         set_fields={"updated_at": to_store(now)},
     )
     before = stats.state(item)
-    if stage == "auto_close" and status == "responded":
-        change.status, change.clear_deadline = "closed", True
+    if stage == "auto_close" and status in AUTO_CLOSE.allowed_from:
+        closed = AUTO_CLOSE.to or status
+        change.status, change.clear_deadline = closed, True
         change.set_fields["closed_at"] = to_store(now)
         message = f"Ditutup otomatis: tidak ada jawaban pelapor dalam {s.auto_close_working_days} hari kerja."
-        change.timeline.append(timeline_entry(now, "closed", "closed", "system", message))
-        deltas = stats.deltas(before, {**before, "status": "closed", "overdue": False})
-        change.event = new_event("report.closed", item["tracking_id"], item["agency_id"], now, stats=deltas)
+        change.timeline.append(timeline_entry(now, AUTO_CLOSE.event, closed, "system", message))
+        deltas = stats.deltas(before, {**before, "status": closed, "overdue": False})
+        change.event = new_event(AUTO_CLOSE.event, item["tracking_id"], item["agency_id"], now, stats=deltas)
         return "closed", change
     if status not in AGENCY_OWES or stage not in STAGE_DAYS:
         change.unenforce_deadline, change.bump_version = True, False  # nothing to enforce: stop reading it
@@ -85,7 +87,7 @@ def plan_deadline(item: dict[str, Any], directory: Directory, s: Settings, now: 
         # The top of the hierarchy: nobody above to take it. It stays overdue, flagged, out of the index.
         change.overdue = True
         deltas = stats.deltas(before, {**before, "overdue": True})
-        change.event = new_event("report.overdue", item["tracking_id"], item["agency_id"], now, stats=deltas)
+        change.event = new_event("overdue", item["tracking_id"], item["agency_id"], now, stats=deltas)
         return "overdue", change
     change.agency = (parent.id, parent.name)
     change.due_stage = stage
@@ -94,6 +96,6 @@ def plan_deadline(item: dict[str, Any], directory: Directory, s: Settings, now: 
     change.timeline.append(timeline_entry(now, "escalated", status, "system", f"{item['agency_name']} → {parent.name}"))
     deltas = stats.deltas(before, {**before, "agency_id": parent.id, "overdue": False}, escalated=True)
     change.event = new_event(
-        "report.escalated", item["tracking_id"], parent.id, now, previous_agency_id=item["agency_id"], stats=deltas
+        "escalated", item["tracking_id"], parent.id, now, previous_agency_id=item["agency_id"], stats=deltas
     )
     return "escalated", change

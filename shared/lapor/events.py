@@ -12,7 +12,6 @@ Events carry identifiers only (Tracking ID, agencies, type, time): never content
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,41 +19,10 @@ from lapor import store
 from lapor.aws import client
 from lapor.config import settings
 from lapor.errors import Conflict
+from lapor.lifecycle import Change
 from lapor.observability import count, logger
-from lapor.timefmt import to_store
-
-EVENT_TYPES = (
-    "report.submitted",
-    "report.transferred",
-    "report.verified",
-    "report.in_progress",
-    "report.responded",
-    "report.extended",
-    "report.rejected",
-    "report.closed",
-    "report.reopened",
-    "report.reporter_replied",
-    "report.rated",
-    "report.escalated",
-    "report.overdue",
-)
 
 MAX_BACKOFF = timedelta(hours=1)
-
-
-def new_event(event_type: str, tracking_id: str, agency_id: str, at: datetime, **extra: Any) -> dict[str, Any]:
-    """An event ready for the outbox and the queue."""
-    if event_type not in EVENT_TYPES:
-        raise ValueError(f"unknown event type {event_type}")
-    event = {
-        "event_id": uuid.uuid4().hex,
-        "type": event_type,
-        "tracking_id": tracking_id,
-        "agency_id": agency_id,
-        "at": to_store(at),
-    }
-    event.update({k: v for k, v in extra.items() if v is not None and v != {}})
-    return event
 
 
 def next_attempt(now: datetime, attempts: int) -> datetime:
@@ -82,7 +50,7 @@ def publish(event: dict[str, Any]) -> bool:
 
 
 def commit(
-    tracking_id: str, change: store.Change, stale: str = "The report changed meanwhile; reload it and try again."
+    tracking_id: str, change: Change, stale: str = "The report changed meanwhile; reload it and try again."
 ) -> dict[str, Any]:
     """Apply a planned change in one conditional write, then send its event (the outbox has it either way);
     returns the report as it now is, every message included.

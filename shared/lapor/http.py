@@ -1,13 +1,9 @@
 """HTTP plumbing for API Gateway (REST, proxy integration): a small router, JSON and problem responses,
 and the one place where domain errors become HTTP (RFC 9457 problem details).
 
-Hand-written rather than Powertools' resolver, for cold starts. Importing the resolver with validation
-(pydantic included) takes about 0.85x of the floor (a bare interpreter importing boto3 and creating one
-client); this module took about 0.23x with Powertools' logger (0.11x of a floor on its own at 512 MB's CPU
-share: lapor.observability now logs without it), and the contract it routes by 0.06x more (medians of 7
-subprocess starts, November 2026). The resolver would fit the public lookup's budget of 1.2x the floor
-only with nothing else in it. The price: routing, body validation (the contract's request model, before the
-handler runs: `Router`) and this error mapping are ours to keep, in about 300 lines.
+Hand-written rather than Powertools' resolver, whose import costs a cold start without SnapStart several times
+this module's (README, "Measured"). The price: routing, body validation (the contract's request model, before
+the handler runs: `Router`) and this error mapping are ours to keep, in about 300 lines.
 """
 
 from __future__ import annotations
@@ -21,12 +17,11 @@ from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 from xml.etree import ElementTree
 
-from lapor import errors
+from lapor import contract, errors
 from lapor.config import settings
-from lapor.observability import flush_metrics, log_unexpected, logger
+from lapor.observability import log_unexpected, logger
 
 if TYPE_CHECKING:
-    from lapor.contract import Operation
     from lapor.shapes import Open311Error, Problem
 
 M = TypeVar("M")
@@ -234,7 +229,7 @@ class Request:
         # The stage's `Variables` (template.yaml, LaporApi): deploy-time settings no environment may name.
         self.stage_variables: dict[str, str] = dict(event.get("stageVariables") or {})
         self._domain = str(context.get("domainName") or "")
-        self.operation: Operation | None = None  # the contract's operation being served, set by the Router
+        self.operation: contract.Operation | None = None  # the contract's operation being served, set by the Router
         self.body_model: Any = None  # its JSON body as the contract's model, validated by the Router
         self._stage = str(context.get("stage") or "")
 
@@ -328,14 +323,12 @@ class Router:
 
     def __init__(self, name: str, errors: ErrorRenderer = _problem_or_no_route) -> None:
         self.name = name
-        self._routes: dict[tuple[str, str], tuple[Operation, Handler, Any]] = {}
+        self._routes: dict[tuple[str, str], tuple[contract.Operation, Handler, Any]] = {}
         self._errors = errors
 
     def operation(self, operation_id: str) -> Callable[[Handler], Handler]:
         """Serve the contract's operation `operation_id` (its method, path and request body) with the function."""
-        from lapor.contract import BY_ID
-
-        op = BY_ID[operation_id]
+        op = contract.BY_ID[operation_id]
         model = None
         if op.request and op.request_content_type == "application/json":
             from lapor.models import BODIES
@@ -377,8 +370,6 @@ class Router:
         except Exception as exc:
             log_unexpected(operation, exc)
             response = self._errors(exc, request)
-        finally:
-            flush_metrics()
         logger.info("request handled", extra={"operation": operation, "status": response.status})
         return response.to_proxy()
 
@@ -396,24 +387,12 @@ def if_match(request: Request) -> int | None:
     return int(text)
 
 
-# An Idempotency-Key must be unguessable (at least 122 random bits): a version-4 UUID, or 22 to 255
-# base64url characters that are not shaped like another kind of UUID (time-based or nil ones are guessable).
-IDEMPOTENCY_KEY_UUID4 = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-4[0-9A-Fa-f]{3}-[89ABab][0-9A-Fa-f]{3}-[0-9A-Fa-f]{12}$"
-IDEMPOTENCY_KEY_BASE64URL = r"^[A-Za-z0-9_-]{22,255}$"
-IDEMPOTENCY_KEY_UUID_SHAPE = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
-# A key that matches a pattern may still be made by hand: one whose random part is a single symbol repeated
-# ("aaaaaaaaaaaaaaaaaaaaaa", the nil UUID's digits around a version 4) is refused too. The OpenAPI document says
-# so in words: as a schema `not`, it made schemathesis' coverage phase offer keys such as "0" as valid.
-IDEMPOTENCY_KEY_ONE_SYMBOL = r"^(.)\1*$"
-IDEMPOTENCY_KEY_UUID_ONE_SYMBOL = r"^([0-9A-Fa-f])\1{7}-\1{4}-4\1{3}-[89ABab]\1{3}-\1{12}$"
-
-
 def _matches(pattern: str, key: str) -> bool:
     return re.fullmatch(pattern[1:-1], key, re.ASCII) is not None
 
 
 def idempotency_key(request: Request) -> str | None:
-    """The request's Idempotency-Key header, checked (see the patterns above), or None when absent.
+    """The request's Idempotency-Key header, checked (the patterns: `lapor.contract`), or None when absent.
 
     Not Powertools' idempotency utility: a submission's key record is written in the same DynamoDB
     transaction as the report (both or neither), and the replayed receipt holds the access code, so it is
@@ -422,15 +401,18 @@ def idempotency_key(request: Request) -> str | None:
     key = request.header("Idempotency-Key")
     if key is None:
         return None
-    uuid4 = _matches(IDEMPOTENCY_KEY_UUID4, key) and not _matches(IDEMPOTENCY_KEY_UUID_ONE_SYMBOL, key)
-    other = _matches(IDEMPOTENCY_KEY_BASE64URL, key) and not (
-        _matches(IDEMPOTENCY_KEY_UUID_SHAPE, key) or _matches(IDEMPOTENCY_KEY_ONE_SYMBOL, key)
+    uuid4 = _matches(contract.IDEMPOTENCY_KEY_UUID4, key) and not _matches(
+        contract.IDEMPOTENCY_KEY_UUID_ONE_SYMBOL, key
+    )
+    other = _matches(contract.IDEMPOTENCY_KEY_BASE64URL, key) and not (
+        _matches(contract.IDEMPOTENCY_KEY_UUID_SHAPE, key) or _matches(contract.IDEMPOTENCY_KEY_ONE_SYMBOL, key)
     )
     if not (uuid4 or other):
+        low, high = contract.IDEMPOTENCY_KEY_CHARACTERS
         raise errors.InvalidHeader(
             errors.FieldProblem(
                 ("header", "Idempotency-Key"),
-                "must be a random version-4 UUID or 22 to 255 random base64url characters "
+                f"must be a random version-4 UUID or {low} to {high} random base64url characters "
                 "(a key made by hand, such as one symbol repeated or the nil UUID's digits, is refused)",
             ),
             "Idempotency-Key is not valid",

@@ -45,6 +45,11 @@ def new_tracking_id() -> str:
     return f"{_PREFIX}-{body[0:4]}-{body[4:8]}-{body[8:12]}"
 
 
+def tracking_url(base_url: str, tracking_id: str) -> str:
+    """A report's public page: what receipts, QR codes, emails and webhooks link (Tracking ID in canonical form)."""
+    return f"{base_url}/track/{tracking_id}"
+
+
 def parse_tracking_id(text: str) -> str:
     """The canonical form of a Tracking ID typed by a person.
 

@@ -1,13 +1,14 @@
 """The report lifecycle: which action is allowed from which status, and what each one changes.
 
-Pure domain logic: it plans a `store.Change` (status, agency, deadline, timeline entry, event) that the
-store alone turns into keys and one conditional write (`events.commit`). Nothing here talks to AWS.
+Pure domain logic: it plans a `Change` (status, agency, deadline, timeline entry, event) that the store
+alone turns into keys and one conditional write (`events.commit`). Nothing here talks to AWS.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,8 +17,6 @@ from lapor.calendar import add_working_days, working_days_between
 from lapor.config import Settings
 from lapor.directory import Agency
 from lapor.errors import Conflict, FieldProblem, ValidationFailed
-from lapor.events import new_event
-from lapor.store import Change
 from lapor.timefmt import from_store, to_store
 
 
@@ -37,6 +36,63 @@ TRANSITIONS: dict[str, Transition] = {
     "reject": Transition(("submitted", "verified"), "rejected", "rejected"),
     "close": Transition(("responded",), "closed", "closed"),
 }
+# Keyed by the actions `lapor.models.AgencyAction` accepts; the contract states them from here (`lapor.openapi`).
+# Two moves no agency asks for follow the same rules: a reporter's message after a response reopens the report
+# (`reporter.plan_message`), and a response nobody answered in time is closed as `close` would (`escalation`).
+REOPEN = Transition(("responded",), "in_progress", "reopened")
+AUTO_CLOSE = TRANSITIONS["close"]
+
+# A report's events (`report.<event>`): one per move above, and one for each step that changes no status.
+STEPS = ("submitted", "reporter_replied", "rated", "escalated", "overdue")
+EVENTS = frozenset((*STEPS, REOPEN.event, *(t.event for t in TRANSITIONS.values())))
+
+
+@dataclass
+class Change:
+    """One atomic, conditional change to a report, said in the domain's words; the store alone turns it into
+    keys, index attributes and a single UpdateItem.
+
+    `seen` is the report as read, that the change was planned from (it places the report in the indexes).
+    Conditions: `expected_version` guards against lost updates (the report's `version` is bumped by one);
+    `expected_status` must contain the current status; `require_absent` fields must not exist and
+    `require_equal` fields must hold the given values (unchanged since read, or a rule such as "not
+    confidential"). Effects: move to a `status` and/or an `agency` (id, name): the inboxes and the public
+    listing follow; start a deadline (`due_stage` falling due at `due_at`), or end it (`clear_deadline`),
+    flag it `overdue` or stop enforcing it (`unenforce_deadline`), both leaving the due index; `event` goes
+    into the report's outbox in the same write, so it cannot be lost; the messages of `timeline` entries are
+    stored in items of their own; `set_fields`, `remove_fields` and `add_fields` change plain attributes.
+    """
+
+    seen: Mapping[str, Any] = field(default_factory=dict)
+    expected_version: int | None = None
+    expected_status: tuple[str, ...] = ()
+    require_absent: tuple[str, ...] = ()
+    require_equal: dict[str, Any] = field(default_factory=dict)
+    status: str | None = None
+    agency: tuple[str, str] | None = None
+    due_stage: str | None = None
+    due_at: datetime | None = None
+    clear_deadline: bool = False
+    overdue: bool = False
+    unenforce_deadline: bool = False
+    set_fields: dict[str, Any] = field(default_factory=dict)
+    remove_fields: list[str] = field(default_factory=list)
+    add_fields: dict[str, int] = field(default_factory=dict)
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+    event: dict[str, Any] | None = None
+    bump_version: bool = True
+    returns: str = "NONE"  # what apply_change answers: NONE, or UPDATED_NEW for the changed attributes
+
+
+def new_event(event: str, tracking_id: str, agency_id: str, at: datetime, **extra: Any) -> dict[str, Any]:
+    """The `report.<event>` event, ready for the outbox and the queue."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown event {event}")
+    created = dict(
+        event_id=uuid.uuid4().hex, type=f"report.{event}", tracking_id=tracking_id, agency_id=agency_id, at=to_store(at)
+    )
+    return created | {k: v for k, v in extra.items() if v is not None and v != {}}
+
 
 MessageSealer = Callable[[str], dict[str, Any]]
 
@@ -139,5 +195,5 @@ def plan_action(
     overdue = bool(report.get("overdue")) and change.due_at is None and not change.clear_deadline
     after = {"status": new_status, "agency_id": target, "overdue": overdue}
     extra["stats"] = stats.deltas(stats.state(report), after, first_response_days=first_response_days)
-    change.event = new_event(f"report.{transition.event}", report["tracking_id"], target, now, **extra)
+    change.event = new_event(transition.event, report["tracking_id"], target, now, **extra)
     return change

@@ -17,9 +17,11 @@ from lapor import store
 from lapor.channels import DeliveryFailed, DeliveryRejected, post_webhook, send_email
 from lapor.config import settings
 from lapor.crypto import open_fields
-from lapor.directory import Agency, current_directory
+from lapor.directory import Agency
+from lapor.ids import tracking_url
 from lapor.lifecycle import timeline_entry
 from lapor.observability import count, log_fields, logger
+from lapor.store import current_directory
 from lapor.timefmt import to_public, to_store, utcnow
 
 AGENCY_EVENTS = {
@@ -94,7 +96,7 @@ def _agency_email(event: dict[str, Any], item: dict[str, Any], agency: Agency) -
         f"Status: {item['status']}\nBatas waktu / Due: {due}\n"
         f"Tingkat eskalasi / Escalation level: {item.get('escalation_level', 0)}\n\n"
         f"Buka di konsol instansi / Open in the agency console:\n  {s.link_base_url}/console/reports/{tracking_id}\n"
-        f"Halaman publik / Public page:\n  {s.link_base_url}/track/{tracking_id}\n\n"
+        f"Halaman publik / Public page:\n  {tracking_url(s.link_base_url, tracking_id)}\n\n"
         "Isi laporan dan data pelapor tidak pernah dikirim lewat email.\n"
         "Report content and reporter data are never sent by email.\n"
     )
@@ -108,7 +110,7 @@ def _reporter_email(item: dict[str, Any]) -> tuple[str, str]:
     body = (
         "Instansi telah menanggapi laporan Anda. / The agency has responded to your report.\n\n"
         f"Tracking ID: {tracking_id}\n"
-        f"Buka / Open: {s.link_base_url}/track/{tracking_id}\n\n"
+        f"Buka / Open: {tracking_url(s.link_base_url, tracking_id)}\n\n"
         "Masukkan kode akses Anda di halaman itu untuk membaca tanggapan dan menjawabnya.\n"
         "Enter your access code on that page to read the response and answer it.\n"
     )
@@ -124,7 +126,7 @@ def _send(delivery: Delivery, event: dict[str, Any], item: dict[str, Any]) -> No
             "due_at": to_public(item.get("due_at"), settings().time_zone),
             "links": {
                 "agency": f"{settings().link_base_url}/agency/reports/{item['tracking_id']}",
-                "public": f"{settings().link_base_url}/track/{item['tracking_id']}",
+                "public": tracking_url(settings().link_base_url, item["tracking_id"]),
             },
         }
         post_webhook(delivery.address, delivery.agency.id, payload, event["event_id"])

@@ -12,16 +12,17 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import os
 import sys
 import time
 import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "lapor")
-NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Lapor")
+from lapor.config import runtime
+
+SERVICE, NAMESPACE = runtime().service, runtime().metrics_namespace
+T = TypeVar("T")
 
 
 class _JsonLines(logging.Handler):
@@ -54,16 +55,13 @@ class _JsonLines(logging.Handler):
 
 
 class Logger:
-    """Structured logging on the standard library (the `lapor` logger), in Powertools' format.
-
-    Powertools' Logger would cost every cold start 0.11 x its floor at Lambda's CPU share (importing the
-    package imports its metrics and tracer too), for the few keys below: measured with `make bench`.
-    """
+    """Structured logging on the standard library (the `lapor` logger), in Powertools' format: Powertools'
+    Logger would bring its metrics and tracer into every cold start for the few keys below (`make bench`)."""
 
     def __init__(self, name: str) -> None:
         self.name = name
         self._logger = logging.getLogger(name)
-        self._logger.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
+        self._logger.setLevel(runtime().log_level)
         self._logger.propagate = False
         self.context: dict[str, Any] = {}
         for handler in [h for h in self._logger.handlers if getattr(h, "marks_lapor_lines", False)]:
@@ -89,31 +87,20 @@ class Logger:
     def error(self, message: str, extra: dict[str, Any] | None = None) -> None:
         self._log(logging.ERROR, message, extra)
 
-    def inject_lambda_context(self, clear_state: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """A handler's decorator: every line of the invocation carries the function, the request id, whether
-        it is the process's first invocation, and the X-Ray trace id (`clear_state`: nothing of the last)."""
-
-        def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
-            @functools.wraps(handler)
-            def wrapped(event: Any, context: Any) -> Any:
-                if clear_state:
-                    self.context = {}
-                self.context.update(
-                    cold_start=self._cold,
-                    function_name=getattr(context, "function_name", None),
-                    function_memory_size=getattr(context, "memory_limit_in_mb", None),
-                    function_arn=getattr(context, "invoked_function_arn", None),
-                    function_request_id=getattr(context, "aws_request_id", None),
-                )
-                trace = os.environ.get("_X_AMZN_TRACE_ID", "").split(";")[0].removeprefix("Root=")
-                if trace:
-                    self.context["xray_trace_id"] = trace
-                self._cold = False
-                return handler(event, context)
-
-            return wrapped
-
-        return decorate
+    def start(self, context: Any) -> None:
+        """A new invocation: every line carries the function, the request id, whether it is the process's first
+        invocation and the X-Ray trace id, and nothing of the last invocation."""
+        self.context = {
+            "cold_start": self._cold,
+            "function_name": getattr(context, "function_name", None),
+            "function_memory_size": getattr(context, "memory_limit_in_mb", None),
+            "function_arn": getattr(context, "invoked_function_arn", None),
+            "function_request_id": getattr(context, "aws_request_id", None),
+        }
+        trace = runtime().trace_id
+        if trace:
+            self.context["xray_trace_id"] = trace
+        self._cold = False
 
 
 logger = Logger(SERVICE)
@@ -126,6 +113,21 @@ _pending: dict[str, list[float]] = {}
 def count(name: str, value: int = 1) -> None:
     """Add to a CloudWatch metric (EMF); flushed at the end of the invocation."""
     _pending.setdefault(name, []).append(value)
+
+
+def handler(function: Callable[[Any, Any], T]) -> Callable[[Any, Any], T]:
+    """Every Lambda handler's one decorator: its log lines carry the invocation (`Logger.start`), and the
+    metrics it counted are written when it ends, however it ends."""
+
+    @functools.wraps(function)
+    def wrapped(event: Any, context: Any) -> T:
+        logger.start(context)
+        try:
+            return function(event, context)
+        finally:
+            flush_metrics()
+
+    return wrapped
 
 
 def flush_metrics() -> None:

@@ -18,11 +18,12 @@ from urllib.parse import parse_qsl
 
 from lapor import store
 from lapor.config import settings
-from lapor.directory import Directory, current_directory
+from lapor.directory import Directory
 from lapor.errors import FieldProblem, Forbidden, NotFound, PayloadTooLarge, ReportNotFound, ValidationFailed
 from lapor.ids import parse_tracking_id
 from lapor.observability import count, logger
 from lapor.statuses import CLOSED
+from lapor.store import current_directory
 from lapor.timefmt import from_store, to_public, to_store, utcnow
 from lapor.views import public_content
 
@@ -516,5 +517,5 @@ def revoke_partner_key(key_id: str) -> bool:
     """Revoke the key with this id; False when no active key has it."""
     for record in store.list_partner_keys():
         if record.get("key_id") == key_id and not record.get("revoked_at"):
-            return store.revoke_partner_key(str(record["sk"]), to_store(utcnow()))
+            return store.revoke_partner_key(record, to_store(utcnow()))
     return False

@@ -41,7 +41,7 @@ lapor: public-service complaints for Indonesian local governments, in the spirit
 * Optional request fields are either absent or valid: `null` is not accepted for them.
 * Bodies over ${max_body_kib} KiB are refused with 413; bodies that are not JSON with 400.
 * Tracking IDs are public and safe to share; access codes are secret, shown once, stored only as a hash.
-* `Idempotency-Key` must be unguessable: a random version-4 UUID or 22 to 255 base64url characters; any
+* `Idempotency-Key` must be unguessable: a random version-4 UUID or ${key_length} base64url characters; any
   other value is 400 with one `errors` entry at `["header", "Idempotency-Key"]`. The server keys its record
   of a key with a secret of its own, so neither a guessed key nor a copy of its tables yields a receipt.
 * Free text: titles and names refuse control characters, bidirectional overrides and isolates and
@@ -63,9 +63,11 @@ XML_SCHEMA = {
 @cache
 def facts() -> dict[str, object]:
     """The figures the descriptions quote (`${name}`), read from the constants and defaults that enforce them."""
-    from lapor import agency, open311, photos, replies, reporter, views
+    from lapor import agency, notify, open311, photos, replies, reporter, views
     from lapor.config import Settings
+    from lapor.contract import IDEMPOTENCY_KEY_CHARACTERS
     from lapor.http import MAX_BODY_BYTES
+    from lapor.lifecycle import REOPEN, TRANSITIONS
 
     defaults = Settings.from_env({})
     return {
@@ -87,7 +89,28 @@ def facts() -> dict[str, object]:
         "open311_days": open311.MAX_RANGE.days,
         "open311_listed": f"{open311.MAX_LISTED:,}",
         "public_decimals": views.PUBLIC_DECIMALS,
+        "max_export": agency.MAX_EXPORT,
+        "reply_notice_minutes": int(notify.REPLY_NOTICE_QUIET.total_seconds()) // 60,
+        "key_length": "{} to {}".format(*IDEMPOTENCY_KEY_CHARACTERS),
+        "reopened": REOPEN.to,
+        "agency_actions": ", ".join(TRANSITIONS),
+        "transitions": _transitions({"due_at": f"due_at at most {defaults.max_total_days} days after submission"}),
     }
+
+
+def _transitions(notes: dict[str, str]) -> str:
+    """`lifecycle.TRANSITIONS` as the contract states it: each action, the statuses it moves a report from (and
+    to), and the fields it needs (`lapor.models.ACTION_FIELDS`, a field said as in `notes`)."""
+    from lapor.lifecycle import TRANSITIONS
+    from lapor.models import ACTION_FIELDS
+
+    def stated(action: str, move: str) -> str:
+        fields = [notes.get(name, name) for name, (actions, _) in ACTION_FIELDS.items() if action in actions]
+        return f"{action} {move}" + (f" ({', '.join(fields)})" if fields else "")
+
+    return "; ".join(
+        stated(a, "|".join(t.allowed_from) + (f"->{t.to}" if t.to else "")) for a, t in TRANSITIONS.items()
+    )
 
 
 def _text(template: str) -> str:
@@ -251,7 +274,7 @@ def _operation(op: Operation, keys: dict[Any, Any]) -> dict[str, Any]:
         responses[str(status)] = entry
     result: dict[str, Any] = {
         "operationId": op.operation_id,
-        "summary": op.summary,
+        "summary": _text(op.summary),
         "description": _text(op.description),
         "tags": [op.tag],
         "responses": responses,

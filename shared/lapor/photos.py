@@ -13,7 +13,6 @@ Decoding images needs Pillow, which is not in the layer: the cleaner is passed i
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import secrets
 from collections.abc import Callable
@@ -23,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from lapor import store
 from lapor.aws import client
-from lapor.config import settings
+from lapor.config import runtime, settings
 from lapor.errors import Conflict
 from lapor.observability import count, logger
 from lapor.statuses import PHOTOS_PUBLIC
@@ -102,12 +101,11 @@ def clean_key(tracking_id: str, attachment_id: str, confidential: bool) -> str:
 
 def bucket_origin() -> str:
     """Where browsers reach the bucket (presigned POSTs and links), for the pages' Content-Security-Policy."""
-    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    endpoint = runtime().s3_endpoint
     if endpoint:
         match = re.match(r"^(https?://[^/]+)", endpoint)
         return match.group(1) if match else endpoint
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    return f"https://{settings().photos_bucket}.s3.{region}.amazonaws.com"
+    return f"https://{settings().photos_bucket}.s3.{runtime().region}.amazonaws.com"
 
 
 # ---------------------------------------------------------------- slots

@@ -25,11 +25,6 @@ def agency_url(base_url: str, agency_id: str) -> str:
     return f"{base_url}/?agency={quote(agency_id, safe='')}&channel=qr"
 
 
-def tracking_url(base_url: str, tracking_id: str) -> str:
-    """What a receipt's code opens: the tracking page of a report (Tracking ID in canonical form)."""
-    return f"{base_url}/track/{tracking_id}"
-
-
 def _code(data: str, image_factory: type) -> qrcode.QRCode:
     code = qrcode.QRCode(
         error_correction=qrcode.constants.ERROR_CORRECT_M,

@@ -33,16 +33,15 @@ def relay_pending_events(now: datetime | None = None, limit: int = 100) -> dict[
     summary = {"reports": 0, "sent": 0, "failed": 0, "cleared": 0, "gave_up": 0, "stuck": 0}
     for item in list(store.pending_outbox(to_store(now), limit=limit)):
         summary["reports"] += 1
-        tracking_id = item["tracking_id"]
         pending: dict[str, Any] = item.get("outbox") or {}
         if not pending:
-            summary["cleared"] += int(store.drop_outbox_index(tracking_id))
+            summary["cleared"] += int(store.drop_outbox_index(item["tracking_id"]))
             continue
         attempts = int(item.get("outbox_attempts", 0))
         if attempts >= cap:
-            summary["gave_up"] += int(store.mark_outbox_stuck(tracking_id, item["outbox_at"]))
+            summary["gave_up"] += int(store.mark_outbox_stuck(item))
             continue
-        if not store.claim_outbox(tracking_id, item["outbox_at"], to_store(next_attempt(now, attempts))):
+        if not store.claim_outbox(item, to_store(next_attempt(now, attempts))):
             continue
         for event in sorted(pending.values(), key=lambda e: e["at"]):
             if publish(event):

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 from lapor import store
 from lapor.agency import Officer
 from lapor.config import settings
-from lapor.directory import current_directory
 from lapor.errors import Conflict, NotFound
+from lapor.store import current_directory
 from lapor.timefmt import to_public, to_store, utcnow
 
 if TYPE_CHECKING:

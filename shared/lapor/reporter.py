@@ -21,12 +21,13 @@ from zoneinfo import ZoneInfo
 from lapor import store
 from lapor.calendar import add_working_days
 from lapor.config import Settings, settings
-from lapor.crypto import message_sealer, report_data_key
+from lapor.crypto import message_sealer, open_report, report_data_key
 from lapor.errors import Conflict, Forbidden, RateLimited, ReportNotFound
-from lapor.events import commit, new_event
+from lapor.events import commit
 from lapor.ids import access_code_matches, parse_tracking_id
-from lapor.lifecycle import MessageSealer, timeline_entry
+from lapor.lifecycle import REOPEN, Change, MessageSealer, new_event, timeline_entry
 from lapor.observability import count
+from lapor.photos import photo_views, reserve_slot
 from lapor.statuses import OPEN, RATABLE
 from lapor.timefmt import to_store, utcnow
 from lapor.views import for_reporter
@@ -89,7 +90,13 @@ def reporter_view(tracking_id: str, access_code: str | None) -> ReporterReportVi
     whole = store.read_report(item["tracking_id"])
     if whole is None:
         raise ReportNotFound()
-    return for_reporter(whole, settings().time_zone, report_data_key(whole))
+    return _view(whole, report_data_key(whole))
+
+
+def _view(item: dict[str, Any], key: bytes | None) -> ReporterReportView:
+    shown, secret = open_report(item, key)
+    time_zone = settings().time_zone
+    return for_reporter(shown, time_zone, secret, photo_views(item, "reporter", time_zone))
 
 
 def post_message(tracking_id: str, access_code: str | None, message: str) -> ReporterReportView:
@@ -99,17 +106,17 @@ def post_message(tracking_id: str, access_code: str | None, message: str) -> Rep
     key = report_data_key(item)
     updated = commit(item["tracking_id"], plan_message(item, message, now, settings(), key))
     count("ReporterMessage")
-    return for_reporter(updated, settings().time_zone, key)
+    return _view(updated, key)
 
 
-def plan_message(item: dict[str, Any], message: str, now: datetime, s: Settings, key: bytes | None) -> store.Change:
+def plan_message(item: dict[str, Any], message: str, now: datetime, s: Settings, key: bytes | None) -> Change:
     """What one reporter message changes. Raises `Conflict` when the report is closed, `RateLimited` past a cap."""
     status = item["status"]
     if status not in OPEN:
         raise Conflict(f"The report is {status}; it takes no more messages.")
     day, today = _ensure_message_allowed(item, now, s)
     # The version condition makes the caps exact: of two messages sent at once, one waits for a retry (409).
-    change = store.Change(item, expected_version=int(item.get("version", 1)), expected_status=(status,))
+    change = Change(item, expected_version=int(item.get("version", 1)), expected_status=(status,))
     change.set_fields.update({"updated_at": to_store(now), "reporter_day": day, "reporter_day_count": today})
     change.add_fields["reporter_messages"] = 1
     change.timeline.append(
@@ -117,13 +124,13 @@ def plan_message(item: dict[str, Any], message: str, now: datetime, s: Settings,
             now, "reporter_replied", status, "reporter", message, private=True, sealer=message_sealer(item, key)
         )
     )
-    event_type = "report.reporter_replied"
-    if status == "responded":
-        change.status = "in_progress"
+    event = "reporter_replied"
+    if status in REOPEN.allowed_from:
+        change.status = REOPEN.to or status
         change.due_stage, change.due_at = "respond", add_working_days(now, s.respond_working_days, s.time_zone)
-        change.timeline.append(timeline_entry(now, "reopened", "in_progress", "reporter"))
-        event_type = "report.reopened"
-    change.event = new_event(event_type, item["tracking_id"], item["agency_id"], now)
+        change.timeline.append(timeline_entry(now, REOPEN.event, change.status, "reporter"))
+        event = REOPEN.event
+    change.event = new_event(event, item["tracking_id"], item["agency_id"], now)
     return change
 
 
@@ -136,12 +143,12 @@ def rate(tracking_id: str, access_code: str | None, score: int, comment: str | N
     change = plan_rating(item, score, comment, now, message_sealer(item, key))
     updated = commit(item["tracking_id"], change, "The report changed meanwhile, or was already rated.")
     count("ReportRated")
-    return for_reporter(updated, settings().time_zone, key)
+    return _view(updated, key)
 
 
 def plan_rating(
     item: dict[str, Any], score: int, comment: str | None, now: datetime, sealer: MessageSealer | None
-) -> store.Change:
+) -> Change:
     """What rating a report changes. Raises `Conflict` unless it is responded or closed and not yet rated."""
     _ensure_ratable(item)
     rating: dict[str, Any] = {"score": score, "at": to_store(now)}
@@ -150,7 +157,7 @@ def plan_rating(
             rating["sealed"] = sealer(comment)
         else:
             rating["comment"] = comment
-    change = store.Change(
+    change = Change(
         item,
         expected_version=int(item.get("version", 1)),
         expected_status=RATABLE,
@@ -158,7 +165,7 @@ def plan_rating(
     )
     change.set_fields.update({"rating": rating, "updated_at": to_store(now)})
     change.timeline.append(timeline_entry(now, "rated", item["status"], "reporter", f"{score}/5"))
-    change.event = new_event("report.rated", item["tracking_id"], item["agency_id"], now)
+    change.event = new_event("rated", item["tracking_id"], item["agency_id"], now)
     return change
 
 
@@ -171,7 +178,6 @@ def _ensure_ratable(item: dict[str, Any]) -> None:
 
 def request_photo_slot(tracking_id: str, access_code: str | None, content_type: str) -> AttachmentSlot:
     """An upload slot for one photo of the reporter's open report (at most `photos.MAX_PHOTOS`)."""
-    from lapor.photos import reserve_slot
 
     item = _unlocked_report(tracking_id, access_code, utcnow())
     if item["status"] not in OPEN:
@@ -185,7 +191,7 @@ def support(tracking_id: str) -> SupportCount:
     try:
         updated = store.apply_change(
             canonical,
-            store.Change(
+            Change(
                 require_equal={"confidential": False},
                 add_fields={"support_count": 1},
                 bump_version=False,

@@ -12,11 +12,12 @@ from lapor import stats, store
 from lapor.calendar import add_working_days
 from lapor.config import settings
 from lapor.crypto import idempotency_record_id, keyed_digest, open_replay, seal_fields, seal_replay
-from lapor.directory import current_directory
 from lapor.errors import FieldProblem, IdempotencyKeyReused, RequestInProgress, ValidationFailed
-from lapor.events import new_event, publish
-from lapor.ids import hash_access_code, new_access_code, new_tracking_id
+from lapor.events import publish
+from lapor.ids import hash_access_code, new_access_code, new_tracking_id, tracking_url
+from lapor.lifecycle import new_event
 from lapor.observability import count, log_fields, logger
+from lapor.store import current_directory
 from lapor.timefmt import to_public, to_store, utcnow
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ def submit_report(
     for attempt in range(_RETRIES):
         tracking_id, access_code = new_tracking_id(), new_access_code()
         counters = stats.deltas(None, {"status": "submitted", "agency_id": agency.id, "overdue": False})
-        event = new_event("report.submitted", tracking_id, agency.id, now, stats=counters)
+        event = new_event("submitted", tracking_id, agency.id, now, stats=counters)
         item = _new_report(submission, tracking_id, access_code, agency.id, agency.name, now, due_at)
         if partner is not None:
             item["open311_key_id"] = partner[0]
@@ -81,7 +82,7 @@ def submit_report(
             "submitted_at": to_public(item["submitted_at"], s.time_zone),
             "due_at": to_public(item["due_at"], s.time_zone),
             "agency": {"id": agency.id, "name": agency.name},
-            "tracking_url": f"{base_url}/track/{tracking_id}",
+            "tracking_url": tracking_url(base_url, tracking_id),
         }
         record = None
         if idempotency_key is not None:

@@ -1,7 +1,6 @@
 """Every response body's shape, written once: the views build these dicts, mypy checks each view against its
-shape, and `lapor.openapi` renders them (with pydantic) into the OpenAPI document. No pydantic here, and the
-functions import it for type checking only: its forty classes (and typing_extensions) would cost every cold
-start about 10 ms for nothing at run time.
+shape, and `lapor.openapi` renders them (with pydantic) into the OpenAPI document. No pydantic here: the
+functions import this module for type checking only.
 
 `Doc` and `Limits` are markers pydantic reads when it renders or checks a shape; they cost nothing here.
 """
@@ -11,8 +10,7 @@ from typing import Annotated, Any, Literal, NotRequired
 # pydantic reads typing's TypedDict only from Python 3.12 (Lambda runs 3.12, development may run 3.11).
 from typing_extensions import TypedDict
 
-from lapor.directory import AgencyLevel
-from lapor.statuses import ReportKind, ReportStatus
+from lapor.statuses import AgencyLevel, ReportKind, ReportStatus
 
 
 class Doc:

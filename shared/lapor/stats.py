@@ -92,7 +92,7 @@ def median_from_histogram(histogram: dict[int, int]) -> float | None:
     return (nth(total // 2 - 1) + nth(total // 2)) / 2
 
 
-def public_figures(row: dict[str, Any], name: str) -> AgencyFigures:
+def agency_figures(row: dict[str, Any], agency_id: str, name: str) -> AgencyFigures:
     """One agency's counters as `GET /stats` shows them."""
     histogram = {
         int(key[len(HISTOGRAM_PREFIX) :]): int(value)
@@ -101,7 +101,7 @@ def public_figures(row: dict[str, Any], name: str) -> AgencyFigures:
     }
     counters = {counter: max(0, int(row.get(counter, 0))) for counter in COUNTERS}
     return {
-        "agency_id": row["sk"],
+        "agency_id": agency_id,
         "name": name,
         "received": counters["received"],
         "open": counters["open"],

@@ -1,5 +1,5 @@
-"""A report's statuses and the groups the rules read, its kinds and channels, each written once (DOMAIN.md,
-"Lifecycle").
+"""A report's statuses and the groups the rules read, its kinds and channels, the agencies' levels, each
+written once (DOMAIN.md, "Lifecycle").
 
 No imports beyond `typing`: the public lookup, the store and the pydantic models all read this module.
 Which status an action moves a report from and to is `lifecycle.TRANSITIONS`.
@@ -12,6 +12,8 @@ from typing import Literal, get_args
 ReportStatus = Literal["submitted", "verified", "in_progress", "responded", "closed", "rejected"]
 ReportKind = Literal["complaint", "aspiration", "information_request"]
 Channel = Literal["web", "qr", "api", "open311"]
+AgencyLevel = Literal["national", "province", "regency", "office"]
+LEVELS: tuple[AgencyLevel, ...] = get_args(AgencyLevel)
 STATUSES: tuple[ReportStatus, ...] = get_args(ReportStatus)
 CLOSED: tuple[ReportStatus, ...] = ("closed", "rejected")  # listed as closed; no messages, photos or deadlines
 OPEN = tuple(s for s in STATUSES if s not in CLOSED)  # counted as open; the reporter can still write

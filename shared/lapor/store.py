@@ -35,13 +35,15 @@ import heapq
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from lapor.aws import client
 from lapor.config import settings
+from lapor.directory import Directory
 from lapor.errors import ConfigurationError
+from lapor.lifecycle import Change
 from lapor.statuses import CLOSED
 from lapor.timefmt import from_store, to_store
 
@@ -180,6 +182,25 @@ def read_directory() -> dict[str, Any]:
     if not agencies:
         raise ConfigurationError("the directory is empty: seed it with `lapor seed`")
     return {"agencies": agencies, "categories": categories}
+
+
+_directory: tuple[float, Directory] | None = None
+
+
+def current_directory() -> Directory:
+    """The directory as stored, cached for `directory_cache_seconds` per warm function: it changes rarely, and a
+    submission should not pay a read for it every time."""
+    global _directory
+    now = time.monotonic()
+    if _directory is None or now - _directory[0] >= settings().directory_cache_seconds:
+        _directory = (now, Directory.from_data(read_directory()))
+    return _directory[1]
+
+
+def forget_directory() -> None:
+    """Drop the cached directory (after seeding, and in tests)."""
+    global _directory
+    _directory = None
 
 
 def write_directory(data: Mapping[str, Any]) -> int:
@@ -391,43 +412,6 @@ def get_idempotency_record(key_hash: str) -> dict[str, Any] | None:
     return record
 
 
-@dataclass
-class Change:
-    """One atomic, conditional change to a report, said in the domain's words; the store alone turns it into
-    keys, index attributes and a single UpdateItem.
-
-    `seen` is the report as read, that the change was planned from (it places the report in the indexes).
-    Conditions: `expected_version` guards against lost updates (the report's `version` is bumped by one);
-    `expected_status` must contain the current status; `require_absent` fields must not exist and
-    `require_equal` fields must hold the given values (unchanged since read, or a rule such as "not
-    confidential"). Effects: move to a `status` and/or an `agency` (id, name): the inboxes and the public
-    listing follow; start a deadline (`due_stage` falling due at `due_at`), or end it (`clear_deadline`),
-    flag it `overdue` or stop enforcing it (`unenforce_deadline`), both leaving the due index; `event` goes
-    into the report's outbox in the same write, so it cannot be lost; the messages of `timeline` entries are
-    stored in items of their own; `set_fields`, `remove_fields` and `add_fields` change plain attributes.
-    """
-
-    seen: Mapping[str, Any] = field(default_factory=dict)
-    expected_version: int | None = None
-    expected_status: tuple[str, ...] = ()
-    require_absent: tuple[str, ...] = ()
-    require_equal: dict[str, Any] = field(default_factory=dict)
-    status: str | None = None
-    agency: tuple[str, str] | None = None
-    due_stage: str | None = None
-    due_at: datetime | None = None
-    clear_deadline: bool = False
-    overdue: bool = False
-    unenforce_deadline: bool = False
-    set_fields: dict[str, Any] = field(default_factory=dict)
-    remove_fields: list[str] = field(default_factory=list)
-    add_fields: dict[str, int] = field(default_factory=dict)
-    timeline: list[dict[str, Any]] = field(default_factory=list)
-    event: dict[str, Any] | None = None
-    bump_version: bool = True
-    returns: str = "NONE"  # what apply_change answers: NONE, or UPDATED_NEW for the changed attributes
-
-
 def layout(change: Change) -> tuple[dict[str, Any], list[str]]:
     """The attributes a change sets and removes, index keys included."""
     sets, removes, seen = dict(change.set_fields), list(change.remove_fields), change.seen
@@ -626,6 +610,16 @@ def inbox_page(agency_id: str, status: str | None, before: str | None, limit: in
     )
 
 
+def inbox_cursor(item: Mapping[str, Any]) -> str:
+    """Where an inbox page that ends with `item` goes on (`inbox_page`'s `before`); inboxes are in its order."""
+    return str(item["inbox_sk"])
+
+
+def deadline_enforced(item: Mapping[str, Any]) -> bool:
+    """Whether the escalation schedule still watches the report's deadline (it is in the due index)."""
+    return bool(item.get("due_pk"))
+
+
 def ack_event(
     tracking_id: str, event_id: str, timeline: list[dict[str, Any]], counters: Mapping[str, Mapping[str, int]]
 ) -> bool:
@@ -670,9 +664,9 @@ def ack_event(
     return True
 
 
-def read_stats() -> list[dict[str, Any]]:
-    """Every agency's counters (one query on one partition)."""
-    return list(_partition(STATS_PK))
+def read_stats() -> dict[str, dict[str, Any]]:
+    """Every agency's counters by agency id (one query on one partition)."""
+    return {row.pop("sk"): row for row in _partition(STATS_PK)}
 
 
 def count_wrong_code(tracking_id: str, window: str, limit: int, seen: Iterable[str]) -> bool:
@@ -878,11 +872,11 @@ def list_partner_keys() -> list[dict[str, Any]]:
     return list(_partition(PARTNER_KEY_PK))
 
 
-def revoke_partner_key(key_hash: str, at: str) -> bool:
-    """Revoke a partner key; False when it does not exist or was revoked before."""
+def revoke_partner_key(record: Mapping[str, Any], at: str) -> bool:
+    """Revoke a partner key (a record of `list_partner_keys`); False when it was revoked before."""
     return _unless_refused(
         "update_item",
-        Key=_partner_key(key_hash),
+        Key=_partner_key(record["sk"]),
         UpdateExpression="SET revoked_at = :at",
         ConditionExpression="attribute_exists(pk) AND attribute_not_exists(revoked_at)",
         ExpressionAttributeValues={":at": {"S": at}},
@@ -980,29 +974,31 @@ def pending_outbox(due_by: str, limit: int = 100) -> Iterator[dict[str, Any]]:
     )
 
 
-def claim_outbox(tracking_id: str, seen_at: str, next_at: str) -> bool:
-    """Move a report's outbox time from `seen_at` to `next_at`; False if another relay got there first."""
+def claim_outbox(seen: Mapping[str, Any], next_at: str) -> bool:
+    """Move the outbox time of a report (as `pending_outbox` read it) to `next_at`; False if another relay
+    got there first."""
     return _unless_refused(
         "update_item",
-        Key=report_key(tracking_id),
+        Key=report_key(seen["tracking_id"]),
         UpdateExpression="SET outbox_at = :next ADD outbox_attempts :one",
         ConditionExpression="outbox_at = :seen",
-        ExpressionAttributeValues={":next": {"S": next_at}, ":seen": {"S": seen_at}, ":one": {"N": "1"}},
+        ExpressionAttributeValues={":next": {"S": next_at}, ":seen": {"S": seen["outbox_at"]}, ":one": {"N": "1"}},
     )
 
 
-def mark_outbox_stuck(tracking_id: str, seen_at: str) -> bool:
-    """Move a report whose events the relay gave up on into the stuck partition of the outbox index, where
-    the relay no longer looks and `lapor outbox` does; False if something changed it meanwhile."""
+def mark_outbox_stuck(seen: Mapping[str, Any]) -> bool:
+    """Move a report (as `pending_outbox` read it) whose events the relay gave up on into the stuck partition
+    of the outbox index, where the relay no longer looks and `lapor outbox` does; False if something changed
+    it meanwhile."""
     return _unless_refused(
         "update_item",
-        Key=report_key(tracking_id),
+        Key=report_key(seen["tracking_id"]),
         UpdateExpression="SET outbox_pk = :stuck",
         ConditionExpression="outbox_pk = :live AND outbox_at = :seen",
         ExpressionAttributeValues={
             ":stuck": {"S": STUCK_OUTBOX_PK},
             ":live": {"S": OUTBOX_PK},
-            ":seen": {"S": seen_at},
+            ":seen": {"S": seen["outbox_at"]},
         },
     )
 

@@ -4,13 +4,13 @@ lookup must start fast.
 The public view never holds the reporter, private messages, or (for confidential reports) the title,
 description, location, any message text or any photo; photos of other reports only once verified (see
 `lapor.photos`). A rejected report shows its status, dates and the rejection reason only. Every public
-location is rounded to `PUBLIC_DECIMALS` (`public_location`; Open311 uses it too). It is built only from
-plaintext attributes: the sealed envelope is never even looked at here.
+location is rounded to `PUBLIC_DECIMALS` (`public_location`; Open311 uses it too). Pure domain: the callers
+open what is sealed and sign the photo links, and give both to these functions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from lapor.statuses import CONTENT_WITHHELD
@@ -77,7 +77,9 @@ def _entry(entry: dict[str, Any], time_zone: str, message: str | None) -> shapes
     return {"at": at, "event": entry["event"], "status": entry["status"], "actor": entry["actor"], "message": message}
 
 
-def _core(item: dict[str, Any], time_zone: str, audience: str, *content: Mapping[str, Any]) -> shapes.ReportCore:
+def _core(
+    item: dict[str, Any], time_zone: str, photos: Sequence[shapes.Photo], *content: Mapping[str, Any]
+) -> shapes.ReportCore:
     """What every audience sees besides the timeline; title, description and location from `content` (a later
     source wins)."""
     view: shapes.ReportCore = {
@@ -93,7 +95,7 @@ def _core(item: dict[str, Any], time_zone: str, audience: str, *content: Mapping
         "anonymous": bool(item.get("anonymous")),
         "confidential": bool(item.get("confidential")),
         "support_count": int(item.get("support_count", 0)),
-        "photos": _photos(item, audience, time_zone),
+        "photos": list(photos),
     }
     for source in content:
         for name in CONTENT:
@@ -102,35 +104,32 @@ def _core(item: dict[str, Any], time_zone: str, audience: str, *content: Mapping
     return view
 
 
-def public_view(item: dict[str, Any], time_zone: str) -> shapes.PublicReportView:
-    """`GET /reports/{tracking_id}`: status and timeline for anyone; content as `public_content` allows."""
-    core = _core(item, time_zone, "public", public_content(item))
+def public_view(item: dict[str, Any], time_zone: str, photos: Sequence[shapes.Photo]) -> shapes.PublicReportView:
+    """`GET /reports/{tracking_id}`: status and timeline for anyone; content as `public_content` allows; the
+    `photos` the public may see (`lapor.photos.photo_views`)."""
+    core = _core(item, time_zone, photos, public_content(item))
     return {**core, "timeline": public_timeline(item, time_zone)}
 
 
-def _photos(item: dict[str, Any], audience: str, time_zone: str) -> list[shapes.Photo]:
-    if not item.get("attachments"):
-        return []
-    from lapor.photos import photo_views  # only reports with photos pay for the S3 client
-
-    return photo_views(item, audience, time_zone)
-
-
-def for_reporter(item: dict[str, Any], time_zone: str, data_key: bytes | None) -> shapes.ReporterReportView:
-    """What the reporter sees: everything, decrypted (see `_decrypted`)."""
-    view, private, messages = _decrypted(item, time_zone, "reporter", data_key)
+def for_reporter(
+    item: dict[str, Any], time_zone: str, secret: Mapping[str, Any], photos: Sequence[shapes.Photo]
+) -> shapes.ReporterReportView:
+    """What the reporter sees: everything, opened (see `_whole`)."""
+    view, private, entries = _whole(item, time_zone, "reporter", secret, photos)
     timeline: list[shapes.FullTimelineEntry] = [
-        {**_entry(entry, time_zone, message), "private": bool(entry.get("private"))} for entry, message in messages
+        {**_entry(e, time_zone, e.get("message")), "private": bool(e.get("private"))} for e in entries
     ]
     return {**view, **private, "timeline": timeline}
 
 
-def for_agency(item: dict[str, Any], time_zone: str, data_key: bytes | None) -> shapes.AgencyReportView:
-    """What the responsible agency sees: everything, decrypted, its internal entries, and the version for
+def for_agency(
+    item: dict[str, Any], time_zone: str, secret: Mapping[str, Any], photos: Sequence[shapes.Photo]
+) -> shapes.AgencyReportView:
+    """What the responsible agency sees: everything, opened, its internal entries, and the version for
     If-Match."""
-    view, private, messages = _decrypted(item, time_zone, "agency", data_key)
+    view, private, entries = _whole(item, time_zone, "agency", secret, photos)
     timeline: list[shapes.AgencyTimelineEntry] = [
-        {**_entry(entry, time_zone, message), "private": bool(entry.get("private"))} for entry, message in messages
+        {**_entry(e, time_zone, e.get("message")), "private": bool(e.get("private"))} for e in entries
     ]
     return {
         **view,
@@ -144,32 +143,19 @@ def for_agency(item: dict[str, Any], time_zone: str, data_key: bytes | None) -> 
     }
 
 
-def _decrypted(
-    item: dict[str, Any], time_zone: str, audience: str, data_key: bytes | None
-) -> tuple[shapes.ReportCore, shapes.Private, list[tuple[dict[str, Any], str | None]]]:
-    """Everything but the timeline, decrypted: title, description, location, the reporter block (absent when
-    anonymous) and the rating; and each timeline entry `audience` sees (internal ones for the agency only)
-    with its message, private ones included. `data_key` opens the report's envelope (None when the report
-    has nothing sealed)."""
-    from lapor.crypto import open_fields, open_message
-
-    tracking_id = item["tracking_id"]
-
-    def opened(holder: dict[str, Any], plain: str | None) -> str | None:
-        if holder.get("sealed") is not None and data_key is not None:
-            return open_message(data_key, tracking_id, holder["sealed"])
-        return plain
-
-    sealed = item.get("sealed") is not None and data_key is not None
-    secret: dict[str, Any] = open_fields(tracking_id, item["sealed"], data_key) if sealed else {}
+def _whole(
+    item: dict[str, Any], time_zone: str, audience: str, secret: Mapping[str, Any], photos: Sequence[shapes.Photo]
+) -> tuple[shapes.ReportCore, shapes.Private, list[dict[str, Any]]]:
+    """Everything but the timeline: title, description, location, the reporter block (absent when anonymous)
+    and the rating; and each timeline entry `audience` sees (internal ones for the agency only), private ones
+    included. `item` comes with its messages opened and `secret` is its sealed fields opened
+    (`lapor.crypto.open_report`): nothing sealed is even looked at here."""
     private: shapes.Private = {"reporter": secret["reporter"]} if secret.get("reporter") is not None else {}
-    timeline = item.get("timeline", [])
-    messages = [(e, opened(e, e.get("message"))) for e in timeline if audience == "agency" or not e.get("internal")]
+    entries = [e for e in item.get("timeline", []) if audience == "agency" or not e.get("internal")]
     rating = item.get("rating")
     if rating:
         rated: shapes.Rating = {"score": int(rating["score"]), "at": to_public(rating["at"], time_zone)}
-        comment = opened(rating, rating.get("comment"))
-        if comment is not None:
-            rated["comment"] = comment
+        if rating.get("comment") is not None:
+            rated["comment"] = rating["comment"]
         private["rating"] = rated
-    return _core(item, time_zone, audience, item, secret), private, messages
+    return _core(item, time_zone, photos, item, secret), private, entries

@@ -100,7 +100,7 @@ def find_cgroups() -> Cgroups | str:
 
 def record_first_calls(stack: Any, kind: str, supply: scenarios.Supply) -> list[list[Any]]:
     """The AWS calls of a function's first request in a fresh process, as [service, operation, params]."""
-    from lapor.directory import forget_directory
+    from lapor.store import forget_directory
 
     bench = scenarios.BENCHES[kind]
     event = bench.first.build(supply)

@@ -22,11 +22,11 @@ PUBLIC_BASE_URL = "https://lapor.test"
 
 
 def reset_lapor_caches() -> None:
-    from lapor import aws, config, directory
+    from lapor import aws, config, store
 
     aws.reset_clients()
     config.settings.cache_clear()
-    directory.forget_directory()
+    store.forget_directory()
 
 
 @dataclass

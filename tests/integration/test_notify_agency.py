@@ -162,7 +162,7 @@ def webhook(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         if agency["id"] == "dpupr-barito-utara":
             agency["webhook_url"] = url
     store.write_directory(data)
-    directory.forget_directory()
+    store.forget_directory()
     yield url
     server.shutdown()
 

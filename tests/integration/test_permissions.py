@@ -156,7 +156,7 @@ class _Hook(BaseHTTPRequestHandler):
 @pytest.fixture
 def webhook(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The agency receives webhooks too, so that notify signs one (and reads the signing secret)."""
-    from lapor import config, directory, store
+    from lapor import config, store
 
     monkeypatch.setenv("LAPOR_ALLOW_HTTP_WEBHOOKS", "1")  # as the local stack does: the receiver is plain http
     config.settings.cache_clear()
@@ -168,7 +168,7 @@ def webhook(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         if agency["id"] == "dpupr-barito-utara":
             agency["webhook_url"] = f"http://127.0.0.1:{server.server_port}/lapor"
     store.write_directory(data)
-    directory.forget_directory()
+    store.forget_directory()
     yield
     server.shutdown()
 

@@ -96,14 +96,14 @@ def local_http(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def use_webhook(url: str) -> None:
-    from lapor import directory, store
+    from lapor import store
 
     data = json.loads((ROOT / "infra" / "directory.json").read_text())
     for agency in data["agencies"]:
         if agency["id"] == "dpupr-barito-utara":
             agency["webhook_url"] = url
     store.write_directory(data)
-    directory.forget_directory()
+    store.forget_directory()
 
 
 def answer_with(status: int, headers: dict[str, str] | None = None) -> Callable[[BaseHTTPRequestHandler, bytes], None]:

@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from lapor import models, shapes
+from lapor.config import settings
 from lapor_local.devtoken import verify_dev_token
 from lapor_local.signin import LocalSignIn
 from lapor_local.template import load_template
@@ -34,8 +35,10 @@ RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 @pytest.fixture
 def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
     monkeypatch.setenv("CONSOLE_AUTH_URL", AUTH)
+    settings.cache_clear()
     module = load_function("console")
     yield module
+    settings.cache_clear()
     module._auth_url.cache_clear()
     module.SITE.page.cache_clear()
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 import pytest
-from lapor import errors
+from lapor import errors, store
 from lapor.http import MAX_BODY_BYTES, Request, Response, Router, idempotency_key, problem_for
+from lapor.ids import new_tracking_id
 from lapor.models import ReportSubmission
+from lapor.public import public_report
 
 from tests.conftest import CapturedLogs
 from tests.events import api_event, valid_submission
@@ -111,8 +114,21 @@ def test_every_domain_error_has_one_status_and_a_problem_body(exc: Exception, st
         assert all(set(e) == {"loc", "msg"} for e in body["errors"])
 
 
-def test_unknown_and_malformed_tracking_ids_share_one_body() -> None:
-    assert problem_for(errors.ReportNotFound()).to_proxy() == problem_for(errors.ReportNotFound()).to_proxy()
+def test_unknown_and_malformed_tracking_ids_share_one_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given the public lookup, over a store that holds no report
+    monkeypatch.setattr(store, "read_public_report", lambda tracking_id: None)
+    router = Router("track_report")
+
+    @router.operation("getReport")
+    def get(request: Request) -> Response:
+        return Response(200, public_report(request.path_params["tracking_id"]))
+
+    def lookup(tracking_id: str) -> dict[str, Any]:
+        return router(api_event("GET", "/reports/{tracking_id}", path_params={"tracking_id": tracking_id}))
+
+    # When one asks for a well-formed but unknown ID and for a malformed one, Then both get the same 404
+    unknown, malformed = lookup(new_tracking_id()), lookup("LPR-NOT-AN-ID")
+    assert unknown["statusCode"] == 404 and malformed == unknown
 
 
 # Literal keys (not generated here): parallel test workers must collect the same parameters.

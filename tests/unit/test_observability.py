@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from lapor.observability import count, flush_metrics, logger
+from lapor.observability import count, flush_metrics, handler, logger
 
 CONTEXT = SimpleNamespace(
     function_name="lapor-submit",
@@ -28,19 +28,19 @@ def test_a_line_carries_its_fields_and_the_invocation_and_nothing_of_the_last(mo
     monkeypatch.setenv("_X_AMZN_TRACE_ID", "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1")
     monkeypatch.setattr(logger, "_cold", True)  # a fresh process
 
-    @logger.inject_lambda_context(clear_state=True)
-    def handler(event: dict[str, Any], context: object) -> str:
+    @handler
+    def serve(event: dict[str, Any], context: object) -> str:
         logger.info("request handled", extra={"operation": event["op"], "status": 201})
         return "done"
 
     out = io.StringIO()
     with redirect_stdout(out):
-        assert handler({"op": "submitReport"}, CONTEXT) == "done"
+        assert serve({"op": "submitReport"}, CONTEXT) == "done"
         monkeypatch.delenv("_X_AMZN_TRACE_ID")
-        handler({"op": "getReport"}, SimpleNamespace(**{**vars(CONTEXT), "aws_request_id": "req-2"}))
+        serve({"op": "getReport"}, SimpleNamespace(**{**vars(CONTEXT), "aws_request_id": "req-2"}))
     first, second = lines(out.getvalue())
     assert first["level"] == "INFO" and first["message"] == "request handled" and first["service"] == "lapor"
-    assert first["location"].startswith("handler:")
+    assert first["location"].startswith("serve:")
     assert (first["operation"], first["status"], first["function_request_id"]) == ("submitReport", 201, "req-1")
     assert first["xray_trace_id"] == "1-5759e988-bd862e3fe1be46a994272793"
     assert first["function_name"] == "lapor-submit" and first["function_memory_size"] == 512
@@ -78,6 +78,21 @@ def test_metrics_are_one_emf_line_at_the_end_of_the_invocation() -> None:
     ]
     assert (emf["service"], emf["ReportSubmitted"], emf["EventsRelayed"]) == ("lapor", [1, 1], [3])
     assert isinstance(emf["_aws"]["Timestamp"], int)
+
+
+def test_a_handlers_metrics_are_written_however_it_ends() -> None:
+    # Given a handler that counts, then fails
+    @handler
+    def serve(event: dict[str, Any], context: object) -> str:
+        count("ReportSubmitted")
+        raise RuntimeError("the store is down")
+
+    # When it is invoked, Then it still fails, and its metrics are written
+    out = io.StringIO()
+    with redirect_stdout(out), pytest.raises(RuntimeError):
+        serve({}, CONTEXT)
+    [emf] = lines(out.getvalue())
+    assert emf["ReportSubmitted"] == [1]
 
 
 def test_other_loggers_under_lapor_are_not_written_as_the_functions_lines() -> None:

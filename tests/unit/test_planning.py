@@ -16,9 +16,11 @@ from lapor.config import Settings, settings
 from lapor.directory import Agency, Directory
 from lapor.errors import Conflict, RateLimited, ValidationFailed
 from lapor.escalation import plan_deadline
-from lapor.lifecycle import TRANSITIONS, ActionRequest, plan_action
+from lapor.lifecycle import TRANSITIONS, ActionRequest, Change, plan_action
+from lapor.models import ACTION_FIELDS, AgencyAction
+from lapor.openapi import generate_openapi
 from lapor.reporter import plan_message, plan_rating
-from lapor.store import Change, layout
+from lapor.store import layout
 
 SETTINGS = Settings.from_env({})
 TZ = SETTINGS.time_zone
@@ -75,6 +77,18 @@ def test_an_action_is_planned_exactly_from_the_statuses_the_table_allows(action:
         # When it is not allowed, Then nothing is planned
         with pytest.raises(Conflict):
             act(item, action)
+
+
+def test_the_models_the_table_and_the_contract_name_the_same_actions() -> None:
+    # Given the actions the request model accepts, the actions its field rules name, and the published contract
+    accepted = set(AgencyAction.model_json_schema()["properties"]["action"]["enum"])
+    named = {action for actions, _ in ACTION_FIELDS.values() for action in actions}
+    operation = generate_openapi()["paths"]["/agency/reports/{tracking_id}/actions"]["post"]
+    # Then each is the table's, and the contract states every action with the statuses it is allowed from
+    assert accepted == set(TRANSITIONS) and named <= set(TRANSITIONS)
+    for action, transition in TRANSITIONS.items():
+        assert action in operation["summary"]
+        assert f"{action} {'|'.join(transition.allowed_from)}" in operation["description"]
 
 
 def test_verify_moves_a_submitted_report_on_and_starts_the_response_deadline() -> None:

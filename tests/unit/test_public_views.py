@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from lapor.directory import Directory
 from lapor.open311 import request_view
+from lapor.photos import photo_views
 from lapor.shapes import Open311ServiceRequest, PublicReportView
 from lapor.views import PUBLIC_DECIMALS, for_agency, public_location, public_view
 
@@ -103,11 +104,11 @@ def test_no_rounded_coordinate_shows_more_than_three_decimals_or_moves_more_than
 
 
 def test_the_public_view_shows_the_area_and_the_agency_the_exact_point() -> None:
-    view = public_view(stored(), TZ)
+    view = public_view(stored(), TZ, [])
     conform(PublicReportView, json.dumps(view))
     assert view["location"] == {"lat": -0.955, "lon": 114.896, "address": "Jl. Yetro Sinseng"}
     assert not re.search(r"\d\.\d{4}", json.dumps(view["location"]))
-    assert for_agency(stored(), TZ, None)["location"] == EXACT
+    assert for_agency(stored(), TZ, {}, [])["location"] == EXACT
 
 
 def test_the_open311_entry_shows_the_area() -> None:
@@ -118,7 +119,7 @@ def test_the_open311_entry_shows_the_area() -> None:
 
 
 def test_a_rejected_reports_public_view_holds_status_dates_and_reason_only() -> None:
-    view = public_view(rejected(), TZ)
+    view = public_view(rejected(), TZ, photo_views(rejected(), "public", TZ))
     conform(PublicReportView, json.dumps(view))
     assert "title" not in view and "description" not in view and "location" not in view
     assert view["photos"] == []
@@ -131,14 +132,14 @@ def test_a_rejected_reports_public_view_holds_status_dates_and_reason_only() -> 
     text = json.dumps(view)
     for withheld in ("Budi", "Pramuka", "Yetro", "114.8", "-0.95"):
         assert withheld not in text, withheld
-    agency = for_agency({**rejected(), "attachments": {}}, TZ, None)  # the agency still sees everything
+    agency = for_agency(rejected(), TZ, {}, [])  # the agency still sees everything
     assert agency["title"] == TITLE and agency["location"] == EXACT
 
 
 def test_a_private_rejection_reason_stays_private() -> None:
     item = rejected()
     item["timeline"][-1]["private"] = True
-    assert public_view(item, TZ)["timeline"][-1]["message"] is None
+    assert public_view(item, TZ, [])["timeline"][-1]["message"] is None
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])

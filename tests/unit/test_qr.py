@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from lapor import qr
+from lapor.ids import tracking_url
 from lapor_local.poster import write_poster
 
 from tests.conftest import ROOT
@@ -23,12 +24,12 @@ def test_a_posters_code_opens_the_landing_page_for_its_agency_from_a_qr_scan() -
 
 
 def test_a_receipts_code_opens_the_tracking_page() -> None:
-    assert qr.tracking_url(BASE, "LPR-7KQ2-M9XD-3FHW") == f"{BASE}/track/LPR-7KQ2-M9XD-3FHW"
+    assert tracking_url(BASE, "LPR-7KQ2-M9XD-3FHW") == f"{BASE}/track/LPR-7KQ2-M9XD-3FHW"
 
 
 @pytest.mark.parametrize(
     "url",
-    [qr.agency_url(BASE, "disdukcapil-barito-utara"), qr.tracking_url("http://127.0.0.1:3000", "LPR-7KQ2-M9XD-3FHW")],
+    [qr.agency_url(BASE, "disdukcapil-barito-utara"), tracking_url("http://127.0.0.1:3000", "LPR-7KQ2-M9XD-3FHW")],
 )
 def test_the_png_decodes_to_the_url_and_stays_small(url: str, tmp_path: Path) -> None:
     png = qr.png(url)

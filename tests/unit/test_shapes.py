@@ -43,15 +43,15 @@ STORED: dict[str, Any] = {
 
 
 def test_each_audiences_view_has_its_shape() -> None:
-    conform(PublicReportView, json.dumps(public_view(STORED, TZ)))
-    conform(ReporterReportView, json.dumps(for_reporter(STORED, TZ, None)))
-    agency = for_agency(STORED, TZ, None)
+    conform(PublicReportView, json.dumps(public_view(STORED, TZ, [])))
+    conform(ReporterReportView, json.dumps(for_reporter(STORED, TZ, {}, [])))
+    agency = for_agency(STORED, TZ, {}, [])
     conform(AgencyReportView, json.dumps(agency))
     assert [entry["event"] for entry in agency["timeline"]] == ["submitted", "notification_failed", "verified"]
 
 
 def test_a_view_with_a_key_missing_or_unknown_or_a_wrong_value_is_caught() -> None:
-    view: dict[str, Any] = dict(public_view(STORED, TZ))
+    view: dict[str, Any] = dict(public_view(STORED, TZ, []))
     entry = view["timeline"][0]
     wrong = {
         "required key missing": {k: v for k, v in view.items() if k != "status"},
@@ -69,5 +69,5 @@ def test_a_view_with_a_key_missing_or_unknown_or_a_wrong_value_is_caught() -> No
     with pytest.raises(ValidationError, match="notification_failed"):
         conform(
             ReporterReportView,
-            json.dumps({**for_reporter(STORED, TZ, None), "timeline": for_agency(STORED, TZ, None)["timeline"]}),
+            json.dumps({**for_reporter(STORED, TZ, {}, []), "timeline": for_agency(STORED, TZ, {}, [])["timeline"]}),
         )
