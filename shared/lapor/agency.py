@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from lapor import store
 from lapor.config import settings
-from lapor.crypto import message_sealer, report_data_key
+from lapor.crypto import message_sealer, report_data_key, sealing_key
 from lapor.directory import Directory, current_directory
 from lapor.errors import Conflict, FieldProblem, Forbidden, ReportNotFound, Unauthorized, ValidationFailed
 from lapor.events import commit
@@ -208,10 +208,12 @@ def act(claims: dict[str, str], tracking_id: str, request: ActionRequest, if_mat
     assert actor is not None
     # Recorded before the change: no action is ever unrecorded (a refused attempt is recorded too).
     officer.record(item, "action", action=request.action, version=version)
-    key = report_data_key(item)
-    sealer = message_sealer(item, key)
+    key, envelope = sealing_key(item, sealing=request.private and request.message is not None)
+    sealer = message_sealer(item, key, request.private) if request.message is not None else None
     now = utcnow()
     change = plan_action(item, request, actor, new_agency, settings(), now, version, sealer)
+    if envelope is not None:
+        change.set_fields["sealed"] = envelope
     updated = commit(tracking_id, change)
     count(f"Action_{request.action}")
     logger.info(

@@ -175,6 +175,15 @@ def test_functions_that_write_timeline_messages_may_put_items_in_report_partitio
     assert {"dynamodb:UpdateItem", "dynamodb:Query"} <= actions(logical_id)
 
 
+@pytest.mark.parametrize("logical_id", ["AgencyReportsFunction", "ReporterAccessFunction"])
+def test_functions_that_write_private_messages_may_seal_them_under_a_reports_data_key(logical_id: str) -> None:
+    # A private message is sealed on every report; one with nothing sealed yet gets its key with the message
+    # (issue 23). Only with the tracking_id context: checked for every KMS grant below.
+    field_key = {"Fn::GetAtt": ["FieldKey", "Arn"]}
+    grants = [s for s in statements(logical_id) if s["Resource"] == field_key]
+    assert len(grants) == 1 and sorted(grants[0]["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
+
+
 def test_submission_may_encrypt_but_never_decrypt() -> None:
     granted = actions("SubmitReportFunction")
     assert "kms:GenerateDataKey" in granted
