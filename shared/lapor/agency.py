@@ -1,16 +1,16 @@
 """Use cases of the agency API: the inbox, one report, and actions on it.
 
 Object-level authorization lives here: an officer acts on the reports their agency is responsible for;
-a dispatcher also on those of every agency below theirs. Every report an officer is shown decrypted, and
-every action, is first recorded in the report's internal audit trail with the officer's `sub` (the
-token's subject), so who saw a reporter's identity is answerable; the record is never shown in a view.
+a dispatcher also on those of every agency below theirs. Every report an officer opens (decrypted, the
+reporter's identity included), and every action, is first recorded in the report's internal audit trail with
+the officer's `sub` (the token's subject), so who saw a reporter's identity is answerable; the record is never
+shown in a view. The inbox shows no identity and decrypts nothing, so listing it is not recorded (issue 23).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +24,7 @@ from lapor.lifecycle import ActionRequest, plan_action
 from lapor.observability import count, log_fields, logger
 from lapor.statuses import AGENCY_OWES, OPEN
 from lapor.timefmt import to_public, to_store, utcnow
-from lapor.views import for_agency
+from lapor.views import for_agency, for_inbox
 
 if TYPE_CHECKING:
     from lapor.shapes import AgencyReportView, AttachmentSlot, InboxPage
@@ -119,7 +119,8 @@ def request_photo_slot(claims: dict[str, str], tracking_id: str, content_type: s
 
 def list_inbox(claims: dict[str, str], status: str | None, limit: int, before: str | None) -> InboxPage:
     """A page of `limit` reports of the officer's inbox (in `status`, after the cursor `before`), newest first;
-    a dispatcher's spans the agencies below too."""
+    a dispatcher's spans the agencies below too. Nothing is decrypted and nothing about a reporter is shown, so
+    nothing is recorded: only opening a report (`get_report`) shows the identity, and is recorded."""
     directory = current_directory()
     officer = Officer.from_claims(claims, directory)
     # One query per agency in scope, each already newest first and starting after the cursor; merged.
@@ -128,16 +129,9 @@ def list_inbox(claims: dict[str, str], status: str | None, limit: int, before: s
         merged.extend(store.inbox_page(agency_id, status, before, limit + 1))
     merged.sort(key=lambda item: item["inbox_sk"], reverse=True)
     page, more = merged[:limit], len(merged) > limit
-
-    def shown(item: dict[str, Any]) -> AgencyReportView:
-        officer.record(item, "inbox", version=int(item.get("version", 1)))
-        return agency_view(item)
-
-    # Each report needs its audit entry and, when sealed, a KMS call: side by side, not one after another.
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        items = list(pool.map(shown, page))
+    time_zone = settings().time_zone
     return {
-        "items": items,
+        "items": [for_inbox(item, time_zone) for item in page],
         "next_cursor": page[-1]["inbox_sk"] if more and page else None,
     }
 

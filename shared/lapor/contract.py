@@ -259,7 +259,8 @@ AGENCY_OPERATIONS: tuple[Operation, ...] = (
         "AgencyReportsFunction",
         "The agency inbox, newest first",
         "An officer sees the reports their agency is responsible for; a dispatcher also those of every agency "
-        "below theirs. Page with `cursor` from `next_cursor`.",
+        "below theirs. Items carry no reporter data and nothing that needs decrypting (a confidential report "
+        "has no title here): open one report to see it all. Page with `cursor` from `next_cursor`.",
         "agency",
         response="InboxPage",
         parameters=(
