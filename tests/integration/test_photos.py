@@ -1,5 +1,5 @@
-"""Photos on moto: slots, uploads through the presigned POST, processing from the S3 notification queue,
-and what each audience sees. Bucket, queue and notification come from template.yaml."""
+"""Photos on moto: slots, uploads through the presigned POST, processing from the photo-uploads queue (S3 →
+EventBridge → SQS), and what each audience sees. Bucket, queue and notification come from template.yaml."""
 
 from __future__ import annotations
 
