@@ -82,9 +82,10 @@ def report_data_key(item: dict[str, Any]) -> bytes | None:
 
 
 def sealing_key(item: dict[str, Any], sealing: bool) -> tuple[bytes | None, dict[str, Any] | None]:
-    """The report's data key (None when it has nothing sealed and nothing is to be `sealing`), and the envelope to
-    store with the change when the key is new: a report with nothing sealed gets its key with its first
-    private message (issue 23), so every private message can be destroyed with the key."""
+    """The report's data key (None when the report has nothing sealed and we are not `sealing`), and the
+    envelope to store with the change when the key is new: a report with nothing sealed gets its key with its
+    first private message (issue 23), so every private message can be destroyed with the key. Two first
+    messages at once: the report's version lets one change through, the other is retried (409)."""
     key = report_data_key(item)
     if key is None and sealing:
         return new_data_key(item["tracking_id"])
