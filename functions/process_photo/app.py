@@ -1,12 +1,15 @@
-"""photo-uploads consumer: S3 tells this queue about each upload under originals/; each becomes a clean
-photo or a refusal on its report (see `lapor.photos.process_upload`), and the original is deleted.
+"""photo-uploads consumer: PhotoUploadsRule (EventBridge) tells this queue about each upload under originals/;
+each becomes a clean photo or a refusal on its report (see `lapor.photos.process_upload`), and the original is
+deleted.
+
+What arrives is what the rule's input transformer passes on: bucket, key, size and time, never the
+uploader's IP address or identity, which S3's own notifications carry (issue 23).
 
 One upload per batch (BatchSize 1): a 10 MB photo takes the whole function. A record that keeps failing
 ends in the dead-letter queue after the queue's maxReceiveCount; the lifecycle rule removes its original.
 """
 
 from typing import Any
-from urllib.parse import unquote_plus
 
 from cleaner import clean_image
 from lapor import aws
@@ -17,14 +20,9 @@ from lapor.timefmt import from_store
 aws.prepare("dynamodb", "s3")  # INIT: every upload reads and updates its report and moves its photo
 
 
-def handle_notification(notification: dict[str, Any]) -> list[str]:
-    outcomes = []
-    # S3's s3:TestEvent, sent when the notification is configured, has no Records.
-    for upload in notification.get("Records", []):
-        obj = upload["s3"]["object"]
-        key, size, at = unquote_plus(obj["key"]), int(obj.get("size", 0)), from_store(upload["eventTime"])
-        outcomes.append(process_upload(key, size, at, clean_image))
-    return outcomes
+def handle_upload(upload: dict[str, Any]) -> str:
+    """One upload, as PhotoUploadsRule hands it on: {"bucket", "key", "size", "eventTime"}."""
+    return process_upload(upload["key"], int(upload["size"]), from_store(upload["eventTime"]), clean_image)
 
 
-lambda_handler = sqs_consumer(handle_notification)
+lambda_handler = sqs_consumer(handle_upload)

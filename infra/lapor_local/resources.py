@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from lapor_local.eventbridge import bus_queue_arn, create_rule
 from lapor_local.template import Resolver, TemplateError, as_string, resource_properties
 
 log = logging.getLogger("lapor.local")
@@ -163,7 +164,7 @@ def _create_s3_bucket(aws: AwsClients, logical_id: str, props: dict[str, Any]) -
     if aws.region != "us-east-1":
         arguments["CreateBucketConfiguration"] = {"LocationConstraint": aws.region}
     s3.create_bucket(**arguments)
-    _configure_bucket(s3, name, props)
+    _configure_bucket(aws, s3, name, props)
     return CreatedResource(
         logical_id,
         "AWS::S3::Bucket",
@@ -173,8 +174,9 @@ def _create_s3_bucket(aws: AwsClients, logical_id: str, props: dict[str, Any]) -
     )
 
 
-def _configure_bucket(s3: Any, name: str, props: dict[str, Any]) -> None:
-    """The bucket's settings that moto keeps: public access block, encryption, lifecycle, CORS, notifications."""
+def _configure_bucket(aws: AwsClients, s3: Any, name: str, props: dict[str, Any]) -> None:
+    """The bucket's settings that moto keeps: public access block, encryption, lifecycle, CORS, notifications
+    (to queues, and to EventBridge through `lapor_local.eventbridge`)."""
     block = props.get("PublicAccessBlockConfiguration")
     if block:
         s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=block)
@@ -204,6 +206,9 @@ def _configure_bucket(s3: Any, name: str, props: dict[str, Any]) -> None:
         }
         for config in notification.get("QueueConfigurations", [])
     ]
+    if (notification.get("EventBridgeConfiguration") or {}).get("EventBridgeEnabled"):
+        # moto's own EventBridge path skips input transformers: the local stand-in bus carries the events.
+        queues.append({"QueueArn": bus_queue_arn(aws), "Events": ["s3:ObjectCreated:*"]})
     if queues:
         s3.put_bucket_notification_configuration(Bucket=name, NotificationConfiguration={"QueueConfigurations": queues})
 
@@ -243,6 +248,12 @@ def _create_queue_policy(aws: AwsClients, logical_id: str, props: dict[str, Any]
     return CreatedResource(logical_id, "AWS::SQS::QueuePolicy", ref=logical_id, name=logical_id)
 
 
+def _create_events_rule(aws: AwsClients, logical_id: str, props: dict[str, Any]) -> CreatedResource:
+    name = _physical_name(logical_id)
+    arn = create_rule(aws, logical_id, props, name)
+    return CreatedResource(logical_id, "AWS::Events::Rule", ref=name, name=name, attributes={"Arn": arn})
+
+
 def _create_secret(aws: AwsClients, logical_id: str, props: dict[str, Any]) -> CreatedResource:
     secrets = aws("secretsmanager")
     name = _physical_name(logical_id)
@@ -261,6 +272,7 @@ CREATORS: dict[str, Creator] = {
     "AWS::S3::BucketPolicy": _create_bucket_policy,
     "AWS::SQS::QueuePolicy": _create_queue_policy,
     "AWS::SecretsManager::Secret": _create_secret,
+    "AWS::Events::Rule": _create_events_rule,
 }
 
 # The local stack stands in for these itself (it runs the functions and serves the API) or they only

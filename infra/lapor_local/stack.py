@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 from lapor_local.api import ApiGateway, LocalHttpServer, check_api_event, routes_from_template
 from lapor_local.atomic import serialized_dynamodb
 from lapor_local.devtoken import dev_token_secret
+from lapor_local.eventbridge import EventBusForwarder
 from lapor_local.functions import LocalFunction
 from lapor_local.mail import MailFolder
 from lapor_local.resources import AwsClients, CreatedResource, check_resource_types, create_resources
@@ -235,12 +236,16 @@ class LocalStack:
         self._http.gateway.routes = routes_from_template(template, function_props, self.stage_variables)
         self._start_thread(threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.1}))
         self._serving = True
-        for source in sqs_event_sources(function_props):
+        sources = sqs_event_sources(function_props)
+        for source in sources:
             queue_url = aws("sqs").get_queue_url(QueueName=source.queue_arn.rsplit(":", 1)[-1])["QueueUrl"]
             poller = SqsPoller(
                 source, aws("sqs"), queue_url, self.invoke, self.region, self.retry_delay_seconds, self._stop
             )
             self._start_thread(poller)
+        # S3's events reach the rules' queues only for a stack that polls them (a bench stack drives them itself).
+        if sources and any(r["Type"] == "AWS::Events::Rule" for r in template["Resources"].values()):
+            self._start_thread(EventBusForwarder(aws, self.region, self._stop))
         if self.schedules:
             for schedule in self.schedule_sources:
                 self._start_thread(ScheduleRunner(schedule, self._fire, self._stop, self.schedule_period_override))

@@ -1,22 +1,22 @@
 """Use cases of the agency API: the inbox, one report, and actions on it.
 
 Object-level authorization lives here: an officer acts on the reports their agency is responsible for;
-a dispatcher also on those of every agency below theirs. Every report an officer is shown decrypted, and
-every action, is first recorded in the report's internal audit trail with the officer's `sub` (the
-token's subject), so who saw a reporter's identity is answerable; the record is never shown in a view.
+a dispatcher also on those of every agency below theirs. Every report an officer opens (decrypted, the
+reporter's identity included), and every action, is first recorded in the report's internal audit trail with
+the officer's `sub` (the token's subject), so who saw a reporter's identity is answerable; the record is never
+shown in a view. The inbox shows no identity and decrypts nothing, so listing it is not recorded (issue 23).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lapor import store
 from lapor.config import settings
-from lapor.crypto import message_sealer, open_report, report_data_key
+from lapor.crypto import message_sealer, open_report, report_data_key, sealing_key
 from lapor.directory import Directory
 from lapor.errors import (
     Conflict,
@@ -34,7 +34,7 @@ from lapor.photos import photo_views, reserve_slot
 from lapor.statuses import AGENCY_OWES, OPEN
 from lapor.store import current_directory
 from lapor.timefmt import to_public, to_store, utcnow
-from lapor.views import for_agency
+from lapor.views import for_agency, for_inbox
 
 if TYPE_CHECKING:
     from lapor.shapes import AgencyReportView, AttachmentSlot, InboxPage
@@ -157,7 +157,8 @@ def set_photo_visibility(
 
 def list_inbox(claims: dict[str, str], status: str | None, limit: int, before: str | None) -> InboxPage:
     """A page of `limit` reports of the officer's inbox (in `status`, after the cursor `before`), newest first;
-    a dispatcher's spans the agencies below too."""
+    a dispatcher's spans the agencies below too. Nothing is decrypted and nothing about a reporter is shown, so
+    nothing is recorded: only opening a report (`get_report`) shows the identity, and is recorded."""
     directory = current_directory()
     officer = Officer.from_claims(claims, directory)
     # One query per agency in scope, each already newest first and starting after the cursor; merged.
@@ -166,16 +167,9 @@ def list_inbox(claims: dict[str, str], status: str | None, limit: int, before: s
         merged.extend(store.inbox_page(agency_id, status, before, limit + 1))
     merged.sort(key=store.inbox_cursor, reverse=True)
     page, more = merged[:limit], len(merged) > limit
-
-    def shown(item: dict[str, Any]) -> AgencyReportView:
-        officer.record(item, "inbox", version=int(item.get("version", 1)))
-        return agency_view(item)
-
-    # Each report needs its audit entry and, when sealed, a KMS call: side by side, not one after another.
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        items = list(pool.map(shown, page))
+    time_zone = settings().time_zone
     return {
-        "items": items,
+        "items": [for_inbox(item, time_zone) for item in page],
         "next_cursor": store.inbox_cursor(page[-1]) if more and page else None,
     }
 
@@ -247,10 +241,12 @@ def act(claims: dict[str, str], tracking_id: str, request: ActionRequest, if_mat
     assert actor is not None
     # Recorded before the change: no action is ever unrecorded (a refused attempt is recorded too).
     officer.record(item, "action", action=request.action, version=version)
-    key = report_data_key(item)
-    sealer = message_sealer(item, key)
+    key, envelope = sealing_key(item, sealing=request.private and request.message is not None)
+    sealer = message_sealer(item, key, request.private) if request.message is not None else None
     now = utcnow()
     change = plan_action(item, request, actor, new_agency, settings(), now, version, sealer)
+    if envelope is not None:
+        change.set_fields["sealed"] = envelope
     updated = commit(tracking_id, change)
     count(f"Action_{request.action}")
     logger.info(

@@ -277,7 +277,8 @@ AGENCY_OPERATIONS: tuple[Operation, ...] = (
         path="/agency/reports",
         summary="The agency inbox, newest first",
         description="""An officer sees the reports their agency is responsible for; a dispatcher also those of every
-            agency below theirs. Page with `cursor` from `next_cursor`.""",
+            agency below theirs. Items carry no reporter data and nothing that needs decrypting (a confidential
+            report has no title here): open one report to see it all. Page with `cursor` from `next_cursor`.""",
         response="InboxPage",
         parameters=(
             STATUS_FILTER,

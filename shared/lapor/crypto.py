@@ -3,7 +3,9 @@
 Envelope encryption: one KMS data key per report (encryption context ``tracking_id``), AES-256-GCM
 over the sealed fields with the Tracking ID as associated data. The stored envelope holds only the
 KMS-encrypted data key, so reading it back needs kms:Decrypt, which the public lookup function does
-not have. Submitting needs one GenerateDataKey call, nothing more.
+not have. Submitting needs one GenerateDataKey call, nothing more. Every message the public may not read
+(private ones on any report, all of a confidential report's) is sealed under the same key; a report with
+nothing sealed at submission (anonymous and public) gets its key with its first private message.
 
 Idempotency: the record id, the replay key and the body fingerprint are HMACs of the client's
 Idempotency-Key (and body) under keys derived from the deployment's master secret (Secrets Manager),
@@ -36,13 +38,24 @@ def _aesgcm(key: bytes) -> Any:
 
 def seal_fields(tracking_id: str, fields: dict[str, Any]) -> dict[str, Any]:
     """Encrypt `fields` for one report: returns the envelope to store (no plaintext key in it)."""
+    return _new_envelope(tracking_id, fields)[1]
+
+
+def new_data_key(tracking_id: str) -> tuple[bytes, dict[str, Any]]:
+    """A data key for a report that has nothing sealed yet (anonymous and public), with the envelope to store
+    in the same write that first uses it (one GenerateDataKey call)."""
+    return _new_envelope(tracking_id, {})
+
+
+def _new_envelope(tracking_id: str, fields: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
     data_key = client("kms").generate_data_key(
         KeyId=settings().field_key_id, KeySpec="AES_256", EncryptionContext={"tracking_id": tracking_id}
     )
     nonce = os.urandom(12)
     plaintext = json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     ciphertext = _aesgcm(data_key["Plaintext"]).encrypt(nonce, plaintext, tracking_id.encode("ascii"))
-    return {"v": ENVELOPE_VERSION, "edk": data_key["CiphertextBlob"], "nonce": nonce, "ct": ciphertext}
+    envelope = {"v": ENVELOPE_VERSION, "edk": data_key["CiphertextBlob"], "nonce": nonce, "ct": ciphertext}
+    return data_key["Plaintext"], envelope
 
 
 def open_data_key(tracking_id: str, envelope: dict[str, Any]) -> bytes:
@@ -87,16 +100,32 @@ def open_report(item: dict[str, Any], data_key: bytes | None) -> tuple[dict[str,
     return shown, secret
 
 
-def message_sealer(item: dict[str, Any], data_key: bytes | None) -> Callable[[str], dict[str, Any]] | None:
-    """How new messages of a report are stored: sealed under its data key when it is confidential."""
-    if not item.get("confidential") or data_key is None:
+def sealing_key(item: dict[str, Any], sealing: bool) -> tuple[bytes | None, dict[str, Any] | None]:
+    """The report's data key (None when the report has nothing sealed and we are not `sealing`), and the
+    envelope to store with the change when the key is new: a report with nothing sealed gets its key with its
+    first private message (issue 23), so every private message can be destroyed with the key. Two first
+    messages at once: the report's version lets one change through, the other is retried (409)."""
+    key = report_data_key(item)
+    if key is None and sealing:
+        return new_data_key(item["tracking_id"])
+    return key, None
+
+
+def message_sealer(
+    item: dict[str, Any], data_key: bytes | None, private: bool
+) -> Callable[[str], dict[str, Any]] | None:
+    """How a new message of a report is stored: sealed under its data key when the public may not read it (a
+    private message, on any report; every message of a confidential report), else as plain text."""
+    if not private and not item.get("confidential"):
         return None
+    if data_key is None:
+        raise ValueError("a message the public may not read needs the report's data key (see sealing_key)")
     tracking_id = item["tracking_id"]
     return lambda text: seal_message(data_key, tracking_id, text)
 
 
 def seal_message(data_key: bytes, tracking_id: str, text: str) -> dict[str, Any]:
-    """Encrypt one timeline message of a confidential report under the report's data key."""
+    """Encrypt one message (timeline or rating comment) under the report's data key."""
     nonce = os.urandom(12)
     ciphertext = _aesgcm(data_key).encrypt(nonce, text.encode("utf-8"), f"{tracking_id}:message".encode("ascii"))
     return {"nonce": nonce, "ct": ciphertext}

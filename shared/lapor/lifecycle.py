@@ -117,7 +117,8 @@ def timeline_entry(
     private: bool = False,
     sealer: MessageSealer | None = None,
 ) -> dict[str, Any]:
-    """A timeline entry; its message sealed when the report is confidential (`sealer` given)."""
+    """A timeline entry; its message sealed when the public may not read it (`sealer` given: a private message,
+    or any message of a confidential report, see `lapor.crypto.message_sealer`)."""
     entry: dict[str, Any] = {"at": to_store(at), "event": event, "status": status, "actor": actor}
     if private:
         entry["private"] = True

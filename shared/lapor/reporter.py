@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from lapor import store
 from lapor.calendar import add_working_days
 from lapor.config import Settings, settings
-from lapor.crypto import message_sealer, open_report, report_data_key
+from lapor.crypto import message_sealer, open_report, report_data_key, sealing_key
 from lapor.errors import Conflict, Forbidden, RateLimited, ReportNotFound
 from lapor.events import commit
 from lapor.ids import access_code_matches, parse_tracking_id
@@ -103,14 +103,18 @@ def post_message(tracking_id: str, access_code: str | None, message: str) -> Rep
     """The reporter answers or adds information; after a response this reopens the report."""
     now = utcnow()
     item = _unlocked_report(tracking_id, access_code, now)
-    key = report_data_key(item)
-    updated = commit(item["tracking_id"], plan_message(item, message, now, settings(), key))
+    key, envelope = sealing_key(item, sealing=True)  # a reporter's message is always private
+    change = plan_message(item, message, now, settings(), key)
+    if envelope is not None:
+        change.set_fields["sealed"] = envelope
+    updated = commit(item["tracking_id"], change)
     count("ReporterMessage")
     return _view(updated, key)
 
 
 def plan_message(item: dict[str, Any], message: str, now: datetime, s: Settings, key: bytes | None) -> Change:
-    """What one reporter message changes. Raises `Conflict` when the report is closed, `RateLimited` past a cap."""
+    """What one reporter message changes (the message private, sealed under `key`). Raises `Conflict` when the
+    report is closed, `RateLimited` past a cap."""
     status = item["status"]
     if status not in OPEN:
         raise Conflict(f"The report is {status}; it takes no more messages.")
@@ -121,7 +125,7 @@ def plan_message(item: dict[str, Any], message: str, now: datetime, s: Settings,
     change.add_fields["reporter_messages"] = 1
     change.timeline.append(
         timeline_entry(
-            now, "reporter_replied", status, "reporter", message, private=True, sealer=message_sealer(item, key)
+            now, "reporter_replied", status, "reporter", message, True, message_sealer(item, key, private=True)
         )
     )
     event = "reporter_replied"
@@ -139,8 +143,10 @@ def rate(tracking_id: str, access_code: str | None, score: int, comment: str | N
     now = utcnow()
     item = _unlocked_report(tracking_id, access_code, now)
     _ensure_ratable(item)  # refused before the KMS call
-    key = report_data_key(item)
-    change = plan_rating(item, score, comment, now, message_sealer(item, key))
+    key, envelope = sealing_key(item, sealing=comment is not None)  # the comment is private: sealed
+    change = plan_rating(item, score, comment, now, message_sealer(item, key, private=True) if key else None)
+    if envelope is not None:
+        change.set_fields["sealed"] = envelope
     updated = commit(item["tracking_id"], change, "The report changed meanwhile, or was already rated.")
     count("ReportRated")
     return _view(updated, key)

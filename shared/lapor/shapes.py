@@ -203,8 +203,32 @@ class AgencyReportView(ReportCore, Private):
     open311_key_id: NotRequired[str | None]  # the Open311 partner key that filed it (`lapor open311-key list`)
 
 
+class InboxItem(TypedDict):
+    """One report of the inbox, as the list shows it: never the reporter, and nothing that needs decrypting (a
+    confidential report has no title here), so a page makes no KMS call. Opening the report
+    (`AgencyReportView`) shows the rest, and is recorded."""
+
+    tracking_id: str
+    kind: ReportKind
+    category: str
+    agency: AgencyRef
+    status: ReportStatus
+    submitted_at: str
+    updated_at: str
+    due_at: str | None
+    escalation_level: Count
+    anonymous: bool
+    confidential: bool
+    support_count: Count
+    title: NotRequired[str | None]
+    version: Annotated[int, Limits(ge=1)]
+    original_agency_id: str
+    overdue: bool
+    channel: NotRequired[str | None]
+
+
 class InboxPage(TypedDict):
-    items: list[AgencyReportView]
+    items: list[InboxItem]
     next_cursor: str | None
 
 

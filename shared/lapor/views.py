@@ -143,6 +143,32 @@ def for_agency(
     }
 
 
+def for_inbox(item: dict[str, Any], time_zone: str) -> shapes.InboxItem:
+    """A report as an agency's inbox lists it: plaintext attributes only (the sealed envelope is never looked
+    at, so no reporter and no KMS call), the title only when the report is not confidential."""
+    view: shapes.InboxItem = {
+        "tracking_id": item["tracking_id"],
+        "kind": item["kind"],
+        "category": item["category"],
+        "agency": {"id": item["agency_id"], "name": item["agency_name"]},
+        "status": item["status"],
+        "submitted_at": to_public(item["submitted_at"], time_zone),
+        "updated_at": to_public(item["updated_at"], time_zone),
+        "due_at": to_public(item.get("due_at"), time_zone),
+        "escalation_level": int(item.get("escalation_level", 0)),
+        "anonymous": bool(item.get("anonymous")),
+        "confidential": bool(item.get("confidential")),
+        "support_count": int(item.get("support_count", 0)),
+        "version": int(item.get("version", 1)),
+        "original_agency_id": item.get("original_agency_id", item["agency_id"]),
+        "overdue": bool(item.get("overdue")),
+        "channel": item.get("channel"),
+    }
+    if not item.get("confidential") and item.get("title") is not None:
+        view["title"] = item["title"]
+    return view
+
+
 def _whole(
     item: dict[str, Any], time_zone: str, audience: str, secret: Mapping[str, Any], photos: Sequence[shapes.Photo]
 ) -> tuple[shapes.ReportCore, shapes.Private, list[dict[str, Any]]]:

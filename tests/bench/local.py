@@ -127,8 +127,8 @@ def make_fixtures(stack: Any, needs: Mapping[str, int]) -> tuple[dict[str, Any],
 
 
 def photo_uploads(stack: Any, count: int) -> list[dict[str, Any]]:
-    """`count` 10 MB photos uploaded through presigned POSTs, each to its own report's slot: the S3
-    notifications the processing function will be handed (built here: the bench's stack polls no queue)."""
+    """`count` 10 MB photos uploaded through presigned POSTs, each to its own report's slot: the uploads
+    the processing function will be handed (built here: the bench's stack polls no queue)."""
     if not count:
         return []
     from lapor.photos import reserve_slot
@@ -144,17 +144,14 @@ def photo_uploads(stack: Any, count: int) -> list[dict[str, Any]]:
         slot = reserve_slot(get_report(tracking_id) or {}, "reporter", "image/jpeg")
         if photos.post_upload(slot, data) != 204:
             raise RuntimeError("the bench's photo upload was refused")
-        record = {
-            "eventVersion": "2.1",
-            "eventSource": "aws:s3",
-            "eventName": "ObjectCreated:Post",
+        # What PhotoUploadsRule's input transformer hands the queue (template.yaml): no IP, no identity.
+        upload = {
+            "bucket": stack.ref("PhotosBucket"),
+            "key": slot["upload"]["fields"]["key"],
+            "size": len(data),
             "eventTime": to_store(utcnow()),  # within the slot's lifetime, however late the child runs
-            "s3": {
-                "bucket": {"name": stack.ref("PhotosBucket")},
-                "object": {"key": slot["upload"]["fields"]["key"], "size": len(data)},
-            },
         }
-        notifications.append({"Records": [record]})
+        notifications.append(upload)
     return notifications
 
 

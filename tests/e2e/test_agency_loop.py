@@ -35,12 +35,14 @@ def test_confidential_report_from_submission_to_closing(local_stack: RunningStac
     # The agency's email appears locally, without the content
     (mail,) = eventually(lambda: mails_to(local_stack.mail_dir, AGENCY_MAIL, tid), message="no agency email")
     assert secret_title not in mail and REPORTER_MAIL not in mail
-    # The officer sees it in the inbox, decrypted
+    # The officer finds it in the inbox (no reporter there, nothing decrypted) and opens it, decrypted
     token = local_stack.cli("dev-token", "--agency", "dpupr-barito-utara").strip()
     officer = {"Authorization": f"Bearer {token}"}
     inbox = call(api, "GET", "/agency/reports", headers=officer).json["items"]
     mine = next(i for i in inbox if i["tracking_id"] == tid)
-    assert mine["title"] == secret_title and mine["reporter"]["email"] == REPORTER_MAIL
+    assert "reporter" not in mine and "title" not in mine and REPORTER_MAIL not in json.dumps(inbox)
+    opened = call(api, "GET", f"/agency/reports/{tid}", headers=officer).json
+    assert opened["title"] == secret_title and opened["reporter"]["email"] == REPORTER_MAIL
     assert call(api, "GET", "/agency/reports").status == 401
     expired = local_stack.cli("dev-token", "--agency", "dpupr-barito-utara", "--hours", "-1").strip()
     assert call(api, "GET", f"/agency/reports/{tid}", headers={"Authorization": f"Bearer {expired}"}).status == 401

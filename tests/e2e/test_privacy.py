@@ -8,6 +8,8 @@ import json
 import re
 import urllib.request
 
+from lapor_local.eventbridge import LOCAL_SOURCE_IP
+
 from tests import photos
 from tests.conftest import RunningStack
 from tests.e2e.client import call, eventually
@@ -112,7 +114,14 @@ def test_an_anonymous_photo_leaves_no_trace_of_the_sender(local_stack: RunningSt
     everything += json.dumps(
         local_stack.aws_client("dynamodb").scan(TableName="lapor-ReportsTable")["Items"], default=str
     ).encode()
-    for secret in (*photos.SECRETS, IP, AGENT, code):
+    # S3's events carry the uploader's IP (the local stack's stand-in: LOCAL_SOURCE_IP); the rule drops it, so
+    # neither the photo queue, its dead-letter queue nor any log line holds it (issue 23).
+    sqs = local_stack.aws_client("sqs")
+    for queue in ("lapor-PhotoUploadsQueue", "lapor-PhotoUploadsDeadLetterQueue"):
+        url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+        waiting = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages", [])
+        everything += json.dumps(waiting).encode()
+    for secret in (*photos.SECRETS, IP, AGENT, code, LOCAL_SOURCE_IP):
         assert secret.encode() not in everything, f"found: {secret[:12]}..."
     for degrees in ("115.0123", "-0.8123", "0.8123"):  # the GPS position in any spelling we store
         assert degrees.encode() not in served
@@ -169,3 +178,35 @@ def test_the_public_sees_the_area_of_an_anonymous_report_and_nothing_of_a_reject
         text = call(api, "GET", path).raw.decode("utf-8")
         for withheld in ("Budi", "Pramuka", "sampah", "-0.81", "115.01"):
             assert withheld not in text, f"{path}: {withheld}"
+
+
+def test_private_messages_of_a_public_report_are_sealed_and_the_inbox_shows_no_reporter(
+    local_stack: RunningStack,
+) -> None:
+    """Issue 23 over HTTP: the private messages of a report that is not confidential are nowhere in plain text in
+    the table, and the officer's inbox carries no reporter; opening the report shows both."""
+    api = local_stack.api_url
+    body = valid_submission(
+        category="jalan-jembatan",
+        agency_id="dpupr-barito-utara",
+        reporter={"name": NAME, "email": EMAIL, "phone": PHONE},
+    )
+    receipt = call(api, "POST", "/reports", body).json
+    tid, code = receipt["tracking_id"], receipt["access_code"]
+    mine, theirs = "Telepon saya di 0813-7777-4321 sore hari.", "Petugas akan menghubungi 0813-7777-4321."
+    assert call(api, "POST", f"/reports/{tid}/messages", {"message": mine}, {"X-Access-Code": code}).status < 300
+    token = local_stack.cli("dev-token", "--agency", "dpupr-barito-utara").strip()
+    officer = {"Authorization": f"Bearer {token}"}
+    action = {"action": "verify", "message": theirs, "private": True}
+    assert call(api, "POST", f"/agency/reports/{tid}/actions", action, officer).status == 200
+
+    stored = json.dumps(local_stack.aws_client("dynamodb").scan(TableName="lapor-ReportsTable")["Items"], default=str)
+    for secret in (mine, theirs, "0813-7777-4321", NAME, EMAIL, PHONE):
+        assert secret not in stored, f"stored: {secret[:12]}..."
+    inbox = call(api, "GET", "/agency/reports?limit=100", headers=officer).json["items"]
+    assert tid in [item["tracking_id"] for item in inbox]
+    assert all("reporter" not in item for item in inbox)
+    assert not any(secret in json.dumps(inbox) for secret in (NAME, EMAIL, PHONE, mine, theirs))
+    opened = call(api, "GET", f"/agency/reports/{tid}", headers=officer).json
+    assert opened["reporter"]["email"] == EMAIL
+    assert {mine, theirs} <= {entry["message"] for entry in opened["timeline"]}

@@ -206,19 +206,27 @@ class Api:
         return {**result, "records": len(messages)}
 
     def process_photos(self) -> int:
-        """Hand what S3 put in the photo-uploads queue to process_photo; how many uploads it was given."""
+        """Hand what S3 told EventBridge, and its rule put in the photo-uploads queue, to process_photo; how many
+        uploads it was given."""
         import boto3
 
+        forward_s3_events()
         sqs = boto3.client("sqs", region_name=REGION)
         queue_url = sqs.get_queue_url(QueueName="lapor-PhotoUploadsQueue")["QueueUrl"]
         uploads = 0
         while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=1).get("Messages", []):
-            body = json.loads(messages[0]["Body"])
-            if "Records" in body:  # not S3's s3:TestEvent
-                self.modules["process_photo"].lambda_handler(sqs_event(messages), self.context)
-                uploads += len(body["Records"])
+            self.modules["process_photo"].lambda_handler(sqs_event(messages), self.context)
+            uploads += 1
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=messages[0]["ReceiptHandle"])
         return uploads
+
+
+def forward_s3_events() -> int:
+    """What the local stack's forwarder thread does: S3's events, through EventBridge's rules, to their queues."""
+    from lapor_local.eventbridge import forward
+    from lapor_local.resources import AwsClients
+
+    return forward(AwsClients(None, REGION), REGION)
 
 
 def sqs_event(messages: list[dict[str, Any]]) -> dict[str, Any]:

@@ -46,17 +46,16 @@ def test_every_officer_read_and_action_is_recorded_with_the_officers_sub(api: Ap
     entries = [(e["officer_sub"], e["access"], e.get("action"), e["version"]) for e in trail(tid)]
     assert entries == [
         ("6f1c2a9e-reader", "read", None, 1),
-        ("93aa51f0-dispatcher", "inbox", None, 1),
         ("0b7d4e21-actor", "action", "verify", 1),
         ("0b7d4e21-actor", "action", "respond", 2),
         ("0b7d4e21-actor", "action", "verify", 3),
     ]
-    assert {e["officer_agency_id"] for e in trail(tid)} == {"dpupr-barito-utara", "pemkab-barito-utara"}
+    # The dispatcher's inbox showed no identity and decrypted nothing: listing is not recorded (issue 23).
+    assert {e["officer_agency_id"] for e in trail(tid)} == {"dpupr-barito-utara"}
     # The name each signed in with too: the trail stays readable when a replaced user pool issues new subs.
     assert {e["officer_sub"]: e["officer_username"] for e in trail(tid)} == {
         "6f1c2a9e-reader": "6f1c2a9e-reader@dpupr.example",
         "0b7d4e21-actor": "0b7d4e21-actor@dpupr.example",
-        "93aa51f0-dispatcher": "93aa51f0-dispatcher@dpupr.example",
     }
 
     # No view shows who looked: not the public one, the reporter's or the agency's.

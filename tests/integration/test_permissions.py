@@ -206,7 +206,7 @@ def drive_every_function(aws: Aws, recorder: Recorder, lambda_context: Any) -> N
     again = api.call("submit_report", "POST", "/reports", body=valid_submission(), headers={"Idempotency-Key": key})
     assert again[0] == 201 and again[1]["tracking_id"] == public["tracking_id"]
     confidential = api.submit(valid_submission(confidential=True))
-    api.submit(valid_submission(anonymous=True, reporter=None))
+    anonymous = [api.submit(valid_submission(anonymous=True, reporter=None)) for _ in range(2)]
     get("track_report", "/reports/{tracking_id}", tracking_id=public["tracking_id"])
     get("web_pages", "/reports/{tracking_id}/qr.png", tracking_id=public["tracking_id"])
     support = "/reports/{tracking_id}/support"
@@ -244,6 +244,13 @@ def drive_every_function(aws: Aws, recorder: Recorder, lambda_context: Any) -> N
     assert (
         api.reporter("POST", "/reports/{tracking_id}/messages", tid, code, body={"message": "Terima kasih."})[0] < 300
     )
+    # A private message on a report with nothing sealed yet (anonymous, public) creates its data key: the
+    # reporter's on one, the agency's on the other (issue 23).
+    first, second = anonymous
+    message = {"message": "Di depan toko."}
+    reply = "/reports/{tracking_id}/messages"
+    assert api.reporter("POST", reply, first["tracking_id"], first["access_code"], body=message)[0] < 300
+    assert api.act(DPUPR, second["tracking_id"], action="verify", message="Untuk pelapor.", private=True)[0] == 200
     while api.deliver_events()["records"]:
         pass
 

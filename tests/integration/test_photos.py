@@ -1,5 +1,5 @@
-"""Photos on moto: slots, uploads through the presigned POST, processing from the S3 notification queue,
-and what each audience sees. Bucket, queue and notification come from template.yaml."""
+"""Photos on moto: slots, uploads through the presigned POST, processing from the photo-uploads queue (S3 →
+EventBridge → SQS), and what each audience sees. Bucket, queue and notification come from template.yaml."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from PIL import Image, ImageOps
 
 from tests import photos
 from tests.events import valid_submission
-from tests.integration.conftest import REGION, Api, Aws, claims, sqs_event
+from tests.integration.conftest import REGION, Api, Aws, claims, forward_s3_events, sqs_event
 
 CODE_HEADER = "X-Access-Code"
 
@@ -51,6 +51,7 @@ def upload(slot: dict[str, Any], data: bytes) -> int:
 def process_uploads(api: Api) -> list[Any]:
     """Hand what S3 put in the photo-uploads queue to process_photo, as the event source would."""
 
+    forward_s3_events()
     sqs = boto3.client("sqs", region_name=REGION)
     queue_url = sqs.get_queue_url(QueueName="lapor-PhotoUploadsQueue")["QueueUrl"]
     results = []
@@ -149,10 +150,11 @@ def test_the_bucket_is_built_from_the_template(aws: Aws) -> None:
     assert all(block.values()) and len(block) == 4
     (rule,) = [r for r in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"] if "Expiration" in r]
     assert rule["Filter"] == {"Prefix": "originals/"} and rule["Expiration"] == {"Days": 1}
+    # S3 tells EventBridge (locally: the stand-in bus queue), never the photo-uploads queue directly.
     (queue,) = s3.get_bucket_notification_configuration(Bucket=bucket)["QueueConfigurations"]
-    assert queue["QueueArn"].endswith(":lapor-PhotoUploadsQueue")
-    (only,) = queue["Filter"]["Key"]["FilterRules"]
-    assert only["Name"].lower() == "prefix" and only["Value"] == "originals/"
+    assert queue["QueueArn"].endswith(":lapor-local-default-event-bus")
+    (rule,) = aws.client("events").list_rules()["Rules"]
+    assert json.loads(rule["EventPattern"])["detail"]["object"]["key"] == [{"prefix": "originals/"}]
     assert s3.get_bucket_cors(Bucket=bucket)["CORSRules"][0]["AllowedMethods"] == ["POST", "GET"]
 
 
@@ -271,10 +273,10 @@ def test_the_same_upload_processed_twice_is_recorded_once(photo_api: Api) -> Non
     _, slot = slot_for(photo_api, receipt)
     assert upload(slot, photos.phone_jpeg()) == 204
 
+    forward_s3_events()
     sqs = boto3.client("sqs", region_name=REGION)
     queue_url = sqs.get_queue_url(QueueName="lapor-PhotoUploadsQueue")["QueueUrl"]
-    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
-    (message,) = [m for m in messages if "Records" in json.loads(m["Body"])]  # not S3's s3:TestEvent
+    (message,) = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
     handler = photo_api.modules["process_photo"].lambda_handler
     assert handler(sqs_event([message]), photo_api.context) == {"batchItemFailures": []}
     assert handler(sqs_event([message]), photo_api.context) == {"batchItemFailures": []}

@@ -15,7 +15,7 @@ from tests import photos
 from tests.conftest import load_function
 from tests.events import valid_submission
 from tests.integration.conftest import Api, claims
-from tests.integration.test_photos import send
+from tests.integration.test_photos import send, visibility
 
 EXACT = {"lat": -0.95531, "lon": 114.89562}  # what "Gunakan lokasi saya" sends: the phone's position to ~1 m
 AREA = {"lat": -0.955, "lon": 114.896}
@@ -104,7 +104,8 @@ def test_a_rejected_report_shows_the_public_its_status_dates_and_reason_only(pub
     tid = receipt["tracking_id"]
     officer = claims("dpupr-barito-utara")
     public_api.act(officer, tid, action="verify", message="Laporan tentang Budi Santoso kami periksa.")
-    send(public_api, receipt, photos.phone_jpeg())
+    photo = send(public_api, receipt, photos.phone_jpeg())
+    assert visibility(public_api, officer, receipt, photo["id"], True)[0] == 200  # an officer shows it
     shown = public_api.public(tid)
     assert shown["title"] == TITLE and len(shown["photos"]) == 1  # public while verified
     status, _, _ = public_api.act(officer, tid, action="reject", message=REASON)

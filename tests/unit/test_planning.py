@@ -240,8 +240,14 @@ def test_a_deadline_with_nothing_to_enforce_is_only_dropped_from_the_due_index()
 # ---------------------------------------------------------------- the reporter's messages and rating
 
 
+KEY = bytes(range(32))  # a report's data key: every reporter message is private, so sealed (issue 23)
+
+
 def test_a_reporter_message_is_private_and_counted_against_the_caps() -> None:
-    change = plan_message(report("verified"), "Lubangnya makin besar.", NOW, SETTINGS, None)
+    from lapor.crypto import open_message
+
+    item = report("verified")
+    change = plan_message(item, "Lubangnya makin besar.", NOW, SETTINGS, KEY)
     assert change.status is None and change.due_at is None
     assert change.set_fields["reporter_day"] == "2026-11-10" and change.set_fields["reporter_day_count"] == 1
     assert change.add_fields == {"reporter_messages": 1}
@@ -251,14 +257,15 @@ def test_a_reporter_message_is_private_and_counted_against_the_caps() -> None:
         "status": "verified",
         "actor": "reporter",
         "private": True,
-        "message": "Lubangnya makin besar.",
+        "sealed": change.timeline[-1]["sealed"],
     }
+    assert open_message(KEY, item["tracking_id"], change.timeline[-1]["sealed"]) == "Lubangnya makin besar."
     assert change.event is not None and change.event["type"] == "report.reporter_replied"
 
 
 def test_a_reporter_message_after_a_response_reopens_the_report() -> None:
     item = report("responded", due_stage="auto_close", reporter_day="2026-11-10", reporter_day_count=2)
-    change = plan_message(item, "Belum beres.", NOW, SETTINGS, None)
+    change = plan_message(item, "Belum beres.", NOW, SETTINGS, KEY)
     assert change.status == "in_progress" and change.due_stage == "respond"
     assert change.due_at == add_working_days(NOW, SETTINGS.respond_working_days, TZ)
     assert change.set_fields["reporter_day_count"] == 3
@@ -269,16 +276,16 @@ def test_a_reporter_message_after_a_response_reopens_the_report() -> None:
 def test_reporter_messages_stop_at_the_caps_and_on_closed_reports() -> None:
     per_day = {"reporter_day": "2026-11-10", "reporter_day_count": SETTINGS.reporter_messages_per_day}
     with pytest.raises(RateLimited):
-        plan_message(report("verified", **per_day), "x", NOW, SETTINGS, None)
+        plan_message(report("verified", **per_day), "x", NOW, SETTINGS, KEY)
     with pytest.raises(RateLimited):
         plan_message(
-            report("verified", reporter_messages=SETTINGS.reporter_messages_per_report), "x", NOW, SETTINGS, None
+            report("verified", reporter_messages=SETTINGS.reporter_messages_per_report), "x", NOW, SETTINGS, KEY
         )
     with pytest.raises(Conflict):
-        plan_message(report("closed"), "x", NOW, SETTINGS, None)
+        plan_message(report("closed"), "x", NOW, SETTINGS, KEY)
     # Yesterday's count does not hold today's message back
     yesterday = {"reporter_day": "2026-11-09", "reporter_day_count": SETTINGS.reporter_messages_per_day}
-    assert plan_message(report("verified", **yesterday), "x", NOW, SETTINGS, None).set_fields["reporter_day_count"] == 1
+    assert plan_message(report("verified", **yesterday), "x", NOW, SETTINGS, KEY).set_fields["reporter_day_count"] == 1
 
 
 def test_a_rating_is_planned_once_after_a_response() -> None:

@@ -106,14 +106,43 @@ def test_photos_bucket_is_private_tls_only_unlogged_and_originals_last_a_day() -
     assert "VersioningConfiguration" not in bucket, "a deleted original must be gone, not a noncurrent version"
     (expiry,) = [r for r in bucket["LifecycleConfiguration"]["Rules"] if "ExpirationInDays" in r]
     assert expiry == {"Id": "ExpireOriginals", "Status": "Enabled", "Prefix": "originals/", "ExpirationInDays": 1}
-    (notification,) = bucket["NotificationConfiguration"]["QueueConfigurations"]
-    assert notification["Queue"] == {"Fn::GetAtt": ["PhotoUploadsQueue", "Arn"]}
-    assert notification["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "originals/"}]
     policy = RESOURCES["PhotosBucketPolicy"]["Properties"]
     assert policy["Bucket"] == {"Ref": "PhotosBucket"}
     (tls,) = policy["PolicyDocument"]["Statement"]
     assert tls["Effect"] == "Deny" and tls["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    assert RESOURCES["PhotosBucket"]["DependsOn"] == "PhotoUploadsQueuePolicy"
+
+
+def test_uploads_reach_the_photo_queue_through_eventbridge_without_the_uploaders_ip() -> None:
+    # S3's own notifications carry requestParameters.sourceIPAddress and userIdentity: the bucket tells only
+    # EventBridge, whose rule passes on bucket, key, size and time (issue 23).
+    bucket = RESOURCES["PhotosBucket"]["Properties"]
+    assert bucket["NotificationConfiguration"] == {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}
+    rules = [r for r in RESOURCES.values() if r["Type"] == "AWS::Events::Rule" and "aws.s3" in str(r)]
+    assert len(rules) == 1
+    rule = rules[0]["Properties"]
+    assert rule["EventPattern"] == {
+        "source": ["aws.s3"],
+        "detail-type": ["Object Created"],
+        "detail": {"bucket": {"name": [{"Ref": "PhotosBucket"}]}, "object": {"key": [{"prefix": "originals/"}]}},
+    }
+    (target,) = rule["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": ["PhotoUploadsQueue", "Arn"]}
+    # No DeadLetterConfig: a rule's dead-letter queue keeps the original event, IP included.
+    assert set(target) == {"Id", "Arn", "InputTransformer"}
+    transformer = target["InputTransformer"]
+    assert transformer["InputPathsMap"] == {
+        "bucket": "$.detail.bucket.name",
+        "key": "$.detail.object.key",
+        "size": "$.detail.object.size",
+        "time": "$.time",
+    }
+    assert re.findall(r"<(\w+)>", transformer["InputTemplate"]) == ["bucket", "key", "size", "time"]
+    assert "aws.events.event" not in transformer["InputTemplate"]  # never the whole event
+    # Only that rule may send to the queue; S3 no longer may.
+    (statement,) = RESOURCES["PhotoUploadsQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+    assert statement["Action"] == "sqs:SendMessage"
+    assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["PhotoUploadsRule", "Arn"]}}}
 
 
 def test_only_the_photo_function_decodes_images_and_pillow_stays_out_of_the_layer() -> None:
@@ -173,6 +202,15 @@ def test_functions_that_write_timeline_messages_may_put_items_in_report_partitio
     # Any other PutItem of the reports table is limited to partitions that are not reports.
     assert all("REPORT#" not in str(s.get("Condition")) for s in puts if s not in messages)
     assert {"dynamodb:UpdateItem", "dynamodb:Query"} <= actions(logical_id)
+
+
+@pytest.mark.parametrize("logical_id", ["AgencyReportsFunction", "ReporterAccessFunction"])
+def test_functions_that_write_private_messages_may_seal_them_under_a_reports_data_key(logical_id: str) -> None:
+    # A private message is sealed on every report; one with nothing sealed yet gets its key with the message
+    # (issue 23). Only with the tracking_id context: checked for every KMS grant below.
+    field_key = {"Fn::GetAtt": ["FieldKey", "Arn"]}
+    grants = [s for s in statements(logical_id) if s["Resource"] == field_key]
+    assert len(grants) == 1 and sorted(grants[0]["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
 
 
 def test_submission_may_encrypt_but_never_decrypt() -> None:
