@@ -144,9 +144,8 @@ class AttachmentSlot(TypedDict):
     expires_at: str
 
 
-class ReportCore(TypedDict):
-    """What every audience's view holds besides the timeline; title, description and location only when
-    the audience may read them."""
+class ReportSummary(TypedDict):
+    """What every view of a report holds, the inbox's included: nothing sealed, nothing about the reporter."""
 
     tracking_id: str
     kind: ReportKind
@@ -160,6 +159,12 @@ class ReportCore(TypedDict):
     anonymous: bool
     confidential: bool
     support_count: Count
+
+
+class ReportCore(ReportSummary):
+    """What every audience's view holds besides the timeline; title, description and location only when
+    the audience may read them."""
+
     photos: list[Photo]
     title: NotRequired[str | None]
     description: NotRequired[str | None]
@@ -203,23 +208,11 @@ class AgencyReportView(ReportCore, Private):
     open311_key_id: NotRequired[str | None]  # the Open311 partner key that filed it (`lapor open311-key list`)
 
 
-class InboxItem(TypedDict):
+class InboxItem(ReportSummary):
     """One report of the inbox, as the list shows it: never the reporter, and nothing that needs decrypting (a
     confidential report has no title here), so a page makes no KMS call. Opening the report
     (`AgencyReportView`) shows the rest, and is recorded."""
 
-    tracking_id: str
-    kind: ReportKind
-    category: str
-    agency: AgencyRef
-    status: ReportStatus
-    submitted_at: str
-    updated_at: str
-    due_at: str | None
-    escalation_level: Count
-    anonymous: bool
-    confidential: bool
-    support_count: Count
     title: NotRequired[str | None]
     version: Annotated[int, Limits(ge=1)]
     original_agency_id: str

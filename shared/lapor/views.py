@@ -11,7 +11,7 @@ open what is sealed and sign the photo links, and give both to these functions.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from lapor.statuses import CONTENT_WITHHELD
 from lapor.timefmt import to_public
@@ -77,12 +77,9 @@ def _entry(entry: dict[str, Any], time_zone: str, message: str | None) -> shapes
     return {"at": at, "event": entry["event"], "status": entry["status"], "actor": entry["actor"], "message": message}
 
 
-def _core(
-    item: dict[str, Any], time_zone: str, photos: Sequence[shapes.Photo], *content: Mapping[str, Any]
-) -> shapes.ReportCore:
-    """What every audience sees besides the timeline; title, description and location from `content` (a later
-    source wins)."""
-    view: shapes.ReportCore = {
+def _summary(item: dict[str, Any], time_zone: str) -> shapes.ReportSummary:
+    """The plaintext attributes every view of a report shows."""
+    return {
         "tracking_id": item["tracking_id"],
         "kind": item["kind"],
         "category": item["category"],
@@ -95,8 +92,16 @@ def _core(
         "anonymous": bool(item.get("anonymous")),
         "confidential": bool(item.get("confidential")),
         "support_count": int(item.get("support_count", 0)),
-        "photos": list(photos),
     }
+
+
+def _core(
+    item: dict[str, Any], time_zone: str, photos: Sequence[shapes.Photo], *content: Mapping[str, Any]
+) -> shapes.ReportCore:
+    """What every audience sees besides the timeline; title, description and location from `content` (a later
+    source wins)."""
+    # Typed as a whole: mypy's strict TypedDict rules do not see optional keys arrive through `**`.
+    view = cast("shapes.ReportCore", {**_summary(item, time_zone), "photos": list(photos)})
     for source in content:
         for name in CONTENT:
             if source.get(name) is not None:
@@ -146,24 +151,13 @@ def for_agency(
 def for_inbox(item: dict[str, Any], time_zone: str) -> shapes.InboxItem:
     """A report as an agency's inbox lists it: plaintext attributes only (the sealed envelope is never looked
     at, so no reporter and no KMS call), the title only when the report is not confidential."""
-    view: shapes.InboxItem = {
-        "tracking_id": item["tracking_id"],
-        "kind": item["kind"],
-        "category": item["category"],
-        "agency": {"id": item["agency_id"], "name": item["agency_name"]},
-        "status": item["status"],
-        "submitted_at": to_public(item["submitted_at"], time_zone),
-        "updated_at": to_public(item["updated_at"], time_zone),
-        "due_at": to_public(item.get("due_at"), time_zone),
-        "escalation_level": int(item.get("escalation_level", 0)),
-        "anonymous": bool(item.get("anonymous")),
-        "confidential": bool(item.get("confidential")),
-        "support_count": int(item.get("support_count", 0)),
+    inbox = {
         "version": int(item.get("version", 1)),
         "original_agency_id": item.get("original_agency_id", item["agency_id"]),
         "overdue": bool(item.get("overdue")),
         "channel": item.get("channel"),
     }
+    view = cast("shapes.InboxItem", {**_summary(item, time_zone), **inbox})
     if not item.get("confidential") and item.get("title") is not None:
         view["title"] = item["title"]
     return view
