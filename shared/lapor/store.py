@@ -841,19 +841,13 @@ def put_partner_key(key_hash: str, record: Mapping[str, Any]) -> None:
 def use_partner_key(key_hash: str, at: str) -> str | None:
     """Count one use of a partner key: its key id, or None when no such key exists or it was revoked (nothing
     counted)."""
-    ddb = client("dynamodb")
-    try:
-        updated = ddb.update_item(
-            TableName=settings().reports_table,
-            Key=_partner_key(key_hash),
-            UpdateExpression="ADD uses :one SET last_used_at = :at",
-            ConditionExpression="attribute_exists(pk) AND attribute_not_exists(revoked_at)",
-            ExpressionAttributeValues={":one": {"N": "1"}, ":at": {"S": at}},
-            ReturnValues="ALL_NEW",
-        )
-    except ddb.exceptions.ConditionalCheckFailedException:
-        return None
-    return str(updated["Attributes"]["key_id"]["S"])
+    updated = _updated_unless_refused(
+        Key=_partner_key(key_hash),
+        UpdateExpression="ADD uses :one SET last_used_at = :at",
+        ConditionExpression="attribute_exists(pk) AND attribute_not_exists(revoked_at)",
+        ExpressionAttributeValues={":one": {"N": "1"}, ":at": {"S": at}},
+    )
+    return None if updated is None else str(updated["key_id"])
 
 
 def count_partner_report(key_hash: str) -> None:
@@ -1017,24 +1011,17 @@ def stuck_outbox() -> Iterator[dict[str, Any]]:
 def redrive_outbox(tracking_id: str, next_at: str) -> dict[str, Any] | None:
     """Give a stuck report's events back to the relay with a fresh attempt count; the report as it now is,
     or None when it was not stuck."""
-    ddb = client("dynamodb")
-    try:
-        result = ddb.update_item(
-            TableName=settings().reports_table,
-            Key=report_key(tracking_id),
-            UpdateExpression="SET outbox_pk = :live, outbox_at = :next, outbox_attempts = :zero",
-            ConditionExpression="outbox_pk = :stuck",
-            ExpressionAttributeValues={
-                ":live": {"S": OUTBOX_PK},
-                ":stuck": {"S": STUCK_OUTBOX_PK},
-                ":next": {"S": next_at},
-                ":zero": {"N": "0"},
-            },
-            ReturnValues="ALL_NEW",
-        )
-    except ddb.exceptions.ConditionalCheckFailedException:
-        return None
-    return from_item(result["Attributes"])
+    return _updated_unless_refused(
+        Key=report_key(tracking_id),
+        UpdateExpression="SET outbox_pk = :live, outbox_at = :next, outbox_attempts = :zero",
+        ConditionExpression="outbox_pk = :stuck",
+        ExpressionAttributeValues={
+            ":live": {"S": OUTBOX_PK},
+            ":stuck": {"S": STUCK_OUTBOX_PK},
+            ":next": {"S": next_at},
+            ":zero": {"N": "0"},
+        },
+    )
 
 
 def drop_outbox_index(tracking_id: str) -> bool:
@@ -1074,6 +1061,16 @@ def _unless_refused(operation: str, **request: Any) -> bool:
     except ddb.exceptions.ConditionalCheckFailedException:
         return False
     return True
+
+
+def _updated_unless_refused(**request: Any) -> dict[str, Any] | None:
+    """One conditional update on the reports table: the item as it now is, or None when refused."""
+    ddb = client("dynamodb")
+    try:
+        result = ddb.update_item(TableName=settings().reports_table, ReturnValues="ALL_NEW", **request)
+    except ddb.exceptions.ConditionalCheckFailedException:
+        return None
+    return from_item(result["Attributes"])
 
 
 def _query(max_items: int | None = None, **kwargs: Any) -> Iterator[dict[str, Any]]:

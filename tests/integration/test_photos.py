@@ -347,30 +347,21 @@ def test_photos_of_a_confidential_report_are_encrypted_with_the_photo_key_and_ne
     assert status == 200 and [p["id"] for p in view["photos"]] == [photo["id"]]
 
 
+def agency_slot(api: Api, officer: dict[str, str], receipt: dict[str, Any]) -> tuple[int, Any]:
+    path = "/agency/reports/{tracking_id}/attachments"
+    status, slot, _ = api.agency(officer, "POST", path, receipt["tracking_id"], body={"content_type": "image/jpeg"})
+    return status, slot
+
+
 def test_an_officer_attaches_a_photo_the_same_way(photo_api: Api) -> None:
     receipt = photo_api.submit(valid_submission())
-    officer = claims("dpupr-barito-utara")
-    status, slot, _ = photo_api.agency(
-        officer,
-        "POST",
-        "/agency/reports/{tracking_id}/attachments",
-        receipt["tracking_id"],
-        body={"content_type": "image/jpeg"},
-    )
+    status, slot = agency_slot(photo_api, claims("dpupr-barito-utara"), receipt)
     assert status == 201
     assert upload(slot, photos.phone_jpeg()) == 204
     process_uploads(photo_api)
     (photo,) = private_photos(photo_api, receipt)
     assert photo["author"] == "agency" and photo["status"] == "stored"
-    other = claims("dinkes-barito-utara")
-    status, _, _ = photo_api.agency(
-        other,
-        "POST",
-        "/agency/reports/{tracking_id}/attachments",
-        receipt["tracking_id"],
-        body={"content_type": "image/jpeg"},
-    )
-    assert status == 403
+    assert agency_slot(photo_api, claims("dinkes-barito-utara"), receipt)[0] == 403
 
 
 def test_the_reporters_refused_uploads_never_use_up_the_agencys_budget(photo_api: Api) -> None:
@@ -382,12 +373,5 @@ def test_the_reporters_refused_uploads_never_use_up_the_agencys_budget(photo_api
         assert send(photo_api, receipt, photos.pdf_named_jpg())["status"] == "refused"
     status, problem = slot_for(photo_api, receipt)
     assert status == 409 and "too many photo uploads" in problem["detail"]
-    officer = claims("dpupr-barito-utara")
-    status, slot, _ = photo_api.agency(
-        officer,
-        "POST",
-        "/agency/reports/{tracking_id}/attachments",
-        receipt["tracking_id"],
-        body={"content_type": "image/jpeg"},
-    )
+    status, slot = agency_slot(photo_api, claims("dpupr-barito-utara"), receipt)
     assert status == 201, slot
