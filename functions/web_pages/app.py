@@ -1,5 +1,6 @@
 """The citizen-facing web: the landing page with the report form, the tracking page, the public figures as
-charts (/statistik), their scripts, style and strings, and the QR codes printed on posters and receipts.
+charts (/statistik), the privacy notice (/privasi), their scripts, style and strings, and the QR codes printed
+on posters and receipts.
 
 The pages are static files of this folder, served by `lapor.pages`. The pages only
 talk to this API, with relative URLs, so they also work under a stage prefix (`.../v1/`). This function
@@ -8,11 +9,13 @@ reads the directory (for agency QR codes) and nothing else: it never sees a repo
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from lapor import qr
+from lapor.config import settings
 from lapor.contract import BY_ID
 from lapor.errors import NotFound
 from lapor.http import Request, Response, Router
@@ -60,6 +63,13 @@ def tracking_page(request: Request) -> Response:
 @router.operation("statisticsPage")
 def statistics_page(request: Request) -> Response:
     return _page(request, "statistik.html")
+
+
+@router.operation("privacyPage")
+def privacy_page(request: Request) -> Response:
+    contact = html.escape(settings().privacy_contact_email)
+    page = SITE.page("pages/privasi.html", language(request), privacy_contact=contact)
+    return cached(request, page, HTML, _page_headers())
 
 
 @router.operation("getStatisticsScript")

@@ -51,6 +51,7 @@ class Settings:
     outbox_max_attempts: int
     allow_http_webhooks: bool
     console_auth_url: str
+    privacy_contact_email: str
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -92,6 +93,8 @@ class Settings:
             # Plain-http webhooks are for the local stack only, which sets this; deployments never do.
             allow_http_webhooks=env.get("LAPOR_ALLOW_HTTP_WEBHOOKS", "").strip() == "1",
             console_auth_url=env.get("CONSOLE_AUTH_URL", "").strip().rstrip("/"),  # the user pool's managed login
+            # The data protection officer's address, on the privacy notice (the template's PrivacyContactEmail).
+            privacy_contact_email=env.get("PRIVACY_CONTACT_EMAIL", "").strip() or "privasi@example.go.id",
         )
 
 

@@ -556,6 +556,18 @@ WEB_OPERATIONS: tuple[Operation, ...] = (
         content_type="text/html",
         parameters=(LANG,),
     ),
+    page(
+        operation_id="privacyPage",
+        method="GET",
+        path="/privasi",
+        summary="The privacy notice for people",
+        description="""HTML in Bahasa Indonesia (English with lang=en), linked from the form before sending and from the
+            receipt: what is stored for each choice (anonymous, confidential, photos, location), why, for how long,
+            who sees it, the reporter's rights under UU PDP 27/2022 and how to use them, and the data protection
+            officer's address (the deployment's PrivacyContactEmail). Needs no script.""",
+        content_type="text/html",
+        parameters=(LANG,),
+    ),
     _asset(
         "getStatisticsScript", "/assets/statistik.js", "WebPagesFunction", "citizen", "The statistics page's script"
     ),

@@ -79,8 +79,12 @@ class Site:
 
     def _page(self, name: str, lang: str, **slots: str) -> str:
         """A page in one language: every `data-t` element filled with its text, the strings as a JSON block,
-        and `{{lang}}`, `{{other}}`, `{{version}}`, `{{strings}}` and `slots` filled in."""
-        strings = self.strings(lang)
+        and `{{lang}}`, `{{other}}`, `{{version}}`, `{{strings}}` and `slots` filled in.
+
+        A page's own long texts (`pages/privasi.html`: `strings/privasi.<lang>.json`) are added to the shared
+        ones for that page only, so the pages that carry the strings block do not carry them too."""
+        own = self.folder / "strings" / f"{Path(name).stem}.{lang}.json"
+        strings = {**self.strings(lang), **(json.loads(self.file("strings", own.name)) if own.exists() else {})}
         page = _TEXT_SLOT.sub(lambda m: m.group(0) + html.escape(strings[m.group(1)], quote=False), self.file(name))
         block = json.dumps(strings, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
         slots = {"lang": lang, "other": strings["_other"], "version": self.version(), **slots, "strings": block}

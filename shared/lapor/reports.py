@@ -171,6 +171,8 @@ def _new_report(
         "status": "submitted",
         "channel": submission.channel,
         "anonymous": submission.anonymous,
+        # In plain text, so counting the reporters who can be told of a breach opens nothing (lapor audit).
+        "has_contact": submission.reporter is not None,
         "confidential": submission.confidential,
         "submitted_at": submitted_at,
         "updated_at": submitted_at,

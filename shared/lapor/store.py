@@ -15,6 +15,7 @@ Reports table (single table):
   pk=DIRECTORY, sk=CATEGORY#<code>     a category of the directory
   pk=STATS, sk=<agency id>              an agency's public counters (see lapor.stats)
   pk=AUDIT#<tracking id>, sk=<at>#<ns>#<id>  who (officer `sub`) read or changed a report: internal, never shown
+                                       (`officer_sub` is on audit items only: it keys the officer_audit index)
   pk=OPEN311_KEY, sk=<sha-256 of key>  an Open311 partner's api_key: name, uses, revoked_at
   pk=DIRECTORY#REPLIES#<agency id>, sk=<reply id>   an agency's saved replies (its officers' only)
 Indexes (all sparse, keys written only when they apply):
@@ -26,6 +27,8 @@ Indexes (all sparse, keys written only when they apply):
   public_service (service_pk=PUBLIC#<category>#<open|closed>, public_sk)    the same, by category
     (both project only public attributes: never the sealed envelope nor the access code's hash)
          (outbox_pk=OUTBOX_STUCK, outbox_at)                      the same, after the relay gave up
+  officer_audit (officer_sub, sk)                                 audit entries by officer account, oldest first
+    (keyed on what every audit entry has always held: DynamoDB fills it from existing entries too)
 Idempotency table: pk=<hash of the Idempotency-Key>, expires_at (TTL).
 """
 
@@ -721,6 +724,42 @@ def append_audit(tracking_id: str, at: str, entry: Mapping[str, Any]) -> None:
 def audit_trail(tracking_id: str) -> list[dict[str, Any]]:
     """A report's audit trail, oldest first (for operators answering "who saw this reporter's identity")."""
     return list(_partition(f"{AUDIT_PREFIX}{tracking_id}"))
+
+
+def officer_audit(officer_sub: str, start: str, end: str) -> Iterator[dict[str, Any]]:
+    """Every audit entry of one officer account from `start` to `end` (stored times, both included), oldest
+    first, each with its `tracking_id`: one Query on the officer_audit index (for a stolen account's scope)."""
+    entries = _query(
+        TableName=settings().reports_table,
+        IndexName="officer_audit",
+        KeyConditionExpression="officer_sub = :sub AND sk BETWEEN :start AND :end",
+        # An entry's sk starts with its time (to the second); "~" sorts after the "#<ns>#<id>" that follows it.
+        ExpressionAttributeValues={":sub": {"S": officer_sub}, ":start": {"S": start}, ":end": {"S": end + "~"}},
+    )
+    for entry in entries:
+        yield {**entry, "tracking_id": str(entry["pk"]).removeprefix(AUDIT_PREFIX)}
+
+
+def has_contact(report: Mapping[str, Any]) -> bool:
+    """Whether a report's reporter left contact data, without opening it: the `has_contact` marker set at
+    submission, or for reports stored before it, not anonymous (an identified reporter always gave one)."""
+    marker = report.get("has_contact")
+    return bool(marker) if marker is not None else not report.get("anonymous", False)
+
+
+REACHABILITY = ("tracking_id", "anonymous", "has_contact")
+
+
+def agency_reachability(agency_id: str) -> Iterator[dict[str, Any]]:
+    """For every report an agency is responsible for (open or not), what `has_contact` needs and nothing
+    sealed: one Query on the inbox index, paged."""
+    return _query(
+        TableName=settings().reports_table,
+        IndexName="inbox",
+        KeyConditionExpression="inbox_pk = :k",
+        ExpressionAttributeValues={":k": {"S": _inbox_pk(agency_id)}},
+        **_projection(REACHABILITY),
+    )
 
 
 # ---------------------------------------------------------------- public listing (Open311)

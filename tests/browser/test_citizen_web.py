@@ -109,6 +109,8 @@ def test_an_anonymous_confidential_report_from_the_form_to_its_tracking_page(
     access_code = page.locator("#receipt-code").inner_text()
     assert TRACKING_ID.fullmatch(tracking_id) and ACCESS_CODE.fullmatch(access_code)
     expect(page.locator("#receipt")).to_contain_text("hanya ditampilkan sekali")
+    notice = page.locator("#receipt").get_by_role("link", name="Pemberitahuan privasi dan hak Anda")
+    expect(notice).to_have_attribute("href", re.compile(r"privasi\?lang=id$"))
     expect(page.locator("#receipt-agency")).to_have_text(AGENCY_NAME)
     qr_code = page.locator("#receipt-qr")
     expect(qr_code).to_have_js_property("complete", True)
@@ -421,3 +423,39 @@ def test_the_form_says_the_public_sees_only_the_area_and_can_send_only_the_area(
     page.goto(f"{local_stack.api_url}/track/{tracking_id}")
     expect(page.locator("#report")).to_contain_text("-0.955, 114.896 · perkiraan area, sekitar 100 m")
     expect(page.locator("#report")).not_to_contain_text("-0.9553")
+
+
+def test_the_privacy_notice_opens_from_the_form_and_switches_to_english(
+    page: Page, context: BrowserContext, local_stack: RunningStack, assert_accessible: Callable[[Page, str], None]
+) -> None:
+    # Given the form, partly filled in
+    page.goto(local_stack.api_url + POSTER_PATH)
+    page.get_by_label("Judul laporan").fill(TITLE)
+
+    # When the reporter opens the privacy notice next to the Send button
+    with context.expect_page() as opened:
+        page.get_by_role("link", name="Pemberitahuan privasi dan hak Anda").click()
+    notice = opened.value
+
+    # Then it opens in a new tab (the form keeps what was typed), in Bahasa Indonesia, with the officer's address
+    expect(notice.get_by_role("heading", level=1)).to_have_text("Bagaimana kami menjaga data Anda")
+    expect(notice.get_by_role("heading", name="Pejabat Pelindungan Data Pribadi")).to_be_visible()
+    expect(notice.get_by_role("link", name="privasi@example.go.id")).to_have_attribute(
+        "href", "mailto:privasi@example.go.id"
+    )
+    expect(notice.locator("main")).to_contain_text("sekitar 110 m")
+    expect(page.get_by_label("Judul laporan")).to_have_value(TITLE)
+    assert_accessible(notice, "privacy notice")
+
+    # And in English
+    notice.get_by_role("link", name="English").click()
+    expect(notice.get_by_role("heading", level=1)).to_have_text("How we look after your data")
+    expect(notice.locator("html")).to_have_attribute("lang", "en")
+    expect(notice.get_by_role("heading", name="Your rights")).to_be_visible()
+    assert_accessible(notice, "privacy notice in English")
+
+    # And once the form switches to English, its link opens the English notice
+    page.get_by_role("link", name="English").click()
+    expect(page.get_by_role("link", name="Privacy notice and your rights")).to_have_attribute(
+        "href", re.compile(r"privasi\?lang=en$")
+    )

@@ -145,6 +145,8 @@ def test_python_dash_m_lapor_local_lists_the_subcommands() -> None:
     ("command", "options"),
     [
         (["audit", "--tracking-id", "LPR-7KQ2-M9XD-3FHW"], "--table"),
+        (["audit", "--officer", "0f1e2d3c", "--from", "2026-12-01T00:00:00+07:00"], "--table"),
+        (["audit", "--reports-with-contact", "--agency", "pemkab-barito-utara"], "--table"),
         (["webhook-secret", "--agency", "pemkab-barito-utara"], "--secret-arn"),
         (["open311-key", "list"], "--table"),
         (["outbox"], "--table and --queue-url"),
@@ -166,3 +168,20 @@ def test_operator_commands_without_a_stack_say_how_to_name_one(
     assert code == 2
     error = capsys.readouterr().err
     assert "no local stack is running" in error and f"(or give {options} for a deployed stack)" in error
+
+
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [
+        (["--officer", "0f1e2d3c"], "--officer needs --from"),
+        (["--officer", "0f1e2d3c", "--from", "2026-12-01 08:00"], "not an ISO 8601 time with an offset"),
+        (["--tracking-id", "LPR-7KQ2-M9XD-3FHW", "--to", "2026-12-01T00:00:00Z"], "--from and --to go with"),
+        (["--reports-with-contact"], "--reports-with-contact and --agency go together"),
+    ],
+)
+def test_lapor_audit_refuses_options_that_do_not_go_together(
+    options: list[str], problem: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Checked before any stack is looked for: nothing is read."""
+    assert main(["audit", "--root", str(tmp_path), *options]) == 2
+    assert problem in capsys.readouterr().err

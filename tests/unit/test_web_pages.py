@@ -139,12 +139,20 @@ def test_both_languages_have_the_same_strings_and_cover_every_text_the_pages_use
         assert metric in shapes.AgencyFigures.__annotations__
         used |= {f"stats.metric.{metric}", f"stats.explain.{metric}"}
     script = (HERE / "assets" / "lapor.js").read_text(encoding="utf-8")
-    used |= set(re.findall(r'"((?:[a-z_]+\.)+[a-z_0-9]+)"', script)) - {"p.error"}  # a CSS selector
+    used |= set(re.findall(r'"((?:[a-z_]+\.)+[a-z_0-9]+)"', script)) - {"p.error", "a.privacy"}  # CSS selectors
     for status in get_args(shapes.ReportStatus):
         used |= {f"status.{status}", f"status.{status}.explain"}
     used |= {f"event.{event}" for event in get_args(shapes.TimelineEvent)}
     used |= {f"kind.{kind}" for kind in get_args(shapes.ReportKind)}
     assert used - indonesian.keys() == set()
+
+
+def test_the_privacy_notice_has_its_own_strings_in_both_languages_for_every_text_it_uses() -> None:
+    own = {lang: dict(json.loads((HERE / "strings" / f"privasi.{lang}.json").read_text())) for lang in ("id", "en")}
+    assert own["id"].keys() == own["en"].keys()
+    assert not own["id"].keys() & strings("id").keys(), "its texts are its own, not the shared ones"
+    used = set(re.findall(r'data-t="([\w.]+)"', (HERE / "pages" / "privasi.html").read_text(encoding="utf-8")))
+    assert used == own["id"].keys() | {"site.name", "lang.switch"}
 
 
 @pytest.mark.parametrize(("resource", "root"), [("/", ""), ("/track/{tracking_id}", "../")])
@@ -314,3 +322,94 @@ def test_a_cached_code_is_not_drawn_again(app: ModuleType, monkeypatch: pytest.M
     monkeypatch.setattr(qr, "png", lambda url: pytest.fail("drawn again"))
     again = call(app, "/reports/{tracking_id}/qr.png", path_params=params, headers={"If-None-Match": etag})
     assert again["statusCode"] == 304
+
+
+# ---------------------------------------------------------------- the privacy notice
+
+
+def visible_text(page: str) -> str:
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+
+
+def test_the_privacy_notice_names_the_configured_data_protection_officer(
+    app: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PRIVACY_CONTACT_EMAIL", "ppdp@baritoutarakab.go.id")
+    settings.cache_clear()
+    app.SITE.page.cache_clear()
+    try:
+        response = call(app, "/privasi")
+    finally:
+        app.SITE.page.cache_clear()
+    page = response["body"]
+    assert response["statusCode"] == 200 and response["headers"]["Content-Type"] == "text/html; charset=utf-8"
+    assert "default-src 'none'" in response["headers"]["Content-Security-Policy"]
+    assert '<html lang="id">' in page
+    assert '<a id="privacy-contact" href="mailto:ppdp@baritoutarakab.go.id">ppdp@baritoutarakab.go.id</a>' in page
+
+
+def test_without_a_configured_officer_the_notice_shows_the_templates_default(app: ModuleType) -> None:
+    app.SITE.page.cache_clear()
+    assert "mailto:privasi@example.go.id" in call(app, "/privasi")["body"]
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_privacy_notice_says_what_is_stored_why_how_long_who_sees_it_and_the_rights(
+    app: ModuleType, lang: str
+) -> None:
+    own = dict(json.loads((HERE / "strings" / f"privasi.{lang}.json").read_text(encoding="utf-8")))
+    page = call(app, "/privasi", query={"lang": lang})["body"]
+    assert f'<html lang="{lang}">' in page
+    filled = dict(re.findall(r'data-t="([\w.]+)"[^>]*>([^<]*)<', page))
+    assert {key: html.unescape(text) for key, text in filled.items() if key in own} == own
+    text = visible_text(page)
+    expected = {
+        "id": [
+            "anonim",
+            "rahasia",
+            "Foto",
+            "sekitar 110 m",
+            "UU PDP",
+            "jadwal retensi arsip",
+            "Jejak audit",
+            "Pasal 7",
+            "Pasal 6",
+            "Pasal 8",
+            "Pasal 9",
+            "Pejabat Pelindungan Data Pribadi",
+            "3×24 jam",
+        ],
+        "en": [
+            "Anonymous",
+            "Confidential",
+            "Photos",
+            "about 110 m",
+            "UU PDP",
+            "archive retention schedule",
+            "audit trail",
+            "Article 7",
+            "Article 6",
+            "Article 8",
+            "Article 9",
+            "Data Protection Officer",
+            "3×24 hours",
+        ],
+    }[lang]
+    assert [word for word in expected if word not in text] == []
+
+
+def test_the_privacy_notice_runs_no_script_and_loads_only_the_style_sheet(app: ModuleType) -> None:
+    links = Links()
+    links.feed(call(app, "/privasi")["body"])
+    assert links.scripts == [] and links.inline_styles == 0
+    assert [url for url in links.urls if "assets/" in url] == [f"assets/lapor.css?v={app.SITE.version()}"]
+    assert "?lang=en" in links.urls and "./?lang=id" in links.urls  # the language switch, and back to the form
+
+
+def test_the_form_links_the_notice_before_sending_and_the_receipt_links_it_too(app: ModuleType) -> None:
+    page = call(app, "/", query={"lang": "en"})["body"]
+    link = '<a class="privacy" href="privasi?lang=en" target="_blank" data-t="privacy.link">'
+    form, receipt = page.split('<section id="receipt"')
+    assert link in form.split('id="submit"')[0].rsplit("<fieldset", 1)[1], "between the last fieldset and Send"
+    assert link in receipt.split("</section>")[0]
+    assert "privacy.stored" not in page, "the notice's long texts are not in the landing page's strings"

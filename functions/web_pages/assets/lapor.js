@@ -67,6 +67,7 @@
     link.href = url.search;
     link.hreflang = S._other;
     link.lang = S._other;
+    for (const notice of document.querySelectorAll("a.privacy")) notice.href = `${root}privasi?lang=${S._lang}`;
   }
 
   /* Switch language in place: what was typed, and an unlocked report, stay on the page. */
