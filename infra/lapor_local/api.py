@@ -381,7 +381,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
         """Silenced: the standard line carries the client's address and the query string."""
 
     def _read_body(self) -> bytes | None:
-        """The request body, or None when it is over API Gateway's limit (it is read and dropped)."""
+        """The request body, with a Content-Length or chunked (as API Gateway takes both), or None when it is
+        over API Gateway's limit (it is read and dropped). ValueError when the chunks are malformed."""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            return self._read_chunked()
         length = int(self.headers.get("Content-Length") or 0)
         if length <= MAX_BODY_BYTES:
             return self.rfile.read(length)
@@ -393,21 +396,38 @@ class _RequestHandler(BaseHTTPRequestHandler):
             remaining -= len(read)
         return None
 
+    def _read_chunked(self) -> bytes | None:
+        body, over = bytearray(), False
+        while True:
+            size = int(self.rfile.readline(1024).split(b";", 1)[0].strip(), 16)
+            if size == 0:
+                break
+            chunk = self.rfile.read(size)
+            if self.rfile.readline(8).strip() or len(chunk) != size:
+                raise ValueError("a chunk does not end where its size says")
+            over = over or len(body) + size > MAX_BODY_BYTES
+            if not over:
+                body += chunk
+        while self.rfile.readline(8192).strip():
+            pass  # trailer fields, ignored as API Gateway does
+        return None if over else bytes(body)
+
     def _answer(self) -> None:
         """One request: log method, route template, status and duration only (never personal data)."""
         started = time.monotonic()
         method = self.command.upper()
         route: Route | None = None
-        # Browsers and HTTP clients send a Content-Length with a body they hold whole; a chunked body is
-        # refused, and the connection closed (its chunks would look like a next request).
-        chunked = "Transfer-Encoding" in self.headers
-        if chunked:
+        try:
+            body = self._read_body()
+            malformed = False
+        except ValueError:
+            body, malformed = None, True
+        if malformed:
+            # What is left of the body cannot be told from a next request: answered, then the connection closed.
             self.close_connection = True
-            status, problem_headers, data = problem(
-                411, "Length required", "The local stack reads request bodies with a Content-Length only."
-            )
+            status, problem_headers, data = problem(400, "Bad request", "The chunked request body is malformed.")
             headers = [*problem_headers.items(), ("Connection", "close")]
-        elif (body := self._read_body()) is None:
+        elif body is None:
             status, problem_headers, data = problem(
                 413, "Payload too large", f"The request body is over {MAX_BODY_BYTES} bytes."
             )
@@ -436,7 +456,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if method != "HEAD":
             self.wfile.write(data)
-        if chunked:
+        if malformed:
             self._drain()
 
     def _drain(self) -> None:

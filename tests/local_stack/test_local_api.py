@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import socket
 from typing import Any
 
 import pytest
@@ -80,19 +81,25 @@ def test_text_bodies_pass_as_text_and_binary_bodies_as_base64(stack: LocalStack)
     assert binary["isBase64Encoded"] is True
 
 
-def test_a_chunked_request_body_is_refused_clearly_and_the_connection_closed(stack: LocalStack) -> None:
-    stack.functions["HttpFunction"]._handler = lambda event, context: pytest.fail("the function was called")
-    connection = http.client.HTTPConnection(stack.api_url.removeprefix("http://"), timeout=5)
-    try:
-        connection.request("POST", "/echo/x", body=iter([b"Jalan ", b"berlubang"]), encode_chunked=True)
-        response = connection.getresponse()
-        body = json.loads(response.read())
-    finally:
-        connection.close()
+def chunked(stack: LocalStack, raw_chunks: bytes) -> tuple[int, dict[str, Any]]:
+    """POST /echo/x with a hand-written chunked body (a clients' streaming upload); status and JSON answer."""
+    with socket.create_connection(("127.0.0.1", int(stack.api_url.rsplit(":", 1)[1])), timeout=5) as connection:
+        connection.sendall(
+            b"POST /echo/x HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n"
+            b"Content-Type: application/json\r\nConnection: close\r\n\r\n" + raw_chunks
+        )
+        response = http.client.HTTPResponse(connection)
+        response.begin()
+        return response.status, json.loads(response.read())
 
-    assert response.status == 411
-    assert body["detail"] == "The local stack reads request bodies with a Content-Length only."
-    assert response.headers["Connection"] == "close"
+
+def test_a_chunked_request_body_reaches_the_function_whole_as_api_gateway_passes_it(stack: LocalStack) -> None:
+    status, body = chunked(stack, b"6\r\nJalan \r\n9;ext=1\r\nberlubang\r\n0\r\nX-Trailer: t\r\n\r\n")
+    assert status == 200 and body["event"]["body"] == "Jalan berlubang"
+    status, problem_body = chunked(stack, b"zz\r\nJalan\r\n0\r\n\r\n")
+    assert status == 400 and problem_body["detail"] == "The chunked request body is malformed."
+    big = b"".join(b"10000\r\n" + b"a" * 0x10000 + b"\r\n" for _ in range(161)) + b"0\r\n\r\n"  # 10 MB + 64 KB
+    assert chunked(stack, big)[0] == 413
 
 
 def test_base64_responses_are_sent_as_bytes(stack: LocalStack) -> None:
