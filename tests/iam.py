@@ -132,11 +132,28 @@ def _scalar(attribute: Mapping[str, Any]) -> str:
     return str(value)
 
 
-def _item_request(action: str, table: str, key: Mapping[str, Any], call: Call, schemas: KeySchemas) -> Request:
+def _read_context(keys: Iterable[str], params: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """dynamodb:Attributes and dynamodb:Select of a GetItem or BatchGetItem: the key's attributes and those
+    its projection names (SPECIFIC_ATTRIBUTES); without a projection the read asks for ALL_ATTRIBUTES, which a
+    policy that lists attributes refuses (AWS evaluates it so: the whole item would be returned)."""
+    projection = params.get("ProjectionExpression")
+    names = params.get("ExpressionAttributeNames", {})
+    named = [names.get(w, w) for w in re.findall(r"#?\w+", projection or "")]
+    return {
+        "dynamodb:Attributes": tuple(dict.fromkeys([*keys, *named])),
+        "dynamodb:Select": ("SPECIFIC_ATTRIBUTES" if projection else "ALL_ATTRIBUTES",),
+    }
+
+
+def _item_request(
+    action: str, table: str, key: Mapping[str, Any], call: Call, schemas: KeySchemas, body: Mapping[str, Any]
+) -> Request:
+    """One item's request; `body` is the part of the call that names it (a GetItem's projection)."""
     leading = _scalar(key[schemas.tables[table]])
-    return Request(
-        f"dynamodb:{action}", _arn("dynamodb", call.region, f"table/{table}"), {"dynamodb:LeadingKeys": (leading,)}
-    )
+    context: dict[str, tuple[str, ...]] = {"dynamodb:LeadingKeys": (leading,)}
+    if action == "GetItem":
+        context.update(_read_context(key, body))
+    return Request(f"dynamodb:{action}", _arn("dynamodb", call.region, f"table/{table}"), context)
 
 
 def _query_request(call: Call, schemas: KeySchemas) -> Request:
@@ -172,9 +189,9 @@ _TRANSACT_ACTIONS = {
 def _dynamodb_requests(call: Call, schemas: KeySchemas) -> list[Request]:
     p, op = call.params, call.operation
     if op in ("GetItem", "UpdateItem", "DeleteItem"):
-        return [_item_request(op, p["TableName"], p["Key"], call, schemas)]
+        return [_item_request(op, p["TableName"], p["Key"], call, schemas, p)]
     if op == "PutItem":
-        return [_item_request(op, p["TableName"], p["Item"], call, schemas)]
+        return [_item_request(op, p["TableName"], p["Item"], call, schemas, p)]
     if op == "Query":
         return [_query_request(call, schemas)]
     if op == "TransactWriteItems":
@@ -182,11 +199,12 @@ def _dynamodb_requests(call: Call, schemas: KeySchemas) -> list[Request]:
         for entry in p["TransactItems"]:
             ((kind, body),) = entry.items()
             key = body["Item"] if kind == "Put" else body["Key"]
-            found.append(_item_request(_TRANSACT_ACTIONS[kind], body["TableName"], key, call, schemas))
+            found.append(_item_request(_TRANSACT_ACTIONS[kind], body["TableName"], key, call, schemas, body))
         return found
     if op == "TransactGetItems":
         return [
-            _item_request("GetItem", e["Get"]["TableName"], e["Get"]["Key"], call, schemas) for e in p["TransactItems"]
+            _item_request("GetItem", e["Get"]["TableName"], e["Get"]["Key"], call, schemas, e["Get"])
+            for e in p["TransactItems"]
         ]
     if op in ("BatchWriteItem", "BatchGetItem"):
         found = []
@@ -197,11 +215,10 @@ def _dynamodb_requests(call: Call, schemas: KeySchemas) -> list[Request]:
                 else entries["Keys"]
             )
             leading = tuple(_scalar(k[schemas.tables[table]]) for k in keys)
-            found.append(
-                Request(
-                    f"dynamodb:{op}", _arn("dynamodb", call.region, f"table/{table}"), {"dynamodb:LeadingKeys": leading}
-                )
-            )
+            context: dict[str, tuple[str, ...]] = {"dynamodb:LeadingKeys": leading}
+            if op == "BatchGetItem":
+                context.update(_read_context(dict.fromkeys(a for k in keys for a in k), entries))
+            found.append(Request(f"dynamodb:{op}", _arn("dynamodb", call.region, f"table/{table}"), context))
         return found
     return [Request(f"dynamodb:{op}", _arn("dynamodb", call.region, f"table/{p.get('TableName', '*')}"))]
 

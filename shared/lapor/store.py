@@ -66,6 +66,8 @@ STATS_PK = "STATS"
 AUDIT_PREFIX = "AUDIT#"
 PARTNER_KEY_PK = "OPEN311_KEY"
 DELIVERY_PREFIX = "delivery:"
+# What a directory read asks for (the template's directory statements allow these attributes only).
+DIRECTORY_ATTRIBUTES = ("pk", "sk", "data")
 MAX_PAGE = 1000  # items per page of a public listing (DynamoDB also stops a page at 1 MB)
 # What the Open311 public indexes project (template.yaml says the same) and what Open311 reads ask for.
 OPEN311_ATTRIBUTES = (
@@ -176,7 +178,7 @@ def read_directory() -> dict[str, Any]:
     """The directory as stored: ``{"agencies": [...], "categories": [...]}`` (one query, paged)."""
     agencies: list[dict[str, Any]] = []
     categories: list[dict[str, Any]] = []
-    for item in _partition(DIRECTORY_PK):
+    for item in _partition(DIRECTORY_PK, **_projection(DIRECTORY_ATTRIBUTES)):
         data = item.get("data") or {}
         if item["sk"].startswith(AGENCY_PREFIX):
             agencies.append(data)
@@ -811,11 +813,14 @@ def public_reports(
     first = share if count == 1 else -(-share // 4)
 
     def partition(key: str, index_key: str) -> Iterator[dict[str, Any]]:
+        # By name, what the index projects: the function's policy allows no other read (dynamodb:Attributes).
+        projection = _projection((index_key, "public_sk", *OPEN311_ATTRIBUTES))
         kwargs: dict[str, Any] = {
             "TableName": settings().reports_table,
             "IndexName": index,
             "KeyConditionExpression": "#k = :k AND public_sk BETWEEN :start AND :end",
-            "ExpressionAttributeNames": {"#k": index_key},
+            "ProjectionExpression": projection["ProjectionExpression"],
+            "ExpressionAttributeNames": {"#k": index_key, **projection["ExpressionAttributeNames"]},
             "ExpressionAttributeValues": {":k": {"S": key}, ":start": {"S": start}, ":end": {"S": end + "#~"}},
             "ScanIndexForward": False,
         }

@@ -83,3 +83,65 @@ def test_an_officer_of_another_agency_is_refused_before_anything_is_recorded(api
     tid = api.submit(valid_submission(confidential=True))["tracking_id"]
     assert api.agency(officer("x-dinkes", "dinkes-barito-utara"), "GET", ONE, tid)[0] == 403
     assert trail(tid) == []
+
+
+# Issue 24, item 4: every agency operation on one report, with a request it accepts (or refuses after the
+# officer was let in: the attempt is recorded too), and the audit entry's `access`. An operation on one report
+# added to the contract without an entry here fails the walk below, until it records and is listed.
+PER_REPORT_REQUESTS: dict[str, tuple[dict[str, Any], set[int], str]] = {
+    "getAgencyReport": ({}, {200}, "read"),
+    "postAgencyAction": ({"body": {"action": "verify"}}, {200}, "action"),
+    "postAgencyAttachment": ({"body": {"content_type": "image/jpeg"}}, {201}, "attach_photo"),
+    # The slot's photo is not processed yet: refused with 409, after the officer's look was recorded.
+    "putAgencyPhotoVisibility": ({"body": {"public": True}}, {200, 409}, "photo_visibility"),
+}
+# Operations that concern no single report: lists, the CSV export (no reporter data, nothing decrypted:
+# issue 23) and the agency's saved replies.
+WITHOUT_ONE_REPORT = {
+    "listAgencyReports",
+    "exportAgencyReports",
+    "listSavedReplies",
+    "createSavedReply",
+    "updateSavedReply",
+    "deleteSavedReply",
+}
+
+
+def test_every_agency_operation_on_one_report_writes_exactly_one_audit_entry_for_it(api: Api) -> None:
+    from lapor.contract import AGENCY_OPERATIONS, OPERATIONS
+
+    # Every operation an officer's token opens (AGENCY_OPERATIONS and the tools: the CSV export, replies).
+    agency = [op for op in OPERATIONS if op.agency_token]
+    assert {op.operation_id for op in AGENCY_OPERATIONS} <= {op.operation_id for op in agency}
+    per_report = [op for op in agency if "{tracking_id}" in op.path]
+    # The operations without a report in their path are exactly the known lists and replies: a new one that
+    # names a report elsewhere (a query, a body) needs a look here first.
+    assert {op.operation_id for op in agency} - {op.operation_id for op in per_report} == WITHOUT_ONE_REPORT
+    assert {op.operation_id for op in per_report} == set(PER_REPORT_REQUESTS), "each per-report operation is walked"
+
+    tid = api.submit(valid_submission(confidential=True))["tracking_id"]
+    other = api.submit(valid_submission(confidential=True))["tracking_id"]
+    who = officer("5d2e7c41-walker")
+    status, slot, _ = api.agency(who, "POST", ONE + "/attachments", tid, body={"content_type": "image/jpeg"})
+    assert status == 201
+    attachment_id = slot["attachment_id"]
+
+    for op in per_report:
+        request, accepted, access = PER_REPORT_REQUESTS[op.operation_id]
+        before = trail(tid)
+        params = {"tracking_id": tid, **({"attachment_id": attachment_id} if "{attachment_id}" in op.path else {})}
+        status, answer, _ = api.call("agency_reports", op.method, op.path, path_params=params, claims=who, **request)
+        assert status in accepted, (op.operation_id, status, answer)
+        added = trail(tid)[len(before) :]
+        assert [(e["officer_sub"], e["access"]) for e in added] == [("5d2e7c41-walker", access)], op.operation_id
+    assert trail(other) == []  # each entry is on its own report's trail only
+
+
+def test_operations_without_one_report_write_no_audit_entry(api: Api) -> None:
+    tid = api.submit(valid_submission(confidential=True))["tracking_id"]
+    who = officer("7a9b0c12-lister")
+    assert api.agency(who, "GET", "/agency/reports")[0] == 200
+    assert api.agency(who, "GET", "/agency/reports.csv")[0] == 200
+    assert api.agency(who, "POST", "/agency/replies", body={"title": "Ditambal", "text": "Sudah."})[0] == 201
+    assert api.agency(who, "GET", "/agency/replies")[0] == 200
+    assert trail(tid) == []

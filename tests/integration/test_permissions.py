@@ -375,6 +375,17 @@ def key_schemas(aws: Aws) -> KeySchemas:
     return schemas
 
 
+def key_attributes(aws: Aws) -> set[str]:
+    """Every key attribute of every table and index of the template."""
+    found: set[str] = set()
+    for resource in aws.resolver.template["Resources"].values():
+        if resource["Type"] == "AWS::DynamoDB::Table":
+            props = resource["Properties"]
+            for schema in [props["KeySchema"], *(i["KeySchema"] for i in props.get("GlobalSecondaryIndexes", []))]:
+                found.update(k["AttributeName"] for k in schema)
+    return found
+
+
 def resolved_statements(aws: Aws, logical_id: str) -> list[dict[str, Any]]:
     resource = aws.resolver.template["Resources"][logical_id]
     found: list[dict[str, Any]] = []
@@ -417,5 +428,13 @@ def test_every_call_is_allowed_and_every_grant_is_used(aws: Aws, recorded: Recor
                     }
                     if not any(allowing([only], r) for r in requests):
                         unused.append(f"{logical_id} {statement.get('Sid')}: partition {value}")
+            # Every attribute a statement allows is one some allowed call asks for by name (the code's projection
+            # and the policy agree), but for key attributes: AWS wants every table and index key listed.
+            allowed_requests = [r for r in requests if allowing([statement], r)]
+            asked = {a for r in allowed_requests for a in r.context.get("dynamodb:Attributes", ())}
+            for operator, keys in (statement.get("Condition") or {}).items():
+                for attribute in keys.get("dynamodb:Attributes", []) if operator.startswith("ForAllValues:") else []:
+                    if attribute not in asked and attribute not in key_attributes(aws):
+                        unused.append(f"{logical_id} {statement.get('Sid')}: attribute {attribute}")
     assert refused == [], "calls AWS would refuse:\n" + "\n".join(refused)
     assert unused == [], "grants no call needs:\n" + "\n".join(unused)

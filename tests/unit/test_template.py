@@ -254,19 +254,31 @@ def test_the_agency_function_writes_audit_entries_messages_and_saved_replies_onl
 
 
 def test_open311_reads_cannot_write_decrypt_or_read_more_than_public_reports() -> None:
+    from lapor.store import OPEN311_ATTRIBUTES
+
     granted = actions("Open311Function")
     assert not any(a.startswith("kms:") for a in granted)
     assert granted <= {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
     for statement in statements("Open311Function"):
         if {"dynamodb:GetItem", "dynamodb:BatchGetItem"} & set(statement["Action"]):
-            # Reports only: never a partner key, the directory's contacts or anything else by key.
-            assert statement["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["REPORT#*"]}}
+            # Reports only: never a partner key, the directory's contacts or anything else by key; and of a
+            # report its public attributes only (issue 24, item 3), which is what every read asks for.
+            assert statement["Condition"] == {
+                "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["REPORT#*"]},
+                "ForAllValues:StringEquals": {"dynamodb:Attributes": ["pk", "sk", *OPEN311_ATTRIBUTES]},
+                "StringEqualsIfExists": {"dynamodb:Select": "SPECIFIC_ATTRIBUTES"},
+            }
         elif statement["Sid"] == "ListPublicReports":
             assert statement["Resource"] == [
                 {"Fn::Sub": "${ReportsTable.Arn}/index/public"},
                 {"Fn::Sub": "${ReportsTable.Arn}/index/public_service"},
             ]
-            assert statement["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["PUBLIC#*"]}}
+            keys = ["pk", "sk", "public_pk", "service_pk", "public_sk"]
+            assert statement["Condition"] == {
+                "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["PUBLIC#*"]},
+                "ForAllValues:StringEquals": {"dynamodb:Attributes": [*keys, *OPEN311_ATTRIBUTES]},
+                "StringEqualsIfExists": {"dynamodb:Select": "SPECIFIC_ATTRIBUTES"},
+            }
 
 
 def test_open311_filing_has_the_submissions_permissions_and_may_only_count_key_uses() -> None:
@@ -433,9 +445,10 @@ def test_functions_that_read_the_directory_may_query_it(logical_id: str) -> None
     queries = [s for s in statements(logical_id) if "dynamodb:Query" in s["Action"]]
     table = {"Fn::GetAtt": ["ReportsTable", "Arn"]}
     assert any(s["Resource"] == table or table in s["Resource"] for s in queries)
-    for statement in queries:
-        keys = statement.get("Condition", {}).get("ForAllValues:StringEquals", {}).get("dynamodb:LeadingKeys")
-        assert keys is None or "DIRECTORY" in keys
+    partitions = [
+        s.get("Condition", {}).get("ForAllValues:StringEquals", {}).get("dynamodb:LeadingKeys") for s in queries
+    ]
+    assert any(keys and "DIRECTORY" in keys for keys in partitions)
 
 
 # ---------------------------------------------------------------- issue 8.6: promises kept on a real account
@@ -503,17 +516,105 @@ def allowed(logical_id: str, request: iam.Request) -> bool:
     return bool(iam.allowing(resolved_statements(logical_id), request))
 
 
-def test_every_query_and_put_item_is_limited_to_named_partitions() -> None:
-    for logical_id in FUNCTIONS:
-        for statement in statements(logical_id):
-            granted = [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
-            if {"dynamodb:Query", "dynamodb:PutItem"} & set(granted):
-                keys = [
-                    keys["dynamodb:LeadingKeys"]
-                    for operator, keys in statement.get("Condition", {}).items()
-                    if operator.startswith("ForAllValues:String") and "dynamodb:LeadingKeys" in keys
-                ]
-                assert keys, f"{logical_id} {statement.get('Sid')}: Query/PutItem without dynamodb:LeadingKeys"
+DYNAMODB_READS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
+# Read-only statements of read-only functions that list no attributes, and why.
+UNLISTED_READS = {
+    ("TrackReportFunction", "ReadStats"): "public counters, one per working day (frd_<n>): no fixed names",
+}
+
+
+def leading_keys(statement: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    return [
+        (operator, keys["dynamodb:LeadingKeys"])
+        for operator, keys in statement.get("Condition", {}).items()
+        if operator.startswith("ForAllValues:String") and "dynamodb:LeadingKeys" in keys
+    ]
+
+
+def dynamodb_statements() -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (logical_id, statement)
+        for logical_id in FUNCTIONS
+        for statement in statements(logical_id)
+        if any(a.startswith("dynamodb:") for a in iam._as_list(statement["Action"]))
+    ]
+
+
+def test_every_dynamodb_statement_names_the_partitions_it_may_touch() -> None:
+    # Issue 24, item 3: GetItem and UpdateItem too (a statement without LeadingKeys reaches every partition:
+    # the unauthenticated support counter could have changed OPEN311_KEY or AUDIT# items).
+    missing = []
+    for logical_id, statement in dynamodb_statements():
+        found = leading_keys(statement)
+        # Replay records are keyed by a keyed hash, no prefix to name: those statements name what they may not touch.
+        hashed = statement["Resource"] == {"Fn::GetAtt": ["IdempotencyTable", "Arn"]}
+        named = [keys for operator, keys in found if "Not" not in operator or hashed]
+        if not named:
+            missing.append(f"{logical_id} {statement.get('Sid')}")
+    assert missing == [], "DynamoDB statements without dynamodb:LeadingKeys: " + ", ".join(missing)
+
+
+def test_read_only_functions_read_named_attributes_only() -> None:
+    # Issue 24, item 3: a function that only reads gets each item's listed attributes and nothing more, and its
+    # reads must ask for them by name (Select SPECIFIC_ATTRIBUTES: a read without a projection is refused).
+    read_only = [
+        logical_id
+        for logical_id in FUNCTIONS
+        if {a for a in actions(logical_id) if a.startswith("dynamodb:")} <= DYNAMODB_READS
+    ]
+    assert {"TrackReportFunction", "Open311Function", "ApiDocsFunction", "WebPagesFunction"} <= set(read_only)
+    unlimited = []
+    for logical_id, statement in dynamodb_statements():
+        if logical_id not in read_only or (logical_id, statement.get("Sid")) in UNLISTED_READS:
+            continue
+        condition = statement.get("Condition", {})
+        listed = condition.get("ForAllValues:StringEquals", {}).get("dynamodb:Attributes")
+        select = {**condition.get("StringEquals", {}), **condition.get("StringEqualsIfExists", {})}
+        if not listed or select.get("dynamodb:Select") != "SPECIFIC_ATTRIBUTES":
+            unlimited.append(f"{logical_id} {statement.get('Sid')}")
+    assert unlimited == [], "read-only statements without dynamodb:Attributes and Select: " + ", ".join(unlimited)
+
+
+def test_directory_reads_ask_for_what_the_policies_allow() -> None:
+    from lapor.store import DIRECTORY_ATTRIBUTES
+
+    reads = [
+        (logical_id, s)
+        for logical_id, s in dynamodb_statements()
+        if ("ForAllValues:StringEquals", ["DIRECTORY"]) in leading_keys(s)
+    ]
+    assert len(reads) == 9
+    for logical_id, statement in reads:
+        assert statement["Action"] == ["dynamodb:Query"], logical_id
+        condition = statement["Condition"]
+        assert condition["ForAllValues:StringEquals"]["dynamodb:Attributes"] == list(DIRECTORY_ATTRIBUTES)
+        assert condition["StringEqualsIfExists"]["dynamodb:Select"] == "SPECIFIC_ATTRIBUTES"
+
+
+def item_request(action: str, leading: str, *attributes: str) -> iam.Request:
+    context = {"dynamodb:LeadingKeys": (leading,)}
+    if action == "GetItem":
+        select = "SPECIFIC_ATTRIBUTES" if attributes else "ALL_ATTRIBUTES"
+        context |= {"dynamodb:Attributes": ("pk", "sk", *attributes), "dynamodb:Select": (select,)}
+    return iam.Request(f"dynamodb:{action}", "ReportsTable.Arn", context)
+
+
+@pytest.mark.parametrize("partition", ["OPEN311_KEY", "AUDIT#AB12CD34EF", "STATS", "DIRECTORY", "DUE"])
+@pytest.mark.parametrize("action", ["GetItem", "UpdateItem"])
+def test_the_support_counter_reaches_report_items_only(action: str, partition: str) -> None:
+    assert allowed("SupportReportFunction", item_request(action, "REPORT#AB12CD34EF"))
+    assert not allowed("SupportReportFunction", item_request(action, partition))
+
+
+def test_open311_reads_reports_by_id_through_their_public_attributes_only() -> None:
+    from lapor.store import OPEN311_ATTRIBUTES
+
+    for action in ("GetItem", "BatchGetItem"):
+        assert allowed("Open311Function", item_request(action, "REPORT#AB12CD34EF", *OPEN311_ATTRIBUTES))
+        assert not allowed("Open311Function", item_request(action, "OPEN311_KEY", *OPEN311_ATTRIBUTES))
+    assert not allowed("Open311Function", item_request("GetItem", "REPORT#AB12CD34EF"))  # the whole item
+    assert not allowed("Open311Function", item_request("GetItem", "REPORT#AB12CD34EF", "sealed"))
+    assert not allowed("Open311Function", item_request("GetItem", "REPORT#AB12CD34EF", "access_code_hash"))
 
 
 def test_submission_cannot_read_reports_or_query_replays() -> None:
