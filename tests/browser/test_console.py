@@ -374,7 +374,10 @@ def test_an_hour_old_sign_in_is_renewed_unseen_and_signing_out_forgets_it(
 
 
 def test_an_officer_looks_at_a_reporters_photo_and_shows_it_to_the_public(
-    new_person: Callable[[], Page], local_stack: RunningStack, assert_accessible: Callable[[Page, str], None]
+    new_person: Callable[[], Page],
+    local_stack: RunningStack,
+    assert_accessible: Callable[[Page, str], None],
+    screenshot: Callable[[Page, str], None],
 ) -> None:
     """Second audit, item 1: a reporter's photo reaches public pages only by an officer's button."""
     report = report_for(local_stack, agency=DPUPR)
@@ -411,6 +414,7 @@ def test_an_officer_looks_at_a_reporters_photo_and_shows_it_to_the_public(
     expect(officer.locator("#notice")).to_contain_text("Foto ditampilkan untuk publik")
     expect(officer.locator(".photos li")).to_contain_text("tampil untuk publik")
     assert len(public_photos()) == 1
+    screenshot(officer, "console-photo")
     officer.get_by_role("button", name="Sembunyikan dari publik").click()
     expect(officer.locator("#notice")).to_have_text("Foto tidak lagi tampil untuk publik.")
     assert public_photos() == []
