@@ -21,21 +21,21 @@ from tests.integration.conftest import Api, Aws, claims, sent_emails
 
 ROOT = Path(__file__).resolve().parents[2]
 DPUPR = claims("dpupr-barito-utara")
-MAX_AGE_SECONDS = 300  # what the README tells receivers
+MAX_AGE_SECONDS = 300  # what the notifications guide tells receivers
 
 
 def readme_receiver_check() -> tuple[Callable[[str, Any, bytes], bool], dict[str, Any]]:
-    """The check the README tells an agency's receiver to make, taken from the README itself; and its
-    namespace, whose `time` a test may replace to move the receiver's clock."""
-    readme = (ROOT / "README.md").read_text()
+    """The check the notifications guide (docs/notifications.md) tells an agency's receiver to make, taken
+    from the guide itself; and its namespace, whose `time` a test may replace to move the receiver's clock."""
+    readme = (ROOT / "docs" / "notifications.md").read_text()
     (code,) = re.findall(r"```python\n(.*?def lapor_request_is_genuine.*?)```", readme, flags=re.DOTALL)
     namespace: dict[str, Any] = {}
-    exec(code, namespace)  # our own README
+    exec(code, namespace)  # our own guide
     return namespace["lapor_request_is_genuine"], namespace
 
 
 def receiver_accepts(secret: str, headers: dict[str, str], body: bytes, now: float) -> bool:
-    """The README's check, on a receiver whose clock says `now`."""
+    """The guide's check, on a receiver whose clock says `now`."""
     check, namespace = readme_receiver_check()
     namespace["time"] = types.SimpleNamespace(time=lambda: now)
     return check(secret, headers, body)
