@@ -68,7 +68,14 @@ def statistics_page(request: Request) -> Response:
 @router.operation("privacyPage")
 def privacy_page(request: Request) -> Response:
     contact = html.escape(settings().privacy_contact_email)
-    page = SITE.page("pages/privasi.html", language(request), privacy_contact=contact)
+    s = settings()
+    page = SITE.page(
+        "pages/privasi.html",
+        language(request),
+        privacy_contact=contact,
+        retention_days=str(s.personal_data_retention_days),
+        audit_days=str(s.audit_retention_days),
+    )
     return cached(request, page, HTML, _page_headers())
 
 

@@ -16,6 +16,7 @@ COMMANDS = (
     "lapor_local.commands.dev_token",
     "lapor_local.commands.seed",
     "lapor_local.commands.escalate",
+    "lapor_local.commands.retention",
     "lapor_local.commands.poster",
     "lapor_local.commands.webhook_secret",
     "lapor_local.commands.audit",

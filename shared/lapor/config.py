@@ -52,6 +52,8 @@ class Settings:
     allow_http_webhooks: bool
     console_auth_url: str
     privacy_contact_email: str
+    personal_data_retention_days: int
+    audit_retention_days: int
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -95,6 +97,9 @@ class Settings:
             console_auth_url=env.get("CONSOLE_AUTH_URL", "").strip().rstrip("/"),  # the user pool's managed login
             # The data protection officer's address, on the privacy notice (the template's PrivacyContactEmail).
             privacy_contact_email=env.get("PRIVACY_CONTACT_EMAIL", "").strip() or "privasi@example.go.id",
+            # Days a closed or rejected report keeps its personal data, and an audit entry lives (issue 23).
+            personal_data_retention_days=_int(env, "LAPOR_PERSONAL_DATA_RETENTION_DAYS", 365),
+            audit_retention_days=_int(env, "LAPOR_AUDIT_RETENTION_DAYS", 1825),
         )
 
 

@@ -129,7 +129,9 @@ CITIZEN_OPERATIONS: tuple[Operation, ...] = (
             to ${public_decimals} decimal places (about 110 m) for every report, anonymous or not: the public sees the
             area, the responsible agency the exact point. A rejected report shows its status, dates, timeline events and
             the rejection reason (the `rejected` entry's message, unless the agency made it private) only: no title,
-            description, location or photos, and no earlier messages.""",
+            description, location or photos, and no earlier messages. Once the deployment's retention period after
+            closing is over, the timeline says `personal_data_erased`: the contact, private messages, a confidential
+            report's text and photos are gone for good; the status, dates, agency, timeline and public text stay.""",
         tag="citizen",
         response="PublicReportView",
         parameters=(TRACKING_ID,),

@@ -198,3 +198,32 @@ def plan_action(
     extra["stats"] = stats.deltas(stats.state(report), after, first_response_days=first_response_days)
     change.event = new_event(transition.event, report["tracking_id"], target, now, **extra)
     return change
+
+
+ERASED = "personal_data_erased"  # the timeline's record that a report's personal data was destroyed
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What erasing a closed report's personal data changes besides its sealed envelope and its PRIVATE#
+    items: the timeline `entry`, the attributes `kept` in their new form (None: removed), and the photos
+    whose files go (`(attachment id, stored copy too)`: every upload's original; a confidential report's
+    stored copy as well, a public report's stays with its public record)."""
+
+    entry: dict[str, Any]
+    kept: dict[str, Any]
+    photos: list[tuple[str, bool]]
+
+
+def plan_erasure(report: Mapping[str, Any], now: datetime) -> Erasure:
+    """What the retention job does to one report whose retention period is over (pure)."""
+    confidential = bool(report.get("confidential"))
+    kept: dict[str, Any] = {}
+    rating = report.get("rating")
+    if rating and ("comment" in rating or "sealed" in rating):
+        kept["rating"] = {k: v for k, v in rating.items() if k not in ("comment", "sealed")}
+    attachments = report.get("attachments") or {}
+    if confidential and attachments:
+        kept["attachments"] = None
+    photos = [(attachment_id, confidential and a.get("status") == "stored") for attachment_id, a in attachments.items()]
+    return Erasure(timeline_entry(now, ERASED, report["status"], "system"), kept, photos)

@@ -244,6 +244,18 @@ def process_upload(key: str, size: int, uploaded_at: datetime, cleaner: Cleaner)
     return outcome
 
 
+def erase_photo_files(tracking_id: str, photos: list[tuple[str, bool]]) -> None:
+    """Delete the files of a report's photos, `(attachment id, stored copy too)` as `lifecycle.plan_erasure`
+    says: each upload's original (gone already unless processing failed) and, when asked, the confidential
+    stored copy. Deleting a missing object succeeds, so a second run does the same and changes nothing."""
+    s3 = client("s3")
+    bucket = settings().photos_bucket
+    for attachment_id, stored in photos:
+        s3.delete_object(Bucket=bucket, Key=original_key(tracking_id, attachment_id))
+        if stored:
+            s3.delete_object(Bucket=bucket, Key=clean_key(tracking_id, attachment_id, confidential=True))
+
+
 # ---------------------------------------------------------------- views
 
 

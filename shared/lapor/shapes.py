@@ -48,6 +48,7 @@ TimelineEvent = Literal[
     "reopened",
     "closed",
     "rejected",
+    "personal_data_erased",
 ]
 # Timeline events only the agency sees: a notification (email, webhook) was refused for good.
 AgencyOnlyTimelineEvent = Literal["notification_failed"]

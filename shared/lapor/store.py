@@ -15,7 +15,8 @@ Reports table (single table):
   pk=DIRECTORY, sk=CATEGORY#<code>     a category of the directory
   pk=STATS, sk=<agency id>              an agency's public counters (see lapor.stats)
   pk=AUDIT#<tracking id>, sk=<at>#<ns>#<id>  who (officer `sub`) read or changed a report: internal, never shown
-                                       (`officer_sub` is on audit items only: it keys the officer_audit index)
+                                       (`officer_sub` is on audit items only: it keys the officer_audit index;
+                                       `expires_at`, epoch seconds, is the table's TTL: AuditRetentionDays)
   pk=OPEN311_KEY, sk=<sha-256 of key>  an Open311 partner's api_key: name, uses, revoked_at
   pk=DIRECTORY#REPLIES#<agency id>, sk=<reply id>   an agency's saved replies (its officers' only)
 Indexes (all sparse, keys written only when they apply):
@@ -27,6 +28,8 @@ Indexes (all sparse, keys written only when they apply):
   public_service (service_pk=PUBLIC#<category>#<open|closed>, public_sk)    the same, by category
     (both project only public attributes: never the sealed envelope nor the access code's hash)
          (outbox_pk=OUTBOX_STUCK, outbox_at)                      the same, after the relay gave up
+  retention (retain_pk=RETAIN, retain_at=<closed at>)             closed or rejected reports that still hold
+    personal data (set when a report closes, removed once `erase_personal_data` erased it)
   officer_audit (officer_sub, sk)                                 audit entries by officer account, oldest first
     (keyed on what every audit entry has always held: DynamoDB fills it from existing entries too)
 Idempotency table: pk=<hash of the Idempotency-Key>, expires_at (TTL).
@@ -62,6 +65,7 @@ REPLIES_PK = DIRECTORY_PK + "#REPLIES#"
 OUTBOX_PK = "OUTBOX"
 STUCK_OUTBOX_PK = OUTBOX_PK + "_STUCK"
 DUE_PK = "DUE"
+RETAIN_PK = "RETAIN"
 STATS_PK = "STATS"
 AUDIT_PREFIX = "AUDIT#"
 PARTNER_KEY_PK = "OPEN311_KEY"
@@ -428,6 +432,10 @@ def layout(change: Change) -> tuple[dict[str, Any], list[str]]:
         sets.update(status=status, status_pk=_status_pk(sets.get("agency_id") or seen["agency_id"], status))
         if (status in CLOSED) != (seen["status"] in CLOSED):
             sets.update(_public_keys(seen, status))  # the public listing shows it open or closed
+            if status in CLOSED:  # its personal data's retention period runs from now (`retention_pages`)
+                sets.update(retain_pk=RETAIN_PK, retain_at=sets.get("closed_at") or sets["updated_at"])
+            else:
+                removes.extend(["retain_pk", "retain_at"])
     if change.due_at is not None:
         sets.update(due_at=to_store(change.due_at), due_stage=change.due_stage, due_pk=DUE_PK)
         removes.append("overdue")  # a deadline that starts is not overdue
@@ -717,7 +725,9 @@ def append_audit(tracking_id: str, at: str, entry: Mapping[str, Any]) -> None:
     """Add one entry to a report's audit trail (its own partition: no view of the report ever reads it)."""
     # Nanoseconds order entries within a second; the random tail keeps two containers' entries apart.
     sk = f"{at}#{time.time_ns():020d}#{uuid.uuid4().hex[:12]}"
-    item = {"pk": f"{AUDIT_PREFIX}{tracking_id}", "sk": sk, "at": at, **entry}
+    # The table's TTL deletes it once AuditRetentionDays have passed.
+    expires_at = int(from_store(at).timestamp()) + settings().audit_retention_days * 86400
+    item = {"pk": f"{AUDIT_PREFIX}{tracking_id}", "sk": sk, "at": at, **entry, "expires_at": expires_at}
     client("dynamodb").put_item(
         TableName=settings().reports_table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"
     )
@@ -995,6 +1005,76 @@ def due_pages(due_by: str, page_size: int = 100) -> Iterator[tuple[list[dict[str
         if not last:
             return
         kwargs["ExclusiveStartKey"] = last
+
+
+# ---------------------------------------------------------------- retention
+
+# What the retention index projects (template.yaml says the same): what erasing a report needs, nothing sealed.
+RETENTION_ATTRIBUTES = ("tracking_id", "status", "confidential", "attachments", "rating", "retain_at")
+
+
+def retention_pages(closed_by: str, page_size: int = 100) -> Iterator[tuple[list[dict[str, Any]], int]]:
+    """Pages of the reports closed or rejected at or before `closed_by` that still hold personal data, from
+    the sparse retention index only, each with the items DynamoDB read for it (ScannedCount)."""
+    ddb = client("dynamodb")
+    kwargs: dict[str, Any] = {
+        "TableName": settings().reports_table,
+        "IndexName": "retention",
+        "KeyConditionExpression": "retain_pk = :pk AND retain_at <= :by",
+        "ExpressionAttributeValues": {":pk": {"S": RETAIN_PK}, ":by": {"S": closed_by}},
+        "Limit": page_size,
+    }
+    while True:
+        result = ddb.query(**kwargs)
+        yield [from_item(i) for i in result.get("Items", [])], int(result.get("ScannedCount", 0))
+        last = result.get("LastEvaluatedKey")
+        if not last:
+            return
+        kwargs["ExclusiveStartKey"] = last
+
+
+def delete_private_messages(tracking_id: str) -> int:
+    """Delete every PRIVATE# item of a report (keys read only, never a text); how many there were."""
+    ddb = client("dynamodb")
+    table = settings().reports_table
+    found = _query(
+        TableName=table,
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :private)",
+        ExpressionAttributeValues={":pk": {"S": REPORT_PREFIX + tracking_id}, ":private": {"S": PRIVATE_PREFIX}},
+        **_projection(("pk", "sk")),
+    )
+    deleted = 0
+    for item in found:
+        ddb.delete_item(TableName=table, Key={"pk": {"S": item["pk"]}, "sk": {"S": item["sk"]}})
+        deleted += 1
+    return deleted
+
+
+def erase_personal_data(seen: Mapping[str, Any], entry: Mapping[str, Any], kept: Mapping[str, Any]) -> bool:
+    """Crypto-shred a report (as `retention_pages` read it): its sealed envelope (the wrapped data key, the
+    contact and the sealed fields with it) goes, `kept` replaces what stays of its attributes (rating,
+    attachments), `entry` joins its timeline, and it leaves the retention index, in one conditional write.
+    False when it was no longer due as read (another run erased it first)."""
+    names = {"#sealed": "sealed", "#t": "timeline", "#pk": "retain_pk", "#at": "retain_at", "#c": "has_contact"}
+    values: dict[str, Any] = {":entry": to_attr([dict(entry)]), ":empty": {"L": []}, ":seen": {"S": seen["retain_at"]}}
+    sets = ["#t = list_append(if_not_exists(#t, :empty), :entry)", "#c = :false"]
+    values[":false"] = {"BOOL": False}
+    removes = ["#sealed", "#pk", "#at"]
+    for index, (attribute, value) in enumerate(kept.items()):
+        names[f"#k{index}"] = attribute
+        if value is None:
+            removes.append(f"#k{index}")
+        else:
+            values[f":k{index}"] = to_attr(value)
+            sets.append(f"#k{index} = :k{index}")
+    return _unless_refused(
+        "update_item",
+        Key=report_key(seen["tracking_id"]),
+        UpdateExpression="SET " + ", ".join(sets) + " REMOVE " + ", ".join(removes),
+        ConditionExpression="#pk = :retain AND #at = :seen",
+        ExpressionAttributeNames=names,
+        ExpressionAttributeValues={**values, ":retain": {"S": RETAIN_PK}},
+    )
 
 
 # ---------------------------------------------------------------- outbox

@@ -444,6 +444,10 @@ def test_the_privacy_notice_opens_from_the_form_and_switches_to_english(
         "href", "mailto:privasi@example.go.id"
     )
     expect(notice.locator("main")).to_contain_text("sekitar 110 m")
+    # How long: the template's PersonalDataRetentionDays and AuditRetentionDays (issue 23)
+    expect(notice.locator("main")).to_contain_text("dihapus untuk selamanya")
+    expect(notice.locator("#retention-days")).to_have_text("365")
+    expect(notice.locator("#audit-days")).to_have_text("1825")
     expect(page.get_by_label("Judul laporan")).to_have_value(TITLE)
     assert_accessible(notice, "privacy notice")
 

@@ -333,6 +333,12 @@ def drive_every_function(aws: Aws, recorder: Recorder, lambda_context: Any) -> N
     while api.deliver_events()["records"]:
         pass
 
+    # The confidential report (with its photos and private messages) is answered and closed.
+    assert api.act(DPUPR, tid, action="respond", message="Sudah ditambal.")[0] == 200
+    assert api.act(DPUPR, tid, action="close")[0] == 200
+    while api.deliver_events()["records"]:
+        pass
+
     # The schedules: deadlines ten days later, and the relay once an event was left in the outbox.
     later = datetime.now(UTC) + timedelta(days=10)
     escalated = modules["escalate_overdue"].lambda_handler(
@@ -350,6 +356,13 @@ def drive_every_function(aws: Aws, recorder: Recorder, lambda_context: Any) -> N
 
     relay = recorder.function(ids["relay_events"], relay_later)
     assert relay({"source": "aws.events"}, lambda_context)["sent"] >= 1
+
+    # Retention, the day after the closed report's period ended: its personal data erased for good.
+    after_retention = datetime.now(UTC) + timedelta(days=366)
+    erased = modules["erase_personal_data"].lambda_handler(
+        {"time": after_retention.strftime("%Y-%m-%dT%H:%M:%SZ"), "source": "aws.events"}, lambda_context
+    )
+    assert erased["erased"] == 1 and erased["messages"] >= 1
 
 
 @pytest.fixture

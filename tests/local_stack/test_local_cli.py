@@ -133,6 +133,7 @@ def test_python_dash_m_lapor_local_lists_the_subcommands() -> None:
         "dev-token",
         "seed",
         "escalate",
+        "retention",
         "poster",
         "webhook-secret",
         "audit",

@@ -337,3 +337,30 @@ def test_the_store_takes_an_overdue_or_unenforced_deadline_out_of_the_due_index_
     assert sets["overdue"] is True and removes == ["due_pk"] and "status_pk" not in sets
     sets, removes = layout(plan_deadline(report("responded", due_stage="respond"), DIRECTORY, SETTINGS, NOW)[1])
     assert sets == {"updated_at": "2026-11-10T03:00:00Z"} and removes == ["due_pk"]
+
+
+def test_erasure_keeps_the_rating_without_its_comment_and_drops_a_confidential_reports_photos() -> None:
+    from lapor.lifecycle import plan_erasure
+
+    now = datetime(2027, 12, 7, 5, tzinfo=UTC)
+    attachments = {"a" * 16: {"status": "stored"}, "b" * 16: {"status": "refused"}}
+    rating = {"score": 4, "at": "2026-12-06T10:00:00Z", "sealed": {"nonce": b"n", "ct": b"c"}}
+    confidential = plan_erasure(report("closed", confidential=True, attachments=attachments, rating=rating), now)
+    assert confidential.entry == {
+        "at": "2027-12-07T05:00:00Z",
+        "event": "personal_data_erased",
+        "status": "closed",
+        "actor": "system",
+    }
+    assert confidential.kept == {"rating": {"score": 4, "at": "2026-12-06T10:00:00Z"}, "attachments": None}
+    assert confidential.photos == [("a" * 16, True), ("b" * 16, False)]
+    public = plan_erasure(report("rejected", attachments=attachments), now)
+    assert public.kept == {} and public.photos == [("a" * 16, False), ("b" * 16, False)]
+
+
+def test_closing_or_rejecting_puts_a_report_in_the_retention_index() -> None:
+    closed = Change(report("responded"), status="closed", set_fields={"closed_at": "2026-12-06T10:00:00Z"})
+    sets, _ = layout(closed)
+    assert sets["retain_pk"] == "RETAIN" and sets["retain_at"] == "2026-12-06T10:00:00Z"
+    sets, _ = layout(Change(report("verified"), status="in_progress", set_fields={"updated_at": "x"}))
+    assert "retain_pk" not in sets

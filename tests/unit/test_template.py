@@ -834,3 +834,58 @@ def test_only_the_agency_function_may_touch_saved_replies() -> None:
 
 def test_the_console_function_has_no_permission_at_all() -> None:
     assert statements("ConsoleFunction") == []
+
+
+def test_only_the_retention_function_may_delete_report_items_and_confidential_photos() -> None:
+    # Issue 23: the data key (sealed envelope), the contact, PRIVATE# items and confidential photos are destroyed
+    # by one function, run by a schedule; no API function may delete any of them.
+    table = {"Fn::GetAtt": ["ReportsTable", "Arn"]}
+    for logical_id in FUNCTIONS:
+        if logical_id == "ErasePersonalDataFunction":
+            continue
+        for statement in statements(logical_id):
+            granted = [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+            if "dynamodb:DeleteItem" in granted and statement["Resource"] == table:
+                keys = statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+                assert not [k for k in keys if k.startswith("REPORT#")], logical_id
+        assert not [r for r in s3_resources(logical_id, "s3:DeleteObject") if "confidential-photos/" in r], logical_id
+
+    granted = {s["Sid"]: s for s in statements("ErasePersonalDataFunction")}
+    assert actions("ErasePersonalDataFunction") == {
+        "dynamodb:Query",
+        "dynamodb:DeleteItem",
+        "dynamodb:UpdateItem",
+        "s3:DeleteObject",
+    }  # no KMS (destroying a wrapped key needs none), no reads of whole items, no writes of new ones
+    index = granted["ReadOnlyWhatIsDueForErasure"]
+    assert index["Resource"] == {"Fn::Sub": "${ReportsTable.Arn}/index/retention"}
+    assert index["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["RETAIN"]}}
+    # In a report's partition it reads keys only (never a message's text), then deletes and updates there only.
+    private = granted["FindPrivateMessages"]["Condition"]
+    assert private["ForAllValues:StringEquals"]["dynamodb:Attributes"] == ["pk", "sk"]
+    for sid in ("FindPrivateMessages", "DeletePrivateMessages", "ShredTheDataKey"):
+        assert granted[sid]["Condition"]["ForAllValues:StringLike"] == {"dynamodb:LeadingKeys": ["REPORT#*"]}
+    assert sorted(s3_resources("ErasePersonalDataFunction", "s3:DeleteObject")) == [
+        "${PhotosBucket.Arn}/confidential-photos/*",
+        "${PhotosBucket.Arn}/originals/*",
+    ]
+    (event,) = FUNCTIONS["ErasePersonalDataFunction"]["Properties"]["Events"].values()
+    assert event["Type"] == "Schedule"
+
+
+def test_retention_periods_are_parameters_and_audit_entries_expire_by_ttl() -> None:
+    from lapor.store import RETENTION_ATTRIBUTES
+
+    params = TEMPLATE["Parameters"]
+    assert params["PersonalDataRetentionDays"]["Default"] == 365
+    assert params["AuditRetentionDays"]["Default"] == 1825
+    env = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+    assert env["LAPOR_PERSONAL_DATA_RETENTION_DAYS"] == {"Ref": "PersonalDataRetentionDays"}
+    assert env["LAPOR_AUDIT_RETENTION_DAYS"] == {"Ref": "AuditRetentionDays"}
+    props = RESOURCES["ReportsTable"]["Properties"]
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    (index,) = [i for i in props["GlobalSecondaryIndexes"] if i["IndexName"] == "retention"]
+    assert [k["AttributeName"] for k in index["KeySchema"]] == ["retain_pk", "retain_at"]
+    # What erasing reads (lapor.store) is what the index projects: never the sealed envelope
+    assert [*index["Projection"]["NonKeyAttributes"], "retain_at"] == list(RETENTION_ATTRIBUTES)
+    assert "sealed" not in RETENTION_ATTRIBUTES

@@ -348,6 +348,28 @@ def test_the_privacy_notice_names_the_configured_data_protection_officer(
     assert '<a id="privacy-contact" href="mailto:ppdp@baritoutarakab.go.id">ppdp@baritoutarakab.go.id</a>' in page
 
 
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_privacy_notice_says_how_long_personal_data_and_audit_entries_are_kept(
+    app: ModuleType, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    # The template's PersonalDataRetentionDays and AuditRetentionDays, as the retention job applies them (issue 23)
+    monkeypatch.setenv("LAPOR_PERSONAL_DATA_RETENTION_DAYS", "730")
+    monkeypatch.setenv("LAPOR_AUDIT_RETENTION_DAYS", "3650")
+    settings.cache_clear()
+    app.SITE.page.cache_clear()
+    try:
+        page = call(app, "/privasi", query={"lang": lang})["body"]
+    finally:
+        app.SITE.page.cache_clear()
+        monkeypatch.undo()
+        settings.cache_clear()
+    text = visible_text(page)
+    erased = {"id": "dihapus untuk selamanya", "en": "erased for good"}[lang]
+    days = {"id": "hari", "en": "days"}[lang]
+    assert re.search(rf"{erased}.* 730 {days}\.", text) and re.search(rf" 3650 {days}\.", text)
+    assert "belum menghapusnya" not in text and "does not yet delete" not in text
+
+
 def test_without_a_configured_officer_the_notice_shows_the_templates_default(app: ModuleType) -> None:
     app.SITE.page.cache_clear()
     assert "mailto:privasi@example.go.id" in call(app, "/privasi")["body"]
