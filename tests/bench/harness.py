@@ -193,12 +193,21 @@ class FunctionInfo:
     memory_mb: int
 
 
+def parameter_default(template: Mapping[str, Any], value: Any) -> Any:
+    """`value`, or the default of the parameter it is a `Ref` to (as a deployment with defaults has it)."""
+    if isinstance(value, Mapping) and set(value) == {"Ref"}:
+        return template["Parameters"][value["Ref"]]["Default"]
+    return value
+
+
 def functions_from_template(root: Path) -> list[FunctionInfo]:
     """Every `AWS::Serverless::Function` of the template, in template order (CodeUri → folder)."""
     from lapor_local.template import load_template
 
     template = load_template(root / "template.yaml")
-    default_memory = int(((template.get("Globals") or {}).get("Function") or {}).get("MemorySize", 128))
+    default_memory = int(
+        parameter_default(template, ((template.get("Globals") or {}).get("Function") or {}).get("MemorySize", 128))
+    )
     found = []
     for logical_id, resource in template["Resources"].items():
         if resource.get("Type") != "AWS::Serverless::Function":
@@ -211,7 +220,7 @@ def functions_from_template(root: Path) -> list[FunctionInfo]:
                 code_dir=(root / str(props["CodeUri"])).resolve(),
                 module=module,
                 handler=handler,
-                memory_mb=int(props.get("MemorySize", default_memory)),
+                memory_mb=int(parameter_default(template, props.get("MemorySize", default_memory))),
             )
         )
     return found

@@ -423,6 +423,7 @@ def cost_figures(figures: dict[str, Any], report: Report) -> None:
         f"{figures['stored_kb_per_report']:.1f} KB per report (US$0.285/GB-month)",
         "",
     ]
+    report.lines += bill_lines(figures.get("bills") or [])
     report.figures["cost"] = {
         **figures,
         "variable_total": total,
@@ -430,6 +431,39 @@ def cost_figures(figures: dict[str, Any], report: Report) -> None:
         "largest": largest,
         "verdict": verdict,
     }
+
+
+def bill_lines(bills: list[dict[str, Any]]) -> list[str]:
+    """The monthly bill by volume for each setup of template parameters, and which keep the smallest volume
+    under the budget."""
+    if not bills:
+        return []
+    from tests.bench.cost import BUDGET, INIT_CPU_S, MOST_COLD_STARTS_PER_FUNCTION, VOLUMES
+
+    rows = [
+        [
+            bill["name"],
+            f"{bill['fixed']:.2f}",
+            f"{bill['variable_per_1000']:.3f}",
+            *(f"{bill['by_volume'][str(volume)]['total']:,.2f}" for volume in VOLUMES),
+        ]
+        for bill in bills
+    ]
+    smallest = str(VOLUMES[0])
+    under = [bill["name"] for bill in bills if bill["by_volume"][smallest]["total"] < BUDGET]
+    return [
+        "Monthly bill by volume (US$ a month: fixed + the reports' lives + the API functions' cold starts, one",
+        f"  per call up to {MOST_COLD_STARTS_PER_FUNCTION:,} a month each: a SnapStart restore, or without SnapStart",
+        f"  a billed INIT of {INIT_CPU_S} CPU-s stretched by the CPU share); 'var' = per 1,000 reports, no cold starts",
+        "",
+        *harness.render_table(
+            ["setup (template parameters)", "fixed", "var", *(f"{volume:,}/yr" for volume in VOLUMES)], rows
+        ),
+        f"  under US${BUDGET:.0f} a month at {VOLUMES[0]:,} reports a year: "
+        + ("; ".join(under) if under else "none")
+        + " (cold waits: see the share table at that MemorySize)",
+        "",
+    ]
 
 
 def _calls_verdict(per_unit: dict[str, float] | None, expected: dict[str, int] | None) -> str:
