@@ -127,7 +127,7 @@ def _stub_response(request: Any, **_: Any) -> Any:
     """While `prime` runs in this thread, the answer to its requests in place of sending them: an empty JSON
     body. Otherwise nothing (None: the request is sent). It stays registered: unregistering a handler would
     empty the client's event lookup cache, which priming fills."""
-    if not getattr(_priming, "on", False):
+    if not is_priming():
         return None
     from botocore.awsrequest import AWSResponse
 
@@ -136,6 +136,11 @@ def _stub_response(request: Any, **_: Any) -> Any:
             return iter((b"{}",))
 
     return AWSResponse(request.url, 200, {}, Raw())
+
+
+def is_priming() -> bool:
+    """Whether this thread is priming a client now: its requests reach no AWS (tools that count calls skip them)."""
+    return bool(getattr(_priming, "on", False))
 
 
 def prime(found: Any) -> None:

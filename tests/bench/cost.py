@@ -260,6 +260,8 @@ def metering(usage: Usage) -> Iterator[None]:
     original: Callable[..., Any] = BaseClient._make_api_call
 
     def metered(self: Any, operation: str, params: Any) -> Any:
+        if harness.priming():  # a function's INIT priming its clients: answered by a stub, nothing billed
+            return original(self, operation, params)
         service = self.meta.service_model.service_name
         usage.calls[f"{service}:{operation}"] += 1
         if service != "dynamodb":

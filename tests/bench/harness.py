@@ -105,6 +105,14 @@ class CallCounter:
         return tally
 
 
+def priming() -> bool:
+    """Whether lapor is priming a client in this thread (`lapor.aws.prime`): not an AWS call to count."""
+    import sys
+
+    aws = sys.modules.get("lapor.aws")
+    return aws is not None and bool(aws.is_priming())
+
+
 @contextmanager
 def counting_aws_calls(record: bool = False) -> Iterator[CallCounter]:
     """Count (and time) every botocore API call made in this process while the block runs.
@@ -121,6 +129,8 @@ def counting_aws_calls(record: bool = False) -> Iterator[CallCounter]:
     original: Callable[..., Any] = BaseClient._make_api_call
 
     def counted(self: Any, operation_name: str, api_params: Any) -> Any:
+        if priming():  # a function's INIT priming its clients: answered by a stub, no AWS call
+            return original(self, operation_name, api_params)
         service = self.meta.service_model.service_name
         # The parameters as the caller passed them: botocore's handlers change them in place (S3 turns a
         # body's bytes into a file object).
