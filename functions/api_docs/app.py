@@ -8,12 +8,18 @@ allows scripts from this origin only, like the citizen pages.
 from functools import lru_cache
 from importlib import resources
 
+from lapor import aws
 from lapor.config import settings
 from lapor.errors import NotFound
 from lapor.http import Request, Response, Router
 from lapor.observability import handler
 from lapor.openapi import published_openapi
 from lapor.store import current_directory
+
+# INIT, in SnapStart's snapshot: the client /openapi.json reads the directory with (primed; no AWS call), and
+# the published document read and rendered once without a directory.
+aws.prepare("dynamodb")
+published_openapi(None)
 
 router = Router("api_docs")
 ASSETS = {

@@ -4,13 +4,17 @@ The same use case as POST /reports (lapor.reports.submit_report), with the same 
 counting the use of a partner key.
 """
 
-import lapor.models  # noqa: F401  (INIT: every filing is validated as a ReportSubmission, built on import)
-from lapor import aws, open311
+# INIT: every filing is validated as a ReportSubmission (lapor.models, built on import) and runs the use case
+# of POST /reports (lapor.reports, which lapor.open311 would import on first use).
+import lapor.models
+import lapor.reports  # noqa: F401
+from lapor import aws, crypto, open311
 from lapor.http import Request, Response, Router, idempotency_key, open311_errors, open311_response
 from lapor.observability import handler
 
-# INIT: what every filing needs, as POST /reports (KMS only seals identified and confidential reports).
-aws.prepare("dynamodb", "sqs")
+# INIT, as POST /reports: every client a filing may need, each primed, and AES-GCM. No AWS call.
+aws.prepare("dynamodb", "sqs", "kms", "secretsmanager")
+crypto.prime()
 
 router = Router("open311_submit", errors=open311_errors)
 

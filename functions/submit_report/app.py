@@ -1,14 +1,16 @@
 """POST /reports: a citizen submits a report and gets a Tracking ID and a one-time access code."""
 
-from lapor import aws
+from lapor import aws, crypto
 from lapor.http import Request, Response, Router, idempotency_key
 from lapor.models import ReportSubmission
 from lapor.observability import handler
 from lapor.reports import body_fingerprint, submit_report
 
-# INIT: what every submission needs (KMS only seals identified and confidential reports: made on first use);
-# the router's registration builds the body's model (lapor.models).
-aws.prepare("dynamodb", "sqs")
+# INIT, in SnapStart's snapshot: every client a submission may need (KMS seals identified and confidential
+# reports, Secrets Manager keys an Idempotency-Key), each primed, and AES-GCM; the router's registration
+# builds the body's model (lapor.models). No AWS call.
+aws.prepare("dynamodb", "sqs", "kms", "secretsmanager")
+crypto.prime()
 
 router = Router("submit_report")
 

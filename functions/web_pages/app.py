@@ -43,6 +43,11 @@ def _page_headers() -> dict[str, str]:
 
 
 router = Router("web_pages")
+PAGES = ("index.html", "track.html", "statistik.html")
+# INIT, in SnapStart's snapshot: every page in every language read and built once (static files; no AWS).
+for _lang in LANGUAGES:
+    for _name in PAGES:
+        SITE.page(f"pages/{_name}", _lang)
 
 
 def _page(request: Request, name: str) -> Response:

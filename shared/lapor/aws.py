@@ -16,6 +16,7 @@ import threading
 from typing import Any
 
 from lapor.config import runtime
+from lapor.observability import logger
 
 _clients: dict[str, Any] = {}
 _session: Any = None
@@ -62,16 +63,98 @@ def _shared_session() -> Any:
     return _session
 
 
+# One request of each kind lapor makes with a service: botocore builds each operation's model, serializer,
+# endpoint rules and response parser on its first call, so `prepare` makes these once, answered by a stub
+# (`_stub_response`): nothing goes out, no AWS call is made, and nothing is kept but botocore's own caches.
+_PRIMING_KEY = {"pk": {"S": "PRIME"}, "sk": {"S": "PRIME"}}
+PRIMING: dict[str, tuple[tuple[str, dict[str, Any]], ...]] = {
+    "dynamodb": (
+        ("GetItem", {"TableName": "prime", "Key": _PRIMING_KEY, "ConsistentRead": True}),
+        (
+            "Query",
+            {
+                "TableName": "prime",
+                "KeyConditionExpression": "pk = :pk",
+                "ExpressionAttributeValues": {":pk": {"S": "PRIME"}},
+            },
+        ),
+        ("PutItem", {"TableName": "prime", "Item": _PRIMING_KEY, "ConditionExpression": "attribute_not_exists(pk)"}),
+        (
+            "UpdateItem",
+            {
+                "TableName": "prime",
+                "Key": _PRIMING_KEY,
+                "UpdateExpression": "ADD n :one",
+                "ExpressionAttributeValues": {":one": {"N": "1"}},
+            },
+        ),
+        ("TransactWriteItems", {"TransactItems": [{"Put": {"TableName": "prime", "Item": _PRIMING_KEY}}]}),
+        ("BatchGetItem", {"RequestItems": {"prime": {"Keys": [_PRIMING_KEY]}}}),
+    ),
+    "sqs": (("SendMessage", {"QueueUrl": "https://sqs.invalid/000000000000/prime", "MessageBody": "{}"}),),
+    "kms": (
+        ("GenerateDataKey", {"KeyId": "alias/prime", "KeySpec": "AES_256", "EncryptionContext": {"p": "p"}}),
+        ("Decrypt", {"CiphertextBlob": b"prime", "EncryptionContext": {"p": "p"}}),
+    ),
+    "secretsmanager": (("GetSecretValue", {"SecretId": "prime"}),),
+}
+
+
 def prepare(*services: str) -> None:
-    """Create the clients for `services` now (INIT). Without a region (a test or tool importing a function
-    outside Lambda, which always sets one) they are left to be made on first use instead.
+    """Create the clients for `services` now (INIT), and make one stubbed request of each kind lapor makes
+    with them (`PRIMING`), so that a first request after INIT (SnapStart's snapshot) costs what a warm one
+    does. Without a region (a test or tool importing a function outside Lambda, which always sets one) they
+    are left to be made on first use instead.
     """
     with _lock:
         if _shared_session().get_config_variable("region") is None:
             return
     for service in services:
-        client(service)
+        found = client(service)
+        try:
+            prime(found)
+        except Exception as exc:  # only a speed-up: a first request does the same work if this failed
+            logger.warning("priming failed", {"service": service, "error": f"{type(exc).__name__}: {exc}"[:300]})
+    # The first connection's host name lookup imports the IDNA codec: import it here instead.
+    "prime.invalid".encode("idna")
     _after_restore(close_connections)
+
+
+_priming = threading.local()
+
+
+def _stub_response(request: Any, **_: Any) -> Any:
+    """While `prime` runs in this thread, the answer to its requests in place of sending them: an empty JSON
+    body. Otherwise nothing (None: the request is sent). It stays registered: unregistering a handler would
+    empty the client's event lookup cache, which priming fills."""
+    if not is_priming():
+        return None
+    from botocore.awsrequest import AWSResponse
+
+    class Raw:
+        def stream(self, **_: Any) -> Any:
+            return iter((b"{}",))
+
+    return AWSResponse(request.url, 200, {}, Raw())
+
+
+def is_priming() -> bool:
+    """Whether this thread is priming a client now: its requests reach no AWS (tools that count calls skip them)."""
+    return bool(getattr(_priming, "on", False))
+
+
+def prime(found: Any) -> None:
+    """One stubbed request of each kind in `PRIMING` for this client's service (built, signed, parsed)."""
+    from botocore import xform_name
+
+    service = found.meta.service_model.service_name
+    found.meta.events.register_first("before-send", _stub_response, unique_id="lapor-priming")
+    _priming.on = True
+    try:
+        for operation, params in PRIMING.get(service, ()):
+            getattr(found, xform_name(operation))(**params)
+    finally:
+        _priming.on = False
 
 
 def _after_restore(hook: Any) -> None:

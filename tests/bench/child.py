@@ -184,22 +184,61 @@ def run_function(spec: dict[str, Any], handler: Any, imported: float) -> dict[st
     return result
 
 
-def run_share(spec: dict[str, Any], handler: Any, init_done: float) -> dict[str, Any]:
+def timing_round_trips() -> list[float]:
+    """Time every HTTP round trip botocore makes from now on (appended to the list returned), so that a
+    request's own time can be told from its waits for AWS: a first request opens a new connection (after a
+    SnapStart restore too: pooled connections are dropped), which no priming can move into the snapshot.
+    Only where INIT loaded botocore (web_pages never does)."""
+    spent: list[float] = []
+    endpoint = sys.modules.get("botocore.endpoint")
+    if endpoint is None:
+        return spent
+    original = endpoint.Endpoint._send
+
+    def timed(self: Any, request: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return original(self, request)
+        finally:
+            spent.append(time.perf_counter() - started)
+
+    endpoint.Endpoint._send = timed
+    return spent
+
+
+def run_share(
+    spec: dict[str, Any], handler: Any, init_done: float, after_init: Any, round_trips: list[float]
+) -> dict[str, Any]:
     """Lambda CPU share mode: the first request right after INIT (the clock runs from before the interpreter
-    started, in the parent), then a few warm ones; timestamps on the system-wide monotonic clock.
+    started, in the parent), then a few warm ones; timestamps on the system-wide monotonic clock. `after_init`:
+    the modules loaded by then, so that what the first request still imports is reported (SnapStart's figure
+    is that first request alone: whatever it imports is missing from the snapshot).
     """
     context = LambdaContext(str(spec["function_name"]), int(spec["memory_mb"]), 300.0)
-    response, error, _ = call(handler, spec["first_event"], context)
+    profile = os.environ.get("LAPOR_BENCH_PROFILE")  # a folder: where to write the first request's profile
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    response, error, first = call(handler, spec["first_event"], context)
     done = time.monotonic()
+    first_aws = sum(round_trips)
+    if profile:
+        profiler.disable()
+        profiler.dump_stats(os.path.join(profile, f"{spec['kind']}-{os.getpid()}.prof"))
+    first_imports = [name for name in sys.modules if name not in after_init]
     from tests.bench.harness import library_modules
 
     libraries = library_modules()  # what the cold request loaded, before any warm one
     outcomes = [(response, error)]
-    warm = []
+    warm, warm_own = [], []
     for event in spec["warm_events"]:
+        mark = len(round_trips)
         response, error, elapsed = call(handler, event, context)
         outcomes.append((response, error))
         warm.append(elapsed)
+        warm_own.append(elapsed - sum(round_trips[mark:]))
     from tests.bench.scenarios import outcome_ok
 
     failed = [err or "unsuccessful response" for resp, err in outcomes if err is not None or not outcome_ok(resp)]
@@ -211,6 +250,10 @@ def run_share(spec: dict[str, Any], handler: Any, init_done: float) -> dict[str,
         "ok": not failed,
         "first_error": first_error,
         "libraries": libraries,
+        "first_imports": first_imports,
+        # The same requests without their HTTP round trips to AWS: lapor's own time (and botocore's).
+        "first_own_s": first - first_aws,
+        "warm_own_s": warm_own,
     }
 
 
@@ -222,12 +265,14 @@ def main() -> None:
     sys.path[:0] = list(spec["layer_paths"])  # the layer, as Lambda's /opt/python
     sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the life of the process
     handler, imported = timed_init(spec)
+    round_trips = timing_round_trips() if spec["mode"] == "share" else []
+    after_init = set(sys.modules)  # a few microseconds, before the first request's clock starts
     init_done = time.monotonic()
     # Only now: the bench's helpers.
     sys.path[len(spec["layer_paths"]) : len(spec["layer_paths"])] = list(spec["tool_paths"])
     try:
         if spec["mode"] == "share":
-            result = run_share(spec, handler, init_done)
+            result = run_share(spec, handler, init_done, after_init, round_trips)
         elif spec["kind"] == "baseline":
             result = run_baseline(spec, imported)
         else:

@@ -62,6 +62,65 @@ RUNTIME_LOG_BYTES = 350
 SQS_POLL_REQUESTS_PER_MESSAGE = 2
 
 
+# The monthly bill by volume (issue 22): reports a year, from the common regency (public LAPOR! figures: 450 to
+# 1,600 a year for an active regency or city) to a province.
+VOLUMES = (2_000, 20_000, 200_000, 2_000_000)
+# Cold starts an API function has in a month: one per call when calls are rare, and at most one per 10 minutes
+# (an assumption: Lambda reclaims an idle environment after some minutes; a busy function keeps its own warm).
+MOST_COLD_STARTS_PER_FUNCTION = SECONDS_PER_MONTH // 600
+# CPU seconds of an API function's INIT on one full vCPU (interpreter and imports, the slowest function,
+# measured unthrottled here): billed for functions without SnapStart (AWS bills the INIT phase since
+# 2025-08), stretched by the CPU share below 1,769 MB. With SnapStart INIT runs once per published version.
+INIT_CPU_S = 0.5
+BUDGET = 10.0  # US$ a month: what a small server for a hand-run complaint site costs
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Template parameters that move the bill: SnapStart, EnableWaf and ApiMemorySize."""
+
+    name: str
+    snapstart: bool
+    waf: bool
+    api_memory_mb: int = 512
+
+
+SETUPS = (
+    Setup("default (SnapStart on, WAF on, 512 MB)", snapstart=True, waf=True),
+    Setup("SnapStart on, WAF off, 512 MB", snapstart=True, waf=False),
+    Setup("SnapStart off, WAF on, 512 MB", snapstart=False, waf=True),
+    Setup("SnapStart off, WAF off, 512 MB", snapstart=False, waf=False),
+    Setup("small: SnapStart off, WAF off, ApiMemorySize 1024", snapstart=False, waf=False, api_memory_mb=1024),
+)
+
+
+def monthly_bill(
+    reports_per_year: int,
+    variable_per_report: float,
+    fixed: float,
+    api_calls_per_report: Mapping[str, float],
+    memory: Mapping[str, int],
+    snapstart: set[str],
+) -> dict[str, float]:
+    """US$ a month at `reports_per_year`: the fixed part, the reports' lives, and the API functions' cold starts
+    (a restore each with SnapStart; a billed INIT without it)."""
+    reports = reports_per_year / 12
+    cold = {fn: min(calls * reports, MOST_COLD_STARTS_PER_FUNCTION) for fn, calls in api_calls_per_report.items()}
+    restores = sum(cold[fn] * memory[fn] / 1024 * PRICES["snapstart_restore_gb"] for fn in cold if fn in snapstart)
+    inits = sum(
+        cold[fn] * lambda_seconds(INIT_CPU_S, 0.0, memory[fn]) * memory[fn] / 1024 * PRICES["lambda_arm_gb_s"]
+        for fn in cold
+        if fn not in snapstart
+    )
+    variable = variable_per_report * reports
+    return {
+        "fixed": fixed,
+        "variable": variable,
+        "cold_starts": restores + inits,
+        "total": fixed + variable + restores + inits,
+    }
+
+
 # ---------------------------------------------------------------- DynamoDB sizes (pure)
 
 
@@ -201,6 +260,8 @@ def metering(usage: Usage) -> Iterator[None]:
     original: Callable[..., Any] = BaseClient._make_api_call
 
     def metered(self: Any, operation: str, params: Any) -> Any:
+        if harness.priming():  # a function's INIT priming its clients: answered by a stub, nothing billed
+            return original(self, operation, params)
         service = self.meta.service_model.service_name
         usage.calls[f"{service}:{operation}"] += 1
         if service != "dynamodb":
@@ -392,10 +453,14 @@ def variable_lines(usage: Usage, reports: int, memory: Mapping[str, int], snapst
 
 
 def fixed_lines(
-    template: Mapping[str, Any], memory: Mapping[str, int], snapstart: set[str], scheduled: Mapping[str, float]
+    template: Mapping[str, Any],
+    memory: Mapping[str, int],
+    snapstart: set[str],
+    scheduled: Mapping[str, tuple[float, float]],
+    waf: bool = True,
 ) -> list[Line]:
-    """What a deployment costs a month whatever it handles."""
-    resources = template["Resources"].values()
+    """What a deployment costs a month whatever it handles (`waf`: EnableWaf)."""
+    resources = [r for r in template["Resources"].values() if waf or r["Type"] != "AWS::WAFv2::WebACL"]
     count = Counter(resource["Type"] for resource in resources)
     rules = sum(
         len((r.get("Properties") or {}).get("Rules") or []) for r in resources if r["Type"] == "AWS::WAFv2::WebACL"
@@ -482,6 +547,34 @@ def measure(stack: Any, root: Any, reports: int, progress: Callable[[str], None]
             scheduled[f"{name} ({event['Properties']['Schedule']})"] = (runs, runs * per_run)
     variable = variable_lines(usage, reports, memory, snapstart, waf)
     fixed = fixed_lines(template, memory, snapstart, scheduled)
+    api = {
+        name for name, resource in template["Resources"].items() if "SnapStart" in (resource.get("Properties") or {})
+    }
+    api_calls = {fn: usage.invocations[fn] / reports for fn in sorted(api)}
+    bills = []
+    for setup in SETUPS:
+        sized = {**memory, **{fn: setup.api_memory_mb for fn in api}}
+        snapped = api if setup.snapstart else set()
+        per_report = (
+            sum(
+                line.dollars
+                for line in variable_lines(usage, reports, sized, snapped, setup.waf)
+                if not line.name.startswith("SnapStart")
+            )
+            / REPORTS
+        )
+        monthly = sum(line.dollars for line in fixed_lines(template, sized, snapped, scheduled, setup.waf))
+        bills.append(
+            {
+                **setup.__dict__,
+                "fixed": monthly,
+                "variable_per_1000": per_report * REPORTS,
+                "by_volume": {
+                    str(volume): monthly_bill(volume, per_report, monthly, api_calls, sized, snapped)
+                    for volume in VOLUMES
+                },
+            }
+        )
     return {
         "reports": REPORTS,
         "measured_lives": reports,
@@ -496,4 +589,6 @@ def measure(stack: Any, root: Any, reports: int, progress: Callable[[str], None]
         "stored_kb_per_report": usage.stored_bytes / reports / 1024,
         "variable": [line.__dict__ for line in variable],
         "fixed": [line.__dict__ for line in fixed],
+        "api_calls_per_report": api_calls,
+        "bills": bills,
     }

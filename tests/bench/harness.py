@@ -105,6 +105,14 @@ class CallCounter:
         return tally
 
 
+def priming() -> bool:
+    """Whether lapor is priming a client in this thread (`lapor.aws.prime`): not an AWS call to count."""
+    import sys
+
+    aws = sys.modules.get("lapor.aws")
+    return aws is not None and bool(aws.is_priming())
+
+
 @contextmanager
 def counting_aws_calls(record: bool = False) -> Iterator[CallCounter]:
     """Count (and time) every botocore API call made in this process while the block runs.
@@ -121,6 +129,8 @@ def counting_aws_calls(record: bool = False) -> Iterator[CallCounter]:
     original: Callable[..., Any] = BaseClient._make_api_call
 
     def counted(self: Any, operation_name: str, api_params: Any) -> Any:
+        if priming():  # a function's INIT priming its clients: answered by a stub, no AWS call
+            return original(self, operation_name, api_params)
         service = self.meta.service_model.service_name
         # The parameters as the caller passed them: botocore's handlers change them in place (S3 turns a
         # body's bytes into a file object).
@@ -193,12 +203,21 @@ class FunctionInfo:
     memory_mb: int
 
 
+def parameter_default(template: Mapping[str, Any], value: Any) -> Any:
+    """`value`, or the default of the parameter it is a `Ref` to (as a deployment with defaults has it)."""
+    if isinstance(value, Mapping) and set(value) == {"Ref"}:
+        return template["Parameters"][value["Ref"]]["Default"]
+    return value
+
+
 def functions_from_template(root: Path) -> list[FunctionInfo]:
     """Every `AWS::Serverless::Function` of the template, in template order (CodeUri → folder)."""
     from lapor_local.template import load_template
 
     template = load_template(root / "template.yaml")
-    default_memory = int(((template.get("Globals") or {}).get("Function") or {}).get("MemorySize", 128))
+    default_memory = int(
+        parameter_default(template, ((template.get("Globals") or {}).get("Function") or {}).get("MemorySize", 128))
+    )
     found = []
     for logical_id, resource in template["Resources"].items():
         if resource.get("Type") != "AWS::Serverless::Function":
@@ -211,7 +230,7 @@ def functions_from_template(root: Path) -> list[FunctionInfo]:
                 code_dir=(root / str(props["CodeUri"])).resolve(),
                 module=module,
                 handler=handler,
-                memory_mb=int(props.get("MemorySize", default_memory)),
+                memory_mb=int(parameter_default(template, props.get("MemorySize", default_memory))),
             )
         )
     return found

@@ -132,6 +132,9 @@ def share_figures(share: dict[str, Any], functions: dict[str, Any], report: Repo
             if failures:
                 report.problems.append(f"{kind} at {size} MB: {len(failures)} children failed: {failures[0]}")
             cold, base = _ms([r["cold_s"] for r in ok]), _ms([r["cold_s"] for r in floor])
+            first_warm = [r["invoke_s"] / harness.median(r["warm_s"]) for r in ok if r["warm_s"]]
+            own = [r for r in ok if r.get("warm_own_s") and harness.median(r["warm_own_s"]) > 0]
+            own_first_warm = [r["first_own_s"] / harness.median(r["warm_own_s"]) for r in own]
             cells[size] = {
                 "cold_ms": cold,
                 "floor_ms": base,
@@ -141,6 +144,14 @@ def share_figures(share: dict[str, Any], functions: dict[str, Any], report: Repo
                 "floor_init_ms": _ms([r["init_s"] for r in floor]),
                 "warm_p50_ms": _ms([w for r in ok for w in r["warm_s"]]),
                 "floor_warm_p50_ms": _ms([w for r in floor for w in r["warm_s"]]),
+                "floor_invoke_ms": _ms([r["invoke_s"] for r in floor]),
+                # SnapStart's figure: each child's first request over its own warm median, the median of those.
+                "first_warm_ratio": harness.median(first_warm) if first_warm else None,
+                "own_first_warm_ratio": harness.median(own_first_warm) if own_first_warm else None,
+                "own_first_ms": _ms([r["first_own_s"] for r in own]),
+                "own_warm_ms": _ms([w for r in own for w in r["warm_own_s"]]),
+                "first_ms_all": [1000 * r["invoke_s"] for r in ok],
+                "first_imports": sorted({m for r in ok for m in r.get("first_imports") or []}),
                 "cold_ms_all": [1000 * r["cold_s"] for r in ok],
                 "floor_ms_all": [1000 * r["cold_s"] for r in floor],
                 "failures": failures,
@@ -209,6 +220,7 @@ def share_figures(share: dict[str, Any], functions: dict[str, Any], report: Repo
         rows,
     )
     report.lines += ["  (* = the function's MemorySize in template.yaml)", ""]
+    report.lines += first_invoke_summary(figures, report)
     report.lines += libraries_summary(figures, share.get("libraries") or {})
     report.lines += memory_summary(figures)
     report.figures["lambda_share"] = {
@@ -218,6 +230,90 @@ def share_figures(share: dict[str, Any], functions: dict[str, Any], report: Repo
         "floors": share.get("floors"),
         **figures,
     }
+
+
+FIRST_INVOKE_TARGET = 1.25  # issue 22: the first request after INIT against the same function's warm one
+
+
+def first_invoke_rows(figures: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per function at its MemorySize: the first request after INIT (what a citizen waits on top of a SnapStart
+    restore) against its warm requests, and against the floor's first calls (bare botocore, same calls)."""
+    rows = []
+    for kind, entry in figures.items():
+        cell = (entry["sizes"] or {}).get(str(entry["memory_size_mb"])) or {}
+        if cell.get("invoke_ms") is None:
+            continue
+        first, floor_first = cell["invoke_ms"], cell.get("floor_invoke_ms")
+        rows.append(
+            {
+                "function": kind,
+                "memory_mb": entry["memory_size_mb"],
+                "first_ms": first,
+                "warm_ms": cell["warm_p50_ms"],
+                "first_warm": cell.get("first_warm_ratio"),
+                "floor_first_ms": floor_first,
+                "vs_floor": first / floor_first if floor_first else None,
+                "first_imports": cell.get("first_imports") or [],
+                "own_first_ms": cell.get("own_first_ms"),
+                "own_warm_ms": cell.get("own_warm_ms"),
+                "own_first_warm": cell.get("own_first_warm_ratio"),
+            }
+        )
+    return rows
+
+
+def first_invoke_summary(figures: dict[str, Any], report: Report) -> list[str]:
+    rows = first_invoke_rows(figures)
+    if not rows:
+        return []
+    table = []
+    for row in rows:
+        verdict = harness.verdict(row["first_warm"], FIRST_INVOKE_TARGET)
+        if verdict == "ABOVE":
+            report.problems.append(
+                f"{row['function']}: first request after INIT {row['first_warm']:.2f} x its warm one, "
+                f"above {FIRST_INVOKE_TARGET}"
+            )
+        imports = row["first_imports"]
+        table.append(
+            [
+                row["function"],
+                str(row["memory_mb"]),
+                _fmt(row["first_ms"], 1),
+                _fmt(row["warm_ms"], 1),
+                _fmt(row["first_warm"]),
+                verdict,
+                f"{_fmt(row['own_first_ms'], 1)} / {_fmt(row['own_warm_ms'], 1)} ({_fmt(row['own_first_warm'])})",
+                _fmt(row["floor_first_ms"], 1),
+                _fmt(row["vs_floor"]),
+                f"{len(imports)}: {', '.join(imports[:4])}{' ...' if len(imports) > 4 else ''}" if imports else "0",
+            ]
+        )
+    report.figures["first_invoke"] = rows
+    return [
+        "First INVOKE after INIT (what SnapStart leaves a citizen, besides the restore): the same children's first",
+        "  request alone against their next requests (median over children of first / own warm median; target",
+        f"  <= {FIRST_INVOKE_TARGET}); 'own' = the same without the HTTP round trips to AWS (a first request opens",
+        "  a new connection, after a restore too); beside it, for the record, the floor's first replay of the same",
+        "  AWS calls (bare botocore, its clients made before the clock). 'imports' = modules the first request loaded.",
+        "",
+        *harness.render_table(
+            [
+                "function",
+                "MB",
+                "first ms",
+                "warm ms",
+                "first/warm",
+                "<= 1.25",
+                "own first / warm ms",
+                "floor first",
+                "/ floor",
+                "imports",
+            ],
+            table,
+        ),
+        "",
+    ]
 
 
 def libraries_summary(figures: dict[str, Any], libraries: dict[str, list[str]]) -> list[str]:
@@ -327,6 +423,7 @@ def cost_figures(figures: dict[str, Any], report: Report) -> None:
         f"{figures['stored_kb_per_report']:.1f} KB per report (US$0.285/GB-month)",
         "",
     ]
+    report.lines += bill_lines(figures.get("bills") or [])
     report.figures["cost"] = {
         **figures,
         "variable_total": total,
@@ -334,6 +431,39 @@ def cost_figures(figures: dict[str, Any], report: Report) -> None:
         "largest": largest,
         "verdict": verdict,
     }
+
+
+def bill_lines(bills: list[dict[str, Any]]) -> list[str]:
+    """The monthly bill by volume for each setup of template parameters, and which keep the smallest volume
+    under the budget."""
+    if not bills:
+        return []
+    from tests.bench.cost import BUDGET, INIT_CPU_S, MOST_COLD_STARTS_PER_FUNCTION, VOLUMES
+
+    rows = [
+        [
+            bill["name"],
+            f"{bill['fixed']:.2f}",
+            f"{bill['variable_per_1000']:.3f}",
+            *(f"{bill['by_volume'][str(volume)]['total']:,.2f}" for volume in VOLUMES),
+        ]
+        for bill in bills
+    ]
+    smallest = str(VOLUMES[0])
+    under = [bill["name"] for bill in bills if bill["by_volume"][smallest]["total"] < BUDGET]
+    return [
+        "Monthly bill by volume (US$ a month: fixed + the reports' lives + the API functions' cold starts, one",
+        f"  per call up to {MOST_COLD_STARTS_PER_FUNCTION:,} a month each: a SnapStart restore, or without SnapStart",
+        f"  a billed INIT of {INIT_CPU_S} CPU-s stretched by the CPU share); 'var' = per 1,000 reports, no cold starts",
+        "",
+        *harness.render_table(
+            ["setup (template parameters)", "fixed", "var", *(f"{volume:,}/yr" for volume in VOLUMES)], rows
+        ),
+        f"  under US${BUDGET:.0f} a month at {VOLUMES[0]:,} reports a year: "
+        + ("; ".join(under) if under else "none")
+        + " (cold waits: see the share table at that MemorySize)",
+        "",
+    ]
 
 
 def _calls_verdict(per_unit: dict[str, float] | None, expected: dict[str, int] | None) -> str:

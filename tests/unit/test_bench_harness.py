@@ -283,3 +283,80 @@ def test_the_share_mode_takes_more_samples_and_the_libraries_floor_at_each_funct
     assert {role: len(r) for role, r in results["Notify"]["512"].items()} == {"function": 3, "floor": 3}
     probes = [c for c in calls if c[2] == share.UNTHROTTLED]
     assert probes == [("Submit", "floor", 0), ("Submit", "function", 0), ("Notify", "function", 0)]
+
+
+def test_the_monthly_bill_adds_fixed_variable_and_cold_starts_as_priced() -> None:
+    """A made-up usage: 1,200 reports a year (100 a month), 2 calls each to one 1,024 MB API function."""
+    from tests.bench import cost
+
+    calls, memory = {"Api": 2.0}, {"Api": 1024}
+    with_snapstart = cost.monthly_bill(1_200, 0.001, 5.0, calls, memory, {"Api"})
+    restores = 200 * 1.0 * cost.PRICES["snapstart_restore_gb"]  # every call a cold start: 200 restores of 1 GB
+    assert with_snapstart["fixed"] == 5.0
+    assert with_snapstart["variable"] == pytest.approx(0.1)
+    assert with_snapstart["cold_starts"] == pytest.approx(restores)
+    assert with_snapstart["total"] == pytest.approx(5.1 + restores)
+    # Without SnapStart each cold start is a billed INIT: its CPU stretched by 1,024 MB's share of a vCPU.
+    without = cost.monthly_bill(1_200, 0.001, 5.0, calls, memory, set())
+    init_s = cost.lambda_seconds(cost.INIT_CPU_S, 0.0, 1024)
+    assert init_s == pytest.approx(cost.INIT_CPU_S * 1769 / 1024, abs=0.001)
+    assert without["cold_starts"] == pytest.approx(200 * init_s * 1.0 * cost.PRICES["lambda_arm_gb_s"])
+    # A busy function's cold starts stop growing with its calls.
+    busy = cost.monthly_bill(12_000_000, 0.0, 0.0, calls, memory, {"Api"})
+    assert busy["cold_starts"] == pytest.approx(
+        cost.MOST_COLD_STARTS_PER_FUNCTION * cost.PRICES["snapstart_restore_gb"]
+    )
+
+
+def test_fixed_lines_leave_out_waf_when_it_is_off() -> None:
+    from tests.bench import cost
+
+    template = {
+        "Resources": {
+            "Acl": {"Type": "AWS::WAFv2::WebACL", "Properties": {"Rules": [{}, {}]}},
+            "Key": {"Type": "AWS::KMS::Key"},
+        }
+    }
+    on = {line.name: line.dollars for line in cost.fixed_lines(template, {"Api": 512}, {"Api"}, {}, waf=True)}
+    off = {line.name: line.dollars for line in cost.fixed_lines(template, {"Api": 512}, set(), {}, waf=False)}
+    assert on["WAF web ACLs and rules"] == pytest.approx(7.0) and off["WAF web ACLs and rules"] == 0
+    assert on["SnapStart snapshot cache (one live version each)"] == pytest.approx(0.5 * 2_592_000 * 0.0000015046)
+    assert off["SnapStart snapshot cache (one live version each)"] == 0 and off["KMS keys"] == 1.0
+
+
+def test_the_first_invoke_is_judged_against_the_same_childs_warm_requests() -> None:
+    """SnapStart's figure: each child's first request over its own warm median, the median over children."""
+    from tests.bench import report
+
+    def child(first: float, warm: list[float]) -> dict[str, object]:
+        return {
+            "ok": True,
+            "cold_s": 1.0,
+            "init_s": 0.9,
+            "invoke_s": first,
+            "warm_s": warm,
+            "first_own_s": first / 2,
+            "warm_own_s": [w / 2 for w in warm],
+            "first_imports": ["x"],
+        }
+
+    floor = {"ok": True, "cold_s": 0.8, "init_s": 0.7, "invoke_s": 0.04, "warm_s": [0.02]}
+    share = {
+        "samples": 3,
+        "results": {
+            "Api": {
+                "512": {
+                    "function": [child(0.030, [0.010, 0.020, 0.030]), child(0.024, [0.020]), child(0.1, [0.02])],
+                    "floor": [floor],
+                }
+            }
+        },
+    }
+    built = report.Report()
+    report.share_figures(share, {"Api": {"memory_mb": 512}}, built)
+    (row,) = built.figures["first_invoke"]
+    assert row["first_warm"] == pytest.approx(1.5)  # 1.5, 1.2 and 5.0: the median
+    assert row["own_first_warm"] == pytest.approx(1.5)
+    assert row["vs_floor"] == pytest.approx(0.030 / 0.040)
+    assert row["first_imports"] == ["x"]
+    assert any("Api: first request after INIT 1.50 x" in problem for problem in built.problems)

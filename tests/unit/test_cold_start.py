@@ -29,20 +29,22 @@ API_FUNCTIONS = {
     "Open311Function",
     "Open311SubmitFunction",
 }
-# What each function creates during INIT: the clients every one of its requests needs, nothing more.
+# What each function creates (and primes) during INIT: the clients its requests need; the API functions, whose
+# INIT is SnapStart's snapshot, also those only some requests need (KMS, SQS, Secrets Manager), so that no
+# first request after a restore creates one (issue 22).
 INIT_CLIENTS = {
-    "submit_report": ["dynamodb", "sqs"],
+    "submit_report": ["dynamodb", "kms", "secretsmanager", "sqs"],
     "track_report": ["dynamodb"],
-    "agency_reports": ["dynamodb", "kms"],
-    "reporter_access": ["dynamodb", "kms"],
+    "agency_reports": ["dynamodb", "kms", "sqs"],
+    "reporter_access": ["dynamodb", "kms", "sqs"],
     "support_report": ["dynamodb"],
     "notify_agency": ["dynamodb", "ses"],
     "escalate_overdue": ["dynamodb"],
     "relay_events": ["dynamodb"],
-    "api_docs": [],
+    "api_docs": ["dynamodb"],
     "web_pages": [],
     "open311": ["dynamodb"],
-    "open311_submit": ["dynamodb", "sqs"],
+    "open311_submit": ["dynamodb", "kms", "secretsmanager", "sqs"],
     "process_photo": ["dynamodb", "s3"],
 }
 
@@ -85,20 +87,31 @@ def test_init_creates_the_clients_every_request_needs_and_calls_no_aws(tmp_path:
     found = _run(
         """
         import json, sys
+        from botocore.endpoint import Endpoint
         from botocore.client import BaseClient
         from lapor_local.runtime import load_function
 
-        def refuse(self, operation, params):
-            raise AssertionError(f"AWS call during INIT: {operation}")
+        # Priming builds, signs and parses requests (answered by a stub): nothing may reach the network.
+        def refuse(self, request):
+            raise AssertionError(f"AWS call during INIT: {request.url}")
 
-        BaseClient._make_api_call = refuse
+        Endpoint._send = refuse
+        primed = []
+        original = BaseClient._make_api_call
+        def counting(self, operation, params):
+            primed.append(operation)
+            return original(self, operation, params)
+        BaseClient._make_api_call = counting
         from lapor import aws
 
         created = {}
         for name in sys.argv[1:]:
             aws.reset_clients()
+            primed.clear()
             load_function(f"functions/{name}", f"init_{name}")
             created[name] = sorted(aws._clients)
+            expected = [op for service in created[name] for op, _ in aws.PRIMING.get(service, ())]
+            assert sorted(primed) == sorted(expected), (name, primed)
         print(json.dumps(created))
         """,
         tmp_path,
