@@ -7,7 +7,7 @@ that only some requests need (KMS for a sealed report, SQS for an action) are ma
 Endpoints come from the standard environment (AWS_ENDPOINT_URL locally): the same code on moto and in AWS.
 
 The clients are botocore's, made by a botocore session: what `boto3.client` returns, without importing
-boto3 itself, whose resource layer and s3transfer are never used here (README, "Measured").
+boto3 itself, whose resource layer and s3transfer are never used here (docs/measured.md).
 """
 
 from __future__ import annotations

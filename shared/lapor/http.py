@@ -2,7 +2,7 @@
 and the one place where domain errors become HTTP (RFC 9457 problem details).
 
 Hand-written rather than Powertools' resolver, whose import costs a cold start without SnapStart several times
-this module's (README, "Measured"). The price: routing, body validation (the contract's request model, before
+this module's (docs/measured.md). The price: routing, body validation (the contract's request model, before
 the handler runs: `Router`) and this error mapping are ours to keep, in about 300 lines.
 """
 

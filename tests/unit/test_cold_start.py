@@ -158,7 +158,7 @@ def test_functions_with_a_json_body_build_its_model_in_init_and_the_others_load_
 
 
 def test_api_functions_load_neither_boto3_nor_powertools_nor_email_validator(tmp_path: Path) -> None:
-    """Each cost an API function's cold start for nothing it used (README, "What a citizen waits for"):
+    """Each cost an API function's cold start for nothing it used (docs/measured.md, "What a citizen waits for"):
     boto3 over botocore's own clients, Powertools' Logger over lapor's JSON lines, email-validator over
     the one form the schema allows."""
     found = _run(
