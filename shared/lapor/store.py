@@ -990,12 +990,19 @@ def due_pages(due_by: str, page_size: int = 100) -> Iterator[tuple[list[dict[str
     """Pages of the reports whose deadline is at or before `due_by`, from the sparse due index only,
     each with the number of items DynamoDB read for it (ScannedCount): the cost never grows with the table.
     """
+    return _sparse_pages("due", "due_pk", DUE_PK, "due_at", due_by, page_size)
+
+
+def _sparse_pages(
+    index: str, partition: str, value: str, sort: str, until: str, page_size: int
+) -> Iterator[tuple[list[dict[str, Any]], int]]:
+    """Pages of a sparse index's one partition up to `until` on its sort key, each with its ScannedCount."""
     ddb = client("dynamodb")
     kwargs: dict[str, Any] = {
         "TableName": settings().reports_table,
-        "IndexName": "due",
-        "KeyConditionExpression": "due_pk = :pk AND due_at <= :by",
-        "ExpressionAttributeValues": {":pk": {"S": DUE_PK}, ":by": {"S": due_by}},
+        "IndexName": index,
+        "KeyConditionExpression": f"{partition} = :pk AND {sort} <= :until",
+        "ExpressionAttributeValues": {":pk": {"S": value}, ":until": {"S": until}},
         "Limit": page_size,
     }
     while True:
@@ -1016,21 +1023,7 @@ RETENTION_ATTRIBUTES = ("tracking_id", "status", "confidential", "attachments", 
 def retention_pages(closed_by: str, page_size: int = 100) -> Iterator[tuple[list[dict[str, Any]], int]]:
     """Pages of the reports closed or rejected at or before `closed_by` that still hold personal data, from
     the sparse retention index only, each with the items DynamoDB read for it (ScannedCount)."""
-    ddb = client("dynamodb")
-    kwargs: dict[str, Any] = {
-        "TableName": settings().reports_table,
-        "IndexName": "retention",
-        "KeyConditionExpression": "retain_pk = :pk AND retain_at <= :by",
-        "ExpressionAttributeValues": {":pk": {"S": RETAIN_PK}, ":by": {"S": closed_by}},
-        "Limit": page_size,
-    }
-    while True:
-        result = ddb.query(**kwargs)
-        yield [from_item(i) for i in result.get("Items", [])], int(result.get("ScannedCount", 0))
-        last = result.get("LastEvaluatedKey")
-        if not last:
-            return
-        kwargs["ExclusiveStartKey"] = last
+    return _sparse_pages("retention", "retain_pk", RETAIN_PK, "retain_at", closed_by, page_size)
 
 
 def delete_private_messages(tracking_id: str) -> int:

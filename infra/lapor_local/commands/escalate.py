@@ -1,4 +1,7 @@
-"""`lapor escalate --at <ISO time>`: run the deadline job once, for a chosen moment, on the running stack."""
+"""`lapor escalate --at <ISO time>`: run the deadline job once, for a chosen moment, on the running stack.
+
+Also the shape of every `lapor <job> --at` command (`lapor retention`): `scheduled_once`.
+"""
 
 from __future__ import annotations
 
@@ -20,24 +23,30 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--at", type=_moment, default=None, help="e.g. 2026-12-04T09:00:00+07:00 (default: now)")
 
 
-def run(args: argparse.Namespace) -> int:
+def scheduled_once(args: argparse.Namespace, command: str, function: str) -> int:
+    """Invoke the scheduled `function` of the running local stack once with the event EventBridge sends at
+    `--at` (default now), and print its summary as one JSON line."""
     from lapor_local.attach import NoRunningStack, local_function, running_stack
 
     try:
         state = running_stack(args.root)
     except NoRunningStack as error:
-        print(f"lapor escalate: {error}", file=sys.stderr)
+        print(f"lapor {command}: {error}", file=sys.stderr)
         return 2
     at = args.at or datetime.now(UTC)
     event = {
         "version": "0",
-        "id": "lapor-escalate-cli",
+        "id": f"lapor-{command}-cli",
         "detail-type": "Scheduled Event",
         "source": "aws.events",
         "time": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "resources": [],
         "detail": {},
     }
-    summary = local_function(state, "EscalateOverdueFunction").invoke(event)
+    summary = local_function(state, function).invoke(event)
     print(json.dumps({"at": at.isoformat(), **summary}))
     return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    return scheduled_once(args, NAME, "EscalateOverdueFunction")

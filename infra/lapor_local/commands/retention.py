@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
-from datetime import UTC, datetime
 
-from lapor_local.commands.escalate import _moment
+from lapor_local.commands.escalate import _moment, scheduled_once
 
 NAME = "retention"
 HELP = (
@@ -21,23 +18,4 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lapor_local.attach import NoRunningStack, local_function, running_stack
-
-    try:
-        state = running_stack(args.root)
-    except NoRunningStack as error:
-        print(f"lapor retention: {error}", file=sys.stderr)
-        return 2
-    at = args.at or datetime.now(UTC)
-    event = {
-        "version": "0",
-        "id": "lapor-retention-cli",
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "time": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "resources": [],
-        "detail": {},
-    }
-    summary = local_function(state, "ErasePersonalDataFunction").invoke(event)
-    print(json.dumps({"at": at.isoformat(), **summary}))
-    return 0
+    return scheduled_once(args, NAME, "ErasePersonalDataFunction")
