@@ -20,6 +20,13 @@ MIN_CASES = 500
 CITIZEN_TAGS = "^(citizen|directory)$"  # one of the two shares (see below)
 
 
+def unexpected_errors(stack: RunningStack) -> str:
+    """The stack's "unexpected error" lines (operation, error type and frames, never a message), so that a 5xx
+    schemathesis found can be traced from the test's output alone."""
+    lines = [line for line in stack.logs().splitlines() if "unexpected error" in line or "Traceback" in line]
+    return "\n\nThe stack's unexpected errors:\n" + "\n".join(lines[-20:]) if lines else ""
+
+
 # About a thousand generated requests take 1-4 minutes on 2 cores, more on a busy machine (over 15 minutes at a
 # load average of 11 on 2 cores, seen on 2026-11-30): the suite-wide 300 s bound would fail a correct API for
 # being slow, so this one test gets the subprocess's own bound, which only a hung run reaches.
@@ -77,7 +84,7 @@ def test_the_api_keeps_its_contract_under_generated_requests(local_stack: Runnin
         for run, log in zip(runs, logs, strict=True):
             run.wait(timeout=1800)
             output = log.read_text()
-            assert run.returncode == 0, output[-8000:]
+            assert run.returncode == 0, output[-8000:] + unexpected_errors(local_stack)
             count = re.search(r"(\d+) generated", output)
             assert count, output[-3000:]
             generated += int(count.group(1))
