@@ -28,7 +28,7 @@ from lapor.errors import (
     ValidationFailed,
 )
 from lapor.events import commit
-from lapor.lifecycle import ActionRequest, plan_action
+from lapor.lifecycle import ActionRequest, ensure_allowed, plan_action
 from lapor.observability import count, log_fields, logger
 from lapor.photos import photo_views, reserve_slot
 from lapor.statuses import AGENCY_OWES, OPEN
@@ -241,6 +241,7 @@ def act(claims: dict[str, str], tracking_id: str, request: ActionRequest, if_mat
     assert actor is not None
     # Recorded before the change: no action is ever unrecorded (a refused attempt is recorded too).
     officer.record(item, "action", action=request.action, version=version)
+    ensure_allowed(item, request.action)
     key, envelope = sealing_key(item, sealing=request.private and request.message is not None)
     sealer = message_sealer(item, key, request.private) if request.message is not None else None
     now = utcnow()

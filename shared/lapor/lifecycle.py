@@ -130,6 +130,15 @@ def timeline_entry(
     return entry
 
 
+def ensure_allowed(report: dict[str, Any], action: str) -> Transition:
+    """The action's transition, if the report's status allows it; else `Conflict`. Checked before anything
+    is prepared for it (a closed report may have had its data key erased: there is nothing to seal with)."""
+    transition = TRANSITIONS[action]
+    if report["status"] not in transition.allowed_from:
+        raise Conflict(f"'{action}' is not allowed while the report is {report['status']}.")
+    return transition
+
+
 def plan_action(
     report: dict[str, Any],
     request: ActionRequest,
@@ -141,10 +150,8 @@ def plan_action(
     sealer: MessageSealer | None,
 ) -> Change:
     """What an agency action changes, its event included. Raises `Conflict` if the status does not allow it."""
-    transition = TRANSITIONS[request.action]
+    transition = ensure_allowed(report, request.action)
     status = report["status"]
-    if status not in transition.allowed_from:
-        raise Conflict(f"'{request.action}' is not allowed while the report is {status}.")
     agency_id = report["agency_id"]
     new_status = transition.to or status
     first_response_days: int | None = None

@@ -103,6 +103,7 @@ def post_message(tracking_id: str, access_code: str | None, message: str) -> Rep
     """The reporter answers or adds information; after a response this reopens the report."""
     now = utcnow()
     item = _unlocked_report(tracking_id, access_code, now)
+    _ensure_open(item)  # before a data key is made for it: a closed report's may have been erased
     key, envelope = sealing_key(item, sealing=True)  # a reporter's message is always private
     change = plan_message(item, message, now, settings(), key)
     if envelope is not None:
@@ -112,12 +113,18 @@ def post_message(tracking_id: str, access_code: str | None, message: str) -> Rep
     return _view(updated, key)
 
 
+def _ensure_open(item: dict[str, Any]) -> str:
+    """The report's status, if it still takes messages; else `Conflict`."""
+    status: str = item["status"]
+    if status not in OPEN:
+        raise Conflict(f"The report is {status}; it takes no more messages.")
+    return status
+
+
 def plan_message(item: dict[str, Any], message: str, now: datetime, s: Settings, key: bytes | None) -> Change:
     """What one reporter message changes (the message private, sealed under `key`). Raises `Conflict` when the
     report is closed, `RateLimited` past a cap."""
-    status = item["status"]
-    if status not in OPEN:
-        raise Conflict(f"The report is {status}; it takes no more messages.")
+    status = _ensure_open(item)
     day, today = _ensure_message_allowed(item, now, s)
     # The version condition makes the caps exact: of two messages sent at once, one waits for a retry (409).
     change = Change(item, expected_version=int(item.get("version", 1)), expected_status=(status,))

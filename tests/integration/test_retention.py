@@ -197,3 +197,17 @@ def test_audit_entries_expire_after_the_audit_retention_period(api: Api, aws: Aw
         assert int(entry["expires_at"]["N"]) == int(at.timestamp()) + 1825 * 86400
     table = aws.client("dynamodb").describe_time_to_live(TableName=aws.reports_table)
     assert table["TimeToLiveDescription"]["AttributeName"] == "expires_at"
+
+
+def test_an_action_on_an_erased_report_is_refused_as_any_closed_one_never_a_server_error(api: Api) -> None:
+    """schemathesis found it on a clean clone: 'close' with a message on a closed confidential report whose data
+    key retention had erased got a 500 (nothing to seal the message with) instead of the transition's 409."""
+    officer = claims("dpupr-barito-utara")
+    tid = api.submit(valid_submission(confidential=True))["tracking_id"]
+    for action, extra in (("verify", {}), ("respond", {"message": "Sudah ditangani."}), ("close", {})):
+        assert api.act(officer, tid, action=action, **extra)[0] == 200
+    erase(datetime.now(UTC) + timedelta(days=400))
+    attempts = (("close", {"message": "Pemerintah Kabupaten Barito Utara"}), ("reject", {"message": "x" * 5}))
+    for action, extra in attempts:
+        status, problem, _ = api.act(officer, tid, action=action, **extra)
+        assert status == 409, problem
