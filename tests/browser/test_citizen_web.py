@@ -426,7 +426,11 @@ def test_the_form_says_the_public_sees_only_the_area_and_can_send_only_the_area(
 
 
 def test_the_privacy_notice_opens_from_the_form_and_switches_to_english(
-    page: Page, context: BrowserContext, local_stack: RunningStack, assert_accessible: Callable[[Page, str], None]
+    page: Page,
+    context: BrowserContext,
+    local_stack: RunningStack,
+    assert_accessible: Callable[[Page, str], None],
+    screenshot: Callable[[Page, str], None],
 ) -> None:
     # Given the form, partly filled in
     page.goto(local_stack.api_url + POSTER_PATH)
@@ -450,6 +454,7 @@ def test_the_privacy_notice_opens_from_the_form_and_switches_to_english(
     expect(notice.locator("#audit-days")).to_have_text("1825")
     expect(page.get_by_label("Judul laporan")).to_have_value(TITLE)
     assert_accessible(notice, "privacy notice")
+    screenshot(notice, "privasi")
 
     # And in English
     notice.get_by_role("link", name="English").click()
