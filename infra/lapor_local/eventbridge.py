@@ -194,19 +194,40 @@ def _event_time(text: str) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def eventbridge_event(
+    detail_type: str,
+    source: str,
+    time: str,
+    region: str,
+    resources: list[str],
+    detail: dict[str, Any],
+    account: str = ACCOUNT_ID,
+    event_id: str | None = None,
+) -> dict[str, Any]:
+    """An event as EventBridge delivers it to a target (its envelope around `detail`)."""
+    return {
+        "version": "0",
+        "id": event_id or str(uuid.uuid4()),
+        "detail-type": detail_type,
+        "source": source,
+        "account": account,
+        "time": time,
+        "region": region,
+        "resources": resources,
+        "detail": detail,
+    }
+
+
 def object_created_event(record: dict[str, Any], account: str, region: str) -> dict[str, Any]:
     """The event S3 sends EventBridge for one object created, from the record of S3's own notification."""
     bucket, obj = record["s3"]["bucket"]["name"], record["s3"]["object"]
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": "Object Created",
-        "source": "aws.s3",
-        "account": account,
-        "time": _event_time(record["eventTime"]),
-        "region": region,
-        "resources": [f"arn:aws:s3:::{bucket}"],
-        "detail": {
+    return eventbridge_event(
+        "Object Created",
+        "aws.s3",
+        _event_time(record["eventTime"]),
+        region,
+        [f"arn:aws:s3:::{bucket}"],
+        {
             "version": "0",
             "bucket": {"name": bucket},
             "object": {
@@ -220,7 +241,8 @@ def object_created_event(record: dict[str, Any], account: str, region: str) -> d
             "source-ip-address": (record.get("requestParameters") or {}).get("sourceIPAddress", LOCAL_SOURCE_IP),
             "reason": _REASONS.get(record["eventName"].partition(":")[2], record["eventName"]),
         },
-    }
+        account,
+    )
 
 
 def forward(aws: Any, region: str) -> int:

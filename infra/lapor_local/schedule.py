@@ -9,12 +9,12 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from lapor_local.eventbridge import eventbridge_event
 from lapor_local.runtime import ACCOUNT_ID
 from lapor_local.template import TemplateError
 
@@ -54,17 +54,13 @@ def parse_rate(expression: str) -> timedelta:
 
 def scheduled_event(source: ScheduleSource, at: datetime, region: str, stack_name: str) -> dict[str, Any]:
     """What EventBridge delivers for a rule without an Input: a "Scheduled Event"."""
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "account": ACCOUNT_ID,
-        "time": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": region,
-        "resources": [f"arn:aws:events:{region}:{ACCOUNT_ID}:rule/{stack_name}-{source.function}{source.name}"],
-        "detail": {},
-    }
+    rule = f"arn:aws:events:{region}:{ACCOUNT_ID}:rule/{stack_name}-{source.function}{source.name}"
+    return eventbridge_event("Scheduled Event", "aws.events", event_time(at), region, [rule], {})
+
+
+def event_time(at: datetime) -> str:
+    """An event's `time` as EventBridge writes it: UTC, to the second."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class ScheduleRunner(threading.Thread):

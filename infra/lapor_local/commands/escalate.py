@@ -27,6 +27,8 @@ def scheduled_once(args: argparse.Namespace, command: str, function: str) -> int
     """Invoke the scheduled `function` of the running local stack once with the event EventBridge sends at
     `--at` (default now), and print its summary as one JSON line."""
     from lapor_local.attach import NoRunningStack, local_function, running_stack
+    from lapor_local.eventbridge import eventbridge_event
+    from lapor_local.schedule import event_time
 
     try:
         state = running_stack(args.root)
@@ -34,15 +36,9 @@ def scheduled_once(args: argparse.Namespace, command: str, function: str) -> int
         print(f"lapor {command}: {error}", file=sys.stderr)
         return 2
     at = args.at or datetime.now(UTC)
-    event = {
-        "version": "0",
-        "id": f"lapor-{command}-cli",
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "time": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "resources": [],
-        "detail": {},
-    }
+    event = eventbridge_event(
+        "Scheduled Event", "aws.events", event_time(at), str(state["region"]), [], {}, event_id=f"lapor-{command}-cli"
+    )
     summary = local_function(state, function).invoke(event)
     print(json.dumps({"at": at.isoformat(), **summary}))
     return 0
