@@ -237,6 +237,54 @@ FOLLOW_UP_OPERATIONS: tuple[Operation, ...] = (
         errors=(400, 403, 404, 409, 413, 422),
     ),
     Operation(
+        operation_id="exportPersonalData",
+        method="GET",
+        path="/reports/{tracking_id}/private/export",
+        function="ReporterAccessFunction",
+        summary="Everything stored about the report and its reporter (UU PDP: the right to a copy)",
+        description="""Answered at once. `report` is the reporter's view (contact, messages, photos as short-lived
+            links, timeline); `erased` says what personal data is gone for good and when; `stored` is every item the
+            table holds for the report, item by item, each attribute as stored and what is sealed (encrypted) opened
+            in its place. The internal audit trail (which officer opened the report) names officers and is not part of
+            it. Each export is recorded on the timeline as `data_exported` (seen by the reporter and the agency
+            only).""",
+        tag="citizen",
+        response="PersonalDataExport",
+        parameters=(TRACKING_ID, ACCESS_CODE),
+        errors=(403, 404),
+    ),
+    Operation(
+        operation_id="correctContact",
+        method="PATCH",
+        path="/reports/{tracking_id}/private/contact",
+        function="ReporterAccessFunction",
+        summary="Correct the reporter's contact data (UU PDP: the right to correct)",
+        description="""The body is the contact as a whole, under the same rules as `reporter` at submission; it
+            replaces the one stored, sealed as before. Recorded on the timeline as `contact_corrected` (reporter and
+            agency only); sending the contact already stored changes and records nothing. 409 when the report holds
+            no contact (sent anonymously, or erased). Answers the reporter's view.""",
+        tag="citizen",
+        response="ReporterReportView",
+        request="Reporter",
+        parameters=(TRACKING_ID, ACCESS_CODE),
+        errors=(400, 403, 404, 409, 413, 422),
+    ),
+    Operation(
+        operation_id="eraseContact",
+        method="DELETE",
+        path="/reports/{tracking_id}/private/contact",
+        function="ReporterAccessFunction",
+        summary="Erase the reporter's contact data now (UU PDP: the right to erasure)",
+        description="""The contact leaves the report at once and the report goes on as anonymous (`anonymous` true):
+            the agency can no longer reach the reporter, and its timeline says `contact_erased`. Title, description,
+            location and messages stay. Idempotent: a report without contact (sent anonymously, or erased before)
+            answers 204 too, and nothing more is recorded.""",
+        tag="citizen",
+        success_status=204,
+        parameters=(TRACKING_ID, ACCESS_CODE),
+        errors=(403, 404, 409),
+    ),
+    Operation(
         operation_id="supportReport",
         method="POST",
         path="/reports/{tracking_id}/support",

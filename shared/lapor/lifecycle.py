@@ -208,6 +208,17 @@ def plan_action(
 
 
 ERASED = "personal_data_erased"  # the timeline's record that a report's personal data was destroyed
+# The reporter's rights over their data (UU PDP Ps 6-8, recorded as Ps 14 asks): timeline events that only the
+# reporter and the agency see. `CONTACT_ERASED` also says, from then on, that the reporter erased their contact.
+DATA_EXPORTED, CONTACT_CORRECTED, CONTACT_ERASED = "data_exported", "contact_corrected", "contact_erased"
+DATA_REQUESTS = frozenset((DATA_EXPORTED, CONTACT_CORRECTED, CONTACT_ERASED))
+
+
+def data_request_entry(at: datetime, event: str, status: str) -> dict[str, Any]:
+    """The timeline entry recording one use of a right by the reporter (private: never on a public view)."""
+    if event not in DATA_REQUESTS:
+        raise ValueError(f"unknown data request {event}")
+    return timeline_entry(at, event, status, "reporter", private=True)
 
 
 @dataclass(frozen=True)

@@ -490,6 +490,7 @@ BODIES: dict[str, type[Strict]] = {
         RatingRequest,
         AttachmentRequest,
         PhotoVisibility,
+        Reporter,
     )
 }
 M = TypeVar("M", bound=Strict)

@@ -52,6 +52,13 @@ TimelineEvent = Literal[
 ]
 # Timeline events only the agency sees: a notification (email, webhook) was refused for good.
 AgencyOnlyTimelineEvent = Literal["notification_failed"]
+# Timeline events only the reporter and the agency see: the reporter used a right over their data (UU PDP).
+DataRequestEvent = Literal["data_exported", "contact_corrected", "contact_erased"]
+DATA_REQUEST_DOC = (
+    "The reporter used a right over their data (shown to the reporter and the agency only): `data_exported` "
+    "(GET .../private/export), `contact_corrected` (PATCH .../private/contact), `contact_erased` (DELETE "
+    ".../private/contact: the report goes on as anonymous; the reporter erased their contact data)."
+)
 PhotoRefusal = Literal["expired", "too_large", "not_an_image", "other_content", "too_many_pixels", "unreadable"]
 
 
@@ -82,17 +89,22 @@ class TimelineEntry(TypedDict):
     message: NotRequired[str | None]
 
 
-class FullTimelineEntry(TimelineEntry):
+class FullTimelineEntry(TypedDict):
+    at: str
+    event: Annotated[TimelineEvent | DataRequestEvent, Doc("As in the public timeline. " + DATA_REQUEST_DOC)]
+    status: ReportStatus
+    actor: str
+    message: NotRequired[str | None]
     private: bool
 
 
 class AgencyTimelineEntry(TypedDict):
     at: str
     event: Annotated[
-        TimelineEvent | AgencyOnlyTimelineEvent,
+        TimelineEvent | AgencyOnlyTimelineEvent | DataRequestEvent,
         Doc(
             "As in the public timeline, plus `notification_failed` (agency only): an email or webhook was refused "
-            "for good (e.g. an address SES rejects); the event was acknowledged anyway."
+            "for good (e.g. an address SES rejects); the event was acknowledged anyway. " + DATA_REQUEST_DOC
         ),
     ]
     status: ReportStatus
@@ -196,6 +208,43 @@ class ReporterReportView(ReportCore, Private):
     """`GET /reports/{tracking_id}/private`: the reporter's own view, content and private messages included."""
 
     timeline: list[FullTimelineEntry]
+
+
+class Erased(TypedDict):
+    """Personal data of the report that is gone for good."""
+
+    event: Annotated[
+        Literal["personal_data_erased", "contact_erased"],
+        Doc(
+            "`personal_data_erased`: the retention period after closing ended (contact, private messages, a "
+            "confidential report's text and photos); `contact_erased`: the reporter erased their contact data."
+        ),
+    ]
+    at: str
+
+
+class StoredItem(TypedDict):
+    """One item of the report's partition of the table, as stored: every attribute, with what is sealed
+    (encrypted) shown opened in its place."""
+
+    key: Annotated[
+        str,
+        Doc(
+            "The item's sort key: `REPORT` (the report), `PUBLIC#…` / `PRIVATE#…` (the text of a public or "
+            "private timeline message), `DATA_REQUEST#…` (a use of these rights)"
+        ),
+    ]
+    attributes: dict[str, Any]
+
+
+class PersonalDataExport(TypedDict):
+    """`GET /reports/{tracking_id}/private/export`: everything stored about the report and its reporter."""
+
+    tracking_id: str
+    exported_at: str
+    report: Annotated[ReporterReportView, Doc("The reporter's view: contact, messages, photos as links, timeline")]
+    erased: list[Erased]
+    stored: Annotated[list[StoredItem], Doc("Every item the table holds for the report, item by item")]
 
 
 class AgencyReportView(ReportCore, Private):

@@ -11,6 +11,10 @@ Reports table (single table):
   A timeline entry with a message holds only its `message_id`, so a report's size no longer grows with what
   people write: one Query on the partition reads the report with every message, and the public lookup's
   Query (from sk PUBLIC# on) never reaches a PRIVATE# item.
+  pk=REPORT#<tracking id>, sk=DATA_REQUEST#<at>#<id>
+                                       the reporter used a right over their data (export, correct, erase the
+                                       contact): a timeline entry only the reporter and the agency see, an item
+                                       of its own so that requests never fill the report (sorts before PUBLIC#)
   pk=DIRECTORY, sk=AGENCY#<id>         an agency of the directory
   pk=DIRECTORY, sk=CATEGORY#<code>     a category of the directory
   pk=STATS, sk=<agency id>              an agency's public counters (see lapor.stats)
@@ -57,6 +61,7 @@ REPORT_PREFIX = "REPORT#"
 REPORT_SK = "REPORT"
 PUBLIC_PREFIX = "PUBLIC#"  # a public message's sk, and the public indexes' partitions
 PRIVATE_PREFIX = "PRIVATE#"
+DATA_REQUEST_PREFIX = "DATA_REQUEST#"  # sorts before PUBLIC#: the public lookup's Query never reaches one
 WRONG_CODES_PREFIX = "wrong_codes@"
 DIRECTORY_PK = "DIRECTORY"
 AGENCY_PREFIX = "AGENCY#"  # an agency's directory entry, and its inboxes' partitions
@@ -279,6 +284,28 @@ def read_report(tracking_id: str) -> dict[str, Any] | None:
     return _assemble(_partition(REPORT_PREFIX + tracking_id, ConsistentRead=True))
 
 
+def report_items(tracking_id: str) -> list[dict[str, Any]]:
+    """Every item of a report's partition as stored (the report, its messages, its data requests): the same
+    strongly consistent Query as `read_report`; `assemble` makes the report of them."""
+    return list(_partition(REPORT_PREFIX + tracking_id, ConsistentRead=True))
+
+
+def assemble(items: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The report that `report_items` read, as `read_report` answers it (the items are left as they are)."""
+    return _assemble(iter([{**item} for item in items]))
+
+
+def record_data_request(tracking_id: str, entry: Mapping[str, Any]) -> None:
+    """Record that the reporter used a right over their data: a timeline entry (`at`, `event`, `status`,
+    `actor`) in an item of its own, which only the reporter's and the agency's reads reach."""
+    # As an audit entry's sk: nanoseconds order the requests of one second, the random tail keeps containers apart.
+    sk = f"{DATA_REQUEST_PREFIX}{entry['at']}#{time.time_ns():020d}#{uuid.uuid4().hex[:12]}"
+    item = {"pk": REPORT_PREFIX + tracking_id, "sk": sk, **entry}
+    client("dynamodb").put_item(
+        TableName=settings().reports_table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"
+    )
+
+
 # What the public lookup reads: the report's public attributes and its public messages; never a sealed
 # envelope, a contact, the access code's hash or a PRIVATE# message (the template's policy says the same).
 PUBLIC_ATTRIBUTES = (
@@ -320,20 +347,23 @@ def read_public_report(tracking_id: str) -> dict[str, Any] | None:
 
 
 def _assemble(items: Iterator[dict[str, Any]]) -> dict[str, Any] | None:
-    """The report item of a partition with each timeline message put back from its own item."""
+    """The report item of a partition with each timeline message put back from its own item, and the data
+    requests merged into its timeline by time."""
     report: dict[str, Any] | None = None
     texts: dict[str, dict[str, Any]] = {}
+    requests: list[dict[str, Any]] = []
     for item in items:
         sk = item["sk"]
         if sk == REPORT_SK:
             report = item
+        elif sk.startswith(DATA_REQUEST_PREFIX):
+            requests.append({k: v for k, v in item.items() if k not in ("pk", "sk")})
         else:
             texts[sk.partition("#")[2]] = {k: v for k, v in item.items() if k in ("message", "sealed")}
     if report is None:
         return None
-    report["timeline"] = [
-        {**entry, **texts.get(entry.get("message_id", ""), {})} for entry in report.get("timeline") or []
-    ]
+    timeline = [{**entry, **texts.get(entry.get("message_id", ""), {})} for entry in report.get("timeline") or []]
+    report["timeline"] = list(heapq.merge(timeline, requests, key=lambda entry: str(entry["at"])))
     return report
 
 

@@ -10,9 +10,11 @@ open what is sealed and sign the photo links, and give both to these functions.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import base64
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, cast
 
+from lapor.lifecycle import CONTACT_ERASED, DATA_REQUESTS, ERASED
 from lapor.statuses import CONTENT_WITHHELD
 from lapor.timefmt import to_public
 
@@ -68,7 +70,11 @@ def public_timeline(item: dict[str, Any], time_zone: str) -> list[shapes.Timelin
         message: str | None = entry.get("message")
         return message
 
-    return [_entry(entry, time_zone, shown(entry)) for entry in item.get("timeline", []) if not entry.get("internal")]
+    return [
+        _entry(entry, time_zone, shown(entry))
+        for entry in item.get("timeline", [])
+        if not entry.get("internal") and entry.get("event") not in DATA_REQUESTS
+    ]
 
 
 def _entry(entry: dict[str, Any], time_zone: str, message: str | None) -> shapes.TimelineEntry:
@@ -179,3 +185,33 @@ def _whole(
             rated["comment"] = rating["comment"]
         private["rating"] = rated
     return _core(item, time_zone, photos, item, secret), private, entries
+
+
+def erased(item: Mapping[str, Any], time_zone: str) -> list[shapes.Erased]:
+    """What of a report's personal data is gone for good, and when: its timeline's erasure entries."""
+    return [
+        {"event": entry["event"], "at": to_public(entry["at"], time_zone)}
+        for entry in item.get("timeline", [])
+        if entry.get("event") in (ERASED, CONTACT_ERASED)
+    ]
+
+
+def stored_items(
+    items: Sequence[Mapping[str, Any]], opened: Callable[[Mapping[str, Any]], Any]
+) -> list[shapes.StoredItem]:
+    """A report's items as stored, for the reporter's export: every attribute but the table's keys, each
+    `sealed` value replaced by `opened(sealed)` (what it holds, decrypted), bytes as base64, sets as lists."""
+
+    def shown(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {k: opened(v) if k == "sealed" and isinstance(v, Mapping) else shown(v) for k, v in value.items()}
+        if isinstance(value, list | tuple | set | frozenset):
+            return [shown(v) for v in (sorted(value) if isinstance(value, set | frozenset) else value)]
+        if isinstance(value, bytes | bytearray):
+            return base64.b64encode(bytes(value)).decode("ascii")
+        return value
+
+    return [
+        {"key": str(item["sk"]), "attributes": shown({k: v for k, v in item.items() if k not in ("pk", "sk")})}
+        for item in items
+    ]

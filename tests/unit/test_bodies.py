@@ -26,6 +26,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "PhotoVisibility": {"public": True},
     "RatingRequest": {"score": 5, "comment": "Cepat"},
     "ReportSubmission": valid_submission(),
+    "Reporter": valid_submission()["reporter"],
     "ReporterMessage": {"message": "Masih rusak."},
     "SavedReplyInput": {"title": "Terima kasih", "text": "Laporan Anda kami terima."},
 }
