@@ -576,6 +576,13 @@ WEB_OPERATIONS: tuple[Operation, ...] = (
     ),
     _asset("getPageScript", "/assets/lapor.js", "WebPagesFunction", "citizen", "The pages' script", "the pages do"),
     _asset(
+        "getTrackingScript",
+        "/assets/track.js",
+        "WebPagesFunction",
+        "citizen",
+        "The tracking page's script (after the pages' script: it draws with its helpers)",
+    ),
+    _asset(
         "getPageStyle",
         "/assets/lapor.css",
         "WebPagesFunction",
