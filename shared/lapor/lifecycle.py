@@ -17,6 +17,7 @@ from lapor.calendar import add_working_days, working_days_between
 from lapor.config import Settings
 from lapor.directory import Agency
 from lapor.errors import Conflict, FieldProblem, ValidationFailed
+from lapor.statuses import CLOSED
 from lapor.timefmt import from_store, to_store
 
 
@@ -212,6 +213,18 @@ ERASED = "personal_data_erased"  # the timeline's record that a report's persona
 # reporter and the agency see. `CONTACT_ERASED` also says, from then on, that the reporter erased their contact.
 DATA_EXPORTED, CONTACT_CORRECTED, CONTACT_ERASED = "data_exported", "contact_corrected", "contact_erased"
 DATA_REQUESTS = frozenset((DATA_EXPORTED, CONTACT_CORRECTED, CONTACT_ERASED))
+
+
+def retention_start(report: Mapping[str, Any]) -> str | None:
+    """When a closed or rejected report's retention period started (stored time: when it closed, else its last
+    change), for a report that never entered the retention index (closed before retention was deployed); None
+    when it is not closed, or already erased (its timeline says so: the index has nothing more to do)."""
+    if report.get("status") not in CLOSED:
+        return None
+    if any(entry.get("event") == ERASED for entry in report.get("timeline") or []):
+        return None
+    started: str | None = report.get("closed_at") or report.get("updated_at")
+    return started
 
 
 def data_request_entry(at: datetime, event: str, status: str) -> dict[str, Any]:

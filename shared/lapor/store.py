@@ -1056,6 +1056,49 @@ def retention_pages(closed_by: str, page_size: int = 100) -> Iterator[tuple[list
     return _sparse_pages("retention", "retain_pk", RETAIN_PK, "retain_at", closed_by, page_size)
 
 
+# What the retention backfill reads of a closed report (`lifecycle.retention_start`), nothing sealed.
+BACKFILL_ATTRIBUTES = ("tracking_id", "status", "closed_at", "updated_at", "timeline")
+
+
+def closed_outside_retention(agency_id: str) -> Iterator[tuple[list[dict[str, Any]], int]]:
+    """Pages of an agency's closed and rejected reports that are not in the retention index (closed before it
+    existed, or erased), each with the items DynamoDB read for it: Queries on the inbox_status index, never a
+    scan."""
+    ddb = client("dynamodb")
+    for status in CLOSED:
+        kwargs: dict[str, Any] = {
+            "TableName": settings().reports_table,
+            "IndexName": "inbox_status",
+            "KeyConditionExpression": "status_pk = :pk",
+            "FilterExpression": "attribute_not_exists(retain_pk)",
+            **_projection(BACKFILL_ATTRIBUTES),
+        }
+        kwargs["ExpressionAttributeValues"] = {":pk": {"S": _status_pk(agency_id, status)}}
+        while True:
+            result = ddb.query(**kwargs)
+            yield [from_item(i) for i in result.get("Items", [])], int(result.get("ScannedCount", 0))
+            if not result.get("LastEvaluatedKey"):
+                break
+            kwargs["ExclusiveStartKey"] = result["LastEvaluatedKey"]
+
+
+def enter_retention(report: Mapping[str, Any], retain_at: str) -> bool:
+    """Put a closed report (as `closed_outside_retention` read it) in the retention index from `retain_at`, if it
+    is still outside it and in the same status; False otherwise (nothing changed)."""
+    return _unless_refused(
+        "update_item",
+        Key=report_key(report["tracking_id"]),
+        UpdateExpression="SET retain_pk = :retain, retain_at = :at",
+        ConditionExpression="attribute_not_exists(retain_pk) AND #status = :status",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={
+            ":retain": {"S": RETAIN_PK},
+            ":at": {"S": retain_at},
+            ":status": {"S": report["status"]},
+        },
+    )
+
+
 def delete_private_messages(tracking_id: str) -> int:
     """Delete every PRIVATE# item of a report (keys read only, never a text); how many there were."""
     ddb = client("dynamodb")
