@@ -19,6 +19,9 @@ MEMORY_TARGET_MB = 128.0
 READ_PER_ESCALATED_TARGET = 1.25
 # An Open311 listing reads what it lists, plus at most the unused rest of one page per index partition.
 READ_PER_LISTED_TARGET = 1.25
+# Issue 23: a retention run reads the due part of its sparse index and each report's PRIVATE# keys, never the
+# table; at 50,000 reports, at most 1.25 items per erased report.
+READ_PER_ERASED_TARGET = 1.25
 
 
 @dataclass
@@ -689,6 +692,50 @@ def open311_figures(runs: list[dict[str, Any]], report: Report) -> None:
     report.figures["open311_listing"] = runs
 
 
+def retention_figures(run: dict[str, Any], report: Report) -> None:
+    """Items read per erased report by one retention run on a large table: the due reports, not the table nor
+    the reports still inside their period; no scan; every due report erased and no other."""
+    erased = int(run["summary"].get("erased", 0))
+    per = run["read"] / erased if erased else None
+    verdict = harness.verdict(per, READ_PER_ERASED_TARGET)
+    if verdict == "ABOVE":
+        report.problems.append(f"retention read {run['read']} items for {erased} erased reports")
+    if run["scans"]:
+        report.problems.append(f"retention made {run['scans']} scans")
+        verdict = "SCAN"
+    if erased != run["due"] or run["due_left"] or run["left_in_index"] != run["in_index"] - run["due"]:
+        report.problems.append(
+            f"retention erased {erased} of {run['due']} due reports ({run['due_left']} due left in the index, "
+            f"{run['left_in_index']} left of {run['in_index']})"
+        )
+        verdict = "WRONG"
+    run["read_per_erased"] = per
+    row = [
+        f"{run['reports']:,}",
+        f"{run['in_index']:,}",
+        f"{run['due']:,}",
+        f"{erased:,}",
+        f"{run['read']:,}",
+        _fmt(per),
+        str(run["scans"]),
+        _target(READ_PER_ERASED_TARGET),
+        verdict,
+        harness.format_calls(run["calls"]),
+    ]
+    report.lines += [
+        "",
+        "Retention at scale: one scheduled run of ErasePersonalDataFunction (items read = ScannedCount of each Query",
+        "  and Scan, plus items of any GetItem), reports closed over two retention periods: the index holds those",
+        "  closed since too, which the run must not read",
+        "",
+        *harness.render_table(
+            ["reports", "in index", "due", "erased", "read", "read/erased", "scans", "target", "verdict", "calls"],
+            [row],
+        ),
+    ]
+    report.figures["retention"] = run
+
+
 def photo_memory_figures(photos: dict[str, Any], functions: dict[str, Any], report: Report) -> None:
     """The worst accepted picture of each format and mode, by EXIF orientation: peak MB of the MemorySize."""
     memory_mb = (functions.get("ProcessPhotoFunction") or {}).get("memory_mb")
@@ -727,6 +774,8 @@ def build_report(phases: dict[str, Any]) -> Report:
         escalation_figures(phases["escalation"], report)
     if phases.get("open311"):
         open311_figures(phases["open311"], report)
+    if phases.get("retention"):
+        retention_figures(phases["retention"], report)
     if phases.get("photos"):
         photo_memory_figures(phases["photos"], phases.get("functions", {}), report)
     return report
