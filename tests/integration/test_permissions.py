@@ -364,6 +364,14 @@ def drive_every_function(aws: Aws, recorder: Recorder, lambda_context: Any) -> N
     )
     assert erased["erased"] == 1 and erased["messages"] >= 1
 
+    # The reporter's rights (issue 23): a copy of everything stored (photo links included), the contact
+    # corrected, then erased.
+    rights, code = public["tracking_id"], public["access_code"]
+    assert api.reporter("GET", "/reports/{tracking_id}/private/export", rights, code)[0] == 200
+    contact = {"name": "Siti Rahma", "email": "siti.baru@example.org"}
+    assert api.reporter("PATCH", "/reports/{tracking_id}/private/contact", rights, code, body=contact)[0] == 200
+    assert api.reporter("DELETE", "/reports/{tracking_id}/private/contact", rights, code)[0] == 204
+
 
 @pytest.fixture
 def recorded(aws: Aws, recorder: Recorder, lambda_context: Any, webhook: None) -> Recorder:
