@@ -247,7 +247,8 @@ FOLLOW_UP_OPERATIONS: tuple[Operation, ...] = (
             table holds for the report, item by item, each attribute as stored and what is sealed (encrypted) opened
             in its place. The internal audit trail (which officer opened the report) names officers and is not part of
             it. Each export is recorded on the timeline as `data_exported` (seen by the reporter and the agency
-            only).""",
+            only). Exports and corrections together: ${data_requests_per_day} a day per report (UTC), then 429 with
+            Retry-After (the seconds until the next day).""",
         tag="citizen",
         response="PersonalDataExport",
         parameters=(TRACKING_ID, ACCESS_CODE),
@@ -262,7 +263,8 @@ FOLLOW_UP_OPERATIONS: tuple[Operation, ...] = (
         description="""The body is the contact as a whole, under the same rules as `reporter` at submission; it
             replaces the one stored, sealed as before. Recorded on the timeline as `contact_corrected` (reporter and
             agency only); sending the contact already stored changes and records nothing. 409 when the report holds
-            no contact (sent anonymously, or erased). Answers the reporter's view.""",
+            no contact (sent anonymously, or erased). A correction counts towards the ${data_requests_per_day} exports
+            and corrections a day (429 past them). Answers the reporter's view.""",
         tag="citizen",
         response="ReporterReportView",
         request="Reporter",

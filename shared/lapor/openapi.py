@@ -63,7 +63,7 @@ XML_SCHEMA = {
 @cache
 def facts() -> dict[str, object]:
     """The figures the descriptions quote (`${name}`), read from the constants and defaults that enforce them."""
-    from lapor import agency, notify, open311, photos, replies, reporter, views
+    from lapor import agency, notify, open311, photos, replies, reporter, rights, views
     from lapor.config import Settings
     from lapor.contract import IDEMPOTENCY_KEY_CHARACTERS
     from lapor.http import MAX_BODY_BYTES
@@ -77,6 +77,7 @@ def facts() -> dict[str, object]:
         "wrong_code_minutes": int(reporter.WRONG_CODE_WINDOW.total_seconds()) // 60,
         "messages_per_day": defaults.reporter_messages_per_day,
         "messages_per_report": defaults.reporter_messages_per_report,
+        "data_requests_per_day": rights.DATA_REQUESTS_PER_DAY,
         "max_total_days": defaults.max_total_days,
         "slot_minutes": photos.SLOT_SECONDS // 60,
         "photo_mb": photos.MAX_BYTES // (1024 * 1024),

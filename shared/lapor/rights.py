@@ -19,13 +19,13 @@ once; the table's point-in-time backups keep it until they age out (docs/persona
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from lapor import store
 from lapor.config import settings
 from lapor.crypto import open_fields, open_message, report_data_key, reseal_fields
-from lapor.errors import Conflict
+from lapor.errors import Conflict, RateLimited
 from lapor.events import commit
 from lapor.lifecycle import CONTACT_CORRECTED, CONTACT_ERASED, DATA_EXPORTED, Change, data_request_entry
 from lapor.observability import count
@@ -35,6 +35,10 @@ from lapor.views import erased, stored_items
 
 if TYPE_CHECKING:
     from lapor.shapes import PersonalDataExport, ReporterReportView
+
+# Exports and corrections a report may record per day (UTC): each is an item its views read back, so a loop
+# must not grow them without end. Far more than a person needs; erasing the contact is never refused.
+DATA_REQUESTS_PER_DAY = 10
 
 # What stands in for a sealed value whose key is gone (the retention job erased it): nothing can open it.
 UNREADABLE = "(erased: its key no longer exists)"
@@ -46,6 +50,7 @@ def export_personal_data(tracking_id: str, access_code: str | None) -> PersonalD
     now = utcnow()
     item = unlocked_report(tracking_id, access_code, now)
     canonical = item["tracking_id"]
+    _ensure_request_allowed(canonical, now)
     _record(canonical, DATA_EXPORTED, item["status"], now)
     items = store.report_items(canonical)
     whole = store.assemble(items) or item
@@ -79,6 +84,7 @@ def correct_contact(tracking_id: str, access_code: str | None, contact: dict[str
         raise Conflict("This report holds no contact data (it was sent anonymously, or the contact was erased).")
     key, fields = sealed
     if fields["reporter"] != contact:
+        _ensure_request_allowed(item["tracking_id"], now)
         _reseal(item, key, {**fields, "reporter": contact}, {})
         _record(item["tracking_id"], CONTACT_CORRECTED, item["status"], now)
         count("ContactCorrected")
@@ -115,6 +121,16 @@ def _reseal(item: dict[str, Any], key: bytes, fields: dict[str, Any], plain: dic
     envelope = reseal_fields(item["tracking_id"], item["sealed"], key, fields)
     change = Change(item, expected_version=int(item.get("version", 1)), set_fields={"sealed": envelope, **plain})
     commit(item["tracking_id"], change)
+
+
+def _ensure_request_allowed(tracking_id: str, now: datetime) -> None:
+    """Refuse (429 until the next UTC day) an export or a correction past `DATA_REQUESTS_PER_DAY`."""
+    day = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    if store.data_requests_since(tracking_id, to_store(day)) >= DATA_REQUESTS_PER_DAY:
+        raise RateLimited(
+            f"A report records {DATA_REQUESTS_PER_DAY} exports and corrections a day; try again tomorrow.",
+            int((day + timedelta(days=1) - now).total_seconds()) + 1,
+        )
 
 
 def _record(tracking_id: str, event: str, status: str, now: datetime) -> None:

@@ -290,6 +290,22 @@ def report_items(tracking_id: str) -> list[dict[str, Any]]:
     return list(_partition(REPORT_PREFIX + tracking_id, ConsistentRead=True))
 
 
+def data_requests_since(tracking_id: str, since: str) -> int:
+    """How many data requests a report recorded at or after `since` (stored time): one Query that counts keys."""
+    result = client("dynamodb").query(
+        TableName=settings().reports_table,
+        KeyConditionExpression="pk = :pk AND sk BETWEEN :from AND :to",
+        ExpressionAttributeValues={
+            ":pk": {"S": REPORT_PREFIX + tracking_id},
+            ":from": {"S": DATA_REQUEST_PREFIX + since},
+            ":to": {"S": DATA_REQUEST_PREFIX + "~"},
+        },
+        Select="COUNT",
+        ConsistentRead=True,
+    )
+    return int(result.get("Count", 0))
+
+
 def assemble(items: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The report that `report_items` read, as `read_report` answers it (the items are left as they are)."""
     return _assemble(iter([{**item} for item in items]))

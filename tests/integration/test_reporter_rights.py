@@ -234,3 +234,21 @@ def test_after_retention_the_export_says_what_was_erased_and_when(api: Api, aws:
     assert "reporter" not in export["report"]
     assert not [r for r in export["stored"] if r["key"].startswith("PRIVATE#")]
     assert api.reporter("DELETE", CONTACT, tid, code)[0] == 204  # nothing left to erase
+
+
+def test_exports_and_corrections_past_the_days_cap_are_429_and_erasing_still_works(api: Api, aws: Aws) -> None:
+    from lapor.rights import DATA_REQUESTS_PER_DAY
+
+    tid, code = submit(api)
+    for n in range(DATA_REQUESTS_PER_DAY - 1):
+        assert api.reporter("GET", EXPORT, tid, code)[0] == 200, n
+    corrected = {"name": NAME, "email": NEW_EMAIL}
+    assert api.reporter("PATCH", CONTACT, tid, code, body=corrected)[0] == 200  # the day's last one
+    status, problem, headers = api.reporter("GET", EXPORT, tid, code)
+    assert status == 429 and str(DATA_REQUESTS_PER_DAY) in problem["detail"]
+    assert 0 < int(headers["Retry-After"]) <= 24 * 3600 + 1
+    assert api.reporter("PATCH", CONTACT, tid, code, body={"name": NAME, "phone": NEW_PHONE})[0] == 429
+    assert api.reporter("PATCH", CONTACT, tid, code, body=corrected)[0] == 200  # unchanged: nothing to record
+    assert api.reporter("DELETE", CONTACT, tid, code)[0] == 204
+    recorded = [i for i in raw_partition(aws, tid) if str(i["sk"]).startswith("DATA_REQUEST#")]
+    assert len(recorded) == DATA_REQUESTS_PER_DAY + 1  # the erasure too
