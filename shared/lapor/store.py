@@ -1043,14 +1043,18 @@ def _sparse_pages(
     index: str, partition: str, value: str, sort: str, until: str, page_size: int
 ) -> Iterator[tuple[list[dict[str, Any]], int]]:
     """Pages of a sparse index's one partition up to `until` on its sort key, each with its ScannedCount."""
+    return _pages(
+        TableName=settings().reports_table,
+        IndexName=index,
+        KeyConditionExpression=f"{partition} = :pk AND {sort} <= :until",
+        ExpressionAttributeValues={":pk": {"S": value}, ":until": {"S": until}},
+        Limit=page_size,
+    )
+
+
+def _pages(**kwargs: Any) -> Iterator[tuple[list[dict[str, Any]], int]]:
+    """The pages of one Query, each with the number of items DynamoDB read for it (ScannedCount)."""
     ddb = client("dynamodb")
-    kwargs: dict[str, Any] = {
-        "TableName": settings().reports_table,
-        "IndexName": index,
-        "KeyConditionExpression": f"{partition} = :pk AND {sort} <= :until",
-        "ExpressionAttributeValues": {":pk": {"S": value}, ":until": {"S": until}},
-        "Limit": page_size,
-    }
     while True:
         result = ddb.query(**kwargs)
         yield [from_item(i) for i in result.get("Items", [])], int(result.get("ScannedCount", 0))
@@ -1080,22 +1084,15 @@ def closed_outside_retention(agency_id: str) -> Iterator[tuple[list[dict[str, An
     """Pages of an agency's closed and rejected reports that are not in the retention index (closed before it
     existed, or erased), each with the items DynamoDB read for it: Queries on the inbox_status index, never a
     scan."""
-    ddb = client("dynamodb")
     for status in CLOSED:
-        kwargs: dict[str, Any] = {
-            "TableName": settings().reports_table,
-            "IndexName": "inbox_status",
-            "KeyConditionExpression": "status_pk = :pk",
-            "FilterExpression": "attribute_not_exists(retain_pk)",
+        yield from _pages(
+            TableName=settings().reports_table,
+            IndexName="inbox_status",
+            KeyConditionExpression="status_pk = :pk",
+            FilterExpression="attribute_not_exists(retain_pk)",
+            ExpressionAttributeValues={":pk": {"S": _status_pk(agency_id, status)}},
             **_projection(BACKFILL_ATTRIBUTES),
-        }
-        kwargs["ExpressionAttributeValues"] = {":pk": {"S": _status_pk(agency_id, status)}}
-        while True:
-            result = ddb.query(**kwargs)
-            yield [from_item(i) for i in result.get("Items", [])], int(result.get("ScannedCount", 0))
-            if not result.get("LastEvaluatedKey"):
-                break
-            kwargs["ExclusiveStartKey"] = result["LastEvaluatedKey"]
+        )
 
 
 def enter_retention(report: Mapping[str, Any], retain_at: str) -> bool:
