@@ -157,9 +157,38 @@ MESSAGE_ATTRIBUTES = ("message", "sealed")
 # The access code's secrets, and the event machinery (events not yet handled, the reply notice's claim).
 _ACCESS_CODE = ("access_code_hash", WRONG_CODES)
 _EVENTS = ("outbox", "outbox_attempts", "reply_notice")
-# What a view of a report reads: the agency's (one report, its inbox, its CSV, its answer after an action) and the
-# reporter's; never the access code's secrets, nor the event machinery.
+# What a view of a report reads: the agency's (one report, its answer after an action) and the reporter's;
+# never the access code's secrets, nor the event machinery.
 VIEW_ATTRIBUTES = tuple(a for a in REPORT_ATTRIBUTES if a not in _ACCESS_CODE + _EVENTS)
+# What an agency's inbox and its CSV read (`views.for_inbox`, `agency.export_csv`): plaintext listing attributes
+# and the inbox indexes' keys; never the sealed envelope, the description, the location or the timeline.
+INBOX_ATTRIBUTES = (
+    "pk",
+    "sk",
+    "inbox_pk",
+    "status_pk",
+    "inbox_sk",
+    "tracking_id",
+    "status",
+    "kind",
+    "category",
+    "agency_id",
+    "agency_name",
+    "original_agency_id",
+    "channel",
+    "anonymous",
+    "confidential",
+    "open311_key_id",
+    "title",  # shown for reports that are not confidential (a confidential report's is sealed)
+    "submitted_at",
+    "updated_at",
+    "due_at",
+    "due_pk",
+    "overdue",
+    "escalation_level",
+    "support_count",
+    "version",
+)
 # What checking the reporter's access code reads (the view's attributes and the code's secrets).
 REPORTER_ATTRIBUTES = tuple(a for a in REPORT_ATTRIBUTES if a not in _EVENTS)
 # What handling an event reads: whether the event is still pending, and what the notifications say.
@@ -731,7 +760,7 @@ def inbox_page(agency_id: str, status: str | None, before: str | None, limit: in
             ScanIndexForward=False,
             Limit=limit,
             max_items=limit,
-            **_projection(VIEW_ATTRIBUTES),
+            **_projection(INBOX_ATTRIBUTES),
         )
     )
 

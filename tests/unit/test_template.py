@@ -616,7 +616,7 @@ def reading_lists() -> dict[tuple[str, str], tuple[str, ...]]:
     return {
         ("AgencyReportsFunction", "ReadReports"): view,
         ("AgencyReportsFunction", "ReadReportWithMessages"): _with_messages(view),
-        ("AgencyReportsFunction", "ReadInboxes"): view,
+        ("AgencyReportsFunction", "ReadInboxes"): store.INBOX_ATTRIBUTES,
         ("AgencyReportsFunction", "ReadSavedReplies"): store.REPLY_ATTRIBUTES,
         ("ReporterAccessFunction", "ReadReport"): store.REPORTER_ATTRIBUTES,
         ("ReporterAccessFunction", "ReadReportWithTimeline"): _with_messages(view),
@@ -664,6 +664,9 @@ def test_no_view_reads_the_access_codes_secrets_and_only_the_reporters_check_doe
     for (logical_id, sid), attributes in reading_lists().items():
         assert bool(secrets & set(attributes)) == ((logical_id, sid) == ("ReporterAccessFunction", "ReadReport"))
     assert set(store.REPORT_ATTRIBUTES) >= set(store.REPORTER_ATTRIBUTES) >= set(store.VIEW_ATTRIBUTES)
+    # The inbox decrypts nothing and shows no content: it reads no envelope, description, location or message.
+    assert not {"sealed", "description", "location", "timeline", "rating"} & set(store.INBOX_ATTRIBUTES)
+    assert set(store.INBOX_ATTRIBUTES) <= set(store.VIEW_ATTRIBUTES)
     assert not [a for a in store.REPORT_ATTRIBUTES if "@" in a or "#" in a]  # fixed names only
 
 
