@@ -167,27 +167,27 @@ INBOX_ATTRIBUTES = (
     "sk",
     "inbox_pk",
     "status_pk",
-    "inbox_sk",
+    "inbox_sk",  # the page's cursor
     "tracking_id",
+    "version",
     "status",
     "kind",
+    "title",  # shown for reports that are not confidential (a confidential report's is sealed)
     "category",
+    "channel",
     "agency_id",
     "agency_name",
     "original_agency_id",
-    "channel",
     "anonymous",
     "confidential",
-    "open311_key_id",
-    "title",  # shown for reports that are not confidential (a confidential report's is sealed)
     "submitted_at",
     "updated_at",
     "due_at",
-    "due_pk",
+    "due_pk",  # whether the schedule still enforces the deadline (the CSV's overdue column)
     "overdue",
     "escalation_level",
     "support_count",
-    "version",
+    "open311_key_id",
 )
 # What checking the reporter's access code reads (the view's attributes and the code's secrets).
 REPORTER_ATTRIBUTES = tuple(a for a in REPORT_ATTRIBUTES if a not in _EVENTS)
