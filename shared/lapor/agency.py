@@ -110,7 +110,7 @@ def agency_view(item: dict[str, Any], data_key: bytes | None = None) -> AgencyRe
 
 def _authorized_report(officer: Officer, tracking_id: str, directory: Directory, whole: bool = True) -> dict[str, Any]:
     """The report, if the officer may see it: `whole` with its timeline (a Query), else the item alone."""
-    item = store.read_report(tracking_id) if whole else store.get_report(tracking_id)
+    item = store.read_report(tracking_id) if whole else store.get_report(tracking_id, store.VIEW_ATTRIBUTES)
     if item is None:
         raise ReportNotFound()
     if item["agency_id"] not in officer.scope(directory):

@@ -245,7 +245,8 @@ FOLLOW_UP_OPERATIONS: tuple[Operation, ...] = (
         description="""Answered at once. `report` is the reporter's view (contact, messages, photos as short-lived
             links, timeline); `erased` says what personal data is gone for good and when; `stored` is every item the
             table holds for the report, item by item, each attribute as stored and what is sealed (encrypted) opened
-            in its place. The internal audit trail (which officer opened the report) names officers and is not part of
+            in its place, but the access code's hash and wrong-code counter (credentials, not data about the
+            reporter). The internal audit trail (which officer opened the report) names officers and is not part of
             it. Each export is recorded on the timeline as `data_exported` (seen by the reporter and the agency
             only). Exports and corrections together: ${data_requests_per_day} a day per report (UTC), then 429 with
             Retry-After (the seconds until the next day).""",

@@ -161,7 +161,7 @@ def handle_event(event: dict[str, Any]) -> str:
     internal `notification_failed` entry (shown to the agency only) and counted, and the event is
     acknowledged as for a delivery, so that its figures apply. Any other failure raises, to be retried.
     """
-    item = store.get_report(event["tracking_id"])
+    item = store.get_report(event["tracking_id"], store.NOTIFY_ATTRIBUTES)
     if item is None:
         return "gone"
     if event["event_id"] not in (item.get("outbox") or {}):

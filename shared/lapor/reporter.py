@@ -51,12 +51,12 @@ def unlocked_report(tracking_id: str, access_code: str | None, now: datetime) ->
     and refuses otherwise. A wrong code never costs reading the report's messages.
     """
     canonical = parse_tracking_id(tracking_id)
-    item = store.get_report(canonical)
+    item = store.get_report(canonical, store.REPORTER_ATTRIBUTES)
     if item is None:
         raise ReportNotFound()
     if not access_code_matches(canonical, access_code, item.get("access_code_hash")):
         window, left = _window(now)
-        if not store.count_wrong_code(canonical, window, MAX_WRONG_CODES, item.keys()):
+        if not store.count_wrong_code(canonical, window, MAX_WRONG_CODES, item.get(store.WRONG_CODES)):
             count("AccessCodeThrottled")
             raise RateLimited("Too many wrong access codes for this report; try again later.", left + 1)
         count("AccessCodeRefused")
@@ -212,7 +212,7 @@ def support(tracking_id: str) -> SupportCount:
             ),
         )
     except store.StaleReport:
-        if store.get_report(canonical) is None:
+        if store.get_report(canonical, store.KEY_ATTRIBUTES) is None:
             raise ReportNotFound() from None
         raise Conflict("Confidential reports are not shown publicly and cannot be supported.") from None
     count("ReportSupported")

@@ -44,7 +44,7 @@ from __future__ import annotations
 import heapq
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -62,7 +62,7 @@ REPORT_SK = "REPORT"
 PUBLIC_PREFIX = "PUBLIC#"  # a public message's sk, and the public indexes' partitions
 PRIVATE_PREFIX = "PRIVATE#"
 DATA_REQUEST_PREFIX = "DATA_REQUEST#"  # sorts before PUBLIC#: the public lookup's Query never reaches one
-WRONG_CODES_PREFIX = "wrong_codes@"
+WRONG_CODES = "wrong_codes"  # a report's wrong access codes: {window start: count}
 DIRECTORY_PK = "DIRECTORY"
 AGENCY_PREFIX = "AGENCY#"  # an agency's directory entry, and its inboxes' partitions
 CATEGORY_PREFIX = "CATEGORY#"
@@ -92,6 +92,147 @@ OPEN311_ATTRIBUTES = (
     "timeline",
     "confidential",
 )
+
+
+# ---------------------------------------------------------------- what each reader may read
+# Every read of an item names its attributes (ProjectionExpression), and each function's policy lists the same
+# (dynamodb:Attributes with dynamodb:Select SPECIFIC_ATTRIBUTES; tests/unit/test_template.py compares them):
+# a read asks for what its function needs, never the whole item. So a report item holds attributes with fixed
+# names only (no name made at run time: wrong access codes count in the `wrong_codes` map).
+
+# Every top-level attribute of a report item (sk REPORT): the integration tests check that no stored report
+# holds another. A new attribute goes here and into the lists below of the readers that need it.
+REPORT_ATTRIBUTES = (
+    "pk",
+    "sk",
+    "tracking_id",
+    "status",
+    "kind",
+    "category",
+    "agency_id",
+    "agency_name",
+    "original_agency_id",
+    "channel",
+    "anonymous",
+    "has_contact",
+    "confidential",
+    "open311_key_id",
+    "title",
+    "description",
+    "location",
+    "sealed",  # the envelope: the wrapped data key and the sealed fields (contact, confidential texts)
+    "submitted_at",
+    "updated_at",
+    "responded_at",
+    "first_response_at",
+    "closed_at",
+    "due_at",
+    "due_stage",
+    "overdue",
+    "escalation_level",
+    "support_count",
+    "version",
+    "timeline",
+    "rating",
+    "attachments",
+    "attachments_rev",
+    "reporter_messages",
+    "reporter_day",
+    "reporter_day_count",
+    "access_code_hash",
+    WRONG_CODES,
+    "reply_notice",
+    "outbox",
+    "outbox_attempts",
+    # index keys
+    "inbox_pk",
+    "inbox_sk",
+    "status_pk",
+    "due_pk",
+    "outbox_pk",
+    "outbox_at",
+    "public_pk",
+    "service_pk",
+    "public_sk",
+    "retain_pk",
+    "retain_at",
+)
+# What a message item (sk PUBLIC#... or PRIVATE#...) holds besides its key.
+MESSAGE_ATTRIBUTES = ("message", "sealed")
+# What a data request item (sk DATA_REQUEST#...) holds besides its key and `status`: its timeline entry.
+DATA_REQUEST_ATTRIBUTES = ("at", "event", "actor", "private")
+# The access code's secrets, and the event machinery (events not yet handled, the reply notice's claim).
+_ACCESS_CODE = ("access_code_hash", WRONG_CODES)
+_EVENTS = ("outbox", "outbox_attempts", "reply_notice")
+# What the reporter's export reads: every attribute any item of a report's partition may hold but the access
+# code's secrets (its hash and wrong-code counter are credentials, not data about the reporter).
+_PARTITION_ATTRIBUTES = dict.fromkeys((*REPORT_ATTRIBUTES, *MESSAGE_ATTRIBUTES, *DATA_REQUEST_ATTRIBUTES))
+EXPORT_ATTRIBUTES = tuple(a for a in _PARTITION_ATTRIBUTES if a not in _ACCESS_CODE)
+# What a view of a report reads: the agency's (one report, its answer after an action) and the reporter's;
+# never the access code's secrets, nor the event machinery.
+VIEW_ATTRIBUTES = tuple(a for a in REPORT_ATTRIBUTES if a not in _ACCESS_CODE + _EVENTS)
+# What an agency's inbox and its CSV read (`views.for_inbox`, `agency.export_csv`): plaintext listing attributes
+# and the inbox indexes' keys; never the sealed envelope, the description, the location or the timeline.
+INBOX_ATTRIBUTES = (
+    "pk",
+    "sk",
+    "inbox_pk",
+    "status_pk",
+    "inbox_sk",  # the page's cursor
+    "tracking_id",
+    "version",
+    "status",
+    "kind",
+    "title",  # shown for reports that are not confidential (a confidential report's is sealed)
+    "category",
+    "channel",
+    "agency_id",
+    "agency_name",
+    "original_agency_id",
+    "anonymous",
+    "confidential",
+    "submitted_at",
+    "updated_at",
+    "due_at",
+    "due_pk",  # whether the schedule still enforces the deadline (the CSV's overdue column)
+    "overdue",
+    "escalation_level",
+    "support_count",
+    "open311_key_id",
+)
+# What checking the reporter's access code reads (the view's attributes and the code's secrets).
+REPORTER_ATTRIBUTES = tuple(a for a in REPORT_ATTRIBUTES if a not in _EVENTS)
+# What handling an event reads: whether the event is still pending, and what the notifications say.
+NOTIFY_ATTRIBUTES = (*VIEW_ATTRIBUTES, "outbox")
+# What processing an uploaded photo reads: its slot, and whether the report is confidential.
+PHOTO_ATTRIBUTES = ("pk", "sk", "tracking_id", "confidential", "attachments")
+# What the deadline schedule reads of a due report (through the due index): what `escalation.plan_deadline`,
+# the counters and the indexes of a change need.
+DEADLINE_ATTRIBUTES = (
+    "pk",
+    "sk",
+    "due_pk",
+    "due_at",
+    "tracking_id",
+    "status",
+    "due_stage",
+    "version",
+    "agency_id",
+    "agency_name",
+    "overdue",
+    "confidential",
+    "category",
+    "submitted_at",
+)
+# What the outbox relay reads (through the outbox index).
+OUTBOX_ATTRIBUTES = ("pk", "sk", "outbox_pk", "outbox_at", "tracking_id", "outbox", "outbox_attempts")
+# What the support counter reads: whether the report exists (its key).
+KEY_ATTRIBUTES = ("pk", "sk")
+# A saved reply, as its agency's officers read it.
+REPLY_ATTRIBUTES = ("pk", "sk", "reply_id", "title", "text", "updated_at")
+# An idempotency record (a submission's replay), and a notification's delivery record as its claim reads it.
+REPLAY_ATTRIBUTES = ("pk", "body_hash", "sealed_response", "tracking_id", "expires_at")
+DELIVERY_ATTRIBUTES = ("pk", "state")
 
 
 class AlreadyExists(Exception):
@@ -246,7 +387,7 @@ def _reply_key(agency_id: str, reply_id: str) -> dict[str, Any]:
 
 def list_replies(agency_id: str, limit: int) -> list[dict[str, Any]]:
     """An agency's saved replies, oldest first (reply ids sort by creation)."""
-    return list(_partition(REPLIES_PK + agency_id, max_items=limit))
+    return list(_partition(REPLIES_PK + agency_id, max_items=limit, **_projection(REPLY_ATTRIBUTES)))
 
 
 def put_reply(agency_id: str, reply: Mapping[str, Any], must_exist: bool) -> bool:
@@ -269,8 +410,9 @@ def delete_reply(agency_id: str, reply_id: str) -> bool:
 
 
 def get_report(tracking_id: str, attributes: tuple[str, ...] = ()) -> dict[str, Any] | None:
-    """One report item by Tracking ID (a single strongly consistent GetItem): everything but the timeline
-    entries written after its creation, or only `attributes` (the rest, a sealed envelope too, is never fetched)."""
+    """One report item by Tracking ID (a single strongly consistent GetItem): only `attributes` (the rest, a
+    sealed envelope too, is never fetched; a function's policy allows no other read), or with none (operators'
+    tools and tests) everything but the timeline entries written after its creation."""
     projection = _projection(attributes) if attributes else {}
     result = client("dynamodb").get_item(
         TableName=settings().reports_table, Key=report_key(tracking_id), ConsistentRead=True, **projection
@@ -279,20 +421,23 @@ def get_report(tracking_id: str, attributes: tuple[str, ...] = ()) -> dict[str, 
     return from_item(item) if item else None
 
 
-def read_report(tracking_id: str) -> dict[str, Any] | None:
-    """One report with every message of its timeline: one strongly consistent Query on its partition."""
-    return _assemble(_partition(REPORT_PREFIX + tracking_id, ConsistentRead=True))
+def read_report(tracking_id: str, attributes: tuple[str, ...] = VIEW_ATTRIBUTES) -> dict[str, Any] | None:
+    """One report with every message of its timeline, as a view reads it (or `attributes` of the report, for
+    operators' tools and tests): one strongly consistent Query on its partition."""
+    named = tuple(dict.fromkeys((*attributes, *MESSAGE_ATTRIBUTES, *DATA_REQUEST_ATTRIBUTES)))
+    return _assemble(_partition(REPORT_PREFIX + tracking_id, ConsistentRead=True, **_projection(named)))
 
 
 def report_items(tracking_id: str) -> list[dict[str, Any]]:
     """Every item of a report's partition as stored (the report, its messages, its data requests): the same
     strongly consistent Query as `read_report`; `assemble` makes the report of them."""
-    return list(_partition(REPORT_PREFIX + tracking_id, ConsistentRead=True))
+    return list(_partition(REPORT_PREFIX + tracking_id, ConsistentRead=True, **_projection(EXPORT_ATTRIBUTES)))
 
 
 def data_requests_since(tracking_id: str, since: str) -> int:
-    """How many data requests a report recorded at or after `since` (stored time): one Query that counts keys."""
-    result = client("dynamodb").query(
+    """How many data requests a report recorded at or after `since` (stored time): one Query of their keys."""
+    requests = _query(
+        None,
         TableName=settings().reports_table,
         KeyConditionExpression="pk = :pk AND sk BETWEEN :from AND :to",
         ExpressionAttributeValues={
@@ -300,10 +445,10 @@ def data_requests_since(tracking_id: str, since: str) -> int:
             ":from": {"S": DATA_REQUEST_PREFIX + since},
             ":to": {"S": DATA_REQUEST_PREFIX + "~"},
         },
-        Select="COUNT",
         ConsistentRead=True,
+        **_projection(KEY_ATTRIBUTES),
     )
-    return int(result.get("Count", 0))
+    return sum(1 for _ in requests)
 
 
 def assemble(items: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -456,7 +601,10 @@ def create_report(
 def get_idempotency_record(key_hash: str) -> dict[str, Any] | None:
     """A stored idempotency record that has not expired (strongly consistent)."""
     result = client("dynamodb").get_item(
-        TableName=settings().idempotency_table, Key={"pk": {"S": key_hash}}, ConsistentRead=True
+        TableName=settings().idempotency_table,
+        Key={"pk": {"S": key_hash}},
+        ConsistentRead=True,
+        **_projection(REPLAY_ATTRIBUTES),
     )
     item = result.get("Item")
     if not item:
@@ -665,6 +813,7 @@ def inbox_page(agency_id: str, status: str | None, before: str | None, limit: in
             ScanIndexForward=False,
             Limit=limit,
             max_items=limit,
+            **_projection(INBOX_ATTRIBUTES),
         )
     )
 
@@ -728,24 +877,34 @@ def read_stats() -> dict[str, dict[str, Any]]:
     return {row.pop("sk"): row for row in _partition(STATS_PK)}
 
 
-def count_wrong_code(tracking_id: str, window: str, limit: int, seen: Iterable[str]) -> bool:
-    """Count one wrong access code in `window`, unless `limit` were already counted there: one conditional
-    UpdateItem, so parallel attempts never get past the limit. False when the limit was reached.
+def count_wrong_code(tracking_id: str, window: str, limit: int, seen: Mapping[str, Any] | None) -> bool:
+    """Count one wrong access code in `window`, unless `limit` were already counted there: conditional
+    UpdateItems, so parallel attempts never get past the limit. False when the limit was reached.
 
-    Each window counts in its own attribute; those of earlier windows (`seen` on the report as read) go
-    in the same write, so the report never collects them.
+    The counts live in one map attribute, `wrong_codes` {window start: count}, so that a report item's
+    attribute names are fixed (the policies list them). A window the report as read (`seen`, its map) does
+    not count in yet starts a fresh map, which drops the earlier windows; if another attempt started it
+    first, or the report was read before, this one counts in it.
     """
-    current = WRONG_CODES_PREFIX + window
-    stale = sorted(a for a in seen if a.startswith(WRONG_CODES_PREFIX) and a < current)
-    names = {"#c": current, **{f"#s{i}": attribute for i, attribute in enumerate(stale)}}
-    expression = "ADD #c :one" + (" REMOVE " + ", ".join(f"#s{i}" for i in range(len(stale))) if stale else "")
+    names = {"#w": WRONG_CODES, "#k": window}
+    if window not in (seen or {}):
+        started = _unless_refused(
+            "update_item",
+            Key=report_key(tracking_id),
+            UpdateExpression="SET #w = :fresh",
+            ConditionExpression="attribute_exists(pk) AND attribute_not_exists(#w.#k)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={":fresh": to_attr({window: 1})},
+        )
+        if started:
+            return True
     return _unless_refused(
         "update_item",
         Key=report_key(tracking_id),
-        UpdateExpression=expression,
-        ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(#c) OR #c < :limit)",
+        UpdateExpression="SET #w.#k = if_not_exists(#w.#k, :zero) + :one",
+        ConditionExpression="attribute_exists(#w) AND (attribute_not_exists(#w.#k) OR #w.#k < :limit)",
         ExpressionAttributeNames=names,
-        ExpressionAttributeValues={":one": {"N": "1"}, ":limit": {"N": str(limit)}},
+        ExpressionAttributeValues={":zero": {"N": "0"}, ":one": {"N": "1"}, ":limit": {"N": str(limit)}},
     )
 
 
@@ -1006,7 +1165,12 @@ def claim_delivery(delivery_id: str, stale_after_seconds: int, keep_days: int = 
         )
         return "claimed"
     except ddb.exceptions.ConditionalCheckFailedException:
-        found = ddb.get_item(TableName=table, Key={"pk": {"S": DELIVERY_PREFIX + delivery_id}}, ConsistentRead=True)
+        found = ddb.get_item(
+            TableName=table,
+            Key={"pk": {"S": DELIVERY_PREFIX + delivery_id}},
+            ConsistentRead=True,
+            **_projection(DELIVERY_ATTRIBUTES),
+        )
         state = found.get("Item", {}).get("state", {}).get("S")
         return state if state in ("sent", "rejected") else "busy"
 
@@ -1036,19 +1200,21 @@ def due_pages(due_by: str, page_size: int = 100) -> Iterator[tuple[list[dict[str
     """Pages of the reports whose deadline is at or before `due_by`, from the sparse due index only,
     each with the number of items DynamoDB read for it (ScannedCount): the cost never grows with the table.
     """
-    return _sparse_pages("due", "due_pk", DUE_PK, "due_at", due_by, page_size)
+    return _sparse_pages("due", "due_pk", DUE_PK, "due_at", due_by, page_size, DEADLINE_ATTRIBUTES)
 
 
 def _sparse_pages(
-    index: str, partition: str, value: str, sort: str, until: str, page_size: int
+    index: str, partition: str, value: str, sort: str, until: str, page_size: int, attributes: tuple[str, ...]
 ) -> Iterator[tuple[list[dict[str, Any]], int]]:
-    """Pages of a sparse index's one partition up to `until` on its sort key, each with its ScannedCount."""
+    """Pages of a sparse index's one partition up to `until` on its sort key (`attributes` of each item), each
+    with its ScannedCount."""
     return _pages(
         TableName=settings().reports_table,
         IndexName=index,
         KeyConditionExpression=f"{partition} = :pk AND {sort} <= :until",
         ExpressionAttributeValues={":pk": {"S": value}, ":until": {"S": until}},
         Limit=page_size,
+        **_projection(attributes),
     )
 
 
@@ -1073,7 +1239,8 @@ RETENTION_ATTRIBUTES = ("tracking_id", "status", "confidential", "attachments", 
 def retention_pages(closed_by: str, page_size: int = 100) -> Iterator[tuple[list[dict[str, Any]], int]]:
     """Pages of the reports closed or rejected at or before `closed_by` that still hold personal data, from
     the sparse retention index only, each with the items DynamoDB read for it (ScannedCount)."""
-    return _sparse_pages("retention", "retain_pk", RETAIN_PK, "retain_at", closed_by, page_size)
+    attributes = ("pk", "sk", "retain_pk", *RETENTION_ATTRIBUTES)
+    return _sparse_pages("retention", "retain_pk", RETAIN_PK, "retain_at", closed_by, page_size, attributes)
 
 
 # What the retention backfill reads of a closed report (`lifecycle.retention_start`), nothing sealed.
@@ -1168,6 +1335,7 @@ def pending_outbox(due_by: str, limit: int = 100) -> Iterator[dict[str, Any]]:
         ExpressionAttributeValues={":pk": {"S": OUTBOX_PK}, ":by": {"S": due_by}},
         Limit=limit,
         max_items=limit,
+        **_projection(OUTBOX_ATTRIBUTES),
     )
 
 
@@ -1208,6 +1376,7 @@ def stuck_outbox() -> Iterator[dict[str, Any]]:
         IndexName="outbox",
         KeyConditionExpression="outbox_pk = :pk",
         ExpressionAttributeValues={":pk": {"S": STUCK_OUTBOX_PK}},
+        **_projection(OUTBOX_ATTRIBUTES),
     )
 
 

@@ -424,6 +424,25 @@ def test_the_scenario_drives_every_function(recorded: Recorder) -> None:
     assert set(recorded.calls) == set(logical_ids().values())
 
 
+def test_every_stored_report_holds_listed_attributes_only(aws: Aws, recorded: Recorder) -> None:
+    # The policies list what each function may read of a report (lapor.store's lists): an attribute a report
+    # item holds beyond lapor.store.REPORT_ATTRIBUTES (a name made at run time, or a new one nobody listed)
+    # would be read by no function, or refused to the one that needs it.
+    from lapor.store import DATA_REQUEST_ATTRIBUTES, DATA_REQUEST_PREFIX, MESSAGE_ATTRIBUTES, REPORT_ATTRIBUTES
+
+    def listed(sk: str) -> tuple[str, ...]:
+        if sk == "REPORT":
+            return REPORT_ATTRIBUTES
+        if sk.startswith(DATA_REQUEST_PREFIX):
+            return ("pk", "sk", "status", *DATA_REQUEST_ATTRIBUTES)
+        return ("pk", "sk", *MESSAGE_ATTRIBUTES)
+
+    reports = [i for i in aws.raw_items() if i["pk"]["S"].startswith("REPORT#")]
+    assert any("wrong_codes" in i for i in reports)  # the scenario's wrong code was counted
+    unlisted = {f"{i['sk']['S'].partition('#')[0]}: {a}" for i in reports for a in i if a not in listed(i["sk"]["S"])}
+    assert unlisted == set()
+
+
 def test_every_call_is_allowed_and_every_grant_is_used(aws: Aws, recorded: Recorder) -> None:
     refused: list[str] = []
     unused: list[str] = []
