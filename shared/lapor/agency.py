@@ -11,23 +11,26 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from lapor import store
 from lapor.config import settings
 from lapor.crypto import message_sealer, open_report, report_data_key, sealing_key
-from lapor.directory import Directory
+from lapor.directory import Agency, Directory
 from lapor.errors import (
+    ConfigurationError,
     Conflict,
     FieldProblem,
     Forbidden,
+    LaporError,
     NotFound,
     ReportNotFound,
     Unauthorized,
     ValidationFailed,
 )
 from lapor.events import commit
+from lapor.ids import parse_tracking_id
 from lapor.lifecycle import ActionRequest, ensure_allowed, plan_action
 from lapor.observability import count, log_fields, logger
 from lapor.photos import photo_views, reserve_slot
@@ -37,9 +40,9 @@ from lapor.timefmt import to_public, to_store, utcnow
 from lapor.views import for_agency, for_inbox
 
 if TYPE_CHECKING:
-    from lapor.shapes import AgencyReportView, AttachmentSlot, InboxPage
+    from lapor.shapes import AgencyReportView, AttachmentSlot, InboxPage, OfficerList
 
-ROLES = ("officer", "dispatcher")
+ROLES = ("officer", "dispatcher")  # in rising order of rights: a role after "dispatcher" coordinates too
 PAGE_SIZE, MAX_PAGE = 20, 100  # inbox reports per page: by default, at most
 MAX_EXPORT = 5000  # rows of one CSV export: a regency's month is far below this
 EXPORT_COLUMNS = (
@@ -92,12 +95,26 @@ class Officer:
         }
         store.append_audit(item["tracking_id"], to_store(utcnow()), {**entry, **details})
 
+    @property
+    def coordinates(self) -> bool:
+        """A coordinator (dispatcher, or a role above it): sees the agencies below, assigns and disposes."""
+        return self.role in ROLES[ROLES.index("dispatcher") :]
+
     def scope(self, directory: Directory) -> set[str]:
         """The agencies whose reports this officer may see and act on."""
         agencies = {self.agency_id}
-        if self.role == "dispatcher":
+        if self.coordinates:
             agencies |= directory.descendants(self.agency_id)
         return agencies
+
+    def as_assignee(self) -> dict[str, str]:
+        """What a report assigned to this officer stores of them: the name shown, without a Cognito call."""
+        return {"sub": self.sub, "name": self.username, "agency_id": self.agency_id}
+
+    def enroll(self) -> None:
+        """Keep this officer in the roster coordinators assign from (`store.enroll_officer`: a write at most
+        once a day per officer, or when their name, agency or role changed)."""
+        store.enroll_officer({**self.as_assignee(), "role": self.role}, utcnow())
 
 
 def agency_view(item: dict[str, Any], data_key: bytes | None = None) -> AgencyReportView:
@@ -155,23 +172,57 @@ def set_photo_visibility(
     return agency_view(store.read_report(tracking_id) or item)
 
 
-def list_inbox(claims: dict[str, str], status: str | None, limit: int, before: str | None) -> InboxPage:
+def list_inbox(
+    claims: dict[str, str], status: str | None, limit: int, before: str | None, mine: bool = False
+) -> InboxPage:
     """A page of `limit` reports of the officer's inbox (in `status`, after the cursor `before`), newest first;
-    a dispatcher's spans the agencies below too. Nothing is decrypted and nothing about a reporter is shown, so
-    nothing is recorded: only opening a report (`get_report`) shows the identity, and is recorded."""
+    a coordinator's spans the agencies below too; `mine`: only the open reports assigned to the caller. Nothing
+    is decrypted and nothing about a reporter is shown, so nothing is recorded: only opening a report
+    (`get_report`) shows the identity, and is recorded.
+
+    One query per page: an officer's from their agency's inbox, a coordinator's from the index of their
+    level (`store.inbox_page`'s `level`), whatever the number of offices below."""
     directory = current_directory()
     officer = Officer.from_claims(claims, directory)
-    # One query per agency in scope, each already newest first and starting after the cursor; merged.
-    merged: list[dict[str, Any]] = []
-    for agency_id in sorted(officer.scope(directory)):
-        merged.extend(store.inbox_page(agency_id, status, before, limit + 1))
-    merged.sort(key=store.inbox_cursor, reverse=True)
-    page, more = merged[:limit], len(merged) > limit
+    officer.enroll()
+    scope = officer.scope(directory)
+    if mine:
+        # Assigned within the caller's scope when it was made; an officer who moved since sees only what is
+        # still theirs to see.
+        found = [
+            item for item in store.assigned_page(officer.sub, status, before, limit + 1) if item["agency_id"] in scope
+        ]
+    elif len(scope) == 1:
+        found = store.inbox_page(officer.agency_id, status, before, limit + 1)
+    elif directory.scope_served_by_level(officer.agency_id):
+        level = directory.agencies[officer.agency_id].level
+        found = store.inbox_page(officer.agency_id, status, before, limit + 1, level=level)
+    else:
+        # A directory the coordinators' indexes do not fit (an agency below at the coordinator's own level):
+        # one query per agency in scope, each already newest first and starting after the cursor; merged.
+        found = []
+        for agency_id in sorted(scope):
+            found.extend(store.inbox_page(agency_id, status, before, limit + 1))
+        found.sort(key=store.inbox_cursor, reverse=True)
+    page, more = found[:limit], len(found) > limit
     time_zone = settings().time_zone
     return {
         "items": [for_inbox(item, time_zone) for item in page],
         "next_cursor": store.inbox_cursor(page[-1]) if more and page else None,
     }
+
+
+def list_officers(claims: dict[str, str]) -> OfficerList:
+    """The officers a report in the caller's scope can be assigned to (the roster: those who have used lapor),
+    by agency then name. Only a coordinator assigns, so only a coordinator lists them."""
+    directory = current_directory()
+    officer = Officer.from_claims(claims, directory)
+    if not officer.coordinates:
+        raise Forbidden("Only a coordinator (dispatcher) assigns reports.")
+    scope = officer.scope(directory)
+    officers = [o for o in store.roster() if o.get("agency_id") in scope]
+    officers.sort(key=lambda o: (o["agency_id"], o["name"]))
+    return {"items": [{k: o[k] for k in ("sub", "name", "agency_id", "role")} for o in officers]}  # type: ignore[misc]
 
 
 def _is_overdue(item: dict[str, Any], now: str) -> bool:
@@ -224,6 +275,44 @@ def export_csv(
     return out.getvalue()
 
 
+def _disposed_to(officer: Officer, item: dict[str, Any], request: ActionRequest, directory: Directory) -> Agency | None:
+    """The agency a transfer or a `not_responsible` moves the report to (None for the other actions).
+
+    Bukan wewenang is said by the responsible agency itself, and returns the report to its coordinator one
+    level up (the agency's parent); at the top of the hierarchy there is nobody to return it to."""
+    if request.action == "transfer":
+        new_agency = directory.agency(request.agency_id or "")
+        if new_agency is None:
+            raise ValidationFailed([FieldProblem(("body", "agency_id"), "is not an agency of GET /agencies")])
+        return new_agency
+    if request.action == "not_responsible":
+        if item["agency_id"] != officer.agency_id:
+            raise Forbidden("Only the responsible agency's officers can say the report is not theirs.")
+        here = directory.agency(item["agency_id"])
+        parent = directory.agency(here.parent_id) if here and here.parent_id else None
+        if parent is None:
+            raise Conflict("This agency has no coordinator above it to return the report to.")
+        return parent
+    return None
+
+
+def _assignee(officer: Officer, item: dict[str, Any], request: ActionRequest, directory: Directory) -> dict[str, str]:
+    """Who `assign` gives the report to: the caller, or an officer of the roster (`list_officers`) who may see
+    the report; only a coordinator assigns."""
+    if not officer.coordinates:
+        raise Forbidden("Only a coordinator (dispatcher) assigns reports.")
+    wanted = request.assignee_sub or ""
+    if wanted == officer.sub:
+        return officer.as_assignee()
+    found = store.rostered_officer(wanted)
+    if found is None or found["agency_id"] not in officer.scope(directory) or found["role"] not in ROLES:
+        raise ValidationFailed([FieldProblem(("body", "assignee_sub"), "is not an officer of GET /agency/officers")])
+    assignee = Officer(found["agency_id"], found["role"], found["sub"], found["name"])
+    if item["agency_id"] not in assignee.scope(directory):
+        raise ValidationFailed([FieldProblem(("body", "assignee_sub"), "is an officer who may not see this report")])
+    return assignee.as_assignee()
+
+
 def act(claims: dict[str, str], tracking_id: str, request: ActionRequest, if_match: int | None) -> AgencyReportView:
     """Apply one action; exactly one of two concurrent actions on a report wins, the other gets 409."""
     directory = current_directory()
@@ -232,20 +321,24 @@ def act(claims: dict[str, str], tracking_id: str, request: ActionRequest, if_mat
     version = int(item.get("version", 1))
     if if_match is not None and if_match != version:
         raise Conflict(f"The report is at version {version}; reload it and try again.")
-    new_agency = None
-    if request.action == "transfer":
-        new_agency = directory.agency(request.agency_id or "")
-        if new_agency is None:
-            raise ValidationFailed([FieldProblem(("body", "agency_id"), "is not an agency of GET /agencies")])
+    new_agency = _disposed_to(officer, item, request, directory)
+    if request.action == "assign":
+        request = replace(request, assignee=_assignee(officer, item, request, directory))
     actor = directory.agency(officer.agency_id)
     assert actor is not None
     # Recorded before the change: no action is ever unrecorded (a refused attempt is recorded too).
-    officer.record(item, "action", action=request.action, version=version)
+    # A disposition records where the report went (the agency, or the officer it was assigned to).
+    disposed = {"to_agency_id": new_agency.id} if new_agency else {}
+    if request.assignee:
+        disposed = {"assignee_sub": request.assignee["sub"], "assignee_name": request.assignee["name"]}
+    officer.record(item, "action", action=request.action, version=version, **disposed)
     ensure_allowed(item, request.action)
     key, envelope = sealing_key(item, sealing=request.private and request.message is not None)
     sealer = message_sealer(item, key, request.private) if request.message is not None else None
     now = utcnow()
     change = plan_action(item, request, actor, new_agency, settings(), now, version, sealer)
+    if change.agency is not None:
+        change.scope = directory.coordinators(change.agency[0])
     if envelope is not None:
         change.set_fields["sealed"] = envelope
     updated = commit(tracking_id, change)
@@ -255,3 +348,20 @@ def act(claims: dict[str, str], tracking_id: str, request: ActionRequest, if_mat
         extra=log_fields(item, action=request.action, agency_id=officer.agency_id, version=version + 1),
     )
     return agency_view(updated, key)
+
+
+def act_on_many(
+    claims: dict[str, str], tracking_ids: list[str], request: ActionRequest
+) -> list[tuple[str, AgencyReportView | LaporError]]:
+    """One action on several reports, each exactly as `act` would do it (authorised, audited first, its own
+    conditional write), one after the other: per report its view, or the domain error that refused it. A
+    refusal of one report leaves the others done; any other failure is the request's."""
+    outcomes: list[tuple[str, AgencyReportView | LaporError]] = []
+    for given in tracking_ids:
+        try:
+            outcomes.append((given, act(claims, parse_tracking_id(given), request, None)))
+        except (Unauthorized, ConfigurationError):
+            raise  # the caller's token or the deployment, not this report: the whole request fails
+        except LaporError as exc:
+            outcomes.append((given, exc))
+    return outcomes

@@ -39,6 +39,7 @@ TimelineEvent = Literal[
     "agency_notified",
     "verified",
     "transferred",
+    "not_responsible",
     "in_progress",
     "responded",
     "reporter_replied",
@@ -198,6 +199,14 @@ class ReporterReportView(ReportCore, Private):
     timeline: list[FullTimelineEntry]
 
 
+class Assignee(TypedDict):
+    """The officer a coordinator assigned an open report to (stored at assignment: no user pool lookup)."""
+
+    sub: str
+    name: str  # their work email, as they sign in
+    agency_id: str
+
+
 class AgencyReportView(ReportCore, Private):
     """The responsible agency's view: everything, decrypted, with the version for If-Match."""
 
@@ -207,6 +216,7 @@ class AgencyReportView(ReportCore, Private):
     overdue: bool
     channel: NotRequired[str | None]
     open311_key_id: NotRequired[str | None]  # the Open311 partner key that filed it (`lapor open311-key list`)
+    assignee: NotRequired[Assignee | None]
 
 
 class InboxItem(ReportSummary):
@@ -219,6 +229,20 @@ class InboxItem(ReportSummary):
     original_agency_id: str
     overdue: bool
     channel: NotRequired[str | None]
+    assignee: NotRequired[Assignee | None]
+
+
+class RosterOfficer(TypedDict):
+    """An officer a coordinator can assign reports to: one who has used lapor (the agency API) lately."""
+
+    sub: str
+    name: str
+    agency_id: str
+    role: str
+
+
+class OfficerList(TypedDict):
+    items: list[RosterOfficer]
 
 
 class InboxPage(TypedDict):
@@ -292,6 +316,20 @@ class Problem(TypedDict):
     status: int
     detail: str
     errors: NotRequired[list[ProblemError] | None]
+
+
+class BulkOutcome(TypedDict):
+    """What one report of a bulk action came to: the status its single action would answer, the report's new
+    version when it was done, the problem when it was not."""
+
+    tracking_id: str
+    status: int
+    version: NotRequired[int | None]
+    problem: NotRequired[Problem | None]
+
+
+class BulkActionResult(TypedDict):
+    items: list[BulkOutcome]
 
 
 # ---------------------------------------------------------------- Open311 GeoReport v2

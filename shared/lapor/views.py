@@ -145,7 +145,16 @@ def for_agency(
         "overdue": bool(item.get("overdue")),
         "channel": item.get("channel"),
         "open311_key_id": item.get("open311_key_id"),
+        "assignee": _assignee(item),
     }
+
+
+def _assignee(item: Mapping[str, Any]) -> shapes.Assignee | None:
+    """The officer an open report is assigned to, as stored at assignment (no Cognito call)."""
+    assignee = item.get("assignee")
+    if not assignee:
+        return None
+    return {"sub": assignee["sub"], "name": assignee["name"], "agency_id": assignee["agency_id"]}
 
 
 def for_inbox(item: dict[str, Any], time_zone: str) -> shapes.InboxItem:
@@ -156,6 +165,7 @@ def for_inbox(item: dict[str, Any], time_zone: str) -> shapes.InboxItem:
         "original_agency_id": item.get("original_agency_id", item["agency_id"]),
         "overdue": bool(item.get("overdue")),
         "channel": item.get("channel"),
+        "assignee": _assignee(item),
     }
     view = cast("shapes.InboxItem", {**_summary(item, time_zone), **inbox})
     if not item.get("confidential") and item.get("title") is not None:

@@ -16,7 +16,7 @@ from lapor.config import Settings, settings
 from lapor.directory import Agency, Directory
 from lapor.errors import Conflict, RateLimited, ValidationFailed
 from lapor.escalation import plan_deadline
-from lapor.lifecycle import TRANSITIONS, ActionRequest, Change, plan_action
+from lapor.lifecycle import INTERNAL_ACTIONS, TRANSITIONS, ActionRequest, Change, plan_action
 from lapor.models import ACTION_FIELDS, AgencyAction
 from lapor.openapi import generate_openapi
 from lapor.reporter import plan_message, plan_rating
@@ -50,10 +50,15 @@ def report(status: str = "submitted", **fields: Any) -> dict[str, Any]:
 
 
 def act(item: dict[str, Any], action: str, **request: Any) -> Change:
-    new_agency = REGENCY if action == "transfer" else None
+    new_agency = REGENCY if action in ("transfer", "not_responsible") else None
     if action == "extend":
         request.setdefault("due_at", NOW + timedelta(days=7))
-    return plan_action(item, ActionRequest(action, **request), DPUPR, new_agency, SETTINGS, NOW, 3, None)
+    if action == "assign":
+        request.setdefault("assignee", {"sub": "officer-2", "name": "budi@dpupr.example", "agency_id": DPUPR.id})
+    change = plan_action(item, ActionRequest(action, **request), DPUPR, new_agency, SETTINGS, NOW, 3, None)
+    if change.agency is not None:  # as lapor.agency.act does: the new agency's coordinators
+        change.scope = DIRECTORY.coordinators(change.agency[0])
+    return change
 
 
 # ---------------------------------------------------------------- the transition table
@@ -71,8 +76,11 @@ def test_an_action_is_planned_exactly_from_the_statuses_the_table_allows(action:
         change = act(item, action)
         assert change.status == (transition.to or status)
         assert change.expected_version == 3 and change.expected_status == (status,)
-        assert change.event is not None and change.event["type"] == f"report.{transition.event}"
-        assert change.timeline[-1]["event"] == transition.event
+        if action in INTERNAL_ACTIONS:  # the agency's own business: no event, nothing on the timeline
+            assert change.event is None and change.timeline == []
+        else:
+            assert change.event is not None and change.event["type"] == f"report.{transition.event}"
+            assert change.timeline[-1]["event"] == transition.event
     else:
         # When it is not allowed, Then nothing is planned
         with pytest.raises(Conflict):
