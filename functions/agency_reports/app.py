@@ -4,6 +4,7 @@ Callers are authenticated by the API's authorizer (Cognito); which reports they 
 """
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from lapor import agency, aws, crypto, replies
 from lapor.http import Request, Response, Router, if_match, problem_for
@@ -11,7 +12,9 @@ from lapor.ids import parse_tracking_id
 from lapor.lifecycle import ActionRequest
 from lapor.models import AgencyAction, AgencyBulkAction, AttachmentRequest, PhotoVisibility, SavedReplyInput
 from lapor.observability import handler
-from lapor.shapes import BulkOutcome
+
+if TYPE_CHECKING:
+    from lapor.shapes import BulkOutcome  # response shapes are for mypy and the document, not loaded here
 from lapor.timefmt import from_store
 
 # INIT, in SnapStart's snapshot: every route reads and decrypts reports (KMS, AES-GCM), actions send events

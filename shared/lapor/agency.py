@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -112,9 +113,25 @@ class Officer:
         return {"sub": self.sub, "name": self.username, "agency_id": self.agency_id}
 
     def enroll(self) -> None:
-        """Keep this officer in the roster coordinators assign from (`store.enroll_officer`: a write at most
-        once a day per officer, or when their name, agency or role changed)."""
-        store.enroll_officer({**self.as_assignee(), "role": self.role}, utcnow())
+        """Keep this officer in the roster coordinators assign from (`store.enroll_officer`: written at most
+        once a day per officer, or when their name, agency or role changed). A warm function remembers whom it
+        enrolled today, so an inbox page costs no write."""
+        record = {**self.as_assignee(), "role": self.role}
+        now = time.monotonic()
+        known = _enrolled.get(self.sub)
+        if known is not None and known[0] == record and now - known[1] < ENROLL_EVERY_SECONDS:
+            return
+        store.enroll_officer(record, utcnow())
+        _enrolled[self.sub] = (record, now)
+
+
+ENROLL_EVERY_SECONDS = 3600
+_enrolled: dict[str, tuple[dict[str, str], float]] = {}  # sub -> what was enrolled, when (monotonic)
+
+
+def forget_enrolled() -> None:
+    """Forget whom this function enrolled (tests: a fresh table has no roster)."""
+    _enrolled.clear()
 
 
 def agency_view(item: dict[str, Any], data_key: bytes | None = None) -> AgencyReportView:
@@ -355,7 +372,10 @@ def act_on_many(
 ) -> list[tuple[str, AgencyReportView | LaporError]]:
     """One action on several reports, each exactly as `act` would do it (authorised, audited first, its own
     conditional write), one after the other: per report its view, or the domain error that refused it. A
-    refusal of one report leaves the others done; any other failure is the request's."""
+    refusal of one report leaves the others done; any other failure is the request's. A report named twice
+    is refused before anything is done (the contract's uniqueItems)."""
+    if len(set(tracking_ids)) != len(tracking_ids):
+        raise ValidationFailed([FieldProblem(("body", "tracking_ids"), "must not name a report twice")])
     outcomes: list[tuple[str, AgencyReportView | LaporError]] = []
     for given in tracking_ids:
         try:
@@ -365,3 +385,23 @@ def act_on_many(
         except LaporError as exc:
             outcomes.append((given, exc))
     return outcomes
+
+
+def reindex_coordinators() -> dict[str, int]:
+    """Put every report in the inboxes of its agency's coordinators as the directory now says (reports stored
+    before the coordinators' indexes existed, or after an agency's parent changed): what was read, changed,
+    already right, and lost to a concurrent change (which wrote the right keys itself)."""
+    directory = current_directory()
+    summary = {"read": 0, "updated": 0, "unchanged": 0, "raced": 0}
+    for page in store.report_scopes():
+        for item in page:
+            summary["read"] += 1
+            wanted = directory.coordinators(item["agency_id"])
+            if item.get("scope") == wanted:
+                summary["unchanged"] += 1
+            elif store.set_scope(item, wanted):
+                summary["updated"] += 1
+            else:
+                summary["raced"] += 1
+    logger.info("coordinators reindexed", extra=summary)
+    return summary

@@ -39,7 +39,6 @@ TimelineEvent = Literal[
     "agency_notified",
     "verified",
     "transferred",
-    "not_responsible",
     "in_progress",
     "responded",
     "reporter_replied",
@@ -51,8 +50,9 @@ TimelineEvent = Literal[
     "rejected",
     "personal_data_erased",
 ]
-# Timeline events only the agency sees: a notification (email, webhook) was refused for good.
-AgencyOnlyTimelineEvent = Literal["notification_failed"]
+# Timeline events only the agency sees: a notification (email, webhook) was refused for good; an office said
+# it is not responsible (the public and the reporter see it as `transferred`, `lapor.views.PUBLIC_EVENTS`).
+AgencyOnlyTimelineEvent = Literal["notification_failed", "not_responsible"]
 PhotoRefusal = Literal["expired", "too_large", "not_an_image", "other_content", "too_many_pixels", "unreadable"]
 
 
@@ -92,8 +92,10 @@ class AgencyTimelineEntry(TypedDict):
     event: Annotated[
         TimelineEvent | AgencyOnlyTimelineEvent,
         Doc(
-            "As in the public timeline, plus `notification_failed` (agency only): an email or webhook was refused "
-            "for good (e.g. an address SES rejects); the event was acknowledged anyway."
+            "As in the public timeline, plus (agency only) `notification_failed`: an email or webhook was refused "
+            "for good (e.g. an address SES rejects), the event was acknowledged anyway; and `not_responsible`: the "
+            "office said the report is not theirs (bukan wewenang) and returned it to its coordinator, the reason "
+            "as the message (the public and the reporter see `transferred`)."
         ),
     ]
     status: ReportStatus

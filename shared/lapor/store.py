@@ -729,6 +729,65 @@ def _inbox_query(
     )
 
 
+# What `report_scopes` reads of each report: enough to place it in the coordinators' indexes.
+SCOPE_ATTRIBUTES = ("tracking_id", "agency_id", "status", "scope")
+
+
+def report_scopes(page_size: int = 500) -> Iterator[list[dict[str, Any]]]:
+    """Every report's agency, status and coordinators, a page at a time: a Scan of the table (an operator's
+    migration, `lapor reindex-scope`; nothing a request runs)."""
+    names = {f"#p{i}": attribute for i, attribute in enumerate(SCOPE_ATTRIBUTES)} | {"#sk": "sk"}
+    kwargs: dict[str, Any] = {
+        "TableName": settings().reports_table,
+        "ProjectionExpression": ", ".join(n for n in names if n != "#sk"),
+        "FilterExpression": "#sk = :report",
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": {":report": {"S": REPORT_SK}},
+        "Limit": page_size,
+    }
+    ddb = client("dynamodb")
+    while True:
+        result = ddb.scan(**kwargs)
+        yield [from_item(item) for item in result.get("Items", [])]
+        if not result.get("LastEvaluatedKey"):
+            return
+        kwargs["ExclusiveStartKey"] = result["LastEvaluatedKey"]
+
+
+def set_scope(seen: Mapping[str, Any], scope: Mapping[str, str]) -> bool:
+    """Place a report in the coordinators' indexes of `scope` (and out of the others), if its agency and status
+    are still those `seen`; False when a change got there first (it wrote the keys itself)."""
+    keys = _scope_keys(scope, seen["status"])
+    gone = [
+        key
+        for level in COORDINATING_LEVELS
+        for key in (f"scope_{level}_pk", f"scope_{level}_status_pk")
+        if key not in keys
+    ]
+    names = {"#scope": "scope", "#agency": "agency_id", "#status": "status"}
+    values: dict[str, Any] = {
+        ":scope": to_attr(dict(scope)),
+        ":agency": {"S": seen["agency_id"]},
+        ":status": {"S": seen["status"]},
+    }
+    sets = ["#scope = :scope"]
+    for n, (key, value) in enumerate(keys.items()):
+        names[f"#k{n}"], values[f":k{n}"] = key, {"S": value}
+        sets.append(f"#k{n} = :k{n}")
+    removes = []
+    for n, key in enumerate(gone):
+        names[f"#g{n}"] = key
+        removes.append(f"#g{n}")
+    return _unless_refused(
+        "update_item",
+        Key=report_key(seen["tracking_id"]),
+        UpdateExpression="SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else ""),
+        ConditionExpression="#agency = :agency AND #status = :status",
+        ExpressionAttributeNames=names,
+        ExpressionAttributeValues=values,
+    )
+
+
 def inbox_cursor(item: Mapping[str, Any]) -> str:
     """Where an inbox page that ends with `item` goes on (`inbox_page`'s `before`); inboxes are in its order."""
     return str(item["inbox_sk"])

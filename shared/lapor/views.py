@@ -71,10 +71,17 @@ def public_timeline(item: dict[str, Any], time_zone: str) -> list[shapes.Timelin
     return [_entry(entry, time_zone, shown(entry)) for entry in item.get("timeline", []) if not entry.get("internal")]
 
 
-def _entry(entry: dict[str, Any], time_zone: str, message: str | None) -> shapes.TimelineEntry:
-    """A timeline entry as every audience sees it, with the message this audience may read."""
+# Agency-only events as the public and the reporter see them: an office saying it is not responsible (bukan
+# wewenang) passed the report on, to its coordinator; the reason is the message.
+PUBLIC_EVENTS = {"not_responsible": "transferred"}
+
+
+def _entry(entry: dict[str, Any], time_zone: str, message: str | None, agency: bool = False) -> shapes.TimelineEntry:
+    """A timeline entry as every audience sees it (the agency its own events too), with the message this
+    audience may read."""
     at = to_public(entry["at"], time_zone)
-    return {"at": at, "event": entry["event"], "status": entry["status"], "actor": entry["actor"], "message": message}
+    event = entry["event"] if agency else PUBLIC_EVENTS.get(entry["event"], entry["event"])
+    return {"at": at, "event": event, "status": entry["status"], "actor": entry["actor"], "message": message}
 
 
 def _summary(item: dict[str, Any], time_zone: str) -> shapes.ReportSummary:
@@ -134,7 +141,7 @@ def for_agency(
     If-Match."""
     view, private, entries = _whole(item, time_zone, "agency", secret, photos)
     timeline: list[shapes.AgencyTimelineEntry] = [
-        {**_entry(e, time_zone, e.get("message")), "private": bool(e.get("private"))} for e in entries
+        {**_entry(e, time_zone, e.get("message"), agency=True), "private": bool(e.get("private"))} for e in entries
     ]
     return {
         **view,

@@ -477,3 +477,122 @@ def open311_listing_at_scale(
         )
         results.append(result)
     return results
+
+
+# ---------------------------------------------------------------- a coordinator's inbox at a regency's size
+
+INBOX_OFFICES = 40
+INBOX_REPORTS = 5_000
+INBOX_PAGES = 3  # pages read of each listing, one after the other with the cursor
+INBOX_QUERIES: tuple[tuple[str, dict[str, str]], ...] = (
+    ("all open", {}),
+    ("status=verified", {"status": "verified"}),
+    ("status=in_progress", {"status": "in_progress"}),
+)
+OPEN_CYCLE = ("submitted", "verified", "in_progress", "verified", "in_progress")
+
+
+def seed_regency(stack: Any, offices: int, reports: int, progress: Callable[[str], None]) -> list[str]:
+    """A regency of `offices` offices (added to the directory) and `reports` open reports spread over them
+    in the statuses of OPEN_CYCLE, copies of one real submission; the offices' ids back."""
+    from lapor import store
+    from lapor.directory import COORDINATING_LEVELS
+
+    template_id = submit(stack, valid_submission())["tracking_id"]
+    seeder = ReportSeeder(stack, template_id)
+    regency = seeder.attributes["scope"]["M"]["regency"]["S"]
+    ids = [f"bench-kantor-{n:02d}" for n in range(offices)]
+    for n, office in enumerate(ids):
+        agency = {"id": office, "name": f"Kantor {n}", "parent_id": regency, "level": "office", "region_code": "62.05"}
+        seeder.backend.put_item(
+            seeder.table, {"pk": {"S": "DIRECTORY"}, "sk": {"S": f"AGENCY#{office}"}, "data": store.to_attr(agency)}
+        )
+    store.forget_directory()
+    now, started = datetime.now(UTC), time.monotonic()
+    with seeder.quickly():
+        for n in range(reports):
+            office, status = ids[n % offices], OPEN_CYCLE[n % len(OPEN_CYCLE)]
+            submitted = _stored(now - timedelta(seconds=30 * (n + 1)))
+            tracking_id = f"INBOX-{n:06d}"
+            attributes = dict(seeder.attributes)
+            attributes.update(
+                {
+                    "pk": {"S": f"REPORT#{tracking_id}"},
+                    "tracking_id": {"S": tracking_id},
+                    "submitted_at": {"S": submitted},
+                    "inbox_sk": {"S": f"{submitted}#{tracking_id}"},
+                    "public_sk": {"S": f"{submitted}#{tracking_id}"},
+                    "agency_id": {"S": office},
+                    "agency_name": {"S": f"Kantor {n % offices}"},
+                    "status": {"S": status},
+                    "inbox_pk": {"S": f"AGENCY#{office}"},
+                    "status_pk": {"S": f"AGENCY#{office}#{status}"},
+                }
+            )
+            for level in COORDINATING_LEVELS:  # every office is under the template's coordinators
+                if f"scope_{level}_pk" in attributes:
+                    attributes[f"scope_{level}_status_pk"] = {"S": f"{attributes[f'scope_{level}_pk']['S']}#{status}"}
+            seeder.backend.put_item(seeder.table, attributes)
+    progress(f"inbox: {offices} offices, {reports:,} open reports seeded in {time.monotonic() - started:.0f} s")
+    return ids
+
+
+def coordinator_inbox_at_scale(
+    stack: Any,
+    offices: int = INBOX_OFFICES,
+    reports: int = INBOX_REPORTS,
+    progress: Callable[[str], None] = print,
+) -> list[dict[str, Any]]:
+    """The regency coordinator's inbox through AgencyReportsFunction, INBOX_PAGES pages of each listing:
+    queries per page and items read per listed report (what the offices' number must not change)."""
+    from tests.bench.harness import counting_aws_calls
+
+    seed_regency(stack, offices, reports, progress)
+    coordinator = {
+        "sub": "bench-coordinator",
+        "email": "koordinator@baritoutara.lapor.example",
+        "custom:agency_id": "pemkab-barito-utara",
+        "custom:role": "dispatcher",
+        "token_use": "id",
+    }
+
+    def page(query: Mapping[str, str]) -> dict[str, Any]:
+        event = api_event("GET", "/agency/reports", query=dict(query), claims=coordinator)
+        response = stack.invoke("AgencyReportsFunction", event)
+        if response["statusCode"] != 200:
+            raise RuntimeError(f"the coordinator's inbox failed: {response['body'][:300]}")
+        found: dict[str, Any] = json.loads(response["body"])
+        return found
+
+    page({})  # warm: the directory read and the roster entry are not the inbox's cost
+    results = []
+    for name, query in INBOX_QUERIES:
+        listed: list[dict[str, Any]] = []
+        cursor: str | None = None
+        with patient_clients(), counting_aws_calls(record=True) as counter:
+            for _ in range(INBOX_PAGES):
+                answer = page({**query, **({"cursor": cursor} if cursor else {})})
+                listed += answer["items"]
+                cursor = answer["next_cursor"]
+        assert counter.log is not None
+        queries = sum(1 for service, operation, _, _ in counter.log if (service, operation) == ("dynamodb", "Query"))
+        ids = [item["tracking_id"] for item in listed]
+        moments = [item["submitted_at"] for item in listed]
+        result = {
+            "query": name,
+            "offices": offices,
+            "reports": reports,
+            "pages": INBOX_PAGES,
+            "listed": len(listed),
+            "newest_first": moments == sorted(moments, reverse=True) and len(set(ids)) == len(ids),
+            "in_status": all(item["status"] == query.get("status", item["status"]) for item in listed),
+            "queries": queries,
+            **reads_of(counter.log),
+            "calls": counter.take().calls,
+        }
+        progress(
+            f"inbox: {name}: {result['listed']} listed in {INBOX_PAGES} pages, {queries} queries, "
+            f"{result['read']} items read"
+        )
+        results.append(result)
+    return results

@@ -1,8 +1,10 @@
 """`make bench`: cold requests at Lambda's CPU share against their floor, what a report costs, unthrottled
 cold-start ratios, peak memory, AWS calls per request, escalation cost, the Open311 listing's reads at
-scale and the photo function's peak for the worst picture it accepts, from one run.
+scale, a coordinator's inbox over 40 offices and the photo function's peak for the worst picture it
+accepts, from one run.
 
-    python tests/bench/run.py [--phases share,cost,cold,load,escalation,open311,photos] [--share-samples 3] [--runs 9]
+    python tests/bench/run.py [--phases share,cost,cold,load,escalation,open311,inbox,photos]
+                              [--share-samples 3] [--runs 9]
                               [--sizes 5000,50000] [--open311-reports 50000] [--only ProcessPhotoFunction]
                               [--strict]
 
@@ -37,7 +39,7 @@ from tests.bench.driver import run_all  # noqa: E402
 from tests.bench.report import build_report  # noqa: E402
 
 MIN_RUNS = 9
-PHASES = ("share", "cost", "cold", "load", "escalation", "open311", "photos")
+PHASES = ("share", "cost", "cold", "load", "escalation", "open311", "inbox", "photos")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
