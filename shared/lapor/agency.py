@@ -403,5 +403,4 @@ def reindex_coordinators() -> dict[str, int]:
                 summary["updated"] += 1
             else:
                 summary["raced"] += 1
-    logger.info("coordinators reindexed", extra=summary)
-    return summary
+    return summary  # printed by `lapor reindex-scope`
