@@ -206,27 +206,34 @@ def list_inbox(
     if mine:
         # Assigned within the caller's scope when it was made; an officer who moved since sees only what is
         # still theirs to see.
-        found = [
-            item for item in store.assigned_page(officer.sub, status, before, limit + 1) if item["agency_id"] in scope
-        ]
-    elif len(scope) == 1:
-        found = store.inbox_page(officer.agency_id, status, before, limit + 1)
-    elif directory.scope_served_by_level(officer.agency_id):
-        level = directory.agencies[officer.agency_id].level
-        found = store.inbox_page(officer.agency_id, status, before, limit + 1, level=level)
+        assigned = store.assigned_page(officer.sub, status, before, limit + 1)
+        found = [item for item in assigned if item["agency_id"] in scope]
     else:
-        # A directory the coordinators' indexes do not fit (an agency below at the coordinator's own level):
-        # one query per agency in scope, each already newest first and starting after the cursor; merged.
-        found = []
-        for agency_id in sorted(scope):
-            found.extend(store.inbox_page(agency_id, status, before, limit + 1))
-        found.sort(key=store.inbox_cursor, reverse=True)
+        found = _scope_page(officer.agency_id, scope, directory, status, before, limit + 1)
     page, more = found[:limit], len(found) > limit
     time_zone = settings().time_zone
     return {
         "items": [for_inbox(item, time_zone) for item in page],
         "next_cursor": store.inbox_cursor(page[-1]) if more and page else None,
     }
+
+
+def _scope_page(
+    agency_id: str, scope: set[str], directory: Directory, status: str | None, before: str | None, limit: int
+) -> list[dict[str, Any]]:
+    """Up to `limit` reports of the agencies in `scope` (`agency_id` and those below it), newest first: one
+    query on the agency's inbox, or on the coordinators' index of its level, whatever the number of offices."""
+    if len(scope) == 1:
+        return store.inbox_page(agency_id, status, before, limit)
+    if directory.scope_served_by_level(agency_id):
+        return store.inbox_page(agency_id, status, before, limit, level=directory.agencies[agency_id].level)
+    # A directory the coordinators' indexes do not fit (an agency below at the coordinator's own level): one
+    # query per agency in scope, each already newest first and starting after the cursor; merged.
+    merged: list[dict[str, Any]] = []
+    for one in sorted(scope):
+        merged.extend(store.inbox_page(one, status, before, limit))
+    merged.sort(key=store.inbox_cursor, reverse=True)
+    return merged[:limit]
 
 
 def list_officers(claims: dict[str, str]) -> OfficerList:
@@ -266,14 +273,16 @@ def export_csv(
     now = to_store(utcnow())
     time_zone = settings().time_zone
     rows: list[dict[str, Any]] = []
-    for agency in sorted([agency_id] if agency_id else scope):
-        for item in store.inbox_page(agency, status, None, MAX_EXPORT):
-            if category and item["category"] != category:
-                continue
-            if overdue and not _is_overdue(item, now):
-                continue
-            rows.append(item)
-    rows.sort(key=store.inbox_cursor, reverse=True)
+    if agency_id is not None:  # that agency alone (a coordinator's filter)
+        found = store.inbox_page(agency_id, status, None, MAX_EXPORT)
+    else:
+        found = _scope_page(officer.agency_id, scope, directory, status, None, MAX_EXPORT)
+    for item in found:
+        if category and item["category"] != category:
+            continue
+        if overdue and not _is_overdue(item, now):
+            continue
+        rows.append(item)
     out = io.StringIO()
     writer = csv.DictWriter(out, EXPORT_COLUMNS, lineterminator="\r\n")
     writer.writeheader()

@@ -324,3 +324,11 @@ def test_reports_stored_before_the_coordinators_indexes_are_placed_in_them_by_th
     assert reindex_coordinators()["updated"] == 0  # run again: nothing to do
     # The report's own inbox and version are untouched.
     assert api.agency(DPUPR, "GET", ONE, old)[1]["version"] == 1
+
+
+def test_a_coordinators_csv_export_reads_one_index_too(api: Api, regency_of_40_offices: list[str]) -> None:
+    with counted_queries() as queries:
+        status, csv_text, _ = api.agency(COORDINATOR, "GET", "/agency/reports.csv", query={"status": "submitted"})
+    assert status == 200
+    assert len(csv_text.strip().splitlines()) == 1 + OFFICES - 2  # the header and one row per report
+    assert len(queries) == 1
