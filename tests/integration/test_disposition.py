@@ -332,3 +332,25 @@ def test_a_coordinators_csv_export_reads_one_index_too(api: Api, regency_of_40_o
     assert status == 200
     assert len(csv_text.strip().splitlines()) == 1 + OFFICES - 2  # the header and one row per report
     assert len(queries) == 1
+
+
+def test_a_directory_with_a_coordinator_below_one_of_its_own_level_still_lists_every_report(api: Api) -> None:
+    from lapor import store
+
+    directory = store.read_directory()
+    directory["agencies"] += [
+        {"id": "kec-teweh", "name": "Kecamatan Teweh", "parent_id": REGENCY, "level": "regency", "region_code": "1"},
+        {"id": "desa-lemo", "name": "Desa Lemo", "parent_id": "kec-teweh", "level": "office", "region_code": "1"},
+    ]
+    store.write_directory(directory)
+    store.forget_directory()
+    village, office = submit(api, agency_id="desa-lemo"), submit(api)
+    kecamatan = person("0e-kec-eka", "kec-teweh", "dispatcher")
+
+    def listed(who: dict[str, str]) -> set[str]:
+        return {item["tracking_id"] for item in api.agency(who, "GET", "/agency/reports")[1]["items"]}
+
+    assert listed(kecamatan) == {village}  # its own level's index, keyed by the kecamatan
+    with counted_queries() as queries:
+        assert listed(COORDINATOR) == {village, office}  # the regency's key went to the kecamatan: merged
+    assert len(queries) > 1
