@@ -483,6 +483,8 @@ def test_a_coordinator_disposes_in_bulk_at_a_desk_and_an_office_returns_a_report
     expect(coordinator.locator("#list li").filter(has_text=first)).to_contain_text(
         "Petugas: officer@dinkes-barito-utara.lapor.local"
     )
+    expect(coordinator.locator("#bulk")).to_be_hidden()
+    assert_accessible(coordinator, "a coordinator's inbox as a list on a phone")
 
     # The Dinkes officer lists what is theirs, opens one on the phone: the actions come right under the status.
     dinkes.reload()
