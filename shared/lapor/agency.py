@@ -204,16 +204,15 @@ def list_inbox(
     officer.enroll()
     scope = officer.scope(directory)
     if mine:
-        # Assigned within the caller's scope when it was made; an officer who moved since sees only what is
-        # still theirs to see.
-        assigned = store.assigned_page(officer.sub, status, before, limit + 1)
-        found = [item for item in assigned if item["agency_id"] in scope]
+        found = store.assigned_page(officer.sub, status, before, limit + 1)
     else:
         found = _scope_page(officer.agency_id, scope, directory, status, before, limit + 1)
     page, more = found[:limit], len(found) > limit
     time_zone = settings().time_zone
     return {
-        "items": [for_inbox(item, time_zone) for item in page],
+        # Assigned within the caller's scope when it was made; an officer who moved since sees only what is
+        # still theirs to see (the page may then be short; the cursor still goes on from where it stopped).
+        "items": [for_inbox(item, time_zone) for item in page if item["agency_id"] in scope],
         "next_cursor": store.inbox_cursor(page[-1]) if more and page else None,
     }
 

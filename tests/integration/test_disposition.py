@@ -354,3 +354,15 @@ def test_a_directory_with_a_coordinator_below_one_of_its_own_level_still_lists_e
     with counted_queries() as queries:
         assert listed(COORDINATOR) == {village, office}  # the regency's key went to the kecamatan: merged
     assert len(queries) > 1
+
+
+def test_an_officer_moved_to_another_agency_no_longer_lists_what_was_assigned_there(api: Api) -> None:
+    tid = submit(api)
+    api.agency(DPUPR, "GET", "/agency/reports")
+    assert api.act(COORDINATOR, tid, action="assign", assignee_sub=DPUPR["sub"])[0] == 200
+    moved = {**DPUPR, "custom:agency_id": "dinkes-barito-utara"}  # an admin changed their agency
+    status, page, _ = api.agency(moved, "GET", "/agency/reports", query={"mine": "1"})
+    assert status == 200 and page["items"] == []
+    assert [i["tracking_id"] for i in api.agency(DPUPR, "GET", "/agency/reports", query={"mine": "1"})[1]["items"]] == [
+        tid
+    ]
