@@ -191,6 +191,16 @@ def _scope_keys(scope: Mapping[str, str], status: str) -> dict[str, str]:
     return keys
 
 
+def _scope_changes(
+    scope: Mapping[str, str], status: str, held: Iterable[str] | None = None
+) -> tuple[dict[str, str], list[str]]:
+    """The coordinators' keys to set for `scope` and `status`, and the other coordinators' keys to remove: of
+    the `held` attributes, or all of them (None: what the report holds is not known)."""
+    keys = _scope_keys(scope, status)
+    every = [key for level in COORDINATING_LEVELS for key in (f"scope_{level}_pk", f"scope_{level}_status_pk")]
+    return keys, [key for key in every if key not in keys and (held is None or key in set(held))]
+
+
 def _outbox_due(event: Mapping[str, Any]) -> str:
     """When the relay should first look at an event: after the consumer's grace period."""
     return to_store(from_store(event["at"]) + timedelta(seconds=settings().outbox_grace_seconds))
@@ -503,14 +513,9 @@ def layout(change: Change) -> tuple[dict[str, Any], list[str]]:
     if change.status is not None or change.agency is not None:
         status = change.status or seen["status"]
         sets.update(status=status, status_pk=_status_pk(sets.get("agency_id") or seen["agency_id"], status))
-        scope_keys = _scope_keys(sets.get("scope", seen.get("scope") or {}), status)
+        scope_keys, gone = _scope_changes(sets.get("scope", seen.get("scope") or {}), status, seen)
         sets.update(scope_keys)
-        removes.extend(
-            key
-            for level in COORDINATING_LEVELS
-            for key in (f"scope_{level}_pk", f"scope_{level}_status_pk")
-            if key not in scope_keys and key in seen
-        )
+        removes.extend(gone)
         # An assignment is to an officer of the responsible agency, for open work: it ends with either.
         if seen.get("assignee") and (change.agency is not None or status in CLOSED):
             removes.extend(["assignee", "assignee_pk"])
@@ -757,13 +762,7 @@ def report_scopes(page_size: int = 500) -> Iterator[list[dict[str, Any]]]:
 def set_scope(seen: Mapping[str, Any], scope: Mapping[str, str]) -> bool:
     """Place a report in the coordinators' indexes of `scope` (and out of the others), if its agency and status
     are still those `seen`; False when a change got there first (it wrote the keys itself)."""
-    keys = _scope_keys(scope, seen["status"])
-    gone = [
-        key
-        for level in COORDINATING_LEVELS
-        for key in (f"scope_{level}_pk", f"scope_{level}_status_pk")
-        if key not in keys
-    ]
+    keys, gone = _scope_changes(scope, seen["status"])  # the read did not project the keys: any may be there
     names = {"#scope": "scope", "#agency": "agency_id", "#status": "status"}
     values: dict[str, Any] = {
         ":scope": to_attr(dict(scope)),

@@ -207,11 +207,35 @@ class ReportSeeder:
         self.seeded = 0
 
     def put(
-        self, tracking_id: str, due_at: datetime, submitted_at: datetime | None = None, closed: bool = False
+        self,
+        tracking_id: str,
+        due_at: datetime,
+        submitted_at: datetime | None = None,
+        closed: bool = False,
+        agency: tuple[str, str] | None = None,
+        status: str | None = None,
     ) -> None:
         """One copy under its own id, submitted at `submitted_at` (default: the template's moment), open
-        with a deadline at `due_at`, or closed (then out of the due index, in the closed public partitions)."""
+        with a deadline at `due_at`, or closed (then out of the due index, in the closed public partitions);
+        with another `agency` (id, name: an agency under the template's coordinators) or open `status`."""
         attributes = dict(self.attributes)
+        if agency is not None or status is not None:
+            from lapor.directory import COORDINATING_LEVELS
+
+            agency_id, _ = agency or (attributes["agency_id"]["S"], "")
+            state = status or attributes["status"]["S"]
+            attributes.update(
+                {
+                    "agency_id": {"S": agency_id},
+                    "agency_name": {"S": agency[1] if agency else attributes["agency_name"]["S"]},
+                    "status": {"S": state},
+                    "inbox_pk": {"S": f"AGENCY#{agency_id}"},
+                    "status_pk": {"S": f"AGENCY#{agency_id}#{state}"},
+                }
+            )
+            for level in COORDINATING_LEVELS:  # the template's coordinators, keyed by the new status
+                if f"scope_{level}_pk" in attributes:
+                    attributes[f"scope_{level}_status_pk"] = {"S": f"{attributes[f'scope_{level}_pk']['S']}#{state}"}
         submitted = attributes["submitted_at"]["S"] if submitted_at is None else _stored(submitted_at)
         place = {"S": f"{submitted}#{tracking_id}"}
         attributes.update(
@@ -496,7 +520,6 @@ def seed_regency(stack: Any, offices: int, reports: int, progress: Callable[[str
     """A regency of `offices` offices (added to the directory) and `reports` open reports spread over them
     in the statuses of OPEN_CYCLE, copies of one real submission; the offices' ids back."""
     from lapor import store
-    from lapor.directory import COORDINATING_LEVELS
 
     template_id = submit(stack, valid_submission())["tracking_id"]
     seeder = ReportSeeder(stack, template_id)
@@ -512,27 +535,9 @@ def seed_regency(stack: Any, offices: int, reports: int, progress: Callable[[str
     with seeder.quickly():
         for n in range(reports):
             office, status = ids[n % offices], OPEN_CYCLE[n % len(OPEN_CYCLE)]
-            submitted = _stored(now - timedelta(seconds=30 * (n + 1)))
-            tracking_id = f"INBOX-{n:06d}"
-            attributes = dict(seeder.attributes)
-            attributes.update(
-                {
-                    "pk": {"S": f"REPORT#{tracking_id}"},
-                    "tracking_id": {"S": tracking_id},
-                    "submitted_at": {"S": submitted},
-                    "inbox_sk": {"S": f"{submitted}#{tracking_id}"},
-                    "public_sk": {"S": f"{submitted}#{tracking_id}"},
-                    "agency_id": {"S": office},
-                    "agency_name": {"S": f"Kantor {n % offices}"},
-                    "status": {"S": status},
-                    "inbox_pk": {"S": f"AGENCY#{office}"},
-                    "status_pk": {"S": f"AGENCY#{office}#{status}"},
-                }
-            )
-            for level in COORDINATING_LEVELS:  # every office is under the template's coordinators
-                if f"scope_{level}_pk" in attributes:
-                    attributes[f"scope_{level}_status_pk"] = {"S": f"{attributes[f'scope_{level}_pk']['S']}#{status}"}
-            seeder.backend.put_item(seeder.table, attributes)
+            submitted = now - timedelta(seconds=30 * (n + 1))
+            agency = (office, f"Kantor {n % offices}")
+            seeder.put(f"INBOX-{n:06d}", now + timedelta(days=30), submitted, agency=agency, status=status)
     progress(f"inbox: {offices} offices, {reports:,} open reports seeded in {time.monotonic() - started:.0f} s")
     return ids
 
