@@ -245,7 +245,11 @@ def list_officers(claims: dict[str, str]) -> OfficerList:
     scope = officer.scope(directory)
     officers = [o for o in store.roster() if o.get("agency_id") in scope]
     officers.sort(key=lambda o: (o["agency_id"], o["name"]))
-    return {"items": [{k: o[k] for k in ("sub", "name", "agency_id", "role")} for o in officers]}  # type: ignore[misc]
+    return {
+        "items": [
+            {"sub": o["sub"], "name": o["name"], "agency_id": o["agency_id"], "role": o["role"]} for o in officers
+        ]
+    }
 
 
 def _is_overdue(item: dict[str, Any], now: str) -> bool:

@@ -488,7 +488,7 @@ def test_a_coordinator_disposes_in_bulk_at_a_desk_and_an_office_returns_a_report
 
     # The Dinkes officer lists what is theirs, opens one on the phone: the actions come right under the status.
     dinkes.reload()
-    dinkes.get_by_label("Hanya yang ditugaskan kepada saya").check()
+    dinkes.get_by_label("Hanya yang ditugaskan kepada saya").check()  # even while the whole inbox loads
     expect(dinkes.locator("#list li")).to_have_count(2)
     open_from_inbox(dinkes, first)
     status, actions = dinkes.locator("#report-status .status"), dinkes.get_by_role("heading", name="Tindakan")

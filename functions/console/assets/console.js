@@ -310,7 +310,7 @@
 
   // ---------------------------------------------------------------- inbox
 
-  const inbox = { items: [], cursor: null, who: null, picked: new Set() };
+  const inbox = { items: [], cursor: null, who: null, picked: new Set(), asked: 0 };
 
   function filters() {
     return {
@@ -472,7 +472,9 @@
     if (filters().status) query.set("status", filters().status);
     if (filters().mine) query.set("mine", "1");
     if (!reset && inbox.cursor) query.set("cursor", inbox.cursor);
+    const asked = ++inbox.asked; // a filter changed while a page was loading: only the newest answer is shown
     const { status, data } = await api("GET", `agency/reports?${query}`);
+    if (asked !== inbox.asked) return;
     if (status !== 200) return notice(failure(status));
     inbox.items = reset ? data.items : inbox.items.concat(data.items);
     inbox.cursor = data.next_cursor;
