@@ -27,6 +27,10 @@ from lapor.timefmt import to_public, to_store, utcnow
 AGENCY_EVENTS = {
     "report.submitted": ("Laporan baru", "New report"),
     "report.transferred": ("Laporan dialihkan kepada Anda", "Report transferred to you"),
+    "report.not_responsible": (
+        "Laporan dikembalikan (bukan wewenang): mohon disposisikan",
+        "Report returned (not responsible): please dispose of it",
+    ),
     "report.escalated": ("Laporan melewati batas waktu dan dieskalasi", "Report overdue and escalated"),
     "report.overdue": ("Laporan melewati batas waktu di tingkat tertinggi", "Report overdue at the top level"),
     "report.reporter_replied": ("Pelapor menambahkan pesan", "The reporter added a message"),

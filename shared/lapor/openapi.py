@@ -68,6 +68,8 @@ def facts() -> dict[str, object]:
     from lapor.contract import IDEMPOTENCY_KEY_CHARACTERS
     from lapor.http import MAX_BODY_BYTES
     from lapor.lifecycle import REOPEN, TRANSITIONS
+    from lapor.models import MAX_BULK
+    from lapor.store import ROSTER_DAYS
 
     defaults = Settings.from_env({})
     return {
@@ -84,6 +86,9 @@ def facts() -> dict[str, object]:
         "photo_side": photos.MAX_SIDE,
         "max_photos": photos.MAX_PHOTOS,
         "max_page": agency.MAX_PAGE,
+        "max_bulk": MAX_BULK,
+        "roster_days": ROSTER_DAYS,
+        "verify_days": defaults.verify_working_days,
         "page_size": agency.PAGE_SIZE,
         "max_replies": replies.MAX_REPLIES,
         "open311_ids": open311.MAX_IDS,

@@ -23,9 +23,17 @@ Reports table (single table):
                                        `expires_at`, epoch seconds, is the table's TTL: AuditRetentionDays)
   pk=OPEN311_KEY, sk=<sha-256 of key>  an Open311 partner's api_key: name, uses, revoked_at
   pk=DIRECTORY#REPLIES#<agency id>, sk=<reply id>   an agency's saved replies (its officers' only)
+  pk=DIRECTORY#OFFICERS, sk=<sub>      an officer who used the agency API: name (work email), agency, role,
+                                       seen_at; coordinators assign reports to them (expires_at: gone after
+                                       ROSTER_DAYS without a sign-in)
 Indexes (all sparse, keys written only when they apply):
   inbox (inbox_pk=AGENCY#<id>, inbox_sk=<submitted at>#<id>)      the responsible agency's inbox
   inbox_status (status_pk=AGENCY#<id>#<status>, inbox_sk)         the same, by status
+  scope_<level> (scope_<level>_pk=AGENCY#<coordinator>, inbox_sk)  a coordinator's inbox: every report of its
+    agency and the agencies below, keyed by the report's coordinator at that level (national, province,
+    regency: `directory.COORDINATING_LEVELS`, the report's `scope` attribute names them)
+  scope_<level>_status (scope_<level>_status_pk=AGENCY#<coordinator>#<status>, inbox_sk)   the same, by status
+  assigned (assignee_pk=OFFICER#<sub>, inbox_sk)                  the open reports assigned to one officer
   due (due_pk=DUE, due_at)                                        open reports with a running deadline
   outbox (outbox_pk=OUTBOX, outbox_at)                            reports with events not yet handled
   public (public_pk=PUBLIC#<open|closed>, public_sk=<submitted at>#<id>)    non-confidential reports
@@ -44,14 +52,14 @@ from __future__ import annotations
 import heapq
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from lapor.aws import client
 from lapor.config import settings
-from lapor.directory import Directory
+from lapor.directory import COORDINATING_LEVELS, Directory
 from lapor.errors import ConfigurationError
 from lapor.lifecycle import Change
 from lapor.statuses import CLOSED
@@ -67,11 +75,14 @@ DIRECTORY_PK = "DIRECTORY"
 AGENCY_PREFIX = "AGENCY#"  # an agency's directory entry, and its inboxes' partitions
 CATEGORY_PREFIX = "CATEGORY#"
 REPLIES_PK = DIRECTORY_PK + "#REPLIES#"
+OFFICERS_PK = DIRECTORY_PK + "#OFFICERS"
+ROSTER_DAYS = 90  # an officer not seen for this long leaves the roster (the table's TTL)
 OUTBOX_PK = "OUTBOX"
 STUCK_OUTBOX_PK = OUTBOX_PK + "_STUCK"
 DUE_PK = "DUE"
 RETAIN_PK = "RETAIN"
 STATS_PK = "STATS"
+ASSIGNEE_PREFIX = "OFFICER#"  # the assigned index's partitions
 AUDIT_PREFIX = "AUDIT#"
 PARTNER_KEY_PK = "OPEN311_KEY"
 DELIVERY_PREFIX = "delivery:"
@@ -156,6 +167,17 @@ REPORT_ATTRIBUTES = (
     "public_sk",
     "retain_pk",
     "retain_at",
+    # the coordinators (level -> agency id) and their inboxes' keys (`directory.COORDINATING_LEVELS`)
+    "scope",
+    "scope_national_pk",
+    "scope_national_status_pk",
+    "scope_province_pk",
+    "scope_province_status_pk",
+    "scope_regency_pk",
+    "scope_regency_status_pk",
+    # the officer a coordinator assigned the report to, and the assigned index's key
+    "assignee",
+    "assignee_pk",
 )
 # What a message item (sk PUBLIC#... or PRIVATE#...) holds besides its key.
 MESSAGE_ATTRIBUTES = ("message", "sealed")
@@ -199,6 +221,15 @@ INBOX_ATTRIBUTES = (
     "escalation_level",
     "support_count",
     "open311_key_id",
+    "assignee",
+    # the coordinators' and the assigned indexes' keys
+    "scope_national_pk",
+    "scope_national_status_pk",
+    "scope_province_pk",
+    "scope_province_status_pk",
+    "scope_regency_pk",
+    "scope_regency_status_pk",
+    "assignee_pk",
 )
 # What checking the reporter's access code reads (the view's attributes and the code's secrets).
 REPORTER_ATTRIBUTES = tuple(a for a in REPORT_ATTRIBUTES if a not in _EVENTS)
@@ -316,6 +347,26 @@ def _status_pk(agency_id: str, status: str) -> str:
     return f"{AGENCY_PREFIX}{agency_id}#{status}"
 
 
+def _scope_keys(scope: Mapping[str, str], status: str) -> dict[str, str]:
+    """The coordinators' index keys of a report whose coordinators are `scope` (level -> agency id)."""
+    keys: dict[str, str] = {}
+    for level in COORDINATING_LEVELS:
+        if scope.get(level):
+            keys[f"scope_{level}_pk"] = _inbox_pk(scope[level])
+            keys[f"scope_{level}_status_pk"] = _status_pk(scope[level], status)
+    return keys
+
+
+def _scope_changes(
+    scope: Mapping[str, str], status: str, held: Iterable[str] | None = None
+) -> tuple[dict[str, str], list[str]]:
+    """The coordinators' keys to set for `scope` and `status`, and the other coordinators' keys to remove: of
+    the `held` attributes, or all of them (None: what the report holds is not known)."""
+    keys = _scope_keys(scope, status)
+    every = [key for level in COORDINATING_LEVELS for key in (f"scope_{level}_pk", f"scope_{level}_status_pk")]
+    return keys, [key for key in every if key not in keys and (held is None or key in set(held))]
+
+
 def _outbox_due(event: Mapping[str, Any]) -> str:
     """When the relay should first look at an event: after the consumer's grace period."""
     return to_store(from_store(event["at"]) + timedelta(seconds=settings().outbox_grace_seconds))
@@ -404,6 +455,56 @@ def delete_reply(agency_id: str, reply_id: str) -> bool:
         Key=_reply_key(agency_id, reply_id),
         ConditionExpression="attribute_exists(pk)",
     )
+
+
+# ---------------------------------------------------------------- the officers' roster
+
+
+def enroll_officer(officer: Mapping[str, str], now: datetime) -> None:
+    """Record an officer (sub, name, agency_id, role) as seen now: written only when new, changed, or last
+    seen more than a day ago (the condition refuses the rest, which is the common case)."""
+    seen_at = to_store(now)
+    item = {
+        "pk": OFFICERS_PK,
+        "sk": officer["sub"],
+        **officer,
+        "seen_at": seen_at,
+        "expires_at": int(now.timestamp()) + ROSTER_DAYS * 86400,
+    }
+    _unless_refused(
+        "put_item",
+        Item=to_item(item),
+        ConditionExpression=(
+            "attribute_not_exists(pk) OR #name <> :name OR agency_id <> :agency OR #role <> :role OR seen_at < :stale"
+        ),
+        ExpressionAttributeNames={"#name": "name", "#role": "role"},
+        ExpressionAttributeValues={
+            ":name": {"S": officer["name"]},
+            ":agency": {"S": officer["agency_id"]},
+            ":role": {"S": officer["role"]},
+            ":stale": {"S": to_store(now - timedelta(days=1))},
+        },
+    )
+
+
+# What the roster's reads name of an officer's entry.
+ROSTER_ATTRIBUTES = ("pk", "sk", "sub", "name", "agency_id", "role", "seen_at")
+
+
+def roster() -> list[dict[str, Any]]:
+    """Every officer in the roster (a regency has tens to a few hundred: one query, paged)."""
+    return list(_partition(OFFICERS_PK, **_projection(ROSTER_ATTRIBUTES)))
+
+
+def rostered_officer(officer_sub: str) -> dict[str, Any] | None:
+    """One officer of the roster, or None."""
+    result = client("dynamodb").get_item(
+        TableName=settings().reports_table,
+        Key={"pk": {"S": OFFICERS_PK}, "sk": {"S": officer_sub}},
+        **_projection(ROSTER_ATTRIBUTES),
+    )
+    item = result.get("Item")
+    return from_item(item) if item else None
 
 
 # ---------------------------------------------------------------- reports
@@ -561,6 +662,7 @@ def create_report(
         "inbox_pk": _inbox_pk(agency_id),
         "inbox_sk": f"{report['submitted_at']}#{tracking_id}",
         "status_pk": _status_pk(agency_id, status),
+        **_scope_keys(report.get("scope") or {}, status),
         "due_pk": DUE_PK if report.get("due_at") else None,
         "outbox": {event["event_id"]: event},
         "outbox_pk": OUTBOX_PK,
@@ -619,11 +721,22 @@ def layout(change: Change) -> tuple[dict[str, Any], list[str]]:
     """The attributes a change sets and removes, index keys included."""
     sets, removes, seen = dict(change.set_fields), list(change.remove_fields), change.seen
     if change.agency is not None:
+        if change.scope is None:
+            raise ValueError("a change of agency names the new agency's coordinators (Change.scope)")
         sets["agency_id"], sets["agency_name"] = change.agency
         sets["inbox_pk"] = _inbox_pk(change.agency[0])
+        sets["scope"] = dict(change.scope)
+    if "assignee" in sets:
+        sets["assignee_pk"] = ASSIGNEE_PREFIX + sets["assignee"]["sub"]
     if change.status is not None or change.agency is not None:
         status = change.status or seen["status"]
         sets.update(status=status, status_pk=_status_pk(sets.get("agency_id") or seen["agency_id"], status))
+        scope_keys, gone = _scope_changes(sets.get("scope", seen.get("scope") or {}), status, seen)
+        sets.update(scope_keys)
+        removes.extend(gone)
+        # An assignment is to an officer of the responsible agency, for open work: it ends with either.
+        if seen.get("assignee") and (change.agency is not None or status in CLOSED):
+            removes.extend(["assignee", "assignee_pk"])
         if (status in CLOSED) != (seen["status"] in CLOSED):
             sets.update(_public_keys(seen, status))  # the public listing shows it open or closed
             if status in CLOSED:  # its personal data's retention period runs from now (`retention_pages`)
@@ -793,17 +906,40 @@ def set_photo_public(tracking_id: str, attachment_id: str, public: bool, by: str
     )
 
 
-def inbox_page(agency_id: str, status: str | None, before: str | None, limit: int) -> list[dict[str, Any]]:
-    """Up to `limit` reports an agency is responsible for, newest first, older than `before` (inbox_sk)."""
-    if status:
-        index, key, key_value = "inbox_status", "status_pk", _status_pk(agency_id, status)
-    else:
-        index, key, key_value = "inbox", "inbox_pk", _inbox_pk(agency_id)
+def inbox_page(
+    agency_id: str, status: str | None, before: str | None, limit: int, level: str | None = None
+) -> list[dict[str, Any]]:
+    """Up to `limit` reports an agency is responsible for, newest first, older than `before` (inbox_sk); with
+    the agency's coordinating `level`, those of every agency below it too (one query: `scope_<level>`)."""
+    if level is None:
+        index, key = ("inbox_status", "status_pk") if status else ("inbox", "inbox_pk")
+    else:  # scope_<level>[_status], keyed by scope_<level>[_status]_pk
+        index = f"scope_{level}_status" if status else f"scope_{level}"
+        key = index + "_pk"
+    key_value = _status_pk(agency_id, status) if status else _inbox_pk(agency_id)
+    return _inbox_query(index, key, key_value, before, limit)
+
+
+def assigned_page(officer_sub: str, status: str | None, before: str | None, limit: int) -> list[dict[str, Any]]:
+    """Up to `limit` open reports assigned to one officer, newest first, older than `before`; in `status` only
+    when given (a filter: an officer holds a few dozen reports, not thousands)."""
+    return _inbox_query("assigned", "assignee_pk", ASSIGNEE_PREFIX + officer_sub, before, limit, status)
+
+
+def _inbox_query(
+    index: str, key: str, key_value: str, before: str | None, limit: int, status: str | None = None
+) -> list[dict[str, Any]]:
     condition = f"{key} = :k"
     values: dict[str, Any] = {":k": {"S": key_value}}
     if before:
         condition += " AND inbox_sk < :before"
         values[":before"] = {"S": before}
+    projection = _projection(INBOX_ATTRIBUTES)
+    filtered: dict[str, Any] = {}
+    if status:
+        values[":status"] = {"S": status}
+        projection["ExpressionAttributeNames"]["#status"] = "status"
+        filtered = {"FilterExpression": "#status = :status"}
     return list(
         _query(
             TableName=settings().reports_table,
@@ -811,10 +947,64 @@ def inbox_page(agency_id: str, status: str | None, before: str | None, limit: in
             KeyConditionExpression=condition,
             ExpressionAttributeValues=values,
             ScanIndexForward=False,
-            Limit=limit,
+            **({} if status else {"Limit": limit}),
+            **filtered,
             max_items=limit,
-            **_projection(INBOX_ATTRIBUTES),
+            **projection,
         )
+    )
+
+
+# What `report_scopes` reads of each report: enough to place it in the coordinators' indexes.
+SCOPE_ATTRIBUTES = ("tracking_id", "agency_id", "status", "scope")
+
+
+def report_scopes(page_size: int = 500) -> Iterator[list[dict[str, Any]]]:
+    """Every report's agency, status and coordinators, a page at a time: a Scan of the table (an operator's
+    migration, `lapor reindex-scope`; nothing a request runs)."""
+    names = {f"#p{i}": attribute for i, attribute in enumerate(SCOPE_ATTRIBUTES)} | {"#sk": "sk"}
+    kwargs: dict[str, Any] = {
+        "TableName": settings().reports_table,
+        "ProjectionExpression": ", ".join(n for n in names if n != "#sk"),
+        "FilterExpression": "#sk = :report",
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": {":report": {"S": REPORT_SK}},
+        "Limit": page_size,
+    }
+    ddb = client("dynamodb")
+    while True:
+        result = ddb.scan(**kwargs)
+        yield [from_item(item) for item in result.get("Items", [])]
+        if not result.get("LastEvaluatedKey"):
+            return
+        kwargs["ExclusiveStartKey"] = result["LastEvaluatedKey"]
+
+
+def set_scope(seen: Mapping[str, Any], scope: Mapping[str, str]) -> bool:
+    """Place a report in the coordinators' indexes of `scope` (and out of the others), if its agency and status
+    are still those `seen`; False when a change got there first (it wrote the keys itself)."""
+    keys, gone = _scope_changes(scope, seen["status"])  # the read did not project the keys: any may be there
+    names = {"#scope": "scope", "#agency": "agency_id", "#status": "status"}
+    values: dict[str, Any] = {
+        ":scope": to_attr(dict(scope)),
+        ":agency": {"S": seen["agency_id"]},
+        ":status": {"S": seen["status"]},
+    }
+    sets = ["#scope = :scope"]
+    for n, (key, value) in enumerate(keys.items()):
+        names[f"#k{n}"], values[f":k{n}"] = key, {"S": value}
+        sets.append(f"#k{n} = :k{n}")
+    removes = []
+    for n, key in enumerate(gone):
+        names[f"#g{n}"] = key
+        removes.append(f"#g{n}")
+    return _unless_refused(
+        "update_item",
+        Key=report_key(seen["tracking_id"]),
+        UpdateExpression="SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else ""),
+        ConditionExpression="#agency = :agency AND #status = :status",
+        ExpressionAttributeNames=names,
+        ExpressionAttributeValues=values,
     )
 
 

@@ -77,10 +77,17 @@ def public_timeline(item: dict[str, Any], time_zone: str) -> list[shapes.Timelin
     ]
 
 
-def _entry(entry: dict[str, Any], time_zone: str, message: str | None) -> shapes.TimelineEntry:
-    """A timeline entry as every audience sees it, with the message this audience may read."""
+# Agency-only events as the public and the reporter see them: an office saying it is not responsible (bukan
+# wewenang) passed the report on, to its coordinator; the reason is the message.
+PUBLIC_EVENTS = {"not_responsible": "transferred"}
+
+
+def _entry(entry: dict[str, Any], time_zone: str, message: str | None, agency: bool = False) -> shapes.TimelineEntry:
+    """A timeline entry as every audience sees it (the agency its own events too), with the message this
+    audience may read."""
     at = to_public(entry["at"], time_zone)
-    return {"at": at, "event": entry["event"], "status": entry["status"], "actor": entry["actor"], "message": message}
+    event = entry["event"] if agency else PUBLIC_EVENTS.get(entry["event"], entry["event"])
+    return {"at": at, "event": event, "status": entry["status"], "actor": entry["actor"], "message": message}
 
 
 def _summary(item: dict[str, Any], time_zone: str) -> shapes.ReportSummary:
@@ -140,7 +147,7 @@ def for_agency(
     If-Match."""
     view, private, entries = _whole(item, time_zone, "agency", secret, photos)
     timeline: list[shapes.AgencyTimelineEntry] = [
-        {**_entry(e, time_zone, e.get("message")), "private": bool(e.get("private"))} for e in entries
+        {**_entry(e, time_zone, e.get("message"), agency=True), "private": bool(e.get("private"))} for e in entries
     ]
     return {
         **view,
@@ -151,7 +158,16 @@ def for_agency(
         "overdue": bool(item.get("overdue")),
         "channel": item.get("channel"),
         "open311_key_id": item.get("open311_key_id"),
+        "assignee": _assignee(item),
     }
+
+
+def _assignee(item: Mapping[str, Any]) -> shapes.Assignee | None:
+    """The officer an open report is assigned to, as stored at assignment (no Cognito call)."""
+    assignee = item.get("assignee")
+    if not assignee:
+        return None
+    return {"sub": assignee["sub"], "name": assignee["name"], "agency_id": assignee["agency_id"]}
 
 
 def for_inbox(item: dict[str, Any], time_zone: str) -> shapes.InboxItem:
@@ -162,6 +178,7 @@ def for_inbox(item: dict[str, Any], time_zone: str) -> shapes.InboxItem:
         "original_agency_id": item.get("original_agency_id", item["agency_id"]),
         "overdue": bool(item.get("overdue")),
         "channel": item.get("channel"),
+        "assignee": _assignee(item),
     }
     view = cast("shapes.InboxItem", {**_summary(item, time_zone), **inbox})
     if not item.get("confidential") and item.get("title") is not None:

@@ -213,11 +213,31 @@ class ReportSeeder:
         submitted_at: datetime | None = None,
         closed: bool = False,
         closed_at: datetime | None = None,
+        agency: tuple[str, str] | None = None,
+        status: str | None = None,
     ) -> None:
         """One copy under its own id, submitted at `submitted_at` (default: the template's moment), open
         with a deadline at `due_at`, or closed (then out of the due index, in the closed public partitions;
-        with `closed_at`, in the retention index from then, as closing puts it)."""
+        with `closed_at`, in the retention index from then, as closing puts it); with another `agency` (id,
+        name: an agency under the template's coordinators) or open `status`."""
         attributes = dict(self.attributes)
+        if agency is not None or status is not None:
+            from lapor.directory import COORDINATING_LEVELS
+
+            agency_id, _ = agency or (attributes["agency_id"]["S"], "")
+            state = status or attributes["status"]["S"]
+            attributes.update(
+                {
+                    "agency_id": {"S": agency_id},
+                    "agency_name": {"S": agency[1] if agency else attributes["agency_name"]["S"]},
+                    "status": {"S": state},
+                    "inbox_pk": {"S": f"AGENCY#{agency_id}"},
+                    "status_pk": {"S": f"AGENCY#{agency_id}#{state}"},
+                }
+            )
+            for level in COORDINATING_LEVELS:  # the template's coordinators, keyed by the new status
+                if f"scope_{level}_pk" in attributes:
+                    attributes[f"scope_{level}_status_pk"] = {"S": f"{attributes[f'scope_{level}_pk']['S']}#{state}"}
         submitted = attributes["submitted_at"]["S"] if submitted_at is None else _stored(submitted_at)
         place = {"S": f"{submitted}#{tracking_id}"}
         attributes.update(
@@ -595,3 +615,103 @@ def retention_at_scale(
         f"{run['scans']} scans, {run['reports']:,} reports, {in_index:,} in the index, {elapsed:.0f} s"
     )
     return run
+
+
+# ---------------------------------------------------------------- a coordinator's inbox at a regency's size
+
+INBOX_OFFICES = 40
+INBOX_REPORTS = 5_000
+INBOX_PAGES = 3  # pages read of each listing, one after the other with the cursor
+INBOX_QUERIES: tuple[tuple[str, dict[str, str]], ...] = (
+    ("all open", {}),
+    ("status=verified", {"status": "verified"}),
+    ("status=in_progress", {"status": "in_progress"}),
+)
+OPEN_CYCLE = ("submitted", "verified", "in_progress", "verified", "in_progress")
+
+
+def seed_regency(stack: Any, offices: int, reports: int, progress: Callable[[str], None]) -> list[str]:
+    """A regency of `offices` offices (added to the directory) and `reports` open reports spread over them
+    in the statuses of OPEN_CYCLE, copies of one real submission; the offices' ids back."""
+    from lapor import store
+
+    template_id = submit(stack, valid_submission())["tracking_id"]
+    seeder = ReportSeeder(stack, template_id)
+    regency = seeder.attributes["scope"]["M"]["regency"]["S"]
+    ids = [f"bench-kantor-{n:02d}" for n in range(offices)]
+    for n, office in enumerate(ids):
+        agency = {"id": office, "name": f"Kantor {n}", "parent_id": regency, "level": "office", "region_code": "62.05"}
+        seeder.backend.put_item(
+            seeder.table, {"pk": {"S": "DIRECTORY"}, "sk": {"S": f"AGENCY#{office}"}, "data": store.to_attr(agency)}
+        )
+    store.forget_directory()
+    now, started = datetime.now(UTC), time.monotonic()
+    with seeder.quickly():
+        for n in range(reports):
+            office, status = ids[n % offices], OPEN_CYCLE[n % len(OPEN_CYCLE)]
+            submitted = now - timedelta(seconds=30 * (n + 1))
+            agency = (office, f"Kantor {n % offices}")
+            seeder.put(f"INBOX-{n:06d}", now + timedelta(days=30), submitted, agency=agency, status=status)
+    progress(f"inbox: {offices} offices, {reports:,} open reports seeded in {time.monotonic() - started:.0f} s")
+    return ids
+
+
+def coordinator_inbox_at_scale(
+    stack: Any,
+    offices: int = INBOX_OFFICES,
+    reports: int = INBOX_REPORTS,
+    progress: Callable[[str], None] = print,
+) -> list[dict[str, Any]]:
+    """The regency coordinator's inbox through AgencyReportsFunction, INBOX_PAGES pages of each listing:
+    queries per page and items read per listed report (what the offices' number must not change)."""
+    from tests.bench.harness import counting_aws_calls
+
+    seed_regency(stack, offices, reports, progress)
+    coordinator = {
+        "sub": "bench-coordinator",
+        "email": "koordinator@baritoutara.lapor.example",
+        "custom:agency_id": "pemkab-barito-utara",
+        "custom:role": "dispatcher",
+        "token_use": "id",
+    }
+
+    def page(query: Mapping[str, str]) -> dict[str, Any]:
+        event = api_event("GET", "/agency/reports", query=dict(query), claims=coordinator)
+        response = stack.invoke("AgencyReportsFunction", event)
+        if response["statusCode"] != 200:
+            raise RuntimeError(f"the coordinator's inbox failed: {response['body'][:300]}")
+        found: dict[str, Any] = json.loads(response["body"])
+        return found
+
+    page({})  # warm: the directory read and the roster entry are not the inbox's cost
+    results = []
+    for name, query in INBOX_QUERIES:
+        listed: list[dict[str, Any]] = []
+        cursor: str | None = None
+        with patient_clients(), counting_aws_calls(record=True) as counter:
+            for _ in range(INBOX_PAGES):
+                answer = page({**query, **({"cursor": cursor} if cursor else {})})
+                listed += answer["items"]
+                cursor = answer["next_cursor"]
+        assert counter.log is not None
+        queries = sum(1 for service, operation, _, _ in counter.log if (service, operation) == ("dynamodb", "Query"))
+        ids = [item["tracking_id"] for item in listed]
+        moments = [item["submitted_at"] for item in listed]
+        result = {
+            "query": name,
+            "offices": offices,
+            "reports": reports,
+            "pages": INBOX_PAGES,
+            "listed": len(listed),
+            "newest_first": moments == sorted(moments, reverse=True) and len(set(ids)) == len(ids),
+            "in_status": all(item["status"] == query.get("status", item["status"]) for item in listed),
+            "queries": queries,
+            **reads_of(counter.log),
+            "calls": counter.take().calls,
+        }
+        progress(
+            f"inbox: {name}: {result['listed']} listed in {INBOX_PAGES} pages, {queries} queries, "
+            f"{result['read']} items read"
+        )
+        results.append(result)
+    return results

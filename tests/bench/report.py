@@ -736,6 +736,69 @@ def retention_figures(run: dict[str, Any], report: Report) -> None:
     report.figures["retention"] = run
 
 
+INBOX_QUERIES_PER_PAGE_TARGET = 1.0
+INBOX_READ_PER_LISTED_TARGET = 1.25
+
+
+def inbox_figures(runs: list[dict[str, Any]], report: Report) -> None:
+    """A regency coordinator's inbox over its offices (issue 26): queries per page and items read per listed
+    report, whatever the number of offices; listed newest first, each once, in the asked status."""
+    rows = []
+    for run in runs:
+        per_page = run["queries"] / run["pages"]
+        per_listed = run["read"] / run["listed"] if run["listed"] else None
+        verdict = "PASS"
+        if per_page > INBOX_QUERIES_PER_PAGE_TARGET:
+            report.problems.append(f"coordinator inbox ({run['query']}) made {run['queries']} queries")
+            verdict = "ABOVE"
+        if harness.verdict(per_listed, INBOX_READ_PER_LISTED_TARGET) == "ABOVE":
+            report.problems.append(f"coordinator inbox ({run['query']}) read {run['read']} items for {run['listed']}")
+            verdict = "ABOVE"
+        if not (run["newest_first"] and run["in_status"]):
+            report.problems.append(f"coordinator inbox ({run['query']}) did not list newest first in its status")
+            verdict = "WRONG"
+        run["queries_per_page"], run["read_per_listed"] = per_page, per_listed
+        rows.append(
+            [
+                run["query"],
+                str(run["offices"]),
+                f"{run['reports']:,}",
+                str(run["pages"]),
+                str(run["listed"]),
+                _fmt(per_page),
+                _fmt(per_listed),
+                f"{run['read_units']:g}",
+                f"<= {INBOX_QUERIES_PER_PAGE_TARGET:g} q, <= {INBOX_READ_PER_LISTED_TARGET:g} read",
+                verdict,
+                harness.format_calls(run["calls"]),
+            ]
+        )
+    report.lines += [
+        "",
+        "A coordinator's inbox at a regency's size: GET /agency/reports as the regency's dispatcher through",
+        "  AgencyReportsFunction, pages one after the other with the cursor (queries = DynamoDB Query calls,",
+        "  items read = their ScannedCount); before issue 26 it was one query per agency in scope (41 here)",
+        "",
+        *harness.render_table(
+            [
+                "listing",
+                "offices",
+                "reports",
+                "pages",
+                "listed",
+                "queries/page",
+                "read/listed",
+                "RRU",
+                "target",
+                "verdict",
+                "calls",
+            ],
+            rows,
+        ),
+    ]
+    report.figures["coordinator_inbox"] = runs
+
+
 def photo_memory_figures(photos: dict[str, Any], functions: dict[str, Any], report: Report) -> None:
     """The worst accepted picture of each format and mode, by EXIF orientation: peak MB of the MemorySize."""
     memory_mb = (functions.get("ProcessPhotoFunction") or {}).get("memory_mb")
@@ -776,6 +839,8 @@ def build_report(phases: dict[str, Any]) -> Report:
         open311_figures(phases["open311"], report)
     if phases.get("retention"):
         retention_figures(phases["retention"], report)
+    if phases.get("inbox"):
+        inbox_figures(phases["inbox"], report)
     if phases.get("photos"):
         photo_memory_figures(phases["photos"], phases.get("functions", {}), report)
     return report

@@ -1,8 +1,9 @@
 """`make bench`: cold requests at Lambda's CPU share against their floor, what a report costs, unthrottled
 cold-start ratios, peak memory, AWS calls per request, escalation cost, the Open311 listing's and the
-retention run's reads at scale and the photo function's peak for the worst picture it accepts, from one run.
+retention run's reads at scale, a coordinator's inbox over 40 offices and the photo function's peak for the
+worst picture it accepts, from one run.
 
-    python tests/bench/run.py [--phases share,cost,cold,load,escalation,open311,retention,photos]
+    python tests/bench/run.py [--phases share,cost,cold,load,escalation,open311,retention,inbox,photos]
                               [--share-samples 3] [--runs 9] [--sizes 5000,50000] [--open311-reports 50000]
                               [--retention-reports 50000] [--only ProcessPhotoFunction] [--strict]
 
@@ -37,7 +38,7 @@ from tests.bench.driver import run_all  # noqa: E402
 from tests.bench.report import build_report  # noqa: E402
 
 MIN_RUNS = 9
-PHASES = ("share", "cost", "cold", "load", "escalation", "open311", "retention", "photos")
+PHASES = ("share", "cost", "cold", "load", "escalation", "open311", "retention", "inbox", "photos")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

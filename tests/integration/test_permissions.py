@@ -32,6 +32,7 @@ from tests.integration.conftest import REGION, Api, Aws, claims
 
 DPUPR = claims("dpupr-barito-utara")
 DISPATCHER = claims("dpupr-barito-utara", role="dispatcher")
+COORDINATOR = {**claims("pemkab-barito-utara", role="dispatcher"), "sub": "coordinator-1"}
 
 
 def _layer_modules() -> dict[str, Any]:
@@ -251,6 +252,25 @@ def drive_every_function(aws: Aws, recorder: Recorder, lambda_context: Any) -> N
     reply = "/reports/{tracking_id}/messages"
     assert api.reporter("POST", reply, first["tracking_id"], first["access_code"], body=message)[0] < 300
     assert api.act(DPUPR, second["tracking_id"], action="verify", message="Untuk pelapor.", private=True)[0] == 200
+    while api.deliver_events()["records"]:
+        pass
+
+    # Coordinators (issue 26): each level's inbox (all, and by status) is one query on its own index; the
+    # regency's coordinator assigns from the roster (DPUPR's officer joined it by opening the inbox), the
+    # assignee lists "mine", a bulk transfer, and the office it went to returns it (bukan wewenang).
+    for level_agency in ("kemenpan-rb", "pemprov-kalteng", "pemkab-barito-utara"):
+        coordinator = {**claims(level_agency, role="dispatcher"), "sub": f"coordinator-{level_agency}"}
+        assert api.agency(coordinator, "GET", "/agency/reports")[0] == 200
+        assert api.agency(coordinator, "GET", "/agency/reports", query={"status": "submitted"})[0] == 200
+    assert api.agency(COORDINATOR, "GET", "/agency/officers")[0] == 200
+    assert api.act(COORDINATOR, tid, action="assign", assignee_sub=DPUPR["sub"])[0] == 200
+    assert api.agency(DPUPR, "GET", "/agency/reports", query={"mine": "1"})[0] == 200
+    bulk = {"action": "transfer", "tracking_ids": [second["tracking_id"]], "agency_id": "dinkes-barito-utara"}
+    status, outcome, _ = api.agency(COORDINATOR, "POST", "/agency/bulk-actions", body=bulk)
+    assert status == 200 and [o["status"] for o in outcome["items"]] == [200], outcome
+    dinkes = claims("dinkes-barito-utara")
+    returned = api.act(dinkes, second["tracking_id"], action="not_responsible", message="Urusan DPUPR.")
+    assert returned[0] == 200
     while api.deliver_events()["records"]:
         pass
 

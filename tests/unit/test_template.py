@@ -233,19 +233,21 @@ def test_submission_may_read_the_master_secret_and_nothing_else_of_secrets_manag
     ]
 
 
-def test_the_agency_function_writes_audit_entries_messages_and_saved_replies_only() -> None:
+def test_the_agency_function_writes_audit_entries_messages_saved_replies_and_the_roster_only() -> None:
     # Officers' reads and actions are recorded (lapor.store.append_audit), a timeline message is an item of
-    # its report's partition, saved replies live in their agency's directory partition: nothing else is written.
+    # its report's partition, saved replies live in their agency's directory partition, the officers'
+    # roster (whom coordinators assign reports to) in its own: nothing else is written.
     writes = {
         s["Sid"]: s
         for s in statements("AgencyReportsFunction")
         if {"dynamodb:PutItem", "dynamodb:DeleteItem"} & set(s["Action"])
     }
-    assert set(writes) == {"AppendAuditTrail", "StoreTimelineMessages", "SavedRepliesOnly"}
+    assert set(writes) == {"AppendAuditTrail", "StoreTimelineMessages", "SavedRepliesOnly", "OfficersRoster"}
     expected = {
         "AppendAuditTrail": (["dynamodb:PutItem"], ["AUDIT#*"]),
         "StoreTimelineMessages": (["dynamodb:PutItem"], ["REPORT#*"]),
         "SavedRepliesOnly": (["dynamodb:PutItem", "dynamodb:DeleteItem"], ["DIRECTORY#REPLIES#*"]),
+        "OfficersRoster": (["dynamodb:PutItem"], ["DIRECTORY#OFFICERS"]),
     }
     for sid, (granted, keys) in expected.items():
         assert writes[sid]["Action"] == granted
@@ -618,6 +620,8 @@ def reading_lists() -> dict[tuple[str, str], tuple[str, ...]]:
         ("AgencyReportsFunction", "ReadReportWithMessages"): _with_messages(view),
         ("AgencyReportsFunction", "ReadInboxes"): store.INBOX_ATTRIBUTES,
         ("AgencyReportsFunction", "ReadSavedReplies"): store.REPLY_ATTRIBUTES,
+        ("AgencyReportsFunction", "ReadAssignedReports"): store.INBOX_ATTRIBUTES,
+        ("AgencyReportsFunction", "ReadOfficersRoster"): store.ROSTER_ATTRIBUTES,
         ("ReporterAccessFunction", "ReadReport"): store.REPORTER_ATTRIBUTES,
         ("ReporterAccessFunction", "ReadReportWithTimeline"): _with_messages(view),
         ("ReporterAccessFunction", "ExportReport"): store.EXPORT_ATTRIBUTES,
