@@ -101,6 +101,9 @@ IDEMPOTENCY_KEY = Parameter(
         secret of its own, so neither a guessed key nor a copy of its tables yields a receipt.""",
 )
 
+# Decimal degrees as a query parameter: the range (90 or 180) is checked by the operation (422).
+COORDINATE_SCHEMA = {"type": "string", "pattern": "^-?[0-9]{1,3}(\\.[0-9]{1,12})?$", "examples": ["-0.9553"]}
+
 CITIZEN_OPERATIONS: tuple[Operation, ...] = (
     Operation(
         operation_id="submitReport",
@@ -136,6 +139,32 @@ CITIZEN_OPERATIONS: tuple[Operation, ...] = (
         response="PublicReportView",
         parameters=(TRACKING_ID,),
         errors=(404,),
+    ),
+    Operation(
+        operation_id="findNearbyReports",
+        method="GET",
+        path="/reports/nearby",
+        function="TrackReportFunction",
+        summary="Sudah dilaporkan? Open reports of a category near a point",
+        description="""Before filing: at most ${nearby_max} open, public reports of the category within
+            ${nearby_radius} m of the point, submitted in the last ${nearby_days} days, nearest first, so that a citizen
+            can support one (POST /reports/{tracking_id}/support) instead of filing the same problem again.
+            Confidential, closed and rejected reports are never listed. Distances are measured from each report's
+            public point (rounded to ${public_decimals} decimal places, as its location is shown) and rounded to
+            ${nearby_round} m: an exact distance from a few points would give the exact point away. Read from a sparse
+            index of open public reports in at most 4 geohash cells around the point, never a scan. A missing or
+            out-of-range coordinate, or a category that GET /categories does not list, is 422. Under the lookup
+            throttle, like GET /reports/{tracking_id}.""",
+        tag="citizen",
+        response=("NearbyReport",),
+        parameters=(
+            Parameter("lat", "query", COORDINATE_SCHEMA, "Latitude, decimal degrees (-90 to 90)", required=True),
+            Parameter("lon", "query", COORDINATE_SCHEMA, "Longitude, decimal degrees (-180 to 180)", required=True),
+            Parameter(
+                "category", "query", {"type": "string", "maxLength": 64}, "A category code of GET /categories", True
+            ),
+        ),
+        errors=(422,),
     ),
 )
 

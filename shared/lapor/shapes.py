@@ -242,6 +242,20 @@ class SupportCount(TypedDict):
     support_count: Count
 
 
+class NearbyReport(TypedDict):
+    """An open public report near a point ("Sudah dilaporkan?"): what its public view shows of it, and how far."""
+
+    tracking_id: str
+    category: str
+    title: str | None
+    status: ReportStatus
+    submitted_at: str
+    distance_m: Annotated[int, Limits(ge=0), Doc("Metres from the point asked about, rounded to 10 m")]
+    support_count: Annotated[int, Limits(ge=0), Doc("Supporters, each report marked as its duplicate included")]
+    merged_count: Annotated[int, Limits(ge=0), Doc("Reports an officer marked as duplicates of this one")]
+    location: PublicLocation | None
+
+
 class AgencyFigures(TypedDict):
     """One agency's public figures (see the operation's description for what each counts)."""
 

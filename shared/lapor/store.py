@@ -28,6 +28,10 @@ Indexes (all sparse, keys written only when they apply):
   public_service (service_pk=PUBLIC#<category>#<open|closed>, public_sk)    the same, by category
     (both project only public attributes: never the sealed envelope nor the access code's hash)
          (outbox_pk=OUTBOX_STUCK, outbox_at)                      the same, after the relay gave up
+  nearby (geo_pk=GEO#<geohash 5>, geo_sk=<category>#<6th geohash character>#<submitted at>#<id>)
+    open, non-confidential reports with a location (set while open, removed when closed or rejected): one key
+    for both radii (`lapor.geo`). A 250 m lookup reads each precision-6 cell as a key range of its category,
+    newest 90 days only; a 1,000 m one reads up to 4 precision-5 partitions (NEARBY_ATTRIBUTES projected)
   retention (retain_pk=RETAIN, retain_at=<closed at>)             closed or rejected reports that still hold
     personal data (set when a report closes, removed once `erase_personal_data` erased it)
   officer_audit (officer_sub, sk)                                 audit entries by officer account, oldest first
@@ -45,6 +49,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from lapor import geo
 from lapor.aws import client
 from lapor.config import settings
 from lapor.directory import Directory
@@ -67,6 +72,7 @@ STUCK_OUTBOX_PK = OUTBOX_PK + "_STUCK"
 DUE_PK = "DUE"
 RETAIN_PK = "RETAIN"
 STATS_PK = "STATS"
+GEO_PREFIX = "GEO#"
 AUDIT_PREFIX = "AUDIT#"
 PARTNER_KEY_PK = "OPEN311_KEY"
 DELIVERY_PREFIX = "delivery:"
@@ -375,6 +381,7 @@ def create_report(
         "outbox_pk": OUTBOX_PK,
         "outbox_at": _outbox_due(event),
         **_public_keys(report, status),
+        **_nearby_keys(report, status),
     }
     s = settings()
     report_put = {
@@ -432,6 +439,9 @@ def layout(change: Change) -> tuple[dict[str, Any], list[str]]:
         sets.update(status=status, status_pk=_status_pk(sets.get("agency_id") or seen["agency_id"], status))
         if (status in CLOSED) != (seen["status"] in CLOSED):
             sets.update(_public_keys(seen, status))  # the public listing shows it open or closed
+            nearby = _nearby_keys(seen, status)  # only open reports are found nearby
+            sets.update(nearby)
+            removes.extend([] if nearby else ["geo_pk", "geo_sk"])
             if status in CLOSED:  # its personal data's retention period runs from now (`retention_pages`)
                 sets.update(retain_pk=RETAIN_PK, retain_at=sets.get("closed_at") or sets["updated_at"])
             else:
@@ -787,6 +797,73 @@ def _public_keys(report: Mapping[str, Any], status: str) -> dict[str, str]:
         "service_pk": f"{PUBLIC_PREFIX}{report['category']}#{state}",
         "public_sk": f"{report['submitted_at']}#{report['tracking_id']}",
     }
+
+
+def _nearby_keys(report: Mapping[str, Any], status: str) -> dict[str, str]:
+    """The nearby index's keys of a report in `status`: none unless it is open, public and has a location."""
+    location = report.get("location") or {}
+    if report.get("confidential") or status in CLOSED or location.get("lat") is None or location.get("lon") is None:
+        return {}
+    cell = geo.encode(float(location["lat"]), float(location["lon"]), geo.FINE)
+    return {
+        "geo_pk": GEO_PREFIX + cell[: geo.COARSE],
+        "geo_sk": f"{report['category']}#{cell[geo.COARSE :]}#{report['submitted_at']}#{report['tracking_id']}",
+    }
+
+
+# What the nearby index projects (template.yaml says the same) and what its readers ask for by name.
+NEARBY_ATTRIBUTES = (
+    "tracking_id",
+    "category",
+    "agency_id",
+    "agency_name",
+    "status",
+    "title",
+    "description",
+    "location",
+    "submitted_at",
+    "updated_at",
+    "due_at",
+    "support_count",
+    "merged_count",
+)
+
+
+def nearby_items(cells: list[str], category: str | None, since: str, read: ReadCount) -> list[dict[str, Any]]:
+    """The open public reports in these geohash cells (precision `geo.FINE` or `geo.COARSE`) of `category` (None:
+    every category) submitted at or after `since`, from the nearby index only; `read` counts the items read.
+
+    A fine cell is one key range (its category, its sub-cell, from `since` on); a coarse cell is its category's
+    range, or its whole partition, the date checked here.
+    """
+    projection = _projection(NEARBY_ATTRIBUTES)
+    found: list[dict[str, Any]] = []
+    for cell in cells:
+        values: dict[str, Any] = {":pk": {"S": GEO_PREFIX + cell[: geo.COARSE]}}
+        condition = "geo_pk = :pk"
+        if len(cell) > geo.COARSE and category is not None:
+            condition += " AND geo_sk BETWEEN :low AND :high"
+            prefix = f"{category}#{cell[geo.COARSE :]}#"
+            values.update({":low": {"S": prefix + since}, ":high": {"S": prefix + "~"}})
+        elif category is not None:
+            condition += " AND begins_with(geo_sk, :category)"
+            values[":category"] = {"S": category + "#"}
+        kwargs: dict[str, Any] = {
+            "TableName": settings().reports_table,
+            "IndexName": "nearby",
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+            **projection,
+        }
+        while True:
+            result = client("dynamodb").query(**kwargs)
+            read.items += int(result.get("ScannedCount", 0))
+            found.extend(from_item(item) for item in result.get("Items", []) if item["submitted_at"]["S"] >= since)
+            last = result.get("LastEvaluatedKey")
+            if not last:
+                break
+            kwargs["ExclusiveStartKey"] = last
+    return found
 
 
 def public_partitions(categories: list[str] | None, states: list[str]) -> tuple[str, list[str]]:

@@ -213,6 +213,9 @@ def drive_every_function(aws: Aws, recorder: Recorder, lambda_context: Any) -> N
     assert api.call("support_report", "POST", support, path_params={"tracking_id": public["tracking_id"]})[0] == 200
     hidden = api.call("support_report", "POST", support, path_params={"tracking_id": confidential["tracking_id"]})
     assert 400 <= hidden[0] < 500  # a confidential report takes no public support
+    near = {"lat": "-0.9553", "lon": "114.8956", "category": "jalan-jembatan"}
+    found = api.call("track_report", "GET", "/reports/nearby", query=near)
+    assert found[0] == 200 and found[1], found  # "Sudah dilaporkan?" reads the nearby index
     while api.deliver_events()["records"]:
         pass
 

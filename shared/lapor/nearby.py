@@ -1,0 +1,101 @@
+""" "Sudah dilaporkan?": open public reports near a point, before a citizen files the same problem again
+(issue 27, after FixMyStreet's duplicate suggestions).
+
+Read from the sparse `nearby` index only (`lapor.store`), in at most 4 cells around the point (`lapor.geo`),
+then filtered by distance. Confidential, closed and rejected reports are not in that index, so they are never
+listed or counted. The public sees distances from the public point, rounded like every public location
+(`lapor.views.public_location`): an exact distance, even rounded to 10 m, from three points would give back the
+exact point, where the reporter may live. Officers measure from the exact points.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from lapor import geo, store
+from lapor.config import settings
+from lapor.errors import FieldProblem, ValidationFailed
+from lapor.store import current_directory
+from lapor.timefmt import to_public, to_store, utcnow
+from lapor.views import public_location
+
+if TYPE_CHECKING:
+    from lapor import shapes
+
+PUBLIC_RADIUS_M = 250  # the citizen's step: FixMyStreet's default nearby distance
+WIDE_RADIUS_M = 1000  # officers choosing the original of a duplicate, and Open311's `radius` at most
+MAX_PUBLIC = 5  # reports the citizen's step lists
+MAX_WIDE = 10  # reports the console offers
+RECENT_DAYS = 90  # only reports submitted this recently are offered
+ROUND_M = 10  # distances are shown to this
+COORDINATE = re.compile(r"-?[0-9]{1,3}(\.[0-9]{1,12})?")
+
+
+def coordinate(raw: str | None, name: str, bound: float, problems: list[FieldProblem], where: str = "query") -> float:
+    """A latitude or longitude given as decimal degrees within +-`bound`; a problem (and 0.0) otherwise."""
+    if raw is None:
+        problems.append(FieldProblem((where, name), "Field required"))
+        return 0.0
+    if COORDINATE.fullmatch(raw) is None or abs(float(raw)) > bound:
+        problems.append(FieldProblem((where, name), f"must be decimal degrees from -{bound:g} to {bound:g}"))
+        return 0.0
+    return float(raw)
+
+
+def find_nearby(
+    lat: float,
+    lon: float,
+    radius_m: float,
+    category: str | None,
+    read: store.ReadCount,
+    exact: bool = False,
+    now: datetime | None = None,
+) -> list[tuple[float, dict[str, Any]]]:
+    """Open public reports of `category` (None: any) within `radius_m` (at most `WIDE_RADIUS_M`) of the point,
+    submitted in the last `RECENT_DAYS`, nearest first, each with its distance in metres (from the public point
+    unless `exact`)."""
+    since = to_store((now or utcnow()) - timedelta(days=RECENT_DAYS))
+    cells = geo.cover(lat, lon, radius_m, geo.precision_for(radius_m))
+    found = []
+    for item in store.nearby_items(cells, category, since, read):
+        point: Mapping[str, Any] = item["location"] if exact else public_location(item["location"]) or {}
+        distance = geo.distance_m(lat, lon, float(point["lat"]), float(point["lon"]))
+        if distance <= radius_m:
+            found.append((distance, item))
+    found.sort(key=lambda pair: (pair[0], str(pair[1]["tracking_id"])))
+    return found
+
+
+def nearby_view(distance: float, item: Mapping[str, Any], time_zone: str) -> shapes.NearbyReport:
+    """One report of a nearby list: what its public view shows of it, and how far it is."""
+    return {
+        "tracking_id": item["tracking_id"],
+        "category": item["category"],
+        "title": item.get("title"),
+        "status": item["status"],
+        "submitted_at": to_public(item["submitted_at"], time_zone),
+        "distance_m": int(round(distance / ROUND_M) * ROUND_M),
+        "support_count": int(item.get("support_count", 0)),
+        "merged_count": int(item.get("merged_count", 0)),
+        "location": public_location(item.get("location")),
+    }
+
+
+def public_nearby(query: Mapping[str, str], now: datetime | None = None) -> list[shapes.NearbyReport]:
+    """`GET /reports/nearby`: at most `MAX_PUBLIC` open public reports of the category within `PUBLIC_RADIUS_M`."""
+    problems: list[FieldProblem] = []
+    lat = coordinate(query.get("lat"), "lat", 90, problems)
+    lon = coordinate(query.get("lon"), "lon", 180, problems)
+    category = query.get("category")
+    if category is None:
+        problems.append(FieldProblem(("query", "category"), "Field required"))
+    elif current_directory().category(category) is None:
+        problems.append(FieldProblem(("query", "category"), "is not a category of GET /categories"))
+    if problems:
+        raise ValidationFailed(problems, "Query is not valid")
+    found = find_nearby(lat, lon, PUBLIC_RADIUS_M, category, store.ReadCount(), now=now)
+    time_zone = settings().time_zone
+    return [nearby_view(distance, item, time_zone) for distance, item in found[:MAX_PUBLIC]]
