@@ -356,6 +356,19 @@ AGENCY_OPERATIONS: tuple[Operation, ...] = (
         response_headers={"ETag": "The report's new version"},
     ),
     agency_operation(
+        operation_id="listAgencyNearbyReports",
+        method="GET",
+        path="/agency/reports/{tracking_id}/nearby",
+        summary="Open reports near this one, to mark it as a duplicate",
+        description="""At most ${nearby_wide_max} open, public reports of the same category within ${nearby_wide} m of
+            this report, of the caller's scope, submitted in the last ${nearby_days} days, nearest first (measured from
+            the exact points): the candidates for `mark_duplicate`'s duplicate_of. Empty for a confidential report or
+            one without a location. From the same sparse index as GET /reports/nearby, never a scan.""",
+        response=("NearbyReport",),
+        parameters=(TRACKING_ID,),
+        errors=(401, 403, 404),
+    ),
+    agency_operation(
         operation_id="postAgencyAttachment",
         method="POST",
         path="/agency/reports/{tracking_id}/attachments",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,6 +35,8 @@ TRANSITIONS: dict[str, Transition] = {
     "extend": Transition(("verified", "in_progress"), None, "extended"),
     "reject": Transition(("submitted", "verified"), "rejected", "rejected"),
     "close": Transition(("responded",), "closed", "closed"),
+    # The same problem as another open report (`duplicate_of`): closed with a public pointer to it (issue 27).
+    "mark_duplicate": Transition(("submitted", "verified", "in_progress", "responded"), "closed", "closed"),
 }
 # Keyed by the actions `lapor.models.AgencyAction` accepts; the contract states them from here (`lapor.openapi`).
 # Two moves no agency asks for follow the same rules: a reporter's message after a response reopens the report
@@ -106,6 +108,25 @@ class ActionRequest:
     private: bool = False
     agency_id: str | None = None
     due_at: datetime | None = None
+    duplicate_of: str | None = None  # mark_duplicate: the original's Tracking ID, already checked
+
+
+def duplicate_pointer(original: str) -> str:
+    """The public message a report marked as a duplicate shows: which report it repeats."""
+    return f"Laporan ini sama dengan {original}. Dukungan dan tindak lanjut ada di laporan itu."
+
+
+def plan_merge(original: Mapping[str, Any], duplicate: Mapping[str, Any]) -> Change:
+    """What marking `duplicate` as a repeat of `original` changes on the original, in the same transaction: one
+    more merged report, and its reporter and supporters count as the original's supporters. Nothing about the
+    duplicate's reporter, nor which report was merged, is kept on the original: its reporter cannot learn them."""
+    return Change(
+        original,
+        expected_status=TRANSITIONS["mark_duplicate"].allowed_from,
+        require_equal={"confidential": False},
+        add_fields={"merged_count": 1, "support_count": 1 + int(duplicate.get("support_count", 0))},
+        bump_version=False,
+    )
 
 
 def timeline_entry(
@@ -191,9 +212,15 @@ def plan_action(
                 ]
             )
         change.due_stage, change.due_at = report.get("due_stage", "respond"), request.due_at
-    elif request.action in ("reject", "close"):
+    elif request.action in ("reject", "close", "mark_duplicate"):
         change.clear_deadline = True
         fields["closed_at"] = to_store(now)
+    if request.action == "mark_duplicate":
+        assert request.duplicate_of is not None
+        fields["duplicate_of"] = request.duplicate_of
+        change.require_equal["confidential"] = False
+        pointer = duplicate_pointer(request.duplicate_of)
+        request = replace(request, message=f"{pointer}\n\n{request.message}" if request.message else pointer)
 
     change.timeline.append(
         timeline_entry(now, transition.event, new_status, actor.name, request.message, request.private, sealer)

@@ -360,7 +360,7 @@ class ReportSubmission(Strict):
     channel: Channel = "api"
 
 
-AgencyActionName = Literal["verify", "transfer", "start", "respond", "extend", "reject", "close"]
+AgencyActionName = Literal["verify", "transfer", "start", "respond", "extend", "reject", "close", "mark_duplicate"]
 Message = Annotated[str, _trim_check(1, 4000, LONG_TEXT_REFUSED), _trim_schema(1, 4000, LONG_TEXT_REFUSED)]
 
 
@@ -376,6 +376,7 @@ ACTION_FIELDS: dict[str, tuple[tuple[str, ...], bool]] = {
     "message": (("respond", "extend", "reject"), False),
     "agency_id": (("transfer",), True),
     "due_at": (("extend",), True),
+    "duplicate_of": (("mark_duplicate",), True),
 }
 
 
@@ -396,6 +397,12 @@ class AgencyAction(Strict):
     private: bool = Field(default=False, description="True: the message is shown to the reporter only, not publicly")
     agency_id: Slug | None = Field(default=None, description="transfer only: the new responsible agency")
     due_at: Timestamp | None = Field(default=None, description="extend only: the new deadline")
+    duplicate_of: str | None = Field(
+        default=None,
+        max_length=40,
+        description="mark_duplicate only: the Tracking ID of the open, public report of the caller's scope that this "
+        "one repeats",
+    )
 
 
 ReplyTitle = Annotated[str, _trim_check(1, 80, SHORT_TEXT_REFUSED), _trim_schema(1, 80, SHORT_TEXT_REFUSED)]

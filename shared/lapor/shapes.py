@@ -159,7 +159,11 @@ class ReportSummary(TypedDict):
     escalation_level: Count
     anonymous: bool
     confidential: bool
-    support_count: Count
+    support_count: Annotated[int, Limits(ge=0), Doc("Supporters, each report marked as its duplicate included")]
+    merged_count: Annotated[int, Limits(ge=0), Doc("Reports an officer marked as duplicates of this one")]
+    duplicate_of: NotRequired[
+        Annotated[str | None, Doc("Closed as the same problem as this report (its Tracking ID): follow that one")]
+    ]
 
 
 class ReportCore(ReportSummary):

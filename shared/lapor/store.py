@@ -303,6 +303,8 @@ PUBLIC_ATTRIBUTES = (
     "anonymous",
     "confidential",
     "support_count",
+    "merged_count",
+    "duplicate_of",
     "title",
     "description",
     "location",
@@ -460,12 +462,40 @@ def layout(change: Change) -> tuple[dict[str, Any], list[str]]:
     return sets, removes
 
 
-def apply_change(tracking_id: str, change: Change) -> dict[str, Any]:
+def apply_change(tracking_id: str, change: Change, linked: tuple[str, Change] | None = None) -> dict[str, Any]:
     """Apply `change` to a report in one conditional UpdateItem; returns what `change.returns` asks for
-    (nothing by default: `read_report` reads the report with its messages when a caller needs it).
+    (nothing by default: `read_report` reads the report with its messages when a caller needs it). With a
+    `linked` change of another report (its Tracking ID and change), both are written in one transaction or
+    neither (a duplicate and its original), and nothing is returned.
 
     Raises `StaleReport` when a condition does not hold (another action won, or a stale version).
     """
+    kwargs, texts = _update_request(tracking_id, change)
+    ddb = client("dynamodb")
+    # The texts first, so that an entry never refers to a missing text. Until the update refers to them they
+    # are part of nothing: the text of a refused change stays unreferenced and is never shown (a public one
+    # was public text anyway; any other is only read with the access code or by the agency, sealed if the
+    # report is confidential).
+    for text in texts:
+        ddb.put_item(TableName=kwargs["TableName"], Item=to_item(text))
+    if linked is not None:
+        other, other_texts = _update_request(*linked)
+        assert not other_texts, "a linked change writes no message"
+        updates = [{k: v for k, v in request.items() if k != "ReturnValues"} for request in (kwargs, other)]
+        try:
+            ddb.transact_write_items(TransactItems=[{"Update": update} for update in updates])
+        except ddb.exceptions.TransactionCanceledException as exc:
+            raise StaleReport() from exc
+        return {}
+    try:
+        result = ddb.update_item(**kwargs)
+    except ddb.exceptions.ConditionalCheckFailedException as exc:
+        raise StaleReport() from exc
+    return from_item(result.get("Attributes") or {})
+
+
+def _update_request(tracking_id: str, change: Change) -> tuple[dict[str, Any], list[Any]]:
+    """The UpdateItem request of a change, and the message items it refers to."""
     names: dict[str, str] = {}
     values: dict[str, Any] = {}
 
@@ -505,7 +535,6 @@ def apply_change(tracking_id: str, change: Change) -> dict[str, Any]:
         expression += " REMOVE " + ", ".join(name(f) for f in remove_fields)
     if adds:
         expression += " ADD " + ", ".join(adds)
-    ddb = client("dynamodb")
     kwargs: dict[str, Any] = {
         "TableName": settings().reports_table,
         "Key": report_key(tracking_id),
@@ -516,17 +545,7 @@ def apply_change(tracking_id: str, change: Change) -> dict[str, Any]:
     }
     if values:
         kwargs["ExpressionAttributeValues"] = values
-    # The texts first, so that an entry never refers to a missing text. Until the update refers to them they
-    # are part of nothing: the text of a refused change stays unreferenced and is never shown (a public one
-    # was public text anyway; any other is only read with the access code or by the agency, sealed if the
-    # report is confidential).
-    for text in texts:
-        ddb.put_item(TableName=kwargs["TableName"], Item=to_item(text))
-    try:
-        result = ddb.update_item(**kwargs)
-    except ddb.exceptions.ConditionalCheckFailedException as exc:
-        raise StaleReport() from exc
-    return from_item(result.get("Attributes") or {})
+    return kwargs, texts
 
 
 def reserve_attachment(tracking_id: str, slot: Mapping[str, Any], seen_rev: int, drop: list[str]) -> None:

@@ -47,6 +47,8 @@ def with_value(name: str, path: tuple[str, ...], value: Any) -> dict[str, Any]:
     body = {**EXAMPLES[name]}
     if (name, path) == ("AgencyAction", ("due_at",)):  # only an extension may send it
         body = {"action": "extend", "message": "Menunggu anggaran."}
+    if (name, path) == ("AgencyAction", ("duplicate_of",)):  # only marking a duplicate may send it
+        body = {"action": "mark_duplicate"}
     node = body
     for step in path[:-1]:
         node[step] = node = {**node[step]}
@@ -143,13 +145,14 @@ CHOICES: dict[str, tuple[Any, ...]] = {
     "message": (None, "Sudah kami perbaiki."),
     "agency_id": (None, "dinas-pu"),
     "due_at": (None, "2026-12-01T17:00:00+07:00"),
+    "duplicate_of": (None, "LPR-7KQ2-M9XD-3FHW"),
 }
 # Where each model's rules are checked: (the body, the object's path in it, the fields its rules read).
 RULED: dict[type[Strict], tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     models.ReportSubmission: ("ReportSubmission", (), ("anonymous", "reporter")),
     models.Location: ("ReportSubmission", ("location",), ("lat", "lon", "address")),
     models.Reporter: ("ReportSubmission", ("reporter",), ("email", "phone")),
-    models.AgencyAction: ("AgencyAction", (), ("action", "message", "agency_id", "due_at")),
+    models.AgencyAction: ("AgencyAction", (), ("action", "message", "agency_id", "due_at", "duplicate_of")),
 }
 
 

@@ -30,12 +30,13 @@ CHOICES: dict[str, tuple[Any, ...]] = {
     "message": (None, "Sudah kami perbaiki."),
     "agency_id": (None, "dinas-pu"),
     "due_at": (None, "2026-12-01T17:00:00+07:00"),
+    "duplicate_of": (None, "LPR-7KQ2-M9XD-3FHW"),
 }
 RULED = {
     ReportSubmission: ("anonymous", "reporter"),
     Location: ("lat", "lon", "address"),
     Reporter: ("email", "phone"),
-    AgencyAction: ("action", "message", "agency_id", "due_at"),
+    AgencyAction: ("action", "message", "agency_id", "due_at", "duplicate_of"),
 }
 
 
