@@ -746,13 +746,24 @@ OPEN311_LIST_PARAMETERS = (
         {"type": "string", "pattern": "^(open|closed)(,(open|closed))*$"},
         "open, closed or both, comma-separated",
     ),
+    Parameter("lat", "query", COORDINATE_SCHEMA, "With long: only open requests near this point (decimal degrees)"),
+    Parameter("long", "query", COORDINATE_SCHEMA, "With lat: the point's longitude (decimal degrees)"),
+    Parameter(
+        "radius",
+        "query",
+        {"type": "string", "pattern": "^[0-9]{1,4}$"},
+        "With lat and long: metres from the point, 1 to ${nearby_wide} (the default)",
+    ),
     JURISDICTION,
 )
 OPEN311_LIST = """Public (never confidential) reports, newest first, at most ${open311_listed}, read from a sparse index
     of public reports (never a scan). No reporter data: there is none to show. lat and long are rounded to
     ${public_decimals} decimal places (about 110 m), as on every public endpoint. A rejected report is listed (status
     closed) with its dates and status_notes only: description, address, lat, long and media_url are null; its reason is
-    in the public view, GET /reports/{tracking_id}. A query that no schema can rule out is refused with 400: start_date
+    in the public view, GET /reports/{tracking_id}. With lat and long (and radius): only open requests within radius
+    of the point, nearest first, measured from their public points, from the sparse index GET /reports/nearby reads
+    (at most 4 geohash cells); status=closed alone, a coordinate out of range, one without the other or a radius
+    beyond ${nearby_wide} m is refused with 400. A query that no schema can rule out is refused with 400: start_date
     and end_date more than ${open311_days} days apart, end_date before start_date, an unknown service_code."""
 OPEN311_FILE = """Form-encoded, as the spec says, with a partner's api_key (issued by an operator with `lapor
     open311-key create`; missing, unknown or revoked: 403; each use counted). The very same submission as POST /reports:

@@ -53,11 +53,12 @@ def find_nearby(
     read: store.ReadCount,
     exact: bool = False,
     now: datetime | None = None,
+    since: str | None = None,
 ) -> list[tuple[float, dict[str, Any]]]:
     """Open public reports of `category` (None: any) within `radius_m` (at most `WIDE_RADIUS_M`) of the point,
-    submitted in the last `RECENT_DAYS`, nearest first, each with its distance in metres (from the public point
-    unless `exact`)."""
-    since = to_store((now or utcnow()) - timedelta(days=RECENT_DAYS))
+    submitted in the last `RECENT_DAYS` (or from `since`, a stored time, on), nearest first, each with its
+    distance in metres (from the public point unless `exact`)."""
+    since = since or to_store((now or utcnow()) - timedelta(days=RECENT_DAYS))
     cells = geo.cover(lat, lon, radius_m, geo.precision_for(radius_m))
     found = []
     for item in store.nearby_items(cells, category, since, read):
