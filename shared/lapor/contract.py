@@ -615,6 +615,14 @@ WEB_OPERATIONS: tuple[Operation, ...] = (
     _asset(
         "getStatisticsScript", "/assets/statistik.js", "WebPagesFunction", "citizen", "The statistics page's script"
     ),
+    _asset(
+        "getNearbyScript",
+        "/assets/nearby.js",
+        "WebPagesFunction",
+        "citizen",
+        "The form's 'Sudah dilaporkan?' step",
+        "the form's script does once a point and a category are chosen",
+    ),
     *_qr_codes(
         "Agency",
         "/agencies/{agency_id}",

@@ -148,6 +148,8 @@
     say(status, "copied");
   }
 
+  window.lapor = { t, h, call, root, langQuery, failureKey, redraws }; // for assets/nearby.js
+
   // ---------------------------------------------------------------- the report form
 
   function formPage() {
@@ -222,6 +224,15 @@
       $("unlocate").hidden = !p;
       if (p) say($("location-status"), "location.found", { lat: p.lat.toFixed(n), lon: p.lon.toFixed(n) });
       else say($("location-status"), null);
+      nearby();
+    }
+
+    /* "Sudah dilaporkan?": assets/nearby.js, fetched once a point and a category are chosen. */
+    function nearby() {
+      const p = point();
+      const c = $("category").value;
+      form.dataset.at = p && c ? `${p.lat},${p.lon},${c}` : "";
+      if (form.dataset.at && !$("nearby-js")) document.head.append(h("script", { id: "nearby-js", src: `${root}assets/nearby.js?v=${version}` }));
     }
 
     function normalizePhone(value) {
@@ -486,6 +497,7 @@
     });
 
     $("category").addEventListener("change", showTarget);
+    $("category").addEventListener("change", nearby);
     $("agency").addEventListener("change", showTarget);
     $("description").addEventListener("input", showCount);
     $("anonymous").addEventListener("change", showReporter);
@@ -649,10 +661,15 @@
           h("p", { class: "status-name" }, t(`status.${view.status}`)),
           h("p", {}, t(`status.${view.status}.explain`)),
         ),
+        view.duplicate_of
+          ? h("p", { class: "note" }, t("track.duplicate_of"), " ", h("a", { href: `${root}track/${view.duplicate_of}${langQuery()}` }, view.duplicate_of))
+          : "",
         h(
           "dl",
           { class: "facts" },
           fact("track.kind", t(`kind.${view.kind}`)),
+          fact("track.supporters", String(view.support_count)),
+          view.merged_count ? fact("track.merged", String(view.merged_count)) : "",
           fact("track.category", categories[view.category] || view.category),
           fact("track.agency", view.agency.name),
           fact("track.submitted", when(view.submitted_at)),
