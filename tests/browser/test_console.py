@@ -134,8 +134,8 @@ def test_a_citizen_and_an_officer_close_the_loop_in_two_browsers(
     expect(body).to_contain_text("Laporan dikirim")
     expect(body).to_contain_text("sisa")
     forms = officer.locator("#action-forms form")
-    expect(forms).to_have_count(3)
-    assert [f.get_attribute("data-action") for f in forms.all()] == ["verify", "transfer", "reject"]
+    expect(forms).to_have_count(4)
+    assert [f.get_attribute("data-action") for f in forms.all()] == ["verify", "transfer", "reject", "mark_duplicate"]
     assert_accessible(officer, "console report")
 
     # ... verifies it (with If-Match) and answers with the saved reply
@@ -147,7 +147,7 @@ def test_a_citizen_and_an_officer_close_the_loop_in_two_browsers(
     expect(officer.get_by_label("Tanggapan", exact=True)).to_have_value(SAVED_REPLY)
     officer.get_by_role("button", name="Kirim tanggapan").click()
     expect(officer.locator(".status")).to_have_text("Sudah ditanggapi")
-    expect(officer.locator("#action-forms form")).to_have_count(1)  # only "close" is left
+    expect(officer.locator("#action-forms form")).to_have_count(2)  # only "close" and "mark_duplicate" are left
 
     # The citizen opens the tracking page with the access code, reads the answer and rates it
     citizen.goto(f"{local_stack.api_url}/track/{tracking_id}")
