@@ -1,15 +1,16 @@
 """Places on the earth: geohash cells, the cells that cover a circle, and distances. Pure functions.
 
 A geohash names a cell of a grid by interleaving the bits of longitude and latitude, five bits a character
-(http://geohash.org). Written here because the index needs three small functions (encode, a cell's size, the
+(http://geohash.org). Written here because the index needs a few small functions (encode, a cell's size, the
 cells over a box), not a dependency in the layer every function loads.
 
-Which precision answers which radius: a circle of radius r lies in the cells of precision p that its bounding box
-touches; when a cell is at least 2r high and 2r wide, that is at most 2 x 2 cells. Precision 6 cells are 611 m
-high and 1,222 m x cos(latitude) wide (1,221 m at Muara Teweh, 0.95 deg S; 1,215 m at 6 deg S): a 250 m circle
-touches at most 4 of them up to 65 deg of latitude. Precision 5 cells are 4.9 km x 4.9 km x cos(latitude): a
-1,000 m circle touches at most 4 of them. Precision 6 cells for 1,000 m would be up to 3 x 5 = 15 queries, which
-is why the wider lookup reads the coarser cell (see `lapor.store` for the one key that serves both).
+The nearby index has two levels, one key (`lapor.store`). Its partitions are precision-5 cells, 4.9 km x 4.9 km
+x cos(latitude): a 1,000 m circle touches at most 2 x 2 of them. Each is split 16 x 16 into fine cells of
+305 m x 305 m x cos(latitude) (four more bits of each coordinate: a geohash of 33 bits, named by its precision-5
+cell and two hexadecimal digits). A circle of 250 m touches at most 3 x 3 fine cells wherever they are at least
+250 m wide (up to 35 deg of latitude: all of Indonesia), and their area is on average 3.3 times the circle's, so a
+lookup reads about 3 reports for each one within 250 m. Precision-6 cells (1,221 m x 611 m) would touch at most 4
+but read about 10 for each; precision-7 cells (153 m) would need up to 25 queries.
 """
 
 from __future__ import annotations
@@ -19,35 +20,53 @@ import math
 BASE32 = "0123456789bcdefghjkmnpqrstuvwxyz"
 EARTH_RADIUS_M = 6_371_008.8  # the mean radius (IUGG): haversine's sphere
 METRES_PER_DEGREE = math.pi * EARTH_RADIUS_M / 180
-FINE, COARSE = 6, 5  # the index's cell precisions (`lapor.store`): one for 250 m, one for 1,000 m
+COARSE = 5  # geohash characters of the index's partitions (`lapor.store`)
+SUB_BITS = 4  # more bits of each coordinate in a fine cell: a coarse cell holds 16 x 16 of them
+FINE, WIDE = "fine", "coarse"  # the two levels a cover is asked for
+
+
+def _indices(lat: float, lon: float, lon_bits: int, lat_bits: int) -> tuple[int, int]:
+    """The column and row of the point in a grid of 2**lon_bits x 2**lat_bits cells over the globe."""
+    column = min(int((lon + 180.0) / 360.0 * 2**lon_bits), 2**lon_bits - 1)
+    row = min(int((lat + 90.0) / 180.0 * 2**lat_bits), 2**lat_bits - 1)
+    return column, row
+
+
+def _geohash(column: int, row: int, precision: int) -> str:
+    """The geohash of grid cell (column, row) at `precision` characters: the bits interleaved, longitude first."""
+    bits = 5 * precision
+    lon_bits, lat_bits = bits - bits // 2, bits // 2
+    value = 0
+    for i in range(bits):
+        source, width, taken = (column, lon_bits, i // 2) if i % 2 == 0 else (row, lat_bits, i // 2)
+        value = value * 2 + (source >> (width - 1 - taken)) % 2
+    return "".join(BASE32[(value >> (5 * (precision - 1 - k))) % 32] for k in range(precision))
 
 
 def encode(lat: float, lon: float, precision: int) -> str:
     """The geohash of the cell of `precision` characters that holds the point."""
-    lat_range, lon_range = [-90.0, 90.0], [-180.0, 180.0]
-    chars: list[str] = []
-    bits, count, on_lon = 0, 0, True
-    while len(chars) < precision:
-        bounds, value = (lon_range, lon) if on_lon else (lat_range, lat)
-        middle = (bounds[0] + bounds[1]) / 2
-        bit = value >= middle
-        bounds[0 if bit else 1] = middle
-        bits, count, on_lon = bits * 2 + bit, count + 1, not on_lon
-        if count == 5:
-            chars.append(BASE32[bits])
-            bits = count = 0
-    return "".join(chars)
-
-
-def cell_size(precision: int) -> tuple[float, float]:
-    """Height and width of a cell of `precision` characters, in degrees of latitude and longitude."""
     bits = 5 * precision
-    return 180 / 2 ** (bits // 2), 360 / 2 ** (bits - bits // 2)
+    return _geohash(*_indices(lat, lon, bits - bits // 2, bits // 2), precision)
 
 
-def precision_for(radius_m: float) -> int:
-    """The index precision whose cells answer a circle of `radius_m` (at most 1,000 m) in at most 4 cells."""
-    return FINE if radius_m <= cell_size(FINE)[0] * METRES_PER_DEGREE / 2 else COARSE
+def fine_cell(lat: float, lon: float) -> str:
+    """The fine cell of the point: its precision-5 geohash, then its column and row inside it (hexadecimal)."""
+    bits = 5 * COARSE
+    column, row = _indices(lat, lon, bits - bits // 2 + SUB_BITS, bits // 2 + SUB_BITS)
+    size = 2**SUB_BITS
+    return _geohash(column // size, row // size, COARSE) + f"{column % size:x}{row % size:x}"
+
+
+def cell_size(level: str) -> tuple[float, float]:
+    """Height and width of a cell of `level` (FINE or WIDE), in degrees of latitude and longitude."""
+    bits = 5 * COARSE
+    height, width = 180 / 2 ** (bits // 2), 360 / 2 ** (bits - bits // 2)
+    return (height / 2**SUB_BITS, width / 2**SUB_BITS) if level == FINE else (height, width)
+
+
+def level_for(radius_m: float) -> str:
+    """The level whose cells answer a circle of `radius_m` (at most 1,000 m) in at most 9 cells (4 when WIDE)."""
+    return FINE if radius_m <= cell_size(FINE)[0] * METRES_PER_DEGREE * math.cos(math.radians(35)) else WIDE
 
 
 def _steps(low: float, high: float, step: float) -> list[float]:
@@ -60,19 +79,19 @@ def _steps(low: float, high: float, step: float) -> list[float]:
     return [*points, high]
 
 
-def cover(lat: float, lon: float, radius_m: float, precision: int) -> list[str]:
-    """The cells of `precision` that the circle of `radius_m` around the point touches (its bounding box's cells),
+def cover(lat: float, lon: float, radius_m: float, level: str) -> list[str]:
+    """The cells of `level` that the circle of `radius_m` around the point touches (its bounding box's cells),
     sorted. Near a pole the box spans every longitude."""
-    height, width = cell_size(precision)
+    height, width = cell_size(level)
     d_lat = radius_m / METRES_PER_DEGREE
     south, north = max(-90.0, lat - d_lat), min(90.0, lat + d_lat)
     widest = max(abs(south), abs(north))
-    d_lon = 180.0 if widest >= 89.9 else d_lat / math.cos(math.radians(widest))
+    d_lon = 180.0 if widest >= 89.9 else min(180.0, d_lat / math.cos(math.radians(widest)))
     cells = set()
     for at_lat in _steps(south, north, height):
-        for at_lon in _steps(lon - min(d_lon, 180.0), lon + min(d_lon, 180.0), width):
+        for at_lon in _steps(lon - d_lon, lon + d_lon, width):
             wrapped = (at_lon + 180.0) % 360.0 - 180.0
-            cells.add(encode(min(at_lat, 90.0 - 1e-9), wrapped, precision))
+            cells.add(fine_cell(at_lat, wrapped) if level == FINE else encode(at_lat, wrapped, COARSE))
     return sorted(cells)
 
 

@@ -1,7 +1,7 @@
 """ "Sudah dilaporkan?": open public reports near a point, before a citizen files the same problem again
 (issue 27, after FixMyStreet's duplicate suggestions).
 
-Read from the sparse `nearby` index only (`lapor.store`), in at most 4 cells around the point (`lapor.geo`),
+Read from the sparse `nearby` index only (`lapor.store`), in at most 9 cells of about 300 m around the point (`lapor.geo`),
 then filtered by distance. Confidential, closed and rejected reports are not in that index, so they are never
 listed or counted. The public sees distances from the public point, rounded like every public location
 (`lapor.views.public_location`): an exact distance, even rounded to 10 m, from three points would give back the
@@ -59,7 +59,7 @@ def find_nearby(
     submitted in the last `RECENT_DAYS` (or from `since`, a stored time, on), nearest first, each with its
     distance in metres (from the public point unless `exact`)."""
     since = since or to_store((now or utcnow()) - timedelta(days=RECENT_DAYS))
-    cells = geo.cover(lat, lon, radius_m, geo.precision_for(radius_m))
+    cells = geo.cover(lat, lon, radius_m, geo.level_for(radius_m))
     found = []
     for item in store.nearby_items(cells, category, since, read):
         point: Mapping[str, Any] = item["location"] if exact else public_location(item["location"]) or {}

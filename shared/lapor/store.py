@@ -28,10 +28,10 @@ Indexes (all sparse, keys written only when they apply):
   public_service (service_pk=PUBLIC#<category>#<open|closed>, public_sk)    the same, by category
     (both project only public attributes: never the sealed envelope nor the access code's hash)
          (outbox_pk=OUTBOX_STUCK, outbox_at)                      the same, after the relay gave up
-  nearby (geo_pk=GEO#<geohash 5>, geo_sk=<category>#<6th geohash character>#<submitted at>#<id>)
+  nearby (geo_pk=GEO#<geohash 5>, geo_sk=<category>#<fine cell in it>#<submitted at>#<id>)
     open, non-confidential reports with a location (set while open, removed when closed or rejected): one key
-    for both radii (`lapor.geo`). A 250 m lookup reads each precision-6 cell as a key range of its category,
-    newest 90 days only; a 1,000 m one reads up to 4 precision-5 partitions (NEARBY_ATTRIBUTES projected)
+    for both radii (`lapor.geo`). A 250 m lookup reads each of its at most 9 fine cells as a key range of its
+    category, newest 90 days only; a 1,000 m one reads up to 4 partitions (NEARBY_ATTRIBUTES projected)
   retention (retain_pk=RETAIN, retain_at=<closed at>)             closed or rejected reports that still hold
     personal data (set when a report closes, removed once `erase_personal_data` erased it)
   officer_audit (officer_sub, sk)                                 audit entries by officer account, oldest first
@@ -823,7 +823,7 @@ def _nearby_keys(report: Mapping[str, Any], status: str) -> dict[str, str]:
     location = report.get("location") or {}
     if report.get("confidential") or status in CLOSED or location.get("lat") is None or location.get("lon") is None:
         return {}
-    cell = geo.encode(float(location["lat"]), float(location["lon"]), geo.FINE)
+    cell = geo.fine_cell(float(location["lat"]), float(location["lon"]))
     return {
         "geo_pk": GEO_PREFIX + cell[: geo.COARSE],
         "geo_sk": f"{report['category']}#{cell[geo.COARSE :]}#{report['submitted_at']}#{report['tracking_id']}",
@@ -849,14 +849,16 @@ NEARBY_ATTRIBUTES = (
 
 
 def nearby_items(cells: list[str], category: str | None, since: str, read: ReadCount) -> list[dict[str, Any]]:
-    """The open public reports in these geohash cells (precision `geo.FINE` or `geo.COARSE`) of `category` (None:
-    every category) submitted at or after `since`, from the nearby index only; `read` counts the items read.
+    """The open public reports in these cells (`geo.FINE` or `geo.WIDE`) of `category` (None: every category)
+    submitted at or after `since`, from the nearby index only; `read` counts the items read.
 
-    A fine cell is one key range (its category, its sub-cell, from `since` on); a coarse cell is its category's
-    range, or its whole partition, the date checked here.
+    A fine cell is one key range (its category, its cell, from `since` on); a coarse cell is its category's
+    range, or its whole partition, the date checked here (as for fine cells of any category: their partitions).
     """
     projection = _projection(NEARBY_ATTRIBUTES)
     found: list[dict[str, Any]] = []
+    if category is None:
+        cells = list(dict.fromkeys(cell[: geo.COARSE] for cell in cells))
     for cell in cells:
         values: dict[str, Any] = {":pk": {"S": GEO_PREFIX + cell[: geo.COARSE]}}
         condition = "geo_pk = :pk"

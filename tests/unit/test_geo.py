@@ -31,37 +31,54 @@ def test_encode_gives_the_published_geohashes():
     assert geo.encode(57.64911, 10.40744, 11) == "u4pruydqqvj"  # Wikipedia's example
     assert geo.encode(42.6, -5.6, 5) == "ezs42"
     assert geo.encode(-0.9553, 114.8956, 6).startswith(geo.encode(-0.9553, 114.8956, 5))
+    assert geo.encode(-90.0, -180.0, 3) == "000" and geo.encode(90.0, 180.0, 3) == "zzz"
 
 
 @pytest.mark.parametrize("place", list(LATITUDES))
-@pytest.mark.parametrize("radius", [250, 1000])
-def test_a_circle_lies_in_at_most_four_cells_of_its_precision(place, radius):
-    # Given points on a grid of centres around the latitude (cell corners and edges included by the offsets)
+@pytest.mark.parametrize(("radius", "most"), [(250, 9), (1000, 4)])
+def test_a_circle_lies_in_the_cells_of_its_cover(place, radius, most):
+    # Given points all over a cell at the latitude (its corners and edges included by the offsets)
     lat0 = LATITUDES[place]
-    precision = geo.precision_for(radius)
-    height, width = geo.cell_size(precision)
+    level = geo.level_for(radius)
+    height, width = geo.cell_size(level)
+    sizes = []
     for i in range(7):
         for j in range(7):
             lat, lon = lat0 + i * height / 6, MUARA_TEWEH[1] + j * width / 6
-            # When the cells are computed
-            cells = geo.cover(lat, lon, radius, precision)
-            # Then there are at most 4 (the issue allows 9) and every point of the circle is in one of them
-            assert 1 <= len(cells) <= 4
-            assert {geo.encode(a, b, precision) for a, b in _circle(lat, lon, radius)} <= set(cells)
+            # When the cells of its circle are computed
+            cells = geo.cover(lat, lon, radius, level)
+            sizes.append(len(cells))
+            # Then there are at most 9 (4 of the wide level) and every point of the circle is in one of them
+            assert 1 <= len(cells) <= most
+            cell_of = geo.fine_cell if level == geo.FINE else lambda a, b: geo.encode(a, b, geo.COARSE)
+            assert {cell_of(a, b) for a, b in _circle(lat, lon, radius)} <= set(cells)
+    assert max(sizes) == most
 
 
-def test_the_public_radius_reads_fine_cells_and_the_wide_one_coarse_cells():
-    assert geo.precision_for(250) == 6
-    assert geo.precision_for(1000) == 5
-    height, width = geo.cell_size(6)
-    assert round(height * geo.METRES_PER_DEGREE) == 611
-    assert round(width * geo.METRES_PER_DEGREE * math.cos(math.radians(6))) == 1215
+def test_the_public_radius_reads_fine_cells_of_about_300_m_and_the_wide_one_coarse_cells():
+    assert geo.level_for(250) == geo.FINE
+    assert geo.level_for(1000) == geo.WIDE
+    height, width = geo.cell_size(geo.FINE)
+    assert round(height * geo.METRES_PER_DEGREE) == 305
+    assert round(width * geo.METRES_PER_DEGREE * math.cos(math.radians(6))) == 304
+    # The 9 cells' area against the circle's: about 3 items read for each within 250 m, on average
+    expected_cells = (1 + 500 / (height * geo.METRES_PER_DEGREE)) * (1 + 500 / (width * geo.METRES_PER_DEGREE))
+    ratio = expected_cells * (height * width * geo.METRES_PER_DEGREE**2) / (math.pi * 250**2)
+    assert 3.0 < ratio < 3.5
+
+
+def test_a_fine_cell_lies_in_its_coarse_cell_and_names_its_place_in_it():
+    cell = geo.fine_cell(*MUARA_TEWEH)
+    assert cell[:5] == geo.encode(*MUARA_TEWEH, 5) and len(cell) == 7
+    height, width = geo.cell_size(geo.FINE)
+    east = geo.fine_cell(MUARA_TEWEH[0], MUARA_TEWEH[1] + width)
+    assert (int(east[5], 16) - int(cell[5], 16)) % 16 == 1 and east[6] == cell[6]
 
 
 def test_cover_wraps_at_the_antimeridian_and_spans_a_pole():
-    east = geo.cover(0.0, 179.9999, 250, 6)
+    east = geo.cover(0.0, 179.9999, 250, geo.FINE)
     assert any(cell.startswith("8") for cell in east) and any(cell.startswith("x") for cell in east)
-    assert len(geo.cover(89.999, 0.0, 1000, 5)) > 4  # every longitude: still a finite set
+    assert len(geo.cover(89.999, 0.0, 1000, geo.WIDE)) > 4  # every longitude: still a finite set
 
 
 def _law_of_cosines(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
