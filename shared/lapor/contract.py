@@ -764,15 +764,16 @@ OPEN311_LIST_PARAMETERS = (
     ),
     JURISDICTION,
 )
-OPEN311_LIST = """Public (never confidential) reports, newest first, at most ${open311_listed}, read from a sparse index
-    of public reports (never a scan). No reporter data: there is none to show. lat and long are rounded to
+OPEN311_LIST = """Public (never confidential) reports, newest first, at most ${open311_listed}, read from a sparse
+    index of public reports (never a scan). No reporter data: there is none to show. lat and long are rounded to
     ${public_decimals} decimal places (about 110 m), as on every public endpoint. A rejected report is listed (status
-    closed) with its dates and status_notes only: description, address, lat, long and media_url are null; its reason is
-    in the public view, GET /reports/{tracking_id}. With lat and long (and radius): only open requests within radius
-    of the point, nearest first, measured from their public points, from the sparse index GET /reports/nearby reads
-    (at most 4 cells of 4.9 km for 1,000 m); status=closed alone, a coordinate out of range, one without the other or a radius
-    beyond ${nearby_wide} m is refused with 400. A query that no schema can rule out is refused with 400: start_date
-    and end_date more than ${open311_days} days apart, end_date before start_date, an unknown service_code."""
+    closed) with its dates and status_notes only: description, address, lat, long and media_url are null; its reason
+    is in the public view, GET /reports/{tracking_id}. With lat and long (and radius): only open requests within
+    radius of the point, nearest first, measured from their public points, from the sparse index GET /reports/nearby
+    reads (at most 4 cells of 4.9 km for 1,000 m); status=closed alone, a coordinate out of range, one without the
+    other or a radius beyond ${nearby_wide} m is refused with 400. A query that no schema can rule out is refused with
+    400: start_date and end_date more than ${open311_days} days apart, end_date before start_date, an unknown
+    service_code."""
 OPEN311_FILE = """Form-encoded, as the spec says, with a partner's api_key (issued by an operator with `lapor
     open311-key create`; missing, unknown or revoked: 403; each use counted). The very same submission as POST /reports:
     same rules, routing, deadlines, notification and Idempotency-Key. The title is the description's first words unless

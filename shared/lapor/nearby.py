@@ -1,9 +1,9 @@
 """ "Sudah dilaporkan?": open public reports near a point, before a citizen files the same problem again
 (issue 27, after FixMyStreet's duplicate suggestions).
 
-Read from the sparse `nearby` index only (`lapor.store`), in at most 9 cells of about 300 m around the point (`lapor.geo`),
-then filtered by distance. Confidential, closed and rejected reports are not in that index, so they are never
-listed or counted. The public sees distances from the public point, rounded like every public location
+Read from the sparse `nearby` index only (`lapor.store`), in at most 9 cells of about 300 m around the point
+(`lapor.geo`), then filtered by distance. Confidential, closed and rejected reports are not in that index, so they
+are never listed or counted. The public sees distances from the public point, rounded like every public location
 (`lapor.views.public_location`): an exact distance, even rounded to 10 m, from three points would give back the
 exact point, where the reporter may live. Officers measure from the exact points.
 """
