@@ -383,7 +383,7 @@ def create_report(
         "outbox_pk": OUTBOX_PK,
         "outbox_at": _outbox_due(event),
         **_public_keys(report, status),
-        **_nearby_keys(report, status),
+        **nearby_keys(report, status),
     }
     s = settings()
     report_put = {
@@ -441,7 +441,7 @@ def layout(change: Change) -> tuple[dict[str, Any], list[str]]:
         sets.update(status=status, status_pk=_status_pk(sets.get("agency_id") or seen["agency_id"], status))
         if (status in CLOSED) != (seen["status"] in CLOSED):
             sets.update(_public_keys(seen, status))  # the public listing shows it open or closed
-            nearby = _nearby_keys(seen, status)  # only open reports are found nearby
+            nearby = nearby_keys(seen, status)  # only open reports are found nearby
             sets.update(nearby)
             removes.extend([] if nearby else ["geo_pk", "geo_sk"])
             if status in CLOSED:  # its personal data's retention period runs from now (`retention_pages`)
@@ -818,7 +818,7 @@ def _public_keys(report: Mapping[str, Any], status: str) -> dict[str, str]:
     }
 
 
-def _nearby_keys(report: Mapping[str, Any], status: str) -> dict[str, str]:
+def nearby_keys(report: Mapping[str, Any], status: str) -> dict[str, str]:
     """The nearby index's keys of a report in `status`: none unless it is open, public and has a location."""
     location = report.get("location") or {}
     if report.get("confidential") or status in CLOSED or location.get("lat") is None or location.get("lon") is None:

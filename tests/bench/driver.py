@@ -226,6 +226,9 @@ def _run_phases(
                 progress,
                 lambda: local.open311_listing_at_scale(stack, options.open311_reports, progress),
             )
+        if "nearby" in options.phases:
+            progress(f'"Sudah dilaporkan?" at scale: {local.NEARBY_REPORTS:,} located reports')
+            _phase(phases, "nearby", progress, lambda: local.nearby_at_scale(stack, local.NEARBY_REPORTS, progress))
         if options.sizes:
             progress(f"escalation at scale: up to {max(options.sizes):,} reports")
             at = datetime.now(UTC)

@@ -2,8 +2,8 @@
 cold-start ratios, peak memory, AWS calls per request, escalation cost, the Open311 listing's reads at
 scale and the photo function's peak for the worst picture it accepts, from one run.
 
-    python tests/bench/run.py [--phases share,cost,cold,load,escalation,open311,photos] [--share-samples 3] [--runs 9]
-                              [--sizes 5000,50000] [--open311-reports 50000] [--only ProcessPhotoFunction]
+    python tests/bench/run.py [--phases share,cost,cold,load,escalation,open311,nearby,photos] [--share-samples 3]
+                              [--runs 9] [--sizes 5000,50000] [--open311-reports 50000] [--only ProcessPhotoFunction]
                               [--strict]
 
 Runs from the repository root. Benchmarks inform, tests assert behaviour: the exit status is 0 whatever the
@@ -37,7 +37,7 @@ from tests.bench.driver import run_all  # noqa: E402
 from tests.bench.report import build_report  # noqa: E402
 
 MIN_RUNS = 9
-PHASES = ("share", "cost", "cold", "load", "escalation", "open311", "photos")
+PHASES = ("share", "cost", "cold", "load", "escalation", "open311", "nearby", "photos")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
