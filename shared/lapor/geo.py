@@ -95,6 +95,38 @@ def cover(lat: float, lon: float, radius_m: float, level: str) -> list[str]:
     return sorted(cells)
 
 
+def _column_row(geohash: str) -> tuple[int, int]:
+    """The grid column and row a geohash names (the inverse of `_geohash`)."""
+    value = 0
+    for char in geohash:
+        value = value * 32 + BASE32.index(char)
+    bits, column, row = 5 * len(geohash), 0, 0
+    for i in range(bits):
+        bit = (value >> (bits - 1 - i)) % 2
+        column, row = (column * 2 + bit, row) if i % 2 == 0 else (column, row * 2 + bit)
+    return column, row
+
+
+def bounds(cell: str) -> tuple[float, float, float, float]:
+    """South, west, north and east edges of a cell of `cover` (either level), in degrees."""
+    column, row = _column_row(cell[:COARSE])
+    height, width = cell_size(WIDE)
+    south, west = -90.0 + row * height, -180.0 + column * width
+    if len(cell) > COARSE:
+        height, width = cell_size(FINE)
+        south, west = south + int(cell[COARSE + 1], 16) * height, west + int(cell[COARSE], 16) * width
+    return south, west, south + height, west + width
+
+
+def distance_to_cell(lat: float, lon: float, cell: str) -> float:
+    """Metres from the point to the nearest point of the cell (0 inside it; 0 across the antimeridian)."""
+    south, west, north, east = bounds(cell)
+    nearest_lon = min(max(lon, west), east)
+    if abs(nearest_lon - lon) > 180:
+        return 0.0
+    return distance_m(lat, lon, min(max(lat, south), north), nearest_lon)
+
+
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in metres on the mean sphere (haversine: stable for short distances)."""
     phi1, phi2 = math.radians(lat1), math.radians(lat2)

@@ -10,6 +10,7 @@ exact point, where the reporter may live. Officers measure from the exact points
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -20,7 +21,7 @@ from lapor.config import settings
 from lapor.errors import FieldProblem, ValidationFailed
 from lapor.store import current_directory
 from lapor.timefmt import to_public, to_store, utcnow
-from lapor.views import public_location
+from lapor.views import PUBLIC_DECIMALS, public_location
 
 if TYPE_CHECKING:
     from lapor import shapes
@@ -32,6 +33,9 @@ MAX_WIDE = 10  # reports the console offers
 RECENT_DAYS = 90  # only reports submitted this recently are offered
 ROUND_M = 10  # distances are shown to this
 COORDINATE = re.compile(r"-?[0-9]{1,3}(\.[0-9]{1,12})?")
+# How far a public point may lie from the exact one (half the rounding step in each direction): a report in a cell
+# this much farther than the fifth found may still show nearer.
+PUBLIC_SLACK_M = math.sqrt(2) * 0.5 * 10.0**-PUBLIC_DECIMALS * geo.METRES_PER_DEGREE
 
 
 def coordinate(raw: str | None, name: str, bound: float, problems: list[FieldProblem], where: str = "query") -> float:
@@ -54,19 +58,30 @@ def find_nearby(
     exact: bool = False,
     now: datetime | None = None,
     since: str | None = None,
+    enough: int | None = None,
 ) -> list[tuple[float, dict[str, Any]]]:
     """Open public reports of `category` (None: any) within `radius_m` (at most `WIDE_RADIUS_M`) of the point,
     submitted in the last `RECENT_DAYS` (or from `since`, a stored time, on), nearest first, each with its
-    distance in metres (from the public point unless `exact`)."""
+    distance in metres (from the public point unless `exact`).
+
+    With `enough` (and a category), the fine cells are read nearest first, and no further once none of them can
+    hold a report nearer than the `enough`-th found: the list is only right up to that many.
+    """
     since = since or to_store((now or utcnow()) - timedelta(days=RECENT_DAYS))
-    cells = geo.cover(lat, lon, radius_m, geo.level_for(radius_m))
-    found = []
-    for item in store.nearby_items(cells, category, since, read):
-        point: Mapping[str, Any] = item["location"] if exact else public_location(item["location"]) or {}
-        distance = geo.distance_m(lat, lon, float(point["lat"]), float(point["lon"]))
-        if distance <= radius_m:
-            found.append((distance, item))
-    found.sort(key=lambda pair: (pair[0], str(pair[1]["tracking_id"])))
+    level = geo.level_for(radius_m)
+    cells = sorted(geo.cover(lat, lon, radius_m, level), key=lambda cell: geo.distance_to_cell(lat, lon, cell))
+    batches = [[cell] for cell in cells] if enough and category and level == geo.FINE else [cells]
+    slack = 0.0 if exact else PUBLIC_SLACK_M
+    found: list[tuple[float, dict[str, Any]]] = []
+    for batch in batches:
+        if enough and len(found) >= enough and geo.distance_to_cell(lat, lon, batch[0]) - slack > found[enough - 1][0]:
+            break  # the cells are in order of distance: every one left is farther still
+        for item in store.nearby_items(batch, category, since, read):
+            point: Mapping[str, Any] = item["location"] if exact else public_location(item["location"]) or {}
+            distance = geo.distance_m(lat, lon, float(point["lat"]), float(point["lon"]))
+            if distance <= radius_m:
+                found.append((distance, item))
+        found.sort(key=lambda pair: (pair[0], str(pair[1]["tracking_id"])))
     return found
 
 
@@ -97,6 +112,6 @@ def public_nearby(query: Mapping[str, str], now: datetime | None = None) -> list
         problems.append(FieldProblem(("query", "category"), "is not a category of GET /categories"))
     if problems:
         raise ValidationFailed(problems, "Query is not valid")
-    found = find_nearby(lat, lon, PUBLIC_RADIUS_M, category, store.ReadCount(), now=now)
+    found = find_nearby(lat, lon, PUBLIC_RADIUS_M, category, store.ReadCount(), now=now, enough=MAX_PUBLIC)
     time_zone = settings().time_zone
     return [nearby_view(distance, item, time_zone) for distance, item in found[:MAX_PUBLIC]]

@@ -103,3 +103,22 @@ def test_distance_agrees_with_the_spherical_law_of_cosines(a, b):
 def test_a_degree_of_latitude_is_111_195_m_and_a_point_is_0_m_from_itself():
     assert geo.distance_m(0.0, 114.0, 1.0, 114.0) == pytest.approx(111_195, abs=1)
     assert geo.distance_m(*MUARA_TEWEH, *MUARA_TEWEH) == 0.0
+
+
+@pytest.mark.parametrize("place", list(LATITUDES))
+def test_a_cell_holds_its_points_and_its_distance_is_to_its_nearest_edge(place):
+    lat, lon = LATITUDES[place] + 0.0001, MUARA_TEWEH[1] + 0.0001
+    for level in (geo.FINE, geo.WIDE):
+        cell = geo.fine_cell(lat, lon) if level == geo.FINE else geo.encode(lat, lon, geo.COARSE)
+        south, west, north, east = geo.bounds(cell)
+        assert south <= lat < north and west <= lon < east
+        assert geo.distance_to_cell(lat, lon, cell) == 0.0
+    # A cell of the cover is never nearer than any point of it: the search may stop at it safely
+    for cell in geo.cover(lat, lon, 250, geo.FINE):
+        south, west, north, east = geo.bounds(cell)
+        corners_and_middle = [
+            (a, b) for a in (south, north, (south + north) / 2) for b in (west, east, (west + east) / 2)
+        ]
+        assert geo.distance_to_cell(lat, lon, cell) <= min(
+            geo.distance_m(lat, lon, a, b) for a, b in corners_and_middle
+        )
