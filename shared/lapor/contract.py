@@ -101,8 +101,11 @@ IDEMPOTENCY_KEY = Parameter(
         secret of its own, so neither a guessed key nor a copy of its tables yields a receipt.""",
 )
 
-# Decimal degrees as a query parameter: the range (90 or 180) is checked by the operation (422).
-COORDINATE_SCHEMA = {"type": "string", "pattern": "^-?[0-9]{1,3}(\\.[0-9]{1,12})?$", "examples": ["-0.9553"]}
+# Decimal degrees as query parameters, their ranges in the patterns (the operations check the same patterns).
+LATITUDE_PATTERN = r"^-?(90(\.0{1,12})?|[1-8]?[0-9](\.[0-9]{1,12})?)$"
+LONGITUDE_PATTERN = r"^-?(180(\.0{1,12})?|(1[0-7][0-9]|[1-9]?[0-9])(\.[0-9]{1,12})?)$"
+LATITUDE_SCHEMA = {"type": "string", "pattern": LATITUDE_PATTERN, "examples": ["-0.9553"]}
+LONGITUDE_SCHEMA = {"type": "string", "pattern": LONGITUDE_PATTERN, "examples": ["114.8956"]}
 
 CITIZEN_OPERATIONS: tuple[Operation, ...] = (
     Operation(
@@ -158,8 +161,8 @@ CITIZEN_OPERATIONS: tuple[Operation, ...] = (
         tag="citizen",
         response=("NearbyReport",),
         parameters=(
-            Parameter("lat", "query", COORDINATE_SCHEMA, "Latitude, decimal degrees (-90 to 90)", required=True),
-            Parameter("lon", "query", COORDINATE_SCHEMA, "Longitude, decimal degrees (-180 to 180)", required=True),
+            Parameter("lat", "query", LATITUDE_SCHEMA, "Latitude, decimal degrees (-90 to 90)", required=True),
+            Parameter("lon", "query", LONGITUDE_SCHEMA, "Longitude, decimal degrees (-180 to 180)", required=True),
             Parameter(
                 "category", "query", {"type": "string", "maxLength": 64}, "A category code of GET /categories", True
             ),
@@ -754,8 +757,8 @@ OPEN311_LIST_PARAMETERS = (
         {"type": "string", "pattern": "^(open|closed)(,(open|closed))*$"},
         "open, closed or both, comma-separated",
     ),
-    Parameter("lat", "query", COORDINATE_SCHEMA, "With long: only open requests near this point (decimal degrees)"),
-    Parameter("long", "query", COORDINATE_SCHEMA, "With lat: the point's longitude (decimal degrees)"),
+    Parameter("lat", "query", LATITUDE_SCHEMA, "With long: only open requests near this point (decimal degrees)"),
+    Parameter("long", "query", LONGITUDE_SCHEMA, "With lat: the point's longitude (decimal degrees)"),
     Parameter(
         "radius",
         "query",

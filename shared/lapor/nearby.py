@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from lapor import geo, store
 from lapor.config import settings
+from lapor.contract import LATITUDE_PATTERN, LONGITUDE_PATTERN
 from lapor.errors import FieldProblem, ValidationFailed
 from lapor.store import current_directory
 from lapor.timefmt import to_public, to_store, utcnow
@@ -32,19 +33,19 @@ MAX_PUBLIC = 5  # reports the citizen's step lists
 MAX_WIDE = 10  # reports the console offers
 RECENT_DAYS = 90  # only reports submitted this recently are offered
 ROUND_M = 10  # distances are shown to this
-COORDINATE = re.compile(r"-?[0-9]{1,3}(\.[0-9]{1,12})?")
 # How far a public point may lie from the exact one (half the rounding step in each direction): a report in a cell
 # this much farther than the fifth found may still show nearer.
 PUBLIC_SLACK_M = math.sqrt(2) * 0.5 * 10.0**-PUBLIC_DECIMALS * geo.METRES_PER_DEGREE
 
 
-def coordinate(raw: str | None, name: str, bound: float, problems: list[FieldProblem], where: str = "query") -> float:
-    """A latitude or longitude given as decimal degrees within +-`bound`; a problem (and 0.0) otherwise."""
+def coordinate(raw: str | None, name: str, bound: int, problems: list[FieldProblem]) -> float:
+    """A query's latitude (`bound` 90) or longitude (180) as the contract's pattern says; a problem (and 0.0)
+    otherwise."""
     if raw is None:
-        problems.append(FieldProblem((where, name), "Field required"))
+        problems.append(FieldProblem(("query", name), "Field required"))
         return 0.0
-    if COORDINATE.fullmatch(raw) is None or abs(float(raw)) > bound:
-        problems.append(FieldProblem((where, name), f"must be decimal degrees from -{bound:g} to {bound:g}"))
+    if re.fullmatch(LATITUDE_PATTERN if bound == 90 else LONGITUDE_PATTERN, raw) is None:
+        problems.append(FieldProblem(("query", name), f"must be decimal degrees from -{bound} to {bound}"))
         return 0.0
     return float(raw)
 
