@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from lapor import geo
 
+from tests.conftest import CapturedLogs
 from tests.events import valid_submission
 from tests.integration.conftest import Api, claims
 
@@ -140,3 +141,15 @@ def test_bad_coordinates_or_an_unknown_category_are_422(api: Api, query: dict[st
     status, body = nearby(api, **query)
     assert status == 422
     assert ["query", where] in [e["loc"] for e in body["errors"]]
+
+
+def test_where_a_citizen_looks_is_in_no_log_line(api: Api, captured_logs: CapturedLogs):
+    # Given a report nearby, When a citizen looks from their point (a failed lookup too)
+    report_at(api, AT_100)
+    assert len(lookup(api)) == 1
+    assert nearby(api, lat=f"{Q[0]:.6f}", lon="999", category="jalan-jembatan")[0] == 422
+    # Then neither their coordinates nor the report's point was logged (the request was)
+    logged = captured_logs.text
+    assert "request handled" in logged
+    for value in (f"{Q[0]:.6f}", f"{Q[1]:.6f}", f"{Q[0]:.4f}", str(AT_100[0]), str(AT_100[1])):
+        assert value not in logged
