@@ -156,8 +156,9 @@ CITIZEN_OPERATIONS: tuple[Operation, ...] = (
             public point (rounded to ${public_decimals} decimal places, as its location is shown) and rounded to
             ${nearby_round} m: an exact distance from a few points would give the exact point away. Read from a sparse
             index of open public reports in at most 9 cells of about 300 m around the point, never a scan. A missing or
-            out-of-range coordinate, or a category that GET /categories does not list, is 422. Under the lookup
-            throttle, like GET /reports/{tracking_id}.""",
+            out-of-range coordinate, or a category that GET /categories does not list, is 422. Within about 5 degrees
+            of a pole nothing is listed (a circle there spans too many cells). Under the lookup throttle, like GET
+            /reports/{tracking_id}.""",
         tag="citizen",
         response=("NearbyReport",),
         parameters=(

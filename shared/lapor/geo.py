@@ -23,6 +23,10 @@ METRES_PER_DEGREE = math.pi * EARTH_RADIUS_M / 180
 COARSE = 5  # geohash characters of the index's partitions (`lapor.store`)
 SUB_BITS = 4  # more bits of each coordinate in a fine cell: a coarse cell holds 16 x 16 of them
 FINE, WIDE = "fine", "coarse"  # the two levels a cover is asked for
+# The most cells a cover may have: 250 m up to 85 deg of latitude, 1,000 m up to 89 deg. Nearer a pole a circle
+# spans thousands of cells (at the pole every longitude): no cover, nothing found, rather than a request that reads
+# for minutes.
+MOST_CELLS = 64
 
 
 def _indices(lat: float, lon: float, lon_bits: int, lat_bits: int) -> tuple[int, int]:
@@ -81,12 +85,14 @@ def _steps(low: float, high: float, step: float) -> list[float]:
 
 def cover(lat: float, lon: float, radius_m: float, level: str) -> list[str]:
     """The cells of `level` that the circle of `radius_m` around the point touches (its bounding box's cells),
-    sorted. Near a pole the box spans every longitude."""
+    sorted; none when they would be more than `MOST_CELLS` (near a pole)."""
     height, width = cell_size(level)
     d_lat = radius_m / METRES_PER_DEGREE
     south, north = max(-90.0, lat - d_lat), min(90.0, lat + d_lat)
     widest = max(abs(south), abs(north))
     d_lon = 180.0 if widest >= 89.9 else min(180.0, d_lat / math.cos(math.radians(widest)))
+    if (int((north - south) / height) + 2) * (int(2 * d_lon / width) + 2) > MOST_CELLS:
+        return []
     cells = set()
     for at_lat in _steps(south, north, height):
         for at_lon in _steps(lon - d_lon, lon + d_lon, width):

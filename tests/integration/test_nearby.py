@@ -153,3 +153,9 @@ def test_where_a_citizen_looks_is_in_no_log_line(api: Api, captured_logs: Captur
     assert "request handled" in logged
     for value in (f"{Q[0]:.6f}", f"{Q[1]:.6f}", f"{Q[0]:.4f}", str(AT_100[0]), str(AT_100[1])):
         assert value not in logged
+
+
+@pytest.mark.parametrize(("lat", "lon"), [("90", "180"), ("-90", "-180"), ("89.9999", "0")])
+def test_a_pole_answers_at_once_with_nothing(api: Api, lat: str, lon: str):
+    status, body = nearby(api, lat=lat, lon=lon, category="lainnya")
+    assert status == 200 and body == []
