@@ -53,13 +53,27 @@ def get_report(request: Request) -> Response:
     return _with_etag(agency.get_report(request.claims, tracking_id))
 
 
+@router.operation("listAgencyNearbyReports")
+def list_nearby(request: Request) -> Response:
+    tracking_id = parse_tracking_id(request.path_params.get("tracking_id", ""))
+    return Response(200, agency.nearby_candidates(request.claims, tracking_id), PRIVATE)
+
+
 @router.operation("postAgencyAction")
 def post_action(request: Request) -> Response:
     tracking_id = parse_tracking_id(request.path_params.get("tracking_id", ""))
     version = if_match(request)
     body = request.body_as(AgencyAction)
     due_at = from_store(body.due_at) if body.due_at else None
-    action = ActionRequest(body.action, body.message, body.private, body.agency_id, due_at, body.assignee_sub)
+    action = ActionRequest(
+        body.action,
+        body.message,
+        body.private,
+        body.agency_id,
+        due_at,
+        assignee_sub=body.assignee_sub,
+        duplicate_of=body.duplicate_of,
+    )
     return _with_etag(agency.act(request.claims, tracking_id, action, version))
 
 

@@ -1,4 +1,5 @@
-"""Public lookups: a report's public view by Tracking ID, the directory, the public stats and health.
+"""Public lookups: a report's public view by Tracking ID, open reports nearby, the directory, the public stats and
+health.
 
 This function can read the reports table and nothing else: no writes, no KMS. Confidential content is
 stored encrypted, so even a bug here cannot show it (see `lapor.public`).
@@ -6,6 +7,7 @@ stored encrypted, so even a bug here cannot show it (see `lapor.public`).
 
 from lapor import aws
 from lapor.http import Request, Response, Router
+from lapor.nearby import public_nearby
 from lapor.observability import handler
 from lapor.public import public_agencies, public_categories, public_figures, public_report
 
@@ -18,6 +20,11 @@ DIRECTORY_CACHE = {"Cache-Control": "public, max-age=300"}
 @router.operation("getReport")
 def get_report(request: Request) -> Response:
     return Response(200, public_report(request.path_params.get("tracking_id", "")), {"Cache-Control": "no-store"})
+
+
+@router.operation("findNearbyReports")
+def find_nearby(request: Request) -> Response:
+    return Response(200, public_nearby(request.query), {"Cache-Control": "no-store"})
 
 
 @router.operation("listAgencies")

@@ -25,7 +25,7 @@ from lapor.pages import HTML, IMMUTABLE, LANGUAGES, SHORT, Site, cached, etag, l
 from lapor.photos import bucket_origin
 from lapor.store import current_directory
 
-SITE = Site(Path(__file__).parent, ("lapor.js", "track.js", "lapor.css", "statistik.js"))
+SITE = Site(Path(__file__).parent, ("lapor.js", "track.js", "lapor.css", "statistik.js", "nearby.js"))
 
 
 # Scripts, styles, images and calls from this origin only (data: for the empty favicon that saves a request),
@@ -87,6 +87,11 @@ def privacy_page(request: Request) -> Response:
 @router.operation("getStatisticsScript")
 def statistics_script(request: Request) -> Response:
     return SITE.asset(request, "statistik.js")
+
+
+@router.operation("getNearbyScript")
+def nearby_script(request: Request) -> Response:
+    return SITE.asset(request, "nearby.js")
 
 
 @router.operation("getPageScript")

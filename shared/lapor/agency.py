@@ -32,7 +32,8 @@ from lapor.errors import (
 )
 from lapor.events import commit
 from lapor.ids import parse_tracking_id
-from lapor.lifecycle import ActionRequest, ensure_allowed, plan_action
+from lapor.lifecycle import ActionRequest, Change, ensure_allowed, plan_action, plan_merge
+from lapor.nearby import MAX_WIDE, WIDE_RADIUS_M, find_nearby, nearby_view
 from lapor.observability import count, log_fields, logger
 from lapor.photos import photo_views, reserve_slot
 from lapor.statuses import AGENCY_OWES, OPEN
@@ -41,7 +42,7 @@ from lapor.timefmt import to_public, to_store, utcnow
 from lapor.views import for_agency, for_inbox
 
 if TYPE_CHECKING:
-    from lapor.shapes import AgencyReportView, AttachmentSlot, InboxPage, OfficerList
+    from lapor.shapes import AgencyReportView, AttachmentSlot, InboxPage, NearbyReport, OfficerList
 
 ROLES = ("officer", "dispatcher")  # in rising order of rights: a role after "dispatcher" coordinates too
 PAGE_SIZE, MAX_PAGE = 20, 100  # inbox reports per page: by default, at most
@@ -159,6 +160,25 @@ def get_report(claims: dict[str, str], tracking_id: str) -> AgencyReportView:
     item = _authorized_report(officer, tracking_id, directory)
     officer.record(item, "read", version=int(item.get("version", 1)))
     return agency_view(item)
+
+
+def nearby_candidates(claims: dict[str, str], tracking_id: str) -> list[NearbyReport]:
+    """Open public reports of the same category near this one, of the officer's scope: what it may be marked a
+    duplicate of. Nothing is decrypted (a confidential report's location is sealed: it has no candidates)."""
+    directory = current_directory()
+    officer = Officer.from_claims(claims, directory)
+    item = _authorized_report(officer, tracking_id, directory, whole=False)
+    officer.record(item, "nearby")  # the candidates show where the report is: recorded as any look at it
+    location = item.get("location") or {}
+    if item.get("confidential") or location.get("lat") is None or location.get("lon") is None:
+        return []
+    scope = officer.scope(directory)
+    found = find_nearby(
+        float(location["lat"]), float(location["lon"]), WIDE_RADIUS_M, item["category"], store.ReadCount(), exact=True
+    )
+    candidates = [pair for pair in found if pair[1]["tracking_id"] != tracking_id and pair[1]["agency_id"] in scope]
+    time_zone = settings().time_zone
+    return [nearby_view(distance, other, time_zone) for distance, other in candidates[:MAX_WIDE]]
 
 
 def request_photo_slot(claims: dict[str, str], tracking_id: str, content_type: str) -> AttachmentSlot:
@@ -342,6 +362,34 @@ def _assignee(officer: Officer, item: dict[str, Any], request: ActionRequest, di
     return assignee.as_assignee()
 
 
+def _duplicate(
+    officer: Officer, directory: Directory, item: dict[str, Any], request: ActionRequest
+) -> tuple[ActionRequest, tuple[str, Change]]:
+    """`mark_duplicate`: the request with the original's canonical Tracking ID, and the original's change. The
+    original must be another open, public report of the officer's scope; neither may be confidential (the public
+    pointer would tell what a confidential report is about). Anything else is a 422 on the field."""
+
+    def refuse(field: str, message: str) -> ValidationFailed:
+        return ValidationFailed([FieldProblem(("body", field), message)])
+
+    if request.private:
+        raise refuse("private", "the pointer to the original is public: mark_duplicate takes no private message")
+    if item.get("confidential"):
+        raise Conflict("A confidential report cannot be marked as a duplicate: its pointer would be public.")
+    try:
+        original_id = parse_tracking_id(request.duplicate_of or "")
+    except ReportNotFound:
+        raise refuse("duplicate_of", "is not a Tracking ID") from None
+    original = store.get_report(original_id, ("tracking_id", "agency_id", "status", "confidential"))
+    if original_id == item["tracking_id"]:
+        raise refuse("duplicate_of", "is this report itself")
+    if original is None or original["agency_id"] not in officer.scope(directory):
+        raise refuse("duplicate_of", "is not a report of your agency's scope")
+    if original["status"] not in OPEN or original.get("confidential"):
+        raise refuse("duplicate_of", "must be an open report that is not confidential")
+    return replace(request, duplicate_of=original_id), (original_id, plan_merge(original, item))
+
+
 def act(claims: dict[str, str], tracking_id: str, request: ActionRequest, if_match: int | None) -> AgencyReportView:
     """Apply one action; exactly one of two concurrent actions on a report wins, the other gets 409."""
     directory = current_directory()
@@ -362,6 +410,9 @@ def act(claims: dict[str, str], tracking_id: str, request: ActionRequest, if_mat
         disposed = {"assignee_sub": request.assignee["sub"], "assignee_name": request.assignee["name"]}
     officer.record(item, "action", action=request.action, version=version, **disposed)
     ensure_allowed(item, request.action)
+    linked = None
+    if request.action == "mark_duplicate":
+        request, linked = _duplicate(officer, directory, item, request)
     key, envelope = sealing_key(item, sealing=request.private and request.message is not None)
     sealer = message_sealer(item, key, request.private) if request.message is not None else None
     now = utcnow()
@@ -370,7 +421,7 @@ def act(claims: dict[str, str], tracking_id: str, request: ActionRequest, if_mat
         change.scope = directory.coordinators(change.agency[0])
     if envelope is not None:
         change.set_fields["sealed"] = envelope
-    updated = commit(tracking_id, change)
+    updated = commit(tracking_id, change, linked=linked)
     count(f"Action_{request.action}")
     logger.info(
         "agency action",

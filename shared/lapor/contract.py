@@ -101,6 +101,12 @@ IDEMPOTENCY_KEY = Parameter(
         secret of its own, so neither a guessed key nor a copy of its tables yields a receipt.""",
 )
 
+# Decimal degrees as query parameters, their ranges in the patterns (the operations check the same patterns).
+LATITUDE_PATTERN = r"^-?(90(\.0{1,12})?|[1-8]?[0-9](\.[0-9]{1,12})?)$"
+LONGITUDE_PATTERN = r"^-?(180(\.0{1,12})?|(1[0-7][0-9]|[1-9]?[0-9])(\.[0-9]{1,12})?)$"
+LATITUDE_SCHEMA = {"type": "string", "pattern": LATITUDE_PATTERN, "examples": ["-0.9553"]}
+LONGITUDE_SCHEMA = {"type": "string", "pattern": LONGITUDE_PATTERN, "examples": ["114.8956"]}
+
 CITIZEN_OPERATIONS: tuple[Operation, ...] = (
     Operation(
         operation_id="submitReport",
@@ -136,6 +142,33 @@ CITIZEN_OPERATIONS: tuple[Operation, ...] = (
         response="PublicReportView",
         parameters=(TRACKING_ID,),
         errors=(404,),
+    ),
+    Operation(
+        operation_id="findNearbyReports",
+        method="GET",
+        path="/reports/nearby",
+        function="TrackReportFunction",
+        summary="Sudah dilaporkan? Open reports of a category near a point",
+        description="""Before filing: at most ${nearby_max} open, public reports of the category within
+            ${nearby_radius} m of the point, submitted in the last ${nearby_days} days, nearest first, so that a citizen
+            can support one (POST /reports/{tracking_id}/support) instead of filing the same problem again.
+            Confidential, closed and rejected reports are never listed. Distances are measured from each report's
+            public point (rounded to ${public_decimals} decimal places, as its location is shown) and rounded to
+            ${nearby_round} m: an exact distance from a few points would give the exact point away. Read from a sparse
+            index of open public reports in at most 9 cells of about 300 m around the point, never a scan. A missing or
+            out-of-range coordinate, or a category that GET /categories does not list, is 422. Within about 5 degrees
+            of a pole nothing is listed (a circle there spans too many cells). Under the lookup throttle, like GET
+            /reports/{tracking_id}.""",
+        tag="citizen",
+        response=("NearbyReport",),
+        parameters=(
+            Parameter("lat", "query", LATITUDE_SCHEMA, "Latitude, decimal degrees (-90 to 90)", required=True),
+            Parameter("lon", "query", LONGITUDE_SCHEMA, "Longitude, decimal degrees (-180 to 180)", required=True),
+            Parameter(
+                "category", "query", {"type": "string", "maxLength": 64}, "A category code of GET /categories", True
+            ),
+        ),
+        errors=(422,),
     ),
 )
 
@@ -390,6 +423,19 @@ AGENCY_OPERATIONS: tuple[Operation, ...] = (
         ),
         errors=(400, 401, 403, 404, 409, 413, 422),
         response_headers={"ETag": "The report's new version"},
+    ),
+    agency_operation(
+        operation_id="listAgencyNearbyReports",
+        method="GET",
+        path="/agency/reports/{tracking_id}/nearby",
+        summary="Open reports near this one, to mark it as a duplicate",
+        description="""At most ${nearby_wide_max} open, public reports of the same category within ${nearby_wide} m of
+            this report, of the caller's scope, submitted in the last ${nearby_days} days, nearest first (measured from
+            the exact points): the candidates for `mark_duplicate`'s duplicate_of. Empty for a confidential report or
+            one without a location. From the same sparse index as GET /reports/nearby, never a scan.""",
+        response=("NearbyReport",),
+        parameters=(TRACKING_ID,),
+        errors=(401, 403, 404),
     ),
     agency_operation(
         operation_id="postAgencyAttachment",
@@ -675,6 +721,14 @@ WEB_OPERATIONS: tuple[Operation, ...] = (
     _asset(
         "getStatisticsScript", "/assets/statistik.js", "WebPagesFunction", "citizen", "The statistics page's script"
     ),
+    _asset(
+        "getNearbyScript",
+        "/assets/nearby.js",
+        "WebPagesFunction",
+        "citizen",
+        "The form's 'Sudah dilaporkan?' step",
+        "the form's script does once a point and a category are chosen",
+    ),
     *_qr_codes(
         "Agency",
         "/agencies/{agency_id}",
@@ -806,14 +860,26 @@ OPEN311_LIST_PARAMETERS = (
         {"type": "string", "pattern": "^(open|closed)(,(open|closed))*$"},
         "open, closed or both, comma-separated",
     ),
+    Parameter("lat", "query", LATITUDE_SCHEMA, "With long: only open requests near this point (decimal degrees)"),
+    Parameter("long", "query", LONGITUDE_SCHEMA, "With lat: the point's longitude (decimal degrees)"),
+    Parameter(
+        "radius",
+        "query",
+        {"type": "string", "pattern": "^[0-9]{1,4}$"},
+        "With lat and long: metres from the point, 1 to ${nearby_wide} (the default)",
+    ),
     JURISDICTION,
 )
-OPEN311_LIST = """Public (never confidential) reports, newest first, at most ${open311_listed}, read from a sparse index
-    of public reports (never a scan). No reporter data: there is none to show. lat and long are rounded to
+OPEN311_LIST = """Public (never confidential) reports, newest first, at most ${open311_listed}, read from a sparse
+    index of public reports (never a scan). No reporter data: there is none to show. lat and long are rounded to
     ${public_decimals} decimal places (about 110 m), as on every public endpoint. A rejected report is listed (status
-    closed) with its dates and status_notes only: description, address, lat, long and media_url are null; its reason is
-    in the public view, GET /reports/{tracking_id}. A query that no schema can rule out is refused with 400: start_date
-    and end_date more than ${open311_days} days apart, end_date before start_date, an unknown service_code."""
+    closed) with its dates and status_notes only: description, address, lat, long and media_url are null; its reason
+    is in the public view, GET /reports/{tracking_id}. With lat and long (and radius): only open requests within
+    radius of the point, nearest first, measured from their public points, from the sparse index GET /reports/nearby
+    reads (at most 4 cells of 4.9 km for 1,000 m); status=closed alone, a coordinate out of range, one without the
+    other or a radius beyond ${nearby_wide} m is refused with 400. A query that no schema can rule out is refused with
+    400: start_date and end_date more than ${open311_days} days apart, end_date before start_date, an unknown
+    service_code."""
 OPEN311_FILE = """Form-encoded, as the spec says, with a partner's api_key (issued by an operator with `lapor
     open311-key create`; missing, unknown or revoked: 403; each use counted). The very same submission as POST /reports:
     same rules, routing, deadlines, notification and Idempotency-Key. The title is the description's first words unless

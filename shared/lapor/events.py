@@ -50,15 +50,19 @@ def publish(event: dict[str, Any]) -> bool:
 
 
 def commit(
-    tracking_id: str, change: Change, stale: str = "The report changed meanwhile; reload it and try again."
+    tracking_id: str,
+    change: Change,
+    stale: str = "The report changed meanwhile; reload it and try again.",
+    linked: tuple[str, Change] | None = None,
 ) -> dict[str, Any]:
-    """Apply a planned change in one conditional write, then send its event (the outbox has it either way);
-    returns the report as it now is, every message included.
+    """Apply a planned change in one conditional write (with a `linked` change of another report: both in one
+    transaction), then send its event (the outbox has it either way); returns the report as it now is, every
+    message included.
 
     Raises `Conflict` (409) when another change got there first.
     """
     try:
-        store.apply_change(tracking_id, change)
+        store.apply_change(tracking_id, change, linked)
     except store.StaleReport:
         raise Conflict(stale) from None
     if change.event is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,6 +42,8 @@ TRANSITIONS: dict[str, Transition] = {
     # A coordinator gives an open report to one officer (or another one): who works on it, not who is
     # responsible. No status, deadline, timeline entry or event changes; the audit trail records it.
     "assign": Transition(("submitted", "verified", "in_progress", "responded"), None, "assigned"),
+    # The same problem as another open report (`duplicate_of`): closed with a public pointer to it (issue 27).
+    "mark_duplicate": Transition(("submitted", "verified", "in_progress", "responded"), "closed", "closed"),
 }
 # Actions only a coordinator (a dispatcher, or a role above it) may take.
 COORDINATOR_ACTIONS = frozenset({"assign"})
@@ -121,6 +123,25 @@ class ActionRequest:
     due_at: datetime | None = None
     assignee_sub: str | None = None  # assign: who, as the request names them
     assignee: Mapping[str, str] | None = None  # assign: their sub, name and agency (`agency.Officer.as_assignee`)
+    duplicate_of: str | None = None  # mark_duplicate: the original's Tracking ID, already checked
+
+
+def duplicate_pointer(original: str) -> str:
+    """The public message a report marked as a duplicate shows: which report it repeats."""
+    return f"Laporan ini sama dengan {original}. Dukungan dan tindak lanjut ada di laporan itu."
+
+
+def plan_merge(original: Mapping[str, Any], duplicate: Mapping[str, Any]) -> Change:
+    """What marking `duplicate` as a repeat of `original` changes on the original, in the same transaction: one
+    more merged report, and its reporter and supporters count as the original's supporters. Nothing about the
+    duplicate's reporter, nor which report was merged, is kept on the original: its reporter cannot learn them."""
+    return Change(
+        original,
+        expected_status=TRANSITIONS["mark_duplicate"].allowed_from,
+        require_equal={"confidential": False},
+        add_fields={"merged_count": 1, "support_count": 1 + int(duplicate.get("support_count", 0))},
+        bump_version=False,
+    )
 
 
 def timeline_entry(
@@ -214,9 +235,15 @@ def plan_action(
                 ]
             )
         change.due_stage, change.due_at = report.get("due_stage", "respond"), request.due_at
-    elif request.action in ("reject", "close"):
+    elif request.action in ("reject", "close", "mark_duplicate"):
         change.clear_deadline = True
         fields["closed_at"] = to_store(now)
+    if request.action == "mark_duplicate":
+        assert request.duplicate_of is not None
+        fields["duplicate_of"] = request.duplicate_of
+        change.require_equal["confidential"] = False
+        pointer = duplicate_pointer(request.duplicate_of)
+        request = replace(request, message=f"{pointer}\n\n{request.message}" if request.message else pointer)
 
     change.timeline.append(
         timeline_entry(now, transition.event, new_status, actor.name, request.message, request.private, sealer)

@@ -361,7 +361,7 @@ class ReportSubmission(Strict):
 
 
 AgencyActionName = Literal[
-    "verify", "transfer", "start", "respond", "extend", "reject", "close", "not_responsible", "assign"
+    "verify", "transfer", "start", "respond", "extend", "reject", "close", "not_responsible", "assign", "mark_duplicate"
 ]
 # An officer's subject in the user pool (Cognito: a UUID); what GET /agency/officers lists as `sub`.
 OfficerSub = Annotated[str, Field(min_length=1, max_length=128, pattern="^[A-Za-z0-9_.@+-]+$")]
@@ -381,6 +381,7 @@ ACTION_FIELDS: dict[str, tuple[tuple[str, ...], bool]] = {
     "agency_id": (("transfer",), True),
     "due_at": (("extend",), True),
     "assignee_sub": (("assign",), True),
+    "duplicate_of": (("mark_duplicate",), True),
 }
 
 
@@ -416,6 +417,12 @@ class AgencyAction(Strict):
     due_at: Timestamp | None = Field(default=None, description="extend only: the new deadline")
     assignee_sub: OfficerSub | None = Field(
         default=None, description="assign only: the officer, a `sub` of GET /agency/officers (or the caller's own)"
+    )
+    duplicate_of: str | None = Field(
+        default=None,
+        max_length=40,
+        description="mark_duplicate only: the Tracking ID of the open, public report of the caller's scope that this "
+        "one repeats",
     )
 
 

@@ -21,6 +21,7 @@ from lapor.config import settings
 from lapor.directory import Directory
 from lapor.errors import FieldProblem, Forbidden, NotFound, PayloadTooLarge, ReportNotFound, ValidationFailed
 from lapor.ids import parse_tracking_id
+from lapor.nearby import WIDE_RADIUS_M, coordinate, find_nearby
 from lapor.observability import count, logger
 from lapor.statuses import CLOSED
 from lapor.store import current_directory
@@ -238,6 +239,25 @@ def _choices(query: Mapping[str, str], name: str, allowed: Any) -> list[str] | N
     return chosen
 
 
+def _near(query: Mapping[str, str], states: list[str]) -> tuple[float, float, int] | None:
+    """`lat`, `long` and `radius` (metres, default and at most `WIDE_RADIUS_M`), or None when no point is given."""
+    if "lat" not in query and "long" not in query:
+        if "radius" in query:
+            raise _bad_query("radius", "only with lat and long")
+        return None
+    problems: list[FieldProblem] = []
+    lat = coordinate(query.get("lat"), "lat", 90, problems)
+    lon = coordinate(query.get("long"), "long", 180, problems)
+    radius = query.get("radius", str(WIDE_RADIUS_M))
+    if not radius.isdigit() or not 1 <= int(radius) <= WIDE_RADIUS_M:
+        problems.append(FieldProblem(("query", "radius"), f"must be whole metres from 1 to {WIDE_RADIUS_M}"))
+    if "open" not in states:
+        problems.append(FieldProblem(("query", "status"), "near a point only open requests are listed"))
+    if problems:
+        raise ValidationFailed(problems, "Query is not valid")
+    return lat, lon, int(radius)
+
+
 def find_requests(
     query: Mapping[str, str], now: datetime | None = None, read: store.ReadCount | None = None
 ) -> list[shapes.Open311ServiceRequest]:
@@ -264,6 +284,7 @@ def find_requests(
         raise _bad_query("end_date", "must not be before start_date")
     if end - start > MAX_RANGE:
         raise _bad_query("end_date", f"may be at most {MAX_RANGE.days} days after start_date")
+    near = _near(query, states)
     ids = query.get("service_request_id")
     if ids is not None:
         wanted = [part for part in ids.split(",") if part]
@@ -278,6 +299,12 @@ def find_requests(
         items = [i for i in store.get_public_reports(canonical) if not i.get("confidential")]
         items.sort(key=lambda i: (str(i["submitted_at"]), str(i["tracking_id"])), reverse=True)
         return [request_view(item, directory) for item in items]
+    if near is not None:
+        categories: list[str | None] = [*codes] if codes else [None]
+        counted = read or store.ReadCount()
+        found = [pair for code in categories for pair in find_nearby(*near, code, counted, since=first)]
+        found.sort(key=lambda pair: (pair[0], str(pair[1]["tracking_id"])))
+        return [request_view(item, directory) for _, item in found if item["submitted_at"] <= last][:MAX_LISTED]
     index, partitions = store.public_partitions(codes, states)
     items = store.public_reports(index, partitions, first, last, MAX_LISTED, read)
     return [request_view(item, directory) for item in items]

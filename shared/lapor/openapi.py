@@ -63,7 +63,7 @@ XML_SCHEMA = {
 @cache
 def facts() -> dict[str, object]:
     """The figures the descriptions quote (`${name}`), read from the constants and defaults that enforce them."""
-    from lapor import agency, notify, open311, photos, replies, reporter, rights, views
+    from lapor import agency, nearby, notify, open311, photos, replies, reporter, rights, views
     from lapor.config import Settings
     from lapor.contract import IDEMPOTENCY_KEY_CHARACTERS
     from lapor.http import MAX_BODY_BYTES
@@ -96,6 +96,12 @@ def facts() -> dict[str, object]:
         "open311_listed": f"{open311.MAX_LISTED:,}",
         "public_decimals": views.PUBLIC_DECIMALS,
         "max_export": agency.MAX_EXPORT,
+        "nearby_max": nearby.MAX_PUBLIC,
+        "nearby_radius": nearby.PUBLIC_RADIUS_M,
+        "nearby_wide": f"{nearby.WIDE_RADIUS_M:,}",
+        "nearby_wide_max": nearby.MAX_WIDE,
+        "nearby_days": nearby.RECENT_DAYS,
+        "nearby_round": nearby.ROUND_M,
         "reply_notice_minutes": int(notify.REPLY_NOTICE_QUIET.total_seconds()) // 60,
         "key_length": "{} to {}".format(*IDEMPOTENCY_KEY_CHARACTERS),
         "reopened": REOPEN.to,

@@ -174,7 +174,11 @@ class ReportSummary(TypedDict):
     escalation_level: Count
     anonymous: bool
     confidential: bool
-    support_count: Count
+    support_count: Annotated[int, Limits(ge=0), Doc("Supporters, each report marked as its duplicate included")]
+    merged_count: Annotated[int, Limits(ge=0), Doc("Reports an officer marked as duplicates of this one")]
+    duplicate_of: NotRequired[
+        Annotated[str | None, Doc("Closed as the same problem as this report (its Tracking ID): follow that one")]
+    ]
 
 
 class ReportCore(ReportSummary):
@@ -315,6 +319,20 @@ class SavedReplies(TypedDict):
 class SupportCount(TypedDict):
     tracking_id: str
     support_count: Count
+
+
+class NearbyReport(TypedDict):
+    """An open public report near a point ("Sudah dilaporkan?"): what its public view shows of it, and how far."""
+
+    tracking_id: str
+    category: str
+    title: str | None
+    status: ReportStatus
+    submitted_at: str
+    distance_m: Annotated[int, Limits(ge=0), Doc("Metres from the point asked about, rounded to 10 m")]
+    support_count: Annotated[int, Limits(ge=0), Doc("Supporters, each report marked as its duplicate included")]
+    merged_count: Annotated[int, Limits(ge=0), Doc("Reports an officer marked as duplicates of this one")]
+    location: PublicLocation | None
 
 
 class AgencyFigures(TypedDict):

@@ -40,6 +40,10 @@ Indexes (all sparse, keys written only when they apply):
   public_service (service_pk=PUBLIC#<category>#<open|closed>, public_sk)    the same, by category
     (both project only public attributes: never the sealed envelope nor the access code's hash)
          (outbox_pk=OUTBOX_STUCK, outbox_at)                      the same, after the relay gave up
+  nearby (geo_pk=GEO#<geohash 5>, geo_sk=<category>#<fine cell in it>#<submitted at>#<id>)
+    open, non-confidential reports with a location (set while open, removed when closed or rejected): one key
+    for both radii (`lapor.geo`). A 250 m lookup reads each of its at most 9 fine cells as a key range of its
+    category, newest 90 days only; a 1,000 m one reads up to 4 partitions (NEARBY_ATTRIBUTES projected)
   retention (retain_pk=RETAIN, retain_at=<closed at>)             closed or rejected reports that still hold
     personal data (set when a report closes, removed once `erase_personal_data` erased it)
   officer_audit (officer_sub, sk)                                 audit entries by officer account, oldest first
@@ -57,6 +61,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from lapor import geo
 from lapor.aws import client
 from lapor.config import settings
 from lapor.directory import COORDINATING_LEVELS, Directory
@@ -83,6 +88,7 @@ DUE_PK = "DUE"
 RETAIN_PK = "RETAIN"
 STATS_PK = "STATS"
 ASSIGNEE_PREFIX = "OFFICER#"  # the assigned index's partitions
+GEO_PREFIX = "GEO#"
 AUDIT_PREFIX = "AUDIT#"
 PARTNER_KEY_PK = "OPEN311_KEY"
 DELIVERY_PREFIX = "delivery:"
@@ -178,6 +184,11 @@ REPORT_ATTRIBUTES = (
     # the officer a coordinator assigned the report to, and the assigned index's key
     "assignee",
     "assignee_pk",
+    # a duplicate's original, an original's merged duplicates, and the nearby index's keys
+    "duplicate_of",
+    "merged_count",
+    "geo_pk",
+    "geo_sk",
 )
 # What a message item (sk PUBLIC#... or PRIVATE#...) holds besides its key.
 MESSAGE_ATTRIBUTES = ("message", "sealed")
@@ -586,6 +597,8 @@ PUBLIC_ATTRIBUTES = (
     "anonymous",
     "confidential",
     "support_count",
+    "merged_count",
+    "duplicate_of",
     "title",
     "description",
     "location",
@@ -668,6 +681,7 @@ def create_report(
         "outbox_pk": OUTBOX_PK,
         "outbox_at": _outbox_due(event),
         **_public_keys(report, status),
+        **nearby_keys(report, status),
     }
     s = settings()
     report_put = {
@@ -739,6 +753,9 @@ def layout(change: Change) -> tuple[dict[str, Any], list[str]]:
             removes.extend(["assignee", "assignee_pk"])
         if (status in CLOSED) != (seen["status"] in CLOSED):
             sets.update(_public_keys(seen, status))  # the public listing shows it open or closed
+            nearby = nearby_keys(seen, status)  # only open reports are found nearby
+            sets.update(nearby)
+            removes.extend([] if nearby else ["geo_pk", "geo_sk"])
             if status in CLOSED:  # its personal data's retention period runs from now (`retention_pages`)
                 sets.update(retain_pk=RETAIN_PK, retain_at=sets.get("closed_at") or sets["updated_at"])
             else:
@@ -757,12 +774,40 @@ def layout(change: Change) -> tuple[dict[str, Any], list[str]]:
     return sets, removes
 
 
-def apply_change(tracking_id: str, change: Change) -> dict[str, Any]:
+def apply_change(tracking_id: str, change: Change, linked: tuple[str, Change] | None = None) -> dict[str, Any]:
     """Apply `change` to a report in one conditional UpdateItem; returns what `change.returns` asks for
-    (nothing by default: `read_report` reads the report with its messages when a caller needs it).
+    (nothing by default: `read_report` reads the report with its messages when a caller needs it). With a
+    `linked` change of another report (its Tracking ID and change), both are written in one transaction or
+    neither (a duplicate and its original), and nothing is returned.
 
     Raises `StaleReport` when a condition does not hold (another action won, or a stale version).
     """
+    kwargs, texts = _update_request(tracking_id, change)
+    ddb = client("dynamodb")
+    # The texts first, so that an entry never refers to a missing text. Until the update refers to them they
+    # are part of nothing: the text of a refused change stays unreferenced and is never shown (a public one
+    # was public text anyway; any other is only read with the access code or by the agency, sealed if the
+    # report is confidential).
+    for text in texts:
+        ddb.put_item(TableName=kwargs["TableName"], Item=to_item(text))
+    if linked is not None:
+        other, other_texts = _update_request(*linked)
+        assert not other_texts, "a linked change writes no message"
+        updates = [{k: v for k, v in request.items() if k != "ReturnValues"} for request in (kwargs, other)]
+        try:
+            ddb.transact_write_items(TransactItems=[{"Update": update} for update in updates])
+        except ddb.exceptions.TransactionCanceledException as exc:
+            raise StaleReport() from exc
+        return {}
+    try:
+        result = ddb.update_item(**kwargs)
+    except ddb.exceptions.ConditionalCheckFailedException as exc:
+        raise StaleReport() from exc
+    return from_item(result.get("Attributes") or {})
+
+
+def _update_request(tracking_id: str, change: Change) -> tuple[dict[str, Any], list[Any]]:
+    """The UpdateItem request of a change, and the message items it refers to."""
     names: dict[str, str] = {}
     values: dict[str, Any] = {}
 
@@ -802,7 +847,6 @@ def apply_change(tracking_id: str, change: Change) -> dict[str, Any]:
         expression += " REMOVE " + ", ".join(name(f) for f in remove_fields)
     if adds:
         expression += " ADD " + ", ".join(adds)
-    ddb = client("dynamodb")
     kwargs: dict[str, Any] = {
         "TableName": settings().reports_table,
         "Key": report_key(tracking_id),
@@ -813,17 +857,7 @@ def apply_change(tracking_id: str, change: Change) -> dict[str, Any]:
     }
     if values:
         kwargs["ExpressionAttributeValues"] = values
-    # The texts first, so that an entry never refers to a missing text. Until the update refers to them they
-    # are part of nothing: the text of a refused change stays unreferenced and is never shown (a public one
-    # was public text anyway; any other is only read with the access code or by the agency, sealed if the
-    # report is confidential).
-    for text in texts:
-        ddb.put_item(TableName=kwargs["TableName"], Item=to_item(text))
-    try:
-        result = ddb.update_item(**kwargs)
-    except ddb.exceptions.ConditionalCheckFailedException as exc:
-        raise StaleReport() from exc
-    return from_item(result.get("Attributes") or {})
+    return kwargs, texts
 
 
 def reserve_attachment(tracking_id: str, slot: Mapping[str, Any], seen_rev: int, drop: list[str]) -> None:
@@ -1182,6 +1216,77 @@ def _public_keys(report: Mapping[str, Any], status: str) -> dict[str, str]:
         "service_pk": f"{PUBLIC_PREFIX}{report['category']}#{state}",
         "public_sk": f"{report['submitted_at']}#{report['tracking_id']}",
     }
+
+
+def nearby_keys(report: Mapping[str, Any], status: str) -> dict[str, str]:
+    """The nearby index's keys of a report in `status`: none unless it is open, public and has a location."""
+    location = report.get("location") or {}
+    if report.get("confidential") or status in CLOSED or location.get("lat") is None or location.get("lon") is None:
+        return {}
+    cell = geo.fine_cell(float(location["lat"]), float(location["lon"]))
+    return {
+        "geo_pk": GEO_PREFIX + cell[: geo.COARSE],
+        "geo_sk": f"{report['category']}#{cell[geo.COARSE :]}#{report['submitted_at']}#{report['tracking_id']}",
+    }
+
+
+# What the nearby index projects (template.yaml says the same) and what its readers ask for by name.
+NEARBY_ATTRIBUTES = (
+    "tracking_id",
+    "category",
+    "agency_id",
+    "agency_name",
+    "status",
+    "title",
+    "description",
+    "location",
+    "submitted_at",
+    "updated_at",
+    "due_at",
+    "support_count",
+    "merged_count",
+)
+# What a nearby read names: the index's keys (its key condition) and NEARBY_ATTRIBUTES.
+NEARBY_READ = ("geo_pk", "geo_sk", *NEARBY_ATTRIBUTES)
+
+
+def nearby_items(cells: list[str], category: str | None, since: str, read: ReadCount) -> list[dict[str, Any]]:
+    """The open public reports in these cells (`geo.FINE` or `geo.WIDE`) of `category` (None: every category)
+    submitted at or after `since`, from the nearby index only; `read` counts the items read.
+
+    A fine cell is one key range (its category, its cell, from `since` on); a coarse cell is its category's
+    range, or its whole partition, the date checked here (as for fine cells of any category: their partitions).
+    """
+    projection = _projection(NEARBY_ATTRIBUTES)
+    found: list[dict[str, Any]] = []
+    if category is None:
+        cells = list(dict.fromkeys(cell[: geo.COARSE] for cell in cells))
+    for cell in cells:
+        values: dict[str, Any] = {":pk": {"S": GEO_PREFIX + cell[: geo.COARSE]}}
+        condition = "geo_pk = :pk"
+        if len(cell) > geo.COARSE and category is not None:
+            condition += " AND geo_sk BETWEEN :low AND :high"
+            prefix = f"{category}#{cell[geo.COARSE :]}#"
+            values.update({":low": {"S": prefix + since}, ":high": {"S": prefix + "~"}})
+        elif category is not None:
+            condition += " AND begins_with(geo_sk, :category)"
+            values[":category"] = {"S": category + "#"}
+        kwargs: dict[str, Any] = {
+            "TableName": settings().reports_table,
+            "IndexName": "nearby",
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+            **projection,
+        }
+        while True:
+            result = client("dynamodb").query(**kwargs)
+            read.items += int(result.get("ScannedCount", 0))
+            found.extend(from_item(item) for item in result.get("Items", []) if item["submitted_at"]["S"] >= since)
+            last = result.get("LastEvaluatedKey")
+            if not last:
+                break
+            kwargs["ExclusiveStartKey"] = last
+    return found
 
 
 def public_partitions(categories: list[str] | None, states: list[str]) -> tuple[str, list[str]]:

@@ -105,6 +105,8 @@ def _summary(item: dict[str, Any], time_zone: str) -> shapes.ReportSummary:
         "anonymous": bool(item.get("anonymous")),
         "confidential": bool(item.get("confidential")),
         "support_count": int(item.get("support_count", 0)),
+        "merged_count": int(item.get("merged_count", 0)),
+        "duplicate_of": item.get("duplicate_of"),
     }
 
 

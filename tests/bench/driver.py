@@ -237,6 +237,9 @@ def _run_phases(
         if "inbox" in options.phases:
             progress(f"a coordinator's inbox: {local.INBOX_OFFICES} offices, {local.INBOX_REPORTS:,} open reports")
             _phase(phases, "inbox", progress, lambda: local.coordinator_inbox_at_scale(stack, progress=progress))
+        if "nearby" in options.phases:
+            progress(f'"Sudah dilaporkan?" at scale: {local.NEARBY_REPORTS:,} located reports')
+            _phase(phases, "nearby", progress, lambda: local.nearby_at_scale(stack, local.NEARBY_REPORTS, progress))
         if options.sizes:
             progress(f"escalation at scale: up to {max(options.sizes):,} reports")
             at = datetime.now(UTC)

@@ -215,11 +215,15 @@ class ReportSeeder:
         closed_at: datetime | None = None,
         agency: tuple[str, str] | None = None,
         status: str | None = None,
+        location: tuple[float, float] | None = None,
     ) -> None:
         """One copy under its own id, submitted at `submitted_at` (default: the template's moment), open
         with a deadline at `due_at`, or closed (then out of the due index, in the closed public partitions;
         with `closed_at`, in the retention index from then, as closing puts it); with another `agency` (id,
-        name: an agency under the template's coordinators) or open `status`."""
+        name: an agency under the template's coordinators) or open `status`; at `location` (default: the
+        template's point), in the nearby index while open (lapor.store's keys)."""
+        from lapor.store import nearby_keys
+
         attributes = dict(self.attributes)
         if agency is not None or status is not None:
             from lapor.directory import COORDINATING_LEVELS
@@ -239,6 +243,18 @@ class ReportSeeder:
                 if f"scope_{level}_pk" in attributes:
                     attributes[f"scope_{level}_status_pk"] = {"S": f"{attributes[f'scope_{level}_pk']['S']}#{state}"}
         submitted = attributes["submitted_at"]["S"] if submitted_at is None else _stored(submitted_at)
+        lat, lon = location or (
+            float(attributes["location"]["M"]["lat"]["N"]),
+            float(attributes["location"]["M"]["lon"]["N"]),
+        )
+        attributes["location"] = {"M": {"lat": {"N": repr(lat)}, "lon": {"N": repr(lon)}}}
+        for name in ("geo_pk", "geo_sk"):
+            attributes.pop(name, None)
+        report = {"location": {"lat": lat, "lon": lon}, "category": attributes["category"]["S"]}
+        keys = nearby_keys(
+            {**report, "submitted_at": submitted, "tracking_id": tracking_id}, "closed" if closed else "submitted"
+        )
+        attributes.update({name: {"S": value} for name, value in keys.items()})
         place = {"S": f"{submitted}#{tracking_id}"}
         attributes.update(
             {
@@ -714,4 +730,110 @@ def coordinator_inbox_at_scale(
             f"{result['read']} items read"
         )
         results.append(result)
+
+
+# ---------------------------------------------------------------- "Sudah dilaporkan?" at scale
+
+NEARBY_REPORTS = 50_000
+TOWN = (-0.955, 114.896)  # Muara Teweh: the dense town centre, 3 km x 3 km
+TOWN_SIDE_DEG = 0.027
+REGENCY = (-1.3, 114.3, 0.3, 115.6)  # south, west, north, east: the sparse rest of a regency (about 8,300 km2)
+TOWN_SHARE = 0.4
+NEARBY_YEARS = 3  # 50,000 reports in 3 years: ten times Bojonegoro's 1,600 a year
+OPEN_DAYS = 60  # reports younger than this are still open; of the older ones, one in OPEN_EVERY
+OPEN_EVERY = 20
+NEARBY_LOOKUPS = 5  # lookups at random points of each area
+
+
+def nearby_place(n: int, rng: Any) -> tuple[str, tuple[float, float]]:
+    """Where the n-th seeded report is: the town centre (a share of them) or anywhere in the regency."""
+    if rng.random() < TOWN_SHARE:
+        half = TOWN_SIDE_DEG / 2
+        return "town", (round(TOWN[0] + rng.uniform(-half, half), 5), round(TOWN[1] + rng.uniform(-half, half), 5))
+    south, west, north, east = REGENCY
+    return "regency", (round(rng.uniform(south, north), 5), round(rng.uniform(west, east), 5))
+
+
+def expected_nearby(seeded: list[dict[str, Any]], lat: float, lon: float, since: str) -> list[str]:
+    """What GET /reports/nearby must answer, worked out from the seeded reports directly (every one of them)."""
+    from lapor import geo, nearby
+    from lapor.views import public_location
+
+    found = []
+    for report in seeded:
+        if report["closed"] or report["submitted_at"] < since:
+            continue
+        point = public_location({"lat": report["lat"], "lon": report["lon"]}) or {}
+        distance = geo.distance_m(lat, lon, float(point["lat"]), float(point["lon"]))
+        if distance <= nearby.PUBLIC_RADIUS_M:
+            found.append((distance, report["tracking_id"]))
+    return [tracking_id for _, tracking_id in sorted(found)[: nearby.MAX_PUBLIC]]
+
+
+def nearby_at_scale(
+    stack: Any, reports: int = NEARBY_REPORTS, progress: Callable[[str], None] = print, lookups: int = NEARBY_LOOKUPS
+) -> list[dict[str, Any]]:
+    """GET /reports/nearby through TrackReportFunction with `reports` located road reports in the table (a dense
+    town centre and a sparse regency): items read per lookup against the reports returned and the cells read."""
+    import random
+
+    from lapor import nearby
+
+    from tests.bench.harness import counting_aws_calls
+
+    rng = random.Random(27)
+    now = datetime.now(UTC)
+    seeder = ReportSeeder(stack, submit(stack, valid_submission())["tracking_id"])
+    seeded: list[dict[str, Any]] = []
+    started = time.monotonic()
+    with seeder.quickly():
+        for n in range(reports):
+            _, (lat, lon) = nearby_place(n, rng)
+            submitted = now - timedelta(seconds=NEARBY_YEARS * 365 * 86_400 * (n + 1) / (reports + 1))
+            closed = submitted < now - timedelta(days=OPEN_DAYS) and n % OPEN_EVERY != 0
+            tracking_id = f"NEAR-{n:06d}"
+            seeder.put(tracking_id, now + timedelta(days=30), submitted, closed=closed, location=(lat, lon))
+            seeded.append(
+                {
+                    "tracking_id": tracking_id,
+                    "lat": lat,
+                    "lon": lon,
+                    "closed": closed,
+                    "submitted_at": _stored(submitted),
+                }
+            )
+    progress(f"nearby: {reports:,} located reports seeded in {time.monotonic() - started:.0f} s")
+    since = _stored(now - timedelta(days=nearby.RECENT_DAYS))
+    category = valid_submission()["category"]
+    results = []
+    for area in ("town", "regency"):
+        for _ in range(lookups):
+            if area == "town":
+                lat, lon = TOWN[0] + rng.uniform(-0.01, 0.01), TOWN[1] + rng.uniform(-0.01, 0.01)
+            else:
+                south, west, north, east = REGENCY
+                lat, lon = rng.uniform(south, north), rng.uniform(west, east)
+            lat, lon = round(lat, 6), round(lon, 6)
+            query = {"lat": f"{lat}", "lon": f"{lon}", "category": category}
+            event = api_event("GET", "/reports/nearby", query=query)
+            with moto_projects_once(), patient_clients(), counting_aws_calls(record=True) as counter:
+                response = stack.invoke("TrackReportFunction", event)
+            if response["statusCode"] != 200:
+                raise RuntimeError(f"nearby lookup failed: {response['body'][:300]}")
+            returned = [r["tracking_id"] for r in json.loads(response["body"])]
+            assert counter.log is not None
+            cells = sum(1 for service, operation, _, _ in counter.log if (service, operation) == ("dynamodb", "Query"))
+            reads = reads_of(counter.log)
+            results.append(
+                {
+                    "area": area,
+                    "reports": reports,
+                    "returned": len(returned),
+                    "cells": cells,
+                    **reads,
+                    "as_expected": returned == expected_nearby(seeded, lat, lon, since),
+                    "calls": counter.take().calls,
+                }
+            )
+            progress(f"nearby: {area}: {len(returned)} returned, {reads['read']} items read in {cells} cells")
     return results

@@ -799,6 +799,47 @@ def inbox_figures(runs: list[dict[str, Any]], report: Report) -> None:
     report.figures["coordinator_inbox"] = runs
 
 
+def nearby_figures(runs: list[dict[str, Any]], report: Report) -> None:
+    """ "Sudah dilaporkan?" among tens of thousands of located reports: items read per lookup against the issue's
+    target (at most 3 times the reports returned plus the cells read), no scan, and the right reports."""
+    rows = []
+    for run in runs:
+        target = 3 * run["returned"] + run["cells"]
+        verdict = "ok" if run["read"] <= target else "ABOVE"
+        if run["scans"]:
+            report.problems.append(f"nearby lookup ({run['area']}) made {run['scans']} scans")
+            verdict = "SCAN"
+        if not run["as_expected"]:
+            report.problems.append(f"nearby lookup ({run['area']}) did not return the nearest open reports")
+            verdict = "WRONG"
+        if verdict == "ABOVE":
+            report.problems.append(f"nearby lookup ({run['area']}) read {run['read']} items (target {target})")
+        rows.append(
+            [
+                run["area"],
+                f"{run['reports']:,}",
+                str(run["returned"]),
+                str(run["cells"]),
+                f"{run['read']:,}",
+                f"<= {target}",
+                f"{run['read_units']:g}",
+                verdict,
+                harness.format_calls(run["calls"]),
+            ]
+        )
+    report.lines += [
+        "",
+        "GET /reports/nearby at scale: TrackReportFunction's handler on a table of located road reports (40 % in a",
+        "  3 km town centre, the rest over a regency; 3 years of them, open when younger than 60 days or 1 in 20),",
+        "  items read = ScannedCount; the answer is checked against the nearest open reports of the table itself",
+        "",
+        *harness.render_table(
+            ["area", "reports", "returned", "cells", "read", "target", "RRU", "verdict", "calls"], rows
+        ),
+    ]
+    report.figures["nearby"] = runs
+
+
 def photo_memory_figures(photos: dict[str, Any], functions: dict[str, Any], report: Report) -> None:
     """The worst accepted picture of each format and mode, by EXIF orientation: peak MB of the MemorySize."""
     memory_mb = (functions.get("ProcessPhotoFunction") or {}).get("memory_mb")
@@ -841,6 +882,8 @@ def build_report(phases: dict[str, Any]) -> Report:
         retention_figures(phases["retention"], report)
     if phases.get("inbox"):
         inbox_figures(phases["inbox"], report)
+    if phases.get("nearby"):
+        nearby_figures(phases["nearby"], report)
     if phases.get("photos"):
         photo_memory_figures(phases["photos"], phases.get("functions", {}), report)
     return report

@@ -3,7 +3,7 @@ cold-start ratios, peak memory, AWS calls per request, escalation cost, the Open
 retention run's reads at scale, a coordinator's inbox over 40 offices and the photo function's peak for the
 worst picture it accepts, from one run.
 
-    python tests/bench/run.py [--phases share,cost,cold,load,escalation,open311,retention,inbox,photos]
+    python tests/bench/run.py [--phases share,cost,cold,load,escalation,open311,retention,inbox,nearby,photos]
                               [--share-samples 3] [--runs 9] [--sizes 5000,50000] [--open311-reports 50000]
                               [--retention-reports 50000] [--only ProcessPhotoFunction] [--strict]
 
@@ -38,7 +38,7 @@ from tests.bench.driver import run_all  # noqa: E402
 from tests.bench.report import build_report  # noqa: E402
 
 MIN_RUNS = 9
-PHASES = ("share", "cost", "cold", "load", "escalation", "open311", "retention", "inbox", "photos")
+PHASES = ("share", "cost", "cold", "load", "escalation", "open311", "retention", "inbox", "nearby", "photos")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -136,7 +136,13 @@ def test_a_citizen_and_an_officer_close_the_loop_in_two_browsers(
     forms = officer.locator("#action-forms form")
     expect(forms).to_have_count(4)
     actions = [f.get_attribute("data-action") for f in forms.all()]
-    assert actions == ["verify", "transfer", "not_responsible", "reject"]  # an officer does not assign
+    assert actions == [
+        "verify",
+        "transfer",
+        "not_responsible",
+        "reject",
+        "mark_duplicate",
+    ]  # an officer does not assign
     assert_accessible(officer, "console report")
 
     # ... verifies it (with If-Match) and answers with the saved reply
@@ -148,7 +154,7 @@ def test_a_citizen_and_an_officer_close_the_loop_in_two_browsers(
     expect(officer.get_by_label("Tanggapan", exact=True)).to_have_value(SAVED_REPLY)
     officer.get_by_role("button", name="Kirim tanggapan").click()
     expect(officer.locator(".status")).to_have_text("Sudah ditanggapi")
-    expect(officer.locator("#action-forms form")).to_have_count(1)  # only "close" is left
+    expect(officer.locator("#action-forms form")).to_have_count(2)  # only "close" and "mark_duplicate" are left
 
     # The citizen opens the tracking page with the access code, reads the answer and rates it
     citizen.goto(f"{local_stack.api_url}/track/{tracking_id}")

@@ -94,6 +94,7 @@ PER_REPORT_REQUESTS: dict[str, tuple[dict[str, Any], set[int], str]] = {
     "postAgencyAttachment": ({"body": {"content_type": "image/jpeg"}}, {201}, "attach_photo"),
     # The slot's photo is not processed yet: refused with 409, after the officer's look was recorded.
     "putAgencyPhotoVisibility": ({"body": {"public": True}}, {200, 409}, "photo_visibility"),
+    "listAgencyNearbyReports": ({}, {200}, "nearby"),
 }
 # Operations that concern no single report: lists, the CSV export (no reporter data, nothing decrypted:
 # issue 23) and the agency's saved replies.

@@ -292,6 +292,13 @@ def test_listing_shows_public_reports_only_and_follows_them_to_closed(open311_ap
         {"status": "open "},
         {"service_code": "tidak-ada"},
         {"service_request_id": ","},
+        {"lat": "-0.9553"},
+        {"long": "114.8956"},
+        {"lat": "-95", "long": "114.8956"},
+        {"lat": "-0.9553", "long": "114.8956", "radius": "1001"},
+        {"lat": "-0.9553", "long": "114.8956", "radius": "0"},
+        {"lat": "-0.9553", "long": "114.8956", "status": "closed"},
+        {"radius": "500"},
     ],
 )
 def test_queries_that_are_not_valid_are_400(open311_api: Api, query: dict[str, str]) -> None:
@@ -358,3 +365,35 @@ def test_each_report_names_the_partner_key_that_filed_it_and_each_key_counts_its
     assert status == 200 and rows[filed]["open311_key_id"] == key_id and rows[web]["open311_key_id"] == ""
     (record,) = [r for r in partner_keys() if r["key_id"] == key_id]
     assert (record["uses"], record["reports"]) == (3, 1)
+
+
+def test_requests_near_a_point_come_nearest_first_from_the_nearby_index(open311_api: Api, api_key: str) -> None:
+    from lapor import geo, store
+    from lapor.open311 import find_requests
+
+    # Given open road reports about 110 m and 890 m north of a point, one 1,500 m away, a closed one at 110 m
+    # and a health report at 110 m
+    def at(north_m: float, **overrides: Any) -> str:
+        location = {"lat": round(-0.955 + north_m / geo.METRES_PER_DEGREE, 3), "lon": 114.896}
+        return str(open311_api.submit(valid_submission(location=location, **overrides))["tracking_id"])
+
+    far = at(890)
+    near = at(110)
+    at(1500)
+    closed = at(110)
+    assert open311_api.act(claims("dpupr-barito-utara"), closed, action="reject", message="Ganda.")[0] == 200
+    health = at(110, category="kesehatan", agency_id="dinkes-barito-utara")
+    point = {"lat": "-0.955", "long": "114.896"}
+    # When a client lists requests near the point, Then the open ones within the radius come, nearest first
+    listed = get(open311_api, "/open311/v2/requests.json", query={**point, "service_code": "jalan-jembatan"})[1]
+    assert [r["service_request_id"] for r in listed] == [near, far]
+    assert [r["service_request_id"] for r in get(open311_api, "/open311/v2/requests.json", query=point)[1]] == [
+        *sorted([near, health]),
+        far,
+    ]
+    narrow = get(open311_api, "/open311/v2/requests.xml", query={**point, "radius": "500"})[1]
+    assert sorted(e.text for e in xml(narrow).iter("service_request_id")) == sorted([near, health])
+    # And it reads the nearby index only: at most 4 cells, about what it lists
+    read = store.ReadCount()
+    assert len(find_requests({**point, "service_code": "jalan-jembatan"}, read=read)) == 2
+    assert read.items == 3  # the two listed and the one 1,500 m away in the same cells

@@ -214,6 +214,9 @@ def drive_every_function(aws: Aws, recorder: Recorder, lambda_context: Any) -> N
     assert api.call("support_report", "POST", support, path_params={"tracking_id": public["tracking_id"]})[0] == 200
     hidden = api.call("support_report", "POST", support, path_params={"tracking_id": confidential["tracking_id"]})
     assert 400 <= hidden[0] < 500  # a confidential report takes no public support
+    near = {"lat": "-0.9553", "lon": "114.8956", "category": "jalan-jembatan"}
+    found = api.call("track_report", "GET", "/reports/nearby", query=near)
+    assert found[0] == 200 and found[1], found  # "Sudah dilaporkan?" reads the nearby index
     while api.deliver_events()["records"]:
         pass
 
@@ -236,6 +239,11 @@ def drive_every_function(aws: Aws, recorder: Recorder, lambda_context: Any) -> N
     assert api.agency(DPUPR, "GET", "/agency/reports/{tracking_id}", tid)[0] == 200
     assert api.act(DISPATCHER, tid, action="verify")[0] == 200
     assert api.act(DPUPR, tid, action="respond", message="Lubang sudah ditambal.", private=True)[0] == 200
+    # The same problem again: candidates nearby, then marked as a duplicate (one transaction over two reports).
+    again = api.submit(valid_submission())["tracking_id"]
+    found = api.agency(DPUPR, "GET", "/agency/reports/{tracking_id}/nearby", again)
+    assert found[0] == 200 and public["tracking_id"] in [r["tracking_id"] for r in found[1]]
+    assert api.act(DPUPR, again, action="mark_duplicate", duplicate_of=public["tracking_id"])[0] == 200
 
     # The reporter: a wrong code, the private view, a rating and a message (which reopens the report).
     code = confidential["access_code"]
@@ -377,12 +385,13 @@ def drive_every_function(aws: Aws, recorder: Recorder, lambda_context: Any) -> N
     relay = recorder.function(ids["relay_events"], relay_later)
     assert relay({"source": "aws.events"}, lambda_context)["sent"] >= 1
 
-    # Retention, the day after the closed report's period ended: its personal data erased for good.
+    # Retention, the day after the closed reports' period ended (the rated one and the duplicate): their personal
+    # data erased for good.
     after_retention = datetime.now(UTC) + timedelta(days=366)
     erased = modules["erase_personal_data"].lambda_handler(
         {"time": after_retention.strftime("%Y-%m-%dT%H:%M:%SZ"), "source": "aws.events"}, lambda_context
     )
-    assert erased["erased"] == 1 and erased["messages"] >= 1
+    assert erased["erased"] == 2 and erased["messages"] >= 1
 
     # The reporter's rights (issue 23): a copy of everything stored (photo links included), the contact
     # corrected, then erased.

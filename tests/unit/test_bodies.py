@@ -49,6 +49,8 @@ def with_value(name: str, path: tuple[str, ...], value: Any) -> dict[str, Any]:
     body = {**EXAMPLES[name]}
     if (name, path) == ("AgencyAction", ("due_at",)):  # only an extension may send it
         body = {"action": "extend", "message": "Menunggu anggaran."}
+    if (name, path) == ("AgencyAction", ("duplicate_of",)):  # only marking a duplicate may send it
+        body = {"action": "mark_duplicate"}
     node = body
     for step in path[:-1]:
         node[step] = node = {**node[step]}
@@ -146,6 +148,7 @@ CHOICES: dict[str, tuple[Any, ...]] = {
     "agency_id": (None, "dinas-pu"),
     "due_at": (None, "2026-12-01T17:00:00+07:00"),
     "assignee_sub": (None, "5d2e7c41-officer"),
+    "duplicate_of": (None, "LPR-7KQ2-M9XD-3FHW"),
 }
 # A model whose field takes fewer values than CHOICES says (its rules are checked once its fields are valid).
 NARROWER: dict[type[Strict], dict[str, tuple[Any, ...]]] = {
@@ -156,7 +159,11 @@ RULED: dict[type[Strict], tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     models.ReportSubmission: ("ReportSubmission", (), ("anonymous", "reporter")),
     models.Location: ("ReportSubmission", ("location",), ("lat", "lon", "address")),
     models.Reporter: ("ReportSubmission", ("reporter",), ("email", "phone")),
-    models.AgencyAction: ("AgencyAction", (), ("action", "message", "agency_id", "due_at", "assignee_sub")),
+    models.AgencyAction: (
+        "AgencyAction",
+        (),
+        ("action", "message", "agency_id", "due_at", "assignee_sub", "duplicate_of"),
+    ),
     models.AgencyBulkAction: ("AgencyBulkAction", (), ("action", "message", "agency_id", "assignee_sub")),
 }
 

@@ -55,6 +55,8 @@ def act(item: dict[str, Any], action: str, **request: Any) -> Change:
         request.setdefault("due_at", NOW + timedelta(days=7))
     if action == "assign":
         request.setdefault("assignee", {"sub": "officer-2", "name": "budi@dpupr.example", "agency_id": DPUPR.id})
+    if action == "mark_duplicate":
+        request.setdefault("duplicate_of", "LPR-WXYZ-2345")
     change = plan_action(item, ActionRequest(action, **request), DPUPR, new_agency, SETTINGS, NOW, 3, None)
     if change.agency is not None:  # as lapor.agency.act does: the new agency's coordinators
         change.scope = DIRECTORY.coordinators(change.agency[0])
@@ -326,7 +328,7 @@ def test_the_store_places_a_closed_public_report_in_the_closed_listing_and_out_o
     assert sets["outbox_pk"] == "OUTBOX"
     grace = timedelta(seconds=settings().outbox_grace_seconds)
     assert sets["outbox_at"] == (NOW + grace).strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert set(removes) == {"due_at", "due_stage", "due_pk", "overdue"}
+    assert set(removes) == {"due_at", "due_stage", "due_pk", "overdue", "geo_pk", "geo_sk"}  # not offered nearby
 
 
 def test_the_store_moves_a_transferred_report_between_inboxes_and_never_lists_a_confidential_one() -> None:

@@ -31,12 +31,13 @@ CHOICES: dict[str, tuple[Any, ...]] = {
     "agency_id": (None, "dinas-pu"),
     "due_at": (None, "2026-12-01T17:00:00+07:00"),
     "assignee_sub": (None, "5d2e7c41-officer"),
+    "duplicate_of": (None, "LPR-7KQ2-M9XD-3FHW"),
 }
 RULED = {
     ReportSubmission: ("anonymous", "reporter"),
     Location: ("lat", "lon", "address"),
     Reporter: ("email", "phone"),
-    AgencyAction: ("action", "message", "agency_id", "due_at", "assignee_sub"),
+    AgencyAction: ("action", "message", "agency_id", "due_at", "assignee_sub", "duplicate_of"),
     models.AgencyBulkAction: ("action", "message", "agency_id", "assignee_sub"),
 }
 

@@ -385,8 +385,13 @@ def test_api_has_stage_throttling_and_a_tighter_limit_on_lookups() -> None:
     stage, *lookups = api["MethodSettings"]
     assert stage["ResourcePath"] == "/*" and stage["HttpMethod"] == "*"
     assert "ThrottlingRateLimit" in stage and "ThrottlingBurstLimit" in stage
-    # Every lookup by Tracking ID, the public one and Open311's; API Gateway writes "/" as "~1".
-    by_id = {("GET", "/reports/{tracking_id}"), ("GET", "/open311/v2/requests/{request_file}")}
+    # Every lookup by Tracking ID, the public one and Open311's, and "Sudah dilaporkan?" (a map of open reports
+    # for a bot that walks the points); API Gateway writes "/" as "~1".
+    by_id = {
+        ("GET", "/reports/{tracking_id}"),
+        ("GET", "/open311/v2/requests/{request_file}"),
+        ("GET", "/reports/nearby"),
+    }
     assert {(s["HttpMethod"], s["ResourcePath"]) for s in lookups} == {
         (method, "/" + path.replace("/", "~1")) for method, path in by_id
     }
@@ -622,6 +627,7 @@ def reading_lists() -> dict[tuple[str, str], tuple[str, ...]]:
         ("AgencyReportsFunction", "ReadSavedReplies"): store.REPLY_ATTRIBUTES,
         ("AgencyReportsFunction", "ReadAssignedReports"): store.INBOX_ATTRIBUTES,
         ("AgencyReportsFunction", "ReadOfficersRoster"): store.ROSTER_ATTRIBUTES,
+        ("AgencyReportsFunction", "ReadNearbyReports"): store.NEARBY_READ,
         ("ReporterAccessFunction", "ReadReport"): store.REPORTER_ATTRIBUTES,
         ("ReporterAccessFunction", "ReadReportWithTimeline"): _with_messages(view),
         ("ReporterAccessFunction", "ExportReport"): store.EXPORT_ATTRIBUTES,
@@ -930,6 +936,14 @@ def waf_matches(statement: dict[str, Any], request: dict[str, Any]) -> bool:
             {"CitizenRequestsPerIp", "LookupsPerIp"},
         ),
         ({"path": "/v1/open311/v2/requests.json", "query": "status=open"}, {"CitizenRequestsPerIp"}),
+        (
+            {"path": "/v1/reports/nearby", "query": "lat=-0.95&lon=114.9&category=x"},
+            {"CitizenRequestsPerIp", "LookupsPerIp"},
+        ),
+        (
+            {"path": "/v1/open311/v2/requests.json", "query": "lat=-0.95&long=114.9&radius=500"},
+            {"CitizenRequestsPerIp", "LookupsPerIp"},
+        ),
         ({"path": "/v1/agency/reports", "headers": {"authorization": "Bearer x"}}, set()),
         ({"path": "/v1/agency/reports", "headers": {}}, {"CitizenRequestsPerIp"}),  # no token: no exemption
     ],

@@ -19,10 +19,10 @@
   const STATUSES = ["submitted", "verified", "in_progress", "responded", "closed", "rejected"];
   // What each status allows (the API's transition table); anything else is not offered.
   const ALLOWED = {
-    submitted: ["verify", "transfer", "not_responsible", "assign", "reject"],
-    verified: ["start", "respond", "extend", "transfer", "not_responsible", "assign", "reject"],
-    in_progress: ["respond", "extend", "transfer", "not_responsible", "assign"],
-    responded: ["close", "assign"],
+    submitted: ["verify", "transfer", "not_responsible", "assign", "reject", "mark_duplicate"],
+    verified: ["start", "respond", "extend", "transfer", "not_responsible", "assign", "reject", "mark_duplicate"],
+    in_progress: ["respond", "extend", "transfer", "not_responsible", "assign", "mark_duplicate"],
+    responded: ["close", "assign", "mark_duplicate"],
     closed: [],
     rejected: [],
   };
@@ -697,12 +697,36 @@
       form.append(field("a-assign-officer", t("action.assign.officer"), select));
       read.assignee_sub = () => select.value || null;
     }
+    if (action === "mark_duplicate") {
+      // The open public reports of the same category within 1 km, of this console's scope, nearest first.
+      const list = h("fieldset", { id: "a-duplicate-list" }, h("legend", {}, t("action.mark_duplicate.original")));
+      const empty = h("p", { class: "hint" }, t("action.mark_duplicate.loading"));
+      list.append(empty);
+      form.append(list);
+      api("GET", `agency/reports/${encodeURIComponent(report.tracking_id)}/nearby`).then(({ status, data }) => {
+        const found = status === 200 && Array.isArray(data) ? data : [];
+        empty.textContent = t(status === 200 ? "action.mark_duplicate.none" : failure(status));
+        empty.hidden = found.length > 0;
+        list.append(
+          ...found.map((r, i) =>
+            h(
+              "div",
+              { class: "choice" },
+              h("input", { type: "radio", name: "duplicate_of", id: `a-duplicate-${i}`, value: r.tracking_id }),
+              h("label", { for: `a-duplicate-${i}` }, `${r.tracking_id} · ${r.title || "—"} · ${t("action.mark_duplicate.distance", { m: r.distance_m })} · ${t(`status.${r.status}`)}`),
+            ),
+          ),
+        );
+      });
+      read.duplicate_of = () => (list.querySelector("input:checked") || {}).value || null;
+    }
     if (action === "extend" || action === "reject" || action === "not_responsible") {
       const reason = h("textarea", { id: `a-${action}-reason`, rows: "3", maxlength: "4000" });
       form.append(field(`a-${action}-reason`, t("action.reason"), reason));
       read.message = () => reason.value.trim() || null;
     }
-    form.append(error, h("button", { type: "submit", class: action === "reject" || action === "not_responsible" ? "secondary" : "primary" }, t(`action.${action}.submit`)));
+    const secondary = action === "reject" || action === "not_responsible" || action === "mark_duplicate";
+    form.append(error, h("button", { type: "submit", class: secondary ? "secondary" : "primary" }, t(`action.${action}.submit`)));
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const body = { action };
@@ -730,7 +754,10 @@
   }
 
   function drawActions(report) {
-    const allowed = (ALLOWED[report.status] || []).filter((action) => offered(action, report));
+    // A confidential report is never marked as a duplicate: the pointer would be public.
+    const allowed = (ALLOWED[report.status] || []).filter(
+      (action) => offered(action, report) && (action !== "mark_duplicate" || !report.confidential),
+    );
     $("actions").hidden = allowed.length === 0;
     $("action-forms").replaceChildren(...allowed.map((action) => actionForm(action, report)));
   }

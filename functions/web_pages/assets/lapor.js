@@ -238,6 +238,15 @@
       $("unlocate").hidden = !p;
       if (p) say($("location-status"), "location.found", { lat: p.lat.toFixed(n), lon: p.lon.toFixed(n) });
       else say($("location-status"), null);
+      nearby();
+    }
+
+    /* "Sudah dilaporkan?": assets/nearby.js, fetched once a point and a category are chosen. */
+    function nearby() {
+      const p = point();
+      const c = $("category").value;
+      form.dataset.at = p && c ? `${p.lat},${p.lon},${c}` : "";
+      if (form.dataset.at && !$("nearby-js")) document.head.append(h("script", { id: "nearby-js", src: `${root}assets/nearby.js?v=${version}` }));
     }
 
     function payload() {
@@ -489,6 +498,7 @@
     });
 
     $("category").addEventListener("change", showTarget);
+    $("category").addEventListener("change", nearby);
     $("agency").addEventListener("change", showTarget);
     $("description").addEventListener("input", showCount);
     $("anonymous").addEventListener("change", showReporter);
@@ -558,6 +568,6 @@
 
   translatePage();
   // The tracking page's own script (assets/track.js, loaded by that page only) draws it with these helpers.
-  window.lapor = { $, t, say, h, when, call, failureKey, localize, spoken, redraws, contactFrom };
+  window.lapor = { $, t, say, h, when, call, failureKey, localize, spoken, redraws, contactFrom, root, langQuery }; // for assets/track.js and assets/nearby.js
   if (document.body.dataset.page === "form") formPage();
 })();

@@ -6,7 +6,7 @@
 (() => {
   "use strict";
 
-  const { $, t, say, h, when, call, failureKey, localize, spoken, redraws, contactFrom } = window.lapor;
+  const { $, t, say, h, when, call, failureKey, localize, spoken, redraws, contactFrom, root, langQuery } = window.lapor;
 
   let id = "";
   try {
@@ -101,10 +101,15 @@
         h("p", { class: "status-name" }, t(`status.${view.status}`)),
         h("p", {}, t(`status.${view.status}.explain`)),
       ),
+      view.duplicate_of
+        ? h("p", { class: "note" }, t("track.duplicate_of"), " ", h("a", { href: `${root}track/${view.duplicate_of}${langQuery()}` }, view.duplicate_of))
+        : "",
       h(
         "dl",
         { class: "facts" },
         fact("track.kind", t(`kind.${view.kind}`)),
+        fact("track.supporters", String(view.support_count)),
+        view.merged_count ? fact("track.merged", String(view.merged_count)) : "",
         fact("track.category", categories[view.category] || view.category),
         fact("track.agency", view.agency.name),
         fact("track.submitted", when(view.submitted_at)),
