@@ -10,6 +10,7 @@ must be driven here too, or the first test says so.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 import uuid
@@ -173,6 +174,25 @@ def webhook(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     server.shutdown()
 
 
+def drive_whatsapp(api: Api) -> None:
+    """The WhatsApp webhook's paths: the handshake, a signed message, Meta's retry of it."""
+    import boto3
+    from lapor.whatsapp import sign
+
+    from tests import whatsapp
+
+    def secret(variable: str) -> str:
+        found = boto3.client("secretsmanager", region_name=REGION).get_secret_value(SecretId=os.environ[variable])
+        return str(found["SecretString"])
+
+    query = {"hub.mode": "subscribe", "hub.verify_token": secret("WHATSAPP_VERIFY_TOKEN_ARN"), "hub.challenge": "7"}
+    assert api.call("whatsapp_webhook", "GET", "/whatsapp/webhook", query=query)[0] == 200
+    body = whatsapp.raw(whatsapp.text("Halo"))
+    headers = {"X-Hub-Signature-256": sign(secret("WHATSAPP_APP_SECRET_ARN").encode(), body)}
+    for _ in range(2):
+        assert api.call("whatsapp_webhook", "POST", "/whatsapp/webhook", body=body.decode(), headers=headers)[0] == 200
+
+
 def drive_every_function(aws: Aws, recorder: Recorder, lambda_context: Any) -> None:
     """The paths each function has, each at least once: what a day of real use would call."""
     ids = logical_ids()
@@ -196,6 +216,9 @@ def drive_every_function(aws: Aws, recorder: Recorder, lambda_context: Any) -> N
     get("api_docs", "/openapi.json")
     for resource in ("/agencies", "/categories", "/stats", "/health"):
         get("track_report", resource)
+
+    # WhatsApp: Meta's handshake, a signed message and its retry.
+    drive_whatsapp(api)
 
     # Submissions: identified and public, confidential, anonymous; one retried with its Idempotency-Key.
     key = str(uuid.uuid4())

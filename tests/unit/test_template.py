@@ -368,6 +368,9 @@ def test_dead_letters_and_stuck_outbox_events_each_raise_an_alarm() -> None:
     assert dead_letters["Dimensions"] == [
         {"Name": "QueueName", "Value": {"Fn::GetAtt": ["ReportEventsDeadLetterQueue", "QueueName"]}}
     ]
+    assert alarms["WhatsAppDeadLetterAlarm"]["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["WhatsAppInboundDeadLetterQueue", "QueueName"]}}
+    ]
     stuck = alarms["StuckOutboxAlarm"]
     # The metric as Powertools writes it from the relay: the functions' namespace, the service dimension.
     variables = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
@@ -800,6 +803,10 @@ def waf_matches(statement: dict[str, Any], request: dict[str, Any]) -> bool:
         ({"path": "/v1/open311/v2/requests.json", "query": "status=open"}, {"CitizenRequestsPerIp"}),
         ({"path": "/v1/agency/reports", "headers": {"authorization": "Bearer x"}}, set()),
         ({"path": "/v1/agency/reports", "headers": {}}, {"CitizenRequestsPerIp"}),  # no token: no exemption
+        # Meta's few addresses carry every citizen's WhatsApp messages; the signature check still guards it.
+        ({"path": "/v1/whatsapp/webhook"}, set()),
+        ({"path": "/whatsapp/webhook"}, set()),
+        ({"path": "/v1/whatsapp/webhook/x"}, {"CitizenRequestsPerIp"}),
     ],
 )
 def test_waf_counts_citizens_and_lookups_per_address_and_exempts_only_officers_with_a_token(
