@@ -3,8 +3,10 @@ media endpoints, checking requests as the Cloud API does and answering in its sh
 (``{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}``).
 
 Every message the functions send is written as one JSON line to `<state dir>/whatsapp/outbox.jsonl`, which
-`lapor whatsapp chat` reads. Photos a citizen "sends" are put here first (`add_media`), as Meta keeps the media
-of a webhook message for the business to download with its token.
+`lapor whatsapp chat` reads. Photos a citizen "sends" are put here first (`add_media`, or over HTTP with the
+upload endpoint `POST /{version}/{phone-number-id}/media`, here taking the file as the raw body with its
+Content-Type rather than Meta's multipart form), as Meta keeps the media of a webhook message for the business
+to download with its token.
 """
 
 from __future__ import annotations
@@ -110,7 +112,13 @@ class GraphApiStandIn:
     def _answer(self, request: BaseHTTPRequestHandler, method: str) -> None:
         length = int(request.headers.get("Content-Length") or 0)
         raw = request.rfile.read(length) if length else b""
-        status, body = self._route(method, request.path.split("?")[0], request.headers.get("Authorization"), raw)
+        status, body = self._route(
+            method,
+            request.path.split("?")[0],
+            request.headers.get("Authorization"),
+            raw,
+            str(request.headers.get("Content-Type") or "").split(";")[0].strip(),
+        )
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
         request.send_response(status)
         request.send_header(
@@ -120,7 +128,9 @@ class GraphApiStandIn:
         request.end_headers()
         request.wfile.write(data)
 
-    def _route(self, method: str, path: str, authorization: str | None, raw: bytes) -> tuple[int, Any]:
+    def _route(
+        self, method: str, path: str, authorization: str | None, raw: bytes, content_type: str = ""
+    ) -> tuple[int, Any]:
         if authorization != f"Bearer {self.token()}":
             return graph_error(401, "Invalid OAuth access token - Cannot parse access token", 190)
         parts = path.strip("/").split("/")
@@ -139,6 +149,10 @@ class GraphApiStandIn:
                 "file_size": len(found[1]),
                 "id": parts[1],
             }
+        if method == "POST" and len(parts) == 3 and parts[2] == "media" and parts[1] == self.phone_number_id:
+            if not raw or content_type not in ("image/jpeg", "image/png", "image/webp"):
+                return graph_error(400, "(#100) Param file must be a JPEG, PNG or WebP image", 100)
+            return 200, {"id": self.add_media(content_type, raw)}
         if method == "POST" and len(parts) == 3 and parts[2] == "messages":
             if parts[1] != self.phone_number_id:
                 return graph_error(400, "(#100) Invalid parameter: phone number id", 100, "GraphMethodException", 33)
