@@ -26,6 +26,7 @@ from lapor.channels import (
 from lapor.config import settings
 from lapor.conversation import Chat, Context, File, LookUp, Relay, Said, Turn, Unlock
 from lapor.crypto import keyed_digest, open_for, seal_for, secret_value
+from lapor.crypto import whatsapp_sender_id as sender_id
 from lapor.errors import (
     BadRequestBody,
     Conflict,
@@ -49,11 +50,6 @@ MAX_WEBHOOK_BYTES = 64 * 1024  # what the API accepts (lapor.http.MAX_BODY_BYTES
 _QUEUE_PURPOSE = "lapor-whatsapp-queue"
 _STATE_PURPOSE = "lapor-whatsapp-state"
 STATE_SECONDS = 24 * 3600  # a conversation is forgotten a day after the sender's last message
-
-
-def sender_id(number: str) -> str:
-    """A sender's number as lapor keys it (state, limits, queue groups): a keyed hash, never the number."""
-    return keyed_digest("lapor-whatsapp-sender", number.encode("utf-8")).hex()
 
 
 def message_id(wamid: str) -> str:
@@ -138,9 +134,12 @@ def converse(body: dict[str, Any]) -> None:
         count("WhatsAppSenderLimited")
         _send(inbound.sender, [conversation.text(chat.lang, "limit_messages")])
         return
+    opted_out = chat.opted_out
     turn = conversation.advance(chat, _said(inbound), _context())
     if turn.effect is not None:
         turn = _carry_out(turn, inbound, key, sender)
+    if turn.chat.opted_out and not opted_out:  # STOP: recorded beyond the conversation's day
+        store.set_whatsapp_opt_out(sender, True)
     sealed = seal_for(_STATE_PURPOSE, sender, {"chat": turn.chat.to_json(), "replies": turn.replies})
     store.put_conversation(sender, {"sealed": sealed, "last": key}, now + STATE_SECONDS)
     count("WhatsAppMessageHandled")
@@ -218,12 +217,17 @@ def _file(chat: Chat, effect: File, inbound: Inbound, key: str, sender: str) -> 
         chat.step, chat.draft = "menu", {}
         return Turn(chat, [conversation.text(chat.lang, "limit_reports", n=s.whatsapp_reports_per_day)])
     idempotency = f"whatsapp:{key}"
+    updates = {"to": inbound.sender, "lang": chat.lang} if effect.updates else None
     receipt = submit_report(
         submission,
         base_url=s.link_base_url,
         idempotency_key=idempotency,
-        fingerprint=body_fingerprint("WHATSAPP", body),
+        fingerprint=body_fingerprint("WHATSAPP", {**body, "updates": effect.updates}),
+        whatsapp=updates,
     )
+    if effect.updates:  # asking for updates on a new report lifts an earlier STOP
+        chat.opted_out = False
+        store.set_whatsapp_opt_out(sender, False)
     count("WhatsAppReportFiled")
     for media_id in effect.photos:
         _attach(receipt["tracking_id"], receipt["access_code"], media_id)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, get_args
 
 from lapor.models import Address, Description, PersonName, Title, TrimCheck
+from lapor.whatsapp import status_words
 
 MAX_PHOTOS = 3  # lapor.photos.MAX_PHOTOS: what a reporter may attach to a report
 SKIP = ("0", "lewati", "skip", "selesai", "done", "tidak", "no")
@@ -132,24 +133,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "aspiration": "Aspiration",
         "information_request": "Information request",
         "other": "Other",
-    },
-}
-STATUS_WORDS: dict[str, dict[str, str]] = {
-    "id": {
-        "submitted": "diterima",
-        "verified": "diverifikasi",
-        "in_progress": "sedang ditangani",
-        "responded": "ditanggapi",
-        "closed": "selesai",
-        "rejected": "ditolak",
-    },
-    "en": {
-        "submitted": "received",
-        "verified": "verified",
-        "in_progress": "in progress",
-        "responded": "answered",
-        "closed": "closed",
-        "rejected": "rejected",
     },
 }
 
@@ -621,11 +604,6 @@ def _status_line(lang: str, view: dict[str, Any], key: str) -> str:
         due_at=(view.get("due_at") or text(lang, "none"))[:16].replace("T", " "),
         answer=latest_answer(view) or text(lang, "none"),
     )
-
-
-def status_words(lang: str, status: str) -> str:
-    """A status in words a citizen reads (the template's second parameter)."""
-    return STATUS_WORDS.get(lang, STATUS_WORDS["id"]).get(status, status)
 
 
 def latest_answer(view: dict[str, Any]) -> str | None:

@@ -200,6 +200,12 @@ def idempotency_record_id(key: str) -> str:
     return keyed_digest("lapor-idempotency-id", key.encode("utf-8")).hex()
 
 
+def whatsapp_sender_id(number: str) -> str:
+    """A WhatsApp sender's number as lapor keys it (conversation, limits, opt-out, queue group): a keyed hash,
+    never the number."""
+    return keyed_digest("lapor-whatsapp-sender", number.encode("utf-8")).hex()
+
+
 def _replay_key(key: str) -> bytes:
     return keyed_digest("lapor-idempotency-replay", key.encode("utf-8"))
 

@@ -37,6 +37,7 @@ Idempotency table: pk=<hash of the Idempotency-Key>, expires_at (TTL).
   pk=wamid:<keyed hash of a WhatsApp message id>   a webhook message seen (7 days: Meta retries for a day or more)
   pk=wachat:<keyed hash of a sender's number>      one sender's conversation (sealed draft), 24 h after the last message
   pk=walimit:<keyed hash of a sender's number>#<window>   a sender's count of messages or reports in a window
+  pk=waoptout:<keyed hash of a sender's number>    whether the sender said STOP to updates (no expiry)
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ DELIVERY_PREFIX = "delivery:"
 WHATSAPP_MESSAGE_PREFIX = "wamid:"
 WHATSAPP_CHAT_PREFIX = "wachat:"
 WHATSAPP_LIMIT_PREFIX = "walimit:"
+WHATSAPP_OPT_OUT_PREFIX = "waoptout:"
 # What a directory read asks for (the template's directory statements allow these attributes only).
 DIRECTORY_ATTRIBUTES = ("pk", "sk", "data")
 MAX_PAGE = 1000  # items per page of a public listing (DynamoDB also stops a page at 1 MB)
@@ -1037,6 +1039,24 @@ def put_conversation(sender_id: str, record: Mapping[str, Any], expires_at: int)
         TableName=settings().idempotency_table,
         Item=to_item({**record, "pk": WHATSAPP_CHAT_PREFIX + sender_id, "expires_at": expires_at}),
     )
+
+
+def set_whatsapp_opt_out(sender_id: str, opted_out: bool) -> None:
+    """Record whether a sender wants no more updates (STOP), or wants them again (asked for on a new report)."""
+    client("dynamodb").put_item(
+        TableName=settings().idempotency_table,
+        Item=to_item({"pk": WHATSAPP_OPT_OUT_PREFIX + sender_id, "opted_out": opted_out}),
+    )
+
+
+def whatsapp_contact(sender_id: str) -> tuple[bool, bool]:
+    """(opted out of updates, inside WhatsApp's 24-hour window: the sender's conversation has not expired)."""
+    ddb = client("dynamodb")
+    table = settings().idempotency_table
+    opt_out = ddb.get_item(
+        TableName=table, Key={"pk": {"S": WHATSAPP_OPT_OUT_PREFIX + sender_id}}, ConsistentRead=True
+    ).get("Item")
+    return bool(opt_out and from_item(opt_out).get("opted_out")), get_conversation(sender_id) is not None
 
 
 def count_whatsapp_use(sender_id: str, window: str, limit: int, expires_at: int) -> bool:

@@ -17,6 +17,30 @@ MESSAGE_TYPES = ("text", "image", "location", "interactive", "button")
 STATUSES = ("sent", "delivered", "read", "failed")
 MAX_TEXT = 4096  # the Cloud API's limit for a text message's body
 
+STATUS_WORDS: dict[str, dict[str, str]] = {
+    "id": {
+        "submitted": "diterima",
+        "verified": "diverifikasi",
+        "in_progress": "sedang ditangani",
+        "responded": "ditanggapi",
+        "closed": "selesai",
+        "rejected": "ditolak",
+    },
+    "en": {
+        "submitted": "received",
+        "verified": "verified",
+        "in_progress": "in progress",
+        "responded": "answered",
+        "closed": "closed",
+        "rejected": "rejected",
+    },
+}
+
+
+def status_words(lang: str, status: str) -> str:
+    """A status in words a citizen reads (the template's second parameter)."""
+    return STATUS_WORDS.get(lang, STATUS_WORDS["id"]).get(status, status)
+
 
 def signature_valid(app_secret: bytes, raw_body: bytes, header: str | None) -> bool:
     """Whether `X-Hub-Signature-256` is ``sha256=<hex HMAC-SHA256 of the raw body keyed with the app secret>``.

@@ -83,7 +83,7 @@ def test_a_citizen_files_an_anonymous_report_with_a_photo_and_a_location(local_s
         citizen.text(answer)
     citizen.say(whatsapp.location(-0.9478123, 114.8891234, sender=NUMBER, name="Jl. Negara km 3"))
     assert "Foto 1 diterima" in citizen.photo(photos.phone_jpeg())[0]
-    for answer in ("0", "1", "2", "2"):
+    for answer in ("0", "1", "2", "1"):  # no more photos, anonymous, public, updates on WhatsApp
         citizen.text(answer)
     (receipt, _menu) = citizen.text("1")
     tracking_id = receipt.split("Tracking ID: ")[1].split()[0]
@@ -102,6 +102,26 @@ def test_a_citizen_files_an_anonymous_report_with_a_photo_and_a_location(local_s
     (photo,) = eventually(stored, message="the WhatsApp photo was not processed")
     assert photo["sha256"]
 
+    # The agency answers in the console; the citizen hears of it on WhatsApp and answers there
+    token = local_stack.cli("dev-token", "--agency", public["agency"]["id"]).strip()
+    officer = {"Authorization": f"Bearer {token}"}
+    for action in ({"action": "verify"}, {"action": "respond", "message": "Saluran sudah dibersihkan."}):
+        assert (
+            call(local_stack.api_url, "POST", f"/agency/reports/{tracking_id}/actions", action, officer).status == 200
+        )
+    eventually(lambda: len(citizen.sent()) > citizen.seen, seconds=30, message="no WhatsApp update")
+    (update,) = [m["text"]["body"] for m in citizen.sent()[citizen.seen :]]
+    citizen.seen += 1
+    assert tracking_id in update and "ditanggapi" in update
+    citizen.text("2")
+    assert "Saluran sudah dibersihkan." in citizen.text(tracking_id)[0]
+    assert "Saluran sudah dibersihkan." in citizen.text(code)[0]
+    assert "terkirim" in citizen.text("Terima kasih, sudah lancar sekarang.")[0]
+    agency_view = call(local_stack.api_url, "GET", f"/agency/reports/{tracking_id}", headers=officer).json
+    said = [(e["actor"], e.get("message")) for e in agency_view["timeline"]]
+    assert ("reporter", "Terima kasih, sudah lancar sekarang.") in said
+    assert NUMBER not in json.dumps(agency_view)
+
     # Privacy: no number or text in any log line, stored item or waiting queue message
     ddb = local_stack.aws_client("dynamodb")
     stored_items = "".join(
@@ -115,7 +135,7 @@ def test_a_citizen_files_an_anonymous_report_with_a_photo_and_a_location(local_s
         waiting += json.dumps(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []))
     logged = local_stack.logs()
     assert "whatsapp webhook accepted" in logged
-    for secret in (NUMBER, "+" + NUMBER, code, "Air meluap ke rumah warga", "wamid."):
+    for secret in (NUMBER, "+" + NUMBER, code, "Air meluap ke rumah warga", "wamid.", "sudah lancar sekarang"):
         assert secret not in logged, f"logged: {secret[:12]}"
         assert secret not in waiting, f"queued: {secret[:12]}"
     for secret in (NUMBER, code, "wamid."):

@@ -231,7 +231,7 @@ def drive_whatsapp(api: Api, tmp_path: Path) -> None:
         deliver()
         photo = graph.add_media("image/jpeg", sample.phone_jpeg())
         say("1", "1", "1", "Jembatan kayu retak di tengah\nPapan patah, anak sekolah lewat tiap pagi.", "0")
-        say(whatsapp.image(photo), "0", "2", "Siti Rahma", "2", "2")
+        say(whatsapp.image(photo), "0", "2", "Siti Rahma", "2", "1")  # named, public, updates on WhatsApp
         chat = [
             i
             for i in ddb.scan(TableName=os.environ["IDEMPOTENCY_TABLE"])["Items"]
@@ -249,6 +249,13 @@ def drive_whatsapp(api: Api, tmp_path: Path) -> None:
         tracking_id = receipt.split("Tracking ID: ")[1].split()[0]
         code = receipt.split("Kode akses: ")[1].split()[0]
         say("2", tracking_id, code, "Mohon segera diperbaiki, sudah berbahaya.")
+        # The agency answers: the reporter hears of it on WhatsApp (inside the 24-hour window: free text)
+        agency = claims(api.public(tracking_id)["agency"]["id"])
+        assert api.act(agency, tracking_id, action="verify")[0] == 200
+        assert api.act(agency, tracking_id, action="respond", message="Sudah kami jadwalkan.")[0] == 200
+        while api.deliver_events()["records"]:
+            pass
+        assert any(tracking_id in m.get("text", {}).get("body", "") for m in graph.sent()[-2:])
     finally:
         graph.stop()
         del os.environ["WHATSAPP_GRAPH_URL"]

@@ -177,3 +177,76 @@ def test_a_sender_past_the_daily_reports_limit_files_no_more(
     replies = phone.say("1", "1", "1", DESCRIPTION, "0", "0", "1", "2", "2", "1")
     assert "sudah mengirim 1 laporan hari ini" in replies[-1]
     assert len([i for i in aws.raw_items() if i["sk"]["S"] == "REPORT"]) == 1
+
+
+def file_with_updates(phone: Phone, confidential: bool = False) -> str:
+    """An anonymous report whose sender asked for updates on WhatsApp; its Tracking ID."""
+    replies = phone.say("1", "1", "2", DESCRIPTION, "0", "0", "1", "1" if confidential else "2", "1", "1")
+    (receipt,) = [r for r in replies if "Tracking ID:" in r]
+    return receipt.split("Tracking ID: ")[1].split()[0]
+
+
+def respond(api: Api, tracking_id: str, message: str = "Tim kami sudah memperbaiki jembatan itu.") -> None:
+    from tests.integration.conftest import claims
+
+    agency = claims(api.public(tracking_id)["agency"]["id"])
+    assert api.act(agency, tracking_id, action="verify")[0] == 200
+    assert api.act(agency, tracking_id, action="respond", message=message)[0] == 200
+    while api.deliver_events()["records"]:
+        pass
+
+
+def test_the_agency_answers_and_the_reporter_hears_of_it_on_whatsapp(phone: Phone, api: Api, aws: Aws) -> None:
+    tracking_id = file_with_updates(phone)
+    respond(api, tracking_id)
+    (update,) = phone.replies()
+    assert tracking_id in update and "ditanggapi" in update
+    assert "Tim kami" not in update  # identifiers and status words only, never content
+    # The agency never sees the number, though it is kept (sealed) for the updates
+    from tests.integration.conftest import claims
+
+    agency = claims(api.public(tracking_id)["agency"]["id"])
+    status, view, _ = api.agency(agency, "GET", "/agency/reports/{tracking_id}", tracking_id)
+    assert status == 200 and whatsapp.CITIZEN not in json.dumps(view) and "reporter" not in view
+    assert whatsapp.CITIZEN not in json.dumps(aws.raw_items(), default=str)
+
+
+def test_outside_the_24_hour_window_the_update_is_the_approved_template(phone: Phone, api: Api, aws: Aws) -> None:
+    tracking_id = file_with_updates(phone, confidential=True)
+    ddb = boto3.client("dynamodb", region_name=REGION)
+    for item in aws.raw_items(aws.idempotency_table):
+        if item["pk"]["S"].startswith("wachat:"):  # a day later: the conversation has expired
+            ddb.delete_item(TableName=aws.idempotency_table, Key={"pk": item["pk"]})
+    respond(api, tracking_id, "Isi rahasia tanggapan")
+    (sent,) = [m for m in phone.graph.sent() if m["type"] == "template"]
+    assert sent["template"]["name"] == "lapor_status_update" and sent["template"]["language"] == {"code": "id"}
+    parameters = [p["text"] for p in sent["template"]["components"][0]["parameters"]]
+    assert parameters == [tracking_id, "ditanggapi"]
+
+
+def test_stop_ends_the_updates(phone: Phone, api: Api) -> None:
+    tracking_id = file_with_updates(phone)
+    assert "tidak akan menerima kabar" in phone.say("STOP")[0]
+    respond(api, tracking_id)
+    assert phone.replies() == []
+
+
+def test_retention_erases_the_number_with_the_reports_personal_data(
+    phone: Phone, api: Api, aws: Aws, lambda_context: Any
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from lapor.crypto import open_fields
+    from lapor.store import get_report
+
+    from tests.integration.conftest import claims
+
+    tracking_id = file_with_updates(phone)
+    assert open_fields(tracking_id, get_report(tracking_id)["sealed"])["whatsapp"]["to"] == whatsapp.CITIZEN
+    respond(api, tracking_id)
+    agency = claims(api.public(tracking_id)["agency"]["id"])
+    assert api.act(agency, tracking_id, action="close")[0] == 200
+    later = datetime.now(UTC) + timedelta(days=400)
+    erase = load_function("erase_personal_data")
+    assert erase.lambda_handler({"time": later.strftime("%Y-%m-%dT%H:%M:%SZ")}, lambda_context)["erased"] == 1
+    assert get_report(tracking_id).get("sealed") is None  # the data key is gone: so is the number
