@@ -210,8 +210,9 @@ def send_whatsapp(payload: dict[str, Any]) -> str:
         except (ValueError, KeyError, IndexError, TypeError):
             return ""
     code = _graph_error_code(answer)
-    # 130429 and 131056 are the Cloud API's throttles, 131047 "more than 24 hours since the user replied".
-    if status == 429 or code in (4, 80007, 130429, 131056) or status >= 500:
+    # 4, 80007, 130429 and 131056 are the Cloud API's throttles; 190 (401) an access token that expired or was
+    # revoked: retried until it ends in the dead-letter queue, whose alarm tells the operator to replace it.
+    if status in (401, 429) or code in (4, 190, 80007, 130429, 131056) or status >= 500:
         raise DeliveryFailed(f"whatsapp answered {status} ({code})")
     raise DeliveryRejected(f"whatsapp_{code or status}")
 

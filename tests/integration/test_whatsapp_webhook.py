@@ -104,3 +104,19 @@ def test_a_signed_body_that_is_not_json_is_400(aws: Aws, webhook: Any, lambda_co
     body = b"not json"
     assert post(webhook, lambda_context, body, signed(body))["statusCode"] == 400
     assert queued(aws) == []
+
+
+def test_a_message_that_cannot_be_queued_is_taken_again_on_metas_retry(
+    aws: Aws, webhook: Any, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lapor import config
+
+    body = whatsapp.raw(whatsapp.text("Sampah menumpuk di pasar"))
+    queue = os.environ["WHATSAPP_QUEUE_URL"]
+    monkeypatch.setenv("WHATSAPP_QUEUE_URL", queue + "-gone")
+    config.settings.cache_clear()
+    assert post(webhook, lambda_context, body, signed(body))["statusCode"] == 500  # Meta retries
+    monkeypatch.setenv("WHATSAPP_QUEUE_URL", queue)
+    config.settings.cache_clear()
+    retried = post(webhook, lambda_context, body, signed(body))
+    assert json.loads(retried["body"]) == {"queued": 1} and len(queued(aws)) == 1
