@@ -52,6 +52,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "Kirim kode akses untuk membaca dan membalas sebagai pelapor, atau 0 untuk selesai.",
         "unlocked": "Pesan terakhir instansi: {answer}\n\nTulis balasan Anda untuk instansi, atau 0 untuk selesai.",
         "relayed": "Pesan Anda terkirim ke instansi.",
+        "withheld": "(laporan rahasia: isinya tidak dikirim lewat WhatsApp; bacalah di halaman Tracking ID)",
         "privacy": "Anonim: nomor dan nama Anda tidak disimpan bersama laporan.\nDengan nama: nama dan nomor hanya "
         "dilihat instansi yang menangani, tersimpan terenkripsi.\nRahasia: isi laporan tidak tampil di publik; "
         "kabar WhatsApp hanya berisi Tracking ID dan status.\nSelengkapnya: {privacy_url}",
@@ -108,6 +109,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "Send the access code to read and answer as the reporter, or 0 to finish.",
         "unlocked": "The agency's latest message: {answer}\n\nWrite your answer to the agency, or 0 to finish.",
         "relayed": "Your message was sent to the agency.",
+        "withheld": "(a confidential report: its content is not sent on WhatsApp; read it on the Tracking ID page)",
         "privacy": "Anonymous: your number and name are not stored with the report.\nWith your name: only the agency "
         "handling it sees your name and number, stored encrypted.\nConfidential: the content is not public; WhatsApp "
         "news holds the Tracking ID and status only.\nMore: {privacy_url}",
@@ -535,14 +537,16 @@ def summary(chat: Chat) -> str:
     yes_no = {True: text(lang, "yes"), False: text(lang, "no")}
     place = draft.get("location") or {}
     where = place.get("address") or (f"{place['lat']}, {place['lon']}" if "lat" in place else text(lang, "none"))
+    # A confidential report's content is never sent on WhatsApp, not even back to its author.
+    withheld = text(lang, "withheld") if draft.get("confidential") else None
     return text(
         lang,
         "summary",
         kind=text(lang, str(draft.get("kind", "complaint"))),
         category=draft.get("category_name") or draft.get("category", ""),
-        title=draft.get("title", ""),
-        description=draft.get("description", ""),
-        location=where,
+        title=withheld or draft.get("title", ""),
+        description=withheld or draft.get("description", ""),
+        location=withheld or where,
         photos=len(draft.get("photos") or []),
         anonymous=yes_no[bool(draft.get("anonymous"))],
         confidential=yes_no[bool(draft.get("confidential"))],
@@ -585,10 +589,12 @@ def looked_up(chat: Chat, view: dict[str, Any] | None) -> Turn:
 
 
 def unlocked(chat: Chat, view: dict[str, Any], access_code: str) -> Turn:
-    """The reporter's view opened: the agency's latest message; the next text goes to the agency."""
+    """The reporter's view opened: the agency's latest message (not for a confidential report: its content is
+    never sent on WhatsApp); the next text goes to the agency."""
     chat.step = "reporter_message"
     chat.draft = {"tracking_id": view["tracking_id"], "access_code": access_code}
-    return Turn(chat, [text(chat.lang, "unlocked", answer=latest_answer(view) or text(chat.lang, "none"))])
+    answer = text(chat.lang, "withheld") if view.get("confidential") else latest_answer(view)
+    return Turn(chat, [text(chat.lang, "unlocked", answer=answer or text(chat.lang, "none"))])
 
 
 def relayed(chat: Chat) -> Turn:

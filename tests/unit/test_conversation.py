@@ -250,3 +250,16 @@ def test_the_state_survives_json() -> None:
     again = Chat.from_json(chat.to_json())
     assert again == chat
     assert submission(again.draft)["channel"] == "whatsapp"
+
+
+def test_a_confidential_reports_content_is_never_sent_back_on_whatsapp() -> None:
+    chat = Chat()
+    summary = say(chat, "1", "1", "1", DESCRIPTION, "0", "0", "1", "1", "2").replies[0]
+    assert "Jalan berlubang" not in summary and "rahasia" in summary and "Rahasia: Ya" in summary
+    view = {
+        "tracking_id": "LPR-7KQ2-M9XD-3FHW",
+        "confidential": True,
+        "timeline": [{"actor": "Dinas", "message": "Isi tanggapan rahasia"}],
+    }
+    (opened,) = unlocked(Chat(step="track_code"), view, "CODE").replies
+    assert "Isi tanggapan rahasia" not in opened and "rahasia" in opened
