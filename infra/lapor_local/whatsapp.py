@@ -68,6 +68,7 @@ class GraphApiStandIn:
         self.phone_number_id = phone_number_id
         self.media: dict[str, tuple[str, bytes]] = {}
         self._lock = threading.Lock()
+        self._token: str | None = None
         folder.mkdir(parents=True, exist_ok=True)
         (folder / OUTBOX).write_text("", encoding="utf-8")  # a fresh stack has a fresh outbox
         stand_in = self
@@ -112,13 +113,17 @@ class GraphApiStandIn:
     def _answer(self, request: BaseHTTPRequestHandler, method: str) -> None:
         length = int(request.headers.get("Content-Length") or 0)
         raw = request.rfile.read(length) if length else b""
-        status, body = self._route(
-            method,
-            request.path.split("?")[0],
-            request.headers.get("Authorization"),
-            raw,
-            str(request.headers.get("Content-Type") or "").split(";")[0].strip(),
-        )
+        try:
+            status, body = self._route(
+                method,
+                request.path.split("?")[0],
+                request.headers.get("Authorization"),
+                raw,
+                str(request.headers.get("Content-Type") or "").split(";")[0].strip(),
+            )
+        except Exception as error:  # an answer in the API's shape, never a dropped connection
+            message = f"An unexpected error has occurred ({type(error).__name__})"
+            status, body = graph_error(500, message, 2)
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
         request.send_response(status)
         request.send_header(
@@ -128,10 +133,17 @@ class GraphApiStandIn:
         request.end_headers()
         request.wfile.write(data)
 
+    def _expected_token(self, authorization: str | None) -> str:
+        """The access token, read once (and again when a request brings another: the secret may have changed)."""
+        with self._lock:
+            if self._token is None or authorization != f"Bearer {self._token}":
+                self._token = self.token()
+            return self._token
+
     def _route(
         self, method: str, path: str, authorization: str | None, raw: bytes, content_type: str = ""
     ) -> tuple[int, Any]:
-        if authorization != f"Bearer {self.token()}":
+        if authorization != f"Bearer {self._expected_token(authorization)}":
             return graph_error(401, "Invalid OAuth access token - Cannot parse access token", 190)
         parts = path.strip("/").split("/")
         if method == "GET" and len(parts) == 2 and parts[0] == "media" and parts[1] in self.media:

@@ -72,7 +72,10 @@ def plan_deliveries(event: dict[str, Any], item: dict[str, Any]) -> list[Deliver
                 deliveries.append(Delivery("email", "agency", agency.id, agency.email, agency))
             if agency.webhook_url:
                 deliveries.append(Delivery("webhook", "agency", agency.id, agency.webhook_url, agency))
-    elif event["type"] in WHATSAPP_EVENTS and item.get("sealed") is not None:
+    elif item.get("sealed") is not None and (
+        (event["type"] == "report.responded" and not item.get("anonymous"))
+        or (event["type"] in WHATSAPP_EVENTS and item.get("channel") == "whatsapp")
+    ):  # only then is there someone to tell: the sealed fields are opened for nothing else
         secret = open_fields(item["tracking_id"], item["sealed"])
         reporter = secret.get("reporter") or {}
         if event["type"] == "report.responded" and not item.get("anonymous") and reporter.get("email"):
