@@ -2,8 +2,8 @@
 queued for the conversation, statuses counted)."""
 
 from lapor import aws, crypto
-from lapor.chat import accept_webhook, verify_subscription
 from lapor.http import Request, Response, Router
+from lapor.inbound import accept_webhook, verify_subscription
 from lapor.observability import handler
 
 # INIT: the clients every call needs (the secrets, the dedupe record, the queue), each primed, and AES-GCM.

@@ -63,7 +63,7 @@ XML_SCHEMA = {
 @cache
 def facts() -> dict[str, object]:
     """The figures the descriptions quote (`${name}`), read from the constants and defaults that enforce them."""
-    from lapor import agency, chat, notify, open311, photos, replies, reporter, views
+    from lapor import agency, inbound, notify, open311, photos, replies, reporter, views
     from lapor.config import Settings
     from lapor.contract import IDEMPOTENCY_KEY_CHARACTERS
     from lapor.http import MAX_BODY_BYTES
@@ -88,7 +88,7 @@ def facts() -> dict[str, object]:
         "open311_ids": open311.MAX_IDS,
         "open311_days": open311.MAX_RANGE.days,
         "open311_listed": f"{open311.MAX_LISTED:,}",
-        "whatsapp_days": chat.MESSAGE_KEPT_SECONDS // 86400,
+        "whatsapp_days": inbound.MESSAGE_KEPT_SECONDS // 86400,
         "public_decimals": views.PUBLIC_DECIMALS,
         "max_export": agency.MAX_EXPORT,
         "reply_notice_minutes": int(notify.REPLY_NOTICE_QUIET.total_seconds()) // 60,
