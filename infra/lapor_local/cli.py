@@ -23,6 +23,7 @@ COMMANDS = (
     "lapor_local.commands.open311_key",
     "lapor_local.commands.outbox",
     "lapor_local.commands.whatsapp",
+    "lapor_local.commands.reindex_scope",
 )
 
 

@@ -250,3 +250,25 @@ def test_retention_erases_the_number_with_the_reports_personal_data(
     erase = load_function("erase_personal_data")
     assert erase.lambda_handler({"time": later.strftime("%Y-%m-%dT%H:%M:%SZ")}, lambda_context)["erased"] == 1
     assert get_report(tracking_id).get("sealed") is None  # the data key is gone: so is the number
+
+
+def test_erasing_the_contact_erases_the_number_and_the_updates_stop(phone: Phone, api: Api, aws: Aws) -> None:
+    from lapor.crypto import open_fields
+    from lapor.store import get_report
+
+    replies = phone.say("1", "1", "2", DESCRIPTION, "0", "0", "1", "2", "1", "1")
+    (receipt,) = [r for r in replies if "Tracking ID:" in r]
+    tracking_id = receipt.split("Tracking ID: ")[1].split()[0]
+    code = receipt.split("Kode akses: ")[1].split()[0]
+    assert "whatsapp" in open_fields(tracking_id, get_report(tracking_id)["sealed"])
+    # The reporter erases their contact (DELETE /reports/{id}/private/contact), twice (a retry)
+    for _ in range(2):
+        assert api.reporter("DELETE", "/reports/{tracking_id}/private/contact", tracking_id, code)[0] == 204
+    # The number has left the sealed fields, the erasure is recorded once, and the agency's answer sends nothing
+    report = get_report(tracking_id)
+    assert "whatsapp" not in open_fields(tracking_id, report["sealed"]) and report["has_contact"] is False
+    status, export, _ = api.reporter("GET", "/reports/{tracking_id}/private/export", tracking_id, code)
+    assert status == 200 and whatsapp.CITIZEN not in json.dumps(export)
+    assert [e["event"] for e in export["erased"]] == ["contact_erased"]
+    respond(api, tracking_id)
+    assert phone.replies() == []
