@@ -4,12 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: help venv run test lint format typecheck bench holidays openapi deploy clean
+.PHONY: help venv run test lint format typecheck bench bench-whatsapp holidays openapi deploy clean
 
 help:
 	@echo "make run        start the whole system locally on moto (API :3000, AWS :4566)"
 	@echo "make test       lint, type-check and run the whole test suite"
 	@echo "make bench      cold start, memory and AWS calls per request, as ratios"
+	@echo "make bench-whatsapp  the WhatsApp webhook's p50/p95 and the cost of 1,000 WhatsApp reports"
 	@echo "make lint       ruff (lint and format check) and the import contracts (lint-imports)"
 	@echo "make typecheck  mypy (strict) on shared/ and functions/"
 	@echo "make holidays   regenerate the layer's Indonesian holiday table from the holidays package"
@@ -49,6 +50,9 @@ test: venv lint typecheck
 
 bench: venv
 	$(BIN)/python tests/bench/run.py
+
+bench-whatsapp: venv
+	$(BIN)/python -m tests.bench.whatsapp > /dev/null
 
 holidays: venv
 	$(BIN)/python -c 'import json; from lapor.calendar import HOLIDAY_TABLE, build_holiday_table; HOLIDAY_TABLE.write_text(json.dumps(build_holiday_table(2020, 2035), indent=1) + "\n")'

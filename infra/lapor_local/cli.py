@@ -22,6 +22,7 @@ COMMANDS = (
     "lapor_local.commands.audit",
     "lapor_local.commands.open311_key",
     "lapor_local.commands.outbox",
+    "lapor_local.commands.whatsapp",
     "lapor_local.commands.reindex_scope",
 )
 

@@ -135,7 +135,8 @@ def _create_dynamodb_table(aws: AwsClients, logical_id: str, props: dict[str, An
 
 def _create_sqs_queue(aws: AwsClients, logical_id: str, props: dict[str, Any]) -> CreatedResource:
     sqs = aws("sqs")
-    name = _physical_name(logical_id)
+    # SQS requires a FIFO queue's name to end in .fifo (CloudFormation adds it to the names it makes).
+    name = _physical_name(logical_id) + (".fifo" if as_string(props.get("FifoQueue", "false")) == "true" else "")
     # The template's queue properties (VisibilityTimeout, RedrivePolicy ...) are all queue attributes.
     attributes = {
         key: json.dumps(value) if isinstance(value, dict) else as_string(value) for key, value in props.items()

@@ -36,6 +36,7 @@ from lapor_local.signin import PREFIX as SIGN_IN_PREFIX
 from lapor_local.signin import LocalSignIn, token_lifetimes
 from lapor_local.sqs import SqsPoller, sqs_event_sources
 from lapor_local.template import STACK_NAME, Resolver, TemplateError, as_string, load_template, resource_properties
+from lapor_local.whatsapp import GraphApiStandIn
 
 log = logging.getLogger("lapor.local")
 
@@ -162,6 +163,7 @@ class LocalStack:
         self._token_secret: str | None = None
         self._atomic = contextlib.ExitStack()
         self.mail: MailFolder | None = None
+        self.graph: GraphApiStandIn | None = None
 
     def __enter__(self) -> LocalStack:
         return self.start()
@@ -217,6 +219,8 @@ class LocalStack:
             **self._local_settings(),
             AUTH_ENV: self.api_url + SIGN_IN_PREFIX,
         }
+        if environment.get("WHATSAPP_ACCESS_TOKEN_ARN"):
+            environment["WHATSAPP_GRAPH_URL"] = self._start_graph(aws, environment)
         self.schedule_sources = schedule_sources(function_props)
         self._set_environment(environment)
         self._add_layers_to_path(template, function_props)
@@ -253,6 +257,17 @@ class LocalStack:
         self._start_thread(self.mail)
         self._write_state_file(environment)
         log.info("local stack ready in %.1f s", time.monotonic() - started)
+
+    def _start_graph(self, aws: AwsClients, environment: Mapping[str, str]) -> str:
+        """The stand-in for the WhatsApp Cloud API (`lapor_local.whatsapp`), expecting the template's access token."""
+        token_arn = environment["WHATSAPP_ACCESS_TOKEN_ARN"]
+
+        def token() -> str:
+            return str(aws("secretsmanager").get_secret_value(SecretId=token_arn)["SecretString"])
+
+        graph = GraphApiStandIn(self.state_dir / "whatsapp", token, environment.get("WHATSAPP_PHONE_NUMBER_ID", ""))
+        self.graph = graph.start()
+        return graph.url
 
     @property
     def state_dir(self) -> Path:
@@ -413,6 +428,9 @@ class LocalStack:
             if json.loads(state_file.read_text(encoding="utf-8")).get("pid") == os.getpid():
                 state_file.unlink()
         self._stop_http()
+        graph, self.graph = self.graph, None
+        if graph is not None:
+            graph.stop()
         for thread in self._threads:
             thread.join(timeout=_JOIN_SECONDS)
         self._threads.clear()

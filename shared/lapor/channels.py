@@ -1,4 +1,5 @@
-"""Notification channels: email through SES, and signed webhooks to agencies' own systems.
+"""Notification channels: email through SES, signed webhooks to agencies' own systems, and WhatsApp (the
+Cloud API's messages and media endpoints, and the queue between the WhatsApp webhook and its consumer).
 
 What goes through them never holds confidential content or contact data beyond the recipient's own
 address: identifiers, status and links only.
@@ -24,7 +25,7 @@ from urllib.parse import urlsplit
 
 from lapor.aws import client
 from lapor.config import settings
-from lapor.crypto import master_secret
+from lapor.crypto import master_secret, secret_value
 from lapor.directory import webhook_url_problem
 from lapor.errors import ConfigurationError
 
@@ -171,3 +172,116 @@ def _post(url: str, body: bytes, headers: dict[str, str], seconds: float) -> int
         timer.cancel()
         connection.close()
     return int(status)
+
+
+# ---------------------------------------------------------------- WhatsApp
+
+GRAPH_TIMEOUT_SECONDS = 5.0
+MEDIA_MAX_BYTES = 10 * 1024 * 1024  # the web upload's limit (lapor.photos.MAX_BYTES); WhatsApp's images are 5 MB
+
+
+def enqueue_whatsapp(group: str, dedup: str, body: dict[str, Any]) -> None:
+    """Put one sealed inbound message on the WhatsApp queue (FIFO: a sender's messages stay in order)."""
+    client("sqs").send_message(
+        QueueUrl=settings().whatsapp_queue_url,
+        MessageBody=json.dumps(body, separators=(",", ":")),
+        MessageGroupId=group,
+        MessageDeduplicationId=dedup,
+    )
+
+
+def _graph_token() -> str:
+    s = settings()
+    return secret_value(s.whatsapp_access_token_arn, "WHATSAPP_ACCESS_TOKEN_ARN").decode("utf-8")
+
+
+def send_whatsapp(payload: dict[str, Any]) -> str:
+    """POST one message to ``/{version}/{phone-number-id}/messages``; returns the new message's wamid.
+
+    The Cloud API answers errors as ``{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}``:
+    a 4xx other than 429 (and its throttling codes) is refused for good, anything else is retried.
+    """
+    s = settings()
+    url = f"{s.whatsapp_graph_url}/{s.whatsapp_graph_version}/{s.whatsapp_phone_number_id}/messages"
+    status, answer = _graph("POST", url, json.dumps(payload).encode("utf-8"), "application/json")
+    if 200 <= status < 300:
+        try:
+            return str(json.loads(answer)["messages"][0]["id"])
+        except (ValueError, KeyError, IndexError, TypeError):
+            return ""
+    code = _graph_error_code(answer)
+    # 4, 80007, 130429 and 131056 are the Cloud API's throttles; 190 (401) an access token that expired or was
+    # revoked: retried until it ends in the dead-letter queue, whose alarm tells the operator to replace it.
+    if status in (401, 429) or code in (4, 190, 80007, 130429, 131056) or status >= 500:
+        raise DeliveryFailed(f"whatsapp answered {status} ({code})")
+    raise DeliveryRejected(f"whatsapp_{code or status}")
+
+
+def download_whatsapp_media(media_id: str) -> tuple[str, bytes]:
+    """An image a citizen sent: its media URL from ``/{version}/{media-id}``, then its bytes (with the same
+    bearer token); returns (MIME type, bytes). `DeliveryFailed` when either step fails."""
+    s = settings()
+    status, answer = _graph("GET", f"{s.whatsapp_graph_url}/{s.whatsapp_graph_version}/{media_id}", None, None)
+    try:
+        media = json.loads(answer) if status == 200 else {}
+        url, mime = str(media["url"]), str(media.get("mime_type") or "")
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DeliveryFailed(f"whatsapp media lookup answered {status}") from exc
+    status, data = _graph("GET", url, None, None, MEDIA_MAX_BYTES)
+    if status != 200:
+        raise DeliveryFailed(f"whatsapp media download answered {status}")
+    return mime, data
+
+
+def _graph_error_code(answer: bytes) -> int | None:
+    try:
+        code = json.loads(answer)["error"]["code"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return code if isinstance(code, int) else None
+
+
+def _graph(
+    method: str, url: str, body: bytes | None, content_type: str | None, limit: int = 64 * 1024
+) -> tuple[int, bytes]:
+    """One call to the Graph API with the access token: (status, at most `limit` bytes of the answer)."""
+    parts = urlsplit(url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    connection: http.client.HTTPConnection
+    if parts.scheme == "https":
+        connection = http.client.HTTPSConnection(
+            parts.hostname or "", parts.port, timeout=GRAPH_TIMEOUT_SECONDS, context=ssl.create_default_context()
+        )
+    else:
+        connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=GRAPH_TIMEOUT_SECONDS)
+    headers = {"Authorization": f"Bearer {_graph_token()}", "User-Agent": "lapor-whatsapp/1"}
+    if content_type:
+        headers["Content-Type"] = content_type
+    try:
+        connection.request(method, target, body=body, headers=headers)
+        response = connection.getresponse()
+        data = response.read(limit + 1)
+        status = int(response.status)
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        raise DeliveryFailed(f"whatsapp not reached: {type(exc).__name__}") from exc
+    finally:
+        connection.close()
+    if len(data) > limit:
+        raise DeliveryRejected("whatsapp_answer_too_large")
+    return status, data
+
+
+def upload_photo(url: str, fields: dict[str, str], content_type: str, data: bytes) -> None:
+    """POST one photo to an upload slot (the presigned form a browser gets, `lapor.photos.reserve_slot`), so
+    that it goes through the very path of a web upload: the photo function strips it or refuses it."""
+    boundary = "lapor" + hashlib.sha256(data).hexdigest()[:24]
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    head = f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="photo"\r\n'
+    head += f"Content-Type: {content_type}\r\n\r\n"
+    body = b"".join(parts) + head.encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    status = _post(url, body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}, GRAPH_TIMEOUT_SECONDS)
+    if not 200 <= status < 300:
+        raise DeliveryFailed(f"photo upload answered {status}")

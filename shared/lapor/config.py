@@ -54,6 +54,16 @@ class Settings:
     privacy_contact_email: str
     personal_data_retention_days: int
     audit_retention_days: int
+    whatsapp_queue_url: str = ""
+    whatsapp_app_secret_arn: str = ""
+    whatsapp_access_token_arn: str = ""
+    whatsapp_verify_token_arn: str = ""
+    whatsapp_phone_number_id: str = ""
+    whatsapp_graph_version: str = "v21.0"
+    whatsapp_graph_url: str = "https://graph.facebook.com"
+    whatsapp_update_template: str = "lapor_status_update"
+    whatsapp_reports_per_day: int = 5
+    whatsapp_messages_per_hour: int = 60
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -100,6 +110,19 @@ class Settings:
             # Days a closed or rejected report keeps its personal data, and an audit entry lives (issue 23).
             personal_data_retention_days=_int(env, "LAPOR_PERSONAL_DATA_RETENTION_DAYS", 365),
             audit_retention_days=_int(env, "LAPOR_AUDIT_RETENTION_DAYS", 1825),
+            # WhatsApp Business Cloud API (issue 25): the inbound queue, the three secrets Meta gives (app
+            # secret, access token) or the operator chooses (verify token), and where replies go.
+            whatsapp_queue_url=env.get("WHATSAPP_QUEUE_URL", "").strip(),
+            whatsapp_app_secret_arn=env.get("WHATSAPP_APP_SECRET_ARN", "").strip(),
+            whatsapp_access_token_arn=env.get("WHATSAPP_ACCESS_TOKEN_ARN", "").strip(),
+            whatsapp_verify_token_arn=env.get("WHATSAPP_VERIFY_TOKEN_ARN", "").strip(),
+            whatsapp_phone_number_id=env.get("WHATSAPP_PHONE_NUMBER_ID", "").strip(),
+            whatsapp_graph_version=env.get("WHATSAPP_GRAPH_VERSION", "").strip() or "v21.0",
+            # Only the local stack points this elsewhere (its stand-in for the Graph API).
+            whatsapp_graph_url=(env.get("WHATSAPP_GRAPH_URL", "").strip() or "https://graph.facebook.com").rstrip("/"),
+            whatsapp_update_template=env.get("WHATSAPP_UPDATE_TEMPLATE", "").strip() or "lapor_status_update",
+            whatsapp_reports_per_day=_int(env, "LAPOR_WHATSAPP_REPORTS_PER_DAY", 5),
+            whatsapp_messages_per_hour=_int(env, "LAPOR_WHATSAPP_MESSAGES_PER_HOUR", 60),
         )
 
 

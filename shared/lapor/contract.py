@@ -1007,6 +1007,52 @@ OPEN311_OPERATIONS: tuple[Operation, ...] = (
 )
 
 
+WHATSAPP_OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        operation_id="whatsappVerify",
+        method="GET",
+        path="/whatsapp/webhook",
+        function="WhatsAppWebhookFunction",
+        summary="WhatsApp Cloud API: Meta's webhook verification",
+        description="""Meta calls this once when the webhook is set up: with hub.mode=subscribe and hub.verify_token
+            equal to the deployment's verify token (Secrets Manager) the answer is hub.challenge as plain text;
+            anything else is 403.""",
+        tag="whatsapp",
+        content_type="text/plain",
+        parameters=(
+            Parameter("hub.mode", "query", {"type": "string", "maxLength": 20}, "subscribe"),
+            Parameter("hub.verify_token", "query", {"type": "string", "maxLength": 200}, "The verify token"),
+            Parameter("hub.challenge", "query", {"type": "string", "maxLength": 200}, "Echoed when the rest is right"),
+        ),
+        errors=(403,),
+    ),
+    Operation(
+        operation_id="whatsappWebhook",
+        method="POST",
+        path="/whatsapp/webhook",
+        function="WhatsAppWebhookFunction",
+        summary="WhatsApp Cloud API: messages and delivery statuses from Meta",
+        description="""Only Meta can call it: X-Hub-Signature-256 must be `sha256=` and the hex HMAC-SHA256 of the raw
+            body keyed with the app's secret, else 401 and nothing changes. The body is the Cloud API's webhook payload
+            (object whatsapp_business_account, entry[].changes[].value.messages[] and statuses[]). Each message is
+            taken once (by its id, for ${whatsapp_days} days: Meta retries for a day or more) and queued, encrypted,
+            for the conversation; statuses are counted only. The answer is 200 with the number of messages queued, at
+            once: the conversation answers on WhatsApp.""",
+        tag="whatsapp",
+        parameters=(
+            Parameter(
+                "X-Hub-Signature-256",
+                "header",
+                {"type": "string", "maxLength": 80, "examples": ["sha256=" + "0" * 64]},
+                "sha256= and the hex HMAC-SHA256 of the raw body keyed with the Meta app's secret",
+            ),
+        ),
+        response="WhatsAppAccepted",
+        errors=(400, 401, 413),
+    ),
+)
+
+
 OPERATIONS: tuple[Operation, ...] = (
     *CITIZEN_OPERATIONS,
     *FOLLOW_UP_OPERATIONS,
@@ -1019,6 +1065,7 @@ OPERATIONS: tuple[Operation, ...] = (
     *CONSOLE_OPERATIONS,
     *SERVICE_OPERATIONS,
     *OPEN311_OPERATIONS,
+    *WHATSAPP_OPERATIONS,
 )
 
 

@@ -170,9 +170,14 @@ _secret_lock = threading.Lock()
 
 def master_secret() -> bytes:
     """The deployment's master secret: one Secrets Manager call per container, on first use."""
-    arn = settings().webhook_secret_arn
+    return secret_value(settings().webhook_secret_arn, "WEBHOOK_SECRET_ARN")
+
+
+def secret_value(arn: str, name: str) -> bytes:
+    """A secret's value (Secrets Manager, `arn`): one call per container, on first use; `name` is the setting
+    that gives the ARN, for the error when it is not set."""
     if not arn:
-        raise ConfigurationError("WEBHOOK_SECRET_ARN is not set")
+        raise ConfigurationError(f"{name} is not set")
     found = _masters.get(arn)
     if found is None:
         with _secret_lock:
@@ -207,6 +212,12 @@ def idempotency_record_id(key: str) -> str:
     return keyed_digest("lapor-idempotency-id", key.encode("utf-8")).hex()
 
 
+def whatsapp_sender_id(number: str) -> str:
+    """A WhatsApp sender's number as lapor keys it (conversation, limits, opt-out, queue group): a keyed hash,
+    never the number."""
+    return keyed_digest("lapor-whatsapp-sender", number.encode("utf-8")).hex()
+
+
 def _replay_key(key: str) -> bytes:
     return keyed_digest("lapor-idempotency-replay", key.encode("utf-8"))
 
@@ -224,3 +235,19 @@ def open_replay(key: str, sealed: bytes) -> dict[str, Any]:
     plaintext = _aesgcm(_replay_key(key)).decrypt(sealed[:12], sealed[12:], b"lapor-replay")
     result: dict[str, Any] = json.loads(plaintext)
     return result
+
+
+def seal_for(purpose: str, associated: str, value: Any) -> bytes:
+    """Encrypt a JSON value under the key derived for `purpose`, bound to `associated` (AES-256-GCM): what
+    only functions that may read the master secret can open (a WhatsApp message on its queue, a
+    conversation's draft in its state item)."""
+    nonce = os.urandom(12)
+    plaintext = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    sealed: bytes = nonce + _aesgcm(derived_key(purpose)).encrypt(nonce, plaintext, associated.encode("utf-8"))
+    return sealed
+
+
+def open_for(purpose: str, associated: str, sealed: bytes) -> Any:
+    """Decrypt what `seal_for` sealed with the same purpose and associated text."""
+    plaintext = _aesgcm(derived_key(purpose)).decrypt(sealed[:12], sealed[12:], associated.encode("utf-8"))
+    return json.loads(plaintext)

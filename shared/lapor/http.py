@@ -218,11 +218,17 @@ class Request:
         self.query: dict[str, str] = dict(event.get("queryStringParameters") or {})
         self.headers: dict[str, str] = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
         raw = event.get("body")
+        # The bytes as the client sent them (a signature covers exactly these): API Gateway passes a body as
+        # text, or base64-encoded when it is not UTF-8 or its type is one of the API's binary media types.
+        self.raw_body: bytes = b""
         if raw is not None and event.get("isBase64Encoded"):
             try:
-                raw = base64.b64decode(raw).decode("utf-8")
+                self.raw_body = base64.b64decode(raw)
+                raw = self.raw_body.decode("utf-8")
             except (ValueError, UnicodeDecodeError):
                 raw = "\x00"  # not text at all: the JSON parser rejects it with a 400
+        elif raw is not None:
+            self.raw_body = str(raw).encode("utf-8", "surrogatepass")
         self.body: str | None = raw
         context = event.get("requestContext") or {}
         self.claims: dict[str, str] = dict((context.get("authorizer") or {}).get("claims") or {})

@@ -14,15 +14,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from lapor import store
-from lapor.channels import DeliveryFailed, DeliveryRejected, post_webhook, send_email
+from lapor.channels import DeliveryFailed, DeliveryRejected, post_webhook, send_email, send_whatsapp
 from lapor.config import settings
-from lapor.crypto import open_fields
+from lapor.crypto import open_fields, whatsapp_sender_id
 from lapor.directory import Agency
 from lapor.ids import tracking_url
 from lapor.lifecycle import timeline_entry
 from lapor.observability import count, log_fields, logger
 from lapor.store import current_directory
 from lapor.timefmt import to_public, to_store, utcnow
+from lapor.whatsapp import status_words, template_message, text_message
 
 AGENCY_EVENTS = {
     "report.submitted": ("Laporan baru", "New report"),
@@ -36,6 +37,8 @@ AGENCY_EVENTS = {
     "report.reporter_replied": ("Pelapor menambahkan pesan", "The reporter added a message"),
     "report.reopened": ("Pelapor menjawab tanggapan; laporan dibuka kembali", "The reporter answered; report reopened"),
 }
+# What a reporter who asked for them hears of on WhatsApp: the agency answered, closed or rejected the report.
+WHATSAPP_EVENTS = ("report.responded", "report.closed", "report.rejected")
 # A claim not finished within this time is taken over: well above the consumer's 30 s timeout.
 STALE_CLAIM_SECONDS = 120
 # "The reporter added a message" is emailed at most once per report in this time; the messages after it
@@ -52,8 +55,9 @@ class Delivery:
     channel: str  # email or webhook
     audience: str  # agency or reporter
     target: str  # agency id, or "reporter"
-    address: str  # email address or webhook URL (never logged)
+    address: str  # email address, webhook URL or WhatsApp number (never logged)
     agency: Agency | None = None
+    language: str = "id"
 
 
 def plan_deliveries(event: dict[str, Any], item: dict[str, Any]) -> list[Delivery]:
@@ -72,10 +76,19 @@ def plan_deliveries(event: dict[str, Any], item: dict[str, Any]) -> list[Deliver
                 deliveries.append(Delivery("email", "agency", agency.id, agency.email, agency))
             if agency.webhook_url:
                 deliveries.append(Delivery("webhook", "agency", agency.id, agency.webhook_url, agency))
-    elif event["type"] == "report.responded" and not item.get("anonymous") and item.get("sealed") is not None:
-        reporter = open_fields(item["tracking_id"], item["sealed"]).get("reporter") or {}
-        if reporter.get("email"):
+    elif item.get("sealed") is not None and (
+        (event["type"] == "report.responded" and not item.get("anonymous"))
+        or (event["type"] in WHATSAPP_EVENTS and item.get("channel") == "whatsapp")
+    ):  # only then is there someone to tell: the sealed fields are opened for nothing else
+        secret = open_fields(item["tracking_id"], item["sealed"])
+        reporter = secret.get("reporter") or {}
+        if event["type"] == "report.responded" and not item.get("anonymous") and reporter.get("email"):
             deliveries.append(Delivery("email", "reporter", "reporter", reporter["email"]))
+        whatsapp = secret.get("whatsapp") or {}
+        if whatsapp.get("to"):
+            deliveries.append(
+                Delivery("whatsapp", "reporter", "whatsapp", whatsapp["to"], language=whatsapp.get("lang", "id"))
+            )
     return deliveries
 
 
@@ -134,6 +147,8 @@ def _send(delivery: Delivery, event: dict[str, Any], item: dict[str, Any]) -> No
             },
         }
         post_webhook(delivery.address, delivery.agency.id, payload, event["event_id"])
+    elif delivery.channel == "whatsapp":
+        _send_whatsapp(delivery, item)
     elif delivery.audience == "agency":
         assert delivery.agency is not None
         send_email(delivery.address, *_agency_email(event, item, delivery.agency))
@@ -141,8 +156,34 @@ def _send(delivery: Delivery, event: dict[str, Any], item: dict[str, Any]) -> No
         send_email(delivery.address, *_reporter_email(item))
 
 
+def _send_whatsapp(delivery: Delivery, item: dict[str, Any]) -> None:
+    """The Tracking ID and the status in words, never the report's content (confidential or not): free text
+    inside WhatsApp's 24-hour window (the reporter wrote within a day), else the approved template. A reporter
+    who said STOP gets nothing."""
+    opted_out, in_window = store.whatsapp_contact(whatsapp_sender_id(delivery.address))
+    if opted_out:
+        count("WhatsAppUpdateOptedOut")
+        return
+    tracking_id, lang = item["tracking_id"], delivery.language
+    words = status_words(lang, str(item["status"]))
+    if in_window:
+        link = tracking_url(settings().link_base_url, tracking_id)
+        body = (
+            f"Kabar laporan {tracking_id}: {words}.\nBuka {link} dan masukkan kode akses Anda untuk membaca."
+            if lang == "id"
+            else f"News of report {tracking_id}: {words}.\nOpen {link} and enter your access code to read it."
+        )
+        send_whatsapp(text_message(delivery.address, body))
+    else:
+        send_whatsapp(
+            template_message(delivery.address, settings().whatsapp_update_template, lang, [tracking_id, words])
+        )
+
+
 def _failure_message(delivery: Delivery) -> str:
     """The internal timeline entry's text: which notification did not arrive, never an address."""
+    if delivery.channel == "whatsapp":
+        return "Pesan WhatsApp ke pelapor tidak dapat dikirim."
     if delivery.agency is None:
         return "Email ke pelapor tidak dapat dikirim."
     if delivery.channel == "webhook":

@@ -63,7 +63,7 @@ XML_SCHEMA = {
 @cache
 def facts() -> dict[str, object]:
     """The figures the descriptions quote (`${name}`), read from the constants and defaults that enforce them."""
-    from lapor import agency, nearby, notify, open311, photos, replies, reporter, rights, views
+    from lapor import agency, inbound, nearby, notify, open311, photos, replies, reporter, rights, views
     from lapor.config import Settings
     from lapor.contract import IDEMPOTENCY_KEY_CHARACTERS
     from lapor.http import MAX_BODY_BYTES
@@ -94,6 +94,7 @@ def facts() -> dict[str, object]:
         "open311_ids": open311.MAX_IDS,
         "open311_days": open311.MAX_RANGE.days,
         "open311_listed": f"{open311.MAX_LISTED:,}",
+        "whatsapp_days": inbound.MESSAGE_KEPT_SECONDS // 86400,
         "public_decimals": views.PUBLIC_DECIMALS,
         "max_export": agency.MAX_EXPORT,
         "nearby_max": nearby.MAX_PUBLIC,
@@ -214,6 +215,7 @@ def generate_openapi() -> dict[str, Any]:
             {"name": "agency", "description": "The agency inbox and actions (bearer token)"},
             {"name": "operations", "description": "Health and documentation"},
             {"name": "open311", "description": "Open311 GeoReport v2: services are categories, requests reports"},
+            {"name": "whatsapp", "description": "The WhatsApp Business Cloud API's webhook (Meta calls it)"},
         ],
         "paths": paths,
         "components": {

@@ -45,12 +45,15 @@ def submit_report(
     fingerprint: str | None = None,
     now: datetime | None = None,
     partner: tuple[str, str] | None = None,
+    whatsapp: dict[str, str] | None = None,
 ) -> SubmissionReceipt:
     """Store a new report and tell its agency; returns the receipt (shown once: it holds the access code).
 
     With an Idempotency-Key, a retry of the same body returns the first receipt again and creates
     nothing; the same key with another body is refused. `partner` is the (key id, key hash) of the Open311
     partner filing it: the report keeps the id (the agency sees who filed it) and the key counts it.
+    `whatsapp` is where a reporter on WhatsApp who asked for updates gets them (number and language): sealed
+    with the report's fields, read by the notifier only, never shown, erased with the report's personal data.
     """
     directory = current_directory()
     problems = []
@@ -72,7 +75,7 @@ def submit_report(
         tracking_id, access_code = new_tracking_id(), new_access_code()
         counters = stats.deltas(None, {"status": "submitted", "agency_id": agency.id, "overdue": False})
         event = new_event("submitted", tracking_id, agency.id, now, stats=counters)
-        item = _new_report(submission, tracking_id, access_code, agency.id, agency.name, now, due_at)
+        item = _new_report(submission, tracking_id, access_code, agency.id, agency.name, now, due_at, whatsapp)
         item["scope"] = directory.coordinators(agency.id)  # the coordinators' inboxes it shows in
         if partner is not None:
             item["open311_key_id"] = partner[0]
@@ -157,6 +160,7 @@ def _new_report(
     agency_name: str,
     now: datetime,
     due_at: datetime,
+    whatsapp: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """A new report's attributes (the store places it in its indexes)."""
     submitted_at = to_store(now)
@@ -190,6 +194,8 @@ def _new_report(
     (secret if submission.confidential else item).update(text)
     if submission.reporter is not None:
         secret["reporter"] = submission.reporter.model_dump(exclude_none=True)
+    if whatsapp is not None:
+        secret["whatsapp"] = dict(whatsapp)
     if secret:
         item["sealed"] = seal_fields(tracking_id, secret)
     return item

@@ -4,7 +4,8 @@
   reporter's view (photos as links);
 - correct the contact: the new contact replaces the old inside the sealed envelope (same rules as at
   submission);
-- erase the contact: it leaves the sealed envelope and the report goes on as anonymous.
+- erase the contact: it leaves the sealed envelope (with the WhatsApp number updates go to, when the report was
+  filed on WhatsApp) and the report goes on as anonymous.
 
 The access code opens the report exactly as for the private view (`reporter.unlocked_report`: the same 403 and
 429 rules). Each use is recorded as a timeline entry only the reporter and the agency see (an item of its own,
@@ -42,6 +43,10 @@ DATA_REQUESTS_PER_DAY = 10
 
 # What stands in for a sealed value whose key is gone (the retention job erased it): nothing can open it.
 UNREADABLE = "(erased: its key no longer exists)"
+
+# The sealed fields that are the reporter's contact: what they gave to be reached by, and the WhatsApp number a
+# report filed on WhatsApp sends its updates to (`reports.submit_report`). Erasing the contact removes both.
+CONTACT_FIELDS = ("reporter", "whatsapp")
 
 
 def export_personal_data(tracking_id: str, access_code: str | None) -> PersonalDataExport:
@@ -93,26 +98,29 @@ def correct_contact(tracking_id: str, access_code: str | None, contact: dict[str
 
 def erase_contact(tracking_id: str, access_code: str | None) -> None:
     """`DELETE /reports/{id}/private/contact`: the contact leaves the report, which goes on as anonymous (the
-    agency's timeline says the reporter erased it). Nothing to erase (anonymous, or erased before): done."""
+    agency's timeline says the reporter erased it); so does a WhatsApp number sealed for updates, which then
+    stop. Nothing to erase (anonymous without a number, or erased before): done."""
     now = utcnow()
     item = unlocked_report(tracking_id, access_code, now)
-    sealed = _sealed_contact(item)
+    sealed = _sealed_contact(item, CONTACT_FIELDS)
     if sealed is None:
         return
     key, fields = sealed
-    remaining = {k: v for k, v in fields.items() if k != "reporter"}
+    remaining = {k: v for k, v in fields.items() if k not in CONTACT_FIELDS}
     _reseal(item, key, remaining, {"has_contact": False, "anonymous": True})
     _record(item["tracking_id"], CONTACT_ERASED, item["status"], now)
     count("ContactErased")
 
 
-def _sealed_contact(item: dict[str, Any]) -> tuple[bytes, dict[str, Any]] | None:
-    """The report's data key and its sealed fields, when they hold the reporter's contact; else None."""
+def _sealed_contact(
+    item: dict[str, Any], contact: tuple[str, ...] = ("reporter",)
+) -> tuple[bytes, dict[str, Any]] | None:
+    """The report's data key and its sealed fields, when they hold one of the `contact` fields; else None."""
     key = report_data_key(item)
     if key is None:
         return None
     fields = open_fields(item["tracking_id"], item["sealed"], key)
-    return (key, fields) if fields.get("reporter") is not None else None
+    return (key, fields) if any(fields.get(name) is not None for name in contact) else None
 
 
 def _reseal(item: dict[str, Any], key: bytes, fields: dict[str, Any], plain: dict[str, Any]) -> None:

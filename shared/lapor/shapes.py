@@ -82,6 +82,12 @@ class SubmissionReceipt(TypedDict):
     tracking_url: str
 
 
+class WhatsAppAccepted(TypedDict):
+    """The answer to Meta's webhook call: how many of its messages were new and are now queued."""
+
+    queued: int
+
+
 class TimelineEntry(TypedDict):
     at: str
     event: TimelineEvent

@@ -11,7 +11,7 @@ from typing import Literal, get_args
 
 ReportStatus = Literal["submitted", "verified", "in_progress", "responded", "closed", "rejected"]
 ReportKind = Literal["complaint", "aspiration", "information_request"]
-Channel = Literal["web", "qr", "api", "open311"]
+Channel = Literal["web", "qr", "api", "open311", "whatsapp"]
 AgencyLevel = Literal["national", "province", "regency", "office"]
 LEVELS: tuple[AgencyLevel, ...] = get_args(AgencyLevel)
 STATUSES: tuple[ReportStatus, ...] = get_args(ReportStatus)

@@ -49,6 +49,11 @@ Indexes (all sparse, keys written only when they apply):
   officer_audit (officer_sub, sk)                                 audit entries by officer account, oldest first
     (keyed on what every audit entry has always held: DynamoDB fills it from existing entries too)
 Idempotency table: pk=<hash of the Idempotency-Key>, expires_at (TTL).
+  pk=delivery:<id>                     a notification's delivery record
+  pk=wamid:<keyed hash of a WhatsApp message id>   a webhook message seen (7 days: Meta retries for a day or more)
+  pk=wachat:<keyed hash of a sender's number>      one sender's conversation (sealed draft), 24 h after the last message
+  pk=walimit:<keyed hash of a sender's number>#<window>   a sender's count of messages or reports in a window
+  pk=waoptout:<keyed hash of a sender's number>    whether the sender said STOP to updates (no expiry)
 """
 
 from __future__ import annotations
@@ -92,6 +97,10 @@ GEO_PREFIX = "GEO#"
 AUDIT_PREFIX = "AUDIT#"
 PARTNER_KEY_PK = "OPEN311_KEY"
 DELIVERY_PREFIX = "delivery:"
+WHATSAPP_MESSAGE_PREFIX = "wamid:"
+WHATSAPP_CHAT_PREFIX = "wachat:"
+WHATSAPP_LIMIT_PREFIX = "walimit:"
+WHATSAPP_OPT_OUT_PREFIX = "waoptout:"
 # What a directory read asks for (the template's directory statements allow these attributes only).
 DIRECTORY_ATTRIBUTES = ("pk", "sk", "data")
 MAX_PAGE = 1000  # items per page of a public listing (DynamoDB also stops a page at 1 MB)
@@ -275,6 +284,11 @@ REPLY_ATTRIBUTES = ("pk", "sk", "reply_id", "title", "text", "updated_at")
 # An idempotency record (a submission's replay), and a notification's delivery record as its claim reads it.
 REPLAY_ATTRIBUTES = ("pk", "body_hash", "sealed_response", "tracking_id", "expires_at")
 DELIVERY_ATTRIBUTES = ("pk", "state")
+# A WhatsApp sender's conversation as the conversation reads it (its sealed state, the last message handled);
+# and what the notifier reads of a sender before an update: STOP, and whether the conversation is still kept
+# (WhatsApp's 24-hour window), never the sealed state.
+CONVERSATION_ATTRIBUTES = ("pk", "sealed", "last", "expires_at")
+WHATSAPP_CONTACT_ATTRIBUTES = ("pk", "opted_out", "expires_at")
 
 
 class AlreadyExists(Exception):
@@ -1486,6 +1500,98 @@ def finish_delivery(delivery_id: str, outcome: str) -> None:
         )
     else:
         ddb.delete_item(TableName=table, Key=key)
+
+
+# ---------------------------------------------------------------- WhatsApp
+
+
+def claim_whatsapp_message(message_id: str, keep_seconds: int) -> bool:
+    """Record a webhook message as seen (`message_id`: a keyed hash of its wamid); False when it was before."""
+    now = int(time.time())
+    ddb = client("dynamodb")
+    try:
+        ddb.put_item(
+            TableName=settings().idempotency_table,
+            Item=to_item({"pk": WHATSAPP_MESSAGE_PREFIX + message_id, "expires_at": now + keep_seconds}),
+            # An expired record (TTL deletes lazily) may be replaced.
+            ConditionExpression="attribute_not_exists(pk) OR expires_at < :now",
+            ExpressionAttributeValues={":now": {"N": str(now)}},
+        )
+    except ddb.exceptions.ConditionalCheckFailedException:
+        return False
+    return True
+
+
+def release_whatsapp_message(message_id: str) -> None:
+    """Give a claim back (the message could not be queued): marked expired, so Meta's retry claims it again."""
+    client("dynamodb").put_item(
+        TableName=settings().idempotency_table,
+        Item=to_item({"pk": WHATSAPP_MESSAGE_PREFIX + message_id, "expires_at": 0}),
+    )
+
+
+def get_conversation(sender_id: str, attributes: tuple[str, ...] = CONVERSATION_ATTRIBUTES) -> dict[str, Any] | None:
+    """A sender's conversation record that has not expired (strongly consistent; `attributes` of it)."""
+    found = client("dynamodb").get_item(
+        TableName=settings().idempotency_table,
+        Key={"pk": {"S": WHATSAPP_CHAT_PREFIX + sender_id}},
+        ConsistentRead=True,
+        **_projection(attributes),
+    )
+    record = from_item(found["Item"]) if found.get("Item") else None
+    if record is None or int(record.get("expires_at", 0)) < int(time.time()):
+        return None
+    return record
+
+
+def put_conversation(sender_id: str, record: Mapping[str, Any], expires_at: int) -> None:
+    """Store a sender's conversation record, kept until `expires_at` (epoch seconds, the table's TTL)."""
+    client("dynamodb").put_item(
+        TableName=settings().idempotency_table,
+        Item=to_item({**record, "pk": WHATSAPP_CHAT_PREFIX + sender_id, "expires_at": expires_at}),
+    )
+
+
+def set_whatsapp_opt_out(sender_id: str, opted_out: bool) -> None:
+    """Record whether a sender wants no more updates (STOP), or wants them again (asked for on a new report)."""
+    client("dynamodb").put_item(
+        TableName=settings().idempotency_table,
+        Item=to_item({"pk": WHATSAPP_OPT_OUT_PREFIX + sender_id, "opted_out": opted_out}),
+    )
+
+
+def whatsapp_contact(sender_id: str) -> tuple[bool, bool]:
+    """(opted out of updates, inside WhatsApp's 24-hour window: the sender's conversation has not expired)."""
+    ddb = client("dynamodb")
+    table = settings().idempotency_table
+    opt_out = ddb.get_item(
+        TableName=table,
+        Key={"pk": {"S": WHATSAPP_OPT_OUT_PREFIX + sender_id}},
+        ConsistentRead=True,
+        **_projection(WHATSAPP_CONTACT_ATTRIBUTES),
+    ).get("Item")
+    in_window = get_conversation(sender_id, WHATSAPP_CONTACT_ATTRIBUTES) is not None
+    return bool(opt_out and from_item(opt_out).get("opted_out")), in_window
+
+
+def count_whatsapp_use(sender_id: str, window: str, limit: int, expires_at: int) -> bool:
+    """Count one use in a sender's window (e.g. messages of an hour); False, counting nothing, at `limit`."""
+    ddb = client("dynamodb")
+    try:
+        ddb.update_item(
+            TableName=settings().idempotency_table,
+            Key={"pk": {"S": f"{WHATSAPP_LIMIT_PREFIX}{sender_id}#{window}"}},
+            UpdateExpression="ADD uses :one SET expires_at = :expires",
+            ConditionExpression="attribute_not_exists(uses) OR uses < :limit",
+            ExpressionAttributeValues={
+                ":one": {"N": "1"},
+                ":limit": {"N": str(limit)},
+                ":expires": {"N": str(expires_at)},
+            },
+        )
+    except ddb.exceptions.ConditionalCheckFailedException:
+        return False
+    return True
 
 
 # ---------------------------------------------------------------- deadlines

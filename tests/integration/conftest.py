@@ -90,6 +90,12 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
         variables = resolver.resolve(template["Globals"]["Function"]["Environment"]["Variables"])
         for name, value in variables.items():
             monkeypatch.setenv(name, str(value))
+        # The WhatsApp functions' own settings (queue, secrets, phone number), as the local stack sets them.
+        for resource in template["Resources"].values():
+            own = ((resource.get("Properties") or {}).get("Environment") or {}).get("Variables") or {}
+            for name, value in own.items():
+                if name.startswith("WHATSAPP_") and resource["Type"] == "AWS::Serverless::Function":
+                    monkeypatch.setenv(name, str(resolver.resolve(value)))
         monkeypatch.setenv("PUBLIC_BASE_URL", PUBLIC_BASE_URL)
         reset_lapor_caches()
         from lapor_local.seed import seed_directory

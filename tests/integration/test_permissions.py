@@ -10,6 +10,7 @@ must be driven here too, or the first test says so.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 import uuid
@@ -174,7 +175,94 @@ def webhook(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     server.shutdown()
 
 
-def drive_every_function(aws: Aws, recorder: Recorder, lambda_context: Any) -> None:
+def drive_whatsapp(api: Api, tmp_path: Path) -> None:
+    """The WhatsApp paths: the handshake, signed messages and a retry; a named report filed with a photo, filed
+    again after a crash before its conversation was saved (the receipt replayed), a report checked, opened with
+    its access code and answered."""
+    import boto3
+    from lapor.whatsapp import sign
+    from lapor_local.whatsapp import GraphApiStandIn
+
+    from tests import photos as sample
+    from tests import whatsapp
+    from tests.integration.conftest import sqs_event
+
+    def secret(variable: str) -> str:
+        found = boto3.client("secretsmanager", region_name=REGION).get_secret_value(SecretId=os.environ[variable])
+        return str(found["SecretString"])
+
+    query = {"hub.mode": "subscribe", "hub.verify_token": secret("WHATSAPP_VERIFY_TOKEN_ARN"), "hub.challenge": "7"}
+    assert api.call("whatsapp_webhook", "GET", "/whatsapp/webhook", query=query)[0] == 200
+    graph = GraphApiStandIn(
+        tmp_path, lambda: secret("WHATSAPP_ACCESS_TOKEN_ARN"), os.environ["WHATSAPP_PHONE_NUMBER_ID"]
+    )
+    graph.start()
+    os.environ["WHATSAPP_GRAPH_URL"] = graph.url
+    sqs = boto3.client("sqs", region_name=REGION)
+    ddb = boto3.client("dynamodb", region_name=REGION)
+    queue = os.environ["WHATSAPP_QUEUE_URL"]
+
+    def post(payload: dict[str, Any]) -> None:
+        body = whatsapp.raw(payload)
+        headers = {"X-Hub-Signature-256": sign(secret("WHATSAPP_APP_SECRET_ARN").encode(), body)}
+        status, _, _ = api.call("whatsapp_webhook", "POST", "/whatsapp/webhook", body=body.decode(), headers=headers)
+        assert status == 200
+
+    def deliver() -> list[dict[str, Any]]:
+        messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=1).get("Messages", [])
+        if messages:
+            assert (
+                api.modules["whatsapp_conversation"].lambda_handler(sqs_event(messages), api.context)[
+                    "batchItemFailures"
+                ]
+                == []
+            )
+            sqs.delete_message(QueueUrl=queue, ReceiptHandle=messages[0]["ReceiptHandle"])
+        return messages
+
+    def say(*items: str | dict[str, Any]) -> None:
+        for item in items:
+            post(whatsapp.text(item) if isinstance(item, str) else item)
+            deliver()
+
+    try:
+        first = whatsapp.text("halo")
+        post(first)
+        post(first)  # Meta's retry
+        deliver()
+        photo = graph.add_media("image/jpeg", sample.phone_jpeg())
+        say("1", "1", "1", "Jembatan kayu retak di tengah\nPapan patah, anak sekolah lewat tiap pagi.", "0")
+        say(whatsapp.image(photo), "0", "2", "Siti Rahma", "2", "1")  # named, public, updates on WhatsApp
+        chat = [
+            i
+            for i in ddb.scan(TableName=os.environ["IDEMPOTENCY_TABLE"])["Items"]
+            if i["pk"]["S"].startswith("wachat:")
+        ]
+        post(whatsapp.text("1"))
+        (message,) = deliver()
+        # The function died after filing, before saving the conversation: the same message files nothing new.
+        ddb.put_item(TableName=os.environ["IDEMPOTENCY_TABLE"], Item=chat[0])
+        assert (
+            api.modules["whatsapp_conversation"].lambda_handler(sqs_event([message]), api.context)["batchItemFailures"]
+            == []
+        )
+        receipt = next(m["text"]["body"] for m in reversed(graph.sent()) if "Tracking ID:" in m["text"]["body"])
+        tracking_id = receipt.split("Tracking ID: ")[1].split()[0]
+        code = receipt.split("Kode akses: ")[1].split()[0]
+        say("2", tracking_id, code, "Mohon segera diperbaiki, sudah berbahaya.")
+        # The agency answers: the reporter hears of it on WhatsApp (inside the 24-hour window: free text)
+        agency = claims(api.public(tracking_id)["agency"]["id"])
+        assert api.act(agency, tracking_id, action="verify")[0] == 200
+        assert api.act(agency, tracking_id, action="respond", message="Sudah kami jadwalkan.")[0] == 200
+        while api.deliver_events()["records"]:
+            pass
+        assert any(tracking_id in m.get("text", {}).get("body", "") for m in graph.sent()[-2:])
+    finally:
+        graph.stop()
+        del os.environ["WHATSAPP_GRAPH_URL"]
+
+
+def drive_every_function(aws: Aws, recorder: Recorder, lambda_context: Any, tmp_path: Path) -> None:
     """The paths each function has, each at least once: what a day of real use would call."""
     ids = logical_ids()
     modules = {
@@ -197,6 +285,9 @@ def drive_every_function(aws: Aws, recorder: Recorder, lambda_context: Any) -> N
     get("api_docs", "/openapi.json")
     for resource in ("/agencies", "/categories", "/stats", "/health"):
         get("track_report", resource)
+
+    # WhatsApp: Meta's handshake, a signed message and its retry.
+    drive_whatsapp(api, tmp_path)
 
     # Submissions: identified and public, confidential, anonymous; one retried with its Idempotency-Key.
     key = str(uuid.uuid4())
@@ -403,8 +494,8 @@ def drive_every_function(aws: Aws, recorder: Recorder, lambda_context: Any) -> N
 
 
 @pytest.fixture
-def recorded(aws: Aws, recorder: Recorder, lambda_context: Any, webhook: None) -> Recorder:
-    drive_every_function(aws, recorder, lambda_context)
+def recorded(aws: Aws, recorder: Recorder, lambda_context: Any, webhook: None, tmp_path: Path) -> Recorder:
+    drive_every_function(aws, recorder, lambda_context, tmp_path)
     return recorder
 
 

@@ -285,7 +285,7 @@ def test_malformed_bodies_get_clear_problems(submit: Any, aws: Aws, body: str, s
         ({"description": "terlalu pendek"}, ["body", "description"], "String should have at least 20 characters"),
         ({"description": "y" * 4001}, ["body", "description"], "String should have at most 4000 characters"),
         ({"kind": "gossip"}, ["body", "kind"], "Input should be 'complaint', 'aspiration' or 'information_request'"),
-        ({"channel": "fax"}, ["body", "channel"], "Input should be 'web', 'qr', 'api' or 'open311'"),
+        ({"channel": "fax"}, ["body", "channel"], "Input should be 'web', 'qr', 'api', 'open311' or 'whatsapp'"),
         (
             {"location": {"lat": -91, "lon": 0}},
             ["body", "location", "lat"],

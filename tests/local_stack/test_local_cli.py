@@ -139,6 +139,7 @@ def test_python_dash_m_lapor_local_lists_the_subcommands() -> None:
         "audit",
         "open311-key",
         "outbox",
+        "whatsapp",
         "reindex-scope",
     ]
 

@@ -28,6 +28,7 @@ API_FUNCTIONS = {
     "SupportReportFunction",
     "Open311Function",
     "Open311SubmitFunction",
+    "WhatsAppWebhookFunction",
 }
 # What each function creates (and primes) during INIT: the clients its requests need; the API functions, whose
 # INIT is SnapStart's snapshot, also those only some requests need (KMS, SQS, Secrets Manager), so that no
@@ -46,6 +47,8 @@ INIT_CLIENTS = {
     "open311": ["dynamodb"],
     "open311_submit": ["dynamodb", "kms", "secretsmanager", "sqs"],
     "process_photo": ["dynamodb", "s3"],
+    "whatsapp_webhook": ["dynamodb", "secretsmanager", "sqs"],
+    "whatsapp_conversation": ["dynamodb", "kms", "s3", "secretsmanager", "sqs"],
 }
 
 
@@ -151,10 +154,11 @@ def test_functions_with_a_json_body_build_its_model_in_init_and_the_others_load_
         "open311",
         "submit_report",
         "open311_submit",
+        "whatsapp_webhook",
     )
     with_bodies = {"agency_reports", "reporter_access", "submit_report", "open311_submit"}
     assert found == {name: ["pydantic", "lapor.models"] if name in with_bodies else [] for name in found}
-    assert len(found) == 9
+    assert len(found) == 10
 
 
 def test_api_functions_load_neither_boto3_nor_powertools_nor_email_validator(tmp_path: Path) -> None:
@@ -182,8 +186,9 @@ def test_api_functions_load_neither_boto3_nor_powertools_nor_email_validator(tmp
         "web_pages",
         "open311",
         "open311_submit",
+        "whatsapp_webhook",
     )
-    assert found == {name: [] for name in found} and len(found) == 8
+    assert found == {name: [] for name in found} and len(found) == 9
 
 
 def test_a_first_request_after_init_builds_no_validator_and_imports_no_pydantic_module(tmp_path: Path) -> None:

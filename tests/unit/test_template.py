@@ -344,7 +344,11 @@ def test_reports_table_is_durable_encrypted_and_indexed_for_later_work() -> None
 
 @pytest.mark.parametrize(
     ("queue", "dead_letters"),
-    [("ReportEventsQueue", "ReportEventsDeadLetterQueue"), ("PhotoUploadsQueue", "PhotoUploadsDeadLetterQueue")],
+    [
+        ("ReportEventsQueue", "ReportEventsDeadLetterQueue"),
+        ("PhotoUploadsQueue", "PhotoUploadsDeadLetterQueue"),
+        ("WhatsAppInboundQueue", "WhatsAppInboundDeadLetterQueue"),
+    ],
 )
 def test_each_queue_has_a_dead_letter_queue_and_a_long_enough_visibility(queue: str, dead_letters: str) -> None:
     props = RESOURCES[queue]["Properties"]
@@ -369,6 +373,9 @@ def test_dead_letters_and_stuck_outbox_events_each_raise_an_alarm() -> None:
     assert (dead_letters["Namespace"], dead_letters["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
     assert dead_letters["Dimensions"] == [
         {"Name": "QueueName", "Value": {"Fn::GetAtt": ["ReportEventsDeadLetterQueue", "QueueName"]}}
+    ]
+    assert alarms["WhatsAppDeadLetterAlarm"]["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["WhatsAppInboundDeadLetterQueue", "QueueName"]}}
     ]
     stuck = alarms["StuckOutboxAlarm"]
     # The metric as Powertools writes it from the relay: the functions' namespace, the service dimension.
@@ -646,6 +653,11 @@ def reading_lists() -> dict[tuple[str, str], tuple[str, ...]]:
         ("SupportReportFunction", "FindReport"): store.KEY_ATTRIBUTES,
         ("SubmitReportFunction", "ReadReplays"): store.REPLAY_ATTRIBUTES,
         ("Open311SubmitFunction", "ReadReplays"): store.REPLAY_ATTRIBUTES,
+        ("NotifyAgencyFunction", "WhatsAppOptOutAndWindow"): store.WHATSAPP_CONTACT_ATTRIBUTES,
+        ("WhatsAppConversationFunction", "ReadReport"): store.REPORTER_ATTRIBUTES,
+        ("WhatsAppConversationFunction", "ReadReportWithTimeline"): _with_messages(view),
+        ("WhatsAppConversationFunction", "ReadReplays"): store.REPLAY_ATTRIBUTES,
+        ("WhatsAppConversationFunction", "ReadConversations"): store.CONVERSATION_ATTRIBUTES,
     }
 
 
@@ -673,7 +685,9 @@ def test_no_view_reads_the_access_codes_secrets_and_only_the_reporters_check_doe
 
     secrets = {"access_code_hash", store.WRONG_CODES}
     for (logical_id, sid), attributes in reading_lists().items():
-        assert bool(secrets & set(attributes)) == ((logical_id, sid) == ("ReporterAccessFunction", "ReadReport"))
+        # The WhatsApp conversation checks the access code as the reporter's function does (the same use case).
+        checks = {("ReporterAccessFunction", "ReadReport"), ("WhatsAppConversationFunction", "ReadReport")}
+        assert bool(secrets & set(attributes)) == ((logical_id, sid) in checks)
     assert set(store.REPORT_ATTRIBUTES) >= set(store.REPORTER_ATTRIBUTES) >= set(store.VIEW_ATTRIBUTES)
     # The inbox decrypts nothing and shows no content: it reads no envelope, description, location or message.
     assert not {"sealed", "description", "location", "timeline", "rating"} & set(store.INBOX_ATTRIBUTES)
@@ -718,7 +732,7 @@ def test_directory_reads_ask_for_what_the_policies_allow() -> None:
         for logical_id, s in dynamodb_statements()
         if ("ForAllValues:StringEquals", ["DIRECTORY"]) in leading_keys(s)
     ]
-    assert len(reads) == 9
+    assert len(reads) == 10  # the WhatsApp conversation lists the categories
     for logical_id, statement in reads:
         assert statement["Action"] == ["dynamodb:Query"], logical_id
         condition = statement["Condition"]
@@ -946,6 +960,10 @@ def waf_matches(statement: dict[str, Any], request: dict[str, Any]) -> bool:
         ),
         ({"path": "/v1/agency/reports", "headers": {"authorization": "Bearer x"}}, set()),
         ({"path": "/v1/agency/reports", "headers": {}}, {"CitizenRequestsPerIp"}),  # no token: no exemption
+        # Meta's few addresses carry every citizen's WhatsApp messages; the signature check still guards it.
+        ({"path": "/v1/whatsapp/webhook"}, set()),
+        ({"path": "/whatsapp/webhook"}, set()),
+        ({"path": "/v1/whatsapp/webhook/x"}, {"CitizenRequestsPerIp"}),
     ],
 )
 def test_waf_counts_citizens_and_lookups_per_address_and_exempts_only_officers_with_a_token(
