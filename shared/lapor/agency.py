@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from lapor import store
@@ -39,7 +40,9 @@ from lapor.views import for_agency, for_inbox
 if TYPE_CHECKING:
     from lapor.shapes import AgencyReportView, AttachmentSlot, InboxPage
 
-ROLES = ("officer", "dispatcher")
+# Each role can do what the one before it can, and more: an admin is a dispatcher who also manages officers and
+# the directory (DOMAIN.md, "Roles"). `ROLES.index` ranks them (an admin grants no role above their own).
+ROLES = ("officer", "dispatcher", "admin")
 PAGE_SIZE, MAX_PAGE = 20, 100  # inbox reports per page: by default, at most
 MAX_EXPORT = 5000  # rows of one CSV export: a regency's month is far below this
 EXPORT_COLUMNS = (
@@ -78,6 +81,11 @@ class Officer:
             raise Unauthorized("The token carries no subject.")
         if role not in ROLES or directory.agency(agency_id) is None:
             raise Forbidden("This token's agency or role is not known here.")
+        # A token of a disabled, signed-out or changed account is refused before anything is read (one GetItem:
+        # an ID token stays valid for its hour whatever happens to the account; docs/regency-admin.md).
+        refused_before = store.tokens_refused_before(sub)
+        if refused_before is not None and issued_at(claims) <= refused_before:
+            raise Unauthorized("This sign-in has ended; sign in again.")
         username = claims.get("email") or claims.get("cognito:username") or sub
         return cls(agency_id=agency_id, role=role, sub=sub, username=username)
 
@@ -95,9 +103,21 @@ class Officer:
     def scope(self, directory: Directory) -> set[str]:
         """The agencies whose reports this officer may see and act on."""
         agencies = {self.agency_id}
-        if self.role == "dispatcher":
+        if self.role != "officer":
             agencies |= directory.descendants(self.agency_id)
         return agencies
+
+
+def issued_at(claims: dict[str, str]) -> int:
+    """When the token was issued, in epoch seconds: API Gateway's Cognito authorizer passes `iat` as a date
+    ("Sun Dec 06 15:41:57 UTC 2026"); a token without one counts as issued at 0 (the oldest)."""
+    value = claims.get("iat", "")
+    if value.isdigit():
+        return int(value)
+    try:
+        return int(datetime.strptime(value, "%a %b %d %H:%M:%S UTC %Y").replace(tzinfo=UTC).timestamp())
+    except ValueError:
+        return 0
 
 
 def agency_view(item: dict[str, Any], data_key: bytes | None = None) -> AgencyReportView:

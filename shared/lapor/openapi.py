@@ -63,7 +63,7 @@ XML_SCHEMA = {
 @cache
 def facts() -> dict[str, object]:
     """The figures the descriptions quote (`${name}`), read from the constants and defaults that enforce them."""
-    from lapor import agency, notify, open311, photos, replies, reporter, views
+    from lapor import admin, agency, notify, open311, photos, replies, reporter, views
     from lapor.config import Settings
     from lapor.contract import IDEMPOTENCY_KEY_CHARACTERS
     from lapor.http import MAX_BODY_BYTES
@@ -90,6 +90,8 @@ def facts() -> dict[str, object]:
         "open311_listed": f"{open311.MAX_LISTED:,}",
         "public_decimals": views.PUBLIC_DECIMALS,
         "max_export": agency.MAX_EXPORT,
+        "history_size": admin.HISTORY_SIZE,
+        "directory_cache_seconds": defaults.directory_cache_seconds,
         "reply_notice_minutes": int(notify.REPLY_NOTICE_QUIET.total_seconds()) // 60,
         "key_length": "{} to {}".format(*IDEMPOTENCY_KEY_CHARACTERS),
         "reopened": REOPEN.to,
@@ -200,6 +202,7 @@ def generate_openapi() -> dict[str, Any]:
             {"name": "citizen", "description": "Public endpoints for reporters, no login"},
             {"name": "directory", "description": "Agencies and categories"},
             {"name": "agency", "description": "The agency inbox and actions (bearer token)"},
+            {"name": "administration", "description": "The regency administrator: officers and the directory"},
             {"name": "operations", "description": "Health and documentation"},
             {"name": "open311", "description": "Open311 GeoReport v2: services are categories, requests reports"},
         ],

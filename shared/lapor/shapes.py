@@ -379,3 +379,70 @@ class Open311Filed(TypedDict):
 class Open311Error(TypedDict):
     code: int
     description: str
+
+
+# ---------------------------------------------------------------- the administrators' settings
+
+OfficerRoleName = Literal["officer", "dispatcher", "admin"]
+
+
+class OfficerAccount(TypedDict):
+    """A user of the agency user pool, as an administrator sees them."""
+
+    id: Annotated[str, Doc("The pool's username for them (a UUID that never changes)")]
+    email: str
+    name: str
+    agency_id: str
+    role: OfficerRoleName
+    enabled: bool
+    status: Annotated[str, Doc("Cognito's account status: FORCE_CHANGE_PASSWORD until the invitation is taken up")]
+    mfa_enabled: Annotated[bool, Doc("An authenticator app is set up")]
+    created_at: str
+    updated_at: Annotated[
+        str,
+        Doc(
+            "Last change of the account. Cognito reports last sign-ins only with threat protection "
+            "(AdminListUserAuthEvents), which this API does not read"
+        ),
+    ]
+
+
+class OfficerAccounts(TypedDict):
+    items: list[OfficerAccount]
+
+
+class AdminAgency(TypedDict):
+    id: str
+    name: str
+    parent_id: str | None
+    level: AgencyLevel
+    region_code: str | None
+    email: str | None
+    webhook_url: str | None
+    version: Annotated[int, Doc("Send it back in If-Match to change or delete the agency")]
+
+
+class AdminCategory(TypedDict):
+    code: str
+    name: str
+    default_agency_id: str
+    version: Annotated[int, Doc("Send it back in If-Match to change or delete the category")]
+
+
+class AdminDirectory(TypedDict):
+    agencies: list[AdminAgency]
+    categories: list[AdminCategory]
+
+
+class SettingsChange(TypedDict):
+    at: str
+    by: Annotated[str, Doc("The administrator's sign-in name (their work email)")]
+    by_agency_id: str
+    action: str
+    target: Annotated[str, Doc("What changed: agency:<id>, category:<code> or officer:<email>")]
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class SettingsHistory(TypedDict):
+    items: list[SettingsChange]

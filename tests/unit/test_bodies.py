@@ -22,6 +22,22 @@ from tests.events import valid_submission
 # A valid body of each: the cases below change one field of it.
 EXAMPLES: dict[str, dict[str, Any]] = {
     "AgencyAction": {"action": "respond", "message": "Sudah kami perbaiki."},
+    "AgencyInput": {
+        "name": "Bappeda",
+        "parent_id": "pemkab-barito-utara",
+        "level": "office",
+        "region_code": "62.05",
+        "email": "bappeda@example.org",
+        "webhook_url": "https://bappeda.example.org/lapor",
+    },
+    "CategoryInput": {"name": "Air Bersih", "default_agency_id": "dpupr-barito-utara"},
+    "OfficerInvite": {
+        "email": "petugas@example.org",
+        "name": "Petugas Baru",
+        "agency_id": "dpupr-barito-utara",
+        "role": "officer",
+    },
+    "OfficerUpdate": {"enabled": False},
     "AttachmentRequest": {"content_type": "image/png"},
     "PhotoVisibility": {"public": True},
     "RatingRequest": {"score": 5, "comment": "Cepat"},
@@ -143,6 +159,8 @@ CHOICES: dict[str, tuple[Any, ...]] = {
     "message": (None, "Sudah kami perbaiki."),
     "agency_id": (None, "dinas-pu"),
     "due_at": (None, "2026-12-01T17:00:00+07:00"),
+    "role": (None, "dispatcher"),
+    "enabled": (None, False),
 }
 # Where each model's rules are checked: (the body, the object's path in it, the fields its rules read).
 RULED: dict[type[Strict], tuple[str, tuple[str, ...], tuple[str, ...]]] = {
@@ -150,6 +168,7 @@ RULED: dict[type[Strict], tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     models.Location: ("ReportSubmission", ("location",), ("lat", "lon", "address")),
     models.Reporter: ("ReportSubmission", ("reporter",), ("email", "phone")),
     models.AgencyAction: ("AgencyAction", (), ("action", "message", "agency_id", "due_at")),
+    models.OfficerUpdate: ("OfficerUpdate", (), ("agency_id", "role", "enabled")),
 }
 
 
