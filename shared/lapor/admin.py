@@ -22,12 +22,12 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from lapor import store, userpool
-from lapor.agency import ROLES, Officer
+from lapor.agency import Officer
 from lapor.config import settings
 from lapor.directory import Agency, Category, Directory
 from lapor.errors import Conflict, FieldProblem, Forbidden, NotFound, ValidationFailed
 from lapor.models import SLUG_PATTERN
-from lapor.statuses import OPEN
+from lapor.statuses import OPEN, ROLES, OfficerRole
 from lapor.timefmt import to_public, to_store, utcnow
 
 if TYPE_CHECKING:
@@ -82,13 +82,13 @@ def _change(admin: Officer, action: str, target: str, before: Any, after: Any) -
 
 def _account(user: userpool.PoolUser, mfa: bool) -> OfficerAccount:
     time_zone = settings().time_zone
-    role = user.role if user.role in ROLES else "officer"
+    role: OfficerRole = next((r for r in ROLES if r == user.role), "officer")  # unknown: the lowest
     return {
         "id": user.username,
         "email": user.email,
         "name": user.name,
         "agency_id": user.agency_id,
-        "role": role,  # type: ignore[typeddict-item]  # one of ROLES, checked just above
+        "role": role,
         "enabled": user.enabled,
         "status": user.status,
         "mfa_enabled": mfa,

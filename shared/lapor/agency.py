@@ -32,7 +32,7 @@ from lapor.events import commit
 from lapor.lifecycle import ActionRequest, ensure_allowed, plan_action
 from lapor.observability import count, log_fields, logger
 from lapor.photos import photo_views, reserve_slot
-from lapor.statuses import AGENCY_OWES, OPEN
+from lapor.statuses import AGENCY_OWES, OPEN, ROLES
 from lapor.store import current_directory
 from lapor.timefmt import to_public, to_store, utcnow
 from lapor.views import for_agency, for_inbox
@@ -40,9 +40,6 @@ from lapor.views import for_agency, for_inbox
 if TYPE_CHECKING:
     from lapor.shapes import AgencyReportView, AttachmentSlot, InboxPage
 
-# Each role can do what the one before it can, and more: an admin is a dispatcher who also manages officers and
-# the directory (DOMAIN.md, "Roles"). `ROLES.index` ranks them (an admin grants no role above their own).
-ROLES = ("officer", "dispatcher", "admin")
 PAGE_SIZE, MAX_PAGE = 20, 100  # inbox reports per page: by default, at most
 MAX_EXPORT = 5000  # rows of one CSV export: a regency's month is far below this
 EXPORT_COLUMNS = (

@@ -776,6 +776,25 @@ CONSOLE_OPERATIONS: tuple[Operation, ...] = (
             LANG,
         ),
     ),
+    console_page(
+        operation_id="consoleSettings",
+        method="GET",
+        path="/console/settings",
+        summary="The agency console: settings (Pengaturan), for administrators",
+        description="""Officers (invite, move, disable, sign out, reset MFA), categories and agencies of the
+            administrator's scope. The page is the same for everyone; the agency API refuses anyone but an admin.""",
+        content_type="text/html",
+        parameters=(LANG,),
+    ),
+    console_page(
+        operation_id="consoleSettingsHistory",
+        method="GET",
+        path="/console/settings/history",
+        summary="The agency console: the settings history (Riwayat pengaturan)",
+        description="Who changed which setting when, with before and after (GET /agency/admin/history).",
+        content_type="text/html",
+        parameters=(LANG,),
+    ),
     _asset("getConsoleScript", "/console/assets/console.js", "ConsoleFunction", "agency", "The console's script"),
     _asset("getConsoleStyle", "/console/assets/console.css", "ConsoleFunction", "agency", "The console's style sheet"),
 )

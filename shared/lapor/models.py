@@ -27,7 +27,7 @@ from pydantic import (
 from pydantic.config import JsonDict
 
 from lapor.errors import FieldProblem, ValidationFailed
-from lapor.statuses import AgencyLevel, Channel, ReportKind
+from lapor.statuses import AgencyLevel, Channel, OfficerRole, ReportKind
 
 # White space exactly as Python's str.strip() and str.isspace() see it, spelled out: `\s` means different
 # things in Python and in the ECMA-262 regexes of JSON Schema, and the schema must say what we accept.
@@ -436,7 +436,6 @@ class PhotoVisibility(Strict):
 # ---------------------------------------------------------------- the administrators' settings
 
 DirectoryName = Annotated[str, _trim_check(2, 200, SHORT_TEXT_REFUSED), _trim_schema(2, 200, SHORT_TEXT_REFUSED)]
-OfficerRole = Literal["officer", "dispatcher", "admin"]  # lapor.agency.ROLES, lowest first
 
 
 class OfficerInvite(Strict):

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal, NotRequired
 # pydantic reads typing's TypedDict only from Python 3.12 (Lambda runs 3.12, development may run 3.11).
 from typing_extensions import TypedDict
 
-from lapor.statuses import AgencyLevel, ReportKind, ReportStatus
+from lapor.statuses import AgencyLevel, OfficerRole, ReportKind, ReportStatus
 
 
 class Doc:
@@ -383,8 +383,6 @@ class Open311Error(TypedDict):
 
 # ---------------------------------------------------------------- the administrators' settings
 
-OfficerRoleName = Literal["officer", "dispatcher", "admin"]
-
 
 class OfficerAccount(TypedDict):
     """A user of the agency user pool, as an administrator sees them."""
@@ -393,7 +391,7 @@ class OfficerAccount(TypedDict):
     email: str
     name: str
     agency_id: str
-    role: OfficerRoleName
+    role: OfficerRole
     enabled: bool
     status: Annotated[str, Doc("Cognito's account status: FORCE_CHANGE_PASSWORD until the invitation is taken up")]
     mfa_enabled: Annotated[bool, Doc("An authenticator app is set up")]

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from lapor_local.devtoken import dev_token_secret, mint_dev_token
+from lapor_local.seed import LOCAL_OFFICERS
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests import photos
@@ -74,13 +75,21 @@ def new_person(browser: Browser) -> Iterator[Callable[[], Page]]:
         context.close()
 
 
-def sign_in(page: Page, stack: RunningStack, agency: str, role: str = "officer", path: str = "/console") -> None:
-    """What an officer does on `make run`: open the console, sign in, choose agency and role."""
+def pool_option(agency: str, role: str = "officer") -> str:
+    """The local sign-in page's entry for the seeded user of `agency` with `role`."""
+    email, name, _, _ = next(o for o in LOCAL_OFFICERS if o[2:] == (agency, role))
+    return f"{name} — {email} ({agency}, {role})"
+
+
+def sign_in(
+    page: Page, stack: RunningStack, agency: str, role: str = "officer", path: str = "/console", user: str | None = None
+) -> None:
+    """What an officer does on `make run`: open the console, sign in, choose themselves among the pool's users
+    (the seeded user of `agency` and `role`, or the entry `user`)."""
     page.goto(stack.api_url + path)
     page.get_by_role("button", name="Masuk").click()
     expect(page).to_have_url(re.compile(r"/local-auth/oauth2/authorize\?"))
-    page.get_by_label("Agency").select_option(agency)
-    page.get_by_label(role).check()
+    page.get_by_label("Officer").select_option(label=user or pool_option(agency, role))
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("#sign-out")).to_be_visible()
 
@@ -268,7 +277,7 @@ def test_an_officer_of_another_agency_is_told_the_report_is_not_theirs(
     assert refused.value.code == 403
 
     other = new_person()
-    sign_in(other, local_stack, DISDUKCAPIL, path=f"/console/reports/{tracking_id}")
+    sign_in(other, local_stack, DINKES, path=f"/console/reports/{tracking_id}")
     expect(other.locator("#report-body")).to_have_text(
         "Laporan ini bukan milik Anda: instansi lain yang bertanggung jawab."
     )
@@ -314,9 +323,9 @@ def test_the_console_and_statistik_are_light_load_nothing_from_elsewhere_and_pas
     console_files = transferred(("document", "script", "stylesheet"))
     assert_accessible(page, "console sign-in")
     page.get_by_role("button", name="Masuk").click()
-    expect(page.get_by_label("Agency")).to_be_visible()
+    expect(page.get_by_label("Officer")).to_be_visible()
     assert_accessible(page, "local sign-in page")
-    page.get_by_label("Agency").select_option(DPUPR)
+    page.get_by_label("Officer").select_option(label=pool_option(DPUPR))
     responses.clear()
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("#list li").first).to_be_visible()
