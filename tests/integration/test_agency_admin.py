@@ -7,6 +7,7 @@ regencies' administrators are refused on every route; every change is versioned 
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -399,3 +400,45 @@ def test_every_admin_action_is_in_the_audit_trail_and_changes_in_the_history(adm
     assert {e["officer_sub"] for e in attempts} == {ADMIN["sub"]}
     # Another regency's administrator sees none of it.
     assert admin_call(admin_api, OTHER_REGENCY_ADMIN, "GET", "/agency/admin/history")[1]["items"] == []
+
+
+# ---------------------------------------------------------------- the operator's commands
+
+
+def test_lapor_directory_export_writes_the_live_directory_as_a_seed_file(
+    admin_api: Api, aws: Aws, tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lapor.directory import Directory
+    from lapor_local.cli import main
+
+    body = {"name": "Air Bersih", "default_agency_id": "dpupr-barito-utara"}
+    admin_call(
+        admin_api, ADMIN, "PUT", "/agency/admin/categories/{code}", path_params={"code": "air-bersih"}, body=body
+    )
+    exported = tmp_path / "directory.json"
+    assert main(["directory", "export", "--table", aws.reports_table, "--file", str(exported)]) == 0
+    directory_now = Directory.from_file(exported)  # the format `lapor seed` reads
+    assert directory_now.category("air-bersih") is not None
+    assert directory_now.agency("dpupr-barito-utara").email == "dpupr@baritoutara.lapor.example"  # type: ignore[union-attr]
+    assert set(directory_now.agencies) >= {"kemenpan-rb", "pemkab-barito-utara", "pemkab-murung-raya"}
+    capsys.readouterr()
+    # The settings trail for the operator: the attempt first, then the change with before and after.
+    assert main(["audit", "--settings", "--table", aws.reports_table]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(e["kind"], e["action"]) for e in lines] == [("attempt", "put_category"), ("change", "create_category")]
+    assert lines[1].get("before") is None and lines[1]["after"]["name"] == "Air Bersih"
+
+
+def test_nothing_an_administrator_does_puts_an_email_or_a_token_in_the_logs(
+    admin_api: Api, aws: Aws, captured_logs: Any
+) -> None:
+    account = invite(admin_api, "rahasia.petugas@dpupr.example.org", "dpupr-barito-utara")
+    token = token_of(account, aws)
+    admin_api.agency(token, "GET", "/agency/reports")
+    admin_call(
+        admin_api, ADMIN, "PATCH", "/agency/admin/officers/{officer_id}", path_params={"officer_id": account["id"]},
+        body={"enabled": False},
+    )  # fmt: skip
+    admin_call(admin_api, ADMIN, "GET", "/agency/admin/officers")
+    logged = captured_logs.text
+    assert "rahasia.petugas" not in logged and account["id"] not in logged and token["sub"] not in logged
