@@ -132,6 +132,7 @@ def test_python_dash_m_lapor_local_lists_the_subcommands() -> None:
         "run",
         "dev-token",
         "seed",
+        "directory",
         "escalate",
         "retention",
         "poster",
