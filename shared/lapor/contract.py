@@ -577,7 +577,7 @@ ADMIN_OPERATIONS: tuple[Operation, ...] = (
         description=f"Reports filed under it keep their category. {ADMIN_SCOPE}",
         success_status=204,
         parameters=(CATEGORY_CODE, DIRECTORY_IF_MATCH),
-        errors=(401, 403, 404, 409),
+        errors=(401, 403, 404, 409, 422),
     ),
     admin_operation(
         operation_id="getSettingsHistory",
