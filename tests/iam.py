@@ -153,6 +153,9 @@ def _item_request(
     context: dict[str, tuple[str, ...]] = {"dynamodb:LeadingKeys": (leading,)}
     if action == "GetItem":
         context.update(_read_context(key, body))
+    if action in ("PutItem", "UpdateItem", "DeleteItem") and body.get("ReturnValues"):
+        # What the write answers with: ALL_OLD or ALL_NEW would read the whole item (dynamodb:ReturnValues).
+        context["dynamodb:ReturnValues"] = (str(body["ReturnValues"]),)
     return Request(f"dynamodb:{action}", _arn("dynamodb", call.region, f"table/{table}"), context)
 
 

@@ -4,13 +4,17 @@ Callers are authenticated by the API's authorizer (Cognito); which reports they 
 """
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from lapor import agency, aws, crypto, replies
-from lapor.http import Request, Response, Router, if_match
+from lapor.http import Request, Response, Router, if_match, problem_for
 from lapor.ids import parse_tracking_id
 from lapor.lifecycle import ActionRequest
-from lapor.models import AgencyAction, AttachmentRequest, PhotoVisibility, SavedReplyInput
+from lapor.models import AgencyAction, AgencyBulkAction, AttachmentRequest, PhotoVisibility, SavedReplyInput
 from lapor.observability import handler
+
+if TYPE_CHECKING:
+    from lapor.shapes import BulkOutcome  # response shapes are for mypy and the document, not loaded here
 from lapor.timefmt import from_store
 
 # INIT, in SnapStart's snapshot: every route reads and decrypts reports (KMS, AES-GCM), actions send events
@@ -30,7 +34,8 @@ def _with_etag(view: Mapping[str, object]) -> Response:
 def list_reports(request: Request) -> Response:
     query = request.checked_query()
     limit, cursor = int(query.get("limit", agency.PAGE_SIZE)), query.get("cursor") or None
-    return Response(200, agency.list_inbox(request.claims, query.get("status"), limit, cursor), PRIVATE)
+    mine = query.get("mine") == "1"
+    return Response(200, agency.list_inbox(request.claims, query.get("status"), limit, cursor, mine), PRIVATE)
 
 
 @router.operation("exportAgencyReports")
@@ -54,8 +59,27 @@ def post_action(request: Request) -> Response:
     version = if_match(request)
     body = request.body_as(AgencyAction)
     due_at = from_store(body.due_at) if body.due_at else None
-    action = ActionRequest(body.action, body.message, body.private, body.agency_id, due_at)
+    action = ActionRequest(body.action, body.message, body.private, body.agency_id, due_at, body.assignee_sub)
     return _with_etag(agency.act(request.claims, tracking_id, action, version))
+
+
+@router.operation("postAgencyBulkAction")
+def post_bulk_action(request: Request) -> Response:
+    body = request.body_as(AgencyBulkAction)
+    action = ActionRequest(body.action, body.message, body.private, body.agency_id, assignee_sub=body.assignee_sub)
+    items: list[BulkOutcome] = []
+    for tracking_id, outcome in agency.act_on_many(request.claims, body.tracking_ids, action):
+        if isinstance(outcome, Exception):
+            refused = problem_for(outcome)
+            items.append({"tracking_id": tracking_id, "status": refused.status, "problem": refused.body})
+        else:
+            items.append({"tracking_id": tracking_id, "status": 200, "version": outcome["version"]})
+    return Response(200, {"items": items}, PRIVATE)
+
+
+@router.operation("listAgencyOfficers")
+def list_officers(request: Request) -> Response:
+    return Response(200, agency.list_officers(request.claims), PRIVATE)
 
 
 @router.operation("postAgencyAttachment")

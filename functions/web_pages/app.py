@@ -25,7 +25,7 @@ from lapor.pages import HTML, IMMUTABLE, LANGUAGES, SHORT, Site, cached, etag, l
 from lapor.photos import bucket_origin
 from lapor.store import current_directory
 
-SITE = Site(Path(__file__).parent, ("lapor.js", "lapor.css", "statistik.js"))
+SITE = Site(Path(__file__).parent, ("lapor.js", "track.js", "lapor.css", "statistik.js"))
 
 
 # Scripts, styles, images and calls from this origin only (data: for the empty favicon that saves a request),
@@ -92,6 +92,11 @@ def statistics_script(request: Request) -> Response:
 @router.operation("getPageScript")
 def script(request: Request) -> Response:
     return SITE.asset(request, "lapor.js")
+
+
+@router.operation("getTrackingScript")
+def tracking_script(request: Request) -> Response:
+    return SITE.asset(request, "track.js")
 
 
 @router.operation("getPageStyle")

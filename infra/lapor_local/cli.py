@@ -23,6 +23,7 @@ COMMANDS = (
     "lapor_local.commands.audit",
     "lapor_local.commands.open311_key",
     "lapor_local.commands.outbox",
+    "lapor_local.commands.reindex_scope",
 )
 
 

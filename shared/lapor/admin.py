@@ -196,6 +196,7 @@ def update_officer(claims: dict[str, str], officer_id: str, body: OfficerUpdate)
     _keeps_an_admin(directory, user, after)
     if after["agency_id"] != before["agency_id"] or after["role"] != before["role"]:
         userpool.update_user(user.username, after["agency_id"], after["role"])
+        store.move_rostered_officer(user.sub, after["agency_id"], after["role"])
     if after["enabled"] != before["enabled"]:
         userpool.set_enabled(user.username, after["enabled"])
     # Less (or other) access than the tokens in hand carry: those tokens end now.

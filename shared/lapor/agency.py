@@ -11,24 +11,28 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from lapor import store
 from lapor.config import settings
 from lapor.crypto import message_sealer, open_report, report_data_key, sealing_key
-from lapor.directory import Directory
+from lapor.directory import Agency, Directory
 from lapor.errors import (
+    ConfigurationError,
     Conflict,
     FieldProblem,
     Forbidden,
+    LaporError,
     NotFound,
     ReportNotFound,
     Unauthorized,
     ValidationFailed,
 )
 from lapor.events import commit
+from lapor.ids import parse_tracking_id
 from lapor.lifecycle import ActionRequest, ensure_allowed, plan_action
 from lapor.observability import count, log_fields, logger
 from lapor.photos import photo_views, reserve_slot
@@ -38,7 +42,7 @@ from lapor.timefmt import to_public, to_store, utcnow
 from lapor.views import for_agency, for_inbox
 
 if TYPE_CHECKING:
-    from lapor.shapes import AgencyReportView, AttachmentSlot, InboxPage
+    from lapor.shapes import AgencyReportView, AttachmentSlot, InboxPage, OfficerList
 
 PAGE_SIZE, MAX_PAGE = 20, 100  # inbox reports per page: by default, at most
 MAX_EXPORT = 5000  # rows of one CSV export: a regency's month is far below this
@@ -97,12 +101,42 @@ class Officer:
         }
         store.append_audit(item["tracking_id"], to_store(utcnow()), {**entry, **details})
 
+    @property
+    def coordinates(self) -> bool:
+        """A coordinator (dispatcher, or a role above it): sees the agencies below, assigns and disposes."""
+        return self.role in ROLES[ROLES.index("dispatcher") :]
+
     def scope(self, directory: Directory) -> set[str]:
         """The agencies whose reports this officer may see and act on."""
         agencies = {self.agency_id}
-        if self.role != "officer":
+        if self.coordinates:
             agencies |= directory.descendants(self.agency_id)
         return agencies
+
+    def as_assignee(self) -> dict[str, str]:
+        """What a report assigned to this officer stores of them: the name shown, without a Cognito call."""
+        return {"sub": self.sub, "name": self.username, "agency_id": self.agency_id}
+
+    def enroll(self) -> None:
+        """Keep this officer in the roster coordinators assign from (`store.enroll_officer`: written at most
+        once a day per officer, or when their name, agency or role changed). A warm function remembers whom it
+        enrolled today, so an inbox page costs no write."""
+        record = {**self.as_assignee(), "role": self.role}
+        now = time.monotonic()
+        known = _enrolled.get(self.sub)
+        if known is not None and known[0] == record and now - known[1] < ENROLL_EVERY_SECONDS:
+            return
+        store.enroll_officer(record, utcnow())
+        _enrolled[self.sub] = (record, now)
+
+
+ENROLL_EVERY_SECONDS = 3600
+_enrolled: dict[str, tuple[dict[str, str], float]] = {}  # sub -> what was enrolled, when (monotonic)
+
+
+def forget_enrolled() -> None:
+    """Forget whom this function enrolled (tests: a fresh table has no roster)."""
+    _enrolled.clear()
 
 
 def issued_at(claims: dict[str, str]) -> int:
@@ -127,7 +161,7 @@ def agency_view(item: dict[str, Any], data_key: bytes | None = None) -> AgencyRe
 
 def _authorized_report(officer: Officer, tracking_id: str, directory: Directory, whole: bool = True) -> dict[str, Any]:
     """The report, if the officer may see it: `whole` with its timeline (a Query), else the item alone."""
-    item = store.read_report(tracking_id) if whole else store.get_report(tracking_id)
+    item = store.read_report(tracking_id) if whole else store.get_report(tracking_id, store.VIEW_ATTRIBUTES)
     if item is None:
         raise ReportNotFound()
     if item["agency_id"] not in officer.scope(directory):
@@ -172,22 +206,66 @@ def set_photo_visibility(
     return agency_view(store.read_report(tracking_id) or item)
 
 
-def list_inbox(claims: dict[str, str], status: str | None, limit: int, before: str | None) -> InboxPage:
+def list_inbox(
+    claims: dict[str, str], status: str | None, limit: int, before: str | None, mine: bool = False
+) -> InboxPage:
     """A page of `limit` reports of the officer's inbox (in `status`, after the cursor `before`), newest first;
-    a dispatcher's spans the agencies below too. Nothing is decrypted and nothing about a reporter is shown, so
-    nothing is recorded: only opening a report (`get_report`) shows the identity, and is recorded."""
+    a coordinator's spans the agencies below too; `mine`: only the open reports assigned to the caller. Nothing
+    is decrypted and nothing about a reporter is shown, so nothing is recorded: only opening a report
+    (`get_report`) shows the identity, and is recorded.
+
+    One query per page: an officer's from their agency's inbox, a coordinator's from the index of their
+    level (`store.inbox_page`'s `level`), whatever the number of offices below."""
     directory = current_directory()
     officer = Officer.from_claims(claims, directory)
-    # One query per agency in scope, each already newest first and starting after the cursor; merged.
-    merged: list[dict[str, Any]] = []
-    for agency_id in sorted(officer.scope(directory)):
-        merged.extend(store.inbox_page(agency_id, status, before, limit + 1))
-    merged.sort(key=store.inbox_cursor, reverse=True)
-    page, more = merged[:limit], len(merged) > limit
+    officer.enroll()
+    scope = officer.scope(directory)
+    if mine:
+        found = store.assigned_page(officer.sub, status, before, limit + 1)
+    else:
+        found = _scope_page(officer.agency_id, scope, directory, status, before, limit + 1)
+    page, more = found[:limit], len(found) > limit
     time_zone = settings().time_zone
     return {
-        "items": [for_inbox(item, time_zone) for item in page],
+        # Assigned within the caller's scope when it was made; an officer who moved since sees only what is
+        # still theirs to see (the page may then be short; the cursor still goes on from where it stopped).
+        "items": [for_inbox(item, time_zone) for item in page if item["agency_id"] in scope],
         "next_cursor": store.inbox_cursor(page[-1]) if more and page else None,
+    }
+
+
+def _scope_page(
+    agency_id: str, scope: set[str], directory: Directory, status: str | None, before: str | None, limit: int
+) -> list[dict[str, Any]]:
+    """Up to `limit` reports of the agencies in `scope` (`agency_id` and those below it), newest first: one
+    query on the agency's inbox, or on the coordinators' index of its level, whatever the number of offices."""
+    if len(scope) == 1:
+        return store.inbox_page(agency_id, status, before, limit)
+    if directory.scope_served_by_level(agency_id):
+        return store.inbox_page(agency_id, status, before, limit, level=directory.agencies[agency_id].level)
+    # A directory the coordinators' indexes do not fit (an agency below at the coordinator's own level): one
+    # query per agency in scope, each already newest first and starting after the cursor; merged.
+    merged: list[dict[str, Any]] = []
+    for one in sorted(scope):
+        merged.extend(store.inbox_page(one, status, before, limit))
+    merged.sort(key=store.inbox_cursor, reverse=True)
+    return merged[:limit]
+
+
+def list_officers(claims: dict[str, str]) -> OfficerList:
+    """The officers a report in the caller's scope can be assigned to (the roster: those who have used lapor),
+    by agency then name. Only a coordinator assigns, so only a coordinator lists them."""
+    directory = current_directory()
+    officer = Officer.from_claims(claims, directory)
+    if not officer.coordinates:
+        raise Forbidden("Only a coordinator (dispatcher) assigns reports.")
+    scope = officer.scope(directory)
+    officers = [o for o in store.roster() if o.get("agency_id") in scope]
+    officers.sort(key=lambda o: (o["agency_id"], o["name"]))
+    return {
+        "items": [
+            {"sub": o["sub"], "name": o["name"], "agency_id": o["agency_id"], "role": o["role"]} for o in officers
+        ]
     }
 
 
@@ -215,14 +293,16 @@ def export_csv(
     now = to_store(utcnow())
     time_zone = settings().time_zone
     rows: list[dict[str, Any]] = []
-    for agency in sorted([agency_id] if agency_id else scope):
-        for item in store.inbox_page(agency, status, None, MAX_EXPORT):
-            if category and item["category"] != category:
-                continue
-            if overdue and not _is_overdue(item, now):
-                continue
-            rows.append(item)
-    rows.sort(key=store.inbox_cursor, reverse=True)
+    if agency_id is not None:  # that agency alone (a coordinator's filter)
+        found = store.inbox_page(agency_id, status, None, MAX_EXPORT)
+    else:
+        found = _scope_page(officer.agency_id, scope, directory, status, None, MAX_EXPORT)
+    for item in found:
+        if category and item["category"] != category:
+            continue
+        if overdue and not _is_overdue(item, now):
+            continue
+        rows.append(item)
     out = io.StringIO()
     writer = csv.DictWriter(out, EXPORT_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
@@ -241,6 +321,44 @@ def export_csv(
     return out.getvalue()
 
 
+def _disposed_to(officer: Officer, item: dict[str, Any], request: ActionRequest, directory: Directory) -> Agency | None:
+    """The agency a transfer or a `not_responsible` moves the report to (None for the other actions).
+
+    Bukan wewenang is said by the responsible agency itself, and returns the report to its coordinator one
+    level up (the agency's parent); at the top of the hierarchy there is nobody to return it to."""
+    if request.action == "transfer":
+        new_agency = directory.agency(request.agency_id or "")
+        if new_agency is None:
+            raise ValidationFailed([FieldProblem(("body", "agency_id"), "is not an agency of GET /agencies")])
+        return new_agency
+    if request.action == "not_responsible":
+        if item["agency_id"] != officer.agency_id:
+            raise Forbidden("Only the responsible agency's officers can say the report is not theirs.")
+        here = directory.agency(item["agency_id"])
+        parent = directory.agency(here.parent_id) if here and here.parent_id else None
+        if parent is None:
+            raise Conflict("This agency has no coordinator above it to return the report to.")
+        return parent
+    return None
+
+
+def _assignee(officer: Officer, item: dict[str, Any], request: ActionRequest, directory: Directory) -> dict[str, str]:
+    """Who `assign` gives the report to: the caller, or an officer of the roster (`list_officers`) who may see
+    the report; only a coordinator assigns."""
+    if not officer.coordinates:
+        raise Forbidden("Only a coordinator (dispatcher) assigns reports.")
+    wanted = request.assignee_sub or ""
+    if wanted == officer.sub:
+        return officer.as_assignee()
+    found = store.rostered_officer(wanted)
+    if found is None or found["agency_id"] not in officer.scope(directory) or found["role"] not in ROLES:
+        raise ValidationFailed([FieldProblem(("body", "assignee_sub"), "is not an officer of GET /agency/officers")])
+    assignee = Officer(found["agency_id"], found["role"], found["sub"], found["name"])
+    if item["agency_id"] not in assignee.scope(directory):
+        raise ValidationFailed([FieldProblem(("body", "assignee_sub"), "is an officer who may not see this report")])
+    return assignee.as_assignee()
+
+
 def act(claims: dict[str, str], tracking_id: str, request: ActionRequest, if_match: int | None) -> AgencyReportView:
     """Apply one action; exactly one of two concurrent actions on a report wins, the other gets 409."""
     directory = current_directory()
@@ -249,20 +367,24 @@ def act(claims: dict[str, str], tracking_id: str, request: ActionRequest, if_mat
     version = int(item.get("version", 1))
     if if_match is not None and if_match != version:
         raise Conflict(f"The report is at version {version}; reload it and try again.")
-    new_agency = None
-    if request.action == "transfer":
-        new_agency = directory.agency(request.agency_id or "")
-        if new_agency is None:
-            raise ValidationFailed([FieldProblem(("body", "agency_id"), "is not an agency of GET /agencies")])
+    new_agency = _disposed_to(officer, item, request, directory)
+    if request.action == "assign":
+        request = replace(request, assignee=_assignee(officer, item, request, directory))
     actor = directory.agency(officer.agency_id)
     assert actor is not None
     # Recorded before the change: no action is ever unrecorded (a refused attempt is recorded too).
-    officer.record(item, "action", action=request.action, version=version)
+    # A disposition records where the report went (the agency, or the officer it was assigned to).
+    disposed = {"to_agency_id": new_agency.id} if new_agency else {}
+    if request.assignee:
+        disposed = {"assignee_sub": request.assignee["sub"], "assignee_name": request.assignee["name"]}
+    officer.record(item, "action", action=request.action, version=version, **disposed)
     ensure_allowed(item, request.action)
     key, envelope = sealing_key(item, sealing=request.private and request.message is not None)
     sealer = message_sealer(item, key, request.private) if request.message is not None else None
     now = utcnow()
     change = plan_action(item, request, actor, new_agency, settings(), now, version, sealer)
+    if change.agency is not None:
+        change.scope = directory.coordinators(change.agency[0])
     if envelope is not None:
         change.set_fields["sealed"] = envelope
     updated = commit(tracking_id, change)
@@ -272,3 +394,42 @@ def act(claims: dict[str, str], tracking_id: str, request: ActionRequest, if_mat
         extra=log_fields(item, action=request.action, agency_id=officer.agency_id, version=version + 1),
     )
     return agency_view(updated, key)
+
+
+def act_on_many(
+    claims: dict[str, str], tracking_ids: list[str], request: ActionRequest
+) -> list[tuple[str, AgencyReportView | LaporError]]:
+    """One action on several reports, each exactly as `act` would do it (authorised, audited first, its own
+    conditional write), one after the other: per report its view, or the domain error that refused it. A
+    refusal of one report leaves the others done; any other failure is the request's. A report named twice
+    is refused before anything is done (the contract's uniqueItems)."""
+    if len(set(tracking_ids)) != len(tracking_ids):
+        raise ValidationFailed([FieldProblem(("body", "tracking_ids"), "must not name a report twice")])
+    outcomes: list[tuple[str, AgencyReportView | LaporError]] = []
+    for given in tracking_ids:
+        try:
+            outcomes.append((given, act(claims, parse_tracking_id(given), request, None)))
+        except (Unauthorized, ConfigurationError):
+            raise  # the caller's token or the deployment, not this report: the whole request fails
+        except LaporError as exc:
+            outcomes.append((given, exc))
+    return outcomes
+
+
+def reindex_coordinators() -> dict[str, int]:
+    """Put every report in the inboxes of its agency's coordinators as the directory now says (reports stored
+    before the coordinators' indexes existed, or after an agency's parent changed): what was read, changed,
+    already right, and lost to a concurrent change (which wrote the right keys itself)."""
+    directory = current_directory()
+    summary = {"read": 0, "updated": 0, "unchanged": 0, "raced": 0}
+    for page in store.report_scopes():
+        for item in page:
+            summary["read"] += 1
+            wanted = directory.coordinators(item["agency_id"])
+            if item.get("scope") == wanted:
+                summary["unchanged"] += 1
+            elif store.set_scope(item, wanted):
+                summary["updated"] += 1
+            else:
+                summary["raced"] += 1
+    return summary  # printed by `lapor reindex-scope`

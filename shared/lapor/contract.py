@@ -237,6 +237,57 @@ FOLLOW_UP_OPERATIONS: tuple[Operation, ...] = (
         errors=(400, 403, 404, 409, 413, 422),
     ),
     Operation(
+        operation_id="exportPersonalData",
+        method="GET",
+        path="/reports/{tracking_id}/private/export",
+        function="ReporterAccessFunction",
+        summary="Everything stored about the report and its reporter (UU PDP: the right to a copy)",
+        description="""Answered at once. `report` is the reporter's view (contact, messages, photos as short-lived
+            links, timeline); `erased` says what personal data is gone for good and when; `stored` is every item the
+            table holds for the report, item by item, each attribute as stored and what is sealed (encrypted) opened
+            in its place, but the access code's hash and wrong-code counter (credentials, not data about the
+            reporter). The internal audit trail (which officer opened the report) names officers and is not part of
+            it. Each export is recorded on the timeline as `data_exported` (seen by the reporter and the agency
+            only). Exports and corrections together: ${data_requests_per_day} a day per report (UTC), then 429 with
+            Retry-After (the seconds until the next day).""",
+        tag="citizen",
+        response="PersonalDataExport",
+        parameters=(TRACKING_ID, ACCESS_CODE),
+        errors=(403, 404),
+    ),
+    Operation(
+        operation_id="correctContact",
+        method="PATCH",
+        path="/reports/{tracking_id}/private/contact",
+        function="ReporterAccessFunction",
+        summary="Correct the reporter's contact data (UU PDP: the right to correct)",
+        description="""The body is the contact as a whole, under the same rules as `reporter` at submission; it
+            replaces the one stored, sealed as before. Recorded on the timeline as `contact_corrected` (reporter and
+            agency only); sending the contact already stored changes and records nothing. 409 when the report holds
+            no contact (sent anonymously, or erased). A correction counts towards the ${data_requests_per_day} exports
+            and corrections a day (429 past them). Answers the reporter's view.""",
+        tag="citizen",
+        response="ReporterReportView",
+        request="Reporter",
+        parameters=(TRACKING_ID, ACCESS_CODE),
+        errors=(400, 403, 404, 409, 413, 422),
+    ),
+    Operation(
+        operation_id="eraseContact",
+        method="DELETE",
+        path="/reports/{tracking_id}/private/contact",
+        function="ReporterAccessFunction",
+        summary="Erase the reporter's contact data now (UU PDP: the right to erasure)",
+        description="""The contact leaves the report at once and the report goes on as anonymous (`anonymous` true):
+            the agency can no longer reach the reporter, and its timeline says `contact_erased`. Title, description,
+            location and messages stay. Idempotent: a report without contact (sent anonymously, or erased before)
+            answers 204 too, and nothing more is recorded.""",
+        tag="citizen",
+        success_status=204,
+        parameters=(TRACKING_ID, ACCESS_CODE),
+        errors=(403, 404, 409),
+    ),
+    Operation(
         operation_id="supportReport",
         method="POST",
         path="/reports/{tracking_id}/support",
@@ -278,12 +329,16 @@ AGENCY_OPERATIONS: tuple[Operation, ...] = (
         method="GET",
         path="/agency/reports",
         summary="The agency inbox, newest first",
-        description="""An officer sees the reports their agency is responsible for; a dispatcher also those of every
-            agency below theirs. Items carry no reporter data and nothing that needs decrypting (a confidential
-            report has no title here): open one report to see it all. Page with `cursor` from `next_cursor`.""",
+        description="""An officer sees the reports their agency is responsible for; a dispatcher (coordinator) also
+            those of every agency below theirs, served from one index keyed by the coordinator (one query per page
+            whatever the number of offices). Items carry no reporter data and nothing that needs decrypting (a
+            confidential report has no title here): open one report to see it all. `assignee` is the officer a
+            coordinator assigned the report to; `mine=1` lists only the open reports assigned to the caller. Page
+            with `cursor` from `next_cursor`.""",
         response="InboxPage",
         parameters=(
             STATUS_FILTER,
+            Parameter("mine", "query", {"type": "string", "enum": ["0", "1"]}, "1: only reports assigned to me"),
             Parameter(
                 "limit",
                 "query",
@@ -316,7 +371,17 @@ AGENCY_OPERATIONS: tuple[Operation, ...] = (
         method="POST",
         path="/agency/reports/{tracking_id}/actions",
         summary="Act on a report: ${agency_actions}",
-        description="Transitions: ${transitions}. Any other transition, or a stale If-Match, is 409.",
+        description="""Transitions: ${transitions}. Any other transition, or a stale If-Match, is 409.
+
+            Disposition (as SP4N LAPOR! does it): `not_responsible` (*bukan wewenang*, with the reason as `message`)
+            is said by an officer of the responsible agency only (403 for anyone else) and returns the report to the
+            coordinator one level up (the agency's parent; 409 at the top of the hierarchy), as `submitted`: the
+            verification clock restarts there (${verify_days} working days to transfer it on, like any transfer),
+            and the coordinator is notified. `transfer` with a `message` is the coordinator's note to the office.
+            `assign` (a dispatcher's only, 403 for an officer) gives an open report to one officer who may see it:
+            the caller, or a `sub` of GET /agency/officers (422 otherwise); it changes no status, deadline or
+            timeline, and ends when the report moves to another agency or closes. Every action, refused ones too,
+            is recorded in the report's audit trail first.""",
         response="AgencyReportView",
         request="AgencyAction",
         parameters=(
@@ -363,6 +428,36 @@ AGENCY_OPERATIONS: tuple[Operation, ...] = (
             ),
         ),
         errors=(400, 401, 403, 404, 409, 413, 422),
+    ),
+)
+
+DISPOSITION_OPERATIONS: tuple[Operation, ...] = (
+    agency_operation(
+        operation_id="postAgencyBulkAction",
+        method="POST",
+        path="/agency/bulk-actions",
+        summary="Transfer or assign several reports at once",
+        description="""A coordinator's inbox action over up to ${max_bulk} reports: each is handled exactly as its
+            single POST /agency/reports/{tracking_id}/actions would be (authorised, recorded in its audit trail
+            first, conditional on its current version), one after the other. The answer is 200 with one outcome per
+            report, in the order sent: `status` is what the single request would have answered (200 done, with the
+            new `version`; 403, 404, 409 or 422 with its `problem`), so a partial failure names the reports that
+            were not changed and why; the others stay done. Sending the same request again changes nothing twice:
+            a report already with that agency or officer answers 409.""",
+        response="BulkActionResult",
+        request="AgencyBulkAction",
+        errors=(400, 401, 403, 413, 422),
+    ),
+    agency_operation(
+        operation_id="listAgencyOfficers",
+        method="GET",
+        path="/agency/officers",
+        summary="The officers a coordinator can assign reports to",
+        description="""The officers of the caller's scope who have used lapor in the last ${roster_days} days (each
+            is added when they open the inbox: lapor makes no user pool call for it), by agency and name.
+            Dispatchers only (403 for an officer).""",
+        response="OfficerList",
+        errors=(401, 403),
     ),
 )
 
@@ -687,6 +782,13 @@ WEB_OPERATIONS: tuple[Operation, ...] = (
         ),
     ),
     _asset("getPageScript", "/assets/lapor.js", "WebPagesFunction", "citizen", "The pages' script", "the pages do"),
+    _asset(
+        "getTrackingScript",
+        "/assets/track.js",
+        "WebPagesFunction",
+        "citizen",
+        "The tracking page's script (after the pages' script: it draws with its helpers)",
+    ),
     _asset(
         "getPageStyle",
         "/assets/lapor.css",
@@ -1026,6 +1128,7 @@ OPERATIONS: tuple[Operation, ...] = (
     *AGENCY_OPERATIONS,
     *AGENCY_TOOL_OPERATIONS,
     *ADMIN_OPERATIONS,
+    *DISPOSITION_OPERATIONS,
     *WEB_OPERATIONS,
     *CONSOLE_OPERATIONS,
     *SERVICE_OPERATIONS,

@@ -59,15 +59,27 @@ def new_data_key(tracking_id: str) -> tuple[bytes, dict[str, Any]]:
     return _new_envelope(tracking_id, {})
 
 
+def reseal_fields(
+    tracking_id: str, envelope: dict[str, Any], data_key: bytes, fields: dict[str, Any]
+) -> dict[str, Any]:
+    """The envelope with its fields replaced by `fields`, sealed under the same data key (no KMS call): what
+    is sealed under the key besides (the private messages) stays readable, and the old ciphertext is gone
+    from the item once it is stored."""
+    return {**envelope, **_sealed_fields(tracking_id, data_key, fields)}
+
+
+def _sealed_fields(tracking_id: str, data_key: bytes, fields: dict[str, Any]) -> dict[str, Any]:
+    nonce = os.urandom(12)
+    plaintext = json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return {"nonce": nonce, "ct": _aesgcm(data_key).encrypt(nonce, plaintext, tracking_id.encode("ascii"))}
+
+
 def _new_envelope(tracking_id: str, fields: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
     data_key = client("kms").generate_data_key(
         KeyId=settings().field_key_id, KeySpec="AES_256", EncryptionContext={"tracking_id": tracking_id}
     )
-    nonce = os.urandom(12)
-    plaintext = json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    ciphertext = _aesgcm(data_key["Plaintext"]).encrypt(nonce, plaintext, tracking_id.encode("ascii"))
-    envelope = {"v": ENVELOPE_VERSION, "edk": data_key["CiphertextBlob"], "nonce": nonce, "ct": ciphertext}
-    return data_key["Plaintext"], envelope
+    sealed = _sealed_fields(tracking_id, data_key["Plaintext"], fields)
+    return data_key["Plaintext"], {"v": ENVELOPE_VERSION, "edk": data_key["CiphertextBlob"], **sealed}
 
 
 def open_data_key(tracking_id: str, envelope: dict[str, Any]) -> bytes:

@@ -34,6 +34,12 @@ def webhook_url_problem(url: str, allow_http: bool) -> str | None:
     return None
 
 
+# The levels that coordinate the agencies below them (SP4N LAPOR!'s admin koordinator): a report is listed in
+# one index per level, keyed by its agency's coordinator at that level (`Directory.coordinators`), so that a
+# coordinator's inbox is one query whatever the number of offices below it.
+COORDINATING_LEVELS: tuple[AgencyLevel, ...] = ("national", "province", "regency")
+
+
 @dataclass(frozen=True)
 class Agency:
     id: str
@@ -92,6 +98,24 @@ class Directory:
             chain.append(parent)
             current = parent
         return chain
+
+    def coordinators(self, agency_id: str) -> dict[str, str]:
+        """The agency and those above it at each coordinating level (`COORDINATING_LEVELS`, the nearest one
+        of each level): the inboxes a report of this agency shows in (`store` keys one index per level)."""
+        found: dict[str, str] = {}
+        current = self.agencies.get(agency_id)
+        for agency in [current, *self.ancestors(agency_id)] if current else []:
+            if agency.level in COORDINATING_LEVELS and agency.level not in found:
+                found[agency.level] = agency.id
+        return found
+
+    def scope_served_by_level(self, agency_id: str) -> bool:
+        """Whether the coordinators' index of this agency's level holds exactly its scope (itself and every
+        agency below it): no agency below it shares its level, which would take its reports' key."""
+        agency = self.agencies.get(agency_id)
+        if agency is None or agency.level not in COORDINATING_LEVELS:
+            return False
+        return all(self.agencies[below].level != agency.level for below in self.descendants(agency_id))
 
     def descendants(self, agency_id: str) -> set[str]:
         """Every agency below `agency_id` (not itself)."""

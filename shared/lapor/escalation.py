@@ -89,7 +89,7 @@ def plan_deadline(item: dict[str, Any], directory: Directory, s: Settings, now: 
         deltas = stats.deltas(before, {**before, "overdue": True})
         change.event = new_event("overdue", item["tracking_id"], item["agency_id"], now, stats=deltas)
         return "overdue", change
-    change.agency = (parent.id, parent.name)
+    change.agency, change.scope = (parent.id, parent.name), directory.coordinators(parent.id)
     change.due_stage = stage
     change.due_at = add_working_days(now, getattr(s, STAGE_DAYS[stage]), s.time_zone)
     change.add_fields["escalation_level"] = 1

@@ -17,6 +17,7 @@ from lapor.calendar import add_working_days, working_days_between
 from lapor.config import Settings
 from lapor.directory import Agency
 from lapor.errors import Conflict, FieldProblem, ValidationFailed
+from lapor.statuses import CLOSED
 from lapor.timefmt import from_store, to_store
 
 
@@ -35,7 +36,17 @@ TRANSITIONS: dict[str, Transition] = {
     "extend": Transition(("verified", "in_progress"), None, "extended"),
     "reject": Transition(("submitted", "verified"), "rejected", "rejected"),
     "close": Transition(("responded",), "closed", "closed"),
+    # Bukan wewenang: the office is not responsible; the report goes back to the coordinator one level up
+    # (the agency's parent), whose verification clock starts again (`plan_action`), to be transferred on.
+    "not_responsible": Transition(("submitted", "verified", "in_progress"), "submitted", "not_responsible"),
+    # A coordinator gives an open report to one officer (or another one): who works on it, not who is
+    # responsible. No status, deadline, timeline entry or event changes; the audit trail records it.
+    "assign": Transition(("submitted", "verified", "in_progress", "responded"), None, "assigned"),
 }
+# Actions only a coordinator (a dispatcher, or a role above it) may take.
+COORDINATOR_ACTIONS = frozenset({"assign"})
+# Actions that change no timeline and send no event (internal to the agency; the audit trail has them).
+INTERNAL_ACTIONS = frozenset({"assign"})
 # Keyed by the actions `lapor.models.AgencyAction` accepts; the contract states them from here (`lapor.openapi`).
 # Two moves no agency asks for follow the same rules: a reporter's message after a response reopens the report
 # (`reporter.plan_message`), and a response nobody answered in time is closed as `close` would (`escalation`).
@@ -56,10 +67,11 @@ class Change:
     Conditions: `expected_version` guards against lost updates (the report's `version` is bumped by one);
     `expected_status` must contain the current status; `require_absent` fields must not exist and
     `require_equal` fields must hold the given values (unchanged since read, or a rule such as "not
-    confidential"). Effects: move to a `status` and/or an `agency` (id, name): the inboxes and the public
-    listing follow; start a deadline (`due_stage` falling due at `due_at`), or end it (`clear_deadline`),
-    flag it `overdue` or stop enforcing it (`unenforce_deadline`), both leaving the due index; `event` goes
-    into the report's outbox in the same write, so it cannot be lost; the messages of `timeline` entries are
+    confidential"). Effects: move to a `status` and/or an `agency` (id, name) with its `scope`: the inboxes
+    (the coordinators' too) and the public listing follow, and an assignment ends; start a deadline
+    (`due_stage` falling due at `due_at`), or end it (`clear_deadline`), flag it `overdue` or stop enforcing
+    it (`unenforce_deadline`), both leaving the due index; `event` goes into the report's outbox in the same
+    write, so it cannot be lost; the messages of `timeline` entries are
     stored in items of their own; `set_fields`, `remove_fields` and `add_fields` change plain attributes.
     """
 
@@ -70,6 +82,7 @@ class Change:
     require_equal: dict[str, Any] = field(default_factory=dict)
     status: str | None = None
     agency: tuple[str, str] | None = None
+    scope: Mapping[str, str] | None = None  # with `agency`: its coordinators (`Directory.coordinators`)
     due_stage: str | None = None
     due_at: datetime | None = None
     clear_deadline: bool = False
@@ -106,6 +119,8 @@ class ActionRequest:
     private: bool = False
     agency_id: str | None = None
     due_at: datetime | None = None
+    assignee_sub: str | None = None  # assign: who, as the request names them
+    assignee: Mapping[str, str] | None = None  # assign: their sub, name and agency (`agency.Officer.as_assignee`)
 
 
 def timeline_entry(
@@ -165,13 +180,21 @@ def plan_action(
 
     if request.action == "verify":
         deadline("respond", settings.respond_working_days)
-    elif request.action == "transfer":
+    elif request.action in ("transfer", "not_responsible"):
+        # Both move the report to another agency whose verification (disposition) clock starts anew: the
+        # coordinator has `verify_working_days` to transfer a returned report to the right office.
         assert new_agency is not None
         if new_agency.id == agency_id:
             raise Conflict("The report is already with this agency.")
         change.agency = (new_agency.id, new_agency.name)
         deadline("verify", settings.verify_working_days)
         extra["previous_agency_id"] = agency_id
+    elif request.action == "assign":
+        assert request.assignee is not None
+        if (report.get("assignee") or {}).get("sub") == request.assignee["sub"]:
+            raise Conflict("The report is already assigned to this officer.")
+        fields["assignee"] = dict(request.assignee)
+        return change
     elif request.action == "respond":
         deadline("auto_close", settings.auto_close_working_days)
         fields["responded_at"] = to_store(now)
@@ -208,6 +231,29 @@ def plan_action(
 
 
 ERASED = "personal_data_erased"  # the timeline's record that a report's personal data was destroyed
+# The reporter's rights over their data (UU PDP Ps 6-8, recorded as Ps 14 asks): timeline events that only the
+# reporter and the agency see. `CONTACT_ERASED` also says, from then on, that the reporter erased their contact.
+DATA_EXPORTED, CONTACT_CORRECTED, CONTACT_ERASED = "data_exported", "contact_corrected", "contact_erased"
+DATA_REQUESTS = frozenset((DATA_EXPORTED, CONTACT_CORRECTED, CONTACT_ERASED))
+
+
+def retention_start(report: Mapping[str, Any]) -> str | None:
+    """When a closed or rejected report's retention period started (stored time: when it closed, else its last
+    change), for a report that never entered the retention index (closed before retention was deployed); None
+    when it is not closed, or already erased (its timeline says so: the index has nothing more to do)."""
+    if report.get("status") not in CLOSED:
+        return None
+    if any(entry.get("event") == ERASED for entry in report.get("timeline") or []):
+        return None
+    started: str | None = report.get("closed_at") or report.get("updated_at")
+    return started
+
+
+def data_request_entry(at: datetime, event: str, status: str) -> dict[str, Any]:
+    """The timeline entry recording one use of a right by the reporter (private: never on a public view)."""
+    if event not in DATA_REQUESTS:
+        raise ValueError(f"unknown data request {event}")
+    return timeline_entry(at, event, status, "reporter", private=True)
 
 
 @dataclass(frozen=True)

@@ -360,7 +360,11 @@ class ReportSubmission(Strict):
     channel: Channel = "api"
 
 
-AgencyActionName = Literal["verify", "transfer", "start", "respond", "extend", "reject", "close"]
+AgencyActionName = Literal[
+    "verify", "transfer", "start", "respond", "extend", "reject", "close", "not_responsible", "assign"
+]
+# An officer's subject in the user pool (Cognito: a UUID); what GET /agency/officers lists as `sub`.
+OfficerSub = Annotated[str, Field(min_length=1, max_length=128, pattern="^[A-Za-z0-9_.@+-]+$")]
 Message = Annotated[str, _trim_check(1, 4000, LONG_TEXT_REFUSED), _trim_schema(1, 4000, LONG_TEXT_REFUSED)]
 
 
@@ -373,10 +377,19 @@ Timestamp = Annotated[
 
 # Which fields an action needs: field -> (the actions that require it, whether no other action may send it).
 ACTION_FIELDS: dict[str, tuple[tuple[str, ...], bool]] = {
-    "message": (("respond", "extend", "reject"), False),
+    "message": (("respond", "extend", "reject", "not_responsible"), False),
     "agency_id": (("transfer",), True),
     "due_at": (("extend",), True),
+    "assignee_sub": (("assign",), True),
 }
+
+
+# `assign` changes no timeline: a message with it would be dropped, so it is refused.
+NO_MESSAGE_WITH_ASSIGN = Rule(
+    {"if": {"properties": {"action": {"enum": ["assign"]}}}, "then": {"not": {"required": ["message"]}}},
+    "message",
+    "not allowed with assign",
+)
 
 
 def _action_rules(name: str, actions: tuple[str, ...], exclusive: bool) -> tuple[Rule, ...]:
@@ -389,13 +402,47 @@ def _action_rules(name: str, actions: tuple[str, ...], exclusive: bool) -> tuple
 class AgencyAction(Strict):
     """The body of `POST /agency/reports/{tracking_id}/actions`."""
 
-    RULES = tuple(rule for name, spec in ACTION_FIELDS.items() for rule in _action_rules(name, *spec))
+    RULES = (
+        *(rule for name, spec in ACTION_FIELDS.items() for rule in _action_rules(name, *spec)),
+        NO_MESSAGE_WITH_ASSIGN,
+    )
 
     action: AgencyActionName
-    message: Message | None = Field(default=None, description="Required for respond, extend (the reason) and reject")
+    message: Message | None = Field(
+        default=None, description="Required for respond, extend, reject and not_responsible (the reason)"
+    )
     private: bool = Field(default=False, description="True: the message is shown to the reporter only, not publicly")
     agency_id: Slug | None = Field(default=None, description="transfer only: the new responsible agency")
     due_at: Timestamp | None = Field(default=None, description="extend only: the new deadline")
+    assignee_sub: OfficerSub | None = Field(
+        default=None, description="assign only: the officer, a `sub` of GET /agency/officers (or the caller's own)"
+    )
+
+
+MAX_BULK = 50  # reports of one bulk action: a coordinator's screenful, answered within the API's 29 s
+
+
+# Distinct (uniqueItems): `lapor.agency.act_on_many` refuses a report named twice.
+BulkTrackingIds = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=40)]],
+    Field(min_length=1, max_length=MAX_BULK, json_schema_extra={"uniqueItems": True}),
+]
+
+
+class AgencyBulkAction(Strict):
+    """The body of `POST /agency/bulk-actions`: one disposition (transfer or assign) for several reports."""
+
+    RULES = (
+        *(rule for name in ("agency_id", "assignee_sub") for rule in _action_rules(name, *ACTION_FIELDS[name])),
+        NO_MESSAGE_WITH_ASSIGN,
+    )
+
+    action: Literal["transfer", "assign"]
+    tracking_ids: BulkTrackingIds = Field(description="The reports, as their Tracking IDs (at most 50, distinct)")
+    message: Message | None = Field(default=None, description="transfer: a note for the agency it goes to")
+    private: bool = Field(default=False, description="True: the note is shown to the reporter only, not publicly")
+    agency_id: Slug | None = Field(default=None, description="transfer only: the new responsible agency")
+    assignee_sub: OfficerSub | None = Field(default=None, description="assign only: a `sub` of GET /agency/officers")
 
 
 ReplyTitle = Annotated[str, _trim_check(1, 80, SHORT_TEXT_REFUSED), _trim_schema(1, 80, SHORT_TEXT_REFUSED)]
@@ -537,6 +584,7 @@ BODIES: dict[str, type[Strict]] = {
     for model in (
         ReportSubmission,
         AgencyAction,
+        AgencyBulkAction,
         SavedReplyInput,
         ReporterMessage,
         RatingRequest,
@@ -546,6 +594,7 @@ BODIES: dict[str, type[Strict]] = {
         OfficerUpdate,
         AgencyInput,
         CategoryInput,
+        Reporter,
     )
 }
 M = TypeVar("M", bound=Strict)

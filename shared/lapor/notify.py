@@ -27,6 +27,10 @@ from lapor.timefmt import to_public, to_store, utcnow
 AGENCY_EVENTS = {
     "report.submitted": ("Laporan baru", "New report"),
     "report.transferred": ("Laporan dialihkan kepada Anda", "Report transferred to you"),
+    "report.not_responsible": (
+        "Laporan dikembalikan (bukan wewenang): mohon disposisikan",
+        "Report returned (not responsible): please dispose of it",
+    ),
     "report.escalated": ("Laporan melewati batas waktu dan dieskalasi", "Report overdue and escalated"),
     "report.overdue": ("Laporan melewati batas waktu di tingkat tertinggi", "Report overdue at the top level"),
     "report.reporter_replied": ("Pelapor menambahkan pesan", "The reporter added a message"),
@@ -161,7 +165,7 @@ def handle_event(event: dict[str, Any]) -> str:
     internal `notification_failed` entry (shown to the agency only) and counted, and the event is
     acknowledged as for a delivery, so that its figures apply. Any other failure raises, to be retried.
     """
-    item = store.get_report(event["tracking_id"])
+    item = store.get_report(event["tracking_id"], store.NOTIFY_ATTRIBUTES)
     if item is None:
         return "gone"
     if event["event_id"] not in (item.get("outbox") or {}):

@@ -63,11 +63,13 @@ XML_SCHEMA = {
 @cache
 def facts() -> dict[str, object]:
     """The figures the descriptions quote (`${name}`), read from the constants and defaults that enforce them."""
-    from lapor import admin, agency, notify, open311, photos, replies, reporter, views
+    from lapor import admin, agency, notify, open311, photos, replies, reporter, rights, views
     from lapor.config import Settings
     from lapor.contract import IDEMPOTENCY_KEY_CHARACTERS
     from lapor.http import MAX_BODY_BYTES
     from lapor.lifecycle import REOPEN, TRANSITIONS
+    from lapor.models import MAX_BULK
+    from lapor.store import ROSTER_DAYS
 
     defaults = Settings.from_env({})
     return {
@@ -77,12 +79,16 @@ def facts() -> dict[str, object]:
         "wrong_code_minutes": int(reporter.WRONG_CODE_WINDOW.total_seconds()) // 60,
         "messages_per_day": defaults.reporter_messages_per_day,
         "messages_per_report": defaults.reporter_messages_per_report,
+        "data_requests_per_day": rights.DATA_REQUESTS_PER_DAY,
         "max_total_days": defaults.max_total_days,
         "slot_minutes": photos.SLOT_SECONDS // 60,
         "photo_mb": photos.MAX_BYTES // (1024 * 1024),
         "photo_side": photos.MAX_SIDE,
         "max_photos": photos.MAX_PHOTOS,
         "max_page": agency.MAX_PAGE,
+        "max_bulk": MAX_BULK,
+        "roster_days": ROSTER_DAYS,
+        "verify_days": defaults.verify_working_days,
         "page_size": agency.PAGE_SIZE,
         "max_replies": replies.MAX_REPLIES,
         "open311_ids": open311.MAX_IDS,

@@ -183,7 +183,7 @@ def process_upload(key: str, size: int, uploaded_at: datetime, cleaner: Cleaner)
     s3 = client("s3")
     bucket = settings().photos_bucket
     parsed = parse_original_key(key)
-    item = store.get_report(parsed[0]) if parsed else None
+    item = store.get_report(parsed[0], store.PHOTO_ATTRIBUTES) if parsed else None
     slot = ((item or {}).get("attachments") or {}).get(parsed[1]) if parsed else None
     if item is None or slot is None or slot["status"] != "pending":
         s3.delete_object(Bucket=bucket, Key=key)

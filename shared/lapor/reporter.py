@@ -46,17 +46,17 @@ def _window(now: datetime) -> tuple[str, int]:
     return to_store(datetime.fromtimestamp(start, now.tzinfo)), start + length - int(now.timestamp())
 
 
-def _unlocked_report(tracking_id: str, access_code: str | None, now: datetime) -> dict[str, Any]:
+def unlocked_report(tracking_id: str, access_code: str | None, now: datetime) -> dict[str, Any]:
     """The report item (without its later timeline entries), if `access_code` opens it; counts the failure
     and refuses otherwise. A wrong code never costs reading the report's messages.
     """
     canonical = parse_tracking_id(tracking_id)
-    item = store.get_report(canonical)
+    item = store.get_report(canonical, store.REPORTER_ATTRIBUTES)
     if item is None:
         raise ReportNotFound()
     if not access_code_matches(canonical, access_code, item.get("access_code_hash")):
         window, left = _window(now)
-        if not store.count_wrong_code(canonical, window, MAX_WRONG_CODES, item.keys()):
+        if not store.count_wrong_code(canonical, window, MAX_WRONG_CODES, item.get(store.WRONG_CODES)):
             count("AccessCodeThrottled")
             raise RateLimited("Too many wrong access codes for this report; try again later.", left + 1)
         count("AccessCodeRefused")
@@ -86,14 +86,14 @@ def _ensure_message_allowed(item: dict[str, Any], now: datetime, s: Settings) ->
 
 def reporter_view(tracking_id: str, access_code: str | None) -> ReporterReportView:
     """`GET /reports/{id}/private`: the reporter's own report, decrypted, private messages included."""
-    item = _unlocked_report(tracking_id, access_code, utcnow())
+    item = unlocked_report(tracking_id, access_code, utcnow())
     whole = store.read_report(item["tracking_id"])
     if whole is None:
         raise ReportNotFound()
-    return _view(whole, report_data_key(whole))
+    return opened_view(whole, report_data_key(whole))
 
 
-def _view(item: dict[str, Any], key: bytes | None) -> ReporterReportView:
+def opened_view(item: dict[str, Any], key: bytes | None) -> ReporterReportView:
     shown, secret = open_report(item, key)
     time_zone = settings().time_zone
     return for_reporter(shown, time_zone, secret, photo_views(item, "reporter", time_zone))
@@ -102,7 +102,7 @@ def _view(item: dict[str, Any], key: bytes | None) -> ReporterReportView:
 def post_message(tracking_id: str, access_code: str | None, message: str) -> ReporterReportView:
     """The reporter answers or adds information; after a response this reopens the report."""
     now = utcnow()
-    item = _unlocked_report(tracking_id, access_code, now)
+    item = unlocked_report(tracking_id, access_code, now)
     _ensure_open(item)  # before a data key is made for it: a closed report's may have been erased
     key, envelope = sealing_key(item, sealing=True)  # a reporter's message is always private
     change = plan_message(item, message, now, settings(), key)
@@ -110,7 +110,7 @@ def post_message(tracking_id: str, access_code: str | None, message: str) -> Rep
         change.set_fields["sealed"] = envelope
     updated = commit(item["tracking_id"], change)
     count("ReporterMessage")
-    return _view(updated, key)
+    return opened_view(updated, key)
 
 
 def _ensure_open(item: dict[str, Any]) -> str:
@@ -148,7 +148,7 @@ def plan_message(item: dict[str, Any], message: str, now: datetime, s: Settings,
 def rate(tracking_id: str, access_code: str | None, score: int, comment: str | None) -> ReporterReportView:
     """Rate the response, once per report, when it is responded or closed."""
     now = utcnow()
-    item = _unlocked_report(tracking_id, access_code, now)
+    item = unlocked_report(tracking_id, access_code, now)
     _ensure_ratable(item)  # refused before the KMS call
     key, envelope = sealing_key(item, sealing=comment is not None)  # the comment is private: sealed
     change = plan_rating(item, score, comment, now, message_sealer(item, key, private=True) if key else None)
@@ -156,7 +156,7 @@ def rate(tracking_id: str, access_code: str | None, score: int, comment: str | N
         change.set_fields["sealed"] = envelope
     updated = commit(item["tracking_id"], change, "The report changed meanwhile, or was already rated.")
     count("ReportRated")
-    return _view(updated, key)
+    return opened_view(updated, key)
 
 
 def plan_rating(
@@ -192,7 +192,7 @@ def _ensure_ratable(item: dict[str, Any]) -> None:
 def request_photo_slot(tracking_id: str, access_code: str | None, content_type: str) -> AttachmentSlot:
     """An upload slot for one photo of the reporter's open report (at most `photos.MAX_PHOTOS`)."""
 
-    item = _unlocked_report(tracking_id, access_code, utcnow())
+    item = unlocked_report(tracking_id, access_code, utcnow())
     if item["status"] not in OPEN:
         raise Conflict(f"The report is {item['status']}; it takes no more photos.")
     return reserve_slot(item, "reporter", content_type)
@@ -212,7 +212,7 @@ def support(tracking_id: str) -> SupportCount:
             ),
         )
     except store.StaleReport:
-        if store.get_report(canonical) is None:
+        if store.get_report(canonical, store.KEY_ATTRIBUTES) is None:
             raise ReportNotFound() from None
         raise Conflict("Confidential reports are not shown publicly and cannot be supported.") from None
     count("ReportSupported")

@@ -73,6 +73,7 @@ def submit_report(
         counters = stats.deltas(None, {"status": "submitted", "agency_id": agency.id, "overdue": False})
         event = new_event("submitted", tracking_id, agency.id, now, stats=counters)
         item = _new_report(submission, tracking_id, access_code, agency.id, agency.name, now, due_at)
+        item["scope"] = directory.coordinators(agency.id)  # the coordinators' inboxes it shows in
         if partner is not None:
             item["open311_key_id"] = partner[0]
         receipt: SubmissionReceipt = {

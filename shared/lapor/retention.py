@@ -7,17 +7,19 @@ conditional write removes the sealed envelope (the wrapped data key: the contact
 every sealed message become unreadable for good), the rating's comment, a confidential report's photo
 records, and the report's place in the index, and records `personal_data_erased` on the timeline. A run that
 dies half way leaves the report in the index and the next run finishes it; a second run finds nothing.
+Reports closed before the index existed enter it once through `backfill_retention_index` (`lapor retention
+--backfill`).
 The public record stays: status, dates, agency, timeline, the public text of a non-confidential report.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from lapor import store
 from lapor.config import settings
-from lapor.lifecycle import plan_erasure
+from lapor.lifecycle import plan_erasure, retention_start
 from lapor.observability import count, logger
 from lapor.photos import erase_photo_files
 from lapor.timefmt import to_store, utcnow
@@ -46,4 +48,22 @@ def erase_expired_personal_data(
     if summary["erased"]:
         count("PersonalDataErased", summary["erased"])
     logger.info("retention run", extra={**summary, "at": to_store(now), "closed_by": closed_by})
+    return summary
+
+
+def backfill_retention_index(agency_ids: Iterable[str]) -> dict[str, int]:
+    """Put in the retention index every closed or rejected report of `agency_ids` that is not in it and was
+    never erased: reports closed before retention was deployed. Reads the agencies' closed and rejected
+    partitions of the inbox_status index (never the table); running it again changes nothing."""
+    summary = {"read": 0, "indexed": 0, "erased_before": 0}
+    for agency_id in agency_ids:
+        for page, scanned in store.closed_outside_retention(agency_id):
+            summary["read"] += scanned
+            for item in page:
+                started = retention_start(item)
+                if started is None:
+                    summary["erased_before"] += 1
+                elif store.enter_retention(item, started):
+                    summary["indexed"] += 1
+    logger.info("retention backfill", extra=summary)
     return summary

@@ -50,8 +50,16 @@ TimelineEvent = Literal[
     "rejected",
     "personal_data_erased",
 ]
-# Timeline events only the agency sees: a notification (email, webhook) was refused for good.
-AgencyOnlyTimelineEvent = Literal["notification_failed"]
+# Timeline events only the reporter and the agency see: the reporter used a right over their data (UU PDP).
+DataRequestEvent = Literal["data_exported", "contact_corrected", "contact_erased"]
+DATA_REQUEST_DOC = (
+    "The reporter used a right over their data (shown to the reporter and the agency only): `data_exported` "
+    "(GET .../private/export), `contact_corrected` (PATCH .../private/contact), `contact_erased` (DELETE "
+    ".../private/contact: the report goes on as anonymous; the reporter erased their contact data)."
+)
+# Timeline events only the agency sees: a notification (email, webhook) was refused for good; an office said
+# it is not responsible (the public and the reporter see it as `transferred`, `lapor.views.PUBLIC_EVENTS`).
+AgencyOnlyTimelineEvent = Literal["notification_failed", "not_responsible"]
 PhotoRefusal = Literal["expired", "too_large", "not_an_image", "other_content", "too_many_pixels", "unreadable"]
 
 
@@ -82,17 +90,24 @@ class TimelineEntry(TypedDict):
     message: NotRequired[str | None]
 
 
-class FullTimelineEntry(TimelineEntry):
+class FullTimelineEntry(TypedDict):
+    at: str
+    event: Annotated[TimelineEvent | DataRequestEvent, Doc("As in the public timeline. " + DATA_REQUEST_DOC)]
+    status: ReportStatus
+    actor: str
+    message: NotRequired[str | None]
     private: bool
 
 
 class AgencyTimelineEntry(TypedDict):
     at: str
     event: Annotated[
-        TimelineEvent | AgencyOnlyTimelineEvent,
+        TimelineEvent | AgencyOnlyTimelineEvent | DataRequestEvent,
         Doc(
-            "As in the public timeline, plus `notification_failed` (agency only): an email or webhook was refused "
-            "for good (e.g. an address SES rejects); the event was acknowledged anyway."
+            "As in the public timeline, plus (agency only) `notification_failed`: an email or webhook was refused "
+            "for good (e.g. an address SES rejects), the event was acknowledged anyway; and `not_responsible`: the "
+            "office said the report is not theirs (bukan wewenang) and returned it to its coordinator, the reason "
+            "as the message (the public and the reporter see `transferred`). " + DATA_REQUEST_DOC
         ),
     ]
     status: ReportStatus
@@ -198,6 +213,51 @@ class ReporterReportView(ReportCore, Private):
     timeline: list[FullTimelineEntry]
 
 
+class Erased(TypedDict):
+    """Personal data of the report that is gone for good."""
+
+    event: Annotated[
+        Literal["personal_data_erased", "contact_erased"],
+        Doc(
+            "`personal_data_erased`: the retention period after closing ended (contact, private messages, a "
+            "confidential report's text and photos); `contact_erased`: the reporter erased their contact data."
+        ),
+    ]
+    at: str
+
+
+class StoredItem(TypedDict):
+    """One item of the report's partition of the table, as stored: every attribute, with what is sealed
+    (encrypted) shown opened in its place."""
+
+    key: Annotated[
+        str,
+        Doc(
+            "The item's sort key: `REPORT` (the report), `PUBLIC#…` / `PRIVATE#…` (the text of a public or "
+            "private timeline message), `DATA_REQUEST#…` (a use of these rights)"
+        ),
+    ]
+    attributes: dict[str, Any]
+
+
+class PersonalDataExport(TypedDict):
+    """`GET /reports/{tracking_id}/private/export`: everything stored about the report and its reporter."""
+
+    tracking_id: str
+    exported_at: str
+    report: Annotated[ReporterReportView, Doc("The reporter's view: contact, messages, photos as links, timeline")]
+    erased: list[Erased]
+    stored: Annotated[list[StoredItem], Doc("Every item the table holds for the report, item by item")]
+
+
+class Assignee(TypedDict):
+    """The officer a coordinator assigned an open report to (stored at assignment: no user pool lookup)."""
+
+    sub: str
+    name: str  # their work email, as they sign in
+    agency_id: str
+
+
 class AgencyReportView(ReportCore, Private):
     """The responsible agency's view: everything, decrypted, with the version for If-Match."""
 
@@ -207,6 +267,7 @@ class AgencyReportView(ReportCore, Private):
     overdue: bool
     channel: NotRequired[str | None]
     open311_key_id: NotRequired[str | None]  # the Open311 partner key that filed it (`lapor open311-key list`)
+    assignee: NotRequired[Assignee | None]
 
 
 class InboxItem(ReportSummary):
@@ -219,6 +280,20 @@ class InboxItem(ReportSummary):
     original_agency_id: str
     overdue: bool
     channel: NotRequired[str | None]
+    assignee: NotRequired[Assignee | None]
+
+
+class RosterOfficer(TypedDict):
+    """An officer a coordinator can assign reports to: one who has used lapor (the agency API) lately."""
+
+    sub: str
+    name: str
+    agency_id: str
+    role: str
+
+
+class OfficerList(TypedDict):
+    items: list[RosterOfficer]
 
 
 class InboxPage(TypedDict):
@@ -292,6 +367,20 @@ class Problem(TypedDict):
     status: int
     detail: str
     errors: NotRequired[list[ProblemError] | None]
+
+
+class BulkOutcome(TypedDict):
+    """What one report of a bulk action came to: the status its single action would answer, the report's new
+    version when it was done, the problem when it was not."""
+
+    tracking_id: str
+    status: int
+    version: NotRequired[int | None]
+    problem: NotRequired[Problem | None]
+
+
+class BulkActionResult(TypedDict):
+    items: list[BulkOutcome]
 
 
 # ---------------------------------------------------------------- Open311 GeoReport v2

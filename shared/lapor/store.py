@@ -11,6 +11,10 @@ Reports table (single table):
   A timeline entry with a message holds only its `message_id`, so a report's size no longer grows with what
   people write: one Query on the partition reads the report with every message, and the public lookup's
   Query (from sk PUBLIC# on) never reaches a PRIVATE# item.
+  pk=REPORT#<tracking id>, sk=DATA_REQUEST#<at>#<id>
+                                       the reporter used a right over their data (export, correct, erase the
+                                       contact): a timeline entry only the reporter and the agency see, an item
+                                       of its own so that requests never fill the report (sorts before PUBLIC#)
   pk=DIRECTORY, sk=AGENCY#<id>         an agency of the directory
   pk=DIRECTORY, sk=CATEGORY#<code>     a category of the directory
   pk=STATS, sk=<agency id>              an agency's public counters (see lapor.stats)
@@ -24,9 +28,17 @@ Reports table (single table):
   pk=AUDIT#SETTINGS, sk=<at>#<ns>#<id>   the administrators' audit trail: every attempt (kind=attempt, written
                                        first) and every change made (kind=change, with before and after), the
                                        "Riwayat pengaturan" page; a directory item also carries its `version`
+  pk=DIRECTORY#OFFICERS, sk=<sub>      an officer who used the agency API: name (work email), agency, role,
+                                       seen_at; coordinators assign reports to them (expires_at: gone after
+                                       ROSTER_DAYS without a sign-in)
 Indexes (all sparse, keys written only when they apply):
   inbox (inbox_pk=AGENCY#<id>, inbox_sk=<submitted at>#<id>)      the responsible agency's inbox
   inbox_status (status_pk=AGENCY#<id>#<status>, inbox_sk)         the same, by status
+  scope_<level> (scope_<level>_pk=AGENCY#<coordinator>, inbox_sk)  a coordinator's inbox: every report of its
+    agency and the agencies below, keyed by the report's coordinator at that level (national, province,
+    regency: `directory.COORDINATING_LEVELS`, the report's `scope` attribute names them)
+  scope_<level>_status (scope_<level>_status_pk=AGENCY#<coordinator>#<status>, inbox_sk)   the same, by status
+  assigned (assignee_pk=OFFICER#<sub>, inbox_sk)                  the open reports assigned to one officer
   due (due_pk=DUE, due_at)                                        open reports with a running deadline
   outbox (outbox_pk=OUTBOX, outbox_at)                            reports with events not yet handled
   public (public_pk=PUBLIC#<open|closed>, public_sk=<submitted at>#<id>)    non-confidential reports
@@ -47,12 +59,12 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from lapor.aws import client
 from lapor.config import settings
-from lapor.directory import Directory
+from lapor.directory import COORDINATING_LEVELS, Directory
 from lapor.errors import ConfigurationError
 from lapor.lifecycle import Change
 from lapor.statuses import CLOSED
@@ -62,17 +74,21 @@ REPORT_PREFIX = "REPORT#"
 REPORT_SK = "REPORT"
 PUBLIC_PREFIX = "PUBLIC#"  # a public message's sk, and the public indexes' partitions
 PRIVATE_PREFIX = "PRIVATE#"
-WRONG_CODES_PREFIX = "wrong_codes@"
+DATA_REQUEST_PREFIX = "DATA_REQUEST#"  # sorts before PUBLIC#: the public lookup's Query never reaches one
+WRONG_CODES = "wrong_codes"  # a report's wrong access codes: {window start: count}
 DIRECTORY_PK = "DIRECTORY"
 AGENCY_PREFIX = "AGENCY#"  # an agency's directory entry, and its inboxes' partitions
 CATEGORY_PREFIX = "CATEGORY#"
 REPLIES_PK = DIRECTORY_PK + "#REPLIES#"
 ACCESS_PK = DIRECTORY_PK + "#ACCESS"
+OFFICERS_PK = DIRECTORY_PK + "#OFFICERS"
+ROSTER_DAYS = 90  # an officer not seen for this long leaves the roster (the table's TTL)
 OUTBOX_PK = "OUTBOX"
 STUCK_OUTBOX_PK = OUTBOX_PK + "_STUCK"
 DUE_PK = "DUE"
 RETAIN_PK = "RETAIN"
 STATS_PK = "STATS"
+ASSIGNEE_PREFIX = "OFFICER#"  # the assigned index's partitions
 AUDIT_PREFIX = "AUDIT#"
 SETTINGS_AUDIT = "SETTINGS"  # the administrators' trail: pk AUDIT#SETTINGS (`lapor audit` shows it like a report's)
 PARTNER_KEY_PK = "OPEN311_KEY"
@@ -81,6 +97,19 @@ DELIVERY_PREFIX = "delivery:"
 DIRECTORY_ATTRIBUTES = ("pk", "sk", "data")
 VERSIONED_DIRECTORY_ATTRIBUTES = (*DIRECTORY_ATTRIBUTES, "version")  # what the administrators' editor reads
 ACCESS_ATTRIBUTES = ("pk", "sk", "refused_before")  # what every agency request reads of its account
+# What the settings history page reads of the administrators' trail (never an attempt's other details).
+SETTINGS_TRAIL_ATTRIBUTES = (
+    "pk",
+    "sk",
+    "at",
+    "kind",
+    "officer_username",
+    "officer_agency_id",
+    "action",
+    "target",
+    "before",
+    "after",
+)
 MAX_PAGE = 1000  # items per page of a public listing (DynamoDB also stops a page at 1 MB)
 # What the Open311 public indexes project (template.yaml says the same) and what Open311 reads ask for.
 OPEN311_ATTRIBUTES = (
@@ -96,6 +125,167 @@ OPEN311_ATTRIBUTES = (
     "timeline",
     "confidential",
 )
+
+
+# ---------------------------------------------------------------- what each reader may read
+# Every read of an item names its attributes (ProjectionExpression), and each function's policy lists the same
+# (dynamodb:Attributes with dynamodb:Select SPECIFIC_ATTRIBUTES; tests/unit/test_template.py compares them):
+# a read asks for what its function needs, never the whole item. So a report item holds attributes with fixed
+# names only (no name made at run time: wrong access codes count in the `wrong_codes` map).
+
+# Every top-level attribute of a report item (sk REPORT): the integration tests check that no stored report
+# holds another. A new attribute goes here and into the lists below of the readers that need it.
+REPORT_ATTRIBUTES = (
+    "pk",
+    "sk",
+    "tracking_id",
+    "status",
+    "kind",
+    "category",
+    "agency_id",
+    "agency_name",
+    "original_agency_id",
+    "channel",
+    "anonymous",
+    "has_contact",
+    "confidential",
+    "open311_key_id",
+    "title",
+    "description",
+    "location",
+    "sealed",  # the envelope: the wrapped data key and the sealed fields (contact, confidential texts)
+    "submitted_at",
+    "updated_at",
+    "responded_at",
+    "first_response_at",
+    "closed_at",
+    "due_at",
+    "due_stage",
+    "overdue",
+    "escalation_level",
+    "support_count",
+    "version",
+    "timeline",
+    "rating",
+    "attachments",
+    "attachments_rev",
+    "reporter_messages",
+    "reporter_day",
+    "reporter_day_count",
+    "access_code_hash",
+    WRONG_CODES,
+    "reply_notice",
+    "outbox",
+    "outbox_attempts",
+    # index keys
+    "inbox_pk",
+    "inbox_sk",
+    "status_pk",
+    "due_pk",
+    "outbox_pk",
+    "outbox_at",
+    "public_pk",
+    "service_pk",
+    "public_sk",
+    "retain_pk",
+    "retain_at",
+    # the coordinators (level -> agency id) and their inboxes' keys (`directory.COORDINATING_LEVELS`)
+    "scope",
+    "scope_national_pk",
+    "scope_national_status_pk",
+    "scope_province_pk",
+    "scope_province_status_pk",
+    "scope_regency_pk",
+    "scope_regency_status_pk",
+    # the officer a coordinator assigned the report to, and the assigned index's key
+    "assignee",
+    "assignee_pk",
+)
+# What a message item (sk PUBLIC#... or PRIVATE#...) holds besides its key.
+MESSAGE_ATTRIBUTES = ("message", "sealed")
+# What a data request item (sk DATA_REQUEST#...) holds besides its key and `status`: its timeline entry.
+DATA_REQUEST_ATTRIBUTES = ("at", "event", "actor", "private")
+# The access code's secrets, and the event machinery (events not yet handled, the reply notice's claim).
+_ACCESS_CODE = ("access_code_hash", WRONG_CODES)
+_EVENTS = ("outbox", "outbox_attempts", "reply_notice")
+# What the reporter's export reads: every attribute any item of a report's partition may hold but the access
+# code's secrets (its hash and wrong-code counter are credentials, not data about the reporter).
+_PARTITION_ATTRIBUTES = dict.fromkeys((*REPORT_ATTRIBUTES, *MESSAGE_ATTRIBUTES, *DATA_REQUEST_ATTRIBUTES))
+EXPORT_ATTRIBUTES = tuple(a for a in _PARTITION_ATTRIBUTES if a not in _ACCESS_CODE)
+# What a view of a report reads: the agency's (one report, its answer after an action) and the reporter's;
+# never the access code's secrets, nor the event machinery.
+VIEW_ATTRIBUTES = tuple(a for a in REPORT_ATTRIBUTES if a not in _ACCESS_CODE + _EVENTS)
+# What an agency's inbox and its CSV read (`views.for_inbox`, `agency.export_csv`): plaintext listing attributes
+# and the inbox indexes' keys; never the sealed envelope, the description, the location or the timeline.
+INBOX_ATTRIBUTES = (
+    "pk",
+    "sk",
+    "inbox_pk",
+    "status_pk",
+    "inbox_sk",  # the page's cursor
+    "tracking_id",
+    "version",
+    "status",
+    "kind",
+    "title",  # shown for reports that are not confidential (a confidential report's is sealed)
+    "category",
+    "channel",
+    "agency_id",
+    "agency_name",
+    "original_agency_id",
+    "anonymous",
+    "confidential",
+    "submitted_at",
+    "updated_at",
+    "due_at",
+    "due_pk",  # whether the schedule still enforces the deadline (the CSV's overdue column)
+    "overdue",
+    "escalation_level",
+    "support_count",
+    "open311_key_id",
+    "assignee",
+    # the coordinators' and the assigned indexes' keys
+    "scope_national_pk",
+    "scope_national_status_pk",
+    "scope_province_pk",
+    "scope_province_status_pk",
+    "scope_regency_pk",
+    "scope_regency_status_pk",
+    "assignee_pk",
+)
+# What checking the reporter's access code reads (the view's attributes and the code's secrets).
+REPORTER_ATTRIBUTES = tuple(a for a in REPORT_ATTRIBUTES if a not in _EVENTS)
+# What handling an event reads: whether the event is still pending, and what the notifications say.
+NOTIFY_ATTRIBUTES = (*VIEW_ATTRIBUTES, "outbox")
+# What processing an uploaded photo reads: its slot, and whether the report is confidential.
+PHOTO_ATTRIBUTES = ("pk", "sk", "tracking_id", "confidential", "attachments")
+# What the deadline schedule reads of a due report (through the due index): what `escalation.plan_deadline`,
+# the counters and the indexes of a change need.
+DEADLINE_ATTRIBUTES = (
+    "pk",
+    "sk",
+    "due_pk",
+    "due_at",
+    "tracking_id",
+    "status",
+    "due_stage",
+    "version",
+    "agency_id",
+    "agency_name",
+    "overdue",
+    "confidential",
+    "category",
+    "submitted_at",
+)
+# What the outbox relay reads (through the outbox index).
+OUTBOX_ATTRIBUTES = ("pk", "sk", "outbox_pk", "outbox_at", "tracking_id", "outbox", "outbox_attempts")
+# What the support counter reads: whether the report exists (its key).
+KEY_ATTRIBUTES = ("pk", "sk")
+# A saved reply, as its agency's officers read it.
+REPLY_ATTRIBUTES = ("pk", "sk", "reply_id", "title", "text", "updated_at")
+# An idempotency record (a submission's replay), and a notification's delivery record as its claim reads it.
+REPLAY_ATTRIBUTES = ("pk", "body_hash", "sealed_response", "tracking_id", "expires_at")
+DELIVERY_ATTRIBUTES = ("pk", "state")
 
 
 class AlreadyExists(Exception):
@@ -177,6 +367,26 @@ def _inbox_pk(agency_id: str) -> str:
 
 def _status_pk(agency_id: str, status: str) -> str:
     return f"{AGENCY_PREFIX}{agency_id}#{status}"
+
+
+def _scope_keys(scope: Mapping[str, str], status: str) -> dict[str, str]:
+    """The coordinators' index keys of a report whose coordinators are `scope` (level -> agency id)."""
+    keys: dict[str, str] = {}
+    for level in COORDINATING_LEVELS:
+        if scope.get(level):
+            keys[f"scope_{level}_pk"] = _inbox_pk(scope[level])
+            keys[f"scope_{level}_status_pk"] = _status_pk(scope[level], status)
+    return keys
+
+
+def _scope_changes(
+    scope: Mapping[str, str], status: str, held: Iterable[str] | None = None
+) -> tuple[dict[str, str], list[str]]:
+    """The coordinators' keys to set for `scope` and `status`, and the other coordinators' keys to remove: of
+    the `held` attributes, or all of them (None: what the report holds is not known)."""
+    keys = _scope_keys(scope, status)
+    every = [key for level in COORDINATING_LEVELS for key in (f"scope_{level}_pk", f"scope_{level}_status_pk")]
+    return keys, [key for key in every if key not in keys and (held is None or key in set(held))]
 
 
 def _outbox_due(event: Mapping[str, Any]) -> str:
@@ -308,7 +518,14 @@ def refuse_tokens_before(officer_sub: str, epoch_seconds: int) -> None:
 
 def settings_trail(limit: int) -> list[dict[str, Any]]:
     """The newest `limit` entries of the administrators' trail, newest first."""
-    return list(_partition(AUDIT_PREFIX + SETTINGS_AUDIT, max_items=limit, ScanIndexForward=False))
+    return list(
+        _partition(
+            AUDIT_PREFIX + SETTINGS_AUDIT,
+            max_items=limit,
+            ScanIndexForward=False,
+            **_projection(SETTINGS_TRAIL_ATTRIBUTES),
+        )
+    )
 
 
 # ---------------------------------------------------------------- saved replies
@@ -320,7 +537,7 @@ def _reply_key(agency_id: str, reply_id: str) -> dict[str, Any]:
 
 def list_replies(agency_id: str, limit: int) -> list[dict[str, Any]]:
     """An agency's saved replies, oldest first (reply ids sort by creation)."""
-    return list(_partition(REPLIES_PK + agency_id, max_items=limit))
+    return list(_partition(REPLIES_PK + agency_id, max_items=limit, **_projection(REPLY_ATTRIBUTES)))
 
 
 def put_reply(agency_id: str, reply: Mapping[str, Any], must_exist: bool) -> bool:
@@ -339,12 +556,76 @@ def delete_reply(agency_id: str, reply_id: str) -> bool:
     )
 
 
+# ---------------------------------------------------------------- the officers' roster
+
+
+def enroll_officer(officer: Mapping[str, str], now: datetime) -> None:
+    """Record an officer (sub, name, agency_id, role) as seen now: written only when new, changed, or last
+    seen more than a day ago (the condition refuses the rest, which is the common case)."""
+    seen_at = to_store(now)
+    item = {
+        "pk": OFFICERS_PK,
+        "sk": officer["sub"],
+        **officer,
+        "seen_at": seen_at,
+        "expires_at": int(now.timestamp()) + ROSTER_DAYS * 86400,
+    }
+    _unless_refused(
+        "put_item",
+        Item=to_item(item),
+        ConditionExpression=(
+            "attribute_not_exists(pk) OR #name <> :name OR agency_id <> :agency OR #role <> :role OR seen_at < :stale"
+        ),
+        ExpressionAttributeNames={"#name": "name", "#role": "role"},
+        ExpressionAttributeValues={
+            ":name": {"S": officer["name"]},
+            ":agency": {"S": officer["agency_id"]},
+            ":role": {"S": officer["role"]},
+            ":stale": {"S": to_store(now - timedelta(days=1))},
+        },
+    )
+
+
+# What the roster's reads name of an officer's entry.
+ROSTER_ATTRIBUTES = ("pk", "sk", "sub", "name", "agency_id", "role", "seen_at")
+
+
+def roster() -> list[dict[str, Any]]:
+    """Every officer in the roster (a regency has tens to a few hundred: one query, paged)."""
+    return list(_partition(OFFICERS_PK, **_projection(ROSTER_ATTRIBUTES)))
+
+
+def rostered_officer(officer_sub: str) -> dict[str, Any] | None:
+    """One officer of the roster, or None."""
+    result = client("dynamodb").get_item(
+        TableName=settings().reports_table,
+        Key={"pk": {"S": OFFICERS_PK}, "sk": {"S": officer_sub}},
+        **_projection(ROSTER_ATTRIBUTES),
+    )
+    item = result.get("Item")
+    return from_item(item) if item else None
+
+
+def move_rostered_officer(officer_sub: str, agency_id: str, role: str) -> bool:
+    """An administrator moved an officer: their roster entry (if they have one) follows at once, so no one
+    assigns by their former agency or role until they sign in again; False when they are not in the roster."""
+    return _unless_refused(
+        "update_item",
+        Key={"pk": {"S": OFFICERS_PK}, "sk": {"S": officer_sub}},
+        UpdateExpression="SET agency_id = :agency, #role = :role",
+        ConditionExpression="attribute_exists(pk)",
+        ExpressionAttributeNames={"#role": "role"},
+        ExpressionAttributeValues={":agency": {"S": agency_id}, ":role": {"S": role}},
+    )
+
+
 # ---------------------------------------------------------------- reports
 
 
 def get_report(tracking_id: str, attributes: tuple[str, ...] = ()) -> dict[str, Any] | None:
-    """One report item by Tracking ID (a single strongly consistent GetItem): everything but the timeline
-    entries written after its creation, or only `attributes` (the rest, a sealed envelope too, is never fetched)."""
+    """One report item by Tracking ID (a single strongly consistent GetItem): only `attributes` (the rest, a
+    sealed envelope too, is never fetched; a function's policy allows no other read), or with none (operators'
+    tools and tests) everything but the timeline entries written after its creation."""
     projection = _projection(attributes) if attributes else {}
     result = client("dynamodb").get_item(
         TableName=settings().reports_table, Key=report_key(tracking_id), ConsistentRead=True, **projection
@@ -353,9 +634,50 @@ def get_report(tracking_id: str, attributes: tuple[str, ...] = ()) -> dict[str, 
     return from_item(item) if item else None
 
 
-def read_report(tracking_id: str) -> dict[str, Any] | None:
-    """One report with every message of its timeline: one strongly consistent Query on its partition."""
-    return _assemble(_partition(REPORT_PREFIX + tracking_id, ConsistentRead=True))
+def read_report(tracking_id: str, attributes: tuple[str, ...] = VIEW_ATTRIBUTES) -> dict[str, Any] | None:
+    """One report with every message of its timeline, as a view reads it (or `attributes` of the report, for
+    operators' tools and tests): one strongly consistent Query on its partition."""
+    named = tuple(dict.fromkeys((*attributes, *MESSAGE_ATTRIBUTES, *DATA_REQUEST_ATTRIBUTES)))
+    return _assemble(_partition(REPORT_PREFIX + tracking_id, ConsistentRead=True, **_projection(named)))
+
+
+def report_items(tracking_id: str) -> list[dict[str, Any]]:
+    """Every item of a report's partition as stored (the report, its messages, its data requests): the same
+    strongly consistent Query as `read_report`; `assemble` makes the report of them."""
+    return list(_partition(REPORT_PREFIX + tracking_id, ConsistentRead=True, **_projection(EXPORT_ATTRIBUTES)))
+
+
+def data_requests_since(tracking_id: str, since: str) -> int:
+    """How many data requests a report recorded at or after `since` (stored time): one Query of their keys."""
+    requests = _query(
+        None,
+        TableName=settings().reports_table,
+        KeyConditionExpression="pk = :pk AND sk BETWEEN :from AND :to",
+        ExpressionAttributeValues={
+            ":pk": {"S": REPORT_PREFIX + tracking_id},
+            ":from": {"S": DATA_REQUEST_PREFIX + since},
+            ":to": {"S": DATA_REQUEST_PREFIX + "~"},
+        },
+        ConsistentRead=True,
+        **_projection(KEY_ATTRIBUTES),
+    )
+    return sum(1 for _ in requests)
+
+
+def assemble(items: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The report that `report_items` read, as `read_report` answers it (the items are left as they are)."""
+    return _assemble(iter([{**item} for item in items]))
+
+
+def record_data_request(tracking_id: str, entry: Mapping[str, Any]) -> None:
+    """Record that the reporter used a right over their data: a timeline entry (`at`, `event`, `status`,
+    `actor`) in an item of its own, which only the reporter's and the agency's reads reach."""
+    # As an audit entry's sk: nanoseconds order the requests of one second, the random tail keeps containers apart.
+    sk = f"{DATA_REQUEST_PREFIX}{entry['at']}#{time.time_ns():020d}#{uuid.uuid4().hex[:12]}"
+    item = {"pk": REPORT_PREFIX + tracking_id, "sk": sk, **entry}
+    client("dynamodb").put_item(
+        TableName=settings().reports_table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"
+    )
 
 
 # What the public lookup reads: the report's public attributes and its public messages; never a sealed
@@ -399,20 +721,23 @@ def read_public_report(tracking_id: str) -> dict[str, Any] | None:
 
 
 def _assemble(items: Iterator[dict[str, Any]]) -> dict[str, Any] | None:
-    """The report item of a partition with each timeline message put back from its own item."""
+    """The report item of a partition with each timeline message put back from its own item, and the data
+    requests merged into its timeline by time."""
     report: dict[str, Any] | None = None
     texts: dict[str, dict[str, Any]] = {}
+    requests: list[dict[str, Any]] = []
     for item in items:
         sk = item["sk"]
         if sk == REPORT_SK:
             report = item
+        elif sk.startswith(DATA_REQUEST_PREFIX):
+            requests.append({k: v for k, v in item.items() if k not in ("pk", "sk")})
         else:
             texts[sk.partition("#")[2]] = {k: v for k, v in item.items() if k in ("message", "sealed")}
     if report is None:
         return None
-    report["timeline"] = [
-        {**entry, **texts.get(entry.get("message_id", ""), {})} for entry in report.get("timeline") or []
-    ]
+    timeline = [{**entry, **texts.get(entry.get("message_id", ""), {})} for entry in report.get("timeline") or []]
+    report["timeline"] = list(heapq.merge(timeline, requests, key=lambda entry: str(entry["at"])))
     return report
 
 
@@ -449,6 +774,7 @@ def create_report(
         "inbox_pk": _inbox_pk(agency_id),
         "inbox_sk": f"{report['submitted_at']}#{tracking_id}",
         "status_pk": _status_pk(agency_id, status),
+        **_scope_keys(report.get("scope") or {}, status),
         "due_pk": DUE_PK if report.get("due_at") else None,
         "outbox": {event["event_id"]: event},
         "outbox_pk": OUTBOX_PK,
@@ -489,7 +815,10 @@ def create_report(
 def get_idempotency_record(key_hash: str) -> dict[str, Any] | None:
     """A stored idempotency record that has not expired (strongly consistent)."""
     result = client("dynamodb").get_item(
-        TableName=settings().idempotency_table, Key={"pk": {"S": key_hash}}, ConsistentRead=True
+        TableName=settings().idempotency_table,
+        Key={"pk": {"S": key_hash}},
+        ConsistentRead=True,
+        **_projection(REPLAY_ATTRIBUTES),
     )
     item = result.get("Item")
     if not item:
@@ -504,11 +833,22 @@ def layout(change: Change) -> tuple[dict[str, Any], list[str]]:
     """The attributes a change sets and removes, index keys included."""
     sets, removes, seen = dict(change.set_fields), list(change.remove_fields), change.seen
     if change.agency is not None:
+        if change.scope is None:
+            raise ValueError("a change of agency names the new agency's coordinators (Change.scope)")
         sets["agency_id"], sets["agency_name"] = change.agency
         sets["inbox_pk"] = _inbox_pk(change.agency[0])
+        sets["scope"] = dict(change.scope)
+    if "assignee" in sets:
+        sets["assignee_pk"] = ASSIGNEE_PREFIX + sets["assignee"]["sub"]
     if change.status is not None or change.agency is not None:
         status = change.status or seen["status"]
         sets.update(status=status, status_pk=_status_pk(sets.get("agency_id") or seen["agency_id"], status))
+        scope_keys, gone = _scope_changes(sets.get("scope", seen.get("scope") or {}), status, seen)
+        sets.update(scope_keys)
+        removes.extend(gone)
+        # An assignment is to an officer of the responsible agency, for open work: it ends with either.
+        if seen.get("assignee") and (change.agency is not None or status in CLOSED):
+            removes.extend(["assignee", "assignee_pk"])
         if (status in CLOSED) != (seen["status"] in CLOSED):
             sets.update(_public_keys(seen, status))  # the public listing shows it open or closed
             if status in CLOSED:  # its personal data's retention period runs from now (`retention_pages`)
@@ -678,17 +1018,40 @@ def set_photo_public(tracking_id: str, attachment_id: str, public: bool, by: str
     )
 
 
-def inbox_page(agency_id: str, status: str | None, before: str | None, limit: int) -> list[dict[str, Any]]:
-    """Up to `limit` reports an agency is responsible for, newest first, older than `before` (inbox_sk)."""
-    if status:
-        index, key, key_value = "inbox_status", "status_pk", _status_pk(agency_id, status)
-    else:
-        index, key, key_value = "inbox", "inbox_pk", _inbox_pk(agency_id)
+def inbox_page(
+    agency_id: str, status: str | None, before: str | None, limit: int, level: str | None = None
+) -> list[dict[str, Any]]:
+    """Up to `limit` reports an agency is responsible for, newest first, older than `before` (inbox_sk); with
+    the agency's coordinating `level`, those of every agency below it too (one query: `scope_<level>`)."""
+    if level is None:
+        index, key = ("inbox_status", "status_pk") if status else ("inbox", "inbox_pk")
+    else:  # scope_<level>[_status], keyed by scope_<level>[_status]_pk
+        index = f"scope_{level}_status" if status else f"scope_{level}"
+        key = index + "_pk"
+    key_value = _status_pk(agency_id, status) if status else _inbox_pk(agency_id)
+    return _inbox_query(index, key, key_value, before, limit)
+
+
+def assigned_page(officer_sub: str, status: str | None, before: str | None, limit: int) -> list[dict[str, Any]]:
+    """Up to `limit` open reports assigned to one officer, newest first, older than `before`; in `status` only
+    when given (a filter: an officer holds a few dozen reports, not thousands)."""
+    return _inbox_query("assigned", "assignee_pk", ASSIGNEE_PREFIX + officer_sub, before, limit, status)
+
+
+def _inbox_query(
+    index: str, key: str, key_value: str, before: str | None, limit: int, status: str | None = None
+) -> list[dict[str, Any]]:
     condition = f"{key} = :k"
     values: dict[str, Any] = {":k": {"S": key_value}}
     if before:
         condition += " AND inbox_sk < :before"
         values[":before"] = {"S": before}
+    projection = _projection(INBOX_ATTRIBUTES)
+    filtered: dict[str, Any] = {}
+    if status:
+        values[":status"] = {"S": status}
+        projection["ExpressionAttributeNames"]["#status"] = "status"
+        filtered = {"FilterExpression": "#status = :status"}
     return list(
         _query(
             TableName=settings().reports_table,
@@ -696,9 +1059,64 @@ def inbox_page(agency_id: str, status: str | None, before: str | None, limit: in
             KeyConditionExpression=condition,
             ExpressionAttributeValues=values,
             ScanIndexForward=False,
-            Limit=limit,
+            **({} if status else {"Limit": limit}),
+            **filtered,
             max_items=limit,
+            **projection,
         )
+    )
+
+
+# What `report_scopes` reads of each report: enough to place it in the coordinators' indexes.
+SCOPE_ATTRIBUTES = ("tracking_id", "agency_id", "status", "scope")
+
+
+def report_scopes(page_size: int = 500) -> Iterator[list[dict[str, Any]]]:
+    """Every report's agency, status and coordinators, a page at a time: a Scan of the table (an operator's
+    migration, `lapor reindex-scope`; nothing a request runs)."""
+    names = {f"#p{i}": attribute for i, attribute in enumerate(SCOPE_ATTRIBUTES)} | {"#sk": "sk"}
+    kwargs: dict[str, Any] = {
+        "TableName": settings().reports_table,
+        "ProjectionExpression": ", ".join(n for n in names if n != "#sk"),
+        "FilterExpression": "#sk = :report",
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": {":report": {"S": REPORT_SK}},
+        "Limit": page_size,
+    }
+    ddb = client("dynamodb")
+    while True:
+        result = ddb.scan(**kwargs)
+        yield [from_item(item) for item in result.get("Items", [])]
+        if not result.get("LastEvaluatedKey"):
+            return
+        kwargs["ExclusiveStartKey"] = result["LastEvaluatedKey"]
+
+
+def set_scope(seen: Mapping[str, Any], scope: Mapping[str, str]) -> bool:
+    """Place a report in the coordinators' indexes of `scope` (and out of the others), if its agency and status
+    are still those `seen`; False when a change got there first (it wrote the keys itself)."""
+    keys, gone = _scope_changes(scope, seen["status"])  # the read did not project the keys: any may be there
+    names = {"#scope": "scope", "#agency": "agency_id", "#status": "status"}
+    values: dict[str, Any] = {
+        ":scope": to_attr(dict(scope)),
+        ":agency": {"S": seen["agency_id"]},
+        ":status": {"S": seen["status"]},
+    }
+    sets = ["#scope = :scope"]
+    for n, (key, value) in enumerate(keys.items()):
+        names[f"#k{n}"], values[f":k{n}"] = key, {"S": value}
+        sets.append(f"#k{n} = :k{n}")
+    removes = []
+    for n, key in enumerate(gone):
+        names[f"#g{n}"] = key
+        removes.append(f"#g{n}")
+    return _unless_refused(
+        "update_item",
+        Key=report_key(seen["tracking_id"]),
+        UpdateExpression="SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else ""),
+        ConditionExpression="#agency = :agency AND #status = :status",
+        ExpressionAttributeNames=names,
+        ExpressionAttributeValues=values,
     )
 
 
@@ -761,24 +1179,34 @@ def read_stats() -> dict[str, dict[str, Any]]:
     return {row.pop("sk"): row for row in _partition(STATS_PK)}
 
 
-def count_wrong_code(tracking_id: str, window: str, limit: int, seen: Iterable[str]) -> bool:
-    """Count one wrong access code in `window`, unless `limit` were already counted there: one conditional
-    UpdateItem, so parallel attempts never get past the limit. False when the limit was reached.
+def count_wrong_code(tracking_id: str, window: str, limit: int, seen: Mapping[str, Any] | None) -> bool:
+    """Count one wrong access code in `window`, unless `limit` were already counted there: conditional
+    UpdateItems, so parallel attempts never get past the limit. False when the limit was reached.
 
-    Each window counts in its own attribute; those of earlier windows (`seen` on the report as read) go
-    in the same write, so the report never collects them.
+    The counts live in one map attribute, `wrong_codes` {window start: count}, so that a report item's
+    attribute names are fixed (the policies list them). A window the report as read (`seen`, its map) does
+    not count in yet starts a fresh map, which drops the earlier windows; if another attempt started it
+    first, or the report was read before, this one counts in it.
     """
-    current = WRONG_CODES_PREFIX + window
-    stale = sorted(a for a in seen if a.startswith(WRONG_CODES_PREFIX) and a < current)
-    names = {"#c": current, **{f"#s{i}": attribute for i, attribute in enumerate(stale)}}
-    expression = "ADD #c :one" + (" REMOVE " + ", ".join(f"#s{i}" for i in range(len(stale))) if stale else "")
+    names = {"#w": WRONG_CODES, "#k": window}
+    if window not in (seen or {}):
+        started = _unless_refused(
+            "update_item",
+            Key=report_key(tracking_id),
+            UpdateExpression="SET #w = :fresh",
+            ConditionExpression="attribute_exists(pk) AND attribute_not_exists(#w.#k)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={":fresh": to_attr({window: 1})},
+        )
+        if started:
+            return True
     return _unless_refused(
         "update_item",
         Key=report_key(tracking_id),
-        UpdateExpression=expression,
-        ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(#c) OR #c < :limit)",
+        UpdateExpression="SET #w.#k = if_not_exists(#w.#k, :zero) + :one",
+        ConditionExpression="attribute_exists(#w) AND (attribute_not_exists(#w.#k) OR #w.#k < :limit)",
         ExpressionAttributeNames=names,
-        ExpressionAttributeValues={":one": {"N": "1"}, ":limit": {"N": str(limit)}},
+        ExpressionAttributeValues={":zero": {"N": "0"}, ":one": {"N": "1"}, ":limit": {"N": str(limit)}},
     )
 
 
@@ -1045,7 +1473,12 @@ def claim_delivery(delivery_id: str, stale_after_seconds: int, keep_days: int = 
         )
         return "claimed"
     except ddb.exceptions.ConditionalCheckFailedException:
-        found = ddb.get_item(TableName=table, Key={"pk": {"S": DELIVERY_PREFIX + delivery_id}}, ConsistentRead=True)
+        found = ddb.get_item(
+            TableName=table,
+            Key={"pk": {"S": DELIVERY_PREFIX + delivery_id}},
+            ConsistentRead=True,
+            **_projection(DELIVERY_ATTRIBUTES),
+        )
         state = found.get("Item", {}).get("state", {}).get("S")
         return state if state in ("sent", "rejected") else "busy"
 
@@ -1075,21 +1508,27 @@ def due_pages(due_by: str, page_size: int = 100) -> Iterator[tuple[list[dict[str
     """Pages of the reports whose deadline is at or before `due_by`, from the sparse due index only,
     each with the number of items DynamoDB read for it (ScannedCount): the cost never grows with the table.
     """
-    return _sparse_pages("due", "due_pk", DUE_PK, "due_at", due_by, page_size)
+    return _sparse_pages("due", "due_pk", DUE_PK, "due_at", due_by, page_size, DEADLINE_ATTRIBUTES)
 
 
 def _sparse_pages(
-    index: str, partition: str, value: str, sort: str, until: str, page_size: int
+    index: str, partition: str, value: str, sort: str, until: str, page_size: int, attributes: tuple[str, ...]
 ) -> Iterator[tuple[list[dict[str, Any]], int]]:
-    """Pages of a sparse index's one partition up to `until` on its sort key, each with its ScannedCount."""
+    """Pages of a sparse index's one partition up to `until` on its sort key (`attributes` of each item), each
+    with its ScannedCount."""
+    return _pages(
+        TableName=settings().reports_table,
+        IndexName=index,
+        KeyConditionExpression=f"{partition} = :pk AND {sort} <= :until",
+        ExpressionAttributeValues={":pk": {"S": value}, ":until": {"S": until}},
+        Limit=page_size,
+        **_projection(attributes),
+    )
+
+
+def _pages(**kwargs: Any) -> Iterator[tuple[list[dict[str, Any]], int]]:
+    """The pages of one Query, each with the number of items DynamoDB read for it (ScannedCount)."""
     ddb = client("dynamodb")
-    kwargs: dict[str, Any] = {
-        "TableName": settings().reports_table,
-        "IndexName": index,
-        "KeyConditionExpression": f"{partition} = :pk AND {sort} <= :until",
-        "ExpressionAttributeValues": {":pk": {"S": value}, ":until": {"S": until}},
-        "Limit": page_size,
-    }
     while True:
         result = ddb.query(**kwargs)
         yield [from_item(i) for i in result.get("Items", [])], int(result.get("ScannedCount", 0))
@@ -1108,7 +1547,44 @@ RETENTION_ATTRIBUTES = ("tracking_id", "status", "confidential", "attachments", 
 def retention_pages(closed_by: str, page_size: int = 100) -> Iterator[tuple[list[dict[str, Any]], int]]:
     """Pages of the reports closed or rejected at or before `closed_by` that still hold personal data, from
     the sparse retention index only, each with the items DynamoDB read for it (ScannedCount)."""
-    return _sparse_pages("retention", "retain_pk", RETAIN_PK, "retain_at", closed_by, page_size)
+    attributes = ("pk", "sk", "retain_pk", *RETENTION_ATTRIBUTES)
+    return _sparse_pages("retention", "retain_pk", RETAIN_PK, "retain_at", closed_by, page_size, attributes)
+
+
+# What the retention backfill reads of a closed report (`lifecycle.retention_start`), nothing sealed.
+BACKFILL_ATTRIBUTES = ("tracking_id", "status", "closed_at", "updated_at", "timeline")
+
+
+def closed_outside_retention(agency_id: str) -> Iterator[tuple[list[dict[str, Any]], int]]:
+    """Pages of an agency's closed and rejected reports that are not in the retention index (closed before it
+    existed, or erased), each with the items DynamoDB read for it: Queries on the inbox_status index, never a
+    scan."""
+    for status in CLOSED:
+        yield from _pages(
+            TableName=settings().reports_table,
+            IndexName="inbox_status",
+            KeyConditionExpression="status_pk = :pk",
+            FilterExpression="attribute_not_exists(retain_pk)",
+            ExpressionAttributeValues={":pk": {"S": _status_pk(agency_id, status)}},
+            **_projection(BACKFILL_ATTRIBUTES),
+        )
+
+
+def enter_retention(report: Mapping[str, Any], retain_at: str) -> bool:
+    """Put a closed report (as `closed_outside_retention` read it) in the retention index from `retain_at`, if it
+    is still outside it and in the same status; False otherwise (nothing changed)."""
+    return _unless_refused(
+        "update_item",
+        Key=report_key(report["tracking_id"]),
+        UpdateExpression="SET retain_pk = :retain, retain_at = :at",
+        ConditionExpression="attribute_not_exists(retain_pk) AND #status = :status",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={
+            ":retain": {"S": RETAIN_PK},
+            ":at": {"S": retain_at},
+            ":status": {"S": report["status"]},
+        },
+    )
 
 
 def delete_private_messages(tracking_id: str) -> int:
@@ -1167,6 +1643,7 @@ def pending_outbox(due_by: str, limit: int = 100) -> Iterator[dict[str, Any]]:
         ExpressionAttributeValues={":pk": {"S": OUTBOX_PK}, ":by": {"S": due_by}},
         Limit=limit,
         max_items=limit,
+        **_projection(OUTBOX_ATTRIBUTES),
     )
 
 
@@ -1207,6 +1684,7 @@ def stuck_outbox() -> Iterator[dict[str, Any]]:
         IndexName="outbox",
         KeyConditionExpression="outbox_pk = :pk",
         ExpressionAttributeValues={":pk": {"S": STUCK_OUTBOX_PK}},
+        **_projection(OUTBOX_ATTRIBUTES),
     )
 
 

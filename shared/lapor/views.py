@@ -10,9 +10,11 @@ open what is sealed and sign the photo links, and give both to these functions.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import base64
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, cast
 
+from lapor.lifecycle import CONTACT_ERASED, DATA_REQUESTS, ERASED
 from lapor.statuses import CONTENT_WITHHELD
 from lapor.timefmt import to_public
 
@@ -68,13 +70,24 @@ def public_timeline(item: dict[str, Any], time_zone: str) -> list[shapes.Timelin
         message: str | None = entry.get("message")
         return message
 
-    return [_entry(entry, time_zone, shown(entry)) for entry in item.get("timeline", []) if not entry.get("internal")]
+    return [
+        _entry(entry, time_zone, shown(entry))
+        for entry in item.get("timeline", [])
+        if not entry.get("internal") and entry.get("event") not in DATA_REQUESTS
+    ]
 
 
-def _entry(entry: dict[str, Any], time_zone: str, message: str | None) -> shapes.TimelineEntry:
-    """A timeline entry as every audience sees it, with the message this audience may read."""
+# Agency-only events as the public and the reporter see them: an office saying it is not responsible (bukan
+# wewenang) passed the report on, to its coordinator; the reason is the message.
+PUBLIC_EVENTS = {"not_responsible": "transferred"}
+
+
+def _entry(entry: dict[str, Any], time_zone: str, message: str | None, agency: bool = False) -> shapes.TimelineEntry:
+    """A timeline entry as every audience sees it (the agency its own events too), with the message this
+    audience may read."""
     at = to_public(entry["at"], time_zone)
-    return {"at": at, "event": entry["event"], "status": entry["status"], "actor": entry["actor"], "message": message}
+    event = entry["event"] if agency else PUBLIC_EVENTS.get(entry["event"], entry["event"])
+    return {"at": at, "event": event, "status": entry["status"], "actor": entry["actor"], "message": message}
 
 
 def _summary(item: dict[str, Any], time_zone: str) -> shapes.ReportSummary:
@@ -134,7 +147,7 @@ def for_agency(
     If-Match."""
     view, private, entries = _whole(item, time_zone, "agency", secret, photos)
     timeline: list[shapes.AgencyTimelineEntry] = [
-        {**_entry(e, time_zone, e.get("message")), "private": bool(e.get("private"))} for e in entries
+        {**_entry(e, time_zone, e.get("message"), agency=True), "private": bool(e.get("private"))} for e in entries
     ]
     return {
         **view,
@@ -145,7 +158,16 @@ def for_agency(
         "overdue": bool(item.get("overdue")),
         "channel": item.get("channel"),
         "open311_key_id": item.get("open311_key_id"),
+        "assignee": _assignee(item),
     }
+
+
+def _assignee(item: Mapping[str, Any]) -> shapes.Assignee | None:
+    """The officer an open report is assigned to, as stored at assignment (no Cognito call)."""
+    assignee = item.get("assignee")
+    if not assignee:
+        return None
+    return {"sub": assignee["sub"], "name": assignee["name"], "agency_id": assignee["agency_id"]}
 
 
 def for_inbox(item: dict[str, Any], time_zone: str) -> shapes.InboxItem:
@@ -156,6 +178,7 @@ def for_inbox(item: dict[str, Any], time_zone: str) -> shapes.InboxItem:
         "original_agency_id": item.get("original_agency_id", item["agency_id"]),
         "overdue": bool(item.get("overdue")),
         "channel": item.get("channel"),
+        "assignee": _assignee(item),
     }
     view = cast("shapes.InboxItem", {**_summary(item, time_zone), **inbox})
     if not item.get("confidential") and item.get("title") is not None:
@@ -179,3 +202,33 @@ def _whole(
             rated["comment"] = rating["comment"]
         private["rating"] = rated
     return _core(item, time_zone, photos, item, secret), private, entries
+
+
+def erased(item: Mapping[str, Any], time_zone: str) -> list[shapes.Erased]:
+    """What of a report's personal data is gone for good, and when: its timeline's erasure entries."""
+    return [
+        {"event": entry["event"], "at": to_public(entry["at"], time_zone)}
+        for entry in item.get("timeline", [])
+        if entry.get("event") in (ERASED, CONTACT_ERASED)
+    ]
+
+
+def stored_items(
+    items: Sequence[Mapping[str, Any]], opened: Callable[[Mapping[str, Any]], Any]
+) -> list[shapes.StoredItem]:
+    """A report's items as stored, for the reporter's export: every attribute but the table's keys, each
+    `sealed` value replaced by `opened(sealed)` (what it holds, decrypted), bytes as base64, sets as lists."""
+
+    def shown(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {k: opened(v) if k == "sealed" and isinstance(v, Mapping) else shown(v) for k, v in value.items()}
+        if isinstance(value, list | tuple | set | frozenset):
+            return [shown(v) for v in (sorted(value) if isinstance(value, set | frozenset) else value)]
+        if isinstance(value, bytes | bytearray):
+            return base64.b64encode(bytes(value)).decode("ascii")
+        return value
+
+    return [
+        {"key": str(item["sk"]), "attributes": shown({k: v for k, v in item.items() if k not in ("pk", "sk")})}
+        for item in items
+    ]

@@ -226,6 +226,17 @@ def _run_phases(
                 progress,
                 lambda: local.open311_listing_at_scale(stack, options.open311_reports, progress),
             )
+        if "retention" in options.phases:
+            progress(f"retention at scale: {options.retention_reports:,} reports, {options.retention_due:,} due")
+            _phase(
+                phases,
+                "retention",
+                progress,
+                lambda: local.retention_at_scale(stack, options.retention_reports, options.retention_due, progress),
+            )
+        if "inbox" in options.phases:
+            progress(f"a coordinator's inbox: {local.INBOX_OFFICES} offices, {local.INBOX_REPORTS:,} open reports")
+            _phase(phases, "inbox", progress, lambda: local.coordinator_inbox_at_scale(stack, progress=progress))
         if options.sizes:
             progress(f"escalation at scale: up to {max(options.sizes):,} reports")
             at = datetime.now(UTC)

@@ -207,11 +207,37 @@ class ReportSeeder:
         self.seeded = 0
 
     def put(
-        self, tracking_id: str, due_at: datetime, submitted_at: datetime | None = None, closed: bool = False
+        self,
+        tracking_id: str,
+        due_at: datetime,
+        submitted_at: datetime | None = None,
+        closed: bool = False,
+        closed_at: datetime | None = None,
+        agency: tuple[str, str] | None = None,
+        status: str | None = None,
     ) -> None:
         """One copy under its own id, submitted at `submitted_at` (default: the template's moment), open
-        with a deadline at `due_at`, or closed (then out of the due index, in the closed public partitions)."""
+        with a deadline at `due_at`, or closed (then out of the due index, in the closed public partitions;
+        with `closed_at`, in the retention index from then, as closing puts it); with another `agency` (id,
+        name: an agency under the template's coordinators) or open `status`."""
         attributes = dict(self.attributes)
+        if agency is not None or status is not None:
+            from lapor.directory import COORDINATING_LEVELS
+
+            agency_id, _ = agency or (attributes["agency_id"]["S"], "")
+            state = status or attributes["status"]["S"]
+            attributes.update(
+                {
+                    "agency_id": {"S": agency_id},
+                    "agency_name": {"S": agency[1] if agency else attributes["agency_name"]["S"]},
+                    "status": {"S": state},
+                    "inbox_pk": {"S": f"AGENCY#{agency_id}"},
+                    "status_pk": {"S": f"AGENCY#{agency_id}#{state}"},
+                }
+            )
+            for level in COORDINATING_LEVELS:  # the template's coordinators, keyed by the new status
+                if f"scope_{level}_pk" in attributes:
+                    attributes[f"scope_{level}_status_pk"] = {"S": f"{attributes[f'scope_{level}_pk']['S']}#{state}"}
         submitted = attributes["submitted_at"]["S"] if submitted_at is None else _stored(submitted_at)
         place = {"S": f"{submitted}#{tracking_id}"}
         attributes.update(
@@ -232,6 +258,9 @@ class ReportSeeder:
             attributes["status_pk"] = {"S": f"AGENCY#{attributes['agency_id']['S']}#{state}"}
             attributes["public_pk"] = {"S": f"PUBLIC#{state}"}
             attributes["service_pk"] = {"S": f"PUBLIC#{attributes['category']['S']}#{state}"}
+            if closed_at is not None:
+                closing = {"S": _stored(closed_at)}
+                attributes.update({"closed_at": closing, "retain_pk": {"S": "RETAIN"}, "retain_at": closing})
         self.backend.put_item(self.table, attributes)
         self.seeded += 1
 
@@ -389,6 +418,35 @@ def moto_projects_once() -> Iterator[None]:
 
 
 @contextmanager
+def moto_queries_one_partition() -> Iterator[None]:
+    """moto answers a Query on a table's own key by sorting the whole table and keeping one partition: about
+    0.3 s per Query at 20,000 reports here, where DynamoDB reads the partition alone. The retention run makes
+    one such Query per erased report (its PRIVATE# keys): the same answer from the partition alone. What a
+    Query reads, counts and returns is unchanged; index queries are left as they are."""
+    from moto.dynamodb.models.table import Table
+
+    original_query, original_all_items = Table.query, Table.all_items
+    current = threading.local()
+
+    def query(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
+        current.key = hash_key if index_name is None and self.range_key_attr else None
+        try:
+            return original_query(self, hash_key, *args, **kwargs)
+        finally:
+            current.key = None
+
+    def all_items(self: Table) -> list[Any]:
+        key = getattr(current, "key", None)
+        if key is None:
+            return original_all_items(self)
+        return sorted(self.items.get(key, {}).values(), key=lambda item: item.range_key)
+
+    with mock.patch.object(Table, "query", query), mock.patch.object(Table, "all_items", all_items):
+        yield
+
+
+@contextmanager
 def patient_clients(read_timeout_s: int = LISTING_READ_TIMEOUT_S) -> Iterator[None]:
     """The functions' clients with a read timeout for moto, not for DynamoDB: moto walks and sorts the whole
     table for every page of an index query and serializes each answer item by item, which with 50,000
@@ -474,6 +532,186 @@ def open311_listing_at_scale(
         progress(
             f"open311: {name}: {result['listed']:,} listed ({'as expected' if result['as_expected'] else 'NOT'}"
             f" the newest), {result['read']:,} items read, {result['scans']} scans, {result['reports']:,} reports"
+        )
+        results.append(result)
+    return results
+
+
+# ---------------------------------------------------------------- retention at scale
+
+RETENTION_REPORTS = 50_000
+RETENTION_DUE = 1_000
+RETENTION_DAYS = 365  # the template's default PersonalDataRetentionDays
+# Of the reports the phase adds besides the due ones, one in two is closed, at a moment spread over the last
+# RETENTION_DAYS - 1 days: in the retention index, not due yet. The due ones closed 1 to 365 days before that.
+RETENTION_CLOSED_EVERY = 2
+
+
+def seed_for_retention(
+    stack: Any, reports: int, due: int, now: datetime, progress: Callable[[str], None] = print
+) -> tuple[ReportSeeder, int]:
+    """`due` reports closed longer ago than the retention period, and the table topped up to `reports` reports
+    (at least `due` more) with open ones and ones closed too recently to be due; how many the index holds."""
+    seeder = ReportSeeder(stack, submit(stack, valid_submission())["tracking_id"])
+    others = max(due, reports - len(seeder.reports()) - due)
+    started = time.monotonic()
+    in_index = 0
+    with seeder.quickly():
+        for n in range(due):
+            closed_at = now - timedelta(days=RETENTION_DAYS + 1 + n * RETENTION_DAYS / due)
+            seeder.put(f"ERASE-{n:06d}", now, closed_at - timedelta(days=30), closed=True, closed_at=closed_at)
+        for n in range(others):
+            if n % RETENTION_CLOSED_EVERY:
+                seeder.put(f"KEEP-{n:06d}", now + timedelta(days=5))
+                continue
+            closed_at = now - timedelta(days=(RETENTION_DAYS - 1) * n / others)
+            seeder.put(f"KEEP-{n:06d}", now, closed_at - timedelta(days=30), closed=True, closed_at=closed_at)
+            in_index += 1
+    progress(f"retention: {due + others:,} reports seeded in {time.monotonic() - started:.0f} s")
+    return seeder, due + in_index
+
+
+def retention_at_scale(
+    stack: Any,
+    reports: int = RETENTION_REPORTS,
+    due: int = RETENTION_DUE,
+    progress: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """One scheduled run of ErasePersonalDataFunction on a table of `reports` reports, `due` of them closed
+    longer ago than the retention period and many more closed since: items read per erased report."""
+    from tests.bench.harness import counting_aws_calls
+
+    now = datetime.now(UTC)
+    seeder, in_index = seed_for_retention(stack, reports, due, now, progress)
+    started = time.monotonic()
+    with (
+        moto_projects_once(),
+        moto_queries_one_partition(),
+        patient_clients(),
+        counting_aws_calls(record=True) as counter,
+    ):
+        summary = stack.run_schedule("ErasePersonalDataFunction", now)
+    elapsed = time.monotonic() - started
+    assert counter.log is not None
+    left = [
+        item.attrs["tracking_id"].value
+        for item in seeder.backend.get_table(seeder.table).all_items()
+        if "retain_pk" in item.attrs
+    ]
+    run = {
+        "reports": len(seeder.reports()),
+        "table_items": seeder.table_size(),
+        "in_index": in_index,
+        "due": due,
+        "summary": summary,
+        "left_in_index": len(left),
+        "due_left": sum(1 for tracking_id in left if str(tracking_id).startswith("ERASE-")),
+        **reads_of(counter.log),
+        "calls": counter.take().calls,
+        "seconds": elapsed,
+    }
+    progress(
+        f"retention: {summary.get('erased', 0):,} of {due:,} due erased, {run['read']:,} items read, "
+        f"{run['scans']} scans, {run['reports']:,} reports, {in_index:,} in the index, {elapsed:.0f} s"
+    )
+    return run
+
+
+# ---------------------------------------------------------------- a coordinator's inbox at a regency's size
+
+INBOX_OFFICES = 40
+INBOX_REPORTS = 5_000
+INBOX_PAGES = 3  # pages read of each listing, one after the other with the cursor
+INBOX_QUERIES: tuple[tuple[str, dict[str, str]], ...] = (
+    ("all open", {}),
+    ("status=verified", {"status": "verified"}),
+    ("status=in_progress", {"status": "in_progress"}),
+)
+OPEN_CYCLE = ("submitted", "verified", "in_progress", "verified", "in_progress")
+
+
+def seed_regency(stack: Any, offices: int, reports: int, progress: Callable[[str], None]) -> list[str]:
+    """A regency of `offices` offices (added to the directory) and `reports` open reports spread over them
+    in the statuses of OPEN_CYCLE, copies of one real submission; the offices' ids back."""
+    from lapor import store
+
+    template_id = submit(stack, valid_submission())["tracking_id"]
+    seeder = ReportSeeder(stack, template_id)
+    regency = seeder.attributes["scope"]["M"]["regency"]["S"]
+    ids = [f"bench-kantor-{n:02d}" for n in range(offices)]
+    for n, office in enumerate(ids):
+        agency = {"id": office, "name": f"Kantor {n}", "parent_id": regency, "level": "office", "region_code": "62.05"}
+        seeder.backend.put_item(
+            seeder.table, {"pk": {"S": "DIRECTORY"}, "sk": {"S": f"AGENCY#{office}"}, "data": store.to_attr(agency)}
+        )
+    store.forget_directory()
+    now, started = datetime.now(UTC), time.monotonic()
+    with seeder.quickly():
+        for n in range(reports):
+            office, status = ids[n % offices], OPEN_CYCLE[n % len(OPEN_CYCLE)]
+            submitted = now - timedelta(seconds=30 * (n + 1))
+            agency = (office, f"Kantor {n % offices}")
+            seeder.put(f"INBOX-{n:06d}", now + timedelta(days=30), submitted, agency=agency, status=status)
+    progress(f"inbox: {offices} offices, {reports:,} open reports seeded in {time.monotonic() - started:.0f} s")
+    return ids
+
+
+def coordinator_inbox_at_scale(
+    stack: Any,
+    offices: int = INBOX_OFFICES,
+    reports: int = INBOX_REPORTS,
+    progress: Callable[[str], None] = print,
+) -> list[dict[str, Any]]:
+    """The regency coordinator's inbox through AgencyReportsFunction, INBOX_PAGES pages of each listing:
+    queries per page and items read per listed report (what the offices' number must not change)."""
+    from tests.bench.harness import counting_aws_calls
+
+    seed_regency(stack, offices, reports, progress)
+    coordinator = {
+        "sub": "bench-coordinator",
+        "email": "koordinator@baritoutara.lapor.example",
+        "custom:agency_id": "pemkab-barito-utara",
+        "custom:role": "dispatcher",
+        "token_use": "id",
+    }
+
+    def page(query: Mapping[str, str]) -> dict[str, Any]:
+        event = api_event("GET", "/agency/reports", query=dict(query), claims=coordinator)
+        response = stack.invoke("AgencyReportsFunction", event)
+        if response["statusCode"] != 200:
+            raise RuntimeError(f"the coordinator's inbox failed: {response['body'][:300]}")
+        found: dict[str, Any] = json.loads(response["body"])
+        return found
+
+    page({})  # warm: the directory read and the roster entry are not the inbox's cost
+    results = []
+    for name, query in INBOX_QUERIES:
+        listed: list[dict[str, Any]] = []
+        cursor: str | None = None
+        with patient_clients(), counting_aws_calls(record=True) as counter:
+            for _ in range(INBOX_PAGES):
+                answer = page({**query, **({"cursor": cursor} if cursor else {})})
+                listed += answer["items"]
+                cursor = answer["next_cursor"]
+        assert counter.log is not None
+        queries = sum(1 for service, operation, _, _ in counter.log if (service, operation) == ("dynamodb", "Query"))
+        ids = [item["tracking_id"] for item in listed]
+        moments = [item["submitted_at"] for item in listed]
+        result = {
+            "query": name,
+            "offices": offices,
+            "reports": reports,
+            "pages": INBOX_PAGES,
+            "listed": len(listed),
+            "newest_first": moments == sorted(moments, reverse=True) and len(set(ids)) == len(ids),
+            "in_status": all(item["status"] == query.get("status", item["status"]) for item in listed),
+            "queries": queries,
+            **reads_of(counter.log),
+            "calls": counter.take().calls,
+        }
+        progress(
+            f"inbox: {name}: {result['listed']} listed in {INBOX_PAGES} pages, {queries} queries, "
+            f"{result['read']} items read"
         )
         results.append(result)
     return results

@@ -19,6 +19,9 @@ MEMORY_TARGET_MB = 128.0
 READ_PER_ESCALATED_TARGET = 1.25
 # An Open311 listing reads what it lists, plus at most the unused rest of one page per index partition.
 READ_PER_LISTED_TARGET = 1.25
+# Issue 23: a retention run reads the due part of its sparse index and each report's PRIVATE# keys, never the
+# table; at 50,000 reports, at most 1.25 items per erased report.
+READ_PER_ERASED_TARGET = 1.25
 
 
 @dataclass
@@ -689,6 +692,113 @@ def open311_figures(runs: list[dict[str, Any]], report: Report) -> None:
     report.figures["open311_listing"] = runs
 
 
+def retention_figures(run: dict[str, Any], report: Report) -> None:
+    """Items read per erased report by one retention run on a large table: the due reports, not the table nor
+    the reports still inside their period; no scan; every due report erased and no other."""
+    erased = int(run["summary"].get("erased", 0))
+    per = run["read"] / erased if erased else None
+    verdict = harness.verdict(per, READ_PER_ERASED_TARGET)
+    if verdict == "ABOVE":
+        report.problems.append(f"retention read {run['read']} items for {erased} erased reports")
+    if run["scans"]:
+        report.problems.append(f"retention made {run['scans']} scans")
+        verdict = "SCAN"
+    if erased != run["due"] or run["due_left"] or run["left_in_index"] != run["in_index"] - run["due"]:
+        report.problems.append(
+            f"retention erased {erased} of {run['due']} due reports ({run['due_left']} due left in the index, "
+            f"{run['left_in_index']} left of {run['in_index']})"
+        )
+        verdict = "WRONG"
+    run["read_per_erased"] = per
+    row = [
+        f"{run['reports']:,}",
+        f"{run['in_index']:,}",
+        f"{run['due']:,}",
+        f"{erased:,}",
+        f"{run['read']:,}",
+        _fmt(per),
+        str(run["scans"]),
+        _target(READ_PER_ERASED_TARGET),
+        verdict,
+        harness.format_calls(run["calls"]),
+    ]
+    report.lines += [
+        "",
+        "Retention at scale: one scheduled run of ErasePersonalDataFunction (items read = ScannedCount of each Query",
+        "  and Scan, plus items of any GetItem), reports closed over two retention periods: the index holds those",
+        "  closed since too, which the run must not read",
+        "",
+        *harness.render_table(
+            ["reports", "in index", "due", "erased", "read", "read/erased", "scans", "target", "verdict", "calls"],
+            [row],
+        ),
+    ]
+    report.figures["retention"] = run
+
+
+INBOX_QUERIES_PER_PAGE_TARGET = 1.0
+INBOX_READ_PER_LISTED_TARGET = 1.25
+
+
+def inbox_figures(runs: list[dict[str, Any]], report: Report) -> None:
+    """A regency coordinator's inbox over its offices (issue 26): queries per page and items read per listed
+    report, whatever the number of offices; listed newest first, each once, in the asked status."""
+    rows = []
+    for run in runs:
+        per_page = run["queries"] / run["pages"]
+        per_listed = run["read"] / run["listed"] if run["listed"] else None
+        verdict = "PASS"
+        if per_page > INBOX_QUERIES_PER_PAGE_TARGET:
+            report.problems.append(f"coordinator inbox ({run['query']}) made {run['queries']} queries")
+            verdict = "ABOVE"
+        if harness.verdict(per_listed, INBOX_READ_PER_LISTED_TARGET) == "ABOVE":
+            report.problems.append(f"coordinator inbox ({run['query']}) read {run['read']} items for {run['listed']}")
+            verdict = "ABOVE"
+        if not (run["newest_first"] and run["in_status"]):
+            report.problems.append(f"coordinator inbox ({run['query']}) did not list newest first in its status")
+            verdict = "WRONG"
+        run["queries_per_page"], run["read_per_listed"] = per_page, per_listed
+        rows.append(
+            [
+                run["query"],
+                str(run["offices"]),
+                f"{run['reports']:,}",
+                str(run["pages"]),
+                str(run["listed"]),
+                _fmt(per_page),
+                _fmt(per_listed),
+                f"{run['read_units']:g}",
+                f"<= {INBOX_QUERIES_PER_PAGE_TARGET:g} q, <= {INBOX_READ_PER_LISTED_TARGET:g} read",
+                verdict,
+                harness.format_calls(run["calls"]),
+            ]
+        )
+    report.lines += [
+        "",
+        "A coordinator's inbox at a regency's size: GET /agency/reports as the regency's dispatcher through",
+        "  AgencyReportsFunction, pages one after the other with the cursor (queries = DynamoDB Query calls,",
+        "  items read = their ScannedCount); before issue 26 it was one query per agency in scope (41 here)",
+        "",
+        *harness.render_table(
+            [
+                "listing",
+                "offices",
+                "reports",
+                "pages",
+                "listed",
+                "queries/page",
+                "read/listed",
+                "RRU",
+                "target",
+                "verdict",
+                "calls",
+            ],
+            rows,
+        ),
+    ]
+    report.figures["coordinator_inbox"] = runs
+
+
 def photo_memory_figures(photos: dict[str, Any], functions: dict[str, Any], report: Report) -> None:
     """The worst accepted picture of each format and mode, by EXIF orientation: peak MB of the MemorySize."""
     memory_mb = (functions.get("ProcessPhotoFunction") or {}).get("memory_mb")
@@ -727,6 +837,10 @@ def build_report(phases: dict[str, Any]) -> Report:
         escalation_figures(phases["escalation"], report)
     if phases.get("open311"):
         open311_figures(phases["open311"], report)
+    if phases.get("retention"):
+        retention_figures(phases["retention"], report)
+    if phases.get("inbox"):
+        inbox_figures(phases["inbox"], report)
     if phases.get("photos"):
         photo_memory_figures(phases["photos"], phases.get("functions", {}), report)
     return report

@@ -1,10 +1,11 @@
 """`make bench`: cold requests at Lambda's CPU share against their floor, what a report costs, unthrottled
-cold-start ratios, peak memory, AWS calls per request, escalation cost, the Open311 listing's reads at
-scale and the photo function's peak for the worst picture it accepts, from one run.
+cold-start ratios, peak memory, AWS calls per request, escalation cost, the Open311 listing's and the
+retention run's reads at scale, a coordinator's inbox over 40 offices and the photo function's peak for the
+worst picture it accepts, from one run.
 
-    python tests/bench/run.py [--phases share,cost,cold,load,escalation,open311,photos] [--share-samples 3] [--runs 9]
-                              [--sizes 5000,50000] [--open311-reports 50000] [--only ProcessPhotoFunction]
-                              [--strict]
+    python tests/bench/run.py [--phases share,cost,cold,load,escalation,open311,retention,inbox,photos]
+                              [--share-samples 3] [--runs 9] [--sizes 5000,50000] [--open311-reports 50000]
+                              [--retention-reports 50000] [--only ProcessPhotoFunction] [--strict]
 
 Runs from the repository root. Benchmarks inform, tests assert behaviour: the exit status is 0 whatever the
 figures, unless `--strict` is given (then 1 when a figure misses its target, a request makes unexpected
@@ -37,7 +38,7 @@ from tests.bench.driver import run_all  # noqa: E402
 from tests.bench.report import build_report  # noqa: E402
 
 MIN_RUNS = 9
-PHASES = ("share", "cost", "cold", "load", "escalation", "open311", "photos")
+PHASES = ("share", "cost", "cold", "load", "escalation", "open311", "retention", "inbox", "photos")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -67,6 +68,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--open311-reports", type=int, default=50_000, help="reports in the table when the Open311 listing runs"
     )
     parser.add_argument(
+        "--retention-reports", type=int, default=50_000, help="reports in the table when the retention job runs"
+    )
+    parser.add_argument("--retention-due", type=int, default=1_000, help="of them, closed before the period")
+    parser.add_argument(
         "--phases",
         default=",".join(PHASES),
         help=f"which phases to run, comma-separated (default all: {','.join(PHASES)}; cost needs share)",
@@ -92,6 +97,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--runs, --share-samples, --target-samples and --due must be at least 1, --warmup at least 0")
     if options.open311_reports < 1:
         parser.error("--open311-reports must be at least 1")
+    if not 1 <= options.retention_due <= options.retention_reports:
+        parser.error("--retention-due must be at least 1 and at most --retention-reports")
     if any(size < 128 for size in options.share_sizes):
         parser.error("--share-sizes: Lambda functions have at least 128 MB")
     return options

@@ -452,6 +452,8 @@ def test_the_privacy_notice_opens_from_the_form_and_switches_to_english(
     expect(notice.locator("main")).to_contain_text("dihapus untuk selamanya")
     expect(notice.locator("#retention-days")).to_have_text("365")
     expect(notice.locator("#audit-days")).to_have_text("1825")
+    # How to use the rights: the tracking page's "Data Anda" section, with the access code
+    expect(notice.locator("main")).to_contain_text('bagian "Data Anda" pilih "Unduh data saya"')
     expect(page.get_by_label("Judul laporan")).to_have_value(TITLE)
     assert_accessible(notice, "privacy notice")
     screenshot(notice, "privasi")
@@ -468,3 +470,69 @@ def test_the_privacy_notice_opens_from_the_form_and_switches_to_english(
     expect(page.get_by_role("link", name="Privacy notice and your rights")).to_have_attribute(
         "href", re.compile(r"privasi\?lang=en$")
     )
+
+
+def test_data_anda_downloads_corrects_and_erases_the_reporters_contact(
+    page: Page,
+    context: BrowserContext,
+    local_stack: RunningStack,
+    assert_accessible: Callable[[Page, str], None],
+    tmp_path: Path,
+) -> None:
+    # Given an identified report, opened with its access code
+    body = {"title": TITLE, "description": DESCRIPTION, "category": "jalan-jembatan", "channel": "web"}
+    reporter = {"name": "Siti Rahma", "email": "siti@example.org", "phone": "+6281234567890"}
+    receipt = api(local_stack, "POST", "/reports", {**body, "reporter": reporter})
+    page.goto(f"{local_stack.api_url}/track/{receipt['tracking_id']}")
+    page.get_by_label("Kode akses").fill(receipt["access_code"])
+    page.get_by_label("Kode akses").press("Enter")
+    section = page.locator("#your-data")
+    expect(section.get_by_role("heading", name="Data Anda")).to_be_visible()
+    expect(section.get_by_label("Email", exact=True)).to_have_value("siti@example.org")
+    assert_accessible(page, "tracking page, Data Anda")
+
+    # When the reporter downloads their data
+    with page.expect_download() as download:
+        section.get_by_role("button", name="Unduh data saya (JSON)").click()
+    saved = tmp_path / "data.json"
+    download.value.save_as(saved)
+    export = json.loads(saved.read_text())
+    # Then the file is the export: their contact, and every stored item
+    assert export["tracking_id"] == receipt["tracking_id"] and export["report"]["reporter"] == reporter
+    assert "REPORT" in [record["key"] for record in export["stored"]]
+    expect(page.locator("#data-status")).to_have_text("Data Anda sudah diunduh.")
+    expect(page.locator(".timeline")).to_contain_text("Pelapor mengunduh data pribadinya")
+
+    # When they correct their phone number (typed as people write it)
+    section.get_by_label("Nomor HP", exact=True).fill("0813 9999 8888")
+    section.get_by_role("button", name="Simpan perbaikan kontak").click()
+    expect(page.locator("#contact-status")).to_have_text("Kontak Anda sudah diperbaiki.")
+    expect(page.locator("#report")).to_contain_text("+6281399998888")
+
+    # When they ask to erase their contact, change their mind, then confirm
+    section.get_by_role("button", name="Hapus kontak saya").click()
+    expect(section.get_by_role("group")).to_contain_text("tidak dapat dibatalkan")
+    assert_accessible(page, "tracking page, erasing the contact (confirmation)")
+    section.get_by_role("button", name="Batal").click()
+    expect(section.get_by_role("group")).to_be_hidden()
+    expect(page.locator("#report")).to_contain_text("siti@example.org")
+    section.get_by_role("button", name="Hapus kontak saya").click()
+    section.get_by_role("button", name="Ya, hapus kontak saya").click()
+
+    # Then the contact is gone, the report goes on as an anonymous one, and nothing was kept in the browser
+    expect(page.locator("#contact-status")).to_have_text(
+        "Kontak Anda sudah dihapus. Laporan berlanjut sebagai laporan anonim."
+    )
+    expect(page.locator("#report")).to_contain_text("Laporan anonim: tidak ada identitas yang tersimpan.")
+    expect(page.locator("#contact-form")).to_be_hidden()
+    expect(page.locator(".timeline")).to_contain_text("Pelapor menghapus data kontaknya")
+    assert nothing_stored(context, page)
+    assert_accessible(page, "tracking page, contact erased")
+
+    # And in English (the page switches in place: the reporter's view stays open) the section says the same
+    page.get_by_role("link", name="English").click()
+    expect(section.get_by_role("heading", name="Your data")).to_be_visible()
+    expect(page.locator("#contact-status")).to_have_text(
+        "Your contact was erased. The report goes on as an anonymous one."
+    )
+    expect(page.locator(".timeline")).to_contain_text("The reporter erased their contact data")

@@ -143,8 +143,9 @@ def test_a_citizen_and_an_officer_close_the_loop_in_two_browsers(
     expect(body).to_contain_text("Laporan dikirim")
     expect(body).to_contain_text("sisa")
     forms = officer.locator("#action-forms form")
-    expect(forms).to_have_count(3)
-    assert [f.get_attribute("data-action") for f in forms.all()] == ["verify", "transfer", "reject"]
+    expect(forms).to_have_count(4)
+    actions = [f.get_attribute("data-action") for f in forms.all()]
+    assert actions == ["verify", "transfer", "not_responsible", "reject"]  # an officer does not assign
     assert_accessible(officer, "console report")
 
     # ... verifies it (with If-Match) and answers with the saved reply
@@ -177,7 +178,8 @@ def test_a_citizen_and_an_officer_close_the_loop_in_two_browsers(
         officer.set_viewport_size(size)
         screenshot(officer, f"console-report{suffix}")
         officer.goto(f"{local_stack.api_url}/console")
-        expect(officer.locator("#list li").first).to_be_visible()
+        # A list on a phone, a table at a desk (issue 26).
+        expect(officer.locator("#list li:visible, .inbox-table tbody tr:visible").first).to_be_visible()
         screenshot(officer, f"console-inbox{suffix}")
         officer.goto(f"{local_stack.api_url}/console/reports/{tracking_id}")
         expect(officer.locator(".status")).to_be_visible()
@@ -414,6 +416,7 @@ def test_an_officer_looks_at_a_reporters_photo_and_shows_it_to_the_public(
         officer.wait_for_timeout(500)
         officer.reload()
     image = officer.locator(".photos img")
+    image.scroll_into_view_if_needed()  # lazy: below the actions and the content on a phone
     expect(image).to_have_js_property("complete", True)
     assert image.evaluate("img => img.naturalWidth") > 0, "the bucket's link loads under the console's CSP"
     expect(officer.locator(".photos li")).to_contain_text("belum tampil untuk publik")
@@ -427,3 +430,92 @@ def test_an_officer_looks_at_a_reporters_photo_and_shows_it_to_the_public(
     officer.get_by_role("button", name="Sembunyikan dari publik").click()
     expect(officer.locator("#notice")).to_have_text("Foto tidak lagi tampil untuk publik.")
     assert public_photos() == []
+
+
+# ---------------------------------------------------------------- disposition (issue 26)
+
+
+def test_a_coordinator_disposes_in_bulk_at_a_desk_and_an_office_returns_a_report_from_a_phone(
+    new_person: Callable[[], Page],
+    local_stack: RunningStack,
+    assert_accessible: Callable[[Page, str], None],
+    screenshot: Callable[[Page, str], None],
+) -> None:
+    first, second = (report_for(local_stack, agency=DPUPR)["tracking_id"] for _ in range(2))
+    already = report_for(local_stack, agency=DINKES)["tracking_id"]
+    # A Dinkes officer has used the console: the coordinator can assign to them.
+    dinkes = new_person()
+    sign_in(dinkes, local_stack, DINKES)
+    expect(dinkes.locator("#list li").first).to_be_visible()
+
+    # At a desk the coordinator's inbox is a table with a checkbox per row.
+    coordinator = new_person()
+    coordinator.set_viewport_size(WIDE)
+    sign_in(coordinator, local_stack, PEMKAB, "dispatcher")
+    table = coordinator.get_by_role("table", name="Laporan di kotak masuk")
+    expect(table).to_be_visible()
+    expect(coordinator.locator("#list")).to_be_hidden()
+    headers = table.locator("thead th")
+    expect(headers).to_have_text(
+        ["", "ID Pelacakan", "Judul", "Kategori", "Status", "Batas waktu", "Eskalasi", "Petugas"]
+    )
+    for tracking_id in (first, second, already):
+        coordinator.get_by_label(f"Pilih {tracking_id}").check()
+    expect(coordinator.locator("#bulk-selected")).to_have_text("3 laporan dipilih")
+    assert_accessible(coordinator, "console inbox as a table, with bulk actions")
+    screenshot(coordinator, "console-bulk-wide")
+    coordinator.get_by_label("Alihkan ke instansi").select_option(DINKES)
+    coordinator.get_by_role("button", name="Alihkan yang dipilih").click()
+    # Two moved, one was already there: named with the reason, and left selected.
+    result = coordinator.locator("#bulk-result")
+    expect(result).to_contain_text("2 berhasil, 1 tidak dilakukan.")
+    expect(result).to_contain_text(f"{already}: The report is already with this agency.")
+    expect(coordinator.locator("#bulk-selected")).to_have_text("1 laporan dipilih")
+    # Assign the two moved ones to the Dinkes officer.
+    coordinator.get_by_label(f"Pilih {already}").uncheck()
+    for tracking_id in (first, second):
+        coordinator.get_by_label(f"Pilih {tracking_id}").check()
+    dinkes_sub = dinkes.evaluate(
+        "JSON.parse(atob(sessionStorage.getItem('lapor.console.token').split('.')[1]"
+        ".replace(/-/g, '+').replace(/_/g, '/'))).sub"
+    )
+    coordinator.get_by_label("Tugaskan kepada petugas").select_option(dinkes_sub)
+    coordinator.get_by_role("button", name="Tugaskan yang dipilih").click()
+    expect(result).to_contain_text("2 berhasil, 0 tidak dilakukan.")
+    row = table.locator("tbody tr").filter(has_text=first)
+    expect(row).to_contain_text(DINKES_NAME)
+    expect(row).to_contain_text("officer@dinkes-barito-utara.lapor.local")
+
+    # On a phone the same inbox is the list, with the assignee on each card.
+    coordinator.set_viewport_size(VIEWPORT)
+    expect(coordinator.locator("#table-wrap")).to_be_hidden()
+    expect(coordinator.locator("#list li").filter(has_text=first)).to_contain_text(
+        "Petugas: officer@dinkes-barito-utara.lapor.local"
+    )
+    expect(coordinator.locator("#bulk")).to_be_hidden()
+    assert_accessible(coordinator, "a coordinator's inbox as a list on a phone")
+
+    # The Dinkes officer lists what is theirs, opens one on the phone: the actions come right under the status.
+    dinkes.reload()
+    dinkes.get_by_label("Hanya yang ditugaskan kepada saya").check()  # even while the whole inbox loads
+    expect(dinkes.locator("#list li")).to_have_count(2)
+    open_from_inbox(dinkes, first)
+    status, actions = dinkes.locator("#report-status .status"), dinkes.get_by_role("heading", name="Tindakan")
+    expect(actions).to_be_visible()
+    status_box, actions_box = status.bounding_box(), actions.bounding_box()
+    timeline_box = dinkes.locator(".timeline").bounding_box()
+    assert status_box and actions_box and timeline_box
+    assert status_box["y"] < actions_box["y"] < timeline_box["y"]
+    assert actions_box["y"] < VIEWPORT["height"], "the actions start on the first screen of a phone"
+    assert_accessible(dinkes, "console report on a phone, actions under the status")
+    screenshot(dinkes, "console-report-actions")
+    # Bukan wewenang: back to the coordinator, waiting for its disposition.
+    dinkes.get_by_role("button", name="Kembalikan ke koordinator").click()
+    expect(dinkes.locator("#a-not_responsible-error")).to_have_text("Tulis teksnya terlebih dahulu.")
+    dinkes.get_by_role("form", name="Bukan wewenang").get_by_label("Alasan").fill("Urusan jalan, bukan kesehatan.")
+    dinkes.get_by_role("button", name="Kembalikan ke koordinator").click()
+    expect(dinkes.locator("#notice")).to_have_text("Selesai: Bukan wewenang.")
+    expect(dinkes.locator("#report-body")).to_contain_text("Dikembalikan ke koordinator: bukan wewenang")
+    expect(dinkes.locator(".status")).to_have_text("Diterima")
+    view = api(local_stack, "GET", f"/agency/reports/{first}", token=token(PEMKAB, "dispatcher"))
+    assert view["agency"]["id"] == PEMKAB and view.get("assignee") is None

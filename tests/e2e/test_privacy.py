@@ -210,3 +210,36 @@ def test_private_messages_of_a_public_report_are_sealed_and_the_inbox_shows_no_r
     opened = call(api, "GET", f"/agency/reports/{tid}", headers=officer).json
     assert opened["reporter"]["email"] == EMAIL
     assert {mine, theirs} <= {entry["message"] for entry in opened["timeline"]}
+
+
+def test_the_reporters_rights_over_http_leave_no_trace_of_the_contact(local_stack: RunningStack) -> None:
+    """Issue 23, item 2 on the running stack: export, correct and erase the contact with the access code; the
+    agency's view says the reporter erased it; no log line and no stored item holds the old or new contact."""
+    api = local_stack.api_url
+    new_email = "rahma.baru@example.org"
+    body = valid_submission(reporter={"name": NAME, "email": EMAIL, "phone": PHONE})
+    receipt = call(api, "POST", "/reports", body).json
+    tid, code = receipt["tracking_id"], receipt["access_code"]
+    reporter = {"X-Access-Code": code}
+
+    export = call(api, "GET", f"/reports/{tid}/private/export", headers=reporter)
+    assert export.status == 200 and export.json["report"]["reporter"]["phone"] == PHONE
+    assert {record["key"] for record in export.json["stored"]} >= {"REPORT"}
+    corrected = call(api, "PATCH", f"/reports/{tid}/private/contact", {"name": NAME, "email": new_email}, reporter)
+    assert corrected.status == 200 and corrected.json["reporter"] == {"name": NAME, "email": new_email}
+    assert call(api, "DELETE", f"/reports/{tid}/private/contact", headers=reporter).status == 204
+    assert call(api, "DELETE", f"/reports/{tid}/private/contact", headers=reporter).status == 204
+    assert call(api, "DELETE", f"/reports/{tid}/private/contact", headers={"X-Access-Code": "WRONG"}).status == 403
+
+    token = local_stack.cli("dev-token", "--agency", "dpupr-barito-utara").strip()
+    agency = call(api, "GET", f"/agency/reports/{tid}", headers={"Authorization": f"Bearer {token}"}).json
+    assert "reporter" not in agency and agency["anonymous"] is True
+    rights = ("data_exported", "contact_corrected", "contact_erased")
+    events = [entry["event"] for entry in agency["timeline"] if entry["event"] in rights]
+    assert events == list(rights)  # the retried erasure changed and recorded nothing
+    assert "contact_erased" not in [entry["event"] for entry in call(api, "GET", f"/reports/{tid}").json["timeline"]]
+
+    stored = json.dumps(local_stack.aws_client("dynamodb").scan(TableName="lapor-ReportsTable")["Items"], default=str)
+    logged = local_stack.logs()
+    for secret in (NAME, EMAIL, PHONE, new_email, code):
+        assert secret not in logged and secret not in stored, f"found: {secret[:12]}..."

@@ -22,8 +22,9 @@ PUBLIC_BASE_URL = "https://lapor.test"
 
 
 def reset_lapor_caches() -> None:
-    from lapor import aws, config, store
+    from lapor import agency, aws, config, store
 
+    agency.forget_enrolled()
     aws.reset_clients()
     config.settings.cache_clear()
     store.forget_directory()

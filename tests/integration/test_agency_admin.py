@@ -191,8 +191,11 @@ def test_admin_invites_an_officer_who_then_works_and_is_refused_once_disabled(ad
 
 
 def test_moving_an_officer_changes_their_claims_and_ends_their_sessions(admin_api: Api, aws: Aws) -> None:
+    from lapor import store
+
     account = invite(admin_api, "pindah@example.org", "dpupr-barito-utara")
     token = token_of(account, aws)
+    assert admin_api.agency(token, "GET", "/agency/reports")[0] == 200  # the inbox enrolls them in the roster
     status, moved, _ = admin_call(
         admin_api, ADMIN, "PATCH", "/agency/admin/officers/{officer_id}", path_params={"officer_id": account["id"]},
         body={"agency_id": "dinkes-barito-utara", "role": "dispatcher"},
@@ -200,6 +203,9 @@ def test_moving_an_officer_changes_their_claims_and_ends_their_sessions(admin_ap
     assert status == 200 and (moved["agency_id"], moved["role"]) == ("dinkes-barito-utara", "dispatcher")
     assert admin_api.agency(token, "GET", "/agency/reports")[0] == 401
     assert token_of(account, aws)["custom:agency_id"] == "dinkes-barito-utara"
+    # The roster coordinators assign from follows at once (not only at their next sign-in)
+    rostered = store.rostered_officer(token["sub"])
+    assert rostered is not None and (rostered["agency_id"], rostered["role"]) == ("dinkes-barito-utara", "dispatcher")
 
 
 def test_sign_out_everywhere_and_mfa_reset_end_the_sessions(admin_api: Api, aws: Aws) -> None:

@@ -13,7 +13,7 @@ from tests.events import valid_submission
 from tests.integration.conftest import Api, claims
 
 DPUPR = claims("dpupr-barito-utara")
-DISPATCHER = claims("pemkab-barito-utara", role="dispatcher")
+DISPATCHER = {**claims("pemkab-barito-utara", role="dispatcher"), "sub": "dispatcher-1"}
 ONE = "/agency/reports/{tracking_id}"
 REPORTER = {"name": "Siti Rahma", "email": "siti@example.org", "phone": "+6281234567890"}
 
@@ -48,6 +48,12 @@ def test_inbox_pages_make_no_kms_call_and_carry_no_reporter(api: Api, aws_calls:
     ]
     api.act(DPUPR, ids[0], action="verify", message="Untuk pelapor saja.", private=True)
     recorded = [len(trail(tid)) for tid in ids]
+    # An officer's first inbox page puts them in the roster coordinators assign from (one PutItem of their
+    # sub, name, agency and role); the pages after it read only (GetItem: the account's refusal, lapor.admin).
+    for who in (DPUPR, DISPATCHER):
+        del aws_calls[:]
+        assert api.agency(who, "GET", "/agency/reports")[0] == 200
+        assert sorted({call[1] for call in aws_calls}) == ["GetItem", "PutItem", "Query"]
     for who, query in ((DPUPR, None), (DPUPR, {"status": "submitted"}), (DISPATCHER, {"limit": "2"})):
         del aws_calls[:]
         status, page, _ = api.agency(who, "GET", "/agency/reports", query=query)

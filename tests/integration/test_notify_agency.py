@@ -20,9 +20,9 @@ SECRETS = ["Jalan berlubang", "Lubang besar", "Yetro Sinseng", "Siti Rahma", "+6
 
 
 def report_item(aws: Aws, tracking_id: str) -> dict[str, Any]:
-    from lapor.store import read_report
+    from lapor.store import REPORT_ATTRIBUTES, read_report
 
-    item = read_report(tracking_id)
+    item = read_report(tracking_id, REPORT_ATTRIBUTES)  # the outbox too, which no view reads
     assert item is not None
     return item
 

@@ -99,12 +99,16 @@ PER_REPORT_REQUESTS: dict[str, tuple[dict[str, Any], set[int], str]] = {
 # issue 23) and the agency's saved replies.
 WITHOUT_ONE_REPORT = {
     "listAgencyReports",
+    "listAgencyOfficers",
     "exportAgencyReports",
     "listSavedReplies",
     "createSavedReply",
     "updateSavedReply",
     "deleteSavedReply",
 }
+# Operations that name several reports in their body (issue 26): each report gets one entry, as its single
+# operation would write.
+ON_SEVERAL_REPORTS = {"postAgencyBulkAction"}
 
 
 def test_every_agency_operation_on_one_report_writes_exactly_one_audit_entry_for_it(api: Api) -> None:
@@ -117,7 +121,9 @@ def test_every_agency_operation_on_one_report_writes_exactly_one_audit_entry_for
     per_report = [op for op in agency if "{tracking_id}" in op.path]
     # The operations without a report in their path are exactly the known lists and replies: a new one that
     # names a report elsewhere (a query, a body) needs a look here first.
-    assert {op.operation_id for op in agency} - {op.operation_id for op in per_report} == WITHOUT_ONE_REPORT
+    assert {op.operation_id for op in agency} - {op.operation_id for op in per_report} == (
+        WITHOUT_ONE_REPORT | ON_SEVERAL_REPORTS
+    )
     assert {op.operation_id for op in per_report} == set(PER_REPORT_REQUESTS), "each per-report operation is walked"
 
     tid = api.submit(valid_submission(confidential=True))["tracking_id"]
@@ -145,4 +151,20 @@ def test_operations_without_one_report_write_no_audit_entry(api: Api) -> None:
     assert api.agency(who, "GET", "/agency/reports.csv")[0] == 200
     assert api.agency(who, "POST", "/agency/replies", body={"title": "Ditambal", "text": "Sudah."})[0] == 201
     assert api.agency(who, "GET", "/agency/replies")[0] == 200
+    coordinator = officer("41c0ffee-lister", "pemkab-barito-utara", "dispatcher")
+    assert api.agency(coordinator, "GET", "/agency/officers")[0] == 200
+    assert api.agency(coordinator, "GET", "/agency/reports", query={"mine": "1"})[0] == 200
     assert trail(tid) == []
+
+
+def test_a_bulk_disposition_writes_one_audit_entry_on_each_report_it_names(api: Api) -> None:
+    first, second, untouched = (api.submit(valid_submission(confidential=True))["tracking_id"] for _ in range(3))
+    coordinator = officer("41c0ffee-coordinator", "pemkab-barito-utara", "dispatcher")
+    body = {"action": "transfer", "tracking_ids": [first, second], "agency_id": "dinkes-barito-utara"}
+    status, outcome, _ = api.agency(coordinator, "POST", "/agency/bulk-actions", body=body)
+    assert status == 200 and [o["status"] for o in outcome["items"]] == [200, 200]
+    for tid in (first, second):
+        (entry,) = trail(tid)
+        assert (entry["officer_sub"], entry["action"]) == ("41c0ffee-coordinator", "transfer")
+        assert entry["to_agency_id"] == "dinkes-barito-utara"
+    assert trail(untouched) == []

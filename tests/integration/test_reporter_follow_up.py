@@ -84,7 +84,7 @@ def test_fifty_parallel_wrong_codes_evaluate_at_most_the_limit_and_never_lock_th
     assert all(int(headers["Retry-After"]) > 0 for status, _, headers in answers if status == 429)
     # One counter on the report, never more than the limit
     (report,) = [i for i in aws.raw_items() if i["sk"]["S"] == "REPORT" and i["pk"]["S"] == f"REPORT#{tid}"]
-    counters = {k: v for k, v in report.items() if k.startswith("wrong_codes@")}
+    counters = report["wrong_codes"]["M"]  # {window start: count}, one fixed attribute name
     assert [int(v["N"]) for v in counters.values()] == [MAX_WRONG_CODES]
     status, view, _ = api.reporter("GET", PRIVATE, tid, receipt["access_code"])
     assert status == 200 and view["tracking_id"] == tid
@@ -105,7 +105,26 @@ def test_a_new_window_counts_afresh_and_drops_the_old_counter(
     monkeypatch.setattr(reporter, "utcnow", lambda: later)
     assert api.reporter("GET", PRIVATE, tid, "WRONG-CODE0-00000-00000")[0] == 403
     (report,) = [i for i in aws.raw_items() if i["sk"]["S"] == "REPORT" and i["pk"]["S"] == f"REPORT#{tid}"]
-    assert [int(v["N"]) for k, v in report.items() if k.startswith("wrong_codes@")] == [1]
+    (window,) = report["wrong_codes"]["M"]  # the earlier window's count is gone
+    assert window == reporter._window(later)[0] and report["wrong_codes"]["M"][window] == {"N": "1"}
+
+
+def test_a_wrong_code_read_before_another_started_the_window_counts_in_it_up_to_the_limit(
+    receipt: dict[str, Any], aws: Any
+) -> None:
+    # The report as read (`seen`) had no count for the window, or an earlier one: another attempt started the
+    # window meanwhile, and this one neither replaces its map nor gets past the limit.
+    from lapor import store
+
+    tid, window = receipt["tracking_id"], "2026-01-05T03:00:00Z"
+    assert store.count_wrong_code(tid, window, 3, None)  # starts the window
+    assert store.count_wrong_code(tid, window, 3, None)  # read before that: counts in it
+    assert store.count_wrong_code(tid, window, 3, {"2026-01-05T02:45:00Z": 10})
+    assert not store.count_wrong_code(tid, window, 3, None)  # the limit
+    (report,) = [i for i in aws.raw_items() if i["sk"]["S"] == "REPORT" and i["pk"]["S"] == f"REPORT#{tid}"]
+    assert report["wrong_codes"] == {"M": {window: {"N": "3"}}}
+    assert not store.count_wrong_code("LPR-0000-0000-0000", window, 3, None)  # no such report: nothing stored
+    assert not [i for i in aws.raw_items() if i["pk"]["S"] == "REPORT#LPR-0000-0000-0000"]
 
 
 def test_a_code_opens_only_its_own_report(api: Api, receipt: dict[str, Any]) -> None:

@@ -211,3 +211,58 @@ def test_an_action_on_an_erased_report_is_refused_as_any_closed_one_never_a_serv
     for action, extra in attempts:
         status, problem, _ = api.act(officer, tid, action=action, **extra)
         assert status == 409, problem
+
+
+def test_the_backfill_puts_reports_closed_before_retention_into_its_index_once(
+    api: Api, aws: Aws, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lapor_local.cli import main
+
+    # Given reports closed or rejected before retention was deployed (no retain keys), one erased since, one open
+    def report(action: str) -> str:
+        tid = api.submit(valid_submission())["tracking_id"]
+        steps = [("verify", {}), ("respond", {"message": "Selesai."}), ("close", {})]
+        for step, extra in steps if action == "close" else [("reject", {"message": "Bukan wewenang kami."})]:
+            assert api.act(DPUPR, tid, action=step, **extra)[0] == 200
+        return tid
+
+    erased = report("close")
+    assert erase(datetime.now(UTC) + timedelta(days=DAYS + 1))["erased"] == 1
+    closed, rejected = report("close"), report("reject")
+    for tid in (closed, rejected):  # as if they had closed before the retention index existed
+        aws.client("dynamodb").update_item(
+            TableName=aws.reports_table,
+            Key={"pk": {"S": f"REPORT#{tid}"}, "sk": {"S": "REPORT"}},
+            UpdateExpression="REMOVE retain_pk, retain_at",
+        )
+    still_open = api.submit(valid_submission())["tracking_id"]
+    capsys.readouterr()
+
+    # When the operator backfills the index (here against the table by name, as on a deployed stack)
+    assert main(["retention", "--backfill", "--table", aws.reports_table]) == 0
+
+    # Then exactly the two enter it, from when they closed; the erased one and the open one do not
+    summary = json.loads(capsys.readouterr().out.splitlines()[-1])  # after the job's own log line
+    assert (summary["indexed"], summary["erased_before"], summary["read"]) == (2, 1, 3)
+    for tid in (closed, rejected):
+        (item,) = [i for i in partition(aws, tid) if i["sk"]["S"] == "REPORT"]
+        assert item["retain_pk"] == {"S": "RETAIN"} and item["retain_at"] == item["closed_at"]
+    for tid in (erased, still_open):
+        (item,) = [i for i in partition(aws, tid) if i["sk"]["S"] == "REPORT"]
+        assert "retain_pk" not in item
+    # and a second run changes nothing, while the retention job now finds the two
+    assert main(["retention", "--backfill", "--table", aws.reports_table]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["indexed"] == 0
+    assert erase(datetime.now(UTC) + timedelta(days=DAYS + 1))["erased"] == 2
+
+
+def test_the_backfill_needs_a_stack_or_a_table_and_the_job_no_table(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lapor_local.cli import main
+
+    monkeypatch.setenv("LAPOR_STATE_DIR", str(tmp_path / "no-stack"))
+    assert main(["retention", "--root", str(tmp_path), "--backfill"]) == 2
+    assert "(or give --table for a deployed stack)" in capsys.readouterr().err
+    assert main(["retention", "--root", str(tmp_path), "--table", "t"]) == 2
+    assert "--table goes with --backfill" in capsys.readouterr().err

@@ -140,6 +140,7 @@ def test_python_dash_m_lapor_local_lists_the_subcommands() -> None:
         "audit",
         "open311-key",
         "outbox",
+        "reindex-scope",
     ]
 
 
@@ -152,6 +153,7 @@ def test_python_dash_m_lapor_local_lists_the_subcommands() -> None:
         (["webhook-secret", "--agency", "pemkab-barito-utara"], "--secret-arn"),
         (["open311-key", "list"], "--table"),
         (["outbox"], "--table and --queue-url"),
+        (["reindex-scope"], "--table"),
     ],
 )
 def test_operator_commands_without_a_stack_say_how_to_name_one(

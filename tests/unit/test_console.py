@@ -96,7 +96,7 @@ def test_both_languages_cover_every_text_of_the_console() -> None:
         "lapor.console.pkce",
     }
     used |= {f"status.{s}" for s in get_args(shapes.ReportStatus)} | {f"kind.{k}" for k in get_args(shapes.ReportKind)}
-    used |= {f"event.{e}" for e in get_args(shapes.TimelineEvent)}
+    used |= {f"event.{e}" for e in (*get_args(shapes.TimelineEvent), *get_args(shapes.DataRequestEvent))}
     used |= {f"action.{a}{part}" for a in get_args(models.AgencyActionName) for part in ("", ".hint", ".submit")}
     assert used - indonesian.keys() == set()
 

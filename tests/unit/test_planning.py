@@ -16,7 +16,7 @@ from lapor.config import Settings, settings
 from lapor.directory import Agency, Directory
 from lapor.errors import Conflict, RateLimited, ValidationFailed
 from lapor.escalation import plan_deadline
-from lapor.lifecycle import TRANSITIONS, ActionRequest, Change, plan_action
+from lapor.lifecycle import INTERNAL_ACTIONS, TRANSITIONS, ActionRequest, Change, plan_action
 from lapor.models import ACTION_FIELDS, AgencyAction
 from lapor.openapi import generate_openapi
 from lapor.reporter import plan_message, plan_rating
@@ -50,10 +50,15 @@ def report(status: str = "submitted", **fields: Any) -> dict[str, Any]:
 
 
 def act(item: dict[str, Any], action: str, **request: Any) -> Change:
-    new_agency = REGENCY if action == "transfer" else None
+    new_agency = REGENCY if action in ("transfer", "not_responsible") else None
     if action == "extend":
         request.setdefault("due_at", NOW + timedelta(days=7))
-    return plan_action(item, ActionRequest(action, **request), DPUPR, new_agency, SETTINGS, NOW, 3, None)
+    if action == "assign":
+        request.setdefault("assignee", {"sub": "officer-2", "name": "budi@dpupr.example", "agency_id": DPUPR.id})
+    change = plan_action(item, ActionRequest(action, **request), DPUPR, new_agency, SETTINGS, NOW, 3, None)
+    if change.agency is not None:  # as lapor.agency.act does: the new agency's coordinators
+        change.scope = DIRECTORY.coordinators(change.agency[0])
+    return change
 
 
 # ---------------------------------------------------------------- the transition table
@@ -71,8 +76,11 @@ def test_an_action_is_planned_exactly_from_the_statuses_the_table_allows(action:
         change = act(item, action)
         assert change.status == (transition.to or status)
         assert change.expected_version == 3 and change.expected_status == (status,)
-        assert change.event is not None and change.event["type"] == f"report.{transition.event}"
-        assert change.timeline[-1]["event"] == transition.event
+        if action in INTERNAL_ACTIONS:  # the agency's own business: no event, nothing on the timeline
+            assert change.event is None and change.timeline == []
+        else:
+            assert change.event is not None and change.event["type"] == f"report.{transition.event}"
+            assert change.timeline[-1]["event"] == transition.event
     else:
         # When it is not allowed, Then nothing is planned
         with pytest.raises(Conflict):
@@ -364,3 +372,38 @@ def test_closing_or_rejecting_puts_a_report_in_the_retention_index() -> None:
     assert sets["retain_pk"] == "RETAIN" and sets["retain_at"] == "2026-12-06T10:00:00Z"
     sets, _ = layout(Change(report("verified"), status="in_progress", set_fields={"updated_at": "x"}))
     assert "retain_pk" not in sets
+
+
+# ---------------------------------------------------------------- the coordinators' indexes (issue 26)
+
+
+def test_a_report_names_its_coordinators_at_each_level_and_the_store_keys_them() -> None:
+    assert DIRECTORY.coordinators(DPUPR.id) == {"regency": REGENCY.id, "province": PROVINCE.id}
+    assert DIRECTORY.coordinators(PROVINCE.id) == {"province": PROVINCE.id}
+    sets, removes = layout(act(report("verified", scope={"regency": REGENCY.id}), "not_responsible", message="Bukan."))
+    # Returned to the regency: its keys are the regency's and the province's, by status; no office level.
+    assert sets["scope"] == {"regency": REGENCY.id, "province": PROVINCE.id}
+    assert sets["scope_regency_pk"] == f"AGENCY#{REGENCY.id}"
+    assert sets["scope_province_status_pk"] == f"AGENCY#{PROVINCE.id}#submitted"
+    assert not any(key.startswith("scope_national") for key in sets) and "scope_national_pk" not in removes
+    # A status change rewrites the status keys of the scope the report already has.
+    seen = report("submitted", scope={"regency": REGENCY.id}, scope_regency_pk=f"AGENCY#{REGENCY.id}")
+    sets, _ = layout(act(seen, "verify"))
+    assert sets["scope_regency_status_pk"] == f"AGENCY#{REGENCY.id}#verified" and "scope" not in sets
+
+
+def test_an_assignment_keys_the_officers_index_and_ends_with_a_move_or_a_close() -> None:
+    sets, _ = layout(act(report("verified"), "assign"))
+    assert sets["assignee"]["sub"] == "officer-2" and sets["assignee_pk"] == "OFFICER#officer-2"
+    assigned = report("verified", assignee={"sub": "officer-2", "name": "b", "agency_id": DPUPR.id})
+    for change in (act(assigned, "transfer", agency_id=REGENCY.id), act(assigned, "reject", message="Ganda.")):
+        assert {"assignee", "assignee_pk"} <= set(layout(change)[1])
+    assert "assignee" not in layout(act(assigned, "start"))[1]
+
+
+def test_a_coordinator_whose_level_repeats_below_is_served_by_the_merge() -> None:
+    kecamatan = Agency("kec-teweh-tengah", "Kecamatan Teweh Tengah", REGENCY.id, "regency", "62.05")
+    nested = Directory({a.id: a for a in (PROVINCE, REGENCY, DPUPR, kecamatan)}, {})
+    assert DIRECTORY.scope_served_by_level(REGENCY.id) and DIRECTORY.scope_served_by_level(PROVINCE.id)
+    assert not nested.scope_served_by_level(REGENCY.id)  # the kecamatan would take its reports' regency key
+    assert nested.scope_served_by_level(PROVINCE.id) and not nested.scope_served_by_level(DPUPR.id)

@@ -30,12 +30,14 @@ CHOICES: dict[str, tuple[Any, ...]] = {
     "message": (None, "Sudah kami perbaiki."),
     "agency_id": (None, "dinas-pu"),
     "due_at": (None, "2026-12-01T17:00:00+07:00"),
+    "assignee_sub": (None, "5d2e7c41-officer"),
 }
 RULED = {
     ReportSubmission: ("anonymous", "reporter"),
     Location: ("lat", "lon", "address"),
     Reporter: ("email", "phone"),
-    AgencyAction: ("action", "message", "agency_id", "due_at"),
+    AgencyAction: ("action", "message", "agency_id", "due_at", "assignee_sub"),
+    models.AgencyBulkAction: ("action", "message", "agency_id", "assignee_sub"),
 }
 
 

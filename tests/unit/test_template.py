@@ -233,19 +233,21 @@ def test_submission_may_read_the_master_secret_and_nothing_else_of_secrets_manag
     ]
 
 
-def test_the_agency_function_writes_audit_entries_messages_and_saved_replies_only() -> None:
+def test_the_agency_function_writes_audit_entries_messages_saved_replies_and_the_roster_only() -> None:
     # Officers' reads and actions are recorded (lapor.store.append_audit), a timeline message is an item of
-    # its report's partition, saved replies live in their agency's directory partition: nothing else is written.
+    # its report's partition, saved replies live in their agency's directory partition, the officers'
+    # roster (whom coordinators assign reports to) in its own: nothing else is written.
     writes = {
         s["Sid"]: s
         for s in statements("AgencyReportsFunction")
         if {"dynamodb:PutItem", "dynamodb:DeleteItem"} & set(s["Action"])
     }
-    assert set(writes) == {"AppendAuditTrail", "StoreTimelineMessages", "SavedRepliesOnly"}
+    assert set(writes) == {"AppendAuditTrail", "StoreTimelineMessages", "SavedRepliesOnly", "OfficersRoster"}
     expected = {
         "AppendAuditTrail": (["dynamodb:PutItem"], ["AUDIT#*"]),
         "StoreTimelineMessages": (["dynamodb:PutItem"], ["REPORT#*"]),
-        "SavedRepliesOnly": (["dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"], ["DIRECTORY#REPLIES#*"]),
+        "SavedRepliesOnly": (["dynamodb:PutItem", "dynamodb:DeleteItem"], ["DIRECTORY#REPLIES#*"]),
+        "OfficersRoster": (["dynamodb:PutItem"], ["DIRECTORY#OFFICERS"]),
     }
     for sid, (granted, keys) in expected.items():
         assert writes[sid]["Action"] == granted
@@ -575,6 +577,137 @@ def test_read_only_functions_read_named_attributes_only() -> None:
     assert unlimited == [], "read-only statements without dynamodb:Attributes and Select: " + ", ".join(unlimited)
 
 
+def attribute_condition(statement: dict[str, Any]) -> tuple[list[str] | None, str | None]:
+    """A statement's dynamodb:Attributes (ForAllValues:StringEquals) and dynamodb:Select (StringEquals[IfExists])."""
+    condition = statement.get("Condition", {})
+    listed = condition.get("ForAllValues:StringEquals", {}).get("dynamodb:Attributes")
+    select = {**condition.get("StringEquals", {}), **condition.get("StringEqualsIfExists", {})}.get("dynamodb:Select")
+    return listed, select
+
+
+def test_every_read_names_the_attributes_it_may_read() -> None:
+    # Issue 24, item 3, for every function, those that also write included: each statement that allows a read
+    # lists the attributes it may read, with Select SPECIFIC_ATTRIBUTES (a read without a projection is refused).
+    # A statement that reads must not also write: dynamodb:Attributes would then limit what is written too.
+    unlimited, mixed = [], []
+    for logical_id, statement in dynamodb_statements():
+        granted = set(iam._as_list(statement["Action"]))
+        if not granted & DYNAMODB_READS or (logical_id, statement.get("Sid")) in UNLISTED_READS:
+            continue
+        listed, select = attribute_condition(statement)
+        if not listed or select != "SPECIFIC_ATTRIBUTES":
+            unlimited.append(f"{logical_id} {statement.get('Sid')}")
+        if granted - DYNAMODB_READS:
+            mixed.append(f"{logical_id} {statement.get('Sid')}")
+    assert unlimited == [], "reading statements without dynamodb:Attributes and Select: " + ", ".join(unlimited)
+    assert mixed == [], "statements that read and write: " + ", ".join(mixed)
+
+
+def _with_messages(attributes: tuple[str, ...]) -> tuple[str, ...]:
+    from lapor.store import DATA_REQUEST_ATTRIBUTES, MESSAGE_ATTRIBUTES
+
+    return tuple(dict.fromkeys((*attributes, *MESSAGE_ATTRIBUTES, *DATA_REQUEST_ATTRIBUTES)))
+
+
+def reading_lists() -> dict[tuple[str, str], tuple[str, ...]]:
+    """What each reading statement of the functions that also write must list: the layer's lists, which the code
+    projects (one owner: lapor.store; the template's copies are compared here, so they cannot drift)."""
+    from lapor import store
+
+    view = store.VIEW_ATTRIBUTES
+    return {
+        ("AgencyReportsFunction", "ReadReports"): view,
+        ("AgencyReportsFunction", "ReadReportWithMessages"): _with_messages(view),
+        ("AgencyReportsFunction", "ReadInboxes"): store.INBOX_ATTRIBUTES,
+        ("AgencyReportsFunction", "ReadSavedReplies"): store.REPLY_ATTRIBUTES,
+        ("AgencyReportsFunction", "ReadAssignedReports"): store.INBOX_ATTRIBUTES,
+        ("AgencyReportsFunction", "ReadOfficersRoster"): store.ROSTER_ATTRIBUTES,
+        ("AgencyReportsFunction", "ReadAccountRefusals"): store.ACCESS_ATTRIBUTES,
+        ("AgencyAdminFunction", "ReadAccountRefusals"): store.ACCESS_ATTRIBUTES,
+        ("AgencyAdminFunction", "ReadSettingsTrail"): store.SETTINGS_TRAIL_ATTRIBUTES,
+        ("AgencyAdminFunction", "OpenReportsOfAnAgency"): store.INBOX_ATTRIBUTES,
+        ("ReporterAccessFunction", "ReadReport"): store.REPORTER_ATTRIBUTES,
+        ("ReporterAccessFunction", "ReadReportWithTimeline"): _with_messages(view),
+        ("ReporterAccessFunction", "ExportReport"): store.EXPORT_ATTRIBUTES,
+        ("NotifyAgencyFunction", "ReadReports"): store.NOTIFY_ATTRIBUTES,
+        ("NotifyAgencyFunction", "ReadDeliveryState"): store.DELIVERY_ATTRIBUTES,
+        ("ProcessPhotoFunction", "ReadReport"): store.PHOTO_ATTRIBUTES,
+        ("RelayEventsFunction", "ReadPendingOutbox"): store.OUTBOX_ATTRIBUTES,
+        ("EscalateOverdueFunction", "ReadOnlyWhatIsDue"): store.DEADLINE_ATTRIBUTES,
+        ("ErasePersonalDataFunction", "ReadOnlyWhatIsDueForErasure"): (
+            "pk",
+            "sk",
+            "retain_pk",
+            *store.RETENTION_ATTRIBUTES,
+        ),
+        ("ErasePersonalDataFunction", "FindPrivateMessages"): store.KEY_ATTRIBUTES,
+        ("SupportReportFunction", "FindReport"): store.KEY_ATTRIBUTES,
+        ("SubmitReportFunction", "ReadReplays"): store.REPLAY_ATTRIBUTES,
+        ("Open311SubmitFunction", "ReadReplays"): store.REPLAY_ATTRIBUTES,
+    }
+
+
+def test_the_reads_of_functions_that_write_list_the_layers_attributes() -> None:
+    # The template's lists are copies of lapor.store's (CloudFormation has no way to share one): equal, in order.
+    expected = reading_lists()
+    for (logical_id, sid), attributes in expected.items():
+        (statement,) = [s for s in statements(logical_id) if s.get("Sid") == sid]
+        assert attribute_condition(statement) == (list(attributes), "SPECIFIC_ATTRIBUTES"), (logical_id, sid)
+    # Every reading statement of a function that writes is named above (or is a directory read).
+    read_only = {"TrackReportFunction", "Open311Function", "ApiDocsFunction", "WebPagesFunction", "ConsoleFunction"}
+    unnamed = [
+        (logical_id, statement.get("Sid"))
+        for logical_id, statement in dynamodb_statements()
+        if logical_id not in read_only
+        and set(iam._as_list(statement["Action"])) & DYNAMODB_READS
+        and ("ForAllValues:StringEquals", ["DIRECTORY"]) not in leading_keys(statement)
+        and (logical_id, statement.get("Sid")) not in expected
+    ]
+    assert unnamed == []
+
+
+def test_no_view_reads_the_access_codes_secrets_and_only_the_reporters_check_does() -> None:
+    from lapor import store
+
+    secrets = {"access_code_hash", store.WRONG_CODES}
+    for (logical_id, sid), attributes in reading_lists().items():
+        assert bool(secrets & set(attributes)) == ((logical_id, sid) == ("ReporterAccessFunction", "ReadReport"))
+    assert set(store.REPORT_ATTRIBUTES) >= set(store.REPORTER_ATTRIBUTES) >= set(store.VIEW_ATTRIBUTES)
+    # The inbox decrypts nothing and shows no content: it reads no envelope, description, location or message.
+    assert not {"sealed", "description", "location", "timeline", "rating"} & set(store.INBOX_ATTRIBUTES)
+    assert set(store.INBOX_ATTRIBUTES) <= set(store.VIEW_ATTRIBUTES)
+    assert not [a for a in store.REPORT_ATTRIBUTES if "@" in a or "#" in a]  # fixed names only
+
+
+# UpdateItem statements that may answer with the whole item (ReturnValues ALL_NEW), and why.
+WHOLE_ITEM_ANSWERS = {
+    ("Open311SubmitFunction", "CountPartnerKeyUse"): "the partner key's record (no personal data): its key id",
+}
+
+
+def test_writes_never_answer_with_more_than_they_changed() -> None:
+    # An UpdateItem with ReturnValues ALL_OLD or ALL_NEW reads the whole item: every UpdateItem statement allows
+    # NONE (or UPDATED_NEW: the attributes the request changes) only, so no write reads what the reads may not.
+    loose = []
+    for logical_id, statement in dynamodb_statements():
+        if "dynamodb:UpdateItem" not in iam._as_list(statement["Action"]):
+            continue
+        if (logical_id, statement.get("Sid")) in WHOLE_ITEM_ANSWERS:
+            continue
+        returns = statement.get("Condition", {}).get("StringEqualsIfExists", {}).get("dynamodb:ReturnValues")
+        if not returns or not set(returns) <= {"NONE", "UPDATED_NEW"}:
+            loose.append(f"{logical_id} {statement.get('Sid')}")
+    assert loose == [], "UpdateItem statements that may return whole items: " + ", ".join(loose)
+    update = iam.Request("dynamodb:UpdateItem", "ReportsTable.Arn", {"dynamodb:LeadingKeys": ("REPORT#AB12CD34EF",)})
+    for returns in ("ALL_NEW", "ALL_OLD", "UPDATED_OLD"):
+        refused = iam.Request(update.action, update.resource, {**update.context, "dynamodb:ReturnValues": (returns,)})
+        assert not allowed("SupportReportFunction", refused)
+    answered = iam.Request(
+        update.action, update.resource, {**update.context, "dynamodb:ReturnValues": ("UPDATED_NEW",)}
+    )
+    assert allowed("SupportReportFunction", answered)
+
+
 def test_directory_reads_ask_for_what_the_policies_allow() -> None:
     from lapor.store import DIRECTORY_ATTRIBUTES, VERSIONED_DIRECTORY_ATTRIBUTES
 
@@ -604,8 +737,11 @@ def item_request(action: str, leading: str, *attributes: str) -> iam.Request:
 @pytest.mark.parametrize("partition", ["OPEN311_KEY", "AUDIT#AB12CD34EF", "STATS", "DIRECTORY", "DUE"])
 @pytest.mark.parametrize("action", ["GetItem", "UpdateItem"])
 def test_the_support_counter_reaches_report_items_only(action: str, partition: str) -> None:
-    assert allowed("SupportReportFunction", item_request(action, "REPORT#AB12CD34EF"))
-    assert not allowed("SupportReportFunction", item_request(action, partition))
+    # Its read asks for the key only: whether the report exists
+    assert allowed("SupportReportFunction", item_request(action, "REPORT#AB12CD34EF", "pk"))
+    assert not allowed("SupportReportFunction", item_request(action, partition, "pk"))
+    assert not allowed("SupportReportFunction", item_request("GetItem", "REPORT#AB12CD34EF"))  # the whole item
+    assert not allowed("SupportReportFunction", item_request("GetItem", "REPORT#AB12CD34EF", "access_code_hash"))
 
 
 def test_open311_reads_reports_by_id_through_their_public_attributes_only() -> None:
@@ -863,7 +999,12 @@ def test_only_the_retention_function_may_delete_report_items_and_confidential_ph
     }  # no KMS (destroying a wrapped key needs none), no reads of whole items, no writes of new ones
     index = granted["ReadOnlyWhatIsDueForErasure"]
     assert index["Resource"] == {"Fn::Sub": "${ReportsTable.Arn}/index/retention"}
-    assert index["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["RETAIN"]}}
+    from lapor.store import RETENTION_ATTRIBUTES
+
+    assert index["Condition"]["ForAllValues:StringEquals"] == {
+        "dynamodb:LeadingKeys": ["RETAIN"],
+        "dynamodb:Attributes": ["pk", "sk", "retain_pk", *RETENTION_ATTRIBUTES],  # never the sealed envelope
+    }
     # In a report's partition it reads keys only (never a message's text), then deletes and updates there only.
     private = granted["FindPrivateMessages"]["Condition"]
     assert private["ForAllValues:StringEquals"]["dynamodb:Attributes"] == ["pk", "sk"]

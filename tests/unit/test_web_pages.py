@@ -138,11 +138,11 @@ def test_both_languages_have_the_same_strings_and_cover_every_text_the_pages_use
     for metric in re.findall(r'"(\w+)"', metrics.group(1)):
         assert metric in shapes.AgencyFigures.__annotations__
         used |= {f"stats.metric.{metric}", f"stats.explain.{metric}"}
-    script = (HERE / "assets" / "lapor.js").read_text(encoding="utf-8")
+    script = "".join((HERE / "assets" / name).read_text(encoding="utf-8") for name in ("lapor.js", "track.js"))
     used |= set(re.findall(r'"((?:[a-z_]+\.)+[a-z_0-9]+)"', script)) - {"p.error", "a.privacy"}  # CSS selectors
     for status in get_args(shapes.ReportStatus):
         used |= {f"status.{status}", f"status.{status}.explain"}
-    used |= {f"event.{event}" for event in get_args(shapes.TimelineEvent)}
+    used |= {f"event.{event}" for event in (*get_args(shapes.TimelineEvent), *get_args(shapes.DataRequestEvent))}
     used |= {f"kind.{kind}" for kind in get_args(shapes.ReportKind)}
     assert used - indonesian.keys() == set()
 

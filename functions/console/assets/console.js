@@ -19,13 +19,19 @@
   const STATUSES = ["submitted", "verified", "in_progress", "responded", "closed", "rejected"];
   // What each status allows (the API's transition table); anything else is not offered.
   const ALLOWED = {
-    submitted: ["verify", "transfer", "reject"],
-    verified: ["start", "respond", "extend", "transfer", "reject"],
-    in_progress: ["respond", "extend", "transfer"],
-    responded: ["close"],
+    submitted: ["verify", "transfer", "not_responsible", "assign", "reject"],
+    verified: ["start", "respond", "extend", "transfer", "not_responsible", "assign", "reject"],
+    in_progress: ["respond", "extend", "transfer", "not_responsible", "assign"],
+    responded: ["close", "assign"],
     closed: [],
     rejected: [],
   };
+  // Roles that coordinate the agencies below them: they see those inboxes, assign and dispose in bulk.
+  const COORDINATING = ["dispatcher", "admin"];
+  const coordinates = (who) => !!who && COORDINATING.includes(who.role);
+  // A desk: the inbox is a table with a checkbox per row; on a phone it stays the list.
+  const desk = matchMedia("(min-width: 56.25rem)");
+  const session = { me: null, officers: null };
   const MAX_TOTAL_DAYS = 60;
 
   // The system's own actors are words to translate; an agency is named by its own name.
@@ -304,7 +310,7 @@
 
   // ---------------------------------------------------------------- inbox
 
-  const inbox = { items: [], cursor: null, who: null };
+  const inbox = { items: [], cursor: null, who: null, picked: new Set(), asked: 0 };
 
   function filters() {
     return {
@@ -312,12 +318,13 @@
       category: $("f-category").value,
       agency: $("f-agency").value,
       overdue: $("f-overdue").checked,
+      mine: $("f-mine").checked,
     };
   }
 
   function filterQuery(f) {
     const query = new URLSearchParams();
-    for (const [name, value] of Object.entries(f)) if (value) query.set(name, value === true ? "1" : value);
+    for (const [name, value] of Object.entries(f)) if (value && name !== "mine") query.set(name, value === true ? "1" : value);
     return query;
   }
 
@@ -340,6 +347,8 @@
     $("counts").textContent = counts.length
       ? t("inbox.counts", { counts: counts.map(([status, n]) => `${t(`status.${status}`)} ${n}`).join(" · "), total: inbox.items.length })
       : "";
+    drawTable(shown);
+    $("list").hidden = desk.matches;
     $("list").replaceChildren(
       ...shown.map((item) => {
         const flags = [];
@@ -351,8 +360,9 @@
           { class: late(item) ? "card late" : "card" },
           h("a", { href: `${root}console/reports/${item.tracking_id}${location.search.includes("lang=en") ? "?lang=en" : ""}`, class: "mono" }, item.tracking_id),
           h("p", { class: "title" }, item.title || t(`kind.${item.kind}`)),
-          h("p", { class: "meta" }, [t(`status.${item.status}`), categoryName(item.category), inbox.who.role === "dispatcher" ? item.agency.name : null].filter(Boolean).join(" · ")),
+          h("p", { class: "meta" }, [t(`status.${item.status}`), categoryName(item.category), coordinates(inbox.who) ? item.agency.name : null].filter(Boolean).join(" · ")),
           h("p", { class: "meta" }, t("inbox.due", { when: when(item.due_at) }), " ", flags),
+          item.assignee ? h("p", { class: "meta" }, t("inbox.assignee", { name: item.assignee.name })) : null,
         );
       }),
     );
@@ -360,11 +370,111 @@
     $("more").hidden = !inbox.cursor;
   }
 
+  const reportLink = (item) => h("a", { href: `${root}console/reports/${item.tracking_id}${location.search.includes("lang=en") ? "?lang=en" : ""}`, class: "mono" }, item.tracking_id);
+
+  /* At a desk: one row per report (ID, title, category, status, deadline, escalation, assignee), with a
+   * checkbox per row for a coordinator's bulk disposition. */
+  function drawTable(shown) {
+    const wrap = $("table-wrap");
+    wrap.hidden = !desk.matches || shown.length === 0;
+    const bulk = desk.matches && coordinates(inbox.who);
+    $("bulk").hidden = !bulk || shown.length === 0;
+    if (wrap.hidden) return wrap.replaceChildren();
+    const selectAll = bulk ? h("input", { type: "checkbox", id: "select-all", "aria-label": t("table.select_all") }) : null;
+    const header = ["col.id", "col.title", "col.category", "col.status", "col.deadline", "col.escalation", "col.assignee"];
+    const rows = shown.map((item) => {
+      const box = bulk ? h("input", { type: "checkbox", class: "pick", value: item.tracking_id, "aria-label": t("table.select", { id: item.tracking_id }), checked: inbox.picked.has(item.tracking_id) }) : null;
+      if (box) box.addEventListener("change", () => pick(item.tracking_id, box.checked));
+      const flags = late(item) ? [" ", h("span", { class: "flag overdue" }, t("inbox.overdue"))] : dueSoon(item) ? [" ", h("span", { class: "flag soon" }, t("inbox.due_soon"))] : [];
+      return h(
+        "tr",
+        { class: late(item) ? "late" : null },
+        bulk ? h("td", {}, box) : null,
+        h("td", {}, reportLink(item)),
+        h("td", {}, item.title || t(`kind.${item.kind}`)),
+        h("td", {}, categoryName(item.category)),
+        h("td", {}, t(`status.${item.status}`), coordinates(inbox.who) ? h("span", { class: "meta" }, ` · ${item.agency.name}`) : null),
+        h("td", {}, when(item.due_at), flags),
+        h("td", {}, item.escalation_level > 0 ? t("report.level", { level: item.escalation_level }) : "—"),
+        h("td", {}, item.assignee ? item.assignee.name : "—"),
+      );
+    });
+    if (selectAll) {
+      selectAll.checked = shown.length > 0 && shown.every((item) => inbox.picked.has(item.tracking_id));
+      selectAll.addEventListener("change", () => {
+        for (const item of shown) pick(item.tracking_id, selectAll.checked);
+        drawInbox();
+      });
+    }
+    wrap.replaceChildren(
+      h(
+        "table",
+        { class: "inbox-table" },
+        h("caption", {}, t("table.caption")),
+        h("thead", {}, h("tr", {}, bulk ? h("th", { scope: "col" }, selectAll) : null, header.map((key) => h("th", { scope: "col" }, t(key))))),
+        h("tbody", {}, rows),
+      ),
+    );
+    $("bulk-selected").textContent = t("bulk.selected", { n: inbox.picked.size });
+  }
+
+  function pick(id, on) {
+    if (on) inbox.picked.add(id);
+    else inbox.picked.delete(id);
+    $("bulk-selected").textContent = t("bulk.selected", { n: inbox.picked.size });
+  }
+
+  /* The officers a coordinator can assign to (GET agency/officers), once per page. */
+  async function officers() {
+    if (session.officers) return session.officers;
+    const { status, data } = await api("GET", "agency/officers");
+    session.officers = status === 200 ? data.items : [];
+    return session.officers;
+  }
+
+  async function prepareBulk() {
+    const agencies = directory.agencies.filter((a) => a.id === inbox.who.agency || isBelow(a.id, inbox.who.agency));
+    options($("bulk-agency"), [["", t("bulk.choose")], ...agencies.map((a) => [a.id, a.name])], "");
+    const pool = await officers();
+    options($("bulk-officer"), [["", t("bulk.choose")], ...pool.map((o) => [o.sub, `${o.name} (${agencyName(o.agency_id)})`])], "");
+    $("bulk").addEventListener("submit", (event) => {
+      event.preventDefault();
+      bulkAct(event.submitter && event.submitter.id === "bulk-assign" ? "assign" : "transfer");
+    });
+  }
+
+  /* One request for every selected report; each outcome is the single action's, failures named per report. */
+  async function bulkAct(action) {
+    const target = action === "assign" ? $("bulk-officer").value : $("bulk-agency").value;
+    const ids = inbox.items.map((item) => item.tracking_id).filter((id) => inbox.picked.has(id));
+    const result = $("bulk-result");
+    if (!ids.length || !target) {
+      result.replaceChildren(h("p", { class: "error" }, t("bulk.none")));
+      return;
+    }
+    const body = { action, tracking_ids: ids.slice(0, 50), [action === "assign" ? "assignee_sub" : "agency_id"]: target };
+    const { status, data } = await api("POST", "agency/bulk-actions", body);
+    if (status !== 200) {
+      result.replaceChildren(h("p", { class: "error" }, (data && data.detail) || t(failure(status))));
+      return;
+    }
+    const failed = data.items.filter((item) => item.status !== 200);
+    result.replaceChildren(
+      h("p", {}, t("bulk.result", { done: data.items.length - failed.length, failed: failed.length })),
+      failed.length ? h("ul", {}, failed.map((item) => h("li", {}, t("bulk.failed_one", { id: item.tracking_id, detail: (item.problem && item.problem.detail) || t(failure(item.status)) })))) : null,
+    );
+    inbox.picked = new Set(failed.map((item) => item.tracking_id));
+    await loadInbox(true);
+  }
+
   async function loadInbox(reset) {
     const query = new URLSearchParams({ limit: "100" });
     if (filters().status) query.set("status", filters().status);
+    if (filters().mine) query.set("mine", "1");
     if (!reset && inbox.cursor) query.set("cursor", inbox.cursor);
+    const asked = ++inbox.asked; // a filter changed while a page was loading: only the newest answer is shown
     const { status, data } = await api("GET", `agency/reports?${query}`);
+    if (asked !== inbox.asked) return;
     if (status !== 200) return notice(failure(status));
     inbox.items = reset ? data.items : inbox.items.concat(data.items);
     inbox.cursor = data.next_cursor;
@@ -392,18 +502,21 @@
     const params = new URLSearchParams(location.search);
     options($("f-status"), [["", t("filter.all")], ...STATUSES.map((s) => [s, t(`status.${s}`)])], params.get("status") || "");
     options($("f-category"), [["", t("filter.all")], ...directory.categories.map((c) => [c.code, c.name])], params.get("category") || "");
-    if (who.role === "dispatcher") {
+    if (coordinates(who)) {
       const mine = directory.agencies.filter((a) => a.id === who.agency || isBelow(a.id, who.agency));
       options($("f-agency"), [["", t("filter.all")], ...mine.map((a) => [a.id, a.name])], params.get("agency") || "");
       $("f-agency-field").hidden = false;
     }
     $("f-overdue").checked = params.get("overdue") === "1";
+    $("f-mine").checked = params.get("mine") === "1";
     $("inbox").hidden = false;
     $("filters").addEventListener("change", (event) => {
       rememberFilters();
-      if (event.target.id === "f-status") loadInbox(true);
+      if (event.target.id === "f-status" || event.target.id === "f-mine") loadInbox(true);
       else drawInbox();
     });
+    desk.addEventListener("change", drawInbox);
+    if (coordinates(who)) await prepareBulk();
     $("refresh").addEventListener("click", () => loadInbox(true));
     $("more").addEventListener("click", () => loadInbox(false));
     $("export").addEventListener("click", exportCsv);
@@ -462,8 +575,11 @@
     const rating = report.rating
       ? t("report.rating_value", { score: report.rating.score }) + (report.rating.comment ? ` — “${report.rating.comment}”` : "")
       : t("report.not_rated");
-    $("report-body").replaceChildren(
+    $("report-status").replaceChildren(
       h("p", { class: `status status-${report.status}` }, t(`status.${report.status}`)),
+      facts([[t("report.assignee"), report.assignee ? report.assignee.name : t("report.unassigned")]]),
+    );
+    $("report-body").replaceChildren(
       facts([
         [t("report.kind"), t(`kind.${report.kind}`)],
         [t("report.category"), categoryName(report.category)],
@@ -572,12 +688,21 @@
         return date.value >= cap ? `${capWall.slice(0, 19)}${zone}` : `${date.value}T23:59:59${zone}`;
       };
     }
-    if (action === "extend" || action === "reject") {
+    if (action === "assign") {
+      const me = session.me;
+      const choices = [["", t("bulk.choose")], [me.sub, t("action.assign.me", { name: me.name })]];
+      for (const o of session.officers || []) if (o.sub !== me.sub) choices.push([o.sub, `${o.name} (${agencyName(o.agency_id)})`]);
+      const select = h("select", { id: "a-assign-officer" });
+      options(select, choices, report.assignee ? report.assignee.sub : "");
+      form.append(field("a-assign-officer", t("action.assign.officer"), select));
+      read.assignee_sub = () => select.value || null;
+    }
+    if (action === "extend" || action === "reject" || action === "not_responsible") {
       const reason = h("textarea", { id: `a-${action}-reason`, rows: "3", maxlength: "4000" });
       form.append(field(`a-${action}-reason`, t("action.reason"), reason));
       read.message = () => reason.value.trim() || null;
     }
-    form.append(error, h("button", { type: "submit", class: action === "reject" ? "secondary" : "primary" }, t(`action.${action}.submit`)));
+    form.append(error, h("button", { type: "submit", class: action === "reject" || action === "not_responsible" ? "secondary" : "primary" }, t(`action.${action}.submit`)));
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const body = { action };
@@ -593,8 +718,19 @@
     return form;
   }
 
+  /* What the status allows this caller: bukan wewenang by the responsible agency itself when a coordinator is
+   * above it, an assignment by a coordinator. */
+  function offered(action, report) {
+    if (action === "not_responsible") {
+      const here = directory.agencies.find((a) => a.id === report.agency.id);
+      return report.agency.id === session.me.agency && !!(here && here.parent_id);
+    }
+    if (action === "assign") return coordinates(session.me);
+    return true;
+  }
+
   function drawActions(report) {
-    const allowed = ALLOWED[report.status] || [];
+    const allowed = (ALLOWED[report.status] || []).filter((action) => offered(action, report));
     $("actions").hidden = allowed.length === 0;
     $("action-forms").replaceChildren(...allowed.map((action) => actionForm(action, report)));
   }
@@ -632,7 +768,7 @@
   async function showReport(id) {
     current.id = id;
     $("report").hidden = false;
-    await loadReplies();
+    await Promise.all([loadReplies(), coordinates(session.me) ? officers() : null]);
     await loadReport();
   }
 
@@ -829,7 +965,8 @@
     if (params.has("code") && params.has("state")) return finishSignIn(params);
     const who = (await currentToken()) && claims();
     if (!who) return showSignIn(params.has("error") ? "signin.failed" : null);
-    const me = { agency: who["custom:agency_id"], role: who["custom:role"] || "officer" };
+    const me = { agency: who["custom:agency_id"], role: who["custom:role"] || "officer", sub: who.sub, name: who.email || who["cognito:username"] || who.sub };
+    session.me = me;
     await loadDirectory();
     $("who").textContent = t("who", { agency: agencyName(me.agency), role: t(`role.${me.role}`) });
     $("sign-out").hidden = false;
