@@ -279,6 +279,9 @@ def requests_for(call: Call, schemas: KeySchemas) -> list[Request]:
         return [_ses_request(call)]
     if call.service == "s3":
         return _s3_requests(call)
+    if call.service == "cognito-idp":  # a user pool's administrative calls act on the pool
+        pool = call.params.get("UserPoolId", "*")
+        return [Request(f"cognito-idp:{call.operation}", _arn("cognito-idp", call.region, f"userpool/{pool}"))]
     if call.service == "secretsmanager":
         return [Request(f"secretsmanager:{call.operation}", call.params.get("SecretId", "*"))]
     return [Request(f"{call.service}:{call.operation}", "*")]

@@ -68,6 +68,16 @@ def report_page(request: Request) -> Response:
     return _html(request, "../../")
 
 
+@router.operation("consoleSettings")
+def settings_page(request: Request) -> Response:
+    return _html(request, "../")
+
+
+@router.operation("consoleSettingsHistory")
+def settings_history_page(request: Request) -> Response:
+    return _html(request, "../../")
+
+
 @router.operation("getConsoleScript")
 def script(request: Request) -> Response:
     return SITE.asset(request, "console.js")

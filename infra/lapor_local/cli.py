@@ -15,6 +15,7 @@ COMMANDS = (
     "lapor_local.commands.run",
     "lapor_local.commands.dev_token",
     "lapor_local.commands.seed",
+    "lapor_local.commands.directory",
     "lapor_local.commands.escalate",
     "lapor_local.commands.retention",
     "lapor_local.commands.poster",

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import jwt
+from lapor.statuses import ROLES
 
 ISSUER = "lapor-local"
 ALGORITHM = "HS256"
-ROLES = ("officer", "dispatcher")
 SECRET_ENV = "LAPOR_DEV_TOKEN_SECRET"  # noqa: S105 - the name of a variable, not a secret
 
 

@@ -264,6 +264,19 @@ def _create_secret(aws: AwsClients, logical_id: str, props: dict[str, Any]) -> C
     return CreatedResource(logical_id, "AWS::SecretsManager::Secret", ref=arn, name=name, attributes={"Id": arn})
 
 
+def _create_user_pool(aws: AwsClients, logical_id: str, props: dict[str, Any]) -> CreatedResource:
+    """The officers' pool with the template's sign-in attribute and custom attributes, so that the administrators'
+    function and the local sign-in work on real users (MFA and the threat protection plan only matter in AWS)."""
+    kept = ("UsernameAttributes", "AutoVerifiedAttributes", "AdminCreateUserConfig", "Schema")
+    pool = aws("cognito-idp").create_user_pool(
+        PoolName=props.get("UserPoolName") or _physical_name(logical_id), **{k: props[k] for k in kept if props.get(k)}
+    )["UserPool"]
+    attributes = {"Arn": pool["Arn"], "UserPoolId": pool["Id"], "ProviderName": f"cognito-idp/{pool['Id']}"}
+    return CreatedResource(
+        logical_id, "AWS::Cognito::UserPool", ref=pool["Id"], name=pool["Name"], attributes=attributes
+    )
+
+
 CREATORS: dict[str, Creator] = {
     "AWS::KMS::Key": _create_kms_key,
     "AWS::DynamoDB::Table": _create_dynamodb_table,
@@ -274,18 +287,18 @@ CREATORS: dict[str, Creator] = {
     "AWS::SQS::QueuePolicy": _create_queue_policy,
     "AWS::SecretsManager::Secret": _create_secret,
     "AWS::Events::Rule": _create_events_rule,
+    "AWS::Cognito::UserPool": _create_user_pool,
 }
 
 # The local stack stands in for these itself (it runs the functions and serves the API) or they only
-# matter in AWS (log groups, alarms and the topic they email, the web firewall in front of the API, user
-# pools whose tokens `lapor dev-token` replaces).
+# matter in AWS (log groups, alarms and the topic they email, the web firewall in front of the API, the user
+# pool's app client, domain and branding: the local sign-in stands in for its managed login).
 NOTHING_TO_CREATE = frozenset(
     {
         "AWS::Serverless::Function",
         "AWS::Serverless::Api",
         "AWS::Serverless::LayerVersion",
         "AWS::Logs::LogGroup",
-        "AWS::Cognito::UserPool",
         "AWS::Cognito::UserPoolClient",
         "AWS::Cognito::UserPoolDomain",
         "AWS::Cognito::ManagedLoginBranding",

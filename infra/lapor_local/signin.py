@@ -1,9 +1,12 @@
 """The local stack's stand-in for the user pool's managed login: OAuth 2.0 authorization code with PKCE.
 
 The console talks to the same three endpoints as in AWS (`/oauth2/authorize`, `/oauth2/token`, `/logout`),
-here under `/local-auth` on the local API. The sign-in page lists the directory's agencies and the two roles;
-the token it hands out is a dev token (`lapor dev-token`), which only the local stack accepts. None of this
-is in template.yaml: a deployment has Cognito's login and nothing else.
+here under `/local-auth` on the local API. The sign-in page lists the users of the local user pool (moto's,
+created from template.yaml and seeded with a regency's first officers; an administrator invites more), with no
+password or MFA; the token it hands out is a dev token (`lapor dev-token`) with the user's `sub`, email,
+agency and role as Cognito would put them in an ID token, which only the local stack accepts. As in AWS a
+disabled user cannot sign in and a refresh token no longer works once the user is disabled or signed out
+everywhere. None of this is in template.yaml: a deployment has Cognito's login and nothing else.
 """
 
 from __future__ import annotations
@@ -15,15 +18,15 @@ import json
 import secrets
 import threading
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from lapor.contract import BY_ID
+from lapor.userpool import PoolUser
 
-from lapor_local.devtoken import ROLES, mint_dev_token
+from lapor_local.devtoken import mint_dev_token
 
 PREFIX = "/local-auth"
 CODE_SECONDS = 300
@@ -64,19 +67,17 @@ def token_lifetimes(client: Mapping[str, Any]) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class _Session:
-    """What a refresh token stands for: the officer it was issued to, for this client, until `expires`."""
+    """What a refresh token stands for: the user it was issued to, for this client, from `issued` to `expires`."""
 
-    agency_id: str
-    role: str
-    sub: str
+    username: str
     client_id: str
+    issued: float
     expires: float
 
 
 @dataclass(frozen=True)
 class _Grant:
-    agency_id: str
-    role: str
+    username: str
     client_id: str
     redirect_uri: str
     challenge: str
@@ -101,17 +102,20 @@ def _s256(verifier: str) -> str:
 
 
 class LocalSignIn:
-    """`handle` answers requests under /local-auth; `agencies` lists (id, name) of the current directory."""
+    """`handle` answers requests under /local-auth; `users` lists the pool's users as they are now, and
+    `refused_before` says when a user's sessions were last ended (`lapor.store.tokens_refused_before`)."""
 
     def __init__(
         self,
         token_secret: Callable[[], str],
-        agencies: Callable[[], list[tuple[str, str]]],
+        users: Callable[[], list[PoolUser]],
         client_id: Callable[[], str],
         lifetimes: tuple[int, int] = (3600, 12 * 3600),
+        refused_before: Callable[[str], int | None] = lambda sub: None,
     ) -> None:
         self.token_secret = token_secret
-        self.agencies = agencies
+        self.users = users
+        self.refused_before = refused_before
         self.client_id = client_id
         self.id_seconds, self.refresh_seconds = lifetimes  # the template's app client says them
         self._grants: dict[str, _Grant] = {}
@@ -162,14 +166,12 @@ class LocalSignIn:
             if name
             in ("response_type", "client_id", "redirect_uri", "state", "code_challenge", "code_challenge_method")
         )
-        agencies = "".join(
-            f'<option value="{html.escape(agency_id)}">{html.escape(name)}</option>'
-            for agency_id, name in self.agencies()
-        )
-        roles = "".join(
-            f'<div class="choice"><input type="radio" name="role" id="role-{role}" value="{role}"'
-            f'{" checked" if role == "officer" else ""}><label for="role-{role}">{role}</label></div>'
-            for role in ROLES
+        users = "".join(
+            f'<option value="{html.escape(user.username)}">'
+            f"{html.escape(user.name or user.email)} — {html.escape(user.email)} ({html.escape(user.agency_id)}, "
+            f"{html.escape(user.role)})</option>"
+            for user in sorted(self.users(), key=lambda u: (u.agency_id, u.role, u.email))
+            if user.enabled  # Cognito refuses a disabled user's sign-in
         )
         page = (
             '<!doctype html><html lang="en"><head><meta charset="utf-8">'
@@ -179,8 +181,8 @@ class LocalSignIn:
             '<p class="note">Development only: this page exists on the local stack (<code>make run</code>). '
             "A deployment signs officers in with the Cognito user pool.</p>"
             f'<form method="post" action="authorize">{hidden}'
-            f'<label for="agency">Agency</label><select id="agency" name="agency_id">{agencies}</select>'
-            f"<fieldset><legend>Role</legend>{roles}</fieldset>"
+            f'<label for="user">Officer</label><select id="user" name="username">{users}</select>'
+            "<p>The users of the local user pool: an administrator invites more in the console (Pengaturan).</p>"
             '<button type="submit">Sign in</button></form></main></body></html>'
         )
         return 200, PAGE_HEADERS, page.encode()
@@ -189,12 +191,12 @@ class LocalSignIn:
         problem = self._check_request(form)
         if problem:
             return _problem(400, problem)
-        agency_id, role = form.get("agency_id", ""), form.get("role", "")
-        if agency_id not in {agency for agency, _ in self.agencies()} or role not in ROLES:
-            return _problem(400, "choose an agency of the directory and a role")
+        user = self._user(form.get("username", ""))
+        if user is None or not user.enabled:
+            return _problem(400, "choose an enabled user of the pool")
         code = secrets.token_urlsafe(24)
         grant = _Grant(
-            agency_id, role, form["client_id"], form["redirect_uri"], form["code_challenge"], time.time() + CODE_SECONDS
+            user.username, form["client_id"], form["redirect_uri"], form["code_challenge"], time.time() + CODE_SECONDS
         )
         with self._lock:
             self._grants[code] = grant
@@ -212,13 +214,15 @@ class LocalSignIn:
             return _oauth_error("invalid_grant")
         if _s256(form.get("code_verifier", "")) != grant.challenge:
             return _oauth_error("invalid_grant")
-        session = _Session(
-            grant.agency_id, grant.role, str(uuid.uuid4()), grant.client_id, time.time() + self.refresh_seconds
-        )
+        now = time.time()
+        session = _Session(grant.username, grant.client_id, now, now + self.refresh_seconds)
         refresh = secrets.token_urlsafe(48)
         with self._lock:
             self._sessions[refresh] = session
         return self._tokens(session, refresh)
+
+    def _user(self, username: str) -> PoolUser | None:
+        return next((user for user in self.users() if user.username == username), None)
 
     def _refresh(self, form: dict[str, str]) -> Answer:
         """A new ID token for a refresh token, as Cognito's token endpoint gives (no new refresh token)."""
@@ -226,11 +230,21 @@ class LocalSignIn:
             session = self._sessions.get(form.get("refresh_token", ""))
         if session is None or session.expires < time.time() or form.get("client_id") != session.client_id:
             return _oauth_error("invalid_grant")
+        # Cognito refuses the refresh token of a disabled user, and every one issued before a global sign-out.
+        user = self._user(session.username)
+        ended = self.refused_before(user.sub) if user is not None else None
+        if user is None or not user.enabled or (ended is not None and session.issued <= ended):
+            return _oauth_error("invalid_grant")
         return self._tokens(session, None)
 
     def _tokens(self, session: _Session, refresh: str | None) -> Answer:
+        user = self._user(session.username)
+        if user is None:
+            return _oauth_error("invalid_grant")
+        # The user's attributes as they are now, as in a Cognito ID token (an agency or role changed since
+        # the sign-in shows in the renewed token).
         token = mint_dev_token(
-            self.token_secret(), session.agency_id, session.role, self.id_seconds / 3600, sub=session.sub
+            self.token_secret(), user.agency_id, user.role, self.id_seconds / 3600, sub=user.sub, email=user.email
         )
         body = {"id_token": token, "access_token": token, "token_type": "Bearer", "expires_in": self.id_seconds}
         if refresh is not None:

@@ -67,12 +67,17 @@ def _forget_layer_clients() -> None:
         layer_aws.reset_clients()
 
 
-def _directory_agencies() -> list[tuple[str, str]]:
-    """(id, name) of every agency of the seeded directory, for the local sign-in page."""
-    from lapor.store import current_directory
+def _pool_users() -> list[Any]:
+    """The local user pool's users as they are now, for the local sign-in page."""
+    from lapor.userpool import list_users
 
-    agencies = current_directory().agencies.values()
-    return sorted(((agency.id, agency.name) for agency in agencies), key=lambda pair: pair[1])
+    return list_users()
+
+
+def _tokens_refused_before(sub: str) -> int | None:
+    from lapor.store import tokens_refused_before
+
+    return tokens_refused_before(sub)
 
 
 def check_template(template: Mapping[str, Any]) -> None:
@@ -195,7 +200,11 @@ class LocalStack:
         self._start_moto()
         self._set_environment(self._aws_environment())
         sign_in = LocalSignIn(
-            self._dev_token_secret, _directory_agencies, self._console_client_id, self._token_lifetimes(template)
+            self._dev_token_secret,
+            _pool_users,
+            self._console_client_id,
+            self._token_lifetimes(template),
+            _tokens_refused_before,
         )
         gateway = ApiGateway([], self.invoke, self._dev_token_secret, sign_in.handle)
         try:
@@ -392,6 +401,10 @@ class LocalStack:
 
         counts = seed_directory()
         log.info("directory seeded into %s: %s", os.environ["REPORTS_TABLE"], counts)
+        if os.environ.get("USER_POOL_ID"):
+            from lapor_local.seed import seed_officers
+
+            log.info("user pool seeded with %d officers", seed_officers(os.environ["USER_POOL_ID"]))
 
     def _local_function(self, logical_id: str, props: Mapping[str, Any]) -> LocalFunction:
         code_uri, handler = props.get("CodeUri"), props.get("Handler")

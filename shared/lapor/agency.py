@@ -13,6 +13,7 @@ import csv
 import io
 import time
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from lapor import store
@@ -36,7 +37,7 @@ from lapor.lifecycle import ActionRequest, Change, ensure_allowed, plan_action, 
 from lapor.nearby import MAX_WIDE, WIDE_RADIUS_M, find_nearby, nearby_view
 from lapor.observability import count, log_fields, logger
 from lapor.photos import photo_views, reserve_slot
-from lapor.statuses import AGENCY_OWES, OPEN
+from lapor.statuses import AGENCY_OWES, OPEN, ROLES
 from lapor.store import current_directory
 from lapor.timefmt import to_public, to_store, utcnow
 from lapor.views import for_agency, for_inbox
@@ -44,7 +45,6 @@ from lapor.views import for_agency, for_inbox
 if TYPE_CHECKING:
     from lapor.shapes import AgencyReportView, AttachmentSlot, InboxPage, NearbyReport, OfficerList
 
-ROLES = ("officer", "dispatcher")  # in rising order of rights: a role after "dispatcher" coordinates too
 PAGE_SIZE, MAX_PAGE = 20, 100  # inbox reports per page: by default, at most
 MAX_EXPORT = 5000  # rows of one CSV export: a regency's month is far below this
 EXPORT_COLUMNS = (
@@ -83,6 +83,11 @@ class Officer:
             raise Unauthorized("The token carries no subject.")
         if role not in ROLES or directory.agency(agency_id) is None:
             raise Forbidden("This token's agency or role is not known here.")
+        # A token of a disabled, signed-out or changed account is refused before anything is read (one GetItem:
+        # an ID token stays valid for its hour whatever happens to the account; docs/regency-admin.md).
+        refused_before = store.tokens_refused_before(sub)
+        if refused_before is not None and issued_at(claims) <= refused_before:
+            raise Unauthorized("This sign-in has ended; sign in again.")
         username = claims.get("email") or claims.get("cognito:username") or sub
         return cls(agency_id=agency_id, role=role, sub=sub, username=username)
 
@@ -133,6 +138,18 @@ _enrolled: dict[str, tuple[dict[str, str], float]] = {}  # sub -> what was enrol
 def forget_enrolled() -> None:
     """Forget whom this function enrolled (tests: a fresh table has no roster)."""
     _enrolled.clear()
+
+
+def issued_at(claims: dict[str, str]) -> int:
+    """When the token was issued, in epoch seconds: API Gateway's Cognito authorizer passes `iat` as a date
+    ("Sun Dec 06 15:41:57 UTC 2026"); a token without one counts as issued at 0 (the oldest)."""
+    value = claims.get("iat", "")
+    if value.isdigit():
+        return int(value)
+    try:
+        return int(datetime.strptime(value, "%a %b %d %H:%M:%S UTC %Y").replace(tzinfo=UTC).timestamp())
+    except ValueError:
+        return 0
 
 
 def agency_view(item: dict[str, Any], data_key: bytes | None = None) -> AgencyReportView:

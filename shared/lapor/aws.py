@@ -97,6 +97,10 @@ PRIMING: dict[str, tuple[tuple[str, dict[str, Any]], ...]] = {
         ("Decrypt", {"CiphertextBlob": b"prime", "EncryptionContext": {"p": "p"}}),
     ),
     "secretsmanager": (("GetSecretValue", {"SecretId": "prime"}),),
+    "cognito-idp": (
+        ("ListUsers", {"UserPoolId": "ap-southeast-3_prime"}),
+        ("AdminGetUser", {"UserPoolId": "ap-southeast-3_prime", "Username": "prime"}),
+    ),
 }
 
 

@@ -48,6 +48,7 @@ class Settings:
     photos_bucket: str
     photo_key_id: str
     open311_jurisdiction_id: str
+    user_pool_id: str  # the agency officers' Cognito user pool (the administrators' function only)
     outbox_max_attempts: int
     allow_http_webhooks: bool
     console_auth_url: str
@@ -98,6 +99,7 @@ class Settings:
             # Links in notifications: the public origin, else the API's own URL (set by the template).
             link_base_url=(env.get("PUBLIC_BASE_URL", "").strip() or env.get("API_URL", "").strip()).rstrip("/"),
             photos_bucket=env.get("PHOTOS_BUCKET", "").strip(),
+            user_pool_id=env.get("USER_POOL_ID", "").strip(),
             photo_key_id=env.get("PHOTO_KEY_ID", "").strip(),
             open311_jurisdiction_id=env.get("OPEN311_JURISDICTION_ID", "").strip() or "baritoutarakab.go.id",
             # Relay rounds for a report's pending events before they are left for an operator (`lapor outbox`).

@@ -572,6 +572,166 @@ AGENCY_TOOL_OPERATIONS: tuple[Operation, ...] = (
     ),
 )
 
+OFFICER_ID = Parameter(
+    "officer_id",
+    "path",
+    {"type": "string", "minLength": 1, "maxLength": 128},
+    "The officer's id (`id` of GET /agency/admin/officers)",
+    required=True,
+)
+DIRECTORY_IF_MATCH = Parameter(
+    "If-Match",
+    "header",
+    {"type": "string", "pattern": '^(W/)?"?[0-9]{1,12}"?$'},
+    """The entry's `version` from GET /agency/admin/directory: the change is made only if nobody changed the entry
+        since (409 otherwise). Absent on PUT: the entry must be new (409 if it exists). Absent on DELETE: whatever
+        its version.""",
+)
+ADMIN_AGENCY_ID = Parameter(
+    "agency_id", "path", {"type": "string", "minLength": 1, "maxLength": 64}, "The agency's id (a slug)", True
+)
+CATEGORY_CODE = Parameter(
+    "code", "path", {"type": "string", "minLength": 1, "maxLength": 64}, "The category's code (a slug)", True
+)
+
+# The regency administrator's operations: one function, the `admin` role only, within its scope.
+admin_operation = partial(Operation, function="AgencyAdminFunction", tag="administration", agency_token=True)
+ADMIN_SCOPE = """Only for the `admin` role, within its scope (its agency and every agency below it): any other token
+    gets 403, an administrator of another regency too. Recorded in the administrators' audit trail before anything
+    is done."""
+
+ADMIN_OPERATIONS: tuple[Operation, ...] = (
+    admin_operation(
+        operation_id="listOfficers",
+        method="GET",
+        path="/agency/admin/officers",
+        summary="The officers of the administrator's scope",
+        description=f"""Every user of the agency user pool whose agency is in the scope: email, name, agency, role,
+            enabled, Cognito status, MFA set up, created and last changed. {ADMIN_SCOPE}""",
+        response="OfficerAccounts",
+        errors=(401, 403),
+    ),
+    admin_operation(
+        operation_id="inviteOfficer",
+        method="POST",
+        path="/agency/admin/officers",
+        summary="Invite an officer (Cognito emails the invitation)",
+        description=f"""The agency must be in the scope and the role at most the administrator's own (403 otherwise;
+            an unknown agency is 422). An existing email is 409. At first sign-in they choose a password and set up
+            an authenticator app (the pool requires MFA). {ADMIN_SCOPE}""",
+        success_status=201,
+        response="OfficerAccount",
+        request="OfficerInvite",
+        errors=(400, 401, 403, 409, 413, 422),
+    ),
+    admin_operation(
+        operation_id="updateOfficer",
+        method="PATCH",
+        path="/agency/admin/officers/{officer_id}",
+        summary="Move an officer, change their role, disable or enable them",
+        description=f"""Disabling, or changing the agency or role, also ends every session of the officer at once: their
+            next request with a token issued before is 401 (an ID token would otherwise stay valid for its hour), and
+            Cognito revokes their refresh tokens. The last enabled administrator of a regency's own agency cannot be
+            disabled, moved or given another role (409). {ADMIN_SCOPE}""",
+        response="OfficerAccount",
+        request="OfficerUpdate",
+        parameters=(OFFICER_ID,),
+        errors=(400, 401, 403, 404, 409, 413, 422),
+    ),
+    admin_operation(
+        operation_id="signOutOfficer",
+        method="POST",
+        path="/agency/admin/officers/{officer_id}/sign-out",
+        summary="Sign an officer out everywhere",
+        description=f"""Cognito revokes their refresh tokens (AdminUserGlobalSignOut) and every agency request with a
+            token issued before is 401. {ADMIN_SCOPE}""",
+        response="OfficerAccount",
+        parameters=(OFFICER_ID,),
+        errors=(401, 403, 404),
+    ),
+    admin_operation(
+        operation_id="resetOfficerMfa",
+        method="POST",
+        path="/agency/admin/officers/{officer_id}/reset-mfa",
+        summary="Reset an officer's MFA (a new phone)",
+        description=f"""Forgets their authenticator app and signs them out everywhere: at their next sign-in they set
+            up a new one. {ADMIN_SCOPE}""",
+        response="OfficerAccount",
+        parameters=(OFFICER_ID,),
+        errors=(401, 403, 404),
+    ),
+    admin_operation(
+        operation_id="getAdminDirectory",
+        method="GET",
+        path="/agency/admin/directory",
+        summary="The directory with contacts, webhooks and versions",
+        description=f"""Read from the store, not from a cache. Every function sees a change within
+            ${{directory_cache_seconds}} seconds (LAPOR_DIRECTORY_CACHE_SECONDS: each warm function keeps the directory
+            that long). {ADMIN_SCOPE}""",
+        response="AdminDirectory",
+        errors=(401, 403),
+    ),
+    admin_operation(
+        operation_id="putAgency",
+        method="PUT",
+        path="/agency/admin/agencies/{agency_id}",
+        summary="Create or change an agency",
+        description=f"""A new agency must be below one of the scope; a changed one must be in it (the administrator's
+            own agency keeps its place in the hierarchy). 422 with the field: a parent that is unknown, the agency
+            itself or below it (a cycle), or not at a higher level; an agency below it that would not be lower; a
+            webhook URL that is not https://. Versioned: who, when, before and after go to the settings history.
+            Answers the whole directory. {ADMIN_SCOPE}""",
+        response="AdminDirectory",
+        request="AgencyInput",
+        parameters=(ADMIN_AGENCY_ID, DIRECTORY_IF_MATCH),
+        errors=(400, 401, 403, 404, 409, 413, 422),
+    ),
+    admin_operation(
+        operation_id="deleteAgency",
+        method="DELETE",
+        path="/agency/admin/agencies/{agency_id}",
+        summary="Remove an agency",
+        description=f"""422 at the path's agency_id while it has agencies below it, is a category's default agency, or
+            has open reports (transfer them first). Closed reports keep its id. {ADMIN_SCOPE}""",
+        success_status=204,
+        parameters=(ADMIN_AGENCY_ID, DIRECTORY_IF_MATCH),
+        errors=(401, 403, 404, 409, 422),
+    ),
+    admin_operation(
+        operation_id="putCategory",
+        method="PUT",
+        path="/agency/admin/categories/{code}",
+        summary="Create or change a category",
+        description=f"""Its default agency must be an agency of the directory (422 at default_agency_id) in the scope,
+            before and after. The citizen form offers it once the web function's directory cache has expired.
+            {ADMIN_SCOPE}""",
+        response="AdminDirectory",
+        request="CategoryInput",
+        parameters=(CATEGORY_CODE, DIRECTORY_IF_MATCH),
+        errors=(400, 401, 403, 404, 409, 413, 422),
+    ),
+    admin_operation(
+        operation_id="deleteCategory",
+        method="DELETE",
+        path="/agency/admin/categories/{code}",
+        summary="Remove a category",
+        description=f"Reports filed under it keep their category. {ADMIN_SCOPE}",
+        success_status=204,
+        parameters=(CATEGORY_CODE, DIRECTORY_IF_MATCH),
+        errors=(401, 403, 404, 409, 422),
+    ),
+    admin_operation(
+        operation_id="getSettingsHistory",
+        method="GET",
+        path="/agency/admin/history",
+        summary="The settings history (Riwayat pengaturan)",
+        description=f"""The newest ${{history_size}} changes made by administrators of the scope: who, when, what,
+            before and after. {ADMIN_SCOPE}""",
+        response="SettingsHistory",
+        errors=(401, 403),
+    ),
+)
+
 # Pages are lenient on purpose: an unknown language shows Bahasa Indonesia, any asset version is served.
 LANG = Parameter(
     "lang", "query", {"type": "string"}, "Language: id (default) or en; anything else shows Bahasa Indonesia"
@@ -771,6 +931,25 @@ CONSOLE_OPERATIONS: tuple[Operation, ...] = (
             Parameter("tracking_id", "path", {"type": "string", "minLength": 1}, "A Tracking ID", required=True),
             LANG,
         ),
+    ),
+    console_page(
+        operation_id="consoleSettings",
+        method="GET",
+        path="/console/settings",
+        summary="The agency console: settings (Pengaturan), for administrators",
+        description="""Officers (invite, move, disable, sign out, reset MFA), categories and agencies of the
+            administrator's scope. The page is the same for everyone; the agency API refuses anyone but an admin.""",
+        content_type="text/html",
+        parameters=(LANG,),
+    ),
+    console_page(
+        operation_id="consoleSettingsHistory",
+        method="GET",
+        path="/console/settings/history",
+        summary="The agency console: the settings history (Riwayat pengaturan)",
+        description="Who changed which setting when, with before and after (GET /agency/admin/history).",
+        content_type="text/html",
+        parameters=(LANG,),
     ),
     _asset("getConsoleScript", "/console/assets/console.js", "ConsoleFunction", "agency", "The console's script"),
     _asset("getConsoleStyle", "/console/assets/console.css", "ConsoleFunction", "agency", "The console's style sheet"),
@@ -1060,6 +1239,7 @@ OPERATIONS: tuple[Operation, ...] = (
     *TRANSPARENCY_OPERATIONS,
     *AGENCY_OPERATIONS,
     *AGENCY_TOOL_OPERATIONS,
+    *ADMIN_OPERATIONS,
     *DISPOSITION_OPERATIONS,
     *WEB_OPERATIONS,
     *CONSOLE_OPERATIONS,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from lapor.config import settings
-from lapor.errors import ConfigurationError
+from lapor.errors import ConfigurationError, FieldProblem
 from lapor.statuses import LEVELS, AgencyLevel
 
 if TYPE_CHECKING:
@@ -49,6 +49,11 @@ class Agency:
     region_code: str | None
     email: str | None = None
     webhook_url: str | None = None
+
+    def stored(self) -> dict[str, Any]:
+        """The agency as the directory's store and file hold it (absent optional fields left out)."""
+        extra = {"email": self.email, "webhook_url": self.webhook_url}
+        return {**self.public(), **{k: v for k, v in extra.items() if v is not None}}
 
     def public(self) -> AgencyOut:
         """What `GET /agencies` shows: no contact address, no webhook."""
@@ -124,6 +129,40 @@ class Directory:
                     frontier.append(agency.id)
         return below
 
+    def agency_problems(self, agency: Agency) -> list[FieldProblem]:
+        """What would be wrong with the directory once `agency` (new, or changed) is put in: its parent unknown,
+        itself or below it (a cycle), or not at a higher level; an agency below it not at a lower level; its
+        webhook URL not allowed. Each problem at its field of the request body."""
+        problems: list[FieldProblem] = []
+        rank = LEVELS.index(agency.level)
+        parent = self.agencies.get(agency.parent_id) if agency.parent_id else None
+        if agency.parent_id and parent is None:
+            problems.append(FieldProblem(("body", "parent_id"), "is not an agency of the directory"))
+        elif parent is not None and (parent.id == agency.id or parent.id in self.descendants(agency.id)):
+            problems.append(FieldProblem(("body", "parent_id"), f"{parent.id} is below {agency.id}: that is a cycle"))
+        elif parent is not None and LEVELS.index(parent.level) >= rank:
+            problems.append(
+                FieldProblem(("body", "parent_id"), f"{parent.id} is at level {parent.level}, not above {agency.level}")
+            )
+        children = sorted(a.id for a in self.agencies.values() if a.parent_id == agency.id and a.id != agency.id)
+        too_high = [c for c in children if LEVELS.index(self.agencies[c].level) <= rank]
+        if too_high:
+            problems.append(FieldProblem(("body", "level"), f"{', '.join(too_high)} below it would not be lower"))
+        if agency.webhook_url is not None:
+            problem = webhook_url_problem(agency.webhook_url, settings().allow_http_webhooks)
+            if problem is not None:
+                problems.append(FieldProblem(("body", "webhook_url"), problem))
+        return problems
+
+    def removal_problems(self, agency_id: str) -> list[str]:
+        """Why an agency cannot be removed from the directory (what still depends on it), or nothing."""
+        children = sorted(a.id for a in self.agencies.values() if a.parent_id == agency_id)
+        categories = sorted(c.code for c in self.categories.values() if c.default_agency_id == agency_id)
+        problems = [f"has agencies below it: {', '.join(children)}"] if children else []
+        if categories:
+            problems.append(f"is the default agency of categories {', '.join(categories)}")
+        return problems
+
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Directory:
         """Build and check a directory (unknown parents, default agencies and levels, and webhook URLs that
@@ -162,3 +201,10 @@ class Directory:
     @classmethod
     def from_file(cls, path: Path) -> Directory:
         return cls.from_data(json.loads(path.read_text(encoding="utf-8")))
+
+    def stored(self) -> dict[str, Any]:
+        """The directory in `infra/directory.json`'s format (what `from_data` reads)."""
+        return {
+            "agencies": [agency.stored() for agency in self.agencies.values()],
+            "categories": [dict(category.public()) for category in self.categories.values()],
+        }

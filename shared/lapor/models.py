@@ -27,7 +27,7 @@ from pydantic import (
 from pydantic.config import JsonDict
 
 from lapor.errors import FieldProblem, ValidationFailed
-from lapor.statuses import Channel, ReportKind
+from lapor.statuses import AgencyLevel, Channel, OfficerRole, ReportKind
 
 # White space exactly as Python's str.strip() and str.isspace() see it, spelled out: `\s` means different
 # things in Python and in the ECMA-262 regexes of JSON Schema, and the schema must say what we accept.
@@ -487,6 +487,58 @@ class PhotoVisibility(Strict):
     public: bool = Field(description="True: the photo is shown on public pages (once the report is verified)")
 
 
+# ---------------------------------------------------------------- the administrators' settings
+
+DirectoryName = Annotated[str, _trim_check(2, 200, SHORT_TEXT_REFUSED), _trim_schema(2, 200, SHORT_TEXT_REFUSED)]
+
+
+class OfficerInvite(Strict):
+    """The body of `POST /agency/admin/officers`: Cognito emails the invitation."""
+
+    email: Email = Field(description="Their work address: it is their sign-in name and receives the invitation")
+    name: PersonName
+    agency_id: Slug = Field(description="An agency of the administrator's scope")
+    role: OfficerRole = Field(description="At most the administrator's own")
+
+
+class OfficerUpdate(Strict):
+    """The body of `PATCH /agency/admin/officers/{officer_id}`: any of the three, at least one."""
+
+    RULES = (
+        Rule(
+            {"anyOf": [{"required": ["agency_id"]}, {"required": ["role"]}, {"required": ["enabled"]}]},
+            None,
+            "give at least one of agency_id, role or enabled",
+        ),
+    )
+
+    agency_id: Slug | None = Field(default=None, description="Move them to this agency of the scope")
+    role: OfficerRole | None = None
+    enabled: bool | None = Field(default=None, description="False: they can no longer sign in or use a token")
+
+
+class AgencyInput(Strict):
+    """The body of `PUT /agency/admin/agencies/{agency_id}`: the whole agency."""
+
+    name: DirectoryName
+    parent_id: Slug | None = Field(default=None, description="The agency above (the escalation path); absent: the top")
+    level: AgencyLevel = Field(description="Below its parent's level")
+    region_code: Annotated[str, Field(pattern=r"^[0-9]{2}(\.[0-9]{2}){0,3}$")] | None = Field(
+        default=None, description="Kemendagri region code, e.g. 62.05"
+    )
+    email: Email | None = Field(default=None, description="Where new reports are announced")
+    webhook_url: Annotated[str, Field(min_length=1, max_length=500)] | None = Field(
+        default=None, description="https:// URL receiving signed events (POST)"
+    )
+
+
+class CategoryInput(Strict):
+    """The body of `PUT /agency/admin/categories/{code}`."""
+
+    name: DirectoryName
+    default_agency_id: Slug = Field(description="The agency that receives this category's reports by default")
+
+
 # ---------------------------------------------------------------- Open311 GeoReport v2 (the form's fields)
 
 
@@ -545,6 +597,10 @@ BODIES: dict[str, type[Strict]] = {
         RatingRequest,
         AttachmentRequest,
         PhotoVisibility,
+        OfficerInvite,
+        OfficerUpdate,
+        AgencyInput,
+        CategoryInput,
         Reporter,
     )
 }

@@ -63,7 +63,7 @@ XML_SCHEMA = {
 @cache
 def facts() -> dict[str, object]:
     """The figures the descriptions quote (`${name}`), read from the constants and defaults that enforce them."""
-    from lapor import agency, inbound, nearby, notify, open311, photos, replies, reporter, rights, views
+    from lapor import admin, agency, inbound, nearby, notify, open311, photos, replies, reporter, rights, views
     from lapor.config import Settings
     from lapor.contract import IDEMPOTENCY_KEY_CHARACTERS
     from lapor.http import MAX_BODY_BYTES
@@ -103,6 +103,8 @@ def facts() -> dict[str, object]:
         "nearby_wide_max": nearby.MAX_WIDE,
         "nearby_days": nearby.RECENT_DAYS,
         "nearby_round": nearby.ROUND_M,
+        "history_size": admin.HISTORY_SIZE,
+        "directory_cache_seconds": defaults.directory_cache_seconds,
         "reply_notice_minutes": int(notify.REPLY_NOTICE_QUIET.total_seconds()) // 60,
         "key_length": "{} to {}".format(*IDEMPOTENCY_KEY_CHARACTERS),
         "reopened": REOPEN.to,
@@ -213,6 +215,7 @@ def generate_openapi() -> dict[str, Any]:
             {"name": "citizen", "description": "Public endpoints for reporters, no login"},
             {"name": "directory", "description": "Agencies and categories"},
             {"name": "agency", "description": "The agency inbox and actions (bearer token)"},
+            {"name": "administration", "description": "The regency administrator: officers and the directory"},
             {"name": "operations", "description": "Health and documentation"},
             {"name": "open311", "description": "Open311 GeoReport v2: services are categories, requests reports"},
             {"name": "whatsapp", "description": "The WhatsApp Business Cloud API's webhook (Meta calls it)"},

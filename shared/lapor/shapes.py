@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal, NotRequired
 # pydantic reads typing's TypedDict only from Python 3.12 (Lambda runs 3.12, development may run 3.11).
 from typing_extensions import TypedDict
 
-from lapor.statuses import AgencyLevel, ReportKind, ReportStatus
+from lapor.statuses import AgencyLevel, OfficerRole, ReportKind, ReportStatus
 
 
 class Doc:
@@ -492,3 +492,68 @@ class Open311Filed(TypedDict):
 class Open311Error(TypedDict):
     code: int
     description: str
+
+
+# ---------------------------------------------------------------- the administrators' settings
+
+
+class OfficerAccount(TypedDict):
+    """A user of the agency user pool, as an administrator sees them."""
+
+    id: Annotated[str, Doc("The pool's username for them (a UUID that never changes)")]
+    email: str
+    name: str
+    agency_id: str
+    role: OfficerRole
+    enabled: bool
+    status: Annotated[str, Doc("Cognito's account status: FORCE_CHANGE_PASSWORD until the invitation is taken up")]
+    mfa_enabled: Annotated[bool, Doc("An authenticator app is set up")]
+    created_at: str
+    updated_at: Annotated[
+        str,
+        Doc(
+            "Last change of the account. Cognito reports last sign-ins only with threat protection "
+            "(AdminListUserAuthEvents), which this API does not read"
+        ),
+    ]
+
+
+class OfficerAccounts(TypedDict):
+    items: list[OfficerAccount]
+
+
+class AdminAgency(TypedDict):
+    id: str
+    name: str
+    parent_id: str | None
+    level: AgencyLevel
+    region_code: str | None
+    email: str | None
+    webhook_url: str | None
+    version: Annotated[int, Doc("Send it back in If-Match to change or delete the agency")]
+
+
+class AdminCategory(TypedDict):
+    code: str
+    name: str
+    default_agency_id: str
+    version: Annotated[int, Doc("Send it back in If-Match to change or delete the category")]
+
+
+class AdminDirectory(TypedDict):
+    agencies: list[AdminAgency]
+    categories: list[AdminCategory]
+
+
+class SettingsChange(TypedDict):
+    at: str
+    by: Annotated[str, Doc("The administrator's sign-in name (their work email)")]
+    by_agency_id: str
+    action: str
+    target: Annotated[str, Doc("What changed: agency:<id>, category:<code> or officer:<email>")]
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class SettingsHistory(TypedDict):
+    items: list[SettingsChange]

@@ -13,6 +13,10 @@ ReportStatus = Literal["submitted", "verified", "in_progress", "responded", "clo
 ReportKind = Literal["complaint", "aspiration", "information_request"]
 Channel = Literal["web", "qr", "api", "open311", "whatsapp"]
 AgencyLevel = Literal["national", "province", "regency", "office"]
+# An agency user's role, lowest first: each can do what the one before can, and more (DOMAIN.md, "Roles"): an
+# officer acts for one agency, a dispatcher also for those below it, an admin also manages officers and the directory.
+OfficerRole = Literal["officer", "dispatcher", "admin"]
+ROLES: tuple[OfficerRole, ...] = get_args(OfficerRole)
 LEVELS: tuple[AgencyLevel, ...] = get_args(AgencyLevel)
 STATUSES: tuple[ReportStatus, ...] = get_args(ReportStatus)
 CLOSED: tuple[ReportStatus, ...] = ("closed", "rejected")  # listed as closed; no messages, photos or deadlines

@@ -23,6 +23,11 @@ Reports table (single table):
                                        `expires_at`, epoch seconds, is the table's TTL: AuditRetentionDays)
   pk=OPEN311_KEY, sk=<sha-256 of key>  an Open311 partner's api_key: name, uses, revoked_at
   pk=DIRECTORY#REPLIES#<agency id>, sk=<reply id>   an agency's saved replies (its officers' only)
+  pk=DIRECTORY#ACCESS, sk=<officer sub>  refused_before (epoch seconds): that account's tokens issued at or before
+                                       it are refused (disabled, signed out everywhere, agency or role changed)
+  pk=AUDIT#SETTINGS, sk=<at>#<ns>#<id>   the administrators' audit trail: every attempt (kind=attempt, written
+                                       first) and every change made (kind=change, with before and after), the
+                                       "Riwayat pengaturan" page; a directory item also carries its `version`
   pk=DIRECTORY#OFFICERS, sk=<sub>      an officer who used the agency API: name (work email), agency, role,
                                        seen_at; coordinators assign reports to them (expires_at: gone after
                                        ROSTER_DAYS without a sign-in)
@@ -85,6 +90,7 @@ DIRECTORY_PK = "DIRECTORY"
 AGENCY_PREFIX = "AGENCY#"  # an agency's directory entry, and its inboxes' partitions
 CATEGORY_PREFIX = "CATEGORY#"
 REPLIES_PK = DIRECTORY_PK + "#REPLIES#"
+ACCESS_PK = DIRECTORY_PK + "#ACCESS"
 OFFICERS_PK = DIRECTORY_PK + "#OFFICERS"
 ROSTER_DAYS = 90  # an officer not seen for this long leaves the roster (the table's TTL)
 OUTBOX_PK = "OUTBOX"
@@ -95,6 +101,7 @@ STATS_PK = "STATS"
 ASSIGNEE_PREFIX = "OFFICER#"  # the assigned index's partitions
 GEO_PREFIX = "GEO#"
 AUDIT_PREFIX = "AUDIT#"
+SETTINGS_AUDIT = "SETTINGS"  # the administrators' trail: pk AUDIT#SETTINGS (`lapor audit` shows it like a report's)
 PARTNER_KEY_PK = "OPEN311_KEY"
 DELIVERY_PREFIX = "delivery:"
 WHATSAPP_MESSAGE_PREFIX = "wamid:"
@@ -103,6 +110,21 @@ WHATSAPP_LIMIT_PREFIX = "walimit:"
 WHATSAPP_OPT_OUT_PREFIX = "waoptout:"
 # What a directory read asks for (the template's directory statements allow these attributes only).
 DIRECTORY_ATTRIBUTES = ("pk", "sk", "data")
+VERSIONED_DIRECTORY_ATTRIBUTES = (*DIRECTORY_ATTRIBUTES, "version")  # what the administrators' editor reads
+ACCESS_ATTRIBUTES = ("pk", "sk", "refused_before")  # what every agency request reads of its account
+# What the settings history page reads of the administrators' trail (never an attempt's other details).
+SETTINGS_TRAIL_ATTRIBUTES = (
+    "pk",
+    "sk",
+    "at",
+    "kind",
+    "officer_username",
+    "officer_agency_id",
+    "action",
+    "target",
+    "before",
+    "after",
+)
 MAX_PAGE = 1000  # items per page of a public listing (DynamoDB also stops a page at 1 MB)
 # What the Open311 public indexes project (template.yaml says the same) and what Open311 reads ask for.
 OPEN311_ATTRIBUTES = (
@@ -454,6 +476,83 @@ def write_directory(data: Mapping[str, Any]) -> int:
     return len(puts)
 
 
+def directory_entries() -> list[dict[str, Any]]:
+    """Every agency and category as stored, each with its `kind` (agency, category), `data` and `version` (1 for
+    an entry seeded and never edited since)."""
+    entries = []
+    for item in _partition(DIRECTORY_PK, **_projection(VERSIONED_DIRECTORY_ATTRIBUTES)):
+        kind = "agency" if item["sk"].startswith(AGENCY_PREFIX) else "category"
+        entries.append({"kind": kind, "data": item.get("data") or {}, "version": int(item.get("version", 1))})
+    return entries
+
+
+def change_directory(
+    kind: str, key: str, data: Mapping[str, Any] | None, version: int | None, entry: Mapping[str, Any]
+) -> bool:
+    """Create (`version` None), replace or delete (`data` None) one agency or category, if it is still at
+    `version`, together with its `entry` in the settings trail (one transaction); False when another change came
+    first (or, for a create, the id is taken)."""
+    sk = (AGENCY_PREFIX if kind == "agency" else CATEGORY_PREFIX) + key
+    table = settings().reports_table
+    target: dict[str, Any] = {"TableName": table}
+    values: dict[str, Any] = {}
+    if version is None:
+        target["ConditionExpression"] = "attribute_not_exists(pk)"
+    else:
+        # An entry written by `lapor seed` has no version yet: it counts as 1.
+        unversioned = " OR attribute_not_exists(version)" if version == 1 else ""
+        target["ConditionExpression"] = f"attribute_exists(pk) AND (version = :v{unversioned})"
+        values[":v"] = {"N": str(version)}
+    if values:
+        target["ExpressionAttributeValues"] = values
+    if data is None:
+        operation = {"Delete": {**target, "Key": {"pk": {"S": DIRECTORY_PK}, "sk": {"S": sk}}}}
+    else:
+        item = {"pk": DIRECTORY_PK, "sk": sk, "data": dict(data), "version": (version or 0) + 1}
+        operation = {"Put": {**target, "Item": to_item(item)}}
+    trail = {"Put": {"TableName": table, "Item": to_item(_audit_item(SETTINGS_AUDIT, entry["at"], entry))}}
+    ddb = client("dynamodb")
+    try:
+        ddb.transact_write_items(TransactItems=[operation, trail])
+    except ddb.exceptions.TransactionCanceledException:
+        return False
+    return True
+
+
+def tokens_refused_before(officer_sub: str) -> int | None:
+    """Epoch seconds at or before which this account's tokens are refused, or None (a strongly consistent read:
+    the request right after a disable must see it)."""
+    found = (
+        client("dynamodb")
+        .get_item(
+            TableName=settings().reports_table,
+            Key={"pk": {"S": ACCESS_PK}, "sk": {"S": officer_sub}},
+            ConsistentRead=True,
+            **_projection(ACCESS_ATTRIBUTES),
+        )
+        .get("Item")
+    )
+    return int(from_item(found)["refused_before"]) if found else None
+
+
+def refuse_tokens_before(officer_sub: str, epoch_seconds: int) -> None:
+    """Refuse every token of this account issued at or before `epoch_seconds`."""
+    item = {"pk": ACCESS_PK, "sk": officer_sub, "refused_before": epoch_seconds}
+    client("dynamodb").put_item(TableName=settings().reports_table, Item=to_item(item))
+
+
+def settings_trail(limit: int) -> list[dict[str, Any]]:
+    """The newest `limit` entries of the administrators' trail, newest first."""
+    return list(
+        _partition(
+            AUDIT_PREFIX + SETTINGS_AUDIT,
+            max_items=limit,
+            ScanIndexForward=False,
+            **_projection(SETTINGS_TRAIL_ATTRIBUTES),
+        )
+    )
+
+
 # ---------------------------------------------------------------- saved replies
 
 
@@ -530,6 +629,19 @@ def rostered_officer(officer_sub: str) -> dict[str, Any] | None:
     )
     item = result.get("Item")
     return from_item(item) if item else None
+
+
+def move_rostered_officer(officer_sub: str, agency_id: str, role: str) -> bool:
+    """An administrator moved an officer: their roster entry (if they have one) follows at once, so no one
+    assigns by their former agency or role until they sign in again; False when they are not in the roster."""
+    return _unless_refused(
+        "update_item",
+        Key={"pk": {"S": OFFICERS_PK}, "sk": {"S": officer_sub}},
+        UpdateExpression="SET agency_id = :agency, #role = :role",
+        ConditionExpression="attribute_exists(pk)",
+        ExpressionAttributeNames={"#role": "role"},
+        ExpressionAttributeValues={":agency": {"S": agency_id}, ":role": {"S": role}},
+    )
 
 
 # ---------------------------------------------------------------- reports
@@ -1164,15 +1276,21 @@ def claim_reply_notice(tracking_id: str, event_id: str, at: str, quiet_since: st
     )
 
 
-def append_audit(tracking_id: str, at: str, entry: Mapping[str, Any]) -> None:
-    """Add one entry to a report's audit trail (its own partition: no view of the report ever reads it)."""
+def _audit_item(tracking_id: str, at: str, entry: Mapping[str, Any]) -> dict[str, Any]:
     # Nanoseconds order entries within a second; the random tail keeps two containers' entries apart.
     sk = f"{at}#{time.time_ns():020d}#{uuid.uuid4().hex[:12]}"
     # The table's TTL deletes it once AuditRetentionDays have passed.
     expires_at = int(from_store(at).timestamp()) + settings().audit_retention_days * 86400
-    item = {"pk": f"{AUDIT_PREFIX}{tracking_id}", "sk": sk, "at": at, **entry, "expires_at": expires_at}
+    return {"pk": f"{AUDIT_PREFIX}{tracking_id}", "sk": sk, "at": at, **entry, "expires_at": expires_at}
+
+
+def append_audit(tracking_id: str, at: str, entry: Mapping[str, Any]) -> None:
+    """Add one entry to a report's audit trail (its own partition: no view of the report ever reads it), or to
+    the administrators' (`SETTINGS_AUDIT`)."""
     client("dynamodb").put_item(
-        TableName=settings().reports_table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"
+        TableName=settings().reports_table,
+        Item=to_item(_audit_item(tracking_id, at, entry)),
+        ConditionExpression="attribute_not_exists(pk)",
     )
 
 

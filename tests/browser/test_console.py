@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from lapor_local.devtoken import dev_token_secret, mint_dev_token
+from lapor_local.seed import LOCAL_OFFICERS
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests import photos
@@ -30,6 +31,8 @@ DPUPR = "dpupr-barito-utara"
 DPUPR_NAME = "Dinas Pekerjaan Umum dan Penataan Ruang Kabupaten Barito Utara"
 DINKES = "dinkes-barito-utara"
 DINKES_NAME = "Dinas Kesehatan Kabupaten Barito Utara"
+# The Dinkes officer of the local pool (lapor_local.seed): the name an assignment shows.
+DINKES_OFFICER = next(o[0] for o in LOCAL_OFFICERS if o[2:] == ("dinkes-barito-utara", "officer"))
 DISDUKCAPIL = "disdukcapil-barito-utara"
 PEMKAB = "pemkab-barito-utara"
 TITLE = "Jalan berlubang di depan SDN 1 Muara Teweh"
@@ -74,13 +77,21 @@ def new_person(browser: Browser) -> Iterator[Callable[[], Page]]:
         context.close()
 
 
-def sign_in(page: Page, stack: RunningStack, agency: str, role: str = "officer", path: str = "/console") -> None:
-    """What an officer does on `make run`: open the console, sign in, choose agency and role."""
+def pool_option(agency: str, role: str = "officer") -> str:
+    """The local sign-in page's entry for the seeded user of `agency` with `role`."""
+    email, name, _, _ = next(o for o in LOCAL_OFFICERS if o[2:] == (agency, role))
+    return f"{name} — {email} ({agency}, {role})"
+
+
+def sign_in(
+    page: Page, stack: RunningStack, agency: str, role: str = "officer", path: str = "/console", user: str | None = None
+) -> None:
+    """What an officer does on `make run`: open the console, sign in, choose themselves among the pool's users
+    (the seeded user of `agency` and `role`, or the entry `user`)."""
     page.goto(stack.api_url + path)
     page.get_by_role("button", name="Masuk").click()
     expect(page).to_have_url(re.compile(r"/local-auth/oauth2/authorize\?"))
-    page.get_by_label("Agency").select_option(agency)
-    page.get_by_label(role).check()
+    page.get_by_label("Officer").select_option(label=user or pool_option(agency, role))
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("#sign-out")).to_be_visible()
 
@@ -276,7 +287,7 @@ def test_an_officer_of_another_agency_is_told_the_report_is_not_theirs(
     assert refused.value.code == 403
 
     other = new_person()
-    sign_in(other, local_stack, DISDUKCAPIL, path=f"/console/reports/{tracking_id}")
+    sign_in(other, local_stack, DINKES, path=f"/console/reports/{tracking_id}")
     expect(other.locator("#report-body")).to_have_text(
         "Laporan ini bukan milik Anda: instansi lain yang bertanggung jawab."
     )
@@ -322,9 +333,9 @@ def test_the_console_and_statistik_are_light_load_nothing_from_elsewhere_and_pas
     console_files = transferred(("document", "script", "stylesheet"))
     assert_accessible(page, "console sign-in")
     page.get_by_role("button", name="Masuk").click()
-    expect(page.get_by_label("Agency")).to_be_visible()
+    expect(page.get_by_label("Officer")).to_be_visible()
     assert_accessible(page, "local sign-in page")
-    page.get_by_label("Agency").select_option(DPUPR)
+    page.get_by_label("Officer").select_option(label=pool_option(DPUPR))
     responses.clear()
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("#list li").first).to_be_visible()
@@ -481,14 +492,12 @@ def test_a_coordinator_disposes_in_bulk_at_a_desk_and_an_office_returns_a_report
     expect(result).to_contain_text("2 berhasil, 0 tidak dilakukan.")
     row = table.locator("tbody tr").filter(has_text=first)
     expect(row).to_contain_text(DINKES_NAME)
-    expect(row).to_contain_text("officer@dinkes-barito-utara.lapor.local")
+    expect(row).to_contain_text(DINKES_OFFICER)
 
     # On a phone the same inbox is the list, with the assignee on each card.
     coordinator.set_viewport_size(VIEWPORT)
     expect(coordinator.locator("#table-wrap")).to_be_hidden()
-    expect(coordinator.locator("#list li").filter(has_text=first)).to_contain_text(
-        "Petugas: officer@dinkes-barito-utara.lapor.local"
-    )
+    expect(coordinator.locator("#list li").filter(has_text=first)).to_contain_text(f"Petugas: {DINKES_OFFICER}")
     expect(coordinator.locator("#bulk")).to_be_hidden()
     assert_accessible(coordinator, "a coordinator's inbox as a list on a phone")
 

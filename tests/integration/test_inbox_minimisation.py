@@ -49,17 +49,18 @@ def test_inbox_pages_make_no_kms_call_and_carry_no_reporter(api: Api, aws_calls:
     api.act(DPUPR, ids[0], action="verify", message="Untuk pelapor saja.", private=True)
     recorded = [len(trail(tid)) for tid in ids]
     # An officer's first inbox page puts them in the roster coordinators assign from (one PutItem of their
-    # sub, name, agency and role); the pages after it read only.
+    # sub, name, agency and role); the pages after it read only (GetItem: the account's refusal, lapor.admin).
     for who in (DPUPR, DISPATCHER):
         del aws_calls[:]
         assert api.agency(who, "GET", "/agency/reports")[0] == 200
-        assert sorted({call[1] for call in aws_calls}) == ["PutItem", "Query"]
+        assert sorted({call[1] for call in aws_calls}) == ["GetItem", "PutItem", "Query"]
     for who, query in ((DPUPR, None), (DPUPR, {"status": "submitted"}), (DISPATCHER, {"limit": "2"})):
         del aws_calls[:]
         status, page, _ = api.agency(who, "GET", "/agency/reports", query=query)
         assert status == 200 and page["items"]
         assert [call for call in aws_calls if call[0] == "kms"] == []
-        assert {call[1] for call in aws_calls} <= {"Query"}  # and no audit entry written
+        # Reads only (GetItem: the account's refusal, lapor.admin): no audit entry written
+        assert {call[1] for call in aws_calls} <= {"Query", "GetItem"}
         body = json.dumps(page)
         assert all("reporter" not in item and "timeline" not in item for item in page["items"])
         assert not any(value in body for value in REPORTER.values())

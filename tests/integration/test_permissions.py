@@ -33,6 +33,7 @@ from tests.integration.conftest import REGION, Api, Aws, claims
 
 DPUPR = claims("dpupr-barito-utara")
 DISPATCHER = claims("dpupr-barito-utara", role="dispatcher")
+ADMIN = claims("pemkab-barito-utara", role="admin")
 COORDINATOR = {**claims("pemkab-barito-utara", role="dispatcher"), "sub": "coordinator-1"}
 
 
@@ -451,6 +452,46 @@ def drive_every_function(aws: Aws, recorder: Recorder, lambda_context: Any, tmp_
     assert status == 200
     while api.deliver_events()["records"]:
         pass
+
+    # The regency's administrator: officers in the pool (invite, list, move, disable, sign out, reset MFA), the
+    # directory (an agency created, changed and removed, a category created and removed) and the history.
+    os.environ["USER_POOL_ID"] = aws.resolver.ref("AgencyUserPool")
+    from lapor import config
+
+    config.settings.cache_clear()
+
+    def admin(method: str, resource: str, expected: int, **kwargs: Any) -> Any:
+        status, found, _ = api.call("agency_admin", method, resource, claims=ADMIN, **kwargs)
+        assert status == expected, found
+        return found
+
+    officer = {
+        "email": "baru@example.org",
+        "name": "Petugas Baru",
+        "agency_id": "dinkes-barito-utara",
+        "role": "officer",
+    }
+    one = {"officer_id": admin("POST", "/agency/admin/officers", 201, body=officer)["id"]}
+    admin("GET", "/agency/admin/officers", 200)
+    moved = {"agency_id": "dpupr-barito-utara", "role": "dispatcher"}
+    admin("PATCH", "/agency/admin/officers/{officer_id}", 200, path_params=one, body=moved)
+    admin("PATCH", "/agency/admin/officers/{officer_id}", 200, path_params=one, body={"enabled": False})
+    admin("PATCH", "/agency/admin/officers/{officer_id}", 200, path_params=one, body={"enabled": True})
+    admin("POST", "/agency/admin/officers/{officer_id}/sign-out", 200, path_params=one)
+    admin("POST", "/agency/admin/officers/{officer_id}/reset-mfa", 200, path_params=one)
+    office = {"agency_id": "bappeda-barito-utara"}
+    body = {"name": "Bappeda", "parent_id": "pemkab-barito-utara", "level": "office"}
+    admin("PUT", "/agency/admin/agencies/{agency_id}", 200, path_params=office, body=body)
+    admin("PUT", "/agency/admin/agencies/{agency_id}", 200, path_params=office, body=body, headers={"If-Match": "1"})
+    admin("DELETE", "/agency/admin/agencies/{agency_id}", 204, path_params=office)
+    category = {"code": "air-bersih"}
+    body = {"name": "Air Bersih", "default_agency_id": "dpupr-barito-utara"}
+    admin("PUT", "/agency/admin/categories/{code}", 200, path_params=category, body=body)
+    admin("DELETE", "/agency/admin/categories/{code}", 204, path_params=category)
+    admin("GET", "/agency/admin/directory", 200)
+    admin("GET", "/agency/admin/history", 200)
+    del os.environ["USER_POOL_ID"]  # the rest of the scenario (and the session) has no pool
+    config.settings.cache_clear()
 
     # The confidential report (with its photos and private messages) is answered and closed.
     assert api.act(DPUPR, tid, action="respond", message="Sudah ditambal.")[0] == 200

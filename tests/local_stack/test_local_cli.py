@@ -98,7 +98,7 @@ def test_dev_token_prints_a_token_with_the_agency_claims(
 
 def test_dev_token_refuses_an_unknown_role(tmp_path: Path) -> None:
     with pytest.raises(SystemExit):
-        main(["dev-token", "--root", str(tmp_path), "--agency", "x", "--role", "admin"])
+        main(["dev-token", "--root", str(tmp_path), "--agency", "x", "--role", "superuser"])
 
 
 def test_seed_writes_the_directory_into_the_given_table(
@@ -132,6 +132,7 @@ def test_python_dash_m_lapor_local_lists_the_subcommands() -> None:
         "run",
         "dev-token",
         "seed",
+        "directory",
         "escalate",
         "retention",
         "poster",

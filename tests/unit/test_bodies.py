@@ -23,6 +23,22 @@ from tests.events import valid_submission
 EXAMPLES: dict[str, dict[str, Any]] = {
     "AgencyAction": {"action": "respond", "message": "Sudah kami perbaiki."},
     "AgencyBulkAction": {"action": "transfer", "tracking_ids": ["LPR-7KQ2-M9XD-3FHW"], "agency_id": "dinas-pu"},
+    "AgencyInput": {
+        "name": "Bappeda",
+        "parent_id": "pemkab-barito-utara",
+        "level": "office",
+        "region_code": "62.05",
+        "email": "bappeda@example.org",
+        "webhook_url": "https://bappeda.example.org/lapor",
+    },
+    "CategoryInput": {"name": "Air Bersih", "default_agency_id": "dpupr-barito-utara"},
+    "OfficerInvite": {
+        "email": "petugas@example.org",
+        "name": "Petugas Baru",
+        "agency_id": "dpupr-barito-utara",
+        "role": "officer",
+    },
+    "OfficerUpdate": {"enabled": False},
     "AttachmentRequest": {"content_type": "image/png"},
     "PhotoVisibility": {"public": True},
     "RatingRequest": {"score": 5, "comment": "Cepat"},
@@ -147,6 +163,8 @@ CHOICES: dict[str, tuple[Any, ...]] = {
     "message": (None, "Sudah kami perbaiki."),
     "agency_id": (None, "dinas-pu"),
     "due_at": (None, "2026-12-01T17:00:00+07:00"),
+    "role": (None, "dispatcher"),
+    "enabled": (None, False),
     "assignee_sub": (None, "5d2e7c41-officer"),
     "duplicate_of": (None, "LPR-7KQ2-M9XD-3FHW"),
 }
@@ -165,6 +183,7 @@ RULED: dict[type[Strict], tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         ("action", "message", "agency_id", "due_at", "assignee_sub", "duplicate_of"),
     ),
     models.AgencyBulkAction: ("AgencyBulkAction", (), ("action", "message", "agency_id", "assignee_sub")),
+    models.OfficerUpdate: ("OfficerUpdate", (), ("agency_id", "role", "enabled")),
 }
 
 

@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from types import ModuleType
 from typing import Any, get_args
@@ -19,6 +20,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from lapor import models, shapes
 from lapor.config import settings
+from lapor.userpool import PoolUser
 from lapor_local.devtoken import verify_dev_token
 from lapor_local.signin import LocalSignIn
 from lapor_local.template import load_template
@@ -123,10 +125,25 @@ def pkce() -> tuple[str, str]:
     return verifier, challenge
 
 
+def pool_user(username: str, agency_id: str, role: str, enabled: bool = True) -> PoolUser:
+    now = datetime.now(UTC)
+    email = f"{username}@example.org"
+    return PoolUser(
+        username, f"sub-{username}", email, username.title(), agency_id, role, enabled, "CONFIRMED", now, now
+    )
+
+
+# The local pool: a DPUPR officer, the regency's coordinator and a disabled account.
+USERS = [
+    pool_user("petugas", "dpupr-barito-utara", "officer"),
+    pool_user("koordinator", "pemkab-barito-utara", "dispatcher"),
+    pool_user("pensiun", "dpupr-barito-utara", "officer", enabled=False),
+]
+
+
 @pytest.fixture
 def local_sign_in() -> LocalSignIn:
-    agencies = [("dpupr-barito-utara", "Dinas PUPR"), ("pemkab-barito-utara", "Pemkab")]
-    return LocalSignIn(lambda: SECRET, lambda: agencies, lambda: "client-abc")
+    return LocalSignIn(lambda: SECRET, lambda: USERS, lambda: "client-abc")
 
 
 def authorize_query(challenge: str, **changes: str) -> dict[str, str]:
@@ -146,10 +163,13 @@ def test_the_local_sign_in_is_the_authorization_code_flow_with_pkce(local_sign_i
     query = authorize_query(challenge)
     status, _, page = local_sign_in.handle("GET", "/local-auth/oauth2/authorize", urlencode(query), b"")
     assert status == 200
-    assert b'<option value="dpupr-barito-utara">Dinas PUPR</option>' in page
-    assert b'value="officer" checked' in page and b'value="dispatcher"' in page
+    # The pool's enabled users, each with their agency and role (a disabled one cannot sign in, as on Cognito)
+    assert b'<option value="petugas">Petugas \xe2\x80\x94 petugas@example.org (dpupr-barito-utara, officer)' in page
+    assert b'value="koordinator"' in page and b'value="pensiun"' not in page
+    refused = urlencode({**query, "username": "pensiun"}).encode()
+    assert local_sign_in.handle("POST", "/local-auth/oauth2/authorize", "", refused)[0] == 400
 
-    form = urlencode({**query, "agency_id": "pemkab-barito-utara", "role": "dispatcher"}).encode()
+    form = urlencode({**query, "username": "koordinator"}).encode()
     status, headers, _ = local_sign_in.handle("POST", "/local-auth/oauth2/authorize", "", form)
     location = urlsplit(dict(headers)["Location"])
     assert status == 302 and f"{location.scheme}://{location.netloc}{location.path}" == CONSOLE
@@ -170,13 +190,14 @@ def test_the_local_sign_in_is_the_authorization_code_flow_with_pkce(local_sign_i
     assert status == 200
     claims = verify_dev_token(SECRET, json.loads(body)["id_token"])
     assert (claims["custom:agency_id"], claims["custom:role"]) == ("pemkab-barito-utara", "dispatcher")
+    assert (claims["sub"], claims["email"]) == ("sub-koordinator", "koordinator@example.org")
 
 
 def signed_in(local_sign_in: LocalSignIn) -> dict[str, Any]:
     """The token endpoint's answer to a console that just signed in as a dispatcher."""
     verifier, challenge = pkce()
     query = authorize_query(challenge)
-    form = urlencode({**query, "agency_id": "pemkab-barito-utara", "role": "dispatcher"}).encode()
+    form = urlencode({**query, "username": "koordinator"}).encode()
     _, headers, _ = local_sign_in.handle("POST", "/local-auth/oauth2/authorize", "", form)
     code = parse_qs(urlsplit(dict(headers)["Location"]).query)["code"][0]
     exchange = {"grant_type": "authorization_code", "client_id": "client-abc", "redirect_uri": CONSOLE}
@@ -211,9 +232,24 @@ def test_the_id_token_lasts_an_hour_and_the_refresh_token_renews_it_for_the_same
     )
     assert refresh(tokens["refresh_token"], client="other") == (400, {"error": "invalid_grant"})
     assert refresh("made-up") == (400, {"error": "invalid_grant"})
+    # A global sign-out (lapor.store.tokens_refused_before) or a disable ends the refresh token, as on Cognito.
+    ended = LocalSignIn(lambda: SECRET, lambda: USERS, lambda: "client-abc", refused_before=lambda sub: 2**40)
+    tokens_then = signed_in(ended)
+    assert refresh_with(ended, tokens_then["refresh_token"]) == (400, {"error": "invalid_grant"})
+    pool = list(USERS)
+    changing = LocalSignIn(lambda: SECRET, lambda: pool, lambda: "client-abc")
+    tokens_then = signed_in(changing)
+    pool[1] = pool_user("koordinator", "pemkab-barito-utara", "dispatcher", enabled=False)
+    assert refresh_with(changing, tokens_then["refresh_token"]) == (400, {"error": "invalid_grant"})
     later = signin.time.time() + 12 * 3600 + 1  # past the refresh token's twelve hours
     monkeypatch.setattr(signin.time, "time", lambda: later)
     assert refresh(tokens["refresh_token"]) == (400, {"error": "invalid_grant"})
+
+
+def refresh_with(sign_in: LocalSignIn, token: str) -> tuple[int, dict[str, Any]]:
+    form = urlencode({"grant_type": "refresh_token", "client_id": "client-abc", "refresh_token": token}).encode()
+    status, _, answer = sign_in.handle("POST", "/local-auth/oauth2/token", "", form)
+    return status, json.loads(answer)
 
 
 def test_the_local_token_lifetimes_are_the_templates() -> None:

@@ -635,6 +635,10 @@ def reading_lists() -> dict[tuple[str, str], tuple[str, ...]]:
         ("AgencyReportsFunction", "ReadAssignedReports"): store.INBOX_ATTRIBUTES,
         ("AgencyReportsFunction", "ReadOfficersRoster"): store.ROSTER_ATTRIBUTES,
         ("AgencyReportsFunction", "ReadNearbyReports"): store.NEARBY_READ,
+        ("AgencyReportsFunction", "ReadAccountRefusals"): store.ACCESS_ATTRIBUTES,
+        ("AgencyAdminFunction", "ReadAccountRefusals"): store.ACCESS_ATTRIBUTES,
+        ("AgencyAdminFunction", "ReadSettingsTrail"): store.SETTINGS_TRAIL_ATTRIBUTES,
+        ("AgencyAdminFunction", "OpenReportsOfAnAgency"): store.INBOX_ATTRIBUTES,
         ("ReporterAccessFunction", "ReadReport"): store.REPORTER_ATTRIBUTES,
         ("ReporterAccessFunction", "ReadReportWithTimeline"): _with_messages(view),
         ("ReporterAccessFunction", "ExportReport"): store.EXPORT_ATTRIBUTES,
@@ -725,18 +729,20 @@ def test_writes_never_answer_with_more_than_they_changed() -> None:
 
 
 def test_directory_reads_ask_for_what_the_policies_allow() -> None:
-    from lapor.store import DIRECTORY_ATTRIBUTES
+    from lapor.store import DIRECTORY_ATTRIBUTES, VERSIONED_DIRECTORY_ATTRIBUTES
 
     reads = [
         (logical_id, s)
         for logical_id, s in dynamodb_statements()
-        if ("ForAllValues:StringEquals", ["DIRECTORY"]) in leading_keys(s)
+        if ("ForAllValues:StringEquals", ["DIRECTORY"]) in leading_keys(s) and "dynamodb:Query" in s["Action"]
     ]
-    assert len(reads) == 10  # the WhatsApp conversation lists the categories
+    assert len(reads) == 11  # the WhatsApp conversation lists the categories, the administrator edits them
     for logical_id, statement in reads:
         assert statement["Action"] == ["dynamodb:Query"], logical_id
         condition = statement["Condition"]
-        assert condition["ForAllValues:StringEquals"]["dynamodb:Attributes"] == list(DIRECTORY_ATTRIBUTES)
+        # Only the administrators' editor reads the entries' versions (for If-Match).
+        expected = VERSIONED_DIRECTORY_ATTRIBUTES if logical_id == "AgencyAdminFunction" else DIRECTORY_ATTRIBUTES
+        assert condition["ForAllValues:StringEquals"]["dynamodb:Attributes"] == list(expected)
         assert condition["StringEqualsIfExists"]["dynamodb:Select"] == "SPECIFIC_ATTRIBUTES"
 
 
@@ -1010,7 +1016,9 @@ def test_only_the_retention_function_may_delete_report_items_and_confidential_ph
         for statement in statements(logical_id):
             granted = [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
             if "dynamodb:DeleteItem" in granted and statement["Resource"] == table:
-                keys = statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+                condition = statement["Condition"]
+                found = condition.get("ForAllValues:StringLike") or condition["ForAllValues:StringEquals"]
+                keys = found["dynamodb:LeadingKeys"]
                 assert not [k for k in keys if k.startswith("REPORT#")], logical_id
         assert not [r for r in s3_resources(logical_id, "s3:DeleteObject") if "confidential-photos/" in r], logical_id
 

@@ -52,9 +52,9 @@
     return node;
   }
 
-  function notice(key, vars) {
-    $("notice").textContent = key ? t(key, vars) : "";
-    $("notice").hidden = !key;
+  function notice(key, vars, text) {
+    $("notice").textContent = key ? t(key, vars) : text || "";
+    $("notice").hidden = !key && !text;
   }
 
   const ZONES = { "+07:00": "WIB", "+08:00": "WITA", "+09:00": "WIT" };
@@ -241,7 +241,7 @@
   }
 
   function showSignIn(key) {
-    for (const id of ["inbox", "report"]) $(id).hidden = true;
+    for (const id of ["inbox", "report", "settings", "history"]) if ($(id)) $(id).hidden = true;
     $("signin").hidden = false;
     $("sign-out").hidden = true;
     $("who").textContent = "";
@@ -799,6 +799,189 @@
     await loadReport();
   }
 
+  // ---------------------------------------------------------------- settings (admins only; the API decides)
+
+  const ROLES = ["officer", "dispatcher", "admin"];
+  const LEVELS = ["national", "province", "regency", "office"];
+  const admin = { directory: { agencies: [], categories: [] }, me: null };
+
+  function formError(id, key, data, status) {
+    const error = $(id);
+    const problems = data && data.errors ? data.errors.map((e) => `${e.loc[e.loc.length - 1]}: ${e.msg}`).join("; ") : "";
+    error.textContent = key ? t(key) : problems || (data && data.detail) || t(failure(status));
+    error.hidden = false;
+  }
+
+  async function loadAdminDirectory() {
+    const { status, data } = await api("GET", "agency/admin/directory");
+    if (status !== 200) return status;
+    admin.directory = data;
+    const agencies = data.agencies.map((a) => [a.id, a.name]);
+    options($("invite-agency"), agencies, admin.me.agency);
+    options($("category-agency"), agencies, agencies.length ? agencies[agencies.length - 1][0] : "");
+    options($("agency-parent"), agencies, admin.me.agency);
+    options($("invite-role"), ROLES.map((r) => [r, t(`role.${r}`)]), "officer");
+    options($("agency-level"), LEVELS.map((l) => [l, t(`level.${l}`)]), "office");
+    $("category-list").replaceChildren(
+      ...data.categories.map((c) => h("li", {}, h("span", { class: "title" }, c.name), " ", h("span", { class: "meta mono" }, c.code), h("p", { class: "meta" }, agencyName(c.default_agency_id)))),
+    );
+    $("agency-list").replaceChildren(
+      ...data.agencies.map((a) => {
+        const edit = h("button", { type: "button", class: "link" }, t("agencies.edit", { name: a.name }));
+        edit.addEventListener("click", () => editAgency(a));
+        const facts = [t(`level.${a.level}`), a.email, a.webhook_url].filter(Boolean).join(" · ");
+        return h("li", {}, h("span", { class: "title" }, a.name), " ", h("span", { class: "meta mono" }, a.id), h("p", { class: "meta" }, facts), edit);
+      }),
+    );
+    return status;
+  }
+
+  function editAgency(agency) {
+    $("agency-form-heading").textContent = t("agencies.edit_heading", { name: agency.name });
+    $("agency-version").value = String(agency.version);
+    $("agency-id").value = agency.id;
+    $("agency-id").readOnly = true;
+    $("agency-name").value = agency.name;
+    options($("agency-parent"), admin.directory.agencies.filter((a) => a.id !== agency.id).map((a) => [a.id, a.name]), agency.parent_id || "");
+    $("agency-level").value = agency.level;
+    $("agency-email").value = agency.email || "";
+    $("agency-webhook").value = agency.webhook_url || "";
+    $("agency-name").focus();
+  }
+
+  function officerCard(officer) {
+    const state = [t(`role.${officer.role}`), agencyName(officer.agency_id), t(officer.enabled ? "officers.enabled" : "officers.disabled"), t(officer.mfa_enabled ? "officers.mfa_on" : "officers.mfa_off")];
+    const change = (body) => officerChange(officer, "PATCH", "", body);
+    const toggle = h("button", { type: "button", class: "secondary" }, t(officer.enabled ? "officers.disable" : "officers.enable", { email: officer.email }));
+    toggle.addEventListener("click", () => change({ enabled: !officer.enabled }));
+    const signOutAll = h("button", { type: "button", class: "secondary" }, t("officers.sign_out", { email: officer.email }));
+    signOutAll.addEventListener("click", () => officerChange(officer, "POST", "/sign-out"));
+    const resetMfa = h("button", { type: "button", class: "secondary" }, t("officers.reset_mfa", { email: officer.email }));
+    resetMfa.addEventListener("click", () => officerChange(officer, "POST", "/reset-mfa"));
+    const id = officer.id.replace(/[^A-Za-z0-9-]/g, "");
+    const agency = h("select", { id: `o-${id}-agency` });
+    options(agency, admin.directory.agencies.map((a) => [a.id, a.name]), officer.agency_id);
+    const role = h("select", { id: `o-${id}-role` });
+    options(role, ROLES.map((r) => [r, t(`role.${r}`)]), officer.role);
+    const save = h("button", { type: "submit", class: "primary" }, t("officers.save"));
+    const move = h("form", { class: "panel" },
+      h("label", { for: agency.id }, t("officers.agency")), agency, h("label", { for: role.id }, t("officers.role")), role, save);
+    move.addEventListener("submit", (event) => {
+      event.preventDefault();
+      change({ agency_id: agency.value, role: role.value });
+    });
+    const details = h("details", {}, h("summary", {}, t("officers.move", { email: officer.email })), move);
+    return h("li", { class: "card" }, h("p", { class: "title" }, officer.name || officer.email), h("p", { class: "mono" }, officer.email),
+      h("p", { class: "meta" }, state.join(" · ")), details, h("div", { class: "buttons" }, toggle, signOutAll, resetMfa));
+  }
+
+  async function officerChange(officer, method, suffix, body) {
+    const { status, data } = await api(method, `agency/admin/officers/${encodeURIComponent(officer.id)}${suffix}`, body);
+    if (status === 200) notice("officers.done", { email: officer.email });
+    else if (status === 409) notice(null, null, (data && data.detail) || t("settings.conflict"));
+    else notice(failure(status));
+    await loadOfficers();
+  }
+
+  async function loadOfficers() {
+    const { status, data } = await api("GET", "agency/admin/officers");
+    if (status === 200) $("officer-list").replaceChildren(...data.items.map(officerCard));
+  }
+
+  async function invite(event) {
+    event.preventDefault();
+    $("invite-error").hidden = true;
+    const body = { name: $("invite-name").value.trim(), email: $("invite-email").value.trim(), agency_id: $("invite-agency").value, role: $("invite-role").value };
+    if (!body.name || !body.email) return formError("invite-error", "officers.required");
+    const { status, data } = await api("POST", "agency/admin/officers", body);
+    if (status !== 201) return formError("invite-error", null, data, status);
+    $("invite-form").reset();
+    notice("officers.invited", { email: data.email });
+    await loadOfficers();
+  }
+
+  async function saveCategory(event) {
+    event.preventDefault();
+    $("category-error").hidden = true;
+    const code = $("category-code").value.trim();
+    const body = { name: $("category-name").value.trim(), default_agency_id: $("category-agency").value };
+    if (!code || !body.name) return formError("category-error", "categories.required");
+    const existing = admin.directory.categories.find((c) => c.code === code);
+    const headers = existing ? { "If-Match": `"${existing.version}"` } : {};
+    const { status, data } = await api("PUT", `agency/admin/categories/${encodeURIComponent(code)}`, body, headers);
+    if (status === 409) await loadAdminDirectory();
+    if (status !== 200) return formError("category-error", status === 409 ? "settings.conflict" : null, data, status);
+    $("category-form").reset();
+    notice("categories.saved", { name: body.name });
+    await loadAdminDirectory();
+  }
+
+  async function saveAgency(event) {
+    event.preventDefault();
+    $("agency-error").hidden = true;
+    const id = $("agency-id").value.trim();
+    const body = { name: $("agency-name").value.trim(), parent_id: $("agency-parent").value, level: $("agency-level").value };
+    if (!id || !body.name) return formError("agency-error", "agencies.required");
+    const email = $("agency-email").value.trim();
+    const webhook = $("agency-webhook").value.trim();
+    if (email) body.email = email;
+    if (webhook) body.webhook_url = webhook;
+    const version = $("agency-version").value;
+    const before = admin.directory.agencies.find((a) => a.id === id);
+    if (before && before.region_code) body.region_code = before.region_code;
+    const headers = version ? { "If-Match": `"${version}"` } : {};
+    const { status, data } = await api("PUT", `agency/admin/agencies/${encodeURIComponent(id)}`, body, headers);
+    if (status === 409) await loadAdminDirectory();
+    if (status !== 200) return formError("agency-error", status === 409 ? "settings.conflict" : null, data, status);
+    $("agency-form").reset();
+    $("agency-version").value = "";
+    $("agency-id").readOnly = false;
+    $("agency-form-heading").textContent = t("agencies.new");
+    notice("agencies.saved", { name: body.name });
+    await loadAdminDirectory();
+  }
+
+  function addAdminPages() {
+    $("main").append($("admin-pages").content.cloneNode(true));
+  }
+
+  async function showSettings(me) {
+    addAdminPages();
+    admin.me = me;
+    $("settings").hidden = false;
+    const status = await loadAdminDirectory();
+    if (status !== 200) {
+      $("settings").hidden = true;
+      return notice(status === 403 ? "settings.not_admin" : failure(status));
+    }
+    $("invite-form").addEventListener("submit", invite);
+    $("category-form").addEventListener("submit", saveCategory);
+    $("agency-form").addEventListener("submit", saveAgency);
+    await loadOfficers();
+  }
+
+  function described(value) {
+    if (value === null || value === undefined) return "—";
+    return Object.entries(value).map(([k, v]) => `${k}: ${v === null ? "—" : v}`).join(", ");
+  }
+
+  async function showHistory() {
+    addAdminPages();
+    $("history").hidden = false;
+    const { status, data } = await api("GET", "agency/admin/history");
+    if (status !== 200) {
+      $("history").hidden = true;
+      return notice(status === 403 ? "settings.not_admin" : failure(status));
+    }
+    $("history-empty").hidden = data.items.length > 0;
+    $("history-list").replaceChildren(
+      ...data.items.map((c) => h("li", {},
+        h("p", {}, h("span", { class: "title" }, `${c.action} ${c.target}`)),
+        h("p", { class: "meta" }, t("history.by", { at: when(c.at), by: c.by })),
+        h("dl", { class: "facts" }, h("dt", {}, t("history.before")), h("dd", {}, described(c.before)), h("dt", {}, t("history.after")), h("dd", {}, described(c.after))))),
+    );
+  }
+
   // ---------------------------------------------------------------- start
 
   async function start() {
@@ -814,6 +997,9 @@
     await loadDirectory();
     $("who").textContent = t("who", { agency: agencyName(me.agency), role: t(`role.${me.role}`) });
     $("sign-out").hidden = false;
+    $("settings-link").hidden = me.role !== "admin";
+    if (/\/console\/settings$/.test(location.pathname)) return showSettings(me);
+    if (/\/console\/settings\/history$/.test(location.pathname)) return showHistory();
     const match = /\/console\/reports\/([^/]+)$/.exec(location.pathname);
     if (match) return showReport(decodeURIComponent(match[1]));
     return showInbox(me);

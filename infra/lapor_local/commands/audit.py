@@ -3,6 +3,8 @@
 - `--tracking-id <id>`: who (officer `sub`) read or changed a report, oldest first;
 - `--officer <sub> --from <t> [--to <t>]`: the reports one officer account read or changed in a window (a
   stolen account's reach), one Query on the officer_audit index;
+- `--settings`: every action of the regency's administrators (officers, the directory), oldest first: each
+  attempt recorded before it was made (`kind` attempt), each change made with before and after (`kind` change);
 - `--reports-with-contact --agency <id>`: how many reporters of an agency's reports, and of every agency
   below it, left contact data and can be told of a breach; one Query per agency on the inbox index, reading
   plain markers only (nothing is decrypted).
@@ -21,14 +23,20 @@ from typing import Any
 
 NAME = "audit"
 HELP = (
-    "the audit trail: a report's (--tracking-id), an officer account's reports in a window (--officer), or the "
-    "reporters an agency can notify of a breach (--reports-with-contact); local stack, or --table"
+    "the audit trail: a report's (--tracking-id), the administrators' (--settings), an officer account's reports in "
+    "a window (--officer), or the reporters an agency can notify of a breach (--reports-with-contact); local stack, "
+    "or --table"
 )
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--tracking-id", help="one report's trail: one JSON line per officer read or action")
+    mode.add_argument(
+        "--settings",
+        action="store_true",
+        help="the administrators' trail: one JSON line per attempt and per change (with before and after)",
+    )
     mode.add_argument(
         "--officer",
         metavar="SUB",
@@ -81,7 +89,17 @@ def run(args: argparse.Namespace) -> int:
         return _officer(args.officer, _stored_time(args.start), _stored_time(args.end or _now()))
     if args.reports_with_contact:
         return _reachable(args.agency)
+    if args.settings:
+        return _settings()
     return _report(args.tracking_id)
+
+
+def _settings() -> int:
+    from lapor.store import SETTINGS_AUDIT, audit_trail
+
+    for entry in audit_trail(SETTINGS_AUDIT):
+        print(json.dumps({k: v for k, v in entry.items() if k not in ("pk", "sk")}, sort_keys=True, default=str))
+    return 0
 
 
 def _now() -> str:
