@@ -61,10 +61,14 @@ def _url_host(host: str) -> str:
 
 
 def _forget_layer_clients() -> None:
-    """The layer caches its boto3 clients per process; they would still point at a previous stack's moto."""
+    """The layer caches its boto3 clients and its settings per process; they would still point at a previous
+    stack's moto and resources (its keys' ids)."""
     layer_aws = sys.modules.get("lapor.aws")
     if layer_aws is not None:
         layer_aws.reset_clients()
+    layer_config = sys.modules.get("lapor.config")
+    if layer_config is not None:
+        layer_config.settings.cache_clear()
 
 
 def _pool_users() -> list[Any]:

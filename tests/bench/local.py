@@ -730,6 +730,7 @@ def coordinator_inbox_at_scale(
             f"{result['read']} items read"
         )
         results.append(result)
+    return results
 
 
 # ---------------------------------------------------------------- "Sudah dilaporkan?" at scale

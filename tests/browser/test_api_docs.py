@@ -21,7 +21,7 @@ def test_swagger_ui_works_offline_under_its_content_security_policy(page: Page, 
     policy = response.headers["content-security-policy"]
     assert "script-src 'self';" in policy and "unsafe-inline" not in policy and "frame-ancestors 'none'" in policy
     # The operations are drawn from /openapi.json, and one opens to show its parameters.
-    expect(page.locator(".opblock-summary-path", has_text="/reports/{tracking_id}/private")).to_be_visible()
+    expect(page.locator('.opblock-summary-path[data-path="/reports/{tracking_id}/private"]')).to_be_visible()
     # Opening an operation only redraws the page (no navigation to wait for).
     page.locator(".opblock-summary-path", has_text="/reports").first.click(no_wait_after=True)
     expect(page.get_by_text("Idempotency-Key").first).to_be_visible(timeout=30_000)

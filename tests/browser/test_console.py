@@ -145,7 +145,7 @@ def test_a_citizen_and_an_officer_close_the_loop_in_two_browsers(
     expect(body).to_contain_text("Laporan dikirim")
     expect(body).to_contain_text("sisa")
     forms = officer.locator("#action-forms form")
-    expect(forms).to_have_count(4)
+    expect(forms).to_have_count(5)
     actions = [f.get_attribute("data-action") for f in forms.all()]
     assert actions == [
         "verify",

@@ -32,7 +32,8 @@ def test_a_coordinators_page_is_one_query_reading_what_it_lists(listings: list[d
         assert run["newest_first"] and run["in_status"], run
         assert run["queries"] == local.INBOX_PAGES, run
         assert run["read"] <= run["listed"] + run["pages"], run
-        assert set(run["calls"]) == {"dynamodb:Query"}, run
+        # the pages' queries, and each request's account check (a disabled officer is refused at once)
+        assert set(run["calls"]) == {"dynamodb:Query", "dynamodb:GetItem"}, run
 
 
 def test_the_report_states_the_targets_and_misses_none(listings: list[dict[str, Any]]) -> None:
