@@ -72,7 +72,8 @@ def test_confidential_report_from_submission_to_closing(local_stack: RunningStac
     assert reply.status == 200 and reply.json["status"] == "responded"
     # The reporter reads the reply with the access code, and their email appears
     private = call(api, "GET", f"/reports/{tid}/private", headers={"X-Access-Code": code}).json
-    assert private["timeline"][-1]["message"] == "Petugas sudah ditegur." and private["title"] == secret_title
+    answered = [e.get("message") for e in private["timeline"] if e["event"] == "responded"]
+    assert answered == ["Petugas sudah ditegur."] and private["title"] == secret_title
     (to_reporter,) = eventually(lambda: mails_to(local_stack.mail_dir, REPORTER_MAIL, tid), message="no reporter email")
     assert "Petugas sudah ditegur" not in to_reporter
     assert call(api, "GET", f"/reports/{tid}/private", headers={"X-Access-Code": "WRONG"}).status == 403
