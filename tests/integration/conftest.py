@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,6 +76,13 @@ class Aws:
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
     """A fresh moto account with every table, queue and key of template.yaml, and the directory seeded."""
+    with fresh_aws(monkeypatch) as found:
+        yield found
+
+
+@contextmanager
+def fresh_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
+    """The `aws` fixture's account, for a fixture of a wider scope (with its own `pytest.MonkeyPatch.context()`)."""
     from lapor_local.resources import AwsClients, create_resources
     from lapor_local.template import Resolver, load_template
 

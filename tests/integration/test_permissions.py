@@ -15,6 +15,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -29,7 +30,7 @@ from tests import photos
 from tests.conftest import ROOT, load_function
 from tests.events import valid_submission
 from tests.iam import Call, KeySchemas, Request, allowing, requests_for
-from tests.integration.conftest import REGION, Api, Aws, claims
+from tests.integration.conftest import REGION, Api, Aws, claims, fresh_aws
 
 DPUPR = claims("dpupr-barito-utara")
 DISPATCHER = claims("dpupr-barito-utara", role="dispatcher")
@@ -82,8 +83,19 @@ class Recorder:
             self.calls[self.running].append(call)
 
 
-@pytest.fixture
-def recorder(monkeypatch: pytest.MonkeyPatch) -> Iterator[Recorder]:
+# The three tests ask three questions of one run of the scenario (the longest of the integration tests): one
+# account and one recording for the module, on one worker.
+pytestmark = pytest.mark.xdist_group("permissions")
+
+
+@pytest.fixture(scope="module")
+def aws() -> Iterator[Aws]:
+    with pytest.MonkeyPatch.context() as monkeypatch, fresh_aws(monkeypatch) as found:
+        yield found
+
+
+@contextmanager
+def recording(monkeypatch: pytest.MonkeyPatch) -> Iterator[Recorder]:
     """Wraps `BaseClient._make_api_call`: it sees calls of clients created at any time, retries once."""
     from botocore.client import BaseClient
 
@@ -156,8 +168,8 @@ class _Hook(BaseHTTPRequestHandler):
         return
 
 
-@pytest.fixture
-def webhook(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+@contextmanager
+def agency_webhook(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The agency receives webhooks too, so that notify signs one (and reads the signing secret)."""
     from lapor import config, store
 
@@ -534,10 +546,13 @@ def drive_every_function(aws: Aws, recorder: Recorder, lambda_context: Any, tmp_
     assert api.reporter("DELETE", "/reports/{tracking_id}/private/contact", rights, code)[0] == 204
 
 
-@pytest.fixture
-def recorded(aws: Aws, recorder: Recorder, lambda_context: Any, webhook: None, tmp_path: Path) -> Recorder:
-    drive_every_function(aws, recorder, lambda_context, tmp_path)
-    return recorder
+@pytest.fixture(scope="module")
+def recorded(aws: Aws, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorder]:
+    from lapor_local.runtime import LambdaContext
+
+    with pytest.MonkeyPatch.context() as monkeypatch, recording(monkeypatch) as recorder, agency_webhook(monkeypatch):
+        drive_every_function(aws, recorder, LambdaContext(), tmp_path_factory.mktemp("scenario"))
+        yield recorder
 
 
 def key_schemas(aws: Aws) -> KeySchemas:
