@@ -470,9 +470,11 @@ def act_on_many(
 def reindex_coordinators() -> dict[str, int]:
     """Put every report in the inboxes of its agency's coordinators as the directory now says (reports stored
     before the coordinators' indexes existed, or after an agency's parent changed): what was read, changed,
-    already right, and lost to a concurrent change (which wrote the right keys itself)."""
+    already right, and lost to a concurrent change (which wrote the right keys itself). The same pass puts every
+    open, public, located report in the nearby index whose keys it lacks (stored before the index existed) or
+    are not those `store.nearby_keys` gives now: `nearby_set`, and `nearby_raced` when a change got there first."""
     directory = current_directory()
-    summary = {"read": 0, "updated": 0, "unchanged": 0, "raced": 0}
+    summary = {"read": 0, "updated": 0, "unchanged": 0, "raced": 0, "nearby_set": 0, "nearby_raced": 0}
     for page in store.report_scopes():
         for item in page:
             summary["read"] += 1
@@ -483,4 +485,7 @@ def reindex_coordinators() -> dict[str, int]:
                 summary["updated"] += 1
             else:
                 summary["raced"] += 1
+            nearby = store.nearby_keys(item, item["status"])
+            if any(item.get(key) != value for key, value in nearby.items()):
+                summary["nearby_set" if store.set_nearby(item, nearby) else "nearby_raced"] += 1
     return summary  # printed by `lapor reindex-scope`

@@ -1115,13 +1115,25 @@ def _inbox_query(
     )
 
 
-# What `report_scopes` reads of each report: enough to place it in the coordinators' indexes.
-SCOPE_ATTRIBUTES = ("tracking_id", "agency_id", "status", "scope")
+# What `report_scopes` reads of each report: enough to place it in the coordinators' indexes, and in the nearby
+# index (what `nearby_keys` computes its keys from, and the keys it has).
+SCOPE_ATTRIBUTES = (
+    "tracking_id",
+    "agency_id",
+    "status",
+    "scope",
+    "category",
+    "submitted_at",
+    "location",
+    "confidential",
+    "geo_pk",
+    "geo_sk",
+)
 
 
 def report_scopes(page_size: int = 500) -> Iterator[list[dict[str, Any]]]:
-    """Every report's agency, status and coordinators, a page at a time: a Scan of the table (an operator's
-    migration, `lapor reindex-scope`; nothing a request runs)."""
+    """Every report's agency, status, coordinators and nearby keys (`SCOPE_ATTRIBUTES`), a page at a time: a Scan
+    of the table (an operator's migration, `lapor reindex-scope`; nothing a request runs)."""
     names = {f"#p{i}": attribute for i, attribute in enumerate(SCOPE_ATTRIBUTES)} | {"#sk": "sk"}
     kwargs: dict[str, Any] = {
         "TableName": settings().reports_table,
@@ -1163,6 +1175,31 @@ def set_scope(seen: Mapping[str, Any], scope: Mapping[str, str]) -> bool:
         Key=report_key(seen["tracking_id"]),
         UpdateExpression="SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else ""),
         ConditionExpression="#agency = :agency AND #status = :status",
+        ExpressionAttributeNames=names,
+        ExpressionAttributeValues=values,
+    )
+
+
+def set_nearby(seen: Mapping[str, Any], keys: Mapping[str, str]) -> bool:
+    """Place an open report in the nearby index under `keys` (`nearby_keys`: a report stored before the index
+    existed has none), if it is still open and its keys are still those `seen`; False when a change got there
+    first (closing it took it out of the index; reopening it wrote the keys itself)."""
+    names = {"#status": "status"}
+    values: dict[str, Any] = {f":c{n}": {"S": status} for n, status in enumerate(CLOSED)}
+    sets, conditions = [], [f"NOT #status IN ({', '.join(values)})"]
+    for n, (key, value) in enumerate(keys.items()):
+        names[f"#k{n}"], values[f":k{n}"] = key, {"S": value}
+        sets.append(f"#k{n} = :k{n}")
+        if seen.get(key) is None:
+            conditions.append(f"attribute_not_exists(#k{n})")
+        else:
+            values[f":s{n}"] = {"S": seen[key]}
+            conditions.append(f"#k{n} = :s{n}")
+    return _unless_refused(
+        "update_item",
+        Key=report_key(seen["tracking_id"]),
+        UpdateExpression="SET " + ", ".join(sets),
+        ConditionExpression=" AND ".join(conditions),
         ExpressionAttributeNames=names,
         ExpressionAttributeValues=values,
     )

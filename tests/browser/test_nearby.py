@@ -138,7 +138,7 @@ def test_a_duplicate_shows_on_both_tracking_pages(
     assert_accessible(page, "tracking page of an original")
 
 
-def test_an_officer_picks_the_original_from_the_nearby_list_in_the_console(
+def test_an_officer_picks_the_original_from_the_nearby_list_and_the_console_shows_both_sides(
     page: Page, local_stack: RunningStack, assert_accessible: Callable[[Page, str], None]
 ) -> None:
     from tests.browser.test_console import open_from_inbox, sign_in
@@ -156,3 +156,23 @@ def test_an_officer_picks_the_original_from_the_nearby_list_in_the_console(
     form.get_by_role("button", name="Tandai duplikat").click()
     expect(page.locator(".status")).to_have_text("Selesai")
     expect(page.locator("#report-body")).to_contain_text(f"Laporan ini sama dengan {original['tracking_id']}.")
+    # And the duplicate's page points to the original, a link to its page in the console
+    said = page.locator("#report-status")
+    expect(said).to_contain_text(f"Laporan ini sama dengan {original['tracking_id']}.")
+    assert_accessible(page, "console report of a duplicate")
+    said.get_by_role("link", name=original["tracking_id"]).click()
+    expect(page).to_have_url(f"{local_stack.api_url}/console/reports/{original['tracking_id']}")
+    expect(page.locator("#report-heading")).to_have_text(f"Laporan {original['tracking_id']}")
+    # Where the original counts what was merged into it (and is no duplicate itself)
+    expect(said).to_contain_text("1 laporan digabungkan ke laporan ini")
+    expect(said).not_to_contain_text("Laporan ini sama dengan")
+    expect(page.locator("#report-body")).to_contain_text("Pendukung1")
+    assert_accessible(page, "console report of an original")
+    # And both say it in English too
+    page.goto(f"{local_stack.api_url}/console/reports/{original['tracking_id']}?lang=en")
+    expect(said).to_contain_text("1 report merged into this one")
+    page.goto(f"{local_stack.api_url}/console/reports/{duplicate['tracking_id']}?lang=en")
+    expect(said).to_contain_text(f"This report is the same as {original['tracking_id']}.")
+    expect(said.get_by_role("link", name=original["tracking_id"])).to_have_attribute(
+        "href", f"../../console/reports/{original['tracking_id']}?lang=en"
+    )

@@ -30,3 +30,4 @@ def test_an_office_returns_a_report_and_the_coordinator_disposes_of_it_in_bulk(l
     # Every report written since the indexes exist is in them already: the reindex reads all, changes none.
     summary = json.loads(local_stack.cli("reindex-scope"))
     assert summary["read"] >= 1 and summary["updated"] == 0 and summary["raced"] == 0
+    assert summary["nearby_set"] == 0 and summary["nearby_raced"] == 0

@@ -319,7 +319,14 @@ def test_reports_stored_before_the_coordinators_indexes_are_placed_in_them_by_th
         return [item["tracking_id"] for item in api.agency(COORDINATOR, "GET", "/agency/reports")[1]["items"]]
 
     assert listed() == [new]
-    assert reindex_coordinators() == {"read": 2, "updated": 1, "unchanged": 1, "raced": 0}
+    assert reindex_coordinators() == {
+        "read": 2,
+        "updated": 1,
+        "unchanged": 1,
+        "raced": 0,
+        "nearby_set": 0,
+        "nearby_raced": 0,
+    }
     assert sorted(listed()) == sorted([new, old])
     assert reindex_coordinators()["updated"] == 0  # run again: nothing to do
     # The report's own inbox and version are untouched.

@@ -13,7 +13,7 @@ from lapor import geo
 
 from tests.conftest import CapturedLogs
 from tests.events import valid_submission
-from tests.integration.conftest import Api, claims
+from tests.integration.conftest import Api, Aws, claims
 
 DPUPR = claims("dpupr-barito-utara")
 
@@ -159,3 +159,64 @@ def test_where_a_citizen_looks_is_in_no_log_line(api: Api, captured_logs: Captur
 def test_a_pole_answers_at_once_with_nothing(api: Api, lat: str, lon: str):
     status, body = nearby(api, lat=lat, lon=lon, category="lainnya")
     assert status == 200 and body == []
+
+
+def _rekey(aws: Aws, tracking_id: str, keys: dict[str, str] | None) -> None:
+    """As a report stored before the nearby index (no keys), or under another layout's `keys`."""
+    update: dict[str, Any] = {"UpdateExpression": "REMOVE geo_pk, geo_sk"}
+    if keys is not None:
+        update = {
+            "UpdateExpression": "SET geo_pk = :pk, geo_sk = :sk",
+            "ExpressionAttributeValues": {":pk": {"S": keys["geo_pk"]}, ":sk": {"S": keys["geo_sk"]}},
+        }
+    aws.client("dynamodb").update_item(
+        TableName=aws.reports_table, Key={"pk": {"S": f"REPORT#{tracking_id}"}, "sk": {"S": "REPORT"}}, **update
+    )
+
+
+def test_reports_stored_before_the_index_are_found_after_lapor_reindex_scope(api: Api, aws: Aws):
+    from lapor.agency import reindex_coordinators
+
+    # Given open reports stored before the index (one without keys, one under an older layout's), and a
+    # confidential, a rejected and an unlocated one without keys either
+    missing, older = report_at(api, AT_100), report_at(api, AT_240)
+    secret, closed = report_at(api, AT_100, confidential=True), report_at(api, AT_100)
+    assert api.act(DPUPR, closed, action="reject", message="Bukan wewenang kami, sudah diteruskan.")[0] == 200
+    nowhere = str(api.submit(valid_submission(location=None))["tracking_id"])
+    for tracking_id in (missing, secret, closed, nowhere):
+        _rekey(aws, tracking_id, None)
+    _rekey(aws, older, {"geo_pk": "GEO#zzzzz", "geo_sk": f"jalan-jembatan#00#{older}"})
+    assert lookup(api) == []
+    # When the operator runs the reindex
+    summary = reindex_coordinators()
+    # Then the two open public reports are placed in the index and found; nothing else is
+    assert summary["read"] == 5 and summary["nearby_set"] == 2 and summary["nearby_raced"] == 0
+    assert [r["tracking_id"] for r in lookup(api)] == [missing, older]
+    before = aws.raw_items()
+    stored = {item["tracking_id"]["S"]: item for item in before if item["sk"]["S"] == "REPORT"}
+    assert all("geo_pk" not in stored[t] and "geo_sk" not in stored[t] for t in (secret, closed, nowhere))
+    # And a second run changes nothing
+    assert reindex_coordinators() == {**summary, "nearby_set": 0}
+    assert aws.raw_items() == before
+
+
+def test_the_reindex_leaves_a_report_that_closed_meanwhile_out_of_the_index(api: Api, aws: Aws):
+    from lapor import store
+
+    # Given a report without keys, read by the reindex's pass while open
+    tracking_id = report_at(api, AT_100)
+    _rekey(aws, tracking_id, None)
+    seen = next(item for page in store.report_scopes() for item in page if item["tracking_id"] == tracking_id)
+    keys = store.nearby_keys(seen, seen["status"])
+    assert keys
+    # When it is rejected before the reindex writes its keys
+    assert api.act(DPUPR, tracking_id, action="reject", message="Bukan wewenang kami, sudah diteruskan.")[0] == 200
+    # Then the write is refused: a closed report stays out of the index
+    assert store.set_nearby(seen, keys) is False
+    assert lookup(api) == []
+    # While an open one whose keys changed meanwhile is not overwritten either
+    other = report_at(api, AT_240)
+    _rekey(aws, other, None)
+    seen = next(item for page in store.report_scopes() for item in page if item["tracking_id"] == other)
+    _rekey(aws, other, {"geo_pk": "GEO#zzzzz", "geo_sk": "x"})
+    assert store.set_nearby(seen, store.nearby_keys(seen, seen["status"])) is False

@@ -575,8 +575,12 @@
     const rating = report.rating
       ? t("report.rating_value", { score: report.rating.score }) + (report.rating.comment ? ` — “${report.rating.comment}”` : "")
       : t("report.not_rated");
+    // A duplicate points to its original (in the console too); an original counts what was merged into it.
+    const [sameBefore, sameAfter] = t("report.duplicate_of").split("{id}");
     $("report-status").replaceChildren(
       h("p", { class: `status status-${report.status}` }, t(`status.${report.status}`)),
+      report.duplicate_of ? h("p", {}, sameBefore, reportLink({ tracking_id: report.duplicate_of }), sameAfter) : null,
+      report.merged_count ? h("p", {}, t(report.merged_count === 1 ? "report.merged_one" : "report.merged", { count: report.merged_count })) : null,
       facts([[t("report.assignee"), report.assignee ? report.assignee.name : t("report.unassigned")]]),
     );
     $("report-body").replaceChildren(

@@ -1,4 +1,5 @@
-"""`lapor reindex-scope`: put every report in its coordinators' inboxes as the directory now says."""
+"""`lapor reindex-scope`: put every report in its coordinators' inboxes as the directory now says, and every open
+public located report in the nearby index."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import sys
 NAME = "reindex-scope"
 HELP = (
     "place every report in the coordinators' inbox indexes (once after deploying them, and after an agency's "
-    "parent changed); the running local stack, or a deployed one with --table"
+    "parent changed) and every open public located report in the nearby index (once after deploying it); the "
+    "running local stack, or a deployed one with --table"
 )
 
 
