@@ -86,6 +86,7 @@ def fresh_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
     from lapor_local.resources import AwsClients, create_resources
     from lapor_local.template import Resolver, load_template
 
+    _reuse_motos_constant_keys(monkeypatch)
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
@@ -118,6 +119,39 @@ def fresh_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
             resolver=resolver,
         )
     reset_lapor_caches()
+
+
+_KMS_PRIVATE_KEYS: dict[str, Any] = {}
+_COGNITO_SIGNING_KEYS: dict[str, Any] = {}
+
+
+def _reuse_motos_constant_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto makes an RSA key pair for every KMS key, symmetric ones included (lapor's three are symmetric and
+    never use it), and parses its one constant Cognito signing key for every user pool: 0.2 s of each test's fresh
+    account, for nothing a test looks at. Each is made once per process here; keys, tokens and ciphertexts stay
+    moto's own (the symmetric key material is still new for every key)."""
+    from moto.cognitoidp import models as cognito
+    from moto.kms import models as kms
+
+    made = kms.generate_private_key
+
+    def private_key(key_spec: str) -> Any:
+        if key_spec not in _KMS_PRIVATE_KEYS:
+            _KMS_PRIVATE_KEYS[key_spec] = made(key_spec)
+        return _KMS_PRIVATE_KEYS[key_spec]
+
+    monkeypatch.setattr(kms, "generate_private_key", private_key)
+    parse = cognito.jwk.RSAKey.import_key
+
+    def signing_key(value: Any, *args: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, dict) or args or kwargs:
+            return parse(value, *args, **kwargs)
+        text = json.dumps(value, sort_keys=True)  # the same key material gets the same (immutable) key
+        if text not in _COGNITO_SIGNING_KEYS:
+            _COGNITO_SIGNING_KEYS[text] = parse(value)
+        return _COGNITO_SIGNING_KEYS[text]
+
+    monkeypatch.setattr(cognito.jwk.RSAKey, "import_key", signing_key)
 
 
 @pytest.fixture
