@@ -126,3 +126,17 @@ def test_at_the_fifths_very_distance_the_search_reads_on(aws: Aws, reads: list[t
 def test_nothing_open_nearby_reads_nothing(aws: Aws, reads: list[tuple[str, Any]]):
     assert search() == ([], 0)
     assert 1 <= len(reads) <= 9 and {kind for kind, _ in reads} == {"cell"}
+
+
+def test_the_antimeridian_is_one_place_for_every_reader(aws: Aws):
+    # Given a report whose public point is 180.0 (the same grid column as -180.0) and one just west of it
+    index(aws, "EAST-EDGE", (0.0, 179.9996), RECENT)
+    index(aws, "WEST-SIDE", (0.0, -179.999), RECENT)
+    # Then a citizen just east of the line finds both, nearest first, across it
+    read = store.ReadCount()
+    near = nearby.find_nearby(0.0, 179.9995, nearby.PUBLIC_RADIUS_M, CATEGORY, read, now=NOW, enough=5)
+    assert [(round(d), item["tracking_id"]) for d, item in near] == [(56, "EAST-EDGE"), (167, "WEST-SIDE")]
+    # And so do an officer (exact points, whole partitions on both sides) and a listing of every category
+    wide = nearby.find_nearby(0.0, -179.9999, nearby.WIDE_RADIUS_M, CATEGORY, read, exact=True, now=NOW)
+    assert [item["tracking_id"] for _, item in wide] == ["EAST-EDGE", "WEST-SIDE"]
+    assert len(nearby.find_nearby(0.0, 179.9999, nearby.WIDE_RADIUS_M, None, read, now=NOW)) == 2
