@@ -155,10 +155,11 @@ CITIZEN_OPERATIONS: tuple[Operation, ...] = (
             Confidential, closed and rejected reports are never listed. Distances are measured from each report's
             public point (rounded to ${public_decimals} decimal places, as its location is shown) and rounded to
             ${nearby_round} m: an exact distance from a few points would give the exact point away. Read from a sparse
-            index of open public reports in at most 9 cells of about 300 m around the point, never a scan. A missing or
-            out-of-range coordinate, or a category that GET /categories does not list, is 422. Within about 5 degrees
-            of a pole nothing is listed (a circle there spans too many cells). Under the lookup throttle, like GET
-            /reports/{tracking_id}.""",
+            index of open public reports keyed by their public points, never a scan: at most 9 cells of 3 x 3 points
+            (about 330 m) around the point, nearest first, a crowded cell point by point, until nothing left can be
+            nearer than the last listed. A missing or out-of-range coordinate, or a category that GET /categories does
+            not list, is 422. Within about 2 degrees of a pole nothing is listed (a circle there spans too many cells).
+            Under the lookup throttle, like GET /reports/{tracking_id}.""",
         tag="citizen",
         response=("NearbyReport",),
         parameters=(
@@ -1055,10 +1056,10 @@ OPEN311_LIST = """Public (never confidential) reports, newest first, at most ${o
     closed) with its dates and status_notes only: description, address, lat, long and media_url are null; its reason
     is in the public view, GET /reports/{tracking_id}. With lat and long (and radius): only open requests within
     radius of the point, nearest first, measured from their public points, from the sparse index GET /reports/nearby
-    reads (at most 4 cells of 4.9 km for 1,000 m); status=closed alone, a coordinate out of range, one without the
-    other or a radius beyond ${nearby_wide} m is refused with 400. A query that no schema can rule out is refused with
-    400: start_date and end_date more than ${open311_days} days apart, end_date before start_date, an unknown
-    service_code."""
+    reads (at most 4 partitions of about 5.3 km for 1,000 m); status=closed alone, a coordinate out of range, one
+    without the other or a radius beyond ${nearby_wide} m is refused with 400. A query that no schema can rule out is
+    refused with 400: start_date and end_date more than ${open311_days} days apart, end_date before start_date, an
+    unknown service_code."""
 OPEN311_FILE = """Form-encoded, as the spec says, with a partner's api_key (issued by an operator with `lapor
     open311-key create`; missing, unknown or revoked: 403; each use counted). The very same submission as POST /reports:
     same rules, routing, deadlines, notification and Idempotency-Key. The title is the description's first words unless

@@ -1,15 +1,18 @@
 """ "Sudah dilaporkan?": open public reports near a point, before a citizen files the same problem again
 (issue 27, after FixMyStreet's duplicate suggestions).
 
-Read from the sparse `nearby` index only (`lapor.store`), in at most 9 cells of about 300 m around the point
-(`lapor.geo`), then filtered by distance. Confidential, closed and rejected reports are not in that index, so they
-are never listed or counted. The public sees distances from the public point, rounded like every public location
-(`lapor.views.public_location`): an exact distance, even rounded to 10 m, from three points would give back the
-exact point, where the reporter may live. Officers measure from the exact points.
+Read from the sparse `nearby` index only (`lapor.store`), keyed by public points: the citizen's lookup searches at
+most 9 cells of 3 x 3 points (about 333 m) around the point nearest first, a crowded cell point by point, and stops
+once nothing left can be nearer than the fifth found (`_search`); officers and Open311 read the partitions around
+the point (`lapor.geo`). Everything is then filtered by distance. Confidential, closed and rejected reports are not
+in that index, so they are never listed or counted. The public sees distances from the public point, rounded like
+every public location (`lapor.views.public_location`): an exact distance, even rounded to 10 m, from three points
+would give back the exact point, where the reporter may live. Officers measure from the exact points.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections.abc import Mapping
@@ -33,8 +36,10 @@ MAX_PUBLIC = 5  # reports the citizen's step lists
 MAX_WIDE = 10  # reports the console offers
 RECENT_DAYS = 90  # only reports submitted this recently are offered
 ROUND_M = 10  # distances are shown to this
-# How far a public point may lie from the exact one (half the rounding step in each direction): a report in a cell
-# this much farther than the fifth found may still show nearer.
+PROBE = 3  # reports a cell's first query reads: more left, and the cell is read point by point
+CELL, POINT = 0, 1  # what the search's heap holds
+# How far an exact point may lie from its public one (half the rounding step in each direction): an officer's
+# circle reads the partitions of this much more.
 PUBLIC_SLACK_M = math.sqrt(2) * 0.5 * 10.0**-PUBLIC_DECIMALS * geo.METRES_PER_DEGREE
 
 
@@ -62,28 +67,72 @@ def find_nearby(
     enough: int | None = None,
 ) -> list[tuple[float, dict[str, Any]]]:
     """Open public reports of `category` (None: any) within `radius_m` (at most `WIDE_RADIUS_M`) of the point,
-    submitted in the last `RECENT_DAYS` (or from `since`, a stored time, on), nearest first, each with its
-    distance in metres (from the public point unless `exact`).
+    submitted in the last `RECENT_DAYS` (or from `since`, a stored time, on), nearest first (then by Tracking ID),
+    each with its distance in metres (from the public point unless `exact`).
 
-    With `enough` (and a category), the fine cells are read nearest first, and no further once none of them can
-    hold a report nearer than the `enough`-th found: the list is only right up to that many.
+    Public distances of one category up to `PUBLIC_RADIUS_M` are searched cell by cell (`_search`); with
+    `enough`, the list is only right up to that many. Exact distances, any category or a wider circle read the
+    whole partitions around the point.
     """
     since = since or to_store((now or utcnow()) - timedelta(days=RECENT_DAYS))
-    level = geo.level_for(radius_m)
-    cells = sorted(geo.cover(lat, lon, radius_m, level), key=lambda cell: geo.distance_to_cell(lat, lon, cell))
-    batches = [[cell] for cell in cells] if enough and category and level == geo.FINE else [cells]
-    slack = 0.0 if exact else PUBLIC_SLACK_M
-    found: list[tuple[float, dict[str, Any]]] = []
-    for batch in batches:
-        if enough and len(found) >= enough and geo.distance_to_cell(lat, lon, batch[0]) - slack > found[enough - 1][0]:
-            break  # the cells are in order of distance: every one left is farther still
-        for item in store.nearby_items(batch, category, since, read):
-            point: Mapping[str, Any] = item["location"] if exact else public_location(item["location"]) or {}
-            distance = geo.distance_m(lat, lon, float(point["lat"]), float(point["lon"]))
-            if distance <= radius_m:
-                found.append((distance, item))
-        found.sort(key=lambda pair: (pair[0], str(pair[1]["tracking_id"])))
-    return found
+    if category is not None and not exact and radius_m <= PUBLIC_RADIUS_M:
+        return _search(lat, lon, radius_m, category, since, read, enough)
+    # An exact point lies up to PUBLIC_SLACK_M from the public one the index keys it by
+    partitions = store.NEARBY_GRID.partitions_near(lat, lon, radius_m + (PUBLIC_SLACK_M if exact else 0.0))
+    found = []
+    for item in store.nearby_partitions(partitions, category, since, read):
+        distance = _distance(lat, lon, item, exact)
+        if distance <= radius_m:
+            found.append((distance, item))
+    return sorted(found, key=_order)
+
+
+def _distance(lat: float, lon: float, item: Mapping[str, Any], exact: bool) -> float:
+    """Metres from the place to a report: to its exact point, or to its public one (the index's grid point)."""
+    point: Mapping[str, Any] = item["location"] if exact else public_location(item["location"]) or {}
+    return geo.distance_m(lat, lon, float(point["lat"]), float(point["lon"]))
+
+
+def _order(pair: tuple[float, Mapping[str, Any]]) -> tuple[float, str]:
+    return pair[0], str(pair[1]["tracking_id"])
+
+
+def _search(
+    lat: float, lon: float, radius_m: float, category: str, since: str, read: store.ReadCount, enough: int | None
+) -> list[tuple[float, dict[str, Any]]]:
+    """Best first over the cells with a grid point within `radius_m`, public distances (exactly what the index is
+    keyed by: no slack). A cell is one query of at most `PROBE` reports of any date; when more remain it is
+    crowded, and each of its points from the last one read on (those before were read whole) within the radius is
+    searched on its own: one query of its recent reports. Stops once `enough` are found and the nearest cell or
+    point left is farther than the `enough`-th (at the same distance it may hold a smaller Tracking ID)."""
+    grid = store.NEARBY_GRID
+    # (distance, kind, cell, point in cell): a cell's distance is its nearest point's
+    heap: list[tuple[float, int, geo.Cell, geo.Point]] = [
+        (distance, CELL, cell, (0, 0)) for distance, cell in grid.cells_near(lat, lon, radius_m)
+    ]
+    heapq.heapify(heap)
+    found: dict[str, tuple[float, dict[str, Any]]] = {}
+    ranked: list[tuple[float, dict[str, Any]]] = []
+    while heap:
+        distance, kind, cell, at = heapq.heappop(heap)
+        if enough and len(ranked) >= enough and distance > ranked[enough - 1][0]:
+            break  # the heap is in order of distance: everything left is farther still
+        if kind == CELL:
+            items, last = store.nearby_cell(cell, category, read, PROBE)
+            crowded = [] if last is None else [(point, place) for point, place in grid.points(cell) if place >= last]
+            for point, place in crowded:
+                point_distance = grid.distance(lat, lon, point)
+                if point_distance <= radius_m:
+                    heapq.heappush(heap, (point_distance, POINT, cell, place))
+        else:
+            items = store.nearby_point(cell, at, category, since, read)
+        for item in items:
+            if item["submitted_at"] >= since and item["tracking_id"] not in found:
+                item_distance = _distance(lat, lon, item, exact=False)
+                if item_distance <= radius_m:
+                    found[item["tracking_id"]] = (item_distance, item)
+        ranked = sorted(found.values(), key=_order)
+    return ranked
 
 
 def nearby_view(distance: float, item: Mapping[str, Any], time_zone: str) -> shapes.NearbyReport:

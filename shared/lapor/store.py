@@ -45,10 +45,11 @@ Indexes (all sparse, keys written only when they apply):
   public_service (service_pk=PUBLIC#<category>#<open|closed>, public_sk)    the same, by category
     (both project only public attributes: never the sealed envelope nor the access code's hash)
          (outbox_pk=OUTBOX_STUCK, outbox_at)                      the same, after the relay gave up
-  nearby (geo_pk=GEO#<geohash 5>, geo_sk=<category>#<fine cell in it>#<submitted at>#<id>)
-    open, non-confidential reports with a location (set while open, removed when closed or rejected): one key
-    for both radii (`lapor.geo`). A 250 m lookup reads each of its at most 9 fine cells as a key range of its
-    category, newest 90 days only; a 1,000 m one reads up to 4 partitions (NEARBY_ATTRIBUTES projected)
+  nearby (geo_pk=GEO#<partition row>:<col>, geo_sk=<category>#<cell row>:<col>#<point in cell>#<submitted at>#<id>)
+    open, non-confidential reports with a location (set while open, removed when closed or rejected), keyed by
+    their public point (`lapor.geo`: cells of 3 x 3 points of the public grid, partitions of 16 x 16 cells). A
+    250 m lookup reads its at most 9 cells nearest first, a crowded one point by point (`lapor.nearby`); a
+    1,000 m one reads up to 4 partitions (NEARBY_ATTRIBUTES projected)
   retention (retain_pk=RETAIN, retain_at=<closed at>)             closed or rejected reports that still hold
     personal data (set when a report closes, removed once `erase_personal_data` erased it)
   officer_audit (officer_sub, sk)                                 audit entries by officer account, oldest first
@@ -79,6 +80,7 @@ from lapor.errors import ConfigurationError
 from lapor.lifecycle import Change
 from lapor.statuses import CLOSED
 from lapor.timefmt import from_store, to_store
+from lapor.views import PUBLIC_DECIMALS, public_location
 
 REPORT_PREFIX = "REPORT#"
 REPORT_SK = "REPORT"
@@ -1387,16 +1389,30 @@ def _public_keys(report: Mapping[str, Any], status: str) -> dict[str, str]:
     }
 
 
+# The nearby index keys each report by its public point (`geo.Grid`: the very point public distances are from).
+NEARBY_GRID = geo.Grid(PUBLIC_DECIMALS)
+
+
+def _partition_key(partition: geo.Partition) -> str:
+    """A partition's key: GEO#<row>:<column>, numbers of fixed width (as in the sort keys: string order is numeric
+    order)."""
+    return f"{GEO_PREFIX}{partition[0]:04d}:{partition[1]:04d}"
+
+
+def _cell_key(cell: geo.Cell, category: str) -> tuple[str, str]:
+    """A cell's partition key and the prefix of its category's sort keys in it: <category>#<row>:<column>#."""
+    return _partition_key(NEARBY_GRID.partition(cell)), f"{category}#{cell[0]:05d}:{cell[1]:06d}#"
+
+
 def nearby_keys(report: Mapping[str, Any], status: str) -> dict[str, str]:
     """The nearby index's keys of a report in `status`: none unless it is open, public and has a location."""
-    location = report.get("location") or {}
-    if report.get("confidential") or status in CLOSED or location.get("lat") is None or location.get("lon") is None:
+    public = public_location(report.get("location")) or {}
+    lat, lon = public.get("lat"), public.get("lon")
+    if report.get("confidential") or status in CLOSED or lat is None or lon is None:
         return {}
-    cell = geo.fine_cell(float(location["lat"]), float(location["lon"]))
-    return {
-        "geo_pk": GEO_PREFIX + cell[: geo.COARSE],
-        "geo_sk": f"{report['category']}#{cell[geo.COARSE :]}#{report['submitted_at']}#{report['tracking_id']}",
-    }
+    cell, (row, column) = NEARBY_GRID.cell(NEARBY_GRID.point(lat, lon))
+    pk, prefix = _cell_key(cell, str(report["category"]))
+    return {"geo_pk": pk, "geo_sk": f"{prefix}{row}{column}#{report['submitted_at']}#{report['tracking_id']}"}
 
 
 # What the nearby index projects (template.yaml says the same) and what its readers ask for by name.
@@ -1419,42 +1435,69 @@ NEARBY_ATTRIBUTES = (
 NEARBY_READ = ("geo_pk", "geo_sk", *NEARBY_ATTRIBUTES)
 
 
-def nearby_items(cells: list[str], category: str | None, since: str, read: ReadCount) -> list[dict[str, Any]]:
-    """The open public reports in these cells (`geo.FINE` or `geo.WIDE`) of `category` (None: every category)
-    submitted at or after `since`, from the nearby index only; `read` counts the items read.
-
-    A fine cell is one key range (its category, its cell, from `since` on); a coarse cell is its category's
-    range, or its whole partition, the date checked here (as for fine cells of any category: their partitions).
-    """
-    projection = _projection(NEARBY_ATTRIBUTES)
+def _nearby_query(
+    condition: str, values: dict[str, str], read: ReadCount, limit: int | None = None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The items of one key condition on the nearby index (every page, or the first `limit` items), and the sort
+    key of the last one read when more remain."""
+    kwargs: dict[str, Any] = {
+        "TableName": settings().reports_table,
+        "IndexName": "nearby",
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeValues": {name: {"S": value} for name, value in values.items()},
+        **_projection(NEARBY_ATTRIBUTES),
+        **({"Limit": limit} if limit else {}),
+    }
     found: list[dict[str, Any]] = []
-    if category is None:
-        cells = list(dict.fromkeys(cell[: geo.COARSE] for cell in cells))
-    for cell in cells:
-        values: dict[str, Any] = {":pk": {"S": GEO_PREFIX + cell[: geo.COARSE]}}
+    while True:
+        result = client("dynamodb").query(**kwargs)
+        read.items += int(result.get("ScannedCount", 0))
+        found.extend(from_item(item) for item in result.get("Items", []))
+        last = result.get("LastEvaluatedKey")
+        if not last or limit:
+            return found, last["geo_sk"]["S"] if last else None
+        kwargs["ExclusiveStartKey"] = last
+
+
+def nearby_cell(
+    cell: geo.Cell, category: str, read: ReadCount, limit: int
+) -> tuple[list[dict[str, Any]], geo.Point | None]:
+    """The first `limit` open public reports of `category` in a cell, of any date (in order of their point in it),
+    and, when more remain, the point in the cell (row, column) of the last one read: the points before it were
+    read whole."""
+    pk, prefix = _cell_key(cell, category)
+    items, last = _nearby_query(
+        "geo_pk = :pk AND begins_with(geo_sk, :cell)", {":pk": pk, ":cell": prefix}, read, limit
+    )
+    if last is None:
+        return items, None
+    point = last[len(prefix) :]
+    return items, (int(point[0]), int(point[1]))
+
+
+def nearby_point(cell: geo.Cell, point: geo.Point, category: str, since: str, read: ReadCount) -> list[dict[str, Any]]:
+    """The open public reports of `category` at one point of a cell (row, column in it) submitted at or after
+    `since`: one key range."""
+    pk, prefix = _cell_key(cell, category)
+    low = f"{prefix}{point[0]}{point[1]}#"
+    values = {":pk": pk, ":low": low + since, ":high": low + "~"}
+    return _nearby_query("geo_pk = :pk AND geo_sk BETWEEN :low AND :high", values, read)[0]
+
+
+def nearby_partitions(
+    partitions: list[geo.Partition], category: str | None, since: str, read: ReadCount
+) -> list[dict[str, Any]]:
+    """The open public reports of `category` (None: every category) in whole partitions submitted at or after
+    `since` (checked here: a partition is ordered by cell, not date); `read` counts the items read."""
+    found: list[dict[str, Any]] = []
+    for partition in partitions:
+        values = {":pk": _partition_key(partition)}
         condition = "geo_pk = :pk"
-        if len(cell) > geo.COARSE and category is not None:
-            condition += " AND geo_sk BETWEEN :low AND :high"
-            prefix = f"{category}#{cell[geo.COARSE :]}#"
-            values.update({":low": {"S": prefix + since}, ":high": {"S": prefix + "~"}})
-        elif category is not None:
+        if category is not None:
             condition += " AND begins_with(geo_sk, :category)"
-            values[":category"] = {"S": category + "#"}
-        kwargs: dict[str, Any] = {
-            "TableName": settings().reports_table,
-            "IndexName": "nearby",
-            "KeyConditionExpression": condition,
-            "ExpressionAttributeValues": values,
-            **projection,
-        }
-        while True:
-            result = client("dynamodb").query(**kwargs)
-            read.items += int(result.get("ScannedCount", 0))
-            found.extend(from_item(item) for item in result.get("Items", []) if item["submitted_at"]["S"] >= since)
-            last = result.get("LastEvaluatedKey")
-            if not last:
-                break
-            kwargs["ExclusiveStartKey"] = last
+            values[":category"] = category + "#"
+        items, _ = _nearby_query(condition, values, read)
+        found.extend(item for item in items if item["submitted_at"] >= since)
     return found
 
 

@@ -775,7 +775,8 @@ def nearby_at_scale(
     stack: Any, reports: int = NEARBY_REPORTS, progress: Callable[[str], None] = print, lookups: int = NEARBY_LOOKUPS
 ) -> list[dict[str, Any]]:
     """GET /reports/nearby through TrackReportFunction with `reports` located road reports in the table (a dense
-    town centre and a sparse regency): items read per lookup against the reports returned and the cells read."""
+    town centre and a sparse regency): items read per lookup against the reports returned and the queries made
+    (`cells`: a cell or a crowded cell's point each)."""
     import random
 
     from lapor import nearby
@@ -836,5 +837,5 @@ def nearby_at_scale(
                     "calls": counter.take().calls,
                 }
             )
-            progress(f"nearby: {area}: {len(returned)} returned, {reads['read']} items read in {cells} cells")
+            progress(f"nearby: {area}: {len(returned)} returned, {reads['read']} items read in {cells} queries")
     return results

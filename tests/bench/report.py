@@ -801,7 +801,8 @@ def inbox_figures(runs: list[dict[str, Any]], report: Report) -> None:
 
 def nearby_figures(runs: list[dict[str, Any]], report: Report) -> None:
     """ "Sudah dilaporkan?" among tens of thousands of located reports: items read per lookup against the issue's
-    target (at most 3 times the reports returned plus the cells read), no scan, and the right reports."""
+    target (at most 3 times the reports returned plus the queries made: a cell or, in a crowded cell, a point each),
+    no scan, and the right reports."""
     rows = []
     for run in runs:
         target = 3 * run["returned"] + run["cells"]
@@ -834,7 +835,7 @@ def nearby_figures(runs: list[dict[str, Any]], report: Report) -> None:
         "  items read = ScannedCount; the answer is checked against the nearest open reports of the table itself",
         "",
         *harness.render_table(
-            ["area", "reports", "returned", "cells", "read", "target", "RRU", "verdict", "calls"], rows
+            ["area", "reports", "returned", "queries", "read", "target", "RRU", "verdict", "calls"], rows
         ),
     ]
     report.figures["nearby"] = runs
