@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 import re
 import shutil
 import subprocess
 import sys
 import tomllib
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -560,12 +562,54 @@ def test_every_dynamodb_statement_names_the_partitions_it_may_touch() -> None:
     missing = []
     for logical_id, statement in dynamodb_statements():
         found = leading_keys(statement)
-        # Replay records are keyed by a keyed hash, no prefix to name: those statements name what they may not touch.
-        hashed = statement["Resource"] == {"Fn::GetAtt": ["IdempotencyTable", "Arn"]}
-        named = [keys for operator, keys in found if "Not" not in operator or hashed]
+        named = [keys for operator, keys in found if "Not" not in operator]
         if not named:
             missing.append(f"{logical_id} {statement.get('Sid')}")
     assert missing == [], "DynamoDB statements without dynamodb:LeadingKeys: " + ", ".join(missing)
+
+
+def test_replay_statements_reach_replay_records_only() -> None:
+    # A replay record is keyed by the hex of a keyed hash; the notifier's deliveries and the WhatsApp records
+    # (message claims, conversations, limits, opt-outs) share the table under prefixes, out of the replays' reach.
+    # (tests/integration/test_permissions.py: the real replay records of every replaying function are allowed.)
+    from lapor.store import (
+        WHATSAPP_CHAT_PREFIX,
+        WHATSAPP_LIMIT_PREFIX,
+        WHATSAPP_MESSAGE_PREFIX,
+        WHATSAPP_OPT_OUT_PREFIX,
+    )
+
+    replay = hashlib.sha256(uuid.uuid4().bytes).hexdigest()  # the form of crypto.idempotency_record_id
+    others = [
+        f"{prefix}{replay}"
+        for prefix in ("delivery:", WHATSAPP_MESSAGE_PREFIX, WHATSAPP_CHAT_PREFIX, WHATSAPP_OPT_OUT_PREFIX)
+    ] + [f"{WHATSAPP_LIMIT_PREFIX}{replay}#2026-12-06T10"]
+    replays = {
+        (logical_id, statement["Sid"]): statement
+        for logical_id in FUNCTIONS
+        for statement in resolved_statements(logical_id)
+        if statement.get("Sid") in ("StoreReplays", "ReadReplays")
+    }
+    assert {logical_id for logical_id, _ in replays} == {
+        "SubmitReportFunction",
+        "Open311SubmitFunction",
+        "WhatsAppConversationFunction",
+    }
+    for (logical_id, sid), statement in replays.items():
+        action = "PutItem" if sid == "StoreReplays" else "GetItem"
+        read = (
+            {"dynamodb:Attributes": ("pk",), "dynamodb:Select": ("SPECIFIC_ATTRIBUTES",)}
+            if sid == "ReadReplays"
+            else {}
+        )
+
+        def request(key: str) -> iam.Request:
+            found = dynamodb_request(action, "IdempotencyTable", key)  # noqa: B023 - used at once
+            return iam.Request(found.action, found.resource, {**found.context, **read})  # noqa: B023
+
+        assert iam.allows(statement, request(replay)), (logical_id, sid)
+        for key in others:
+            assert not iam.allows(statement, request(key)), (logical_id, sid, key)
 
 
 def test_read_only_functions_read_named_attributes_only() -> None:
