@@ -1,5 +1,6 @@
 """WhatsApp on the local stack (issue 25): the webhook's latency over HTTP, and what 1,000 reports filed on
-WhatsApp cost (Lambda, API Gateway, DynamoDB, SQS FIFO, KMS, Secrets Manager, and Meta's template messages).
+WhatsApp cost (Lambda, API Gateway, DynamoDB, SQS FIFO, KMS, Secrets Manager, CloudWatch Logs, and Meta's template
+messages).
 
 Run it with `make bench-whatsapp` (or `python -m tests.bench.whatsapp [--posts N] [--reports N] > /dev/null`: the
 figures go to standard error, the functions' logs to standard output). It starts the
@@ -29,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "shared"), str(ROOT / "infra")]
 
 from tests import whatsapp  # noqa: E402
-from tests.bench.cost import PRICES, Usage, lambda_seconds, metering  # noqa: E402
+from tests.bench.cost import PRICES, RUNTIME_LOG_BYTES, Usage, lambda_seconds, metering  # noqa: E402
 
 # US$ per utility template message delivered to a +62 number: Meta's rate card for Indonesia as reported by
 # Haptik ("WhatsApp Pricing 2024", rates effective 1 August 2024 for utility; read 6 December 2026 through the
@@ -66,6 +67,38 @@ def timed_invocations(usage: Usage) -> Iterator[None]:
         yield
     finally:
         LocalFunction.invoke = original  # type: ignore[method-assign]
+
+
+@contextmanager
+def counted_stdout(usage: Usage) -> Iterator[None]:
+    """Count the bytes the functions log while the block runs (what CloudWatch Logs would ingest; they log JSON lines
+    to standard output as in Lambda): file descriptor 1 goes through a pipe whose reader counts and drops them, so
+    every writer counts, whatever stream object it kept from before."""
+    import os
+    import threading
+
+    sys.stdout.flush()
+    read_end, write_end = os.pipe()
+    saved = os.dup(1)
+    os.dup2(write_end, 1)
+    os.close(write_end)
+    counted = [0]
+
+    def drain() -> None:
+        while chunk := os.read(read_end, 65536):
+            counted[0] += len(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)  # the pipe's last writer closes: the reader sees its end
+        os.close(saved)
+        reader.join(timeout=10)
+        os.close(read_end)
+        usage.log_bytes += counted[0]
 
 
 class Sender:
@@ -123,7 +156,7 @@ def run(posts: int, reports: int) -> dict[str, Any]:
         usage.cpu_s.clear()
         usage.wait_s.clear()
         # Cost: whole filing conversations, metered
-        with metering(usage):
+        with metering(usage), counted_stdout(usage):
             filed_latencies = []
             for _ in range(reports):
                 sender = Sender(stack, secret, f"62812{uuid.uuid4().int % 10**7:07d}")
@@ -156,6 +189,10 @@ def cost_per_thousand(usage: Usage, reports: int) -> list[tuple[str, float]]:
     secrets = usage.calls["secretsmanager:GetSecretValue"] * scale
     # Once per container in Lambda; the local stack reloads the layer whenever another function runs: an upper bound.
     lines.append(("Secrets Manager requests (upper bound)", secrets * PRICES["secrets_request"]))
+    # Every function's lines (the filing runs submit, notify and the relay too) and Lambda's START/END/REPORT lines
+    runtime_lines = sum(usage.invocations.values()) * RUNTIME_LOG_BYTES
+    logged = (usage.log_bytes + runtime_lines) * scale / 1e9
+    lines.append(("CloudWatch Logs ingestion (every function's lines)", logged * PRICES["logs_ingest_gb"]))
     meta = 1000 * UPDATES_PER_REPORT * META_UTILITY_IDR_USD
     lines.append((f"Meta utility templates ({UPDATES_PER_REPORT} updates outside the window, worst case)", meta))
     return lines
