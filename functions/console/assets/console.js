@@ -459,10 +459,10 @@
       return;
     }
     const failed = data.items.filter((item) => item.status !== 200);
-    result.replaceChildren(
+    result.replaceChildren(...[
       h("p", {}, t("bulk.result", { done: data.items.length - failed.length, failed: failed.length })),
       failed.length ? h("ul", {}, failed.map((item) => h("li", {}, t("bulk.failed_one", { id: item.tracking_id, detail: (item.problem && item.problem.detail) || t(failure(item.status)) })))) : null,
-    );
+    ].filter(Boolean));
     inbox.picked = new Set(failed.map((item) => item.tracking_id));
     await loadInbox(true);
   }
@@ -577,12 +577,13 @@
       : t("report.not_rated");
     // A duplicate points to its original (in the console too); an original counts what was merged into it.
     const [sameBefore, sameAfter] = t("report.duplicate_of").split("{id}");
-    $("report-status").replaceChildren(
+    // (replaceChildren would write a missing one as the text "null")
+    $("report-status").replaceChildren(...[
       h("p", { class: `status status-${report.status}` }, t(`status.${report.status}`)),
       report.duplicate_of ? h("p", {}, sameBefore, reportLink({ tracking_id: report.duplicate_of }), sameAfter) : null,
       report.merged_count ? h("p", {}, t(report.merged_count === 1 ? "report.merged_one" : "report.merged", { count: report.merged_count })) : null,
       facts([[t("report.assignee"), report.assignee ? report.assignee.name : t("report.unassigned")]]),
-    );
+    ].filter(Boolean));
     $("report-body").replaceChildren(
       facts([
         [t("report.kind"), t(`kind.${report.kind}`)],
